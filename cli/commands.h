@@ -1,0 +1,18 @@
+/*
+ * commands: one entry point per subcommand of gitops-gate.  Each takes the
+ * arguments after its name (argv[0] is the subcommand) and returns the exit
+ * code.  Only these and main() touch the process: stdio, environment, exit.
+ */
+#ifndef GATE_COMMANDS_H
+#define GATE_COMMANDS_H
+
+int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
+int cmd_hook(int argc, char **argv);        /* hooks/cmd_hook.c: pre-receive, post-receive */
+int cmd_install(int argc, char **argv);     /* hooks/cmd_install.c */
+int cmd_notify(int argc, char **argv);      /* hooks/cmd_operate.c */
+int cmd_status(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_rollforward(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+
+#endif

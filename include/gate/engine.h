@@ -1,0 +1,67 @@
+/*
+ * engine: judge files.  A file is split into documents, each parsed, `kind:
+ * List` expanded, identified, matched to its schema and validated; then every
+ * configured checker (policy) runs on it.  The verdict per resource is a
+ * struct gate_result.  The same path serves `validate` and the hooks.
+ */
+#ifndef GATE_ENGINE_H
+#define GATE_ENGINE_H
+
+#include <stddef.h>
+#include "gate/doc.h"
+#include "gate/k8s.h"
+#include "gate/result.h"
+
+/*
+ * A checker runs after schema validation on every resource that has an
+ * identity (also on invalid ones).  It appends problems to res and may raise
+ * res->status from valid to invalid for deny problems.  Returns 0, or
+ * negative when it could not evaluate (the resource becomes statusError).
+ * It is called from several threads at once: ctx must be safe for that.
+ */
+struct gate_checker {
+	int (*check)(void *ctx, const char *filename, const struct gate_k8s_id *id,
+		const struct gate_node *root, struct gate_result *res);
+	void *ctx;
+};
+
+struct gate_engine_opts {
+	struct gate_store *store;     /* required */
+	int strict;                   /* duplicate keys are errors */
+	const char *const *skip_kinds;   /* "Kind" or "group/version/Kind" */
+	size_t nskip;
+	const char *const *reject_kinds;
+	size_t nreject;
+	int ignore_missing_schemas;
+	size_t max_errors;            /* per resource; 0: 100 */
+	struct gate_doc_limits limits;
+	const struct gate_checker *checkers;
+	size_t ncheckers;
+};
+
+/* Judge one file held in memory; results are appended to out in document order. */
+int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *filename,
+	const char *buf, size_t len, struct gate_results *out);
+
+/*
+ * One unit of parallel work.  When buf is NULL the engine reads the file at
+ * path (and frees it after judging); otherwise buf is borrowed.  filename is
+ * the name reported.  results and error are filled by gate_engine_run().
+ */
+struct gate_input {
+	const char *filename;
+	const char *path;
+	const char *buf;
+	size_t len;
+	struct gate_results results;
+	int error; /* negative: could not evaluate (message in results as statusError) */
+};
+
+/*
+ * Judge inputs on `threads` threads (0: number of CPUs), largest first so one
+ * big file does not finish last.  Returns 0, negative on internal failure.
+ */
+int gate_engine_run(const struct gate_engine_opts *o, struct gate_input *inputs,
+	size_t n, int threads);
+
+#endif

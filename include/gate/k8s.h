@@ -1,0 +1,78 @@
+/*
+ * k8s: Kubernetes resource identity and the schema store.
+ *
+ * The store finds a resource's schema through kubeconform-compatible location
+ * templates, tried in order: local paths, or http(s) URLs fetched with libcurl
+ * into an optional on-disk cache.  Each schema is loaded and compiled at most
+ * once per store; the store is safe to use from several threads.
+ */
+#ifndef GATE_K8S_H
+#define GATE_K8S_H
+
+#include <stddef.h>
+#include "gate/doc.h"
+#include "gate/schema.h"
+
+/* kubeconform's default location (its upstream URL) */
+#define GATE_K8S_DEFAULT_LOCATION \
+	"https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/" \
+	"{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
+	"{{ .ResourceKind }}{{ .KindSuffix }}.json"
+
+struct gate_k8s_id {
+	const char *api_version; /* borrowed from the document */
+	const char *kind;
+	const char *name;        /* NULL when absent */
+	const char *namespace_;  /* NULL when absent */
+	char group[254];         /* "" for the core group */
+	char version[64];
+};
+
+/*
+ * Read apiVersion, kind, metadata.name and metadata.namespace of a resource.
+ * Returns 0, or -1 with a kubeconform-like message in msg ("missing 'kind' key").
+ */
+int gate_k8s_id_read(struct gate_k8s_id *id, const struct gate_node *root,
+	char *msg, size_t msgsize);
+
+struct gate_store_opts {
+	const char *const *locations; /* templates or "default"; none: default */
+	size_t nlocations;
+	const char *kubernetes_version; /* "1.32.2" or "master"; NULL: master */
+	int strict;                     /* {{ .StrictSuffix }} = "-strict" */
+	const char *cache_dir;          /* NULL: no on-disk cache */
+	int offline;                    /* never touch the network */
+	int insecure_skip_tls;          /* skip TLS verification (discouraged) */
+	long timeout_ms;                /* per HTTP request; 0: 30 s */
+	int retries;                    /* HTTP retries on transient failure */
+};
+
+struct gate_store;
+
+int gate_store_new(struct gate_store **out, const struct gate_store_opts *opts,
+	char *msg, size_t msgsize);
+void gate_store_free(struct gate_store *st);
+
+/*
+ * Find the compiled schema of (id->kind, id->group, id->version).  On success
+ * returns 0 and sets *out to the schema (borrowed: valid while st lives), or
+ * to NULL when no location has one (kubeconform: "could not find schema").
+ * Returns -1 with a message when a location failed in another way (HTTP 500,
+ * unparsable schema after all locations, ...).
+ */
+int gate_store_lookup(struct gate_store *st, const struct gate_k8s_id *id,
+	const struct gate_schema **out, char *msg, size_t msgsize);
+
+/*
+ * A stable fingerprint of what the store would answer: locations, version,
+ * strictness and the content of local schema files used so far.  Used to key
+ * verdict caches.  Writes a hex string into buf.
+ */
+void gate_store_fingerprint(struct gate_store *st, char *buf, size_t bufsize);
+
+/* Expand a template for one resource into buf; returns 0 or -1 (too long / bad template). */
+int gate_k8s_expand_location(char *buf, size_t bufsize, const char *tmpl,
+	const char *kind, const char *group, const char *version,
+	const char *k8s_version, int strict);
+
+#endif

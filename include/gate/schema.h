@@ -1,0 +1,67 @@
+/*
+ * schema: JSON Schema (draft-04 plus the Kubernetes OpenAPI extensions found
+ * in CRD schemas) compiled once, then used to validate many documents.
+ *
+ * Compilation resolves every $ref (local pointers and relative files) once and
+ * compiles every pattern once (PCRE2 with JIT).  A compiled schema is
+ * immutable and may be used by several threads at once.
+ */
+#ifndef GATE_SCHEMA_H
+#define GATE_SCHEMA_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "gate/doc.h"
+
+struct gate_schema;
+
+/* One violation: where and what.  Strings are owned by the error list. */
+struct gate_schema_error {
+	char *pointer;  /* JSON pointer of the offending value, "" for the root */
+	uint32_t line;  /* of the offending value, 0 when unknown */
+	uint32_t col;
+	char *keyword;  /* the failing keyword: "type", "required", ... */
+	char *message;  /* plain, lowercase: "expected integer, got string" */
+};
+
+struct gate_schema_errors {
+	struct gate_schema_error *v;
+	size_t n, alloc;
+};
+#define GATE_SCHEMA_ERRORS_INIT { NULL, 0, 0 }
+void gate_schema_errors_release(struct gate_schema_errors *errs);
+
+/* compile options */
+#define GATE_SCHEMA_ASSERT_FORMAT 0x01 /* always assert known formats */
+
+/*
+ * Compile a schema.  root is borrowed (the compiled schema keeps its own
+ * references).  base is the schema's file path or URL, used to resolve
+ * relative $refs (files next to it); may be NULL.  Formats are asserted as
+ * kubeconform's validator does: for schemas without "$schema" or declaring
+ * draft-04 to draft-07, and never for "http://json-schema.org/schema#".
+ * On success *out is a new schema (release with gate_schema_free()); on failure
+ * returns -1 and writes a message into msg.
+ */
+int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base,
+	int flags, char *msg, size_t msgsize);
+
+/* Load a schema file (JSON, or YAML through gate_doc) and compile it. */
+int gate_schema_load_file(struct gate_schema **out, const char *path, int flags,
+	char *msg, size_t msgsize);
+
+void gate_schema_free(struct gate_schema *schema);
+
+/*
+ * Validate node against schema.  Appends every violation found to errs (a
+ * violation is data: the return is still 0).  Returns 1 when the value is
+ * valid, 0 when invalid, negative on internal failure (out of memory).
+ * max_errors bounds how many errors are appended (0: no bound).
+ */
+int gate_schema_validate(const struct gate_schema *schema, const struct gate_node *node,
+	struct gate_schema_errors *errs, size_t max_errors);
+
+/* Convert a document node into a new jansson value (new reference). */
+json_t *gate_node_to_jansson(const struct gate_node *n);
+
+#endif
