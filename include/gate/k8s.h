@@ -64,6 +64,24 @@ int gate_store_lookup(struct gate_store *st, const struct gate_k8s_id *id,
 	const struct gate_schema **out, char *msg, size_t msgsize);
 
 /*
+ * Like gate_store_lookup(), and also sets *location (when location is not
+ * NULL) to the path or URL the schema was read from: borrowed, valid while
+ * st lives, NULL when *out is NULL.
+ */
+int gate_store_lookup_ex(struct gate_store *st, const struct gate_k8s_id *id,
+	const struct gate_schema **out, const char **location, char *msg, size_t msgsize);
+
+/* Counters of a store's work since gate_store_new() (for tests and debugging). */
+struct gate_store_stats {
+	unsigned long lookups;    /* gate_store_lookup() calls */
+	unsigned long resolves;   /* (kind, group, version) keys resolved: each once */
+	unsigned long compiles;   /* schemas compiled */
+	unsigned long http_gets;  /* HTTP requests made, retries included */
+	unsigned long cache_hits; /* schemas read from cache_dir instead of the network */
+};
+void gate_store_stats(struct gate_store *st, struct gate_store_stats *out);
+
+/*
  * A stable fingerprint of what the store would answer: locations, version,
  * strictness and the content of local schema files used so far.  Used to key
  * verdict caches.  Writes a hex string into buf.
