@@ -1,0 +1,562 @@
+#include "config.h"
+
+#include "gate/notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "gate/outbox.h"
+#include "gate/util.h"
+
+#define ZERO_OID "0000000000000000000000000000000000000000"
+
+/* ---- body ---- */
+
+/* A JSON string of s; bytes of invalid UTF-8 (git data may hold any) become '?'. */
+static json_t *str_or_empty(const char *s)
+{
+	json_t *v;
+	char *copy, *p;
+
+	if (!s)
+		return json_string("");
+	if ((v = json_string(s)))
+		return v;
+	copy = gate_xstrdup(s);
+	for (p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v ? v : json_string("");
+}
+
+static json_t *paths_json(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n && i < GATE_NOTIFY_MAX_FILES; i++)
+		json_array_append_new(a, str_or_empty(v[i]));
+	return a;
+}
+
+static json_t *commit_json(const struct gate_push_commit *c, const char *html_url)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", str_or_empty(c->id));
+	json_object_set_new(o, "tree_id", json_string(""));
+	json_object_set_new(o, "distinct", json_true());
+	json_object_set_new(o, "message", str_or_empty(c->message));
+	json_object_set_new(o, "timestamp", str_or_empty(c->timestamp));
+	json_object_set_new(o, "url", html_url ?
+		json_sprintf("%s/commit/%s", html_url, c->id ? c->id : "") : json_string(""));
+	json_object_set_new(o, "author", json_pack("{s:o,s:o,s:s}",
+		"name", str_or_empty(c->author_name), "email", str_or_empty(c->author_email),
+		"username", ""));
+	json_object_set_new(o, "committer", json_pack("{s:o,s:o,s:s}",
+		"name", str_or_empty(c->committer_name), "email", str_or_empty(c->committer_email),
+		"username", ""));
+	json_object_set_new(o, "added", paths_json(c->added, c->nadded));
+	json_object_set_new(o, "removed", paths_json(c->removed, c->nremoved));
+	json_object_set_new(o, "modified", paths_json(c->modified, c->nmodified));
+	return o;
+}
+
+char *gate_notify_body(const struct gate_push_event *ev, const char *cluster,
+	const char *delivery_id, size_t *len)
+{
+	const struct gate_notify_config *r = ev->repo;
+	const char *name = r && r->repo_name ? r->repo_name : "repository";
+	const char *html_url = r && r->repo_html_url ? r->repo_html_url : NULL;
+	json_t *o = json_object(), *commits = json_array(), *repo;
+	size_t i, first = 0;
+	char *text;
+
+	json_object_set_new(o, "ref", str_or_empty(ev->accepted_ref));
+	json_object_set_new(o, "before", str_or_empty(ev->before ? ev->before : ZERO_OID));
+	json_object_set_new(o, "after", str_or_empty(ev->after));
+	json_object_set_new(o, "created", json_boolean(!ev->before || !strcmp(ev->before, ZERO_OID)));
+	json_object_set_new(o, "deleted", json_false());
+	json_object_set_new(o, "forced", json_boolean(ev->forced));
+	json_object_set_new(o, "base_ref", json_null());
+	json_object_set_new(o, "compare", json_string(""));
+	repo = json_object();
+	json_object_set_new(repo, "name", json_string(name));
+	json_object_set_new(repo, "full_name",
+		json_string(r && r->repo_full_name ? r->repo_full_name : name));
+	json_object_set_new(repo, "html_url", str_or_empty(html_url));
+	json_object_set_new(repo, "clone_url", str_or_empty(r ? r->repo_clone_url : NULL));
+	json_object_set_new(repo, "url", str_or_empty(html_url));
+	json_object_set_new(repo, "default_branch", str_or_empty(ev->default_branch));
+	json_object_set_new(repo, "master_branch", str_or_empty(ev->default_branch));
+	json_object_set_new(o, "repository", repo);
+	json_object_set_new(o, "pusher", json_pack("{s:o,s:s}", "name", str_or_empty(ev->pusher),
+		"email", ""));
+	json_object_set_new(o, "sender", json_pack("{s:o}", "login", str_or_empty(ev->pusher)));
+	if (ev->ncommits > GATE_NOTIFY_MAX_COMMITS)
+		first = ev->ncommits - GATE_NOTIFY_MAX_COMMITS;
+	for (i = first; i < ev->ncommits; i++)
+		json_array_append_new(commits, commit_json(&ev->commits[i], html_url));
+	json_object_set_new(o, "commits", commits);
+	json_object_set_new(o, "head_commit", ev->head ? commit_json(ev->head, html_url) : json_null());
+	json_object_set_new(o, "gitops_gate", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+		"event", str_or_empty(ev->event), "source_ref", str_or_empty(ev->source_ref),
+		"accepted_ref", str_or_empty(ev->accepted_ref), "cluster", str_or_empty(cluster),
+		"delivery", str_or_empty(delivery_id)));
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (!text)
+		text = gate_xstrdup("{}");
+	*len = strlen(text);
+	return text;
+}
+
+/* ---- signing and tokens ---- */
+
+int gate_notify_hmac_hex(const void *key, size_t keylen, const void *data, size_t len,
+	char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (keylen > GATE_NOTIFY_MAX_TOKEN ||
+	    !HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) || mdlen != 32)
+		return -1;
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+int gate_notify_read_token(const char *path, char **out, char *err, size_t errlen)
+{
+	struct stat st;
+	char buf[GATE_NOTIFY_MAX_TOKEN + 2];
+	size_t n = 0;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open token file \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "token file \"%s\" is not a regular file", path);
+		goto fail;
+	}
+	if (st.st_mode & 0007) {
+		snprintf(err, errlen, "token file \"%s\" is accessible to others (mode %03o): refusing it, chmod o-rwx it",
+			path, (unsigned)(st.st_mode & 0777));
+		goto fail;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "cannot read token file \"%s\": %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > GATE_NOTIFY_MAX_TOKEN) {
+			snprintf(err, errlen, "token file \"%s\" is larger than %d bytes", path,
+				GATE_NOTIFY_MAX_TOKEN);
+			goto fail;
+		}
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+		     buf[n - 1] == '\t'))
+		n--;
+	if (n == 0) {
+		snprintf(err, errlen, "token file \"%s\" is empty", path);
+		goto fail;
+	}
+	close(fd);
+	*out = gate_xstrndup(buf, n);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+fail:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	close(fd);
+	return -1;
+}
+
+/* ---- sending ---- */
+
+struct xfer {
+	struct gate_send *s;
+	CURL *easy;
+	struct curl_slist *headers;
+	char answer[160]; /* start of the answer body, for error messages */
+	size_t answer_len;
+	size_t received;
+	char curl_err[CURL_ERROR_SIZE];
+	int running;
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t n = size * nmemb;
+
+	if (x->answer_len + 1 < sizeof(x->answer)) {
+		size_t take = sizeof(x->answer) - 1 - x->answer_len;
+		if (take > n)
+			take = n;
+		memcpy(x->answer + x->answer_len, ptr, take);
+		x->answer_len += take;
+		x->answer[x->answer_len] = '\0';
+	}
+	x->received += n;
+	if (x->received > (1u << 20))
+		return 0; /* a receiver answering more than 1 MiB is cut off */
+	return n;
+}
+
+static struct curl_slist *add_header(struct curl_slist *h, const char *fmt, const char *v)
+{
+	char *line = gate_xasprintf(fmt, v);
+	struct curl_slist *n = curl_slist_append(h, line);
+
+	free(line);
+	return n ? n : h;
+}
+
+static int setup(struct xfer *x, long timeout_ms)
+{
+	struct gate_send *s = x->s;
+	char sig[65];
+
+	x->easy = curl_easy_init();
+	if (!x->easy)
+		return -1;
+	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	x->headers = add_header(x->headers, "X-Gitops-Gate-Delivery: %s", s->id ? s->id : "");
+	x->headers = add_header(x->headers, "X-Gitops-Gate-Event: %s", s->event ? s->event : "accepted");
+	if (s->token) {
+		if (gate_notify_hmac_hex(s->token, strlen(s->token), s->body, s->body_len, sig) < 0) {
+			snprintf(s->error, sizeof(s->error), "cannot compute the HMAC signature");
+			return -1;
+		}
+	}
+	switch (s->format) {
+	case GATE_FORMAT_FLUX_GENERIC_HMAC:
+		if (s->token)
+			x->headers = add_header(x->headers, "X-Signature: sha256=%s", sig);
+		break;
+	case GATE_FORMAT_GITHUB:
+		x->headers = curl_slist_append(x->headers, "X-GitHub-Event: push");
+		x->headers = add_header(x->headers, "X-GitHub-Delivery: %s", s->id ? s->id : "");
+		if (s->token)
+			x->headers = add_header(x->headers, "X-Hub-Signature-256: sha256=%s", sig);
+		break;
+	case GATE_FORMAT_GENERIC:
+		if (s->token)
+			x->headers = add_header(x->headers, "X-Gitops-Gate-Signature: sha256=%s", sig);
+		break;
+	}
+	OPENSSL_cleanse(sig, sizeof(sig));
+	curl_easy_setopt(x->easy, CURLOPT_URL, s->url);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, s->body);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "gitops-gate/" PACKAGE_VERSION);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s->ca_bundle)
+		curl_easy_setopt(x->easy, CURLOPT_CAINFO, s->ca_bundle);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_err);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void finish(struct xfer *x, CURLcode rc)
+{
+	struct gate_send *s = x->s;
+	struct gate_buf b = GATE_BUF_INIT;
+	long status = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	s->http_status = status;
+	if (rc == CURLE_OK && status >= 200 && status < 300) {
+		s->delivered = 1;
+		return;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(s->error, sizeof(s->error), "%s",
+			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+		return;
+	}
+	gate_buf_add_escaped(&b, x->answer, x->answer_len > 80 ? 80 : x->answer_len);
+	snprintf(s->error, sizeof(s->error), "HTTP %ld%s%s", status, b.len ? ": " : "",
+		b.len ? b.ptr : "");
+	gate_buf_release(&b);
+}
+
+int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout_ms)
+{
+	struct xfer *xs;
+	CURLM *multi;
+	long long deadline;
+	size_t i;
+	int running = 0;
+
+	for (i = 0; i < n; i++) {
+		v[i].delivered = 0;
+		v[i].http_status = 0;
+		v[i].error[0] = '\0';
+	}
+	if (n == 0)
+		return 0;
+	if (timeout_ms <= 0 || timeout_ms > budget_ms)
+		timeout_ms = budget_ms;
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	multi = curl_multi_init();
+	if (!multi)
+		return -1;
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 256L);
+	xs = gate_xcalloc(n, sizeof(*xs));
+	deadline = now_ms() + budget_ms;
+	for (i = 0; i < n; i++) {
+		xs[i].s = &v[i];
+		if (setup(&xs[i], timeout_ms) < 0) {
+			if (!v[i].error[0])
+				snprintf(v[i].error, sizeof(v[i].error), "cannot set up the request");
+			continue;
+		}
+		if (curl_multi_add_handle(multi, xs[i].easy) != CURLM_OK) {
+			snprintf(v[i].error, sizeof(v[i].error), "cannot start the request");
+			continue;
+		}
+		xs[i].running = 1;
+	}
+	for (;;) {
+		CURLMsg *msg;
+		int left;
+		long long rest;
+
+		if (curl_multi_perform(multi, &running) != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(multi, &left))) {
+			struct xfer *x = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			if (!x)
+				continue;
+			finish(x, msg->data.result);
+			curl_multi_remove_handle(multi, x->easy);
+			x->running = 0;
+		}
+		if (!running)
+			break;
+		rest = deadline - now_ms();
+		if (rest <= 0)
+			break;
+		if (curl_multi_poll(multi, NULL, 0, rest > 100 ? 100 : (int)rest, NULL) != CURLM_OK)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		if (xs[i].running) {
+			snprintf(v[i].error, sizeof(v[i].error), "no answer within the budget of %ld ms",
+				budget_ms);
+			curl_multi_remove_handle(multi, xs[i].easy);
+		}
+		if (xs[i].easy)
+			curl_easy_cleanup(xs[i].easy);
+		curl_slist_free_all(xs[i].headers);
+	}
+	free(xs);
+	curl_multi_cleanup(multi);
+	return 0;
+}
+
+long gate_notify_backoff_ms(unsigned attempts, long base, long max, uint32_t rnd)
+{
+	long delay = base;
+	unsigned i;
+
+	if (base <= 0)
+		return 0;
+	for (i = 1; i < attempts && delay < max; i++)
+		delay = delay > max / 2 ? max : delay * 2;
+	if (delay > max)
+		delay = max;
+	return delay / 2 + (long)(rnd % (uint32_t)(delay / 2 + 1));
+}
+
+/* ---- outbox delivery ---- */
+
+struct pending {
+	char *id;
+	struct gate_outbox_claim claim;
+	struct gate_delivery d;
+	char *token;
+	int claimed, sent_index;
+	const char *status;
+	char error[256];
+};
+
+static uint32_t random32(void)
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint32_t)now_ms() * 2654435761u;
+	return r;
+}
+
+int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
+	const struct gate_notify_config *cfg, long budget_ms, int only_due,
+	long long now, json_t **report)
+{
+	struct pending *p;
+	struct gate_send *sends;
+	size_t i, nsend = 0;
+	int ret = 0;
+
+	*report = json_array();
+	if (n == 0)
+		return 0;
+	p = gate_xcalloc(n, sizeof(*p));
+	sends = gate_xcalloc(n, sizeof(*sends));
+	for (i = 0; i < n; i++) {
+		struct gate_delivery init = GATE_DELIVERY_INIT;
+		enum gate_notify_format fmt;
+		int r;
+
+		p[i].id = ids[i];
+		p[i].d = init;
+		p[i].claim.fd = -1;
+		p[i].sent_index = -1;
+		r = gate_outbox_claim(dir, ids[i], &p[i].claim, &p[i].d, p[i].error, sizeof(p[i].error));
+		if (r < 0) {
+			p[i].status = "error";
+			continue;
+		}
+		if (r == 0) {
+			p[i].status = "busy";
+			continue;
+		}
+		p[i].claimed = 1;
+		if (only_due && p[i].d.next_attempt_time > now) {
+			p[i].status = "not-due";
+			continue;
+		}
+		if (gate_notify_format_parse(p[i].d.format, &fmt) < 0) {
+			snprintf(p[i].error, sizeof(p[i].error), "unknown format");
+			p[i].status = "failed";
+			continue;
+		}
+		if (p[i].d.token_file &&
+		    gate_notify_read_token(p[i].d.token_file, &p[i].token, p[i].error,
+			sizeof(p[i].error)) < 0) {
+			p[i].status = "failed";
+			continue;
+		}
+		sends[nsend].id = p[i].d.id;
+		sends[nsend].url = p[i].d.url;
+		sends[nsend].event = p[i].d.event;
+		sends[nsend].format = fmt;
+		sends[nsend].body = p[i].d.body;
+		sends[nsend].body_len = p[i].d.body_len;
+		sends[nsend].token = p[i].token;
+		sends[nsend].ca_bundle = p[i].d.ca_bundle;
+		p[i].sent_index = (int)nsend++;
+	}
+	if (nsend && gate_notify_send(sends, nsend, budget_ms, cfg->timeout_ms) < 0) {
+		ret = -1;
+		for (i = 0; i < nsend; i++)
+			snprintf(sends[i].error, sizeof(sends[i].error), "cannot set up libcurl");
+	}
+	for (i = 0; i < n; i++) {
+		json_t *o;
+		if (p[i].sent_index >= 0) {
+			struct gate_send *s = &sends[p[i].sent_index];
+			if (s->delivered) {
+				p[i].status = gate_outbox_done(&p[i].claim) < 0 ? "error" : "delivered";
+				if (!strcmp(p[i].status, "error"))
+					snprintf(p[i].error, sizeof(p[i].error),
+						"delivered but cannot remove the outbox file: %s", strerror(errno));
+			} else {
+				p[i].status = "failed";
+				snprintf(p[i].error, sizeof(p[i].error), "%s", s->error);
+			}
+		}
+		if (p[i].claimed && !strcmp(p[i].status, "failed")) {
+			int dead = 0;
+			long delay = gate_notify_backoff_ms(p[i].d.attempts + 1, cfg->backoff_ms,
+				cfg->backoff_max_ms, random32());
+			if (gate_outbox_failed(dir, &p[i].claim, &p[i].d, p[i].error, now, delay,
+				cfg->max_attempts, &dead) < 0) {
+				size_t used = strnlen(p[i].error, sizeof(p[i].error));
+				snprintf(p[i].error + used, sizeof(p[i].error) - used,
+					"; and cannot update the outbox file: %s", strerror(errno));
+				p[i].status = "error";
+			} else {
+				p[i].status = dead ? "dead" : "retry";
+			}
+		}
+		o = json_pack("{s:s,s:s}", "id", p[i].id, "status", p[i].status);
+		if (p[i].d.cluster)
+			json_object_set_new(o, "cluster", json_string(p[i].d.cluster));
+		if (p[i].d.url)
+			json_object_set_new(o, "url", json_string(p[i].d.url));
+		if (p[i].sent_index >= 0)
+			json_object_set_new(o, "http_status",
+				json_integer(sends[p[i].sent_index].http_status));
+		if (p[i].claimed)
+			json_object_set_new(o, "attempts", json_integer(p[i].d.attempts));
+		if (p[i].error[0])
+			json_object_set_new(o, "error", json_string(p[i].error));
+		json_array_append_new(*report, o);
+		if (p[i].token) {
+			OPENSSL_cleanse(p[i].token, strlen(p[i].token));
+			free(p[i].token);
+		}
+		gate_delivery_release(&p[i].d);
+		gate_outbox_unclaim(&p[i].claim);
+	}
+	free(p);
+	free(sends);
+	return ret;
+}

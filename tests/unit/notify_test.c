@@ -1,0 +1,299 @@
+/* Unit tests of receivers, journal, outbox and notify (no network). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gate/journal.h"
+#include "gate/notify.h"
+#include "gate/outbox.h"
+#include "gate/receivers.h"
+#include "gate/util.h"
+#include "../tap.h"
+
+static char tmp[256];
+
+static json_t *load(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, 0, &e);
+	if (!v)
+		diag("bad test json: %s", e.text);
+	return v;
+}
+
+static void test_receivers(void)
+{
+	struct gate_receivers r = GATE_RECEIVERS_INIT;
+	char err[256];
+	json_t *root;
+	const char *paths[] = { "apps/web.yaml", "clusters/prod/web/deploy.yaml" };
+	const char *other[] = { "clusters/staging/x.yaml" };
+
+	root = load("{\"clusters\":[{\"name\":\"prod\",\"refs\":[\"refs/heads/main\"],"
+		"\"paths\":[\"clusters/prod/**\"],\"receivers\":[{\"url\":\"https://flux/hook/1\","
+		"\"format\":\"flux-generic-hmac\",\"token_file\":\"/t\"},{\"url\":\"http://argo/api/webhook\","
+		"\"format\":\"github\",\"token_file\":\"/t2\",\"ca_bundle\":\"/ca.pem\"}]},"
+		"{\"name\":\"all\",\"receivers\":[{\"url\":\"http://x/\",\"format\":\"generic\"}]}],"
+		"\"notify\":{\"budget_ms\":500,\"max_attempts\":3,\"repository\":{\"name\":\"fleet\"}}}");
+	ok(gate_receivers_parse(&r, root, err, sizeof(err)) == 0, "valid config parses (%s)", err);
+	ok(r.nclusters == 2 && r.clusters[0].nreceivers == 2, "two clusters, two receivers");
+	ok(r.clusters[0].receivers[1].format == GATE_FORMAT_GITHUB &&
+	   !strcmp(r.clusters[0].receivers[1].ca_bundle, "/ca.pem"), "format and ca_bundle");
+	ok(r.notify.budget_ms == 500 && r.notify.max_attempts == 3 && r.notify.timeout_ms == 10000,
+		"notify settings and defaults");
+	ok(!strcmp(r.notify.repo_name, "fleet"), "repository name");
+	ok(gate_cluster_wants_ref(&r.clusters[0], "refs/heads/main", "refs/heads/gitops/accepted/main"),
+		"ref glob matches source ref");
+	ok(!gate_cluster_wants_ref(&r.clusters[0], "refs/heads/dev", "refs/heads/gitops/accepted/dev"),
+		"ref glob rejects other ref");
+	ok(gate_cluster_wants_paths(&r.clusters[0], paths, 2, 0), "path glob matches");
+	ok(!gate_cluster_wants_paths(&r.clusters[0], other, 1, 0), "path glob rejects other cluster's path");
+	ok(gate_cluster_wants_paths(&r.clusters[0], other, 1, 1), "all_changed matches every cluster");
+	ok(gate_cluster_wants_paths(&r.clusters[1], other, 1, 0), "no path globs: every path");
+	gate_receivers_release(&r);
+	json_decref(root);
+
+	root = load("{\"clusters\":[{\"name\":\"p\",\"receivers\":[{\"url\":\"http://x\",\"format\":\"bogus\",\"token_file\":\"/t\"}]}]}");
+	ok(gate_receivers_parse(&r, root, err, sizeof(err)) < 0 && strstr(err, "clusters[0].receivers[0].format"),
+		"unknown format refused: %s", err);
+	json_decref(root);
+	root = load("{\"clusters\":[{\"name\":\"p\",\"receivers\":[{\"url\":\"http://x\",\"format\":\"github\"}]}]}");
+	ok(gate_receivers_parse(&r, root, err, sizeof(err)) < 0 && strstr(err, "token_file is required"),
+		"signed format without token refused: %s", err);
+	json_decref(root);
+	root = load("{\"clusters\":[{\"name\":\"p\",\"receivers\":[{\"url\":\"ftp://x\",\"format\":\"generic\"}]}]}");
+	ok(gate_receivers_parse(&r, root, err, sizeof(err)) < 0 && strstr(err, "http"),
+		"non-http URL refused: %s", err);
+	json_decref(root);
+	root = load("{\"clusters\":[{\"name\":\"p\",\"receivers\":[{\"url\":\"http://x\",\"format\":\"generic\"}]},"
+		"{\"name\":\"p\",\"receivers\":[{\"url\":\"http://y\",\"format\":\"generic\"}]}]}");
+	ok(gate_receivers_parse(&r, root, err, sizeof(err)) < 0 && strstr(err, "duplicate"),
+		"duplicate cluster refused: %s", err);
+	json_decref(root);
+	root = load("{\"notify\":{\"budget_ms\":-1}}");
+	ok(gate_receivers_parse(&r, root, err, sizeof(err)) < 0 && strstr(err, "notify.budget_ms"),
+		"negative budget refused: %s", err);
+	json_decref(root);
+	ok(gate_receivers_parse(&r, NULL, err, sizeof(err)) == 0 && r.nclusters == 0 &&
+	   r.notify.budget_ms == 2000, "no config: defaults");
+	gate_receivers_release(&r);
+}
+
+static void test_journal(void)
+{
+	char *path = gate_xasprintf("%s/journal", tmp);
+	json_t *e1 = load("{\"event\":\"accepted\",\"n\":1}"), *e2 = load("{\"event\":\"rollback\",\"n\":2}");
+	json_t *all = NULL;
+	size_t skipped;
+	int trunc, fd, i, status;
+
+	ok(gate_journal_read(path, 1 << 20, &all, &skipped, &trunc) == 0 && json_array_size(all) == 0,
+		"missing journal reads empty");
+	json_decref(all);
+	ok(gate_journal_append(path, e1) == 0, "append 1");
+	/* a torn line, as a crash in the middle of a write leaves it */
+	fd = open(path, O_WRONLY | O_APPEND);
+	ok(fd >= 0 && write(fd, "{\"event\":\"acc", 13) == 13, "torn write");
+	close(fd);
+	ok(gate_journal_append(path, e2) == 0, "append after torn line");
+	ok(gate_journal_read(path, 1 << 20, &all, &skipped, &trunc) == 0 && json_array_size(all) == 2 &&
+	   skipped == 1 && !trunc, "two entries, torn line skipped");
+	ok(json_integer_value(json_object_get(json_array_get(all, 1), "n")) == 2, "order kept");
+	json_decref(all);
+
+	/* concurrent appenders: every line whole */
+	for (i = 0; i < 4; i++) {
+		if (fork() == 0) {
+			int k;
+			for (k = 0; k < 50; k++) {
+				json_t *e = json_pack("{s:i,s:i,s:s}", "w", i, "k", k, "pad",
+					"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+				if (gate_journal_append(path, e) < 0)
+					_exit(1);
+				json_decref(e);
+			}
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		wait(&status);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "appender %d", i);
+	}
+	ok(gate_journal_read(path, 1 << 20, &all, &skipped, &trunc) == 0 && json_array_size(all) == 202 &&
+	   skipped == 1, "202 whole entries after concurrent appends (%zu)", json_array_size(all));
+	json_decref(all);
+	ok(gate_journal_read(path, 300, &all, &skipped, &trunc) == 0 && trunc &&
+	   json_array_size(all) >= 1 && json_array_size(all) <= 3 && skipped == 0,
+		"bounded read keeps whole tail lines only");
+	json_decref(all);
+	json_decref(e1);
+	json_decref(e2);
+	free(path);
+}
+
+static void test_outbox(void)
+{
+	char *dir = gate_xasprintf("%s/outbox", tmp);
+	struct gate_delivery d = GATE_DELIVERY_INIT, l = GATE_DELIVERY_INIT, l2 = GATE_DELIVERY_INIT;
+	struct gate_outbox_claim c = GATE_OUTBOX_CLAIM_INIT, c2 = GATE_OUTBOX_CLAIM_INIT;
+	char id2[GATE_OUTBOX_ID_LEN + 1], err[256], **ids = NULL;
+	size_t n = 0;
+	int dead = 0, pid, status;
+	json_t *st = NULL;
+
+	ok(gate_outbox_new_id(d.id) == 0 && gate_outbox_valid_id(d.id), "random id %s", d.id);
+	ok(gate_outbox_new_id(id2) == 0 && strcmp(d.id, id2), "ids differ");
+	ok(!gate_outbox_valid_id("../../etc/passwd") && !gate_outbox_valid_id("ABC"), "bad ids refused");
+	d.cluster = gate_xstrdup("prod");
+	d.url = gate_xstrdup("http://127.0.0.1:1/");
+	d.format = gate_xstrdup("generic");
+	d.accepted_ref = gate_xstrdup("refs/heads/gitops/accepted/main");
+	d.body = gate_xstrdup("{\"a\":\"\\u00e9\\n\"}");
+	d.body_len = strlen(d.body);
+	ok(gate_outbox_put(dir, &d) == 0, "put");
+	ok(gate_outbox_list(dir, 100, &ids, &n) == 0 && n == 1 && !strcmp(ids[0], d.id), "list");
+	free(ids[0]);
+	free(ids);
+	ok(gate_outbox_claim(dir, d.id, &c, &l, err, sizeof(err)) == 1, "claim");
+	ok(l.body_len == d.body_len && !memcmp(l.body, d.body, d.body_len), "body bytes kept");
+	/* another process cannot claim it meanwhile */
+	pid = fork();
+	if (pid == 0) {
+		struct gate_outbox_claim cc = GATE_OUTBOX_CLAIM_INIT;
+		struct gate_delivery dd = GATE_DELIVERY_INIT;
+		char e[256];
+		_exit(gate_outbox_claim(dir, d.id, &cc, &dd, e, sizeof(e)) == 0 ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "concurrent claim is refused");
+	ok(gate_outbox_failed(dir, &c, &l, "HTTP 500", 1000, 5000, 3, &dead) == 0 && !dead, "failed once");
+	gate_outbox_unclaim(&c);
+	gate_delivery_release(&l);
+	ok(gate_outbox_load(dir, d.id, &l) == 0 && l.attempts == 1 && l.next_attempt_time == 1005 &&
+	   !strcmp(l.last_error, "HTTP 500"), "attempt recorded with backoff");
+	gate_delivery_release(&l);
+	ok(gate_outbox_claim(dir, d.id, &c, &l, err, sizeof(err)) == 1, "claim again");
+	ok(gate_outbox_claim(dir, d.id, &c2, &l2, err, sizeof(err)) == 0, "own second claim refused too");
+	ok(gate_outbox_failed(dir, &c, &l, "x", 1000, 0, 2, &dead) == 0 && dead, "dead after max attempts");
+	gate_outbox_unclaim(&c);
+	gate_delivery_release(&l);
+	ok(gate_outbox_list(dir, 100, &ids, &n) == 0 && n == 0, "dead one not listed as pending");
+	free(ids);
+	ok(gate_outbox_stats(dir, &st) == 0 &&
+	   json_integer_value(json_object_get(json_object_get(st, "prod"), "dead")) == 1 &&
+	   json_integer_value(json_object_get(json_object_get(st, "prod"), "pending")) == 0, "stats");
+	json_decref(st);
+	ok(gate_outbox_claim(dir, d.id, &c, &l, err, sizeof(err)) == 0, "gone: not claimable");
+	gate_delivery_release(&d);
+	free(dir);
+}
+
+static int has_real(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_real(v))
+		return 1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_real(x))
+				return 1;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if (has_real(x))
+				return 1;
+	}
+	return 0;
+}
+
+static void test_notify(void)
+{
+	char hex[65], err[256], *tok = NULL, *body, *path;
+	size_t len;
+	long b;
+	int fd, i, okj = 1;
+	const char *added[] = { "clusters/prod/a.yaml" };
+	struct gate_push_commit c = { "0123456789012345678901234567890123456789", "msg \xff", "2023-11-14T22:13:20Z",
+		"A", "a@x", "C", "c@x", added, NULL, NULL, 1, 0, 0 };
+	struct gate_push_event ev = { "accepted", "refs/heads/main", "refs/heads/gitops/accepted/main",
+		NULL, "0123456789012345678901234567890123456789", 0, "alice", &c, 1, &c, "main", NULL };
+	struct gate_send s = { "id1", "http://127.0.0.1:1/", "accepted", GATE_FORMAT_GENERIC, "{}", 2,
+		NULL, NULL, 0, 0, "" };
+	json_t *v;
+	json_error_t je;
+
+	ok(gate_notify_hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, hex) == 0 &&
+	   !strcmp(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+		"HMAC-SHA256 RFC 4231 case 2");
+	path = gate_xasprintf("%s/token", tmp);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ok(fd >= 0 && write(fd, "s3cret\n", 7) == 7, "token file written");
+	close(fd);
+	chmod(path, 0644);
+	ok(gate_notify_read_token(path, &tok, err, sizeof(err)) < 0 && strstr(err, "accessible to others") &&
+	   !strstr(err, "s3cret"), "world-readable token refused without showing it: %s", err);
+	chmod(path, 0600);
+	ok(gate_notify_read_token(path, &tok, err, sizeof(err)) == 0 && !strcmp(tok, "s3cret"),
+		"token read, newline dropped");
+	free(tok);
+	free(path);
+
+	for (i = 1; i < 12; i++) {
+		long lo = 1000L << (i - 1), hi;
+		if (lo > 60000)
+			lo = 60000;
+		hi = lo;
+		lo /= 2;
+		b = gate_notify_backoff_ms((unsigned)i, 1000, 60000, 0);
+		if (b != lo)
+			okj = 0;
+		b = gate_notify_backoff_ms((unsigned)i, 1000, 60000, 0xffffffffu);
+		if (b < lo || b > hi)
+			okj = 0;
+	}
+	ok(okj, "backoff doubles, caps, jitters within the upper half");
+
+	body = gate_notify_body(&ev, "prod", "id1", &len);
+	v = json_loadb(body, len, 0, &je);
+	ok(v && !strcmp(json_string_value(json_object_get(v, "ref")), "refs/heads/gitops/accepted/main"),
+		"body ref is the accepted ref");
+	ok(json_is_true(json_object_get(v, "created")) &&
+	   !strcmp(json_string_value(json_object_get(v, "before")), "0000000000000000000000000000000000000000"),
+		"new accepted ref: created, zero before");
+	ok(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(v, "commits"), 0), "message")),
+		"msg ?"), "invalid UTF-8 in a commit message replaced");
+	ok(!strcmp(json_string_value(json_array_get(json_object_get(json_object_get(v, "head_commit"), "added"), 0)),
+		"clusters/prod/a.yaml"), "head_commit added paths");
+	ok(!has_real(v), "no non-integer numbers in the body");
+	json_decref(v);
+	free(body);
+
+	/* nothing listens on port 1 of loopback: a quick, clean failure */
+	ok(gate_notify_send(&s, 1, 2000, 2000) == 0 && !s.delivered && s.error[0], "refused connection: %s", s.error);
+}
+
+int main(void)
+{
+	snprintf(tmp, sizeof(tmp), "%s/notify-test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp))
+		return 1;
+	test_receivers();
+	test_journal();
+	test_outbox();
+	test_notify();
+	{
+		char *cmd = gate_xasprintf("rm -rf '%s'", tmp);
+		if (system(cmd) != 0)
+			diag("could not remove %s", tmp);
+		free(cmd);
+	}
+	return tap_done();
+}
