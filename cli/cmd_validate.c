@@ -1,0 +1,759 @@
+/*
+ * gitops-gate validate: kubeconform's command line over the gate engine.
+ *
+ *   gitops-gate validate [FLAGS] FILE|DIR|- ...
+ *   gitops-gate validate --schema SCHEMA [FLAGS] FILE|- ...
+ *
+ * Flags take one or two dashes, "-flag value" or "-flag=value"; boolean
+ * flags also take "-flag=true|false".  Flags may follow file names; "--" ends
+ * them.  Exit status as kubeconform: 0 when every resource is valid, skipped
+ * or empty, 1 when any is invalid or could not be evaluated, and 1 for a
+ * command line that cannot be used (kubeconform's code for usage errors).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "gate/doc.h"
+#include "gate/engine.h"
+#include "gate/k8s.h"
+#include "gate/report.h"
+#include "gate/result.h"
+#include "gate/schema.h"
+#include "gate/util.h"
+#include "commands.h"
+
+#define MAX_WALK_DEPTH 256
+#define MAX_INPUTS 1000000
+
+static const char usage_text[] =
+"usage: gitops-gate validate [FLAGS] FILE|DIR|- ...\n"
+"       gitops-gate validate --schema SCHEMA [FLAGS] FILE|- ...\n"
+"\n"
+"Validate Kubernetes manifests against their JSON schemas, like kubeconform.\n"
+"Folders are searched recursively for *.yaml, *.yml and *.json files; '-' (or\n"
+"no file at all) reads stdin.  Flags take one or two dashes and '-flag value'\n"
+"or '-flag=value'.\n"
+"\n"
+"  -cache DIR                    cache schemas downloaded over HTTP in DIR\n"
+"  -exit-on-error                stop at the first invalid resource or error\n"
+"  -h, -help                     show this help\n"
+"  -ignore-filename-pattern RE   skip paths matching the regular expression RE\n"
+"                                (PCRE2; may be given several times)\n"
+"  -ignore-missing-schemas       skip resources whose schema is not found\n"
+"  -insecure-skip-tls-verify     do not verify TLS certificates (insecure)\n"
+"  -kubernetes-version VERSION   Kubernetes version to validate against, e.g.\n"
+"                                1.32.2 (default \"master\")\n"
+"  -n N                          number of workers (default 4; at most the\n"
+"                                number of CPUs are used)\n"
+"  -offline                      never use the network: only local schema\n"
+"                                locations and the -cache folder\n"
+"  -output FORMAT                text, json, junit, tap, pretty or sarif\n"
+"                                (default \"text\")\n"
+"  -reject KINDS                 comma-separated kinds or group/version/Kind to\n"
+"                                reject\n"
+"  -schema FILE                  validate any JSON/YAML documents against the\n"
+"                                JSON schema FILE instead of Kubernetes schemas\n"
+"  -schema-location LOCATION     where schemas are found: a path or URL\n"
+"                                template, or \"default\" (may be given several\n"
+"                                times; tried in order)\n"
+"  -skip KINDS                   comma-separated kinds or group/version/Kind to\n"
+"                                skip\n"
+"  -strict                       disallow properties not in the schema and\n"
+"                                duplicate keys\n"
+"  -summary                      print a summary at the end (not for junit)\n"
+"  -v                            show the version\n"
+"  -verbose                      print results for all resources\n"
+"\n"
+"Without -schema-location the default location is kubeconform's upstream URL,\n"
+"which needs the network.  Without network access, give local locations, e.g.\n"
+"  -schema-location 'schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json'\n"
+"or use -offline with a -cache folder filled earlier.\n"
+"\n"
+"Exit status: 0 when all resources are valid, skipped or empty; 1 when any\n"
+"is invalid or could not be evaluated, or when the command line is wrong.\n";
+
+struct strv {
+	char **v;
+	size_t n, alloc;
+};
+
+static void strv_push(struct strv *sv, const char *s)
+{
+	GATE_ALLOC_GROW(sv->v, sv->n + 1, sv->alloc);
+	sv->v[sv->n++] = gate_xstrdup(s);
+}
+
+static void strv_release(struct strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+/* Split a comma list, dropping empty items (kubeconform's splitCSV). */
+static void strv_push_csv(struct strv *sv, const char *csv)
+{
+	const char *p = csv;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len) {
+			char *item = gate_xstrndup(p, len);
+			strv_push(sv, item);
+			free(item);
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+}
+
+struct options {
+	struct strv locations, skip, reject, ignore, files;
+	const char *k8s_version;
+	const char *output;
+	const char *cache;
+	const char *schema;
+	long workers;
+	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
+};
+
+enum flag_kind { F_BOOL, F_STRING, F_LIST, F_CSV, F_INT };
+
+struct flag {
+	const char *name;
+	enum flag_kind kind;
+	size_t off;
+};
+
+#define OFF(field) offsetof(struct options, field)
+
+static const struct flag flags[] = {
+	{ "cache", F_STRING, OFF(cache) },
+	{ "debug", F_BOOL, 0 }, /* accepted for kubeconform compatibility; no effect */
+	{ "exit-on-error", F_BOOL, OFF(exit_on_error) },
+	{ "h", F_BOOL, OFF(help) },
+	{ "help", F_BOOL, OFF(help) },
+	{ "ignore-filename-pattern", F_LIST, OFF(ignore) },
+	{ "ignore-missing-schemas", F_BOOL, OFF(ignore_missing) },
+	{ "insecure-skip-tls-verify", F_BOOL, OFF(insecure) },
+	{ "kubernetes-version", F_STRING, OFF(k8s_version) },
+	{ "n", F_INT, OFF(workers) },
+	{ "offline", F_BOOL, OFF(offline) },
+	{ "output", F_STRING, OFF(output) },
+	{ "reject", F_CSV, OFF(reject) },
+	{ "schema", F_STRING, OFF(schema) },
+	{ "schema-location", F_LIST, OFF(locations) },
+	{ "skip", F_CSV, OFF(skip) },
+	{ "strict", F_BOOL, OFF(strict) },
+	{ "summary", F_BOOL, OFF(summary) },
+	{ "v", F_BOOL, OFF(version) },
+	{ "verbose", F_BOOL, OFF(verbose) },
+	{ NULL, F_BOOL, 0 }
+};
+
+static void print_escaped(FILE *f, const char *s)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+
+	gate_buf_add_escaped(&b, s, strlen(s));
+	if (b.ptr)
+		fputs(b.ptr, f);
+	gate_buf_release(&b);
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "error: %s", what);
+	if (arg) {
+		fputs(" '", stderr);
+		print_escaped(stderr, arg);
+		fputc('\'', stderr);
+	}
+	fputs("\nhint: 'gitops-gate validate -h' lists the flags\n", stderr);
+	return -1;
+}
+
+static int parse_args(struct options *o, int argc, char **argv)
+{
+	int i, no_more_flags = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *val = NULL;
+		const struct flag *f;
+		size_t nlen;
+
+		if (no_more_flags || a[0] != '-' || !a[1]) {
+			strv_push_csv(&o->files, a); /* kubeconform splits file arguments at commas */
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			no_more_flags = 1;
+			continue;
+		}
+		name = a + 1 + (a[1] == '-');
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		for (f = flags; f->name; f++)
+			if (strlen(f->name) == nlen && !strncmp(f->name, name, nlen))
+				break;
+		if (!f->name)
+			return usage_error("unknown flag", a);
+		if (eq)
+			val = eq + 1;
+		if (f->kind == F_BOOL) {
+			int b = 1;
+			if (val) {
+				if (!strcmp(val, "true") || !strcmp(val, "1") || !strcmp(val, "t") || !strcmp(val, "TRUE") || !strcmp(val, "True"))
+					b = 1;
+				else if (!strcmp(val, "false") || !strcmp(val, "0") || !strcmp(val, "f") || !strcmp(val, "FALSE") || !strcmp(val, "False"))
+					b = 0;
+				else
+					return usage_error("not a boolean value for flag", a);
+			}
+			if (f->off)
+				*(int *)((char *)o + f->off) = b;
+			continue;
+		}
+		if (!val) {
+			if (i + 1 >= argc)
+				return usage_error("flag needs a value", a);
+			val = argv[++i];
+		}
+		switch (f->kind) {
+		case F_STRING:
+			*(const char **)((char *)o + f->off) = val;
+			break;
+		case F_LIST:
+			strv_push((struct strv *)((char *)o + f->off), val);
+			break;
+		case F_CSV:
+			strv_push_csv((struct strv *)((char *)o + f->off), val);
+			break;
+		case F_INT: {
+			char *end;
+			long v;
+			errno = 0;
+			v = strtol(val, &end, 10);
+			if (errno || end == val || *end || v < 1 || v > 1024)
+				return usage_error("not a number of workers (1-1024) for flag", a);
+			*(long *)((char *)o + f->off) = v;
+			break;
+		}
+		case F_BOOL:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- finding files ---- */
+
+struct finder {
+	pcre2_code **ignore;
+	size_t nignore;
+	pcre2_match_data *md;
+	struct gate_input *inputs;
+	size_t n, alloc;
+	struct gate_results errors; /* discovery errors, each tied to an input slot */
+};
+
+static int has_ext(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n >= 5 && !strcasecmp(name + n - 5, ".yaml")) ||
+		(n >= 4 && !strcasecmp(name + n - 4, ".yml")) ||
+		(n >= 5 && !strcasecmp(name + n - 5, ".json"));
+}
+
+static int ignored(struct finder *fd, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < fd->nignore; i++)
+		if (pcre2_match(fd->ignore[i], (PCRE2_SPTR)path, strlen(path), 0, 0, fd->md, NULL) >= 0)
+			return 1;
+	return 0;
+}
+
+static struct gate_input *add_input(struct finder *fd, const char *path)
+{
+	struct gate_input *in;
+
+	GATE_ALLOC_GROW(fd->inputs, fd->n + 1, fd->alloc);
+	in = &fd->inputs[fd->n++];
+	memset(in, 0, sizeof(*in));
+	in->filename = gate_xstrdup(path);
+	in->path = in->filename;
+	return in;
+}
+
+/* An input that is only an error result (unreadable folder, missing file). */
+static void add_error(struct finder *fd, const char *path, const char *what, int err)
+{
+	struct gate_input *in = add_input(fd, path);
+	struct gate_result *r;
+
+	in->path = NULL;
+	r = gate_results_add(&in->results);
+	r->filename = gate_xstrdup(path);
+	r->status = GATE_STATUS_ERROR;
+	r->msg = gate_xasprintf("%s: %s", what, strerror(err));
+	in->error = -1;
+}
+
+/* Go's filepath.Join(dir, name) for the paths we build. */
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '.')
+		return gate_xstrdup(name);
+	while (n >= 2 && dir[0] == '.' && dir[1] == '/') {
+		dir += 2;
+		n -= 2;
+		while (n && dir[0] == '/') {
+			dir++;
+			n--;
+		}
+	}
+	if (!n)
+		return gate_xstrdup(name);
+	if (n == 1 && dir[0] == '/')
+		return gate_xasprintf("/%s", name);
+	return gate_xasprintf("%.*s/%s", (int)n, dir, name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(struct finder *fd, const char *path, int is_root, int depth)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	struct strv names = { NULL, 0, 0 };
+	size_t i;
+	int error = 0;
+
+	if ((is_root ? stat(path, &st) : lstat(path, &st)) < 0) {
+		add_error(fd, path, "could not read", errno);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (!has_ext(path) || ignored(fd, path))
+			return 0;
+		if (fd->n >= MAX_INPUTS) {
+			fprintf(stderr, "error: more than %d files to validate\n", MAX_INPUTS);
+			return -1;
+		}
+		add_input(fd, path);
+		return 0;
+	}
+	if (depth > MAX_WALK_DEPTH) {
+		add_error(fd, path, "folder nesting too deep", ELOOP);
+		return 0;
+	}
+	if (!(d = opendir(path))) {
+		add_error(fd, path, "could not open folder", errno);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strv_push(&names, de->d_name);
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (i = 0; i < names.n && !error; i++) {
+		char *p = join(path, names.v[i]);
+		error = walk(fd, p, 0, depth + 1);
+		free(p);
+	}
+	strv_release(&names);
+	return error;
+}
+
+static void finder_release(struct finder *fd)
+{
+	size_t i;
+
+	for (i = 0; i < fd->nignore; i++)
+		pcre2_code_free(fd->ignore[i]);
+	free(fd->ignore);
+	pcre2_match_data_free(fd->md);
+	for (i = 0; i < fd->n; i++) {
+		free((char *)fd->inputs[i].filename);
+		if (!fd->inputs[i].path && fd->inputs[i].buf)
+			free((char *)fd->inputs[i].buf);
+		gate_results_release(&fd->inputs[i].results);
+	}
+	free(fd->inputs);
+}
+
+/* Read all of stdin, at most max bytes. */
+static int read_stdin(size_t max, char **out, size_t *len)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (b.len + n > max) {
+			gate_buf_release(&b);
+			errno = EFBIG;
+			return -1;
+		}
+		gate_buf_add(&b, chunk, n);
+	}
+	if (ferror(stdin)) {
+		gate_buf_release(&b);
+		return -1;
+	}
+	*len = b.len;
+	*out = b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+	return 0;
+}
+
+static int add_stdin(struct finder *fd, size_t max)
+{
+	struct gate_input *in;
+	char *buf;
+	size_t len;
+
+	if (read_stdin(max, &buf, &len) < 0) {
+		add_error(fd, "stdin", "could not read", errno);
+		return 0;
+	}
+	in = add_input(fd, "stdin");
+	in->path = NULL;
+	in->buf = buf;
+	in->len = len;
+	return 0;
+}
+
+/* ---- --schema mode: documents against one JSON schema ---- */
+
+struct schema_ctx {
+	const struct gate_schema *schema;
+	const char *filename;
+	struct gate_results *out;
+	const struct gate_doc_limits *lim;
+	int flags;
+	size_t ndocs;
+};
+
+static int schema_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct schema_ctx *c = payload;
+	struct gate_doc *doc = NULL;
+	struct gate_doc_error derr;
+	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
+	struct gate_result *r;
+	size_t i;
+	int ret;
+
+	c->ndocs++;
+	r = gate_results_add(c->out);
+	r->filename = gate_xstrdup(c->filename);
+	r->line = line;
+	if (gate_doc_parse(&doc, part, len, line, c->lim, c->flags, &derr) < 0) {
+		r->status = GATE_STATUS_ERROR;
+		r->msg = gate_xasprintf("error unmarshalling document: %s", derr.message);
+		if (derr.line)
+			gate_result_add_problem(r, NULL, derr.line, derr.col, "yaml", GATE_SEV_DENY, derr.message);
+		return 0;
+	}
+	if (!doc->root) {
+		r->status = GATE_STATUS_EMPTY;
+		gate_doc_free(doc);
+		return 0;
+	}
+	r->line = doc->root->line;
+	ret = gate_schema_validate(c->schema, doc->root, &errs, 100);
+	if (ret < 0) {
+		r->status = GATE_STATUS_ERROR;
+		r->msg = gate_xstrdup("could not validate: out of memory");
+	} else if (ret == 1) {
+		r->status = GATE_STATUS_VALID;
+	} else {
+		r->status = GATE_STATUS_INVALID;
+		for (i = 0; i < errs.n; i++)
+			gate_result_add_problem(r, errs.v[i].pointer, errs.v[i].line, errs.v[i].col,
+				"schema", GATE_SEV_DENY, errs.v[i].message);
+		if (!errs.n)
+			r->msg = gate_xstrdup("does not validate against the schema");
+	}
+	gate_schema_errors_release(&errs);
+	gate_doc_free(doc);
+	return 0;
+}
+
+static int is_json_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 5 && !strcasecmp(name + n - 5, ".json");
+}
+
+static void schema_validate_input(const struct gate_schema *schema, struct gate_input *in,
+	const struct gate_doc_limits *lim, int strict)
+{
+	struct schema_ctx c = { schema, in->filename, &in->results, lim,
+		strict ? GATE_DOC_DUPKEYS_ERROR : 0, 0 };
+	char *data = NULL;
+	const char *buf = in->buf;
+	size_t len = in->len;
+
+	if (in->error)
+		return;
+	if (!buf) {
+		if (gate_read_file(in->path, lim->max_bytes, &data, &len) < 0) {
+			struct gate_result *r = gate_results_add(&in->results);
+			r->filename = gate_xstrdup(in->filename);
+			r->status = GATE_STATUS_ERROR;
+			r->msg = errno == EFBIG
+				? gate_xasprintf("file is larger than %zu bytes", lim->max_bytes)
+				: gate_xasprintf("could not read: %s", strerror(errno));
+			in->error = -1;
+			return;
+		}
+		buf = data;
+	}
+	if (is_json_name(in->filename))
+		schema_part(buf, len, 1, &c); /* a JSON file is one document */
+	else
+		gate_doc_split(buf, len, schema_part, &c);
+	if (!c.ndocs) {
+		struct gate_result *r = gate_results_add(&in->results);
+		r->filename = gate_xstrdup(in->filename);
+		r->status = GATE_STATUS_EMPTY;
+	}
+	free(data);
+}
+
+/* ---- main ---- */
+
+static int ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (int)n;
+}
+
+static int flush_out(struct gate_buf *out)
+{
+	int error = 0;
+
+	if (out->len && fwrite(out->ptr, 1, out->len, stdout) != out->len)
+		error = -1;
+	gate_buf_reset(out);
+	return error;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	struct options o;
+	struct finder fd;
+	struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
+	struct gate_report *rep = NULL;
+	struct gate_store *store = NULL;
+	struct gate_schema *schema = NULL;
+	struct gate_buf out = GATE_BUF_INIT;
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct timespec t0, t1;
+	char msg[1024];
+	size_t i, j;
+	int failed = 0, stop = 0, threads, ret = 1, use_stdin = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&fd, 0, sizeof(fd));
+	o.k8s_version = "master";
+	o.output = "text";
+	o.workers = 4;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	if (parse_args(&o, argc, argv) < 0)
+		goto done;
+	if (o.help) {
+		fputs(usage_text, stdout);
+		ret = 0;
+		goto done;
+	}
+	if (o.version) {
+		printf("gitops-gate %s\n", PACKAGE_VERSION);
+		ret = 0;
+		goto done;
+	}
+	if (gate_report_format_parse(o.output, &ro.format) < 0 || ro.format == GATE_REPORT_REMOTE) {
+		usage_error("not an output format (json, junit, tap, text, pretty, sarif):", o.output);
+		goto done;
+	}
+	for (i = 0; i < o.ignore.n; i++) {
+		int ec;
+		PCRE2_SIZE off;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)o.ignore.v[i], PCRE2_ZERO_TERMINATED, 0, &ec, &off, NULL);
+		if (!re) {
+			PCRE2_UCHAR emsg[256];
+			pcre2_get_error_message(ec, emsg, sizeof(emsg));
+			fputs("error: bad -ignore-filename-pattern '", stderr);
+			print_escaped(stderr, o.ignore.v[i]);
+			fprintf(stderr, "': %s at offset %zu\n", (const char *)emsg, (size_t)off);
+			goto done;
+		}
+		fd.ignore = gate_xreallocarray(fd.ignore, fd.nignore + 1, sizeof(*fd.ignore));
+		fd.ignore[fd.nignore++] = re;
+	}
+	fd.md = pcre2_match_data_create(4, NULL);
+
+	/* inputs, in command-line order */
+	if (!o.files.n || (o.files.n == 1 && !strcmp(o.files.v[0], "-"))) {
+		if (!o.files.n && isatty(STDIN_FILENO)) {
+			fputs("error: nothing to validate: give files or folders, or pipe manifests to stdin\n"
+				"hint: 'gitops-gate validate -h' lists the flags\n", stderr);
+			goto done;
+		}
+		use_stdin = 1;
+	}
+	if (use_stdin) {
+		add_stdin(&fd, lim.max_bytes);
+	} else {
+		for (i = 0; i < o.files.n; i++) {
+			if (!strcmp(o.files.v[i], "-"))
+				add_stdin(&fd, lim.max_bytes);
+			else if (walk(&fd, o.files.v[i], 1, 0) < 0)
+				goto done;
+		}
+	}
+
+	threads = (int)o.workers < ncpus() ? (int)o.workers : ncpus();
+	if (o.schema) {
+		if (gate_schema_load_file(&schema, o.schema, 0, msg, sizeof(msg)) < 0) {
+			fputs("error: could not load schema '", stderr);
+			print_escaped(stderr, o.schema);
+			fputs("': ", stderr);
+			print_escaped(stderr, msg);
+			fputc('\n', stderr);
+			goto done;
+		}
+		for (i = 0; i < fd.n; i++)
+			schema_validate_input(schema, &fd.inputs[i], &lim, o.strict);
+	} else {
+		struct gate_store_opts so;
+		struct gate_engine_opts eo;
+		struct gate_input *todo;
+		size_t ntodo = 0;
+
+		memset(&so, 0, sizeof(so));
+		so.locations = (const char *const *)o.locations.v;
+		so.nlocations = o.locations.n;
+		so.kubernetes_version = o.k8s_version;
+		so.strict = o.strict;
+		so.cache_dir = o.cache;
+		so.offline = o.offline;
+		so.insecure_skip_tls = o.insecure;
+		if (gate_store_new(&store, &so, msg, sizeof(msg)) < 0) {
+			fputs("error: ", stderr);
+			print_escaped(stderr, msg);
+			fputc('\n', stderr);
+			goto done;
+		}
+		memset(&eo, 0, sizeof(eo));
+		eo.store = store;
+		eo.strict = o.strict;
+		eo.skip_kinds = (const char *const *)o.skip.v;
+		eo.nskip = o.skip.n;
+		eo.reject_kinds = (const char *const *)o.reject.v;
+		eo.nreject = o.reject.n;
+		eo.ignore_missing_schemas = o.ignore_missing;
+		eo.limits = lim;
+		/* discovery errors already hold their verdict: judge the rest */
+		todo = gate_xcalloc(fd.n ? fd.n : 1, sizeof(*todo));
+		for (i = 0; i < fd.n; i++)
+			if (!fd.inputs[i].error)
+				todo[ntodo++] = fd.inputs[i];
+		if (gate_engine_run(&eo, todo, ntodo, threads) < 0) {
+			fputs("error: validation could not complete (internal failure)\n", stderr);
+			for (i = 0; i < ntodo; i++)
+				gate_results_release(&todo[i].results);
+			free(todo);
+			goto done;
+		}
+		for (i = 0, j = 0; i < fd.n; i++)
+			if (!fd.inputs[i].error)
+				fd.inputs[i] = todo[j++];
+		free(todo);
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ro.verbose = o.verbose;
+	ro.summary = o.summary;
+	ro.is_stdin = use_stdin;
+	ro.elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ro.tool_version = PACKAGE_VERSION;
+	if (gate_report_new(&rep, &ro) < 0) {
+		fputs("error: could not start the report\n", stderr);
+		goto done;
+	}
+	for (i = 0; i < fd.n && !stop; i++) {
+		const struct gate_results *rs = &fd.inputs[i].results;
+		for (j = 0; j < rs->n && !stop; j++) {
+			const struct gate_result *r = &rs->v[j];
+			if (gate_report_add(rep, r, &out) < 0) {
+				fputs("error: could not render the report\n", stderr);
+				goto done;
+			}
+			if (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR) {
+				failed = 1;
+				if (o.exit_on_error)
+					stop = 1;
+			}
+		}
+		if (flush_out(&out) < 0)
+			goto write_failed;
+	}
+	if (gate_report_finish(rep, &out) < 0) {
+		fputs("error: could not render the report\n", stderr);
+		goto done;
+	}
+	if (flush_out(&out) < 0 || fflush(stdout) != 0)
+		goto write_failed;
+	ret = failed ? 1 : 0;
+	goto done;
+write_failed:
+	fprintf(stderr, "error: could not write the report: %s\n", strerror(errno));
+	ret = 1;
+done:
+	gate_buf_release(&out);
+	gate_report_free(rep);
+	finder_release(&fd);
+	gate_store_free(store);
+	gate_schema_free(schema);
+	strv_release(&o.locations);
+	strv_release(&o.skip);
+	strv_release(&o.reject);
+	strv_release(&o.ignore);
+	strv_release(&o.files);
+	return ret;
+}
