@@ -1,0 +1,522 @@
+/*
+ * gitops-gate hook pre-receive: the gatekeeper.  Reads every ref update from
+ * stdin, judges the push and exits 0 only after a complete evaluation with
+ * nothing refused.  Everything it says goes to stderr, which git relays to
+ * the pusher as "remote:" lines.
+ *
+ * This is the one place of the hook that reads the environment: the pusher's
+ * identity, push options, GitLab's GL_ID, GATE_SCHEMA_DIR (config schemas
+ * outside the installed pkgdatadir), GATE_SYSTEM_CONFIG (another system-wide
+ * file, "" for none) and GATE_TIMING (print the hook's own time).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "gate/config.h"
+#include "gate/handoff.h"
+#include "gate/judge.h"
+#include "gate/repo.h"
+#include "gate/report.h"
+#include "gate/util.h"
+#include "gate/verdicts.h"
+
+#define MAX_STDIN (16u << 20)
+#define BYPASS_OPTION "gitops-gate.bypass="
+#define MAX_REASON 512
+
+static volatile sig_atomic_t budget_ms_for_alarm = 4000;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gitops-gate hook pre-receive [--config FILE] [--system-config FILE]\n"
+		"       gitops-gate hook cache-check [GIT_DIR]\n"
+		"\n"
+		"pre-receive reads \"<old> <new> <ref>\" lines on stdin, as git runs it.\n"
+		"  --config FILE         the repository config (default $GIT_DIR/gitops-gate.yaml)\n"
+		"  --system-config FILE  the system-wide config (default /etc/gitops-gate/config.yaml)\n"
+		"cache-check verifies every verdict cache record of a repository.\n");
+}
+
+/* The hard backstop: past the budget (plus a margin) nothing may hang the push. */
+static void on_alarm(int sig)
+{
+	char m[160];
+	int n;
+
+	(void)sig;
+	n = snprintf(m, sizeof(m), "error: gitops-gate ran out of its time budget (%ld ms)\n"
+		"error: push rejected\n", (long)budget_ms_for_alarm);
+	if (n > 0)
+		(void)!write(2, m, (size_t)n);
+	_exit(1);
+}
+
+static void arm_alarm(long budget_ms)
+{
+	struct sigaction sa;
+
+	budget_ms_for_alarm = budget_ms;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)((budget_ms + 1999) / 1000));
+}
+
+static const char *pusher_identity(void)
+{
+	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
+		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
+	const struct passwd *pw;
+	size_t i;
+
+	for (i = 0; vars[i]; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return v;
+	}
+	pw = getpwuid(getuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
+/* The reason of -o gitops-gate.bypass=<reason>, or NULL. */
+static const char *bypass_option(void)
+{
+	const char *cnt = getenv("GIT_PUSH_OPTION_COUNT");
+	const char *found = NULL;
+	long n, i;
+	char *end;
+
+	if (!cnt)
+		return NULL;
+	errno = 0;
+	n = strtol(cnt, &end, 10);
+	if (errno || *end || n < 0 || n > 1000)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		char name[48];
+		const char *v;
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		v = getenv(name);
+		if (v && !strncmp(v, BYPASS_OPTION, strlen(BYPASS_OPTION)))
+			found = v + strlen(BYPASS_OPTION);
+	}
+	return found;
+}
+
+/* Read all of stdin, bounded. */
+static int read_stdin(char **out, size_t *len)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	char chunk[65536];
+	size_t r;
+
+	while ((r = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (b.len + r > MAX_STDIN) {
+			gate_buf_release(&b);
+			return -1;
+		}
+		gate_buf_add(&b, chunk, r);
+	}
+	if (ferror(stdin)) {
+		gate_buf_release(&b);
+		return -1;
+	}
+	*len = b.len;
+	*out = gate_buf_detach(&b);
+	return 0;
+}
+
+/* The build's identity: version plus the program file, so a rebuilt engine re-judges. */
+static void engine_id(char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st) == 0)
+		snprintf(buf, size, "gitops-gate %s %lld %lld.%09ld", PACKAGE_VERSION,
+			(long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	else
+		snprintf(buf, size, "gitops-gate %s", PACKAGE_VERSION);
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+struct out {
+	struct gate_buf b;
+	const char *gl;     /* "GL-HOOK-ERR: " on GitLab, else "" */
+};
+
+static void say(struct out *o, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(struct out *o, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!strcmp(level, "error"))
+		gate_buf_adds(&o->b, o->gl);
+	gate_buf_adds(&o->b, level);
+	gate_buf_adds(&o->b, ": ");
+	va_start(ap, fmt);
+	gate_buf_vaddf(&o->b, fmt, ap);
+	va_end(ap);
+	gate_buf_addc(&o->b, '\n');
+}
+
+static char *esc(const char *s)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+
+	gate_buf_add_escaped(&b, s, strlen(s) > 1024 ? 1024 : strlen(s));
+	return gate_buf_detach(&b);
+}
+
+/*
+ * The problem lines of every commit, capped at max lines in all.  deny_level
+ * is "error", or "warning" when a bypass accepts the push anyway.
+ */
+static void render_problems(struct out *o, const struct gate_verdict *v, size_t max,
+	const char *deny_level)
+{
+	size_t i, c, f, shown = 0, dropped = 0;
+
+	for (i = 0; i < v->nrefs; i++) {
+		const struct gate_judged_ref *r = &v->refs[i];
+		char *ref = esc(r->ref);
+
+		if (r->denial)
+			say(o, deny_level, "%s: %s", ref, r->denial);
+		for (c = 0; c < r->ncommits; c++) {
+			const struct gate_judged_commit *cm = &r->commits[c];
+			struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
+			struct gate_report *rep = NULL;
+			struct gate_buf scratch = GATE_BUF_INIT;
+			char *prefix, *wprefix;
+
+			if (!cm->nproblems && !cm->nwarnings)
+				continue;
+			prefix = gate_xasprintf("%s%s: %s %.7s: ",
+				!strcmp(deny_level, "error") ? o->gl : "", deny_level, ref, cm->hex);
+			wprefix = gate_xasprintf("warning: %s %.7s: ", ref, cm->hex);
+			ro.format = GATE_REPORT_REMOTE;
+			ro.prefix = prefix;
+			ro.warn_prefix = wprefix;
+			ro.max_lines = max > shown ? max - shown : 0;
+			if (ro.max_lines && gate_report_new(&rep, &ro) == 0) {
+				for (f = 0; f < cm->nfiles; f++)
+					gate_report_add_all(rep, &cm->files[f].results, &o->b);
+				shown += gate_report_counts(rep)->problems - gate_report_counts(rep)->lines_dropped;
+				dropped += gate_report_counts(rep)->lines_dropped;
+				gate_report_finish(rep, &scratch);
+				gate_report_free(rep);
+			} else {
+				dropped += cm->nproblems + cm->nwarnings;
+			}
+			gate_buf_release(&scratch);
+			free(prefix);
+			free(wprefix);
+		}
+		free(ref);
+	}
+	if (dropped)
+		say(o, deny_level, "... and %zu more %s not shown (limits.max_problems_shown is %zu)",
+			dropped, plural(dropped, "problem", "problems"), max);
+}
+
+static void render_summary_counts(struct gate_buf *b, const struct gate_verdict *v)
+{
+	if (v->ndenials)
+		gate_buf_addf(b, "%zu ref %s refused", v->ndenials,
+			plural(v->ndenials, "update", "updates"));
+	if (v->ndenials && v->nproblems)
+		gate_buf_adds(b, ", ");
+	if (v->nproblems)
+		gate_buf_addf(b, "%zu %s in %zu %s of %zu %s", v->nproblems,
+			plural(v->nproblems, "problem", "problems"), v->nbad_files,
+			plural(v->nbad_files, "file", "files"), v->nbad_commits,
+			plural(v->nbad_commits, "commit", "commits"));
+}
+
+static void render_hint(struct out *o, const struct gate_config *cfg)
+{
+	size_t ng;
+	const struct gate_config_group *g = gate_config_groups(cfg, &ng);
+	struct gate_buf b = GATE_BUF_INIT;
+
+	gate_buf_adds(&b, "check the files before pushing with: gitops-gate validate");
+	if (ng && g[0].strict)
+		gate_buf_adds(&b, " -strict");
+	if (ng && strcmp(g[0].kubernetes_version, "master"))
+		gate_buf_addf(&b, " -kubernetes-version %s", g[0].kubernetes_version);
+	gate_buf_adds(&b, " FILE...");
+	say(o, "hint", "%s", b.ptr);
+	gate_buf_release(&b);
+}
+
+static void render_success(struct out *o, const struct gate_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nrefs; i++) {
+		const struct gate_judged_ref *r = &v->refs[i];
+		char *ref;
+
+		if (!r->gated || r->new_zero)
+			continue;
+		ref = esc(r->ref);
+		if (r->nwarnings)
+			say(o, "success", "%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s",
+				ref, r->ncommits, plural(r->ncommits, "commit", "commits"), r->nfiles,
+				plural(r->nfiles, "file", "files"), r->ncached, r->nwarnings,
+				plural(r->nwarnings, "warning", "warnings"));
+		else
+			say(o, "success", "%s: %zu %s, %zu %s judged (%zu from cache), 0 problems",
+				ref, r->ncommits, plural(r->ncommits, "commit", "commits"), r->nfiles,
+				plural(r->nfiles, "file", "files"), r->ncached);
+		free(ref);
+	}
+}
+
+static int write_handoffs(struct out *o, const char *git_dir, const struct gate_verdict *v,
+	const struct gate_handoff_meta *m)
+{
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < v->nrefs; i++) {
+		if (gate_handoff_write(git_dir, &v->refs[i], m, msg, sizeof(msg)) < 0) {
+			char *e = esc(msg);
+			say(o, "error", "gitops-gate cannot hand its verdict over: %s", e);
+			free(e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int pre_receive(int argc, char **argv)
+{
+	const char *config_path = NULL, *system_path = GATE_CONFIG_SYSTEM_FILE;
+	const char *schema_dir, *pusher, *bypass, *env;
+	struct gate_config_load_opts lo;
+	struct gate_config *cfg = NULL;
+	struct gate_repo *repo = NULL;
+	struct gate_verdicts *cache = NULL;
+	struct gate_judge *judge = NULL;
+	struct gate_judge_setup js;
+	struct gate_verdict v = GATE_VERDICT_INIT;
+	struct gate_ref_update *updates = NULL;
+	struct out o = { GATE_BUF_INIT, "" };
+	char msg[1024], eid[256];
+	char *input = NULL, *repo_cfg = NULL, *cache_dir = NULL, *epusher = NULL;
+	size_t len = 0, nupdates = 0;
+	int64_t start = gate_judge_now_ms();
+	long budget;
+	int i, rc, exit_code = 1; /* rejected until proven otherwise */
+	int bypass_ok = 0, summary_said = 0;
+
+	arm_alarm(4000);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config_path = argv[++i];
+		else if (!strcmp(argv[i], "--system-config") && i + 1 < argc)
+			system_path = argv[++i];
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			fprintf(stderr, "error: push rejected: gitops-gate was called with a bad argument\n");
+			return 1;
+		}
+	}
+	if (getenv("GL_ID"))
+		o.gl = "GL-HOOK-ERR: ";
+	env = getenv("GATE_SYSTEM_CONFIG");
+	if (env)
+		system_path = *env ? env : NULL;
+	schema_dir = getenv("GATE_SCHEMA_DIR");
+	if (!schema_dir || !*schema_dir)
+		schema_dir = GATE_PKGDATADIR;
+	pusher = pusher_identity();
+	epusher = esc(pusher);
+	bypass = bypass_option();
+
+	if (read_stdin(&input, &len) < 0) {
+		say(&o, "error", "gitops-gate cannot read the ref updates on its standard input");
+		goto done;
+	}
+	if (gate_repo_open(&repo, NULL, msg, sizeof(msg)) < 0) {
+		char *e = esc(msg);
+		say(&o, "error", "gitops-gate %s", e);
+		free(e);
+		goto done;
+	}
+	if (!config_path)
+		config_path = repo_cfg = gate_xasprintf("%s/%s", gate_repo_git_dir(repo), GATE_CONFIG_FILE);
+	memset(&lo, 0, sizeof(lo));
+	lo.system_path = system_path;
+	lo.repo_path = config_path;
+	lo.schema_dir = schema_dir;
+	lo.git_dir = gate_repo_git_dir(repo);
+	if (gate_config_load(&cfg, &lo, msg, sizeof(msg)) < 0) {
+		say(&o, "error", "gitops-gate configuration: %s", msg);
+		goto done;
+	}
+	budget = gate_config_limits(cfg)->time_budget_ms;
+	arm_alarm(budget);
+	if (gate_ref_updates_parse(repo, input, len, &updates, &nupdates, msg, sizeof(msg)) < 0) {
+		say(&o, "error", "gitops-gate: %s", msg);
+		goto done;
+	}
+	if (bypass) {
+		char *reason = esc(bypass);
+		if (!*bypass || strlen(bypass) > MAX_REASON) {
+			say(&o, "error", "bypass refused: give a reason of 1 to %d bytes with "
+				"-o " BYPASS_OPTION "<reason>", MAX_REASON);
+			free(reason);
+			goto done;
+		}
+		if (!gate_config_may_bypass(cfg, pusher)) {
+			say(&o, "error", "bypass refused: pusher \"%s\" is not allowed to bypass", epusher);
+			free(reason);
+			goto done;
+		}
+		bypass_ok = 1;
+		free(reason);
+	}
+
+	cache_dir = gate_xasprintf("%s/gitops-gate/cache", gate_repo_git_dir(repo));
+	gate_verdicts_open(&cache, cache_dir);
+	engine_id(eid, sizeof(eid));
+	memset(&js, 0, sizeof(js));
+	js.cfg = cfg;
+	js.repo = repo;
+	js.cache = cache;
+	js.engine_id = eid;
+	js.threads = 2;
+	if (gate_judge_new(&judge, &js, msg, sizeof(msg)) < 0) {
+		say(&o, "error", "gitops-gate: %s", msg);
+		goto done;
+	}
+	gate_judge_set_deadline(judge, start + budget);
+	rc = gate_judge_push(judge, updates, nupdates, &v, msg, sizeof(msg));
+	if (rc == GATE_JUDGE_ETIMEOUT) {
+		say(&o, "error", "gitops-gate ran out of its time budget (%ld ms) after judging "
+			"%zu of %zu files", budget, v.files_done, v.files_total);
+		say(&o, "hint", "push fewer commits at once, or raise limits.time_budget_ms");
+		goto done;
+	}
+	if (rc < 0) {
+		char *e = esc(msg);
+		say(&o, "error", "gitops-gate cannot judge this push: %s", e);
+		free(e);
+		goto done;
+	}
+
+	if (v.ndenials || v.nproblems) {
+		struct gate_buf s = GATE_BUF_INIT;
+		render_problems(&o, &v, gate_config_limits(cfg)->max_problems_shown,
+			bypass_ok ? "warning" : "error");
+		render_summary_counts(&s, &v);
+		if (!bypass_ok) {
+			say(&o, "error", "push rejected: %s", s.ptr);
+			summary_said = 1;
+			if (v.nproblems)
+				render_hint(&o, cfg);
+			gate_buf_release(&s);
+			goto done;
+		}
+		{
+			char *reason = esc(bypass);
+			say(&o, "warning", "bypass by \"%s\": %s: accepted anyway (%s)", epusher,
+				reason, s.ptr);
+			free(reason);
+		}
+		gate_buf_release(&s);
+	} else {
+		render_problems(&o, &v, gate_config_limits(cfg)->max_problems_shown, "error");
+		render_success(&o, &v);
+	}
+	{
+		struct gate_handoff_meta m;
+		m.pusher = pusher;
+		m.bypass = bypass_ok ? bypass : NULL;
+		m.fingerprint = gate_judge_fingerprint(judge);
+		m.time = time(NULL);
+		if (write_handoffs(&o, gate_repo_git_dir(repo), &v, &m) < 0)
+			goto done;
+	}
+	exit_code = 0;
+done:
+	if (exit_code && !summary_said)
+		say(&o, "error", "push rejected");
+	if (getenv("GATE_TIMING"))
+		say(&o, "hint", "judged in %lld ms", (long long)(gate_judge_now_ms() - start));
+	if (o.b.len)
+		fwrite(o.b.ptr, 1, o.b.len, stderr);
+	fflush(stderr);
+	gate_buf_release(&o.b);
+	gate_verdict_release(&v);
+	gate_judge_free(judge);
+	gate_verdicts_free(cache);
+	gate_ref_updates_free(updates, nupdates);
+	gate_config_free(cfg);
+	gate_repo_free(repo);
+	free(cache_dir);
+	free(repo_cfg);
+	free(input);
+	free(epusher);
+	alarm(0);
+	return exit_code;
+}
+
+static int cache_check(int argc, char **argv)
+{
+	const char *git_dir = argc > 1 ? argv[1] : getenv("GIT_DIR");
+	size_t good, bad, tmp;
+	char *dir;
+	int ret;
+
+	if (!git_dir) {
+		usage(stderr);
+		return 2;
+	}
+	dir = gate_xasprintf("%s/gitops-gate/cache", git_dir);
+	ret = gate_verdicts_check(dir, &good, &bad, &tmp);
+	if (ret < 0) {
+		fprintf(stderr, "error: cannot read %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return 1;
+	}
+	printf("verdict cache: %zu good, %zu bad, %zu temporary\n", good, bad, tmp);
+	free(dir);
+	return bad ? 1 : 0;
+}
+
+int cmd_hook(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "pre-receive"))
+		return pre_receive(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "cache-check"))
+		return cache_check(argc - 1, argv + 1);
+	fprintf(stderr, "error: unknown hook '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,522 @@
+#include "gate/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/doc.h"
+#include "gate/hash.h"
+#include "gate/schema.h"
+#include "gate/util.h"
+
+#define DEFAULT_ACCEPTED_PREFIX "refs/heads/gitops/accepted/"
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct gate_config {
+	json_t *root;
+	char fingerprint[GATE_SHA256_HEX];
+	char *repo_path, *system_path;
+	int version;
+	struct strv gated_refs, include, exclude, bypass;
+	struct gate_config_group *groups;
+	size_t ngroups;
+	char *cache_dir;
+	int offline;
+	struct gate_config_limits limits;
+	struct gate_config_refs refs;
+	char *accepted_prefix;
+};
+
+static void strv_release(struct strv *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void strv_from_json(struct strv *s, const json_t *arr, const char *const *dflt)
+{
+	size_t i;
+
+	strv_release(s);
+	if (json_is_array(arr)) {
+		s->v = gate_xcalloc(json_array_size(arr) + 1, sizeof(char *));
+		for (i = 0; i < json_array_size(arr); i++) {
+			const char *str = json_string_value(json_array_get(arr, i));
+			if (str)
+				s->v[s->n++] = gate_xstrdup(str);
+		}
+		return;
+	}
+	for (i = 0; dflt && dflt[i]; i++)
+		;
+	s->v = gate_xcalloc(i + 1, sizeof(char *));
+	for (i = 0; dflt && dflt[i]; i++)
+		s->v[s->n++] = gate_xstrdup(dflt[i]);
+}
+
+/* strv as a borrowed const array (the struct keeps a NULL after the last) */
+static const char *const *strv_get(const struct strv *s, size_t *n)
+{
+	if (n)
+		*n = s->n;
+	return (const char *const *)s->v;
+}
+
+static int get_bool(const json_t *obj, const char *key, int dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+static long long get_int(const json_t *obj, const char *key, long long dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_real(v))
+		return (long long)json_real_value(v);
+	return dflt;
+}
+
+/* Merge src into dst (both objects): nested objects merge, src wins otherwise. */
+static void merge_into(json_t *dst, const json_t *src)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach((json_t *)src, key, val) {
+		json_t *cur = json_object_get(dst, key);
+		if (json_is_object(cur) && json_is_object(val))
+			merge_into(cur, val);
+		else
+			json_object_set_new(dst, key, json_deep_copy(val));
+	}
+}
+
+static void group_release(struct gate_config_group *g)
+{
+	struct strv s;
+
+	s.v = g->paths, s.n = g->npaths;
+	strv_release(&s);
+	s.v = g->locations, s.n = g->nlocations;
+	strv_release(&s);
+	s.v = g->skip_kinds, s.n = g->nskip;
+	strv_release(&s);
+	s.v = g->reject_kinds, s.n = g->nreject;
+	strv_release(&s);
+	free(g->kubernetes_version);
+	memset(g, 0, sizeof(*g));
+}
+
+static void group_from_json(struct gate_config_group *g, const json_t *o)
+{
+	static const char *const all[] = { "**", NULL };
+	static const char *const dflt_loc[] = { "default", NULL };
+	const char *ver = json_string_value(json_object_get(o, "kubernetes_version"));
+	struct strv s = { NULL, 0 };
+
+	strv_from_json(&s, json_object_get(o, "paths"), all);
+	g->paths = s.v, g->npaths = s.n;
+	s.v = NULL, s.n = 0;
+	strv_from_json(&s, json_object_get(o, "locations"), dflt_loc);
+	g->locations = s.v, g->nlocations = s.n;
+	s.v = NULL, s.n = 0;
+	strv_from_json(&s, json_object_get(o, "skip_kinds"), NULL);
+	g->skip_kinds = s.v, g->nskip = s.n;
+	s.v = NULL, s.n = 0;
+	strv_from_json(&s, json_object_get(o, "reject_kinds"), NULL);
+	g->reject_kinds = s.v, g->nreject = s.n;
+	g->kubernetes_version = gate_xstrdup(ver ? ver : "master");
+	g->strict = get_bool(o, "strict", 0);
+	g->ignore_missing_schemas = get_bool(o, "ignore_missing_schemas", 0);
+}
+
+/* Fill the typed fields from cfg->root. */
+static void extract(struct gate_config *cfg, const char *git_dir)
+{
+	static const char *const dflt_refs[] = { "refs/heads/**", NULL };
+	static const char *const dflt_include[] = { "**/*.yaml", "**/*.yml", "**/*.json", NULL };
+	const json_t *root = cfg->root, *o, *arr;
+	const char *s;
+	size_t i;
+
+	cfg->version = (int)get_int(root, "version", 1);
+	strv_from_json(&cfg->gated_refs, json_object_get(root, "gated_refs"), dflt_refs);
+	o = json_object_get(root, "manifests");
+	strv_from_json(&cfg->include, json_object_get(o, "include"), dflt_include);
+	strv_from_json(&cfg->exclude, json_object_get(o, "exclude"), NULL);
+	o = json_object_get(root, "bypass");
+	strv_from_json(&cfg->bypass, json_object_get(o, "allowed"), NULL);
+
+	arr = json_object_get(root, "schemas");
+	if (json_is_array(arr) && json_array_size(arr)) {
+		cfg->ngroups = json_array_size(arr);
+		cfg->groups = gate_xcalloc(cfg->ngroups, sizeof(*cfg->groups));
+		for (i = 0; i < cfg->ngroups; i++)
+			group_from_json(&cfg->groups[i], json_array_get(arr, i));
+	} else {
+		json_t *empty = json_object();
+		cfg->ngroups = 1;
+		cfg->groups = gate_xcalloc(1, sizeof(*cfg->groups));
+		group_from_json(&cfg->groups[0], empty);
+		json_decref(empty);
+	}
+
+	s = json_string_value(json_object_get(root, "cache_dir"));
+	if (s && s[0] != '/' && git_dir)
+		cfg->cache_dir = gate_xasprintf("%s/%s", git_dir, s);
+	else if (s)
+		cfg->cache_dir = gate_xstrdup(s);
+	else if (git_dir)
+		cfg->cache_dir = gate_xasprintf("%s/gitops-gate/schema-cache", git_dir);
+	cfg->offline = get_bool(root, "offline", 1);
+
+	o = json_object_get(root, "limits");
+	cfg->limits.max_blob_bytes = (size_t)get_int(o, "max_blob_bytes", 4 << 20);
+	cfg->limits.max_commits = (size_t)get_int(o, "max_commits", 10000);
+	cfg->limits.max_problems_shown = (size_t)get_int(o, "max_problems_shown", 50);
+	cfg->limits.time_budget_ms = (long)get_int(o, "time_budget_ms", 4000);
+
+	o = json_object_get(root, "refs");
+	cfg->refs.allow_delete = get_bool(o, "allow_delete", 0);
+	cfg->refs.allow_non_fast_forward = get_bool(o, "allow_non_fast_forward", 0);
+	cfg->refs.gate_tags = get_bool(o, "gate_tags", 0);
+
+	o = json_object_get(root, "accepted");
+	s = json_string_value(json_object_get(o, "prefix"));
+	cfg->accepted_prefix = gate_xstrdup(s ? s : DEFAULT_ACCEPTED_PREFIX);
+}
+
+static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!msg || !msgsize)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, msgsize, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Read, parse and validate one file.  Returns 1 with *out set (new reference),
+ * 0 when the file does not exist, -1 with a message.
+ */
+static int load_file(json_t **out, const char *path, const struct gate_schema *schema,
+	struct gate_sha256 *fp, char *msg, size_t msgsize)
+{
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
+	struct gate_doc *doc = NULL;
+	struct gate_buf esc = GATE_BUF_INIT;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret = -1, v;
+
+	*out = NULL;
+	if (gate_read_file(path, GATE_CONFIG_MAX_BYTES, &buf, &len) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		gate_buf_add_escaped(&esc, path, strlen(path));
+		if (errno == EFBIG)
+			set_msg(msg, msgsize, "%s: config file larger than %u bytes", esc.ptr,
+				GATE_CONFIG_MAX_BYTES);
+		else
+			set_msg(msg, msgsize, "%s: cannot read config file: %s", esc.ptr,
+				strerror(errno));
+		goto done;
+	}
+	gate_buf_add_escaped(&esc, path, strlen(path));
+	gate_sha256_update_str(fp, path);
+	gate_sha256_update(fp, buf, len);
+	gate_sha256_update(fp, "", 1);
+
+	lim.max_bytes = GATE_CONFIG_MAX_BYTES;
+	lim.max_depth = 64;
+	lim.max_nodes = 1u << 18;
+	lim.max_alias_nodes = 1u << 16;
+	if (gate_doc_parse(&doc, buf, len, 1, &lim, GATE_DOC_DUPKEYS_ERROR, &derr) < 0) {
+		if (derr.line)
+			set_msg(msg, msgsize, "%s:%u:%u: invalid config: %s", esc.ptr,
+				(unsigned)derr.line, (unsigned)derr.col, derr.message);
+		else
+			set_msg(msg, msgsize, "%s: invalid config: %s", esc.ptr, derr.message);
+		goto done;
+	}
+	if (!doc->root || doc->root->type == GATE_NODE_NULL) {
+		*out = json_object();
+		ret = 1;
+		goto done;
+	}
+	v = gate_schema_validate(schema, doc->root, &errs, 10);
+	if (v < 0) {
+		set_msg(msg, msgsize, "%s: could not validate config", esc.ptr);
+		goto done;
+	}
+	if (v == 0 || errs.n) {
+		if (errs.n) {
+			const struct gate_schema_error *e = &errs.v[0];
+			set_msg(msg, msgsize, "%s:%u:%u: invalid config: %s%s%s%s", esc.ptr,
+				(unsigned)e->line, (unsigned)e->col,
+				e->pointer && *e->pointer ? e->pointer : "",
+				e->pointer && *e->pointer ? ": " : "", e->message,
+				errs.n > 1 ? " (and more problems)" : "");
+		} else {
+			set_msg(msg, msgsize, "%s: invalid config", esc.ptr);
+		}
+		goto done;
+	}
+	*out = gate_node_to_jansson(doc->root);
+	if (!*out) {
+		set_msg(msg, msgsize, "%s: could not convert config", esc.ptr);
+		goto done;
+	}
+	ret = 1;
+done:
+	gate_schema_errors_release(&errs);
+	gate_doc_free(doc);
+	gate_buf_release(&esc);
+	free(buf);
+	return ret;
+}
+
+struct gate_config *gate_config_new_default(const char *git_dir)
+{
+	struct gate_config *cfg = gate_xcalloc(1, sizeof(*cfg));
+
+	cfg->root = json_object();
+	if (!cfg->root) {
+		free(cfg);
+		return NULL;
+	}
+	gate_sha256_hex("", 0, cfg->fingerprint);
+	extract(cfg, git_dir);
+	return cfg;
+}
+
+int gate_config_load(struct gate_config **out, const struct gate_config_load_opts *opts,
+	char *msg, size_t msgsize)
+{
+	struct gate_config *cfg = NULL;
+	struct gate_schema *schema = NULL;
+	struct gate_sha256 fp;
+	char *schema_path = NULL;
+	char smsg[512];
+	json_t *part = NULL;
+	int r, error = -1, fp_open = 0;
+
+	*out = NULL;
+	if (!opts || !opts->schema_dir) {
+		set_msg(msg, msgsize, "no folder for %s given", GATE_CONFIG_SCHEMA);
+		return -1;
+	}
+	schema_path = gate_xasprintf("%s/%s", opts->schema_dir, GATE_CONFIG_SCHEMA);
+	if (gate_schema_load_file(&schema, schema_path, 0, smsg, sizeof(smsg)) < 0) {
+		set_msg(msg, msgsize, "cannot load the config schema %s: %s", schema_path, smsg);
+		goto done;
+	}
+	cfg = gate_xcalloc(1, sizeof(*cfg));
+	cfg->root = json_object();
+	if (!cfg->root) {
+		set_msg(msg, msgsize, "out of memory");
+		goto done;
+	}
+	gate_sha256_init(&fp);
+	fp_open = 1;
+	if (opts->system_path) {
+		if ((r = load_file(&part, opts->system_path, schema, &fp, msg, msgsize)) < 0)
+			goto done;
+		if (r > 0) {
+			merge_into(cfg->root, part);
+			cfg->system_path = gate_xstrdup(opts->system_path);
+		}
+		json_decref(part);
+		part = NULL;
+	}
+	if (opts->repo_path) {
+		if ((r = load_file(&part, opts->repo_path, schema, &fp, msg, msgsize)) < 0)
+			goto done;
+		if (r > 0) {
+			merge_into(cfg->root, part);
+			cfg->repo_path = gate_xstrdup(opts->repo_path);
+		}
+		json_decref(part);
+		part = NULL;
+	}
+	gate_sha256_final(&fp, cfg->fingerprint);
+	fp_open = 0;
+	extract(cfg, opts->git_dir);
+	*out = cfg;
+	cfg = NULL;
+	error = 0;
+done:
+	if (fp_open) {
+		char dummy[GATE_SHA256_HEX];
+		gate_sha256_final(&fp, dummy);
+	}
+	json_decref(part);
+	gate_config_free(cfg);
+	gate_schema_free(schema);
+	free(schema_path);
+	return error;
+}
+
+void gate_config_free(struct gate_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	json_decref(cfg->root);
+	free(cfg->repo_path);
+	free(cfg->system_path);
+	strv_release(&cfg->gated_refs);
+	strv_release(&cfg->include);
+	strv_release(&cfg->exclude);
+	strv_release(&cfg->bypass);
+	for (i = 0; i < cfg->ngroups; i++)
+		group_release(&cfg->groups[i]);
+	free(cfg->groups);
+	free(cfg->cache_dir);
+	free(cfg->accepted_prefix);
+	free(cfg);
+}
+
+const json_t *gate_config_json(const struct gate_config *cfg)
+{
+	return cfg->root;
+}
+
+const char *gate_config_fingerprint(const struct gate_config *cfg)
+{
+	return cfg->fingerprint;
+}
+
+const char *gate_config_repo_path(const struct gate_config *cfg)
+{
+	return cfg->repo_path;
+}
+
+const char *gate_config_system_path(const struct gate_config *cfg)
+{
+	return cfg->system_path;
+}
+
+int gate_config_version(const struct gate_config *cfg)
+{
+	return cfg->version;
+}
+
+const char *const *gate_config_gated_refs(const struct gate_config *cfg, size_t *n)
+{
+	return strv_get(&cfg->gated_refs, n);
+}
+
+const char *const *gate_config_manifest_include(const struct gate_config *cfg, size_t *n)
+{
+	return strv_get(&cfg->include, n);
+}
+
+const char *const *gate_config_manifest_exclude(const struct gate_config *cfg, size_t *n)
+{
+	return strv_get(&cfg->exclude, n);
+}
+
+const struct gate_config_group *gate_config_groups(const struct gate_config *cfg, size_t *n)
+{
+	*n = cfg->ngroups;
+	return cfg->groups;
+}
+
+const char *gate_config_cache_dir(const struct gate_config *cfg)
+{
+	return cfg->cache_dir;
+}
+
+int gate_config_offline(const struct gate_config *cfg)
+{
+	return cfg->offline;
+}
+
+const struct gate_config_limits *gate_config_limits(const struct gate_config *cfg)
+{
+	return &cfg->limits;
+}
+
+const struct gate_config_refs *gate_config_refs(const struct gate_config *cfg)
+{
+	return &cfg->refs;
+}
+
+const char *const *gate_config_bypass_allowed(const struct gate_config *cfg, size_t *n)
+{
+	return strv_get(&cfg->bypass, n);
+}
+
+const char *gate_config_accepted_prefix(const struct gate_config *cfg)
+{
+	return cfg->accepted_prefix;
+}
+
+static int any_match(const struct strv *s, const char *str)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (gate_glob_match(s->v[i], str))
+			return 1;
+	return 0;
+}
+
+int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref)
+{
+	if (!strncmp(ref, cfg->accepted_prefix, strlen(cfg->accepted_prefix)))
+		return 0;
+	if (cfg->refs.gate_tags && !strncmp(ref, "refs/tags/", 10))
+		return 1;
+	return any_match(&cfg->gated_refs, ref);
+}
+
+int gate_config_path_is_manifest(const struct gate_config *cfg, const char *path)
+{
+	return any_match(&cfg->include, path) && !any_match(&cfg->exclude, path);
+}
+
+int gate_config_group_for(const struct gate_config *cfg, const char *path)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->ngroups; i++) {
+		const struct gate_config_group *g = &cfg->groups[i];
+		for (j = 0; j < g->npaths; j++)
+			if (gate_glob_match(g->paths[j], path))
+				return (int)i;
+	}
+	return -1;
+}
+
+int gate_config_may_bypass(const struct gate_config *cfg, const char *pusher)
+{
+	size_t i;
+
+	if (!pusher || !*pusher)
+		return 0;
+	for (i = 0; i < cfg->bypass.n; i++)
+		if (!strcmp(cfg->bypass.v[i], pusher))
+			return 1;
+	return 0;
+}

@@ -1,0 +1,154 @@
+#include "gate/handoff.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gate/hash.h"
+#include "gate/util.h"
+
+char *gate_handoff_path(const char *git_dir, const char *ref, const char *old_hex,
+	const char *new_hex)
+{
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX];
+
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, ref);
+	gate_sha256_update_str(&h, old_hex);
+	gate_sha256_update(&h, new_hex, strlen(new_hex));
+	gate_sha256_final(&h, hex);
+	return gate_xasprintf("%s/%s/%s.json", git_dir, GATE_HANDOFF_DIR, hex);
+}
+
+json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_handoff_meta *m)
+{
+	json_t *o = json_object(), *commits = json_array(), *sup = json_array();
+	char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1], when[32];
+	struct tm tm;
+	size_t c, f, i, k;
+
+	git_oid_tostr(oldh, sizeof(oldh), &r->old_id);
+	git_oid_tostr(newh, sizeof(newh), &r->new_id);
+	json_object_set_new(o, "ref", json_string(r->ref));
+	json_object_set_new(o, "old", json_string(oldh));
+	json_object_set_new(o, "new", json_string(newh));
+	json_object_set_new(o, "accepted", json_true());
+	json_object_set_new(o, "gated", json_boolean(r->gated));
+	for (c = 0; c < r->ncommits; c++) {
+		const struct gate_judged_commit *cm = &r->commits[c];
+		json_t *co = json_object();
+		json_object_set_new(co, "id", json_string(cm->hex));
+		json_object_set_new(co, "problems", json_integer((json_int_t)cm->nproblems));
+		json_object_set_new(co, "warnings", json_integer((json_int_t)cm->nwarnings));
+		json_array_append_new(commits, co);
+		for (f = 0; f < cm->nfiles; f++) {
+			const struct gate_judged_file *fl = &cm->files[f];
+			for (i = 0; i < fl->results.n; i++) {
+				const struct gate_result *res = &fl->results.v[i];
+				for (k = 0; k < res->nproblems; k++) {
+					const struct gate_problem *p = &res->problems[k];
+					json_t *so;
+					if (!p->suppressed)
+						continue;
+					so = json_object();
+					json_object_set_new(so, "commit", json_string(cm->hex));
+					json_object_set_new(so, "path", json_string(fl->path));
+					json_object_set_new(so, "line", json_integer(p->line ? p->line : res->line));
+					json_object_set_new(so, "rule", p->rule ? json_string(p->rule) : json_null());
+					json_object_set_new(so, "reason", json_string(p->suppressed));
+					json_array_append_new(sup, so);
+				}
+			}
+		}
+	}
+	json_object_set_new(o, "commits", commits);
+	json_object_set_new(o, "problems", json_integer((json_int_t)r->nproblems));
+	json_object_set_new(o, "warnings", json_integer((json_int_t)r->nwarnings));
+	json_object_set_new(o, "suppressions", sup);
+	json_object_set_new(o, "fingerprint", json_string(m->fingerprint ? m->fingerprint : ""));
+	json_object_set_new(o, "bypass", m->bypass ? json_string(m->bypass) : json_null());
+	json_object_set_new(o, "pusher", json_string(m->pusher ? m->pusher : ""));
+	gmtime_r(&m->time, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(o, "time", json_string(when));
+	return o;
+}
+
+int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
+	const struct gate_handoff_meta *m, char *msg, size_t msgsize)
+{
+	char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1];
+	char *dir = gate_xasprintf("%s/%s", git_dir, GATE_HANDOFF_DIR), *path = NULL, *text = NULL;
+	json_t *o = NULL;
+	int ret = -1;
+
+	git_oid_tostr(oldh, sizeof(oldh), &r->old_id);
+	git_oid_tostr(newh, sizeof(newh), &r->new_id);
+	if (gate_mkdir_p(dir, 0777) < 0) {
+		snprintf(msg, msgsize, "cannot create %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	o = gate_handoff_json(r, m);
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text) {
+		snprintf(msg, msgsize, "cannot serialise the hand-over");
+		goto done;
+	}
+	path = gate_handoff_path(git_dir, r->ref, oldh, newh);
+	if (gate_write_file_atomic(path, text, strlen(text), 0666) < 0) {
+		snprintf(msg, msgsize, "cannot write %s: %s", path, strerror(errno));
+		goto done;
+	}
+	ret = 0;
+done:
+	json_decref(o);
+	free(text);
+	free(path);
+	free(dir);
+	return ret;
+}
+
+int gate_handoff_read(json_t **out, const char *git_dir, const char *ref,
+	const char *old_hex, const char *new_hex, char *msg, size_t msgsize)
+{
+	char *path = gate_handoff_path(git_dir, ref, old_hex, new_hex), *buf = NULL;
+	json_error_t jerr;
+	size_t len;
+	int ret = -1;
+
+	*out = NULL;
+	if (gate_read_file(path, 16u << 20, &buf, &len) < 0) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			snprintf(msg, msgsize, "cannot read %s: %s", path, strerror(errno));
+		goto done;
+	}
+	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out || !json_is_object(*out) ||
+	    !json_is_string(json_object_get(*out, "ref")) ||
+	    strcmp(json_string_value(json_object_get(*out, "ref")), ref)) {
+		snprintf(msg, msgsize, "%s: not a valid hand-over", path);
+		json_decref(*out);
+		*out = NULL;
+		goto done;
+	}
+	ret = 1;
+done:
+	free(buf);
+	free(path);
+	return ret;
+}
+
+int gate_handoff_remove(const char *git_dir, const char *ref, const char *old_hex,
+	const char *new_hex)
+{
+	char *path = gate_handoff_path(git_dir, ref, old_hex, new_hex);
+	int ret = unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+
+	free(path);
+	return ret;
+}

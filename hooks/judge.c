@@ -1,0 +1,849 @@
+#include "gate/judge.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "gate/hash.h"
+#include "gate/k8s.h"
+#include "gate/util.h"
+
+#define BATCH_BYTES (8u << 20)
+#define BATCH_FILES 512
+#define BINARY_PROBE 8000
+
+/* One distinct (blob, group) of the push. */
+struct uniq {
+	git_oid blob;
+	int group;
+	char *path;               /* first path seen (engine filename) */
+	char key[GATE_SHA256_HEX];
+	struct gate_results results;
+	int done, from_cache;
+};
+
+struct utable {
+	struct uniq *v;
+	size_t n, alloc;
+	size_t *slots;            /* index + 1, 0 empty */
+	size_t nslots;
+};
+
+struct gate_judge {
+	const struct gate_config *cfg;
+	struct gate_repo *repo;
+	struct gate_verdicts *cache;
+	struct gate_store **stores;
+	struct gate_engine_opts *eopts;
+	size_t ngroups;
+	int path_sensitive;
+	int threads;
+	int64_t deadline;
+	char fingerprint[GATE_SHA256_HEX];
+};
+
+static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!msg || !msgsize)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, msgsize, fmt, ap);
+	va_end(ap);
+}
+
+int64_t gate_judge_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void gate_judge_set_deadline(struct gate_judge *j, int64_t deadline_ms)
+{
+	j->deadline = deadline_ms;
+}
+
+static int past_deadline(const struct gate_judge *j)
+{
+	return j->deadline && gate_judge_now_ms() > j->deadline;
+}
+
+const char *gate_judge_fingerprint(const struct gate_judge *j)
+{
+	return j->fingerprint;
+}
+
+/* ---- ref updates ---- */
+
+void gate_ref_updates_free(struct gate_ref_update *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; u && i < n; i++)
+		free(u[i].ref);
+	free(u);
+}
+
+int gate_ref_updates_parse(struct gate_repo *repo, const char *input, size_t len,
+	struct gate_ref_update **out, size_t *n, char *msg, size_t msgsize)
+{
+	struct gate_ref_update *v = NULL;
+	size_t cnt = 0, alloc = 0, lineno = 0;
+	const char *p = input, *end = input + len;
+
+	*out = NULL;
+	*n = 0;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end, *sp1, *sp2;
+		struct gate_ref_update *u;
+		size_t rlen;
+
+		lineno++;
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (le == p)
+			goto next;
+		sp1 = memchr(p, ' ', (size_t)(le - p));
+		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(le - sp1 - 1)) : NULL;
+		if (!sp1 || !sp2 || sp2 + 1 >= le)
+			goto bad;
+		rlen = (size_t)(le - sp2 - 1);
+		if (rlen > GATE_JUDGE_MAX_REF || memchr(sp2 + 1, '\0', rlen))
+			goto bad;
+		if (cnt >= GATE_JUDGE_MAX_UPDATES) {
+			set_msg(msg, msgsize, "more than %d ref updates in one push", GATE_JUDGE_MAX_UPDATES);
+			goto fail;
+		}
+		GATE_ALLOC_GROW(v, cnt + 1, alloc);
+		u = &v[cnt];
+		memset(u, 0, sizeof(*u));
+		if (gate_repo_parse_oid(repo, &u->old_id, &u->old_zero, p, (size_t)(sp1 - p)) < 0 ||
+		    gate_repo_parse_oid(repo, &u->new_id, &u->new_zero, sp1 + 1,
+			    (size_t)(sp2 - sp1 - 1)) < 0)
+			goto bad;
+		u->ref = gate_xstrndup(sp2 + 1, rlen);
+		cnt++;
+	next:
+		p = eol ? eol + 1 : end;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+bad: {
+	struct gate_buf e = GATE_BUF_INIT;
+	const char *le = memchr(p, '\n', (size_t)(end - p));
+	size_t l = le ? (size_t)(le - p) : (size_t)(end - p);
+	gate_buf_add_escaped(&e, p, l > 200 ? 200 : l);
+	set_msg(msg, msgsize, "line %zu of the ref updates is not \"<old-id> <new-id> <ref>\" "
+		"with ids of %d hex digits: \"%s\"", lineno, GIT_OID_HEXSZ, e.ptr ? e.ptr : "");
+	gate_buf_release(&e);
+	}
+fail:
+	gate_ref_updates_free(v, cnt);
+	return -1;
+}
+
+/* ---- setup ---- */
+
+/* Add what identifies the schema files behind a local location template. */
+static void hash_location(struct gate_sha256 *h, const struct gate_config_group *g,
+	const char *tmpl)
+{
+	char buf[4096], *slash;
+	const char *brace;
+	struct stat st;
+	int pass;
+
+	if (!strncmp(tmpl, "http://", 7) || !strncmp(tmpl, "https://", 8) || !strcmp(tmpl, "default"))
+		return;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0) {
+			/* the folder before the first placeholder */
+			brace = strstr(tmpl, "{{");
+			snprintf(buf, sizeof(buf), "%.*s", brace ? (int)(brace - tmpl) : (int)strlen(tmpl), tmpl);
+		} else if (gate_k8s_expand_location(buf, sizeof(buf), tmpl, "deployment", "apps", "v1",
+				g->kubernetes_version, g->strict) < 0) {
+			continue;
+		}
+		slash = strrchr(buf, '/');
+		if (slash)
+			*slash = '\0';
+		if (stat(buf[0] ? buf : "/", &st) < 0)
+			continue;
+		gate_sha256_update_str(h, buf);
+		gate_sha256_update(h, &st.st_dev, sizeof(st.st_dev));
+		gate_sha256_update(h, &st.st_ino, sizeof(st.st_ino));
+		gate_sha256_update(h, &st.st_mtim, sizeof(st.st_mtim));
+		gate_sha256_update(h, &st.st_ctim, sizeof(st.st_ctim));
+	}
+}
+
+int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
+	char *msg, size_t msgsize)
+{
+	const struct gate_config_group *groups;
+	const struct gate_config_limits *lim;
+	struct gate_judge *j;
+	struct gate_sha256 h;
+	char smsg[512], sfp[256];
+	size_t i, k;
+
+	*out = NULL;
+	j = gate_xcalloc(1, sizeof(*j));
+	j->cfg = s->cfg;
+	j->repo = s->repo;
+	j->cache = s->cache;
+	j->path_sensitive = s->path_sensitive;
+	j->threads = s->threads > 0 ? s->threads : 2;
+	groups = gate_config_groups(s->cfg, &j->ngroups);
+	lim = gate_config_limits(s->cfg);
+	j->stores = gate_xcalloc(j->ngroups, sizeof(*j->stores));
+	j->eopts = gate_xcalloc(j->ngroups, sizeof(*j->eopts));
+
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate judge fingerprint 1");
+	gate_sha256_update_str(&h, s->engine_id ? s->engine_id : "");
+	gate_sha256_update_str(&h, gate_config_fingerprint(s->cfg));
+	for (i = 0; i < j->ngroups; i++) {
+		const struct gate_config_group *g = &groups[i];
+		struct gate_store_opts so;
+		struct gate_engine_opts *eo = &j->eopts[i];
+		struct gate_doc_limits dl = GATE_DOC_LIMITS_INIT;
+
+		memset(&so, 0, sizeof(so));
+		so.locations = (const char *const *)g->locations;
+		so.nlocations = g->nlocations;
+		so.kubernetes_version = g->kubernetes_version;
+		so.strict = g->strict;
+		so.cache_dir = gate_config_cache_dir(s->cfg);
+		so.offline = gate_config_offline(s->cfg);
+		if (gate_store_new(&j->stores[i], &so, smsg, sizeof(smsg)) < 0) {
+			set_msg(msg, msgsize, "cannot set up the schema store of schemas[%zu]: %s", i, smsg);
+			gate_sha256_final(&h, j->fingerprint);
+			gate_judge_free(j);
+			return -1;
+		}
+		gate_store_fingerprint(j->stores[i], sfp, sizeof(sfp));
+		gate_sha256_update_str(&h, sfp);
+		for (k = 0; k < g->nlocations; k++)
+			hash_location(&h, g, g->locations[k]);
+
+		eo->store = j->stores[i];
+		eo->strict = g->strict;
+		eo->skip_kinds = (const char *const *)g->skip_kinds;
+		eo->nskip = g->nskip;
+		eo->reject_kinds = (const char *const *)g->reject_kinds;
+		eo->nreject = g->nreject;
+		eo->ignore_missing_schemas = g->ignore_missing_schemas;
+		dl.max_bytes = lim->max_blob_bytes;
+		eo->limits = dl;
+		eo->checkers = s->checkers;
+		eo->ncheckers = s->ncheckers;
+	}
+	gate_sha256_final(&h, j->fingerprint);
+	*out = j;
+	return 0;
+}
+
+void gate_judge_free(struct gate_judge *j)
+{
+	size_t i;
+
+	if (!j)
+		return;
+	for (i = 0; i < j->ngroups; i++)
+		gate_store_free(j->stores[i]);
+	free(j->stores);
+	free(j->eopts);
+	free(j);
+}
+
+/* ---- verdict bookkeeping ---- */
+
+void gate_verdict_release(struct gate_verdict *v)
+{
+	size_t i, c, f;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->nrefs; i++) {
+		struct gate_judged_ref *r = &v->refs[i];
+		for (c = 0; c < r->ncommits; c++) {
+			struct gate_judged_commit *cm = &r->commits[c];
+			for (f = 0; f < cm->nfiles; f++) {
+				free(cm->files[f].path);
+				gate_results_release(&cm->files[f].results);
+			}
+			free(cm->files);
+		}
+		free(r->commits);
+		free(r->ref);
+		free(r->denial);
+	}
+	free(v->refs);
+	memset(v, 0, sizeof(*v));
+}
+
+size_t gate_judge_result_problems(const struct gate_result *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nproblems; i++)
+		if (r->problems[i].severity == GATE_SEV_DENY && !r->problems[i].suppressed)
+			n++;
+	if (!n && (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR))
+		n = 1;
+	return n;
+}
+
+static void count_file(struct gate_judged_file *f)
+{
+	size_t i, k;
+
+	f->nproblems = f->nwarnings = f->nsuppressed = 0;
+	for (i = 0; i < f->results.n; i++) {
+		const struct gate_result *r = &f->results.v[i];
+		f->nproblems += gate_judge_result_problems(r);
+		for (k = 0; k < r->nproblems; k++) {
+			if (r->problems[k].suppressed)
+				f->nsuppressed++;
+			else if (r->problems[k].severity == GATE_SEV_WARN)
+				f->nwarnings++;
+		}
+	}
+}
+
+static void copy_results(struct gate_results *dst, const struct gate_results *src,
+	const char *filename)
+{
+	size_t i, k;
+
+	for (i = 0; i < src->n; i++) {
+		const struct gate_result *s = &src->v[i];
+		struct gate_result *d = gate_results_add(dst);
+		d->filename = gate_xstrdup(filename);
+		d->line = s->line;
+		d->api_version = gate_xstrdup(s->api_version);
+		d->kind = gate_xstrdup(s->kind);
+		d->name = gate_xstrdup(s->name);
+		d->namespace_ = gate_xstrdup(s->namespace_);
+		d->status = s->status;
+		d->msg = gate_xstrdup(s->msg);
+		for (k = 0; k < s->nproblems; k++) {
+			const struct gate_problem *p = &s->problems[k];
+			struct gate_problem *q = gate_result_add_problem(d, p->pointer, p->line,
+				p->col, p->rule, p->severity, p->message);
+			q->suppressed = gate_xstrdup(p->suppressed);
+		}
+	}
+}
+
+/* A verdict made here, not by the engine: one result with msg, or a warning. */
+static void own_result(struct gate_results *rs, const char *filename, enum gate_status st,
+	const char *rule, enum gate_severity sev, const char *message)
+{
+	struct gate_result *r = gate_results_add(rs);
+
+	r->filename = gate_xstrdup(filename);
+	r->status = st;
+	if (sev == GATE_SEV_WARN)
+		gate_result_add_problem(r, NULL, 0, 0, rule, sev, message);
+	else
+		r->msg = gate_xstrdup(message);
+}
+
+/* ---- distinct blobs ---- */
+
+static size_t uhash(const git_oid *id, int group)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	return h ^ ((size_t)(unsigned)group * 0x9e3779b97f4a7c15ull);
+}
+
+static void utable_rehash(struct utable *t)
+{
+	size_t i, ns = t->nslots ? t->nslots * 2 : 256;
+
+	free(t->slots);
+	t->slots = gate_xcalloc(ns, sizeof(*t->slots));
+	t->nslots = ns;
+	for (i = 0; i < t->n; i++) {
+		size_t s = uhash(&t->v[i].blob, t->v[i].group) & (ns - 1);
+		while (t->slots[s])
+			s = (s + 1) & (ns - 1);
+		t->slots[s] = i + 1;
+	}
+}
+
+/* Find (blob, group, path when path-sensitive); add when absent.  Returns the index. */
+static size_t utable_get(struct gate_judge *j, struct utable *t, const git_oid *blob,
+	int group, const char *path)
+{
+	size_t s;
+	struct uniq *u;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if ((t->n + 1) * 2 > t->nslots)
+		utable_rehash(t);
+	s = uhash(blob, group) & (t->nslots - 1);
+	while (t->slots[s]) {
+		u = &t->v[t->slots[s] - 1];
+		if (u->group == group && git_oid_equal(&u->blob, blob) &&
+		    (!j->path_sensitive || !strcmp(u->path, path)))
+			return t->slots[s] - 1;
+		s = (s + 1) & (t->nslots - 1);
+	}
+	GATE_ALLOC_GROW(t->v, t->n + 1, t->alloc);
+	u = &t->v[t->n];
+	memset(u, 0, sizeof(*u));
+	git_oid_cpy(&u->blob, blob);
+	u->group = group;
+	u->path = gate_xstrdup(path);
+	git_oid_tostr(hex, sizeof(hex), blob);
+	if (j->path_sensitive) {
+		char fp[GATE_SHA256_HEX * 2 + 8];
+		char ph[GATE_SHA256_HEX];
+		gate_sha256_hex(path, strlen(path), ph);
+		snprintf(fp, sizeof(fp), "%s/%s", j->fingerprint, ph);
+		gate_verdicts_key(u->key, hex, fp, group);
+	} else {
+		gate_verdicts_key(u->key, hex, j->fingerprint, group);
+	}
+	t->slots[s] = t->n + 1;
+	return t->n++;
+}
+
+static void utable_release(struct utable *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].path);
+		gate_results_release(&t->v[i].results);
+	}
+	free(t->v);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- collecting the files of each commit ---- */
+
+struct collect {
+	struct gate_judge *j;
+	struct utable *t;
+	struct gate_judged_commit *c;
+};
+
+static struct gate_judged_file *add_file(struct gate_judged_commit *c, const char *path,
+	const git_oid *blob, int group)
+{
+	struct gate_judged_file *f;
+
+	GATE_ALLOC_GROW(c->files, c->nfiles + 1, c->afiles);
+	f = &c->files[c->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->path = gate_xstrdup(path);
+	git_oid_tostr(f->blob, sizeof(f->blob), blob);
+	f->group = group;
+	return f;
+}
+
+static int collect_change(const struct gate_repo_change *ch, void *payload)
+{
+	struct collect *cl = payload;
+	const struct gate_config *cfg = cl->j->cfg;
+	struct gate_judged_file *f;
+	int group;
+
+	if (ch->status == GATE_CHANGE_DELETED)
+		return 0;
+	if (!gate_config_path_is_manifest(cfg, ch->path))
+		return 0;
+	group = gate_config_group_for(cfg, ch->path);
+	if (ch->mode == GIT_FILEMODE_LINK) {
+		f = add_file(cl->c, ch->path, &ch->id, group);
+		own_result(&f->results, ch->path, GATE_STATUS_SKIPPED, "symlink", GATE_SEV_WARN,
+			"symbolic link not judged (its target is judged where it lives in the tree)");
+		return 0;
+	}
+	if (ch->mode == GIT_FILEMODE_COMMIT) {
+		f = add_file(cl->c, ch->path, &ch->id, group);
+		own_result(&f->results, ch->path, GATE_STATUS_SKIPPED, "submodule", GATE_SEV_WARN,
+			"submodule not judged");
+		return 0;
+	}
+	if (ch->mode != GIT_FILEMODE_BLOB && ch->mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	f = add_file(cl->c, ch->path, &ch->id, group);
+	if (group < 0) {
+		own_result(&f->results, ch->path, GATE_STATUS_SKIPPED, "no-schema-settings",
+			GATE_SEV_WARN, "no entry of schemas: matches this path: not judged");
+		return 0;
+	}
+	utable_get(cl->j, cl->t, &ch->id, group, ch->path);
+	return 0;
+}
+
+static struct gate_judged_commit *add_commit(struct gate_judged_ref *r, const git_oid *id,
+	int whole)
+{
+	struct gate_judged_commit *c;
+
+	GATE_ALLOC_GROW(r->commits, r->ncommits + 1, r->acommits);
+	c = &r->commits[r->ncommits++];
+	memset(c, 0, sizeof(*c));
+	git_oid_cpy(&c->id, id);
+	git_oid_tostr(c->hex, sizeof(c->hex), id);
+	c->whole_tree = whole;
+	return c;
+}
+
+/* Peel id to a commit id.  1 done, 0 not a commit, -1 unreadable. */
+static int peel_commit(struct gate_repo *repo, const git_oid *id, git_oid *out)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int ret;
+
+	if (git_object_lookup(&obj, gate_repo_git(repo), id, GIT_OBJECT_ANY) < 0)
+		return -1;
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		ret = git_object_type(obj) == GIT_OBJECT_TAG ? -1 : 0;
+		git_error_clear();
+	} else {
+		git_oid_cpy(out, git_object_id(peeled));
+		ret = 1;
+	}
+	git_object_free(peeled);
+	git_object_free(obj);
+	return ret;
+}
+
+static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u,
+	struct gate_judged_ref *r, git_oid *new_commit, char *msg, size_t msgsize)
+{
+	const struct gate_config_refs *rules = gate_config_refs(j->cfg);
+	const char *acc = gate_config_accepted_prefix(j->cfg);
+	git_oid old_commit;
+	int rc;
+
+	if (!strncmp(u->ref, acc, strlen(acc))) {
+		r->denial = gate_xasprintf("refs under %s are written by the gate only", acc);
+		return 0;
+	}
+	r->gated = gate_config_ref_is_gated(j->cfg, u->ref);
+	if (!r->gated)
+		return 0;
+	if (u->new_zero) {
+		if (!rules->allow_delete)
+			r->denial = gate_xstrdup("deleting a gated ref is not allowed");
+		return 0;
+	}
+	rc = peel_commit(j->repo, &u->new_id, new_commit);
+	if (rc < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &u->new_id);
+		set_msg(msg, msgsize, "cannot read object %s", hex);
+		return -1;
+	}
+	if (rc == 0) {
+		r->denial = gate_xstrdup("a gated ref must point to a commit");
+		return 0;
+	}
+	if (!u->old_zero && !rules->allow_non_fast_forward) {
+		rc = peel_commit(j->repo, &u->old_id, &old_commit);
+		if (rc > 0)
+			rc = gate_repo_descends(j->repo, new_commit, &old_commit, msg, msgsize);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			r->denial = gate_xstrdup("non-fast-forward update of a gated ref is not allowed "
+				"(the new commit does not contain the old one)");
+	}
+	return 0;
+}
+
+static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate_ref_update *u,
+	const char *const *keep, size_t nkeep, struct gate_judged_ref *r, char *msg, size_t msgsize)
+{
+	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
+	git_oid new_commit, *ids = NULL;
+	size_t i, nids = 0;
+	int error;
+
+	if ((error = judge_ref_rules(j, u, r, &new_commit, msg, msgsize)) < 0)
+		return error;
+	if (!r->gated || r->denial || u->new_zero)
+		return 0;
+	error = gate_repo_new_commits(j->repo, &new_commit, u->old_zero ? NULL : &u->old_id,
+		u->old_zero ? 0 : 1, keep, nkeep, lim->max_commits, &ids, &nids, msg, msgsize);
+	if (error == GATE_REPO_ETOOMANY) {
+		r->denial = gate_xasprintf("the update adds more than %zu commits "
+			"(limits.max_commits); push in smaller steps", lim->max_commits);
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	/* a new gated ref must be a valid state as a whole, even without new commits */
+	if (u->old_zero && nids == 0) {
+		ids = gate_xmalloc(sizeof(*ids));
+		git_oid_cpy(&ids[0], &new_commit);
+		nids = 1;
+	}
+	for (i = 0; i < nids; i++) {
+		struct collect cl;
+		int whole = u->old_zero && i == 0;
+
+		if (past_deadline(j)) {
+			free(ids);
+			return GATE_JUDGE_ETIMEOUT;
+		}
+		cl.j = j;
+		cl.t = t;
+		cl.c = add_commit(r, &ids[i], whole);
+		error = gate_repo_commit_changes(j->repo, &ids[i], whole, collect_change, &cl,
+			msg, msgsize);
+		if (error < 0) {
+			free(ids);
+			return error;
+		}
+	}
+	free(ids);
+	return 0;
+}
+
+/* ---- judging the distinct blobs ---- */
+
+static int is_binary(const char *buf, size_t len)
+{
+	return memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) != NULL;
+}
+
+static int cacheable(const struct gate_results *rs)
+{
+	size_t i;
+
+	/* errors may come from the environment (schema store): judge them again */
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].status == GATE_STATUS_ERROR)
+			return 0;
+	return 1;
+}
+
+struct batch {
+	struct gate_input *in;
+	size_t *idx;     /* uniq index of each input */
+	char **bufs;
+	size_t n, alloc, bytes;
+};
+
+static int run_batch(struct gate_judge *j, struct utable *t, int group, struct batch *b,
+	struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	size_t i;
+	int error = 0;
+
+	if (!b->n)
+		return 0;
+	if (gate_engine_run(&j->eopts[group], b->in, b->n, j->threads) < 0) {
+		set_msg(msg, msgsize, "the validation engine failed");
+		error = -1;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct uniq *u = &t->v[b->idx[i]];
+		if (!error) {
+			gate_results_move(&u->results, &b->in[i].results);
+			u->done = 1;
+			out->files_done++;
+			if (j->cache && b->in[i].error == 0 && cacheable(&u->results))
+				gate_verdicts_put(j->cache, u->key, u->results.v, u->results.n);
+		}
+		gate_results_release(&b->in[i].results);
+		free(b->bufs[i]);
+	}
+	b->n = 0;
+	b->bytes = 0;
+	return error;
+}
+
+static int judge_uniq(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
+	char *msg, size_t msgsize)
+{
+	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
+	struct batch b;
+	size_t i, g;
+	int error = 0;
+
+	out->files_total = t->n;
+	/* cache first: cheap, and it tells how much is left */
+	for (i = 0; j->cache && i < t->n; i++) {
+		struct uniq *u = &t->v[i];
+		if (past_deadline(j))
+			return GATE_JUDGE_ETIMEOUT;
+		if (gate_verdicts_get(j->cache, u->key, u->path, &u->results) == 1) {
+			u->done = u->from_cache = 1;
+			out->files_done++;
+			out->files_cached++;
+		}
+	}
+	memset(&b, 0, sizeof(b));
+	for (g = 0; g < j->ngroups && !error; g++) {
+		for (i = 0; i < t->n && !error; i++) {
+			struct uniq *u = &t->v[i];
+			char *buf = NULL, emsg[256];
+			size_t len = 0;
+			int rc;
+
+			if (u->done || u->group != (int)g)
+				continue;
+			if (past_deadline(j)) {
+				error = GATE_JUDGE_ETIMEOUT;
+				break;
+			}
+			rc = gate_repo_read_blob(j->repo, &u->blob, lim->max_blob_bytes, &buf, &len,
+				emsg, sizeof(emsg));
+			if (rc == GATE_REPO_ETOOBIG) {
+				char *m = gate_xasprintf("file too large: %zu bytes, more than "
+					"limits.max_blob_bytes (%zu)", len, lim->max_blob_bytes);
+				own_result(&u->results, u->path, GATE_STATUS_ERROR, "size", GATE_SEV_DENY, m);
+				free(m);
+				u->done = 1;
+				out->files_done++;
+				continue;
+			}
+			if (rc < 0) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), &u->blob);
+				set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+				error = -1;
+				break;
+			}
+			if (is_binary(buf, len)) {
+				own_result(&u->results, u->path, GATE_STATUS_ERROR, "binary", GATE_SEV_DENY,
+					"binary file (a NUL byte in its first 8000 bytes): not a manifest");
+				free(buf);
+				u->done = 1;
+				out->files_done++;
+				continue;
+			}
+			if (b.n == b.alloc) {
+				size_t na = b.alloc ? b.alloc * 2 : 64;
+				b.in = gate_xreallocarray(b.in, na, sizeof(*b.in));
+				b.idx = gate_xreallocarray(b.idx, na, sizeof(*b.idx));
+				b.bufs = gate_xreallocarray(b.bufs, na, sizeof(*b.bufs));
+				b.alloc = na;
+			}
+			memset(&b.in[b.n], 0, sizeof(b.in[b.n]));
+			b.in[b.n].filename = u->path;
+			b.in[b.n].buf = buf;
+			b.in[b.n].len = len;
+			b.idx[b.n] = i;
+			b.bufs[b.n] = buf;
+			b.n++;
+			b.bytes += len;
+			if (b.n >= BATCH_FILES || b.bytes >= BATCH_BYTES)
+				error = run_batch(j, t, (int)g, &b, out, msg, msgsize);
+		}
+		if (!error)
+			error = run_batch(j, t, (int)g, &b, out, msg, msgsize);
+	}
+	/* a batch left after an early stop: free its buffers */
+	for (i = 0; i < b.n; i++) {
+		gate_results_release(&b.in[i].results);
+		free(b.bufs[i]);
+	}
+	free(b.in);
+	free(b.idx);
+	free(b.bufs);
+	return error;
+}
+
+/* Give every file of every commit its verdict and count. */
+static void distribute(struct gate_judge *j, struct utable *t, struct gate_verdict *out)
+{
+	size_t i, c, f;
+
+	for (i = 0; i < out->nrefs; i++) {
+		struct gate_judged_ref *r = &out->refs[i];
+		for (c = 0; c < r->ncommits; c++) {
+			struct gate_judged_commit *cm = &r->commits[c];
+			for (f = 0; f < cm->nfiles; f++) {
+				struct gate_judged_file *fl = &cm->files[f];
+				if (!fl->results.n && fl->group >= 0) {
+					git_oid id;
+					size_t k;
+					git_oid_fromstr(&id, fl->blob);
+					k = utable_get(j, t, &id, fl->group, fl->path);
+					copy_results(&fl->results, &t->v[k].results, fl->path);
+					fl->from_cache = t->v[k].from_cache;
+				}
+				count_file(fl);
+				cm->nproblems += fl->nproblems;
+				cm->nwarnings += fl->nwarnings;
+				r->nsuppressed += fl->nsuppressed;
+				if (fl->nproblems)
+					cm->nbad_files++;
+				r->nfiles++;
+				if (fl->from_cache)
+					r->ncached++;
+			}
+			r->nproblems += cm->nproblems;
+			r->nwarnings += cm->nwarnings;
+			r->nbad_files += cm->nbad_files;
+			if (cm->nproblems)
+				r->nbad_commits++;
+		}
+		out->nproblems += r->nproblems;
+		out->nwarnings += r->nwarnings;
+		out->nbad_files += r->nbad_files;
+		out->nbad_commits += r->nbad_commits;
+		if (r->denial)
+			out->ndenials++;
+	}
+}
+
+int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_t n,
+	struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	struct utable t;
+	const char **keep;
+	size_t i;
+	int error = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (msg && msgsize)
+		*msg = '\0';
+	keep = gate_xcalloc(n ? n : 1, sizeof(*keep));
+	for (i = 0; i < n; i++)
+		keep[i] = u[i].ref;
+	out->refs = gate_xcalloc(n ? n : 1, sizeof(*out->refs));
+	for (i = 0; i < n; i++) {
+		struct gate_judged_ref *r = &out->refs[out->nrefs++];
+		r->ref = gate_xstrdup(u[i].ref);
+		git_oid_cpy(&r->old_id, &u[i].old_id);
+		git_oid_cpy(&r->new_id, &u[i].new_id);
+		r->old_zero = u[i].old_zero;
+		r->new_zero = u[i].new_zero;
+		if ((error = collect_ref(j, &t, &u[i], keep, n, r, msg, msgsize)) < 0)
+			goto done;
+	}
+	if ((error = judge_uniq(j, &t, out, msg, msgsize)) < 0)
+		goto done;
+	distribute(j, &t, out);
+done:
+	if (error == GATE_JUDGE_ETIMEOUT && !out->files_total)
+		out->files_total = t.n;
+	utable_release(&t);
+	free(keep);
+	return error;
+}

@@ -1,0 +1,337 @@
+#include "gate/repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/util.h"
+
+struct gate_repo {
+	git_repository *git;
+	char *git_dir;
+};
+
+void gate_repo_error(char *msg, size_t msgsize, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	if (!msg || !msgsize)
+		return;
+	snprintf(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+}
+
+int gate_repo_open(struct gate_repo **out, const char *path, char *msg, size_t msgsize)
+{
+	struct gate_repo *r;
+	const char *gd;
+	size_t len;
+	int error;
+
+	*out = NULL;
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	r = gate_xcalloc(1, sizeof(*r));
+	if (path)
+		error = git_repository_open_ext(&r->git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	else
+		error = git_repository_open_ext(&r->git, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (error < 0) {
+		gate_repo_error(msg, msgsize, "cannot open the repository");
+		free(r);
+		git_libgit2_shutdown();
+		return -1;
+	}
+	gd = git_repository_path(r->git);
+	len = strlen(gd);
+	while (len > 1 && gd[len - 1] == '/')
+		len--;
+	r->git_dir = gate_xstrndup(gd, len);
+	*out = r;
+	return 0;
+}
+
+void gate_repo_free(struct gate_repo *r)
+{
+	if (!r)
+		return;
+	git_repository_free(r->git);
+	free(r->git_dir);
+	free(r);
+	git_libgit2_shutdown();
+}
+
+const char *gate_repo_git_dir(const struct gate_repo *r)
+{
+	return r->git_dir;
+}
+
+git_repository *gate_repo_git(struct gate_repo *r)
+{
+	return r->git;
+}
+
+int gate_repo_parse_oid(const struct gate_repo *r, git_oid *out, int *is_zero,
+	const char *hex, size_t len)
+{
+	size_t i;
+
+	(void)r;
+	*is_zero = 1;
+	for (i = 0; i < len; i++) {
+		char c = hex[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		if (c != '0')
+			*is_zero = 0;
+	}
+	if (len != GIT_OID_HEXSZ)
+		return -1;
+	if (git_oid_fromstrn(out, hex, len) < 0)
+		return -1;
+	return 0;
+}
+
+static int is_kept(const char *name, const char *const *keep, size_t nkeep)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep; i++)
+		if (!strcmp(keep[i], name))
+			return 1;
+	return 0;
+}
+
+static int hide_existing_refs(git_repository *repo, git_revwalk *walk,
+	const char *const *keep, size_t nkeep, char *msg, size_t msgsize)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int error;
+
+	if ((error = git_reference_iterator_new(&it, repo)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot list refs");
+		return error;
+	}
+	while ((error = git_reference_next(&ref, it)) == 0) {
+		git_object *obj = NULL;
+		if (!is_kept(git_reference_name(ref), keep, nkeep) &&
+		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0) {
+			if ((error = git_revwalk_hide(walk, git_object_id(obj))) < 0) {
+				gate_repo_error(msg, msgsize, "cannot walk history");
+				git_object_free(obj);
+				git_reference_free(ref);
+				break;
+			}
+		}
+		git_object_free(obj);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	git_reference_iterator_free(it);
+	if (error == GIT_ITEROVER)
+		return 0;
+	if (error < 0 && msg && !*msg)
+		gate_repo_error(msg, msgsize, "cannot list refs");
+	return error;
+}
+
+int gate_repo_new_commits(struct gate_repo *r, const git_oid *tip,
+	const git_oid *hide, size_t nhide, const char *const *keep, size_t nkeep,
+	size_t max, git_oid **out, size_t *n, char *msg, size_t msgsize)
+{
+	git_revwalk *walk = NULL;
+	git_oid id, *v = NULL;
+	size_t i, cnt = 0, alloc = 0;
+	int error;
+
+	*out = NULL;
+	*n = 0;
+	if (msg && msgsize)
+		*msg = '\0';
+	if ((error = git_revwalk_new(&walk, r->git)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot walk history");
+		goto done;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	if ((error = git_revwalk_push(walk, tip)) < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		char what[96];
+		git_oid_tostr(hex, sizeof(hex), tip);
+		snprintf(what, sizeof(what), "cannot read commit %s", hex);
+		gate_repo_error(msg, msgsize, what);
+		goto done;
+	}
+	for (i = 0; i < nhide; i++) {
+		/* an old tip that is not a commit (or missing) hides nothing */
+		if (git_revwalk_hide(walk, &hide[i]) < 0)
+			git_error_clear();
+	}
+	if ((error = hide_existing_refs(r->git, walk, keep, nkeep, msg, msgsize)) < 0)
+		goto done;
+	while ((error = git_revwalk_next(&id, walk)) == 0) {
+		if (cnt >= max) {
+			error = GATE_REPO_ETOOMANY;
+			if (msg && msgsize)
+				snprintf(msg, msgsize, "more than %zu new commits", max);
+			goto done;
+		}
+		GATE_ALLOC_GROW(v, cnt + 1, alloc);
+		git_oid_cpy(&v[cnt++], &id);
+	}
+	if (error != GIT_ITEROVER) {
+		gate_repo_error(msg, msgsize, "cannot walk history");
+		goto done;
+	}
+	error = 0;
+	*out = v;
+	*n = cnt;
+	v = NULL;
+done:
+	free(v);
+	git_revwalk_free(walk);
+	return error;
+}
+
+int gate_repo_descends(struct gate_repo *r, const git_oid *commit, const git_oid *ancestor,
+	char *msg, size_t msgsize)
+{
+	int d;
+
+	if (git_oid_equal(commit, ancestor))
+		return 1;
+	d = git_graph_descendant_of(r->git, commit, ancestor);
+	if (d < 0)
+		gate_repo_error(msg, msgsize, "cannot compare history");
+	return d < 0 ? -1 : d;
+}
+
+int gate_repo_is_commit(struct gate_repo *r, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_object_t type;
+	size_t size;
+	int ret;
+
+	if (git_repository_odb(&odb, r->git) < 0)
+		return -1;
+	ret = git_odb_read_header(&size, &type, odb, id);
+	git_odb_free(odb);
+	if (ret < 0)
+		return -1;
+	return type == GIT_OBJECT_COMMIT;
+}
+
+int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
+{
+	git_diff_options opts;
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *tree = NULL, *ptree = NULL;
+	git_diff *diff = NULL;
+	size_t i, nd;
+	int error;
+
+	if ((error = git_commit_lookup(&c, r->git, commit)) < 0 ||
+	    (error = git_commit_tree(&tree, c)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read commit");
+		goto done;
+	}
+	if (!whole_tree && git_commit_parentcount(c) > 0) {
+		if ((error = git_commit_parent(&parent, c, 0)) < 0 ||
+		    (error = git_commit_tree(&ptree, parent)) < 0) {
+			gate_repo_error(msg, msgsize, "cannot read parent commit");
+			goto done;
+		}
+	}
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_INCLUDE_TYPECHANGE |
+		GIT_DIFF_INCLUDE_TYPECHANGE_TREES;
+	if ((error = git_diff_tree_to_tree(&diff, r->git, ptree, tree, &opts)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot diff trees");
+		goto done;
+	}
+	nd = git_diff_num_deltas(diff);
+	for (i = 0; i < nd; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		struct gate_repo_change ch;
+
+		memset(&ch, 0, sizeof(ch));
+		switch (d->status) {
+		case GIT_DELTA_DELETED:
+			ch.status = GATE_CHANGE_DELETED;
+			ch.path = d->old_file.path;
+			break;
+		case GIT_DELTA_ADDED:
+		case GIT_DELTA_RENAMED:
+		case GIT_DELTA_COPIED:
+			ch.status = GATE_CHANGE_ADDED;
+			break;
+		case GIT_DELTA_TYPECHANGE:
+			ch.status = GATE_CHANGE_TYPECHANGE;
+			break;
+		default:
+			ch.status = GATE_CHANGE_MODIFIED;
+			break;
+		}
+		if (ch.status != GATE_CHANGE_DELETED) {
+			ch.path = d->new_file.path;
+			git_oid_cpy(&ch.id, &d->new_file.id);
+			ch.mode = d->new_file.mode;
+		}
+		if ((error = fn(&ch, payload)) != 0)
+			goto done;
+	}
+	error = 0;
+done:
+	git_diff_free(diff);
+	git_tree_free(ptree);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	git_commit_free(c);
+	return error;
+}
+
+int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
+	char **out, size_t *len, char *msg, size_t msgsize)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	int error;
+
+	*out = NULL;
+	*len = 0;
+	if ((error = git_repository_odb(&odb, r->git)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot open the object database");
+		goto done;
+	}
+	if ((error = git_odb_read_header(&size, &type, odb, id)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read object");
+		goto done;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		snprintf(msg, msgsize, "object is a %s, not a blob", git_object_type2string(type));
+		error = -1;
+		goto done;
+	}
+	if (size > max) {
+		*len = size;
+		error = GATE_REPO_ETOOBIG;
+		goto done;
+	}
+	if ((error = git_odb_read(&obj, odb, id)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read object");
+		goto done;
+	}
+	size = git_odb_object_size(obj);
+	*out = gate_xmalloc(size + 1);
+	memcpy(*out, git_odb_object_data(obj), size);
+	(*out)[size] = '\0';
+	*len = size;
+	error = 0;
+done:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return error;
+}

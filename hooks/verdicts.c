@@ -1,0 +1,307 @@
+#include "gate/verdicts.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "gate/util.h"
+
+#define MAGIC "gitops-gate-verdict 1\n"
+
+struct gate_verdicts {
+	char *dir;
+	struct gate_verdicts_stats st;
+};
+
+int gate_verdicts_open(struct gate_verdicts **out, const char *dir)
+{
+	struct gate_verdicts *vc = gate_xcalloc(1, sizeof(*vc));
+
+	vc->dir = gate_xstrdup(dir);
+	*out = vc;
+	return 0;
+}
+
+void gate_verdicts_free(struct gate_verdicts *vc)
+{
+	if (!vc)
+		return;
+	free(vc->dir);
+	free(vc);
+}
+
+void gate_verdicts_key(char key[GATE_SHA256_HEX], const char *blob_hex,
+	const char *fingerprint, int group)
+{
+	struct gate_sha256 h;
+	char g[24];
+
+	snprintf(g, sizeof(g), "%d", group);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate verdict key 1");
+	gate_sha256_update_str(&h, blob_hex);
+	gate_sha256_update_str(&h, fingerprint);
+	gate_sha256_update_str(&h, g);
+	gate_sha256_final(&h, key);
+}
+
+static char *record_path(const char *dir, const char *key)
+{
+	return gate_xasprintf("%s/%.2s/%s", dir, key, key + 2);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *result_to_json(const struct gate_result *r)
+{
+	json_t *o = json_object(), *probs = json_array();
+	size_t i;
+
+	json_object_set_new(o, "line", json_integer(r->line));
+	json_object_set_new(o, "apiVersion", str_or_null(r->api_version));
+	json_object_set_new(o, "kind", str_or_null(r->kind));
+	json_object_set_new(o, "name", str_or_null(r->name));
+	json_object_set_new(o, "namespace", str_or_null(r->namespace_));
+	json_object_set_new(o, "status", json_integer((int)r->status));
+	json_object_set_new(o, "msg", str_or_null(r->msg));
+	for (i = 0; i < r->nproblems; i++) {
+		const struct gate_problem *p = &r->problems[i];
+		json_t *po = json_object();
+		json_object_set_new(po, "pointer", str_or_null(p->pointer));
+		json_object_set_new(po, "line", json_integer(p->line));
+		json_object_set_new(po, "col", json_integer(p->col));
+		json_object_set_new(po, "rule", str_or_null(p->rule));
+		json_object_set_new(po, "severity", json_integer((int)p->severity));
+		json_object_set_new(po, "message", str_or_null(p->message));
+		json_object_set_new(po, "suppressed", str_or_null(p->suppressed));
+		json_array_append_new(probs, po);
+	}
+	json_object_set_new(o, "problems", probs);
+	return o;
+}
+
+static char *dup_str(const json_t *o, const char *key)
+{
+	return gate_xstrdup(json_string_value(json_object_get(o, key)));
+}
+
+static uint32_t get_u32(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+	return v < 0 || v > (json_int_t)UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+/* Append the results in body to out; returns 0 or -1 on a malformed body. */
+static int results_from_json(const json_t *arr, const char *filename, struct gate_results *out)
+{
+	struct gate_results tmp = GATE_RESULTS_INIT;
+	size_t i, j;
+
+	if (!json_is_array(arr))
+		return -1;
+	for (i = 0; i < json_array_size(arr); i++) {
+		const json_t *o = json_array_get(arr, i), *probs;
+		struct gate_result *r;
+		json_int_t status;
+
+		if (!json_is_object(o))
+			goto bad;
+		probs = json_object_get(o, "problems");
+		status = json_integer_value(json_object_get(o, "status"));
+		if (!json_is_array(probs) || status < GATE_STATUS_VALID || status > GATE_STATUS_EMPTY)
+			goto bad;
+		r = gate_results_add(&tmp);
+		r->filename = gate_xstrdup(filename);
+		r->line = get_u32(o, "line");
+		r->api_version = dup_str(o, "apiVersion");
+		r->kind = dup_str(o, "kind");
+		r->name = dup_str(o, "name");
+		r->namespace_ = dup_str(o, "namespace");
+		r->status = (enum gate_status)status;
+		r->msg = dup_str(o, "msg");
+		for (j = 0; j < json_array_size(probs); j++) {
+			const json_t *po = json_array_get(probs, j);
+			struct gate_problem *p;
+			json_int_t sev = json_integer_value(json_object_get(po, "severity"));
+
+			if (!json_is_object(po) || sev < GATE_SEV_DENY || sev > GATE_SEV_WARN)
+				goto bad;
+			p = gate_result_add_problem(r, json_string_value(json_object_get(po, "pointer")),
+				get_u32(po, "line"), get_u32(po, "col"),
+				json_string_value(json_object_get(po, "rule")),
+				(enum gate_severity)sev,
+				json_string_value(json_object_get(po, "message")));
+			p->suppressed = dup_str(po, "suppressed");
+		}
+	}
+	gate_results_move(out, &tmp);
+	return 0;
+bad:
+	gate_results_release(&tmp);
+	return -1;
+}
+
+/*
+ * Parse a record: check magic, key and sum.  On success returns 0 and sets
+ * *body (new reference).  expect_key may be NULL (then *key_out gets it).
+ */
+static int parse_record(const char *buf, size_t len, const char *expect_key, json_t **body)
+{
+	const char *p = buf, *end = buf + len;
+	char sum[GATE_SHA256_HEX];
+	json_error_t jerr;
+	size_t ml = sizeof(MAGIC) - 1;
+
+	*body = NULL;
+	if (len < ml || memcmp(p, MAGIC, ml))
+		return -1;
+	p += ml;
+	if (end - p < 4 + 64 + 1 || memcmp(p, "key ", 4) || p[68] != '\n')
+		return -1;
+	if (expect_key && memcmp(p + 4, expect_key, 64))
+		return -1;
+	p += 69;
+	if (end - p < 4 + 64 + 2 || memcmp(p, "sum ", 4) || p[68] != '\n' || p[69] != '\n')
+		return -1;
+	gate_sha256_hex(p + 70, (size_t)(end - (p + 70)), sum);
+	if (memcmp(sum, p + 4, 64))
+		return -1;
+	p += 70;
+	*body = json_loadb(p, (size_t)(end - p), JSON_REJECT_DUPLICATES, &jerr);
+	return *body ? 0 : -1;
+}
+
+int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *filename,
+	struct gate_results *out)
+{
+	char *path = record_path(vc->dir, key), *buf = NULL;
+	json_t *body = NULL;
+	size_t len;
+	int ret = 0;
+
+	if (gate_read_file(path, GATE_VERDICT_MAX_BYTES + 4096, &buf, &len) < 0) {
+		if (errno == ENOENT)
+			vc->st.misses++;
+		else
+			vc->st.corrupt++;
+		goto done;
+	}
+	if (parse_record(buf, len, key, &body) < 0 ||
+	    results_from_json(body, filename, out) < 0) {
+		vc->st.corrupt++;
+		goto done;
+	}
+	vc->st.hits++;
+	ret = 1;
+done:
+	json_decref(body);
+	free(buf);
+	free(path);
+	return ret;
+}
+
+int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
+	const struct gate_result *rs, size_t n)
+{
+	json_t *arr = json_array();
+	struct gate_buf rec = GATE_BUF_INIT;
+	char sum[GATE_SHA256_HEX];
+	char *body = NULL, *path = NULL, *sub = NULL;
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, result_to_json(&rs[i]));
+	body = json_dumps(arr, JSON_COMPACT);
+	if (!body || strlen(body) > GATE_VERDICT_MAX_BYTES)
+		goto done;
+	gate_sha256_hex(body, strlen(body), sum);
+	gate_buf_addf(&rec, "%skey %s\nsum %s\n\n%s", MAGIC, key, sum, body);
+	sub = gate_xasprintf("%s/%.2s", vc->dir, key);
+	if (gate_mkdir_p(sub, 0777) < 0)
+		goto done;
+	path = record_path(vc->dir, key);
+	if (gate_write_file_atomic(path, rec.ptr, rec.len, 0666) < 0)
+		goto done;
+	ret = 0;
+done:
+	if (ret == 0)
+		vc->st.written++;
+	else
+		vc->st.write_failures++;
+	json_decref(arr);
+	free(body);
+	free(path);
+	free(sub);
+	gate_buf_release(&rec);
+	return ret;
+}
+
+void gate_verdicts_get_stats(const struct gate_verdicts *vc, struct gate_verdicts_stats *st)
+{
+	*st = vc->st;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+int gate_verdicts_check(const char *dir, size_t *good, size_t *bad, size_t *tmp)
+{
+	DIR *d, *sd;
+	struct dirent *e, *se;
+
+	*good = *bad = *tmp = 0;
+	if (!(d = opendir(dir)))
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d))) {
+		char *sub;
+		if (!is_hex(e->d_name, 2))
+			continue;
+		sub = gate_xasprintf("%s/%s", dir, e->d_name);
+		if ((sd = opendir(sub))) {
+			while ((se = readdir(sd))) {
+				char key[GATE_SHA256_HEX], *path, *buf = NULL;
+				json_t *body = NULL;
+				size_t len;
+
+				if (se->d_name[0] == '.')
+					continue;
+				if (!is_hex(se->d_name, 62)) {
+					if (strstr(se->d_name, ".tmp."))
+						(*tmp)++;
+					else
+						(*bad)++;
+					continue;
+				}
+				memcpy(key, e->d_name, 2);
+				memcpy(key + 2, se->d_name, 63);
+				path = gate_xasprintf("%s/%s", sub, se->d_name);
+				if (gate_read_file(path, GATE_VERDICT_MAX_BYTES + 4096, &buf, &len) == 0 &&
+				    parse_record(buf, len, key, &body) == 0 && json_is_array(body))
+					(*good)++;
+				else
+					(*bad)++;
+				json_decref(body);
+				free(buf);
+				free(path);
+			}
+			closedir(sd);
+		}
+		free(sub);
+	}
+	closedir(d);
+	return 0;
+}

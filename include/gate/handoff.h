@@ -1,0 +1,65 @@
+/*
+ * handoff: pre-receive hands its verdict on each accepted ref update to
+ * post-receive through a file in the git directory.
+ *
+ * Path: $GIT_DIR/gitops-gate/handoff/<sha256(ref NUL old NUL new) hex>.json,
+ * old and new as hex object ids (zeros for creation/deletion).  Written
+ * atomically (temp file, fsync, rename) for every accepted update of a push,
+ * after the whole push was judged accepted.  post-receive reads it with
+ * gate_handoff_read() and removes it with gate_handoff_remove(); a missing
+ * file means the verdict must be made again (gate_judge_push()).
+ *
+ * Format (one JSON object):
+ *   "ref":         "refs/heads/main"
+ *   "old", "new":  hex object ids
+ *   "accepted":    true
+ *   "gated":       whether the ref was judged
+ *   "commits":     [{"id": hex, "problems": n, "warnings": n}], oldest first
+ *   "problems":    rejecting problems (non-zero only with a bypass)
+ *   "warnings":    warnings shown
+ *   "suppressions":[{"commit", "path", "line", "rule", "reason"}]
+ *   "fingerprint": the verdict fingerprint (config, schemas, engine)
+ *   "bypass":      null, or the reason given with -o gitops-gate.bypass=
+ *   "pusher":      the pusher's identity
+ *   "time":        "2024-01-31T12:00:00Z", when pre-receive decided
+ */
+#ifndef GATE_HANDOFF_H
+#define GATE_HANDOFF_H
+
+#include <stddef.h>
+#include <time.h>
+#include <jansson.h>
+#include "gate/judge.h"
+
+#define GATE_HANDOFF_DIR "gitops-gate/handoff"
+
+/* The hand-over file of (ref, old, new) into a new string (caller frees). */
+char *gate_handoff_path(const char *git_dir, const char *ref, const char *old_hex,
+	const char *new_hex);
+
+struct gate_handoff_meta {
+	const char *pusher;
+	const char *bypass;      /* NULL: none */
+	const char *fingerprint;
+	time_t time;
+};
+
+/* Build the JSON of one judged ref (new reference). */
+json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_handoff_meta *m);
+
+/* Write the hand-over of r.  Returns 0, or -1 with a message. */
+int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
+	const struct gate_handoff_meta *m, char *msg, size_t msgsize);
+
+/*
+ * Read the hand-over of (ref, old, new): 1 with *out set (new reference),
+ * 0 when there is none, -1 when it exists but is unreadable or malformed.
+ */
+int gate_handoff_read(json_t **out, const char *git_dir, const char *ref,
+	const char *old_hex, const char *new_hex, char *msg, size_t msgsize);
+
+/* Remove it (a missing file is fine).  Returns 0 or -1. */
+int gate_handoff_remove(const char *git_dir, const char *ref, const char *old_hex,
+	const char *new_hex);
+
+#endif

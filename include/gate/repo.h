@@ -1,0 +1,98 @@
+/*
+ * repo: the repository as a hook sees it, through libgit2.
+ *
+ * Opened from the hook's environment (GIT_DIR, GIT_OBJECT_DIRECTORY,
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES), so objects still in receive-pack's
+ * quarantine are visible.  This module only reads: it never writes objects
+ * or refs (refs must not be written while quarantined).
+ */
+#ifndef GATE_REPO_H
+#define GATE_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <git2.h>
+
+#define GATE_REPO_ETOOMANY (-20) /* more commits than allowed */
+#define GATE_REPO_ETOOBIG  (-21) /* blob larger than allowed */
+
+struct gate_repo;
+
+/*
+ * Open a repository.  With path NULL, from the environment as git hooks run
+ * (libgit2's GIT_REPOSITORY_OPEN_FROM_ENV: the caller is a hook program, so
+ * reading the environment is its decision).  Owner validation is off: git
+ * itself already chose to run the hook in this repository.
+ * On success *out is new (release with gate_repo_free()); on failure returns
+ * -1 with a message.
+ */
+int gate_repo_open(struct gate_repo **out, const char *path, char *msg, size_t msgsize);
+void gate_repo_free(struct gate_repo *r);
+
+/* The git directory, absolute, without a trailing slash (borrowed). */
+const char *gate_repo_git_dir(const struct gate_repo *r);
+/* The libgit2 handle (borrowed), for modules that need more. */
+git_repository *gate_repo_git(struct gate_repo *r);
+
+/*
+ * Parse hex (len digits, as received on a hook's stdin) into out.  Sets
+ * *is_zero when every digit is '0' (ref creation or deletion).  Returns 0, or
+ * -1 when hex is not an object id this repository can use.
+ */
+int gate_repo_parse_oid(const struct gate_repo *r, git_oid *out, int *is_zero,
+	const char *hex, size_t len);
+
+/*
+ * The commits reachable from tip and from none of the hidden ones, oldest
+ * first (topological, parents before children).  Hidden: every tip in
+ * hide[0..nhide), and the tip of every existing ref except those named in
+ * keep[0..nkeep) (which are being updated).  At most max commits: more give
+ * GATE_REPO_ETOOMANY.  *out is a new array (caller frees).
+ */
+int gate_repo_new_commits(struct gate_repo *r, const git_oid *tip,
+	const git_oid *hide, size_t nhide, const char *const *keep, size_t nkeep,
+	size_t max, git_oid **out, size_t *n, char *msg, size_t msgsize);
+
+/* 1 when commit is a descendant of (or equal to) ancestor, 0 when not, -1 on error. */
+int gate_repo_descends(struct gate_repo *r, const git_oid *commit, const git_oid *ancestor,
+	char *msg, size_t msgsize);
+
+/* Is the object a commit?  1 yes, 0 no, -1 unreadable. */
+int gate_repo_is_commit(struct gate_repo *r, const git_oid *id);
+
+enum gate_change_status {
+	GATE_CHANGE_ADDED = 0,
+	GATE_CHANGE_MODIFIED,
+	GATE_CHANGE_DELETED,
+	GATE_CHANGE_TYPECHANGE
+};
+
+struct gate_repo_change {
+	const char *path;      /* new path (old path for deletions); borrowed */
+	git_oid id;            /* new blob id (zero for deletions) */
+	uint32_t mode;         /* new git_filemode_t (0 for deletions) */
+	enum gate_change_status status;
+};
+
+typedef int (*gate_repo_change_fn)(const struct gate_repo_change *c, void *payload);
+
+/*
+ * Call fn for each entry the commit changes against its first parent, or
+ * for every entry of its tree when whole_tree is set or it has no parent.
+ * Renames appear as additions.  Stops and returns fn's value when it is not 0.
+ */
+int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/*
+ * Read a blob into a new NUL-terminated buffer (caller frees).  Blobs larger
+ * than max give GATE_REPO_ETOOBIG with *len set to the size, before reading
+ * the content.  Returns 0 or negative with a message.
+ */
+int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
+	char **out, size_t *len, char *msg, size_t msgsize);
+
+/* Copy libgit2's last error (or fallback) into msg after what. */
+void gate_repo_error(char *msg, size_t msgsize, const char *what);
+
+#endif

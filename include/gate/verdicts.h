@@ -1,0 +1,77 @@
+/*
+ * verdicts: a content-addressed cache of the engine's results for one blob.
+ *
+ * Key: sha256 of (blob id, fingerprint, settings-group index); the
+ * fingerprint covers the configuration in force, the schema store and the
+ * engine build (see gate_verdicts_key()).  The path is not part of the key,
+ * so a renamed file hits; the group index is, so the same blob under two
+ * paths with different schema settings does not share a verdict.
+ *
+ * Layout: <dir>/<2 hex>/<62 hex>, one record per key:
+ *
+ *   gitops-gate-verdict 1\n
+ *   key <64 hex>\n
+ *   sum <64 hex: sha256 of the body>\n
+ *   \n
+ *   <body: JSON array of results without file names>
+ *
+ * Records are written with gate_write_file_atomic() (temp file, fsync,
+ * rename), so concurrent pushes never see a partial record, and the last
+ * writer wins with identical content.  A record whose header, key or sum does
+ * not match is treated as a miss (a torn or corrupt record never becomes a
+ * verdict).  Hits give back every result and problem field exactly as stored.
+ *
+ * NEEDSWORK: the cache is not bounded yet; a `gitops-gate hook gc` removing
+ * records older than N days (by mtime, refreshed on hit) is the plan.
+ */
+#ifndef GATE_VERDICTS_H
+#define GATE_VERDICTS_H
+
+#include <stddef.h>
+#include "gate/hash.h"
+#include "gate/result.h"
+
+#define GATE_VERDICT_MAX_BYTES (8u << 20) /* a bigger record is not cached */
+
+struct gate_verdicts;
+
+struct gate_verdicts_stats {
+	size_t hits, misses, corrupt, written, write_failures;
+};
+
+/*
+ * Use dir as the cache (created on the first write).  *out is new (release
+ * with gate_verdicts_free()).  Returns 0.
+ */
+int gate_verdicts_open(struct gate_verdicts **out, const char *dir);
+void gate_verdicts_free(struct gate_verdicts *vc);
+
+/* The key of a blob (hex object id) judged with fingerprint under settings group. */
+void gate_verdicts_key(char key[GATE_SHA256_HEX], const char *blob_hex,
+	const char *fingerprint, int group);
+
+/*
+ * Look key up.  On a hit appends the stored results to out, each with
+ * filename set to a copy of filename, and returns 1; returns 0 on a miss
+ * (also for a corrupt record, counted in the stats).
+ */
+int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *filename,
+	struct gate_results *out);
+
+/*
+ * Store the results rs[0..n) of one file under key.  Returns 0, or -1 when
+ * the record could not be written (the push goes on: a cache is optional).
+ */
+int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
+	const struct gate_result *rs, size_t n);
+
+void gate_verdicts_get_stats(const struct gate_verdicts *vc, struct gate_verdicts_stats *st);
+
+/*
+ * Check every record under dir: *good and *bad counts (bad: unreadable,
+ * torn, wrong key for its name, wrong sum).  Leftover temp files are counted
+ * in *tmp.  Returns 0, or -1 when dir cannot be read (a missing dir is empty).
+ */
+int gate_verdicts_check(const char *dir, size_t *good, size_t *bad, size_t *tmp);
+
+#endif
