@@ -1,0 +1,160 @@
+/*
+ * schema_int.h: the compiled form of a schema, shared by the compiler
+ * (schema.c), the validator (schema_validate.c) and the format checks
+ * (schema_format.c).  Private to the schema module.
+ */
+#ifndef GATE_SCHEMA_INT_H
+#define GATE_SCHEMA_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "gate/schema.h"
+
+/* instance types as bits; "number" is NUM|INT, an integral number is INT */
+#define ST_NULL   0x01
+#define ST_BOOL   0x02
+#define ST_NUM    0x04
+#define ST_INT    0x08
+#define ST_STRING 0x10
+#define ST_ARRAY  0x20
+#define ST_OBJECT 0x40
+#define ST_ALL    0x7f
+
+enum sformat {
+	SF_NONE = 0,
+	SF_DATE_TIME,
+	SF_DATE,
+	SF_TIME,
+	SF_EMAIL,
+	SF_HOSTNAME,
+	SF_IPV4,
+	SF_IPV6,
+	SF_URI,
+	SF_URI_REF,
+	SF_UUID,
+	SF_REGEX,
+	SF_BYTE,
+	SF_INT32,
+	SF_INT64
+};
+
+/* flags of a compiled node */
+#define SN_MIN          0x00000001u
+#define SN_MAX          0x00000002u
+#define SN_EXCL_MIN     0x00000004u
+#define SN_EXCL_MAX     0x00000008u
+#define SN_MULTIPLE     0x00000010u
+#define SN_UNIQUE       0x00000020u
+#define SN_NULLABLE     0x00000040u /* nullable: true */
+#define SN_PRESERVE     0x00000080u /* x-kubernetes-preserve-unknown-fields */
+#define SN_EMBEDDED     0x00000100u /* x-kubernetes-embedded-resource */
+#define SN_ADDPROPS_NO  0x00000200u /* additionalProperties: false */
+#define SN_ADDITEMS_NO  0x00000400u /* additionalItems: false */
+#define SN_ITEMS_ARRAY  0x00000800u /* items is an array of schemas */
+#define SN_FALSE        0x00001000u /* the boolean schema false */
+#define SN_PURE_REF     0x00002000u /* only $ref applies (draft-04 semantics) */
+#define SN_STRLIM       0x00004000u /* minLength/maxLength present */
+#define SN_ITEMLIM      0x00008000u /* minItems/maxItems present */
+#define SN_PROPLIM      0x00010000u /* minProperties/maxProperties present */
+#define SN_OBJECT_KW    0x00020000u /* any keyword about objects */
+#define SN_ARRAY_KW     0x00040000u /* any keyword about arrays */
+
+struct snode;
+
+struct sprop {
+	const char *key; /* borrowed from the schema's jansson value */
+	uint32_t len;
+	uint32_t hash;
+	struct snode *schema; /* NULL: listed only in "required" */
+	uint32_t required;    /* 1 when listed in "required" */
+};
+
+struct spattern {
+	const char *src;
+	pcre2_code *re;
+	struct snode *schema;
+};
+
+struct sdep {
+	const char *key;
+	uint32_t len;
+	const char **req;  /* property names (array form) */
+	uint32_t *req_len;
+	size_t nreq;
+	struct snode *schema; /* schema form */
+};
+
+struct snode {
+	uint32_t flags;
+	uint8_t types;  /* allowed ST_* bits, ST_ALL when unconstrained */
+	uint8_t format; /* enum sformat, SF_NONE when not asserted */
+	struct snode *ref;
+
+	double minimum, maximum, multiple_of;
+	uint64_t min_len, max_len;
+	uint64_t min_items, max_items;
+	uint64_t min_props, max_props;
+
+	const char *pattern_src;
+	pcre2_code *pattern;
+
+	struct sprop *props; /* properties and required keys */
+	size_t nprops;
+	uint32_t *slots;     /* hash index into props, index + 1, 0 empty */
+	uint32_t slot_mask;
+	const char **required; /* in schema order, for messages */
+	uint32_t *required_len;
+	size_t nrequired;
+
+	struct spattern *pprops;
+	size_t npprops;
+	struct snode *additional; /* additionalProperties as a schema */
+
+	struct snode *items;        /* items as one schema */
+	struct snode **items_arr;   /* items as an array */
+	size_t nitems_arr;
+	struct snode *additional_items;
+
+	json_t **enum_vals; /* borrowed from the schema documents */
+	size_t nenum;
+
+	struct sdep *deps;
+	size_t ndeps;
+
+	struct snode **all_of, **any_of, **one_of;
+	size_t nall_of, nany_of, none_of;
+	struct snode *not_;
+
+	/* DFS state of the loop check at compile time */
+	uint8_t mark;
+};
+
+struct gate_schema {
+	struct snode *root;
+	struct snode **nodes; /* every node, for gate_schema_free() */
+	size_t nnodes, anodes;
+	json_t **docs;        /* references held on every schema document */
+	size_t ndocs, adocs;
+	pcre2_code **codes;   /* every compiled regex, owned */
+	size_t ncodes, acodes;
+	pcre2_match_context *mctx;
+};
+
+uint32_t gate_schema_hash(const char *s, size_t len);
+
+/* schema_format.c */
+enum sformat gate_schema_format_lookup(const char *name);
+const char *gate_schema_format_name(enum sformat f);
+/* 1 when the string s[0..len) is of format f (string formats only) */
+int gate_schema_format_check_string(enum sformat f, const char *s, size_t len);
+/* 1 when the number is of format f (int32/int64; other formats accept numbers) */
+int gate_schema_format_check_number(enum sformat f, double v, int integral);
+
+/* schema_validate.c: thread-local match data for patterns */
+pcre2_match_data *gate_schema_match_data(void);
+
+#endif
