@@ -16,6 +16,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "validate", cmd_validate, "validate Kubernetes manifests (a drop-in for kubeconform)" },
+	{ "hook", cmd_hook, "run as a git hook: pre-receive (the gate), post-receive" },
+	{ "install", cmd_install, "install the hooks into a repository" },
 	{ NULL, NULL, NULL }
 };
 

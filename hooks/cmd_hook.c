@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "../cli/commands.h"
 #include "gate/config.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
