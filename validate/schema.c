@@ -909,7 +909,7 @@ static int compile_keywords(struct compiler *c, struct snode *n, json_t *j, cons
 	json_t *v, *e;
 	const char *key;
 	size_t i;
-	int b, error;
+	int b = 0, error;
 	int has_type = 0;
 
 	if ((v = json_object_get(j, "type"))) {
