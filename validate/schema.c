@@ -1316,49 +1316,6 @@ done:
 	return error;
 }
 
-json_t *gate_node_to_jansson(const struct gate_node *n)
-{
-	json_t *j;
-	uint32_t i;
-
-	if (!n)
-		return NULL;
-	switch (n->type) {
-	case GATE_NODE_NULL:
-		return json_null();
-	case GATE_NODE_BOOL:
-		return json_boolean(n->u.boolean);
-	case GATE_NODE_NUMBER:
-		if ((n->flags & GATE_NODE_INTEGRAL) && n->u.number >= -9007199254740992.0 &&
-				n->u.number <= 9007199254740992.0)
-			return json_integer((json_int_t)n->u.number);
-		return json_real(n->u.number);
-	case GATE_NODE_STRING:
-		return json_stringn_nocheck(n->u.str, n->len);
-	case GATE_NODE_ARRAY:
-		j = json_array();
-		for (i = 0; j && i < n->len; i++) {
-			json_t *x = gate_node_to_jansson(&n->u.items[i]);
-			if (!x || json_array_append_new(j, x) < 0) {
-				json_decref(j);
-				return NULL;
-			}
-		}
-		return j;
-	default:
-		j = json_object();
-		for (i = 0; j && i < n->len; i++) {
-			const struct gate_member *m = &n->u.members[i];
-			json_t *x = gate_node_to_jansson(&m->value);
-			if (!x || json_object_setn_new_nocheck(j, m->key, m->key_len, x) < 0) {
-				json_decref(j);
-				return NULL;
-			}
-		}
-		return j;
-	}
-}
-
 int gate_schema_load_file(struct gate_schema **out, const char *path, int flags,
 	char *msg, size_t msgsize)
 {
