@@ -516,7 +516,6 @@ int cmd_hook(int argc, char **argv)
 		return pre_receive(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cache-check"))
 		return cache_check(argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown hook '%s'\n", argv[1]);
-	usage(stderr);
+	fprintf(stderr, "error: gitops-gate has no hook '%s' (see gitops-gate hook --help)\n", argv[1]);
 	return 2;
 }
