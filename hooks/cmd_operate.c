@@ -1,0 +1,935 @@
+/*
+ * The operate commands: notify --drain, status, rollback, rollforward,
+ * reconcile; and the parts post-receive shares with them (operate.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "../cli/commands.h"
+#include "operate.h"
+#include "gate/handoff.h"
+#include "gate/journal.h"
+#include "gate/judge.h"
+#include "gate/notify.h"
+#include "gate/outbox.h"
+#include "gate/util.h"
+#include "gate/verdicts.h"
+
+#define SEND_BATCH 256
+#define HANDOFF_STALE_SECONDS 60
+
+/* ---- shared ---- */
+
+char *gate_op_esc(const char *s)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t n = s ? strnlen(s, 512) : 0;
+
+	gate_buf_add_escaped(&b, s ? s : "", n);
+	if (s && s[n])
+		gate_buf_adds(&b, "...");
+	return gate_buf_detach(&b);
+}
+
+const char *gate_op_pusher(void)
+{
+	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
+		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
+	static char name[256];
+	struct passwd *pw;
+	size_t i;
+
+	for (i = 0; vars[i]; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return v;
+	}
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name) {
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+		return name;
+	}
+	snprintf(name, sizeof(name), "uid %ld", (long)getuid());
+	return name;
+}
+
+static void crash_step(void *payload, const char *step)
+{
+	const char *at = payload;
+
+	if (at && !strcmp(at, step)) {
+		fflush(stdout);
+		fflush(stderr);
+		raise(SIGKILL);
+	}
+}
+
+int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_path,
+	char *msg, size_t msgsize)
+{
+	struct gate_config_load_opts lo;
+	struct gate_record_opts ro;
+	const char *schema_dir = getenv("GATE_SCHEMA_DIR"), *sys = GATE_CONFIG_SYSTEM_FILE;
+	const char *env = getenv("GATE_SYSTEM_CONFIG");
+	char *repo_cfg = NULL, err[512];
+
+	memset(op, 0, sizeof(*op));
+	{
+		struct gate_receivers init = GATE_RECEIVERS_INIT;
+		op->rcv = init;
+	}
+	if (!schema_dir || !*schema_dir)
+		schema_dir = GATE_PKGDATADIR "/schemas";
+	if (env)
+		sys = *env ? env : NULL;
+	if (gate_repo_open(&op->repo, git_dir, msg, msgsize) < 0)
+		return -1;
+	op->git_dir = gate_repo_git_dir(op->repo);
+	if (!config_path)
+		config_path = repo_cfg = gate_xasprintf("%s/%s", op->git_dir, GATE_CONFIG_FILE);
+	memset(&lo, 0, sizeof(lo));
+	lo.system_path = sys;
+	lo.repo_path = config_path;
+	lo.schema_dir = schema_dir;
+	lo.git_dir = op->git_dir;
+	if (gate_config_load(&op->cfg, &lo, err, sizeof(err)) < 0) {
+		snprintf(msg, msgsize, "configuration: %s", err);
+		free(repo_cfg);
+		return -1;
+	}
+	free(repo_cfg);
+	op->prefix = gate_config_accepted_prefix(op->cfg);
+	if (gate_receivers_parse(&op->rcv, gate_config_json(op->cfg), err, sizeof(err)) < 0) {
+		snprintf(msg, msgsize, "configuration: %s", err);
+		return -1;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.repo = gate_repo_git(op->repo);
+	ro.git_dir = op->git_dir;
+	ro.prefix = op->prefix;
+	ro.rcv = &op->rcv;
+	ro.step = crash_step;
+	ro.step_payload = (void *)getenv("GATE_TEST_CRASH_AT");
+	if (gate_record_new(&op->rec, &ro, msg, msgsize) < 0)
+		return -1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return 0;
+}
+
+void gate_op_close(struct gate_op *op)
+{
+	gate_record_free(op->rec);
+	gate_receivers_release(&op->rcv);
+	gate_config_free(op->cfg);
+	gate_repo_free(op->repo);
+	memset(op, 0, sizeof(*op));
+}
+
+int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms, int only_due,
+	FILE *f, const char *word, size_t *delivered, size_t *failed)
+{
+	size_t i, j, ok = 0, bad = 0;
+	int ret = 0;
+
+	for (i = 0; i < n; i += SEND_BATCH) {
+		size_t m = n - i < SEND_BATCH ? n - i : SEND_BATCH;
+		json_t *report = NULL, *o;
+
+		if (gate_notify_deliver(gate_record_outbox_dir(op->rec), ids + i, m, &op->rcv.notify,
+			budget_ms, only_due, (long long)time(NULL), &report) < 0)
+			ret = -1;
+		json_array_foreach(report, j, o) {
+			const char *st = json_string_value(json_object_get(o, "status"));
+			char *cl, *er;
+			if (!strcmp(st, "delivered")) {
+				ok++;
+				continue;
+			}
+			if (!strcmp(st, "busy") || !strcmp(st, "not-due"))
+				continue;
+			bad++;
+			cl = gate_op_esc(json_string_value(json_object_get(o, "cluster")));
+			er = gate_op_esc(json_string_value(json_object_get(o, "error")));
+			if (!strcmp(st, "dead"))
+				fprintf(f, "%s: delivery %s to cluster \"%s\" failed %lld times, moved to the dead letters: %s\n",
+					word, json_string_value(json_object_get(o, "id")), cl,
+					json_integer_value(json_object_get(o, "attempts")), er);
+			else
+				fprintf(f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
+					word, json_string_value(json_object_get(o, "id")), cl, er);
+			free(cl);
+			free(er);
+		}
+		json_decref(report);
+	}
+	if (delivered)
+		*delivered = ok;
+	if (failed)
+		*failed = bad;
+	return ret;
+}
+
+static json_t *handoff_summary(const json_t *h)
+{
+	json_t *s = json_object();
+
+	json_object_set_new(s, "problems", json_integer(json_integer_value(json_object_get(h, "problems"))));
+	json_object_set_new(s, "warnings", json_integer(json_integer_value(json_object_get(h, "warnings"))));
+	json_object_set_new(s, "suppressions",
+		json_integer((json_int_t)json_array_size(json_object_get(h, "suppressions"))));
+	json_object_set_new(s, "commits",
+		json_integer((json_int_t)json_array_size(json_object_get(h, "commits"))));
+	if (json_is_string(json_object_get(h, "fingerprint")))
+		json_object_set(s, "fingerprint", json_object_get(h, "fingerprint"));
+	json_object_set_new(s, "judged_by", json_string("pre-receive"));
+	return s;
+}
+
+/* Judge the update again (its hand-over is missing).  1 accepted, 0 not, -1 error. */
+static int rejudge(struct gate_op *op, const char *ref, const char *old_hex, const char *new_hex,
+	json_t **summary, FILE *f)
+{
+	struct gate_ref_update *u = NULL;
+	struct gate_verdicts *cache = NULL;
+	struct gate_judge *judge = NULL;
+	struct gate_judge_setup js;
+	struct gate_verdict v = GATE_VERDICT_INIT;
+	char msg[1024], eid[128], *line, *cache_dir, *e;
+	size_t n = 0;
+	int rc, ret = -1;
+
+	line = gate_xasprintf("%s %s %s\n", old_hex, new_hex, ref);
+	cache_dir = gate_xasprintf("%s/gitops-gate/cache", op->git_dir);
+	if (gate_ref_updates_parse(op->repo, line, strlen(line), &u, &n, msg, sizeof(msg)) < 0)
+		goto done;
+	gate_verdicts_open(&cache, cache_dir);
+	snprintf(eid, sizeof(eid), "gitops-gate %s", PACKAGE_VERSION);
+	memset(&js, 0, sizeof(js));
+	js.cfg = op->cfg;
+	js.repo = op->repo;
+	js.cache = cache;
+	js.engine_id = eid;
+	js.threads = 2;
+	/* NEEDSWORK: pass the policy checkers once pre-receive builds them from the config */
+	if (gate_judge_new(&judge, &js, msg, sizeof(msg)) < 0)
+		goto done;
+	gate_judge_set_deadline(judge, gate_judge_now_ms() + gate_config_limits(op->cfg)->time_budget_ms);
+	rc = gate_judge_push(judge, u, n, &v, msg, sizeof(msg));
+	if (rc == GATE_JUDGE_ETIMEOUT) {
+		snprintf(msg, sizeof(msg), "ran out of its time budget");
+		goto done;
+	}
+	if (rc < 0)
+		goto done;
+	*summary = json_object();
+	json_object_set_new(*summary, "problems", json_integer((json_int_t)v.nproblems));
+	json_object_set_new(*summary, "warnings", json_integer((json_int_t)v.nwarnings));
+	json_object_set_new(*summary, "suppressions",
+		json_integer(v.nrefs ? (json_int_t)v.refs[0].nsuppressed : 0));
+	json_object_set_new(*summary, "commits", json_integer(v.nrefs ? (json_int_t)v.refs[0].ncommits : 0));
+	json_object_set_new(*summary, "fingerprint", json_string(gate_judge_fingerprint(judge)));
+	json_object_set_new(*summary, "judged_by", json_string("post-receive"));
+	ret = (v.ndenials || v.nproblems) ? 0 : 1;
+	if (!ret) {
+		e = gate_op_esc(ref);
+		fprintf(f, "warning: %s %.12s: not accepted on re-judging (%zu problems%s): the accepted ref stays\n",
+			e, new_hex, v.nproblems, v.ndenials ? ", refused by a ref rule" : "");
+		free(e);
+	}
+done:
+	if (ret < 0) {
+		e = gate_op_esc(msg);
+		fprintf(f, "warning: cannot re-judge %s: %s: the accepted ref stays (fix it, then run gitops-gate reconcile)\n",
+			ref, e);
+		free(e);
+	}
+	gate_verdict_release(&v);
+	gate_judge_free(judge);
+	gate_verdicts_free(cache);
+	gate_ref_updates_free(u, n);
+	free(cache_dir);
+	free(line);
+	return ret;
+}
+
+static int is_zero_hex(const char *h)
+{
+	return strspn(h, "0") == strlen(h);
+}
+
+int gate_op_accept_update(struct gate_op *op, const char *ref, const char *old_hex,
+	const char *new_hex, const char *pusher, FILE *f, struct gate_op_accept *acc)
+{
+	struct gate_record_outcome out = GATE_RECORD_OUTCOME_INIT;
+	struct gate_record_event ev;
+	json_t *h = NULL, *summary = NULL;
+	char msg[1024];
+	char *eref = gate_op_esc(ref);
+	int r, ret = 0;
+
+	memset(acc, 0, sizeof(*acc));
+	if (is_zero_hex(new_hex) || !gate_config_ref_is_gated(op->cfg, ref))
+		goto done;
+	r = gate_handoff_read(&h, op->git_dir, ref, old_hex, new_hex, msg, sizeof(msg));
+	if (r < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(f, "warning: %s: the pre-receive verdict is unreadable (%s): judging again\n", eref, e);
+		free(e);
+	}
+	if (r == 1 && !json_is_true(json_object_get(h, "accepted"))) {
+		fprintf(f, "warning: %s %.12s: pre-receive did not accept it: the accepted ref stays\n",
+			eref, new_hex);
+		goto done;
+	}
+	if (r == 1) {
+		summary = handoff_summary(h);
+	} else {
+		if (r == 0)
+			fprintf(f, "warning: %s %.12s: no pre-receive verdict (were the hooks bypassed?): judging again\n",
+				eref, new_hex);
+		if (rejudge(op, ref, old_hex, new_hex, &summary, f) != 1)
+			goto done;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "accepted";
+	ev.ref = ref;
+	ev.old_hex = old_hex;
+	ev.new_hex = new_hex;
+	ev.target_hex = new_hex;
+	ev.pusher = r == 1 && json_is_string(json_object_get(h, "pusher")) ?
+		json_string_value(json_object_get(h, "pusher")) : pusher;
+	ev.bypass = r == 1 ? json_string_value(json_object_get(h, "bypass")) : NULL;
+	ev.verdict = summary;
+	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(f, "warning: %s %.12s: cannot record the accepted revision: %s (run gitops-gate reconcile)\n",
+			eref, new_hex, e);
+		free(e);
+		ret = -1;
+		goto done;
+	}
+	acc->recorded = 1;
+	if (out.warning[0]) {
+		char *e = gate_op_esc(out.warning);
+		fprintf(f, "warning: %s: %s\n", eref, e);
+		free(e);
+	}
+	if (r != 0)
+		gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
+	if (out.moved)
+		fprintf(f, "success: %s: accepted revision %.12s is now %s (%zu %s to %zu %s queued)\n",
+			eref, new_hex, out.accepted_ref, out.ndeliveries,
+			out.ndeliveries == 1 ? "notification" : "notifications", out.nclusters,
+			out.nclusters == 1 ? "cluster" : "clusters");
+	else
+		fprintf(f, "warning: %s %.12s: %s stays at %.12s (%s)\n", eref, new_hex, out.accepted_ref,
+			out.previous, out.reason && !strcmp(out.reason, "already") ? "already there" :
+			"a newer accepted commit is already recorded");
+	acc->ids = out.deliveries;
+	acc->nids = out.ndeliveries;
+	out.deliveries = NULL;
+	out.ndeliveries = 0;
+done:
+	gate_record_outcome_release(&out);
+	json_decref(h);
+	json_decref(summary);
+	free(eref);
+	return ret;
+}
+
+/* ---- command line helpers ---- */
+
+struct opts {
+	const char *git_dir, *config;
+	int json, all, quiet;
+	const char *args[4];
+	int nargs;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o, const char *usage_text, int maxargs,
+	const char *flags)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage_text, stdout);
+			return 1;
+		} else if (!strcmp(a, "--git-dir") && i + 1 < argc) {
+			o->git_dir = argv[++i];
+		} else if (!strncmp(a, "--git-dir=", 10)) {
+			o->git_dir = a + 10;
+		} else if (!strcmp(a, "--config") && i + 1 < argc) {
+			o->config = argv[++i];
+		} else if (strstr(flags, "j") && !strcmp(a, "--json")) {
+			o->json = 1;
+		} else if (strstr(flags, "d") && !strcmp(a, "--drain")) {
+			/* the only mode */
+		} else if (strstr(flags, "a") && !strcmp(a, "--all")) {
+			o->all = 1;
+		} else if (strstr(flags, "q") && !strcmp(a, "--quiet")) {
+			o->quiet = 1;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "error: unknown option '%s'\n", a);
+			fputs(usage_text, stderr);
+			return 2;
+		} else if (o->nargs < maxargs) {
+			o->args[o->nargs++] = a;
+		} else {
+			fprintf(stderr, "error: too many arguments\n");
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (!o->git_dir) {
+		const char *e = getenv("GIT_DIR");
+		o->git_dir = e && *e ? e : ".";
+	}
+	return 0;
+}
+
+static int open_or_say(struct gate_op *op, const struct opts *o)
+{
+	char msg[1024];
+
+	if (gate_op_open(op, o->git_dir, o->config, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", e);
+		free(e);
+		gate_op_close(op);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_ids(char **ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* ---- notify --drain ---- */
+
+static const char notify_usage[] =
+	"usage: gitops-gate notify --drain [--all] [--quiet] [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"Send the deliveries waiting in $GIT_DIR/gitops-gate/outbox whose retry time has come\n"
+	"(--all: every one now), in parallel, each within notify.timeout_ms.  Delivered ones\n"
+	"are removed; failed ones are retried later with exponential backoff and jitter, and\n"
+	"after notify.max_attempts moved to outbox/dead/.  Exit 1 when some failed.\n"
+	"\n"
+	"Run it regularly, e.g. from cron:\n"
+	"  * * * * * git cd /srv/git/fleet.git && gitops-gate notify --drain --quiet\n"
+	"or a systemd timer (OnUnitActiveSec=30s) starting a oneshot service with\n"
+	"  ExecStart=/usr/bin/gitops-gate notify --drain --quiet --git-dir /srv/git/fleet.git\n";
+
+int cmd_notify(int argc, char **argv)
+{
+	struct gate_op op;
+	struct opts o;
+	char **ids = NULL;
+	size_t n = 0, ok = 0, bad = 0;
+	int rc = parse_opts(argc, argv, &o, notify_usage, 0, "daq");
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (open_or_say(&op, &o) < 0)
+		return 1;
+	if (gate_outbox_list(gate_record_outbox_dir(op.rec), (size_t)-1, &ids, &n) < 0) {
+		fprintf(stderr, "error: cannot list the outbox: %s\n", strerror(errno));
+		gate_op_close(&op);
+		return 1;
+	}
+	rc = gate_op_send(&op, ids, n, op.rcv.notify.timeout_ms, !o.all, stderr, "warning", &ok, &bad);
+	if (!o.quiet || bad)
+		printf("notify: %zu delivered, %zu failed, %zu waiting in the outbox before this run\n",
+			ok, bad, n);
+	free_ids(ids, n);
+	gate_op_close(&op);
+	return rc < 0 || bad ? 1 : 0;
+}
+
+/* ---- status ---- */
+
+static const char status_usage[] =
+	"usage: gitops-gate status [--json] [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"Per accepted ref: the desired revision, when and by whom it was accepted, and per\n"
+	"cluster the deliveries pending and dead.\n";
+
+static void add_name(json_t *names, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	if (!s)
+		return;
+	json_array_foreach(names, i, v)
+		if (!strcmp(json_string_value(v), s))
+			return;
+	json_array_append_new(names, json_string(s));
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct gate_op op;
+	struct opts o;
+	json_t *journal = NULL, *stats = NULL, *names, *out, *refs, *v;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	char msg[1024];
+	size_t i, j, plen;
+	int rc = parse_opts(argc, argv, &o, status_usage, 0, "j");
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (open_or_say(&op, &o) < 0)
+		return 1;
+	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0 ||
+	    gate_outbox_stats(gate_record_outbox_dir(op.rec), &stats) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", journal ? "cannot read the outbox" : e);
+		free(e);
+		json_decref(journal);
+		gate_op_close(&op);
+		return 1;
+	}
+	names = json_array();
+	plen = strlen(op.prefix);
+	if (git_reference_iterator_new(&it, gate_repo_git(op.repo)) == 0) {
+		while (git_reference_next(&ref, it) == 0) {
+			if (!strncmp(git_reference_name(ref), op.prefix, plen))
+				add_name(names, git_reference_name(ref));
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	json_array_foreach(journal, i, v)
+		add_name(names, json_string_value(json_object_get(v, "accepted_ref")));
+	refs = json_array();
+	json_array_foreach(names, i, v) {
+		const char *aref = json_string_value(v);
+		const json_t *last = gate_record_last_entry(journal, aref), *moved = NULL, *e;
+		json_t *r = json_object(), *clusters = json_object();
+		git_oid id;
+		char hex[GIT_OID_HEXSZ + 1] = "";
+		size_t k = json_array_size(journal);
+
+		while (k-- > 0) {
+			e = json_array_get(journal, k);
+			if (json_is_true(json_object_get(e, "moved")) &&
+			    !strcmp(json_string_value(json_object_get(e, "accepted_ref")) ?
+				    json_string_value(json_object_get(e, "accepted_ref")) : "", aref)) {
+				moved = e;
+				break;
+			}
+		}
+		if (git_reference_name_to_id(&id, gate_repo_git(op.repo), aref) == 0)
+			git_oid_tostr(hex, sizeof(hex), &id);
+		json_object_set(r, "ref", last ? json_object_get(last, "ref") : json_null());
+		json_object_set_new(r, "accepted_ref", json_string(aref));
+		json_object_set_new(r, "commit", hex[0] ? json_string(hex) : json_null());
+		json_object_set(r, "event", moved ? json_object_get(moved, "event") : json_null());
+		json_object_set(r, "time", moved ? json_object_get(moved, "time") : json_null());
+		json_object_set(r, "pusher", moved ? json_object_get(moved, "pusher") : json_null());
+		json_object_set(r, "bypass", moved ? json_object_get(moved, "bypass") : json_null());
+		json_object_set_new(r, "in_sync", json_boolean(moved && hex[0] &&
+			!strcmp(json_string_value(json_object_get(moved, "target")) ?
+				json_string_value(json_object_get(moved, "target")) : "", hex)));
+		for (j = 0; j < op.rcv.nclusters; j++) {
+			const struct gate_cluster *c = &op.rcv.clusters[j];
+			const char *src = last ? json_string_value(json_object_get(last, "ref")) : NULL;
+			if (gate_cluster_wants_ref(c, src, aref))
+				json_object_set_new(clusters, c->name, json_pack("{s:i,s:i}", "pending", 0, "dead", 0));
+		}
+		{
+			const char *cname;
+			json_t *cs;
+			json_object_foreach(stats, cname, cs) {
+				json_t *per = json_object_get(json_object_get(cs, "accepted_refs"), aref);
+				if (per)
+					json_object_set(clusters, cname, per);
+			}
+		}
+		json_object_set_new(r, "clusters", clusters);
+		json_array_append_new(refs, r);
+	}
+	out = json_object();
+	json_object_set_new(out, "refs", refs);
+	{
+		const char *cname;
+		json_t *cs, *tot = json_object();
+		json_object_foreach(stats, cname, cs)
+			json_object_set_new(tot, cname, json_pack("{s:O,s:O}", "pending",
+				json_object_get(cs, "pending"), "dead", json_object_get(cs, "dead")));
+		json_object_set_new(out, "outbox", tot);
+	}
+	if (o.json) {
+		char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (text)
+			puts(text);
+		free(text);
+	} else {
+		json_array_foreach(refs, i, v) {
+			const char *cname;
+			json_t *cs;
+			char *e1 = gate_op_esc(json_string_value(json_object_get(v, "ref")));
+			char *e2 = gate_op_esc(json_string_value(json_object_get(v, "accepted_ref")));
+			char *e3 = gate_op_esc(json_string_value(json_object_get(v, "pusher")));
+			printf("%s -> %s\n", e1[0] ? e1 : "(unknown ref)", e2);
+			printf("  desired revision: %s\n", json_string_value(json_object_get(v, "commit")) ?
+				json_string_value(json_object_get(v, "commit")) : "(none)");
+			if (json_string_value(json_object_get(v, "time")))
+				printf("  %s %s by %s\n", json_string_value(json_object_get(v, "event")),
+					json_string_value(json_object_get(v, "time")), e3[0] ? e3 : "(unknown)");
+			if (!json_is_true(json_object_get(v, "in_sync")))
+				printf("  warning: the accepted ref and the journal disagree: run gitops-gate reconcile\n");
+			json_object_foreach(json_object_get(v, "clusters"), cname, cs)
+				printf("  cluster %s: %lld pending, %lld dead\n", cname,
+					json_integer_value(json_object_get(cs, "pending")),
+					json_integer_value(json_object_get(cs, "dead")));
+			free(e1);
+			free(e2);
+			free(e3);
+		}
+		if (json_array_size(refs) == 0)
+			printf("no accepted revision recorded yet\n");
+	}
+	json_decref(out);
+	json_decref(names);
+	json_decref(journal);
+	json_decref(stats);
+	gate_op_close(&op);
+	return 0;
+}
+
+/* ---- rollback / rollforward ---- */
+
+/* REF as given (main, refs/heads/main, or the accepted ref) -> the source ref. */
+static char *source_ref(const char *prefix, const char *ref)
+{
+	size_t plen = strlen(prefix);
+
+	if (!strncmp(ref, prefix, plen))
+		return gate_xasprintf("refs/heads/%s", ref + plen);
+	if (!strncmp(ref, "refs/", 5))
+		return gate_xstrdup(ref);
+	return gate_xasprintf("refs/heads/%s", ref);
+}
+
+static int move_to(struct gate_op *op, const char *event, const char *src, const char *target_hex)
+{
+	struct gate_record_outcome out = GATE_RECORD_OUTCOME_INIT;
+	struct gate_record_event ev;
+	char msg[1024];
+	size_t ok = 0, bad = 0;
+	int ret = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.event = event;
+	ev.ref = src;
+	ev.target_hex = target_hex;
+	ev.pusher = gate_op_pusher();
+	ev.force = 1;
+	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", e);
+		free(e);
+		gate_record_outcome_release(&out);
+		return 1;
+	}
+	if (out.warning[0])
+		fprintf(stderr, "warning: %s\n", out.warning);
+	if (!out.moved) {
+		printf("%s already at %.12s\n", out.accepted_ref, target_hex);
+	} else {
+		printf("%s: %s moved from %.12s to %.12s (%zu notifications queued)\n", event,
+			out.accepted_ref, out.previous[0] ? out.previous : "(none)", target_hex,
+			out.ndeliveries);
+		if (gate_op_send(op, out.deliveries, out.ndeliveries, op->rcv.notify.budget_ms, 0, stderr,
+			"warning", &ok, &bad) < 0)
+			ret = 1;
+		if (out.ndeliveries)
+			printf("notify: %zu delivered, %zu queued for retry\n", ok, bad);
+	}
+	gate_record_outcome_release(&out);
+	return ret;
+}
+
+static const char rollback_usage[] =
+	"usage: gitops-gate rollback REF COMMIT [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"Move the accepted ref of REF (main, refs/heads/main) back to COMMIT, which must have been\n"
+	"accepted for REF before (see the journal), journal it and notify the clusters.\n";
+
+int cmd_rollback(int argc, char **argv)
+{
+	struct gate_op op;
+	struct opts o;
+	git_object *obj = NULL, *peeled = NULL;
+	json_t *journal = NULL;
+	char msg[1024], hex[GIT_OID_HEXSZ + 1];
+	char *src = NULL, *aref = NULL, *e;
+	int rc = parse_opts(argc, argv, &o, rollback_usage, 2, "");
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (o.nargs != 2) {
+		fputs(rollback_usage, stderr);
+		return 2;
+	}
+	if (open_or_say(&op, &o) < 0)
+		return 1;
+	rc = 1;
+	src = source_ref(op.prefix, o.args[0]);
+	aref = gate_record_accepted_ref(op.prefix, src);
+	if (git_revparse_single(&obj, gate_repo_git(op.repo), o.args[1]) < 0 ||
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		e = gate_op_esc(o.args[1]);
+		fprintf(stderr, "error: \"%s\" is not a commit of this repository\n", e);
+		free(e);
+		goto done;
+	}
+	git_oid_tostr(hex, sizeof(hex), git_object_id(peeled));
+	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "error: %s\n", msg);
+		goto done;
+	}
+	if (!gate_record_was_accepted(journal, aref, hex)) {
+		e = gate_op_esc(src);
+		fprintf(stderr, "error: %.12s was never accepted for %s: refusing to roll back to it\n", hex, e);
+		fprintf(stderr, "hint: gitops-gate status lists the accepted revisions' refs; the journal is %s\n",
+			gate_record_journal_path(op.rec));
+		free(e);
+		goto done;
+	}
+	rc = move_to(&op, "rollback", src, hex);
+done:
+	json_decref(journal);
+	git_object_free(peeled);
+	git_object_free(obj);
+	free(src);
+	free(aref);
+	gate_op_close(&op);
+	return rc;
+}
+
+static const char rollforward_usage[] =
+	"usage: gitops-gate rollforward REF [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"Move the accepted ref of REF to the newest commit the journal records as accepted for it.\n";
+
+int cmd_rollforward(int argc, char **argv)
+{
+	struct gate_op op;
+	struct opts o;
+	json_t *journal = NULL;
+	const char *newest;
+	char msg[1024], *src, *aref, *e;
+	int rc = parse_opts(argc, argv, &o, rollforward_usage, 1, "");
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (o.nargs != 1) {
+		fputs(rollforward_usage, stderr);
+		return 2;
+	}
+	if (open_or_say(&op, &o) < 0)
+		return 1;
+	src = source_ref(op.prefix, o.args[0]);
+	aref = gate_record_accepted_ref(op.prefix, src);
+	rc = 1;
+	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "error: %s\n", msg);
+		goto done;
+	}
+	newest = gate_record_newest_accepted(journal, aref);
+	if (!newest) {
+		e = gate_op_esc(src);
+		fprintf(stderr, "error: the journal records no accepted revision for %s\n", e);
+		free(e);
+		goto done;
+	}
+	rc = move_to(&op, "rollforward", src, newest);
+done:
+	json_decref(journal);
+	free(src);
+	free(aref);
+	gate_op_close(&op);
+	return rc;
+}
+
+/* ---- reconcile ---- */
+
+static const char reconcile_usage[] =
+	"usage: gitops-gate reconcile [--json] [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"Repair the record after a crash: finish events left half-done (accepted ref, journal,\n"
+	"note), record accepted refs that moved without a journal line, restore ones the journal\n"
+	"contradicts, and record pushes whose post-receive never ran (their pre-receive verdicts\n"
+	"are still waiting).  Queued notifications stay in the outbox: run notify --drain next.\n";
+
+static int journal_has_update(const json_t *journal, const char *ref, const char *old_hex,
+	const char *new_hex)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(journal, i, e) {
+		const char *r = json_string_value(json_object_get(e, "ref"));
+		const char *a = json_string_value(json_object_get(e, "old"));
+		const char *b = json_string_value(json_object_get(e, "new"));
+		if (r && a && b && !strcmp(r, ref) && !strcmp(a, old_hex) && !strcmp(b, new_hex))
+			return 1;
+	}
+	return 0;
+}
+
+/* Hand-overs whose post-receive never ran. */
+static int reconcile_handoffs(struct gate_op *op, json_t *report)
+{
+	char *dir = gate_xasprintf("%s/%s", op->git_dir, GATE_HANDOFF_DIR);
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	json_t *journal = NULL;
+	char msg[1024];
+	int ret = 0;
+
+	if (!dh) {
+		free(dir);
+		return 0;
+	}
+	if (gate_record_journal(op->rec, &journal, msg, sizeof(msg)) < 0) {
+		closedir(dh);
+		free(dir);
+		return -1;
+	}
+	while ((de = readdir(dh))) {
+		size_t len = strlen(de->d_name);
+		char *path, *text = NULL;
+		const char *ref, *old_hex, *new_hex;
+		json_t *h;
+		json_error_t je;
+		struct stat st;
+		git_oid cur, want;
+		int fresh, current = 0;
+
+		if (len != 64 + 5 || strcmp(de->d_name + 64, ".json"))
+			continue;
+		path = gate_xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0 || gate_read_file(path, 1u << 20, &text, &len) < 0) {
+			free(path);
+			continue;
+		}
+		fresh = time(NULL) - st.st_mtime < HANDOFF_STALE_SECONDS;
+		h = json_loadb(text, len, 0, &je);
+		free(text);
+		ref = json_string_value(json_object_get(h, "ref"));
+		old_hex = json_string_value(json_object_get(h, "old"));
+		new_hex = json_string_value(json_object_get(h, "new"));
+		if (!ref || !old_hex || !new_hex || git_oid_fromstr(&want, new_hex) < 0) {
+			json_decref(h);
+			free(path);
+			continue;
+		}
+		if (journal_has_update(journal, ref, old_hex, new_hex)) {
+			gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
+			json_decref(h);
+			free(path);
+			continue;
+		}
+		if (git_reference_name_to_id(&cur, gate_repo_git(op->repo), ref) == 0)
+			current = git_oid_equal(&cur, &want) ||
+				git_graph_descendant_of(gate_repo_git(op->repo), &cur, &want) == 1;
+		if (current) {
+			struct gate_op_accept acc;
+			const char *pusher = json_string_value(json_object_get(h, "pusher"));
+			if (gate_op_accept_update(op, ref, old_hex, new_hex, pusher ? pusher : "", stdout, &acc) < 0)
+				ret = -1;
+			json_array_append_new(report, json_pack("{s:s,s:s,s:s,s:s}", "action",
+				acc.recorded ? "recorded-push" : "push-not-recorded", "accepted_ref", ref,
+				"target", new_hex, "detail", "post-receive had not run"));
+			free_ids(acc.ids, acc.nids);
+		} else if (!fresh) {
+			gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
+			json_array_append_new(report, json_pack("{s:s,s:s,s:s,s:s}", "action", "dropped",
+				"accepted_ref", ref, "target", new_hex,
+				"detail", "stale pre-receive verdict: the ref never took this update"));
+		}
+		json_decref(h);
+		free(path);
+	}
+	closedir(dh);
+	free(dir);
+	json_decref(journal);
+	return ret;
+}
+
+int cmd_reconcile(int argc, char **argv)
+{
+	struct gate_op op;
+	struct opts o;
+	json_t *report = NULL, *v;
+	char msg[1024];
+	size_t i, pending = 0;
+	char **ids = NULL;
+	int rc = parse_opts(argc, argv, &o, reconcile_usage, 0, "j");
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (open_or_say(&op, &o) < 0)
+		return 1;
+	rc = 0;
+	if (gate_record_reconcile(op.rec, &report, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: reconcile: %s\n", e);
+		free(e);
+		rc = 1;
+	}
+	if (reconcile_handoffs(&op, report) < 0)
+		rc = 1;
+	gate_outbox_list(gate_record_outbox_dir(op.rec), (size_t)-1, &ids, &pending);
+	free_ids(ids, pending);
+	if (o.json) {
+		json_t *out = json_pack("{s:O,s:i}", "actions", report, "outbox_pending", (json_int_t)pending);
+		char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(out);
+	} else {
+		json_array_foreach(report, i, v) {
+			char *a = gate_op_esc(json_string_value(json_object_get(v, "accepted_ref")));
+			char *d = gate_op_esc(json_string_value(json_object_get(v, "detail")));
+			printf("reconcile: %s %s %.12s: %s\n", json_string_value(json_object_get(v, "action")),
+				a, json_string_value(json_object_get(v, "target")) ?
+					json_string_value(json_object_get(v, "target")) : "-", d);
+			free(a);
+			free(d);
+		}
+		if (json_array_size(report) == 0)
+			printf("reconcile: the record is consistent\n");
+		if (pending)
+			printf("hint: %zu deliveries wait in the outbox: run gitops-gate notify --drain\n", pending);
+	}
+	json_decref(report);
+	gate_op_close(&op);
+	return rc;
+}

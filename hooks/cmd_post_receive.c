@@ -1,0 +1,126 @@
+/*
+ * gitops-gate hook post-receive: record each accepted update of a gated ref
+ * (accepted ref, journal, note; see record.h) and notify the clusters it
+ * concerns (outbox first, then libcurl within notify.budget_ms).
+ *
+ * post-receive cannot reject: git has already updated the refs.  Every
+ * failure is a "warning:" line (relayed to the pusher as "remote:") and is
+ * left for `gitops-gate reconcile` and `gitops-gate notify --drain`.  The
+ * exit status is 0 unless the hook could not even start.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cli/commands.h"
+#include "operate.h"
+#include "gate/judge.h"
+#include "gate/util.h"
+
+#define MAX_STDIN (16u << 20)
+
+static int read_stdin(char **out, size_t *len)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	char chunk[65536];
+	ssize_t r;
+
+	for (;;) {
+		r = read(0, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			gate_buf_release(&b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		if (b.len + (size_t)r > MAX_STDIN) {
+			gate_buf_release(&b);
+			errno = EFBIG;
+			return -1;
+		}
+		gate_buf_add(&b, chunk, (size_t)r);
+	}
+	*len = b.len;
+	*out = gate_buf_detach(&b);
+	return 0;
+}
+
+int gate_post_receive_main(int argc, char **argv)
+{
+	struct gate_op op;
+	struct gate_ref_update *u = NULL;
+	char msg[1024], *input = NULL, **ids = NULL;
+	const char *config = NULL;
+	size_t len = 0, n = 0, i, nids = 0, alloc = 0, ok = 0, bad = 0;
+	int opened;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < (size_t)argc) {
+			config = argv[++i];
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: gitops-gate hook post-receive [--config FILE]\n"
+				"reads \"<old> <new> <ref>\" lines on stdin, as git runs it\n");
+			return 0;
+		} else {
+			fprintf(stderr, "warning: gitops-gate post-receive: unknown argument\n");
+			return 1;
+		}
+	}
+	if (read_stdin(&input, &len) < 0) {
+		fprintf(stderr, "warning: gitops-gate post-receive cannot read its input: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	opened = gate_op_open(&op, NULL, config, msg, sizeof(msg)) == 0;
+	if (!opened) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "warning: gitops-gate post-receive: %s: nothing recorded or notified\n", e);
+		fprintf(stderr, "hint: fix it, then run gitops-gate reconcile and gitops-gate notify --drain on the server\n");
+		free(e);
+		gate_op_close(&op);
+		free(input);
+		return 0;
+	}
+	if (gate_ref_updates_parse(op.repo, input, len, &u, &n, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "warning: gitops-gate post-receive: %s\n", e);
+		free(e);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct gate_op_accept acc;
+		char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1];
+		size_t k;
+
+		git_oid_tostr(oldh, sizeof(oldh), &u[i].old_id);
+		git_oid_tostr(newh, sizeof(newh), &u[i].new_id);
+		if (u[i].new_zero)
+			continue;
+		gate_op_accept_update(&op, u[i].ref, oldh, newh, gate_op_pusher(), stderr, &acc);
+		for (k = 0; k < acc.nids; k++) {
+			GATE_ALLOC_GROW(ids, nids + 1, alloc);
+			ids[nids++] = acc.ids[k];
+		}
+		free(acc.ids);
+	}
+	if (nids) {
+		gate_op_send(&op, ids, nids, op.rcv.notify.budget_ms, 0, stderr, "warning", &ok, &bad);
+		if (bad)
+			fprintf(stderr, "hint: %zu of %zu notifications wait in the outbox for gitops-gate notify --drain\n",
+				bad, nids);
+	}
+done:
+	for (i = 0; i < nids; i++)
+		free(ids[i]);
+	free(ids);
+	gate_ref_updates_free(u, n);
+	gate_op_close(&op);
+	free(input);
+	return 0;
+}

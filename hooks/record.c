@@ -1,0 +1,1099 @@
+#include "gate/record.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gate/journal.h"
+#include "gate/notify.h"
+#include "gate/outbox.h"
+#include "gate/util.h"
+
+#define ZERO_HEX "0000000000000000000000000000000000000000"
+#define MAX_INTENTS 10000
+
+struct gate_record {
+	git_repository *repo;
+	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
+	const struct gate_receivers *rcv;
+	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
+	char *own_name, *own_url, *default_branch;
+	gate_record_step_fn step;
+	void *step_payload;
+};
+
+struct strv {
+	char **v;
+	size_t n, alloc;
+};
+#define STRV_INIT { NULL, 0, 0 }
+
+static void strv_add(struct strv *s, const char *p)
+{
+	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	s->v[s->n++] = gate_xstrdup(p);
+}
+
+static void strv_clear(struct strv *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->alloc = 0;
+}
+
+static int fail(char *msg, size_t msgsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *msg, size_t msgsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg && msgsize) {
+		va_start(ap, fmt);
+		vsnprintf(msg, msgsize, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int git_fail(char *msg, size_t msgsize, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return fail(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
+}
+
+static void step(struct gate_record *r, const char *name)
+{
+	if (r->step)
+		r->step(r->step_payload, name);
+}
+
+char *gate_record_accepted_ref(const char *prefix, const char *ref)
+{
+	if (!prefix)
+		prefix = GATE_RECORD_DEFAULT_PREFIX;
+	if (!strncmp(ref, "refs/heads/", 11))
+		return gate_xasprintf("%s%s", prefix, ref + 11);
+	if (!strncmp(ref, "refs/", 5))
+		return gate_xasprintf("%s%s", prefix, ref + 5);
+	return gate_xasprintf("%s%s", prefix, ref);
+}
+
+int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
+	char *msg, size_t msgsize)
+{
+	struct gate_record *r;
+	git_reference *head = NULL;
+	const char *base;
+	size_t len;
+
+	*out = NULL;
+	if (!o->repo || !o->git_dir)
+		return fail(msg, msgsize, "record: repository and git directory are required");
+	r = gate_xcalloc(1, sizeof(*r));
+	r->repo = o->repo;
+	r->git_dir = gate_xstrdup(o->git_dir);
+	len = strlen(r->git_dir);
+	while (len > 1 && r->git_dir[len - 1] == '/')
+		r->git_dir[--len] = '\0';
+	r->prefix = gate_xstrdup(o->prefix ? o->prefix : GATE_RECORD_DEFAULT_PREFIX);
+	r->state_dir = gate_xasprintf("%s/gitops-gate", r->git_dir);
+	r->journal = gate_xasprintf("%s/journal", r->state_dir);
+	r->outbox = gate_xasprintf("%s/outbox", r->state_dir);
+	r->pending = gate_xasprintf("%s/pending", r->state_dir);
+	r->rcv = o->rcv;
+	r->step = o->step;
+	r->step_payload = o->step_payload;
+	if (o->rcv)
+		r->repo_cfg = o->rcv->notify;
+	else {
+		struct gate_receivers init = GATE_RECEIVERS_INIT;
+		r->repo_cfg = init.notify;
+	}
+	/* defaults: the folder name without .git, a file:// URL, HEAD's branch */
+	base = strrchr(r->git_dir, '/');
+	base = base ? base + 1 : r->git_dir;
+	len = strlen(base);
+	if (len > 4 && !strcmp(base + len - 4, ".git"))
+		len -= 4;
+	r->own_name = gate_xstrndup(base, len);
+	r->own_url = gate_xasprintf("file://%s", r->git_dir);
+	if (!r->repo_cfg.repo_name)
+		r->repo_cfg.repo_name = r->own_name;
+	if (!r->repo_cfg.repo_html_url)
+		r->repo_cfg.repo_html_url = r->own_url;
+	if (!r->repo_cfg.repo_clone_url)
+		r->repo_cfg.repo_clone_url = r->own_url;
+	if (r->repo_cfg.repo_default_branch)
+		r->default_branch = gate_xstrdup(r->repo_cfg.repo_default_branch);
+	else if (git_reference_lookup(&head, r->repo, "HEAD") == 0 &&
+		 git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+		 !strncmp(git_reference_symbolic_target(head), "refs/heads/", 11))
+		r->default_branch = gate_xstrdup(git_reference_symbolic_target(head) + 11);
+	else
+		r->default_branch = gate_xstrdup("main");
+	git_reference_free(head);
+	if (gate_mkdir_p(r->outbox, 0755) < 0 || gate_mkdir_p(r->pending, 0755) < 0) {
+		fail(msg, msgsize, "cannot create %s: %s", r->state_dir, strerror(errno));
+		gate_record_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+void gate_record_free(struct gate_record *r)
+{
+	if (!r)
+		return;
+	free(r->git_dir);
+	free(r->prefix);
+	free(r->state_dir);
+	free(r->journal);
+	free(r->outbox);
+	free(r->pending);
+	free(r->own_name);
+	free(r->own_url);
+	free(r->default_branch);
+	free(r);
+}
+
+const char *gate_record_outbox_dir(const struct gate_record *r)
+{
+	return r->outbox;
+}
+
+const char *gate_record_journal_path(const struct gate_record *r)
+{
+	return r->journal;
+}
+
+void gate_record_outcome_release(struct gate_record_outcome *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	for (i = 0; i < o->ndeliveries; i++)
+		free(o->deliveries[i]);
+	free(o->deliveries);
+	o->deliveries = NULL;
+	o->ndeliveries = 0;
+}
+
+/* ---- what changed ---- */
+
+struct changes {
+	struct strv added, modified, removed;
+	size_t total;
+	int all; /* too many to list */
+};
+
+static void changes_clear(struct changes *c)
+{
+	strv_clear(&c->added);
+	strv_clear(&c->modified);
+	strv_clear(&c->removed);
+	c->total = 0;
+	c->all = 0;
+}
+
+/* Changes between two trees (a may be NULL: everything added), at most max paths. */
+static int diff_trees(git_repository *repo, git_tree *a, git_tree *b, size_t max,
+	struct changes *c)
+{
+	git_diff_options opts;
+	git_diff *diff = NULL;
+	size_t i, n;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.flags |= GIT_DIFF_IGNORE_SUBMODULES;
+	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0)
+		return -1;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		if (c->total >= max) {
+			c->all = 1;
+			break;
+		}
+		switch (d->status) {
+		case GIT_DELTA_ADDED:
+			strv_add(&c->added, d->new_file.path);
+			break;
+		case GIT_DELTA_DELETED:
+			strv_add(&c->removed, d->old_file.path);
+			break;
+		default:
+			strv_add(&c->modified, d->new_file.path);
+			break;
+		}
+		c->total++;
+	}
+	git_diff_free(diff);
+	return 0;
+}
+
+static int commit_changes(git_repository *repo, git_commit *commit, size_t max, struct changes *c)
+{
+	git_commit *parent = NULL;
+	git_tree *a = NULL, *b = NULL;
+	int err;
+
+	if (git_commit_parentcount(commit) > 0 && (err = git_commit_parent(&parent, commit, 0)) < 0)
+		return err;
+	if ((parent && (err = git_commit_tree(&a, parent)) < 0) ||
+	    (err = git_commit_tree(&b, commit)) < 0)
+		goto done;
+	err = diff_trees(repo, a, b, max, c);
+done:
+	git_tree_free(a);
+	git_tree_free(b);
+	git_commit_free(parent);
+	return err;
+}
+
+struct cdata {
+	char id[GIT_OID_HEXSZ + 1];
+	char ts[32];
+	char *message, *an, *ae, *cn, *ce;
+	struct changes ch;
+};
+
+static void cdata_clear(struct cdata *c)
+{
+	free(c->message);
+	free(c->an);
+	free(c->ae);
+	free(c->cn);
+	free(c->ce);
+	changes_clear(&c->ch);
+}
+
+static void cdata_fill(struct cdata *c, git_commit *commit)
+{
+	const git_signature *a = git_commit_author(commit), *m = git_commit_committer(commit);
+	const char *msg = git_commit_message(commit);
+
+	git_oid_tostr(c->id, sizeof(c->id), git_commit_id(commit));
+	gate_journal_time(c->ts, sizeof(c->ts), (long long)git_commit_time(commit));
+	c->message = gate_xstrndup(msg ? msg : "", msg ? strnlen(msg, 4096) : 0);
+	c->an = gate_xstrdup(a && a->name ? a->name : "");
+	c->ae = gate_xstrdup(a && a->email ? a->email : "");
+	c->cn = gate_xstrdup(m && m->name ? m->name : "");
+	c->ce = gate_xstrdup(m && m->email ? m->email : "");
+}
+
+static void cdata_view(const struct cdata *c, struct gate_push_commit *v)
+{
+	v->id = c->id;
+	v->message = c->message;
+	v->timestamp = c->ts;
+	v->author_name = c->an;
+	v->author_email = c->ae;
+	v->committer_name = c->cn;
+	v->committer_email = c->ce;
+	v->added = (const char *const *)c->ch.added.v;
+	v->nadded = c->ch.added.n;
+	v->modified = (const char *const *)c->ch.modified.v;
+	v->nmodified = c->ch.modified.n;
+	v->removed = (const char *const *)c->ch.removed.v;
+	v->nremoved = c->ch.removed.n;
+}
+
+/*
+ * The commits from prev (exclusive, may be NULL) to target, newest
+ * GATE_NOTIFY_MAX_COMMITS of them, oldest first, each with its own changes.
+ * When none (target behind prev: a rollback), one entry for target with the
+ * changes prev -> target, so that receivers see every changed path.
+ */
+static int collect_commits(git_repository *repo, const git_oid *prev, const git_oid *target,
+	struct cdata **out, size_t *n)
+{
+	git_revwalk *walk = NULL;
+	git_commit *commit = NULL, *pc = NULL;
+	git_tree *a = NULL, *b = NULL;
+	git_oid id;
+	struct cdata *v = NULL;
+	size_t alloc = 0, i;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if ((err = git_revwalk_new(&walk, repo)) < 0)
+		return err;
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	if ((err = git_revwalk_push(walk, target)) < 0 || (prev && (err = git_revwalk_hide(walk, prev)) < 0))
+		goto done;
+	while (*n < GATE_NOTIFY_MAX_COMMITS && (err = git_revwalk_next(&id, walk)) == 0) {
+		if ((err = git_commit_lookup(&commit, repo, &id)) < 0)
+			goto done;
+		GATE_ALLOC_GROW(v, *n + 1, alloc);
+		memset(&v[*n], 0, sizeof(v[*n]));
+		cdata_fill(&v[*n], commit);
+		(*n)++;
+		if ((err = commit_changes(repo, commit, GATE_NOTIFY_MAX_FILES, &v[*n - 1].ch)) < 0)
+			goto done;
+		git_commit_free(commit);
+		commit = NULL;
+	}
+	if (err == GIT_ITEROVER)
+		err = 0;
+	if (err < 0)
+		goto done;
+	/* oldest first */
+	for (i = 0; i < *n / 2; i++) {
+		struct cdata t = v[i];
+		v[i] = v[*n - 1 - i];
+		v[*n - 1 - i] = t;
+	}
+	if (*n == 0) {
+		if ((err = git_commit_lookup(&commit, repo, target)) < 0)
+			goto done;
+		GATE_ALLOC_GROW(v, 1, alloc);
+		memset(&v[0], 0, sizeof(v[0]));
+		cdata_fill(&v[0], commit);
+		*n = 1;
+		if (prev && ((err = git_commit_lookup(&pc, repo, prev)) < 0 ||
+			     (err = git_commit_tree(&a, pc)) < 0))
+			goto done;
+		if ((err = git_commit_tree(&b, commit)) < 0 ||
+		    (err = diff_trees(repo, a, b, GATE_NOTIFY_MAX_FILES, &v[0].ch)) < 0)
+			goto done;
+	}
+done:
+	git_tree_free(a);
+	git_tree_free(b);
+	git_commit_free(pc);
+	git_commit_free(commit);
+	git_revwalk_free(walk);
+	if (err < 0) {
+		for (i = 0; i < *n; i++)
+			cdata_clear(&v[i]);
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
+	*out = v;
+	return err;
+}
+
+/* ---- journal helpers ---- */
+
+int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize)
+{
+	size_t skipped;
+	int truncated;
+
+	if (gate_journal_read(r->journal, GATE_RECORD_MAX_JOURNAL, entries, &skipped, &truncated) < 0)
+		return fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
+	return 0;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int same_ref(const json_t *e, const char *accepted_ref)
+{
+	const char *a = jstr(e, "accepted_ref"), *s = jstr(e, "ref");
+
+	return (a && !strcmp(a, accepted_ref)) || (s && !strcmp(s, accepted_ref));
+}
+
+int gate_record_was_accepted(const json_t *entries, const char *accepted_ref, const char *target_hex)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(entries, i, e) {
+		const char *ev = jstr(e, "event"), *t = jstr(e, "target");
+		if (ev && !strcmp(ev, "accepted") && t && !strcmp(t, target_hex) &&
+		    same_ref(e, accepted_ref))
+			return 1;
+	}
+	return 0;
+}
+
+const char *gate_record_newest_accepted(const json_t *entries, const char *accepted_ref)
+{
+	size_t i = json_array_size(entries);
+
+	while (i-- > 0) {
+		const json_t *e = json_array_get(entries, i);
+		const char *ev = jstr(e, "event");
+		if (ev && !strcmp(ev, "accepted") && json_is_true(json_object_get(e, "moved")) &&
+		    same_ref(e, accepted_ref))
+			return jstr(e, "target");
+	}
+	return NULL;
+}
+
+const json_t *gate_record_last_entry(const json_t *entries, const char *accepted_ref)
+{
+	size_t i = json_array_size(entries);
+
+	while (i-- > 0) {
+		const json_t *e = json_array_get(entries, i);
+		if (same_ref(e, accepted_ref))
+			return e;
+	}
+	return NULL;
+}
+
+static const json_t *last_moved(const json_t *entries, const char *accepted_ref)
+{
+	size_t i = json_array_size(entries);
+
+	while (i-- > 0) {
+		const json_t *e = json_array_get(entries, i);
+		if (json_is_true(json_object_get(e, "moved")) && same_ref(e, accepted_ref))
+			return e;
+	}
+	return NULL;
+}
+
+static int journal_has_intent(const json_t *entries, const char *intent)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(entries, i, e) {
+		const char *v = jstr(e, "intent");
+		if (v && !strcmp(v, intent))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- refs and notes ---- */
+
+/* 1 when a descends from (or equals) b, 0 when not, negative on error. */
+static int descends(git_repository *repo, const git_oid *a, const git_oid *b)
+{
+	if (git_oid_equal(a, b))
+		return 1;
+	return git_graph_descendant_of(repo, a, b);
+}
+
+static int read_ref(git_repository *repo, const char *name, git_oid *out, int *exists)
+{
+	int err = git_reference_name_to_id(out, repo, name);
+
+	*exists = err == 0;
+	if (err == GIT_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	return err;
+}
+
+/*
+ * Move name from *cur (exists: have_cur) to target by compare-and-swap;
+ * on a lost race re-read and decide again.  Without force a target that lies
+ * behind (or at) the current value is not applied (*reason set).
+ * *moved tells whether the ref points to target because of this call.
+ */
+static int move_ref(git_repository *repo, const char *name, git_oid *cur, int *have_cur,
+	const git_oid *target, int force, const char *logmsg, int *moved, const char **reason)
+{
+	git_reference *ref = NULL;
+	int tries, err = 0;
+
+	*moved = 0;
+	*reason = NULL;
+	for (tries = 0; tries < 50; tries++) {
+		if (*have_cur && git_oid_equal(cur, target)) {
+			*reason = "already";
+			return 0;
+		}
+		if (*have_cur && !force) {
+			int d = descends(repo, cur, target);
+			if (d < 0)
+				return d;
+			if (d) {
+				*reason = "superseded";
+				return 0;
+			}
+		}
+		if (*have_cur)
+			err = git_reference_create_matching(&ref, repo, name, target, 1, cur, logmsg);
+		else
+			err = git_reference_create(&ref, repo, name, target, 0, logmsg);
+		git_reference_free(ref);
+		ref = NULL;
+		if (err == 0) {
+			*moved = 1;
+			return 0;
+		}
+		if (err != GIT_EMODIFIED && err != GIT_EEXISTS && err != GIT_ELOCKED)
+			return err;
+		if (err == GIT_ELOCKED)
+			usleep(5000 + (unsigned)(tries * 2000));
+		if ((err = read_ref(repo, name, cur, have_cur)) < 0)
+			return err;
+	}
+	return GIT_ELOCKED;
+}
+
+static int write_note(git_repository *repo, const git_oid *commit, const char *text)
+{
+	git_signature *sig = NULL;
+	git_oid note;
+	int err, tries;
+
+	if ((err = git_signature_now(&sig, "gitops-gate", "gitops-gate@localhost")) < 0)
+		return err;
+	for (tries = 0; tries < 50; tries++) {
+		err = git_note_create(&note, repo, GATE_RECORD_NOTES_REF, sig, sig, commit, text, 1);
+		if (err != GIT_EMODIFIED && err != GIT_ELOCKED && err != GIT_EEXISTS)
+			break;
+		usleep(5000 + (unsigned)(tries * 2000));
+	}
+	git_signature_free(sig);
+	return err;
+}
+
+/* ---- one event ---- */
+
+static json_t *str_or_null(const char *s)
+{
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	v = json_string(s);
+	return v ? v : json_string("(invalid UTF-8)");
+}
+
+static char *note_text(const json_t *intent)
+{
+	json_t *n = json_object();
+	const json_t *verdict = json_object_get(intent, "verdict");
+	char *text;
+
+	json_object_set_new(n, "gitops-gate", json_string("accepted"));
+	json_object_set(n, "ref", json_object_get(intent, "ref"));
+	json_object_set(n, "accepted_ref", json_object_get(intent, "accepted_ref"));
+	json_object_set(n, "time", json_object_get(intent, "time"));
+	json_object_set(n, "pusher", json_object_get(intent, "pusher"));
+	json_object_set(n, "bypass", json_object_get(intent, "bypass"));
+	if (json_is_object(verdict))
+		json_object_update_missing(n, (json_t *)verdict);
+	text = json_dumps(n, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(n);
+	if (!text)
+		return gate_xstrdup("{}\n");
+	{
+		char *t = gate_xasprintf("%s\n", text);
+		free(text);
+		return t;
+	}
+}
+
+static char *intent_path(const struct gate_record *r, const char *id)
+{
+	return gate_xasprintf("%s/%s.json", r->pending, id);
+}
+
+static int write_intent(const struct gate_record *r, const char *id, const json_t *intent)
+{
+	char *text = json_dumps(intent, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	char *path = intent_path(r, id);
+	int ret = text ? gate_write_file_atomic(path, text, strlen(text), 0644) : -1;
+
+	free(text);
+	free(path);
+	return ret;
+}
+
+/* The journal line of an intent, after the ref step. */
+static json_t *journal_line(const json_t *intent, int moved, const char *reason, int reconciled)
+{
+	json_t *e = json_deep_copy(intent);
+	char now[32];
+
+	json_object_del(e, "expected");
+	gate_journal_time(now, sizeof(now), (long long)time(NULL));
+	json_object_set_new(e, "time", json_string(now));
+	json_object_set_new(e, "moved", json_boolean(moved));
+	if (!moved && reason)
+		json_object_set_new(e, "reason", json_string(reason));
+	if (reconciled)
+		json_object_set_new(e, "reconciled", json_true());
+	return e;
+}
+
+/* Queue one delivery per receiver of every cluster concerned. */
+static int queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
+	const char *aref, const git_oid *prev, const git_oid *target, struct gate_record_outcome *out,
+	char *msg, size_t msgsize)
+{
+	struct cdata *commits = NULL;
+	struct gate_push_commit *views = NULL;
+	struct changes all = { STRV_INIT, STRV_INIT, STRV_INIT, 0, 0 };
+	struct strv paths = STRV_INIT;
+	git_commit *pc = NULL, *tc = NULL;
+	git_tree *a = NULL, *b = NULL;
+	struct gate_push_event pe;
+	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
+	size_t ncommits = 0, i, j, k;
+	long long now = (long long)time(NULL);
+	int err = 0, forced = 0;
+
+	if (!r->rcv || r->rcv->nclusters == 0)
+		return 0;
+	/* the paths that changed for the clusters: previous accepted tree -> target tree */
+	if ((prev && ((err = git_commit_lookup(&pc, r->repo, prev)) < 0 ||
+		      (err = git_commit_tree(&a, pc)) < 0)) ||
+	    (err = git_commit_lookup(&tc, r->repo, target)) < 0 ||
+	    (err = git_commit_tree(&b, tc)) < 0 ||
+	    (err = diff_trees(r->repo, a, b, GATE_RECORD_MAX_PATHS, &all)) < 0) {
+		git_fail(msg, msgsize, "cannot compute the changed paths");
+		goto done;
+	}
+	for (k = 0; k < all.added.n; k++)
+		strv_add(&paths, all.added.v[k]);
+	for (k = 0; k < all.modified.n; k++)
+		strv_add(&paths, all.modified.v[k]);
+	for (k = 0; k < all.removed.n; k++)
+		strv_add(&paths, all.removed.v[k]);
+	if (prev) {
+		int d = descends(r->repo, target, prev);
+		forced = d == 0;
+	}
+	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits)) < 0) {
+		git_fail(msg, msgsize, "cannot list the commits");
+		goto done;
+	}
+	views = gate_xcalloc(ncommits + 1, sizeof(*views));
+	for (i = 0; i < ncommits; i++)
+		cdata_view(&commits[i], &views[i]);
+	if (prev)
+		git_oid_tostr(before, sizeof(before), prev);
+	else
+		snprintf(before, sizeof(before), "%s", ZERO_HEX);
+	git_oid_tostr(after, sizeof(after), target);
+	memset(&pe, 0, sizeof(pe));
+	pe.event = ev->event;
+	pe.source_ref = ev->ref;
+	pe.accepted_ref = aref;
+	pe.before = before;
+	pe.after = after;
+	pe.forced = forced;
+	pe.pusher = ev->pusher;
+	pe.commits = views;
+	pe.ncommits = ncommits;
+	pe.head = ncommits ? &views[ncommits - 1] : NULL;
+	pe.default_branch = r->default_branch;
+	pe.repo = &r->repo_cfg;
+	for (i = 0; i < r->rcv->nclusters; i++) {
+		const struct gate_cluster *c = &r->rcv->clusters[i];
+		if (!gate_cluster_wants_ref(c, ev->ref, aref) ||
+		    !gate_cluster_wants_paths(c, (const char *const *)paths.v, paths.n, all.all))
+			continue;
+		out->nclusters++;
+		for (j = 0; j < c->nreceivers; j++) {
+			struct gate_delivery d = GATE_DELIVERY_INIT;
+			const struct gate_receiver *rv = &c->receivers[j];
+			if (gate_outbox_new_id(d.id) < 0) {
+				err = fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
+				goto done;
+			}
+			d.cluster = c->name;
+			d.url = rv->url;
+			d.format = (char *)gate_notify_format_name(rv->format);
+			d.token_file = rv->token_file;
+			d.ca_bundle = rv->ca_bundle;
+			d.event = (char *)ev->event;
+			d.ref = (char *)ev->ref;
+			d.accepted_ref = (char *)aref;
+			d.old = before;
+			d.new_ = after;
+			d.body = gate_notify_body(&pe, c->name, d.id, &d.body_len);
+			d.created = now;
+			d.next_attempt_time = now;
+			err = gate_outbox_put(r->outbox, &d);
+			free(d.body);
+			if (err < 0) {
+				fail(msg, msgsize, "cannot write the outbox entry for cluster \"%s\": %s",
+					c->name, strerror(errno));
+				goto done;
+			}
+			out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1,
+				sizeof(char *));
+			out->deliveries[out->ndeliveries++] = gate_xstrdup(d.id);
+		}
+	}
+done:
+	for (i = 0; i < ncommits; i++)
+		cdata_clear(&commits[i]);
+	free(commits);
+	free(views);
+	changes_clear(&all);
+	strv_clear(&paths);
+	git_tree_free(a);
+	git_tree_free(b);
+	git_commit_free(pc);
+	git_commit_free(tc);
+	return err < 0 ? -1 : 0;
+}
+
+/* Steps 2-5 for an intent (shared by apply and reconcile). */
+static int complete_intent(struct gate_record *r, const char *id, const json_t *intent,
+	const json_t *journal, int reconciling, int *moved, const char **reason,
+	char *warning, size_t wsize, char *msg, size_t msgsize)
+{
+	const char *aref = jstr(intent, "accepted_ref"), *t = jstr(intent, "target");
+	const char *expected = jstr(intent, "expected"), *ev = jstr(intent, "event");
+	int force = json_is_true(json_object_get(intent, "force"));
+	git_oid target, cur, exp;
+	int have_cur, err;
+	char *logmsg, *text, *path;
+	json_t *line;
+
+	*moved = 0;
+	*reason = NULL;
+	if (!aref || !t || !ev || git_oid_fromstr(&target, t) < 0)
+		return fail(msg, msgsize, "intent %s is malformed", id);
+	if ((err = read_ref(r->repo, aref, &cur, &have_cur)) < 0)
+		return git_fail(msg, msgsize, "cannot read the accepted ref");
+	if (reconciling && force && expected) {
+		/* a rollback applies only if nobody moved the ref since */
+		int exp_zero = !strcmp(expected, ZERO_HEX);
+		if (git_oid_fromstr(&exp, expected) < 0)
+			return fail(msg, msgsize, "intent %s is malformed", id);
+		if (have_cur && git_oid_equal(&cur, &target)) {
+			*moved = 1;
+		} else if ((exp_zero && have_cur) || (!exp_zero && (!have_cur || !git_oid_equal(&cur, &exp)))) {
+			*reason = "superseded";
+			goto journal;
+		}
+	}
+	if (reconciling && have_cur && git_oid_equal(&cur, &target)) {
+		/* crashed after moving the ref: it is this event's doing */
+		*moved = 1;
+	} else if (!*moved) {
+		logmsg = gate_xasprintf("gitops-gate: %s", ev);
+		err = move_ref(r->repo, aref, &cur, &have_cur, &target, force, logmsg, moved, reason);
+		free(logmsg);
+		if (err < 0)
+			return git_fail(msg, msgsize, "cannot move the accepted ref");
+	}
+	step(r, "after-ref");
+journal:
+	if (!journal || !journal_has_intent(journal, id)) {
+		line = journal_line(intent, *moved, *reason, reconciling);
+		err = gate_journal_append(r->journal, line);
+		json_decref(line);
+		if (err < 0)
+			return fail(msg, msgsize, "cannot append to the journal %s: %s", r->journal,
+				strerror(errno));
+	}
+	step(r, "after-journal");
+	if (!strcmp(ev, "accepted")) {
+		text = note_text(intent);
+		err = write_note(r->repo, &target, text);
+		free(text);
+		if (err < 0) {
+			const git_error *e = git_error_last();
+			snprintf(warning, wsize, "cannot write the note on %.12s: %s (reconcile retries)",
+				t, e && e->message ? e->message : "libgit2 error");
+			return 0; /* keep the intent: reconcile writes the note */
+		}
+	}
+	step(r, "after-note");
+	path = intent_path(r, id);
+	if (unlink(path) < 0 && errno != ENOENT)
+		snprintf(warning, wsize, "cannot remove %s: %s", path, strerror(errno));
+	free(path);
+	return 0;
+}
+
+int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
+	struct gate_record_outcome *out, char *msg, size_t msgsize)
+{
+	git_commit *commit = NULL;
+	git_oid target, cur;
+	char intent_id[GATE_OUTBOX_ID_LEN + 1], now[32], hex[GIT_OID_HEXSZ + 1];
+	char *aref;
+	json_t *intent = NULL, *ids;
+	int have_cur, err = -1, d;
+	size_t i;
+
+	if (!ev->ref || !ev->target_hex || !ev->event)
+		return fail(msg, msgsize, "record: event, ref and target are required");
+	aref = gate_record_accepted_ref(r->prefix, ev->ref);
+	snprintf(out->accepted_ref, sizeof(out->accepted_ref), "%s", aref);
+	if (strlen(aref) >= sizeof(out->accepted_ref) || !git_reference_name_is_valid(&d, aref) || !d) {
+		fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
+		goto done;
+	}
+	if (git_oid_fromstr(&target, ev->target_hex) < 0 ||
+	    git_commit_lookup(&commit, r->repo, &target) < 0) {
+		fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
+		goto done;
+	}
+	if (read_ref(r->repo, aref, &cur, &have_cur) < 0) {
+		git_fail(msg, msgsize, "cannot read the accepted ref");
+		goto done;
+	}
+	if (have_cur)
+		git_oid_tostr(out->previous, sizeof(out->previous), &cur);
+	/* notify only when the ref will move (I4) */
+	if (!(have_cur && git_oid_equal(&cur, &target))) {
+		d = have_cur && !ev->force ? descends(r->repo, &cur, &target) : 0;
+		if (d < 0) {
+			git_fail(msg, msgsize, "cannot compare commits");
+			goto done;
+		}
+		if (!d && queue_deliveries(r, ev, aref, have_cur ? &cur : NULL, &target, out, msg,
+			msgsize) < 0)
+			goto done;
+	}
+	if (gate_outbox_new_id(intent_id) < 0) {
+		fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
+		goto done;
+	}
+	gate_journal_time(now, sizeof(now), (long long)time(NULL));
+	git_oid_tostr(hex, sizeof(hex), &target);
+	ids = json_array();
+	for (i = 0; i < out->ndeliveries; i++)
+		json_array_append_new(ids, json_string(out->deliveries[i]));
+	intent = json_object();
+	json_object_set_new(intent, "time", json_string(now));
+	json_object_set_new(intent, "event", json_string(ev->event));
+	json_object_set_new(intent, "ref", str_or_null(ev->ref));
+	json_object_set_new(intent, "old", str_or_null(ev->old_hex));
+	json_object_set_new(intent, "new", str_or_null(ev->new_hex));
+	json_object_set_new(intent, "target", json_string(hex));
+	json_object_set_new(intent, "accepted_ref", str_or_null(aref));
+	json_object_set_new(intent, "previous", have_cur ? json_string(out->previous) : json_null());
+	json_object_set_new(intent, "expected", json_string(have_cur ? out->previous : ZERO_HEX));
+	json_object_set_new(intent, "pusher", str_or_null(ev->pusher));
+	json_object_set_new(intent, "bypass", str_or_null(ev->bypass));
+	json_object_set_new(intent, "verdict", ev->verdict ? json_deep_copy(ev->verdict) : json_null());
+	json_object_set_new(intent, "deliveries", ids);
+	json_object_set_new(intent, "intent", json_string(intent_id));
+	if (ev->force)
+		json_object_set_new(intent, "force", json_true());
+	if (write_intent(r, intent_id, intent) < 0) {
+		fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending, strerror(errno));
+		goto done;
+	}
+	step(r, "after-outbox");
+	err = complete_intent(r, intent_id, intent, NULL, 0, &out->moved, &out->reason,
+		out->warning, sizeof(out->warning), msg, msgsize);
+done:
+	json_decref(intent);
+	git_commit_free(commit);
+	free(aref);
+	return err;
+}
+
+/* ---- reconcile ---- */
+
+static void report_add(json_t *report, const char *action, const char *aref, const char *target,
+	const char *detail)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "action", json_string(action));
+	json_object_set_new(o, "accepted_ref", str_or_null(aref));
+	json_object_set_new(o, "target", str_or_null(target));
+	json_object_set_new(o, "detail", str_or_null(detail));
+	json_array_append_new(report, o);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int reconcile_intents(struct gate_record *r, json_t *report, char *msg, size_t msgsize)
+{
+	char **ids = NULL, warning[512];
+	size_t n = 0, i;
+	json_t *journal = NULL, *items = json_array();
+	int ret = 0;
+
+	if (gate_outbox_list(r->pending, MAX_INTENTS, &ids, &n) < 0) {
+		json_decref(items);
+		return fail(msg, msgsize, "cannot list %s: %s", r->pending, strerror(errno));
+	}
+	if (n && gate_record_journal(r, &journal, msg, msgsize) < 0) {
+		ret = -1;
+		goto done;
+	}
+	/* oldest intent first: by its time, then id */
+	for (i = 0; i < n; i++) {
+		char *path = intent_path(r, ids[i]), *text = NULL;
+		size_t len;
+		json_error_t je;
+		json_t *intent;
+
+		if (gate_read_file(path, 1u << 20, &text, &len) < 0) {
+			free(path);
+			continue;
+		}
+		intent = json_loadb(text, len, 0, &je);
+		free(text);
+		if (!json_is_object(intent)) {
+			report_add(report, "skip", NULL, NULL, "malformed intent file left in place");
+			json_decref(intent);
+			free(path);
+			continue;
+		}
+		free(path);
+		json_object_set_new(intent, "_id", json_string(ids[i]));
+		json_array_append_new(items, intent);
+	}
+	{
+		/* sort by time string (RFC 3339 sorts as text), stable by id */
+		size_t m = json_array_size(items), a, b;
+		for (a = 1; a < m; a++)
+			for (b = a; b > 0; b--) {
+				json_t *x = json_array_get(items, b - 1), *y = json_array_get(items, b);
+				const char *tx = jstr(x, "time"), *ty = jstr(y, "time");
+				if (strcmp(tx ? tx : "", ty ? ty : "") <= 0)
+					break;
+				json_incref(x);
+				json_array_set(items, b - 1, y);
+				json_array_set_new(items, b, x);
+			}
+	}
+	for (i = 0; i < json_array_size(items); i++) {
+		json_t *intent = json_array_get(items, i);
+		const char *id = jstr(intent, "_id");
+		int moved;
+		const char *reason;
+
+		warning[0] = '\0';
+		{
+			json_t *clean = json_deep_copy(intent);
+			json_object_del(clean, "_id");
+			if (complete_intent(r, id, clean, journal, 1, &moved, &reason, warning,
+				sizeof(warning), msg, msgsize) < 0) {
+				json_decref(clean);
+				ret = -1;
+				goto done;
+			}
+			json_decref(clean);
+		}
+		report_add(report, moved ? "completed" : "completed-unmoved", jstr(intent, "accepted_ref"),
+			jstr(intent, "target"), warning[0] ? warning : (reason ? reason : "moved"));
+		/* later intents see this one's journal line */
+		json_decref(journal);
+		journal = NULL;
+		if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
+			ret = -1;
+			goto done;
+		}
+	}
+done:
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	json_decref(journal);
+	json_decref(items);
+	return ret;
+}
+
+static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size_t msgsize)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	struct strv names = STRV_INIT;
+	json_t *journal = NULL;
+	size_t i, plen = strlen(r->prefix);
+	int ret = 0;
+
+	if (git_reference_iterator_new(&it, r->repo) < 0)
+		return git_fail(msg, msgsize, "cannot list refs");
+	while (git_reference_next(&ref, it) == 0) {
+		if (!strncmp(git_reference_name(ref), r->prefix, plen))
+			strv_add(&names, git_reference_name(ref));
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
+		strv_clear(&names);
+		return -1;
+	}
+	qsort(names.v, names.n, sizeof(char *), cmp_str);
+	for (i = 0; i < names.n; i++) {
+		const char *aref = names.v[i];
+		const json_t *truth = last_moved(journal, aref);
+		const json_t *any = gate_record_last_entry(journal, aref);
+		git_oid y, x;
+		int have_y, d;
+		char yhex[GIT_OID_HEXSZ + 1], now[32];
+		json_t *line;
+		const char *xhex = truth ? jstr(truth, "target") : NULL;
+
+		if (read_ref(r->repo, aref, &y, &have_y) < 0 || !have_y)
+			continue;
+		git_oid_tostr(yhex, sizeof(yhex), &y);
+		if (xhex && !strcmp(xhex, yhex))
+			continue;
+		gate_journal_time(now, sizeof(now), (long long)time(NULL));
+		line = json_object();
+		json_object_set_new(line, "time", json_string(now));
+		json_object_set_new(line, "event", json_string("reconcile"));
+		json_object_set(line, "ref", any ? json_object_get(any, "ref") : json_null());
+		json_object_set_new(line, "accepted_ref", json_string(aref));
+		json_object_set_new(line, "previous", json_string(yhex));
+		json_object_set_new(line, "reconciled", json_true());
+		if (!xhex || git_oid_fromstr(&x, xhex) < 0) {
+			/* no journal line ever moved it: record what it is */
+			json_object_set_new(line, "target", json_string(yhex));
+			json_object_set_new(line, "moved", json_true());
+			json_object_set_new(line, "reason", json_string("adopted: no journal line for this accepted ref"));
+			report_add(report, "adopted", aref, yhex, "accepted ref had no journal line");
+		} else if (gate_record_was_accepted(journal, aref, yhex) &&
+			   (d = descends(r->repo, &y, &x)) > 0) {
+			json_object_set_new(line, "target", json_string(yhex));
+			json_object_set_new(line, "moved", json_true());
+			json_object_set_new(line, "reason", json_string("recorded: the ref holds a newer accepted commit"));
+			report_add(report, "recorded", aref, yhex, "the ref holds a newer accepted commit");
+		} else {
+			git_reference *nr = NULL;
+			int err = git_reference_create_matching(&nr, r->repo, aref, &x, 1, &y,
+				"gitops-gate: reconcile");
+			git_reference_free(nr);
+			if (err < 0) {
+				json_decref(line);
+				report_add(report, "error", aref, xhex, "cannot move the accepted ref back");
+				ret = git_fail(msg, msgsize, "cannot move the accepted ref back");
+				continue;
+			}
+			json_object_set_new(line, "target", json_string(xhex));
+			json_object_set_new(line, "moved", json_true());
+			json_object_set_new(line, "reason", json_string("restored: the ref held a commit the journal does not record as newest"));
+			report_add(report, "restored", aref, xhex, yhex);
+		}
+		if (gate_journal_append(r->journal, line) < 0)
+			ret = fail(msg, msgsize, "cannot append to the journal: %s", strerror(errno));
+		json_decref(line);
+	}
+	strv_clear(&names);
+	json_decref(journal);
+	return ret;
+}
+
+int gate_record_reconcile(struct gate_record *r, json_t **report, char *msg, size_t msgsize)
+{
+	*report = json_array();
+	if (reconcile_intents(r, *report, msg, msgsize) < 0)
+		return -1;
+	return reconcile_refs(r, *report, msg, msgsize);
+}
