@@ -426,7 +426,7 @@ int gate_engine_run(const struct gate_engine_opts *o, struct gate_input *inputs,
 	for (i = 0; i < n; i++) {
 		struct stat st;
 		sz[i].idx = i;
-		if (inputs[i].buf)
+		if (inputs[i].buf || inputs[i].len)
 			sz[i].size = (off_t)inputs[i].len;
 		else if (inputs[i].path && stat(inputs[i].path, &st) == 0)
 			sz[i].size = st.st_size;

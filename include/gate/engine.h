@@ -47,6 +47,8 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
  * One unit of parallel work.  When buf is NULL the engine reads the file at
  * path (and frees it after judging); otherwise buf is borrowed.  filename is
  * the name reported.  results and error are filled by gate_engine_run().
+ * With buf NULL, len may carry the file's size when the caller knows it
+ * (only used to start large files first; 0: the engine stats the file).
  */
 struct gate_input {
 	const char *filename;
