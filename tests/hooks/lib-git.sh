@@ -73,6 +73,8 @@ make_bare() {
 	git -C "$_r" config http.receivepack true
 	"$GATE_BIN" install "$_r" --schema-dir "$GATE_SCHEMA_DIR" --no-config "$@" >/dev/null
 	write_config "$_r"
+	# these tests read pre-receive's output alone; post-receive is tested on its own
+	rm -f "$_r/hooks/post-receive"
 	echo "$_r"
 }
 
