@@ -1316,52 +1316,7 @@ done:
 	return error;
 }
 
-/* declared in gate/schema.h; the doc module leaves it to us (see doc_json.c) */
-json_t *gate_node_to_jansson(const struct gate_node *n)
-{
-	json_t *j;
-	uint32_t i;
-
-	if (!n)
-		return json_null();
-	switch (n->type) {
-	case GATE_NODE_NULL:
-		return json_null();
-	case GATE_NODE_BOOL:
-		return json_boolean(n->u.boolean);
-	case GATE_NODE_NUMBER:
-		if (!isfinite(n->u.number))
-			return json_null(); /* JSON has no infinities or NaN */
-		if ((n->flags & GATE_NODE_INTEGRAL) && fabs(n->u.number) < 9223372036854775808.0)
-			return json_integer((json_int_t)n->u.number);
-		return json_real(n->u.number);
-	case GATE_NODE_STRING:
-		/* the loader checked UTF-8 and refuses NUL */
-		return json_stringn_nocheck(n->u.str, n->len);
-	case GATE_NODE_ARRAY:
-		if (!(j = json_array()))
-			return NULL;
-		for (i = 0; i < n->len; i++) {
-			if (json_array_append_new(j, gate_node_to_jansson(&n->u.items[i])) < 0) {
-				json_decref(j);
-				return NULL;
-			}
-		}
-		return j;
-	default:
-		if (!(j = json_object()))
-			return NULL;
-		for (i = 0; i < n->len; i++) {
-			const struct gate_member *m = &n->u.members[i];
-			if (json_object_setn_new_nocheck(j, m->key, m->key_len,
-					gate_node_to_jansson(&m->value)) < 0) {
-				json_decref(j);
-				return NULL;
-			}
-		}
-		return j;
-	}
-}
+/* gate_node_to_jansson() (declared in gate/schema.h) is defined in doc_json.c. */
 
 int gate_schema_load_file(struct gate_schema **out, const char *path, int flags,
 	char *msg, size_t msgsize)
