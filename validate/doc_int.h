@@ -1,0 +1,68 @@
+/*
+ * doc_int.h: internals shared by the files of the doc module (doc.c,
+ * doc_scalar.c, doc_json.c).  Not a public API.
+ */
+#ifndef GATE_DOC_INT_H
+#define GATE_DOC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The tag of a scalar as far as resolution is concerned. */
+enum gate_doc_tag {
+	GATE_DOC_TAG_NONE = 0, /* plain and untagged: resolve implicitly */
+	GATE_DOC_TAG_STR,      /* !!str, quoted or block without a tag, unknown tags */
+	GATE_DOC_TAG_INT,
+	GATE_DOC_TAG_FLOAT,
+	GATE_DOC_TAG_BOOL,
+	GATE_DOC_TAG_NULL
+};
+
+/* What a scalar resolves to (the Go type go-yaml v2 would produce). */
+enum gate_doc_kind {
+	GATE_DOC_KIND_NULL = 0,
+	GATE_DOC_KIND_BOOL,
+	GATE_DOC_KIND_INT,   /* int64 */
+	GATE_DOC_KIND_UINT,  /* uint64 above INT64_MAX */
+	GATE_DOC_KIND_FLOAT,
+	GATE_DOC_KIND_STR
+};
+
+struct gate_doc_scalar {
+	int kind;   /* enum gate_doc_kind */
+	int boolean;
+	int64_t i;
+	uint64_t u;
+	double d;
+};
+
+/*
+ * Resolve the scalar s[0..len) (NUL-terminated at s[len]) under tag as
+ * go-yaml v2 resolve() does.  Returns 0, or -1 when an explicit tag does not
+ * match the value; then out->kind is what the value resolves to without the
+ * tag (for the message "cannot decode !!str `x` as a !!int").
+ */
+int gate_doc_resolve(const char *s, size_t len, int tag, struct gate_doc_scalar *out);
+
+/* "!!str", "!!int", ... for a kind or a tag, for messages */
+const char *gate_doc_kind_tag(int kind);
+const char *gate_doc_tag_name(int tag);
+
+/* The value of a resolved number kind as a double. */
+double gate_doc_scalar_number(const struct gate_doc_scalar *v);
+
+/*
+ * Format d as Go's strconv.FormatFloat(d, 'g', -1, 32) with sigs.k8s.io/yaml's
+ * renaming of infinities and NaN (".inf", "-.inf", ".nan"): how a float
+ * mapping key becomes a string.  Returns the length written (buf >= 32 bytes).
+ */
+size_t gate_doc_format_key_float(char *buf, size_t size, double d);
+
+/*
+ * Format a finite d as Go's encoding/json encodes a float64 (shortest
+ * round-trip digits, exponent form below 1e-6 and from 1e21 on).  Returns the
+ * length written (buf >= 32 bytes).
+ */
+size_t gate_doc_format_json_number(char *buf, size_t size, double d);
+
+#endif
