@@ -577,6 +577,7 @@ static int validate_string(struct vctx *v, const struct gate_node *n, const stru
 	if (s->pattern && (r = re_match(v, s->pattern, n->u.str, n->len)) != 1) {
 		if (v->record) {
 			struct gate_buf b = GATE_BUF_INIT;
+			gate_buf_adds(&b, "string ");
 			add_quoted(&b, n->u.str, n->len, QUOTE_MAX);
 			gate_buf_adds(&b, r < 0 ? " could not be matched against pattern " : " does not match pattern ");
 			add_quoted(&b, s->pattern_src, strlen(s->pattern_src), 200);
