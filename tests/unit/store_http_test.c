@@ -208,7 +208,7 @@ int main(void)
 	struct gate_k8s_id id;
 	const char *where;
 	char msg[2048], *c;
-	int before;
+	int before, rc;
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/store_http_test.XXXXXX",
 		getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -239,9 +239,10 @@ int main(void)
 	if (!st)
 		goto out;
 	id_of(&id, "Deployment", "apps", "v1");
-	ok(gate_store_lookup_ex(st, &id, &s, &where, msg, sizeof(msg)) == 0 && s &&
-		where && strstr(where, "/a/deployment-apps-v1.json") && !strncmp(where, "http://", 7),
-		"200 from the first location: %s", where ? where : msg);
+	msg[0] = '\0';
+	rc = gate_store_lookup_ex(st, &id, &s, &where, msg, sizeof(msg));
+	ok(rc == 0 && s && where && strstr(where, "/a/deployment-apps-v1.json") &&
+		!strncmp(where, "http://", 7), "200 from the first location: %s", where ? where : msg);
 	id_of(&id, "ConfigMap", "", "v1");
 	ok(gate_store_lookup_ex(st, &id, &s, &where, msg, sizeof(msg)) == 0 && s &&
 		where && strstr(where, "/b/configmap-v1.json"), "404, then the next location");
