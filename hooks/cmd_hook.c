@@ -40,6 +40,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gitops-gate hook pre-receive [--config FILE] [--system-config FILE]\n"
+		"       gitops-gate hook post-receive [--config FILE]\n"
 		"       gitops-gate hook cache-check [GIT_DIR]\n"
 		"\n"
 		"pre-receive reads \"<old> <new> <ref>\" lines on stdin, as git runs it.\n"
@@ -514,6 +515,8 @@ int cmd_hook(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pre-receive"))
 		return pre_receive(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "post-receive"))
+		return gate_post_receive_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cache-check"))
 		return cache_check(argc - 1, argv + 1);
 	fprintf(stderr, "error: gitops-gate has no hook '%s' (see gitops-gate hook --help)\n", argv[1]);

@@ -1,0 +1,110 @@
+#!/bin/sh
+# bench/hooks.sh: the pre-receive gate on a repository holding the 16-copy
+# fleet (about 10,000 resources).  Runs alone or from bench/run.sh.
+#   (a) a push changing one manifest, warm cache: hook time p50 of 10 pushes (target <= 50 ms)
+#   (b) a push creating a new gated branch with the whole fleet, cold cache (target <= 1 s)
+#   (c) one push of 100 commits each changing 3 files
+# Hook time is the hook's own measure (GATE_TIMING: "hint: judged in N ms");
+# push time is git push's wall time around it.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+GATE_SRCDIR=${GATE_SRCDIR:-$(cd "$here/.." && pwd)}
+GATE_BUILDDIR=${GATE_BUILDDIR:-$(pwd)}
+GATE_BIN=${GATE_BIN:-$GATE_BUILDDIR/gitops-gate}
+shared="$GATE_SRCDIR/../shared"
+[ -x "$GATE_BIN" ] || { echo "bench hooks: no binary at $GATE_BIN" >&2; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/gate-bench-hooks.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export HOME="$T/home" GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
+mkdir -p "$HOME"
+git config --global init.defaultBranch main
+git config --global user.name bench
+git config --global user.email bench@example.com
+git config --global protocol.file.allow always
+
+now_ms() { date +%s%3N; }
+hook_ms() { sed -n 's/^remote: hint: judged in \([0-9]*\) ms.*/\1/p' "$1" | tail -1; }
+
+echo "bench hooks: preparing the fleet and schemas in $T"
+"$shared/scripts/make-fleet" 16 "$T/work/fleet" >/dev/null
+mkdir -p "$T/data/k8s" "$T/data/crd"
+tar xJf "$shared/data/kubernetes-schemas-v1.32.2.tar.xz" -C "$T/data/k8s"
+tar xJf "$shared/data/crd-schemas.tar.xz" -C "$T/data/crd"
+
+# the config schemas: the source folder, with stand-ins for files not written yet
+sd="$T/schemas"
+mkdir -p "$sd"
+cp "$GATE_SRCDIR"/schemas/*.json "$sd/"
+for f in notify.schema.json policy-config.schema.json; do
+	[ -f "$sd/$f" ] || echo '{"definitions": {"clusters": {}, "notify": {}, "policy": {}}}' >"$sd/$f"
+done
+
+repo="$T/server.git"
+git init -q --bare "$repo"
+"$GATE_BIN" install "$repo" --schema-dir "$sd" --no-config >/dev/null
+rm -f "$repo/hooks/post-receive"
+cat >"$repo/gitops-gate.yaml" <<EOF
+version: 1
+schemas:
+  - kubernetes_version: 1.32.2
+    strict: true
+    ignore_missing_schemas: true
+    locations:
+      - "$T/data/k8s/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+      - "$T/data/crd/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+limits: {time_budget_ms: 120000, max_problems_shown: 5}
+bypass: {allowed: [bench]}
+EOF
+# The fleet is real-world input with some invalid files: the bench pushes with
+# a bypass so every push is accepted after the full evaluation.
+export REMOTE_USER=bench GATE_TIMING=1
+w="$T/work"
+git -C "$w" init -q
+git -C "$w" remote add origin "file://$repo"
+git -C "$w" add -A
+git -C "$w" commit -q -m fleet
+files=$(git -C "$w" ls-files | wc -l)
+# send the objects under an ungated ref first, so (b) measures judging, not transfer
+git -C "$w" push -q origin HEAD:refs/bench/base 2>/dev/null
+
+t0=$(now_ms)
+git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/b.out" 2>&1 ||
+	{ cat "$T/b.out"; exit 1; }
+t1=$(now_ms)
+b_hook=$(hook_ms "$T/b.out")
+echo "(b) new gated branch, whole fleet ($files files), cold cache: hook ${b_hook} ms, push $((t1 - t0)) ms (target <= 1000 ms)"
+
+# (a) one manifest changed, warm cache, 10 pushes
+f=$(git -C "$w" ls-files '*deployment*.yaml' | head -1)
+: >"$T/a.times"
+i=1
+while [ $i -le 10 ]; do
+	printf '# change %d\n' "$i" >>"$w/$f"
+	git -C "$w" commit -q -am "change $i"
+	t0=$(now_ms)
+	git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/a.out" 2>&1 ||
+		{ cat "$T/a.out"; exit 1; }
+	t1=$(now_ms)
+	echo "$(hook_ms "$T/a.out") $((t1 - t0))" >>"$T/a.times"
+	i=$((i + 1))
+done
+a_hook=$(cut -d' ' -f1 "$T/a.times" | sort -n | sed -n 5p)
+a_push=$(cut -d' ' -f2 "$T/a.times" | sort -n | sed -n 5p)
+echo "(a) one manifest changed, warm cache: hook p50 ${a_hook} ms, push p50 ${a_push} ms (target <= 50 ms)"
+
+# (c) 100 commits each changing 3 files
+git -C "$w" ls-files '*.yaml' | head -300 >"$T/c.files"
+i=1
+while [ $i -le 100 ]; do
+	sed -n "$((3 * i - 2)),$((3 * i))p" "$T/c.files" | while read -r p; do
+		printf '# commit %d\n' "$i" >>"$w/$p"
+	done
+	git -C "$w" commit -q -am "c$i"
+	i=$((i + 1))
+done
+t0=$(now_ms)
+git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/c.out" 2>&1 ||
+	{ cat "$T/c.out"; exit 1; }
+t1=$(now_ms)
+echo "(c) 100 commits x 3 files: hook $(hook_ms "$T/c.out") ms, push $((t1 - t0)) ms"
