@@ -297,6 +297,17 @@ static void test_store(void)
 		ok(1, "# SKIP unreadable files are readable for root");
 	}
 
+	{
+		char p[512];
+		snprintf(p, sizeof(p), "%s/one/folder-v1.json", tmpdir);
+		gate_mkdir_p(p, 0755);
+		id_of(&id, "Folder", "", "v1");
+		msg[0] = '\0';
+		ok(gate_store_lookup(st, &id, &s, msg, sizeof(msg)) < 0 &&
+			strstr(msg, "failed to open schema at") && strstr(msg, "folder-v1.json"),
+			"a folder where the schema should be is an error: %s", msg);
+	}
+
 	gate_store_stats(st, &stats);
 	ok(stats.compiles == 4, "four schemas compiled (%lu)", stats.compiles);
 
