@@ -313,6 +313,7 @@ struct compiler {
 	size_t npats, apats;
 	pcre2_code **codes;
 	size_t ncodes, acodes;
+	int files;            /* may load files: the schema was given a base */
 	struct gate_buf path; /* where we are, for messages */
 	int depth;
 	char *msg;
@@ -607,6 +608,10 @@ static int find_doc(struct compiler *c, const char *uri, json_t **node, struct s
 		return fail(c, "cannot resolve $ref to \"%s\": remote references are not supported", uri);
 	}
 	path = u.path;
+	if (!c->files) {
+		uri_release(&u);
+		return fail(c, "cannot resolve $ref to \"%s\": the schema has no base path for files", uri);
+	}
 	if (!path[0]) {
 		uri_release(&u);
 		return fail(c, "cannot resolve $ref to \"%s\"", uri);
@@ -1297,6 +1302,7 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 	c.msg = msg;
 	c.msgsize = msgsize;
 	c.flags = flags;
+	c.files = base != NULL;
 	s = c.s = gate_xcalloc(1, sizeof(*s));
 	s->mctx = pcre2_match_context_create(NULL);
 	if (!s->mctx) {

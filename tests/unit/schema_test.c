@@ -438,6 +438,7 @@ static void test_compile_errors(void)
 		{ "{\"multipleOf\":0}", "multipleOf", "multipleOf 0" },
 		{ "{\"properties\":{\"a\":3}}", "schema must be an object", "a number as a schema" },
 		{ "{\"$ref\":\"https://example.com/s.json\"}", "remote", "a remote $ref (no network)" },
+		{ "{\"$ref\":\"/etc/hostname\"}", "no base path", "a file $ref without a base path" },
 	};
 	size_t i;
 	char msg[512];
