@@ -37,9 +37,11 @@ void gate_schema_errors_release(struct gate_schema_errors *errs);
 /*
  * Compile a schema.  root is borrowed (the compiled schema keeps its own
  * references).  base is the schema's file path or URL, used to resolve
- * relative $refs (files next to it); may be NULL.  Formats are asserted as
- * kubeconform's validator does: for schemas without "$schema" or declaring
- * draft-04 to draft-07, and never for "http://json-schema.org/schema#".
+ * relative $refs (files next to it); may be NULL, and then no file is read
+ * (refs resolve inside root and to the draft-04 meta-schema only).  Formats
+ * are asserted as kubeconform's validator does: for schemas without
+ * "$schema" or declaring draft-04 to draft-07, and never for
+ * "http://json-schema.org/schema#".
  * On success *out is a new schema (release with gate_schema_free()); on failure
  * returns -1 and writes a message into msg.
  */
