@@ -1,0 +1,178 @@
+/*
+ * policy: what a manifest must satisfy beyond its schema.  Built-in checks,
+ * custom rules from YAML policy files, governed suppressions, secret scanning
+ * and path ownership.
+ *
+ * A policy is built once (gate_policy_new(), then gate_policy_load_file() or
+ * gate_policy_load_buffer() for each policy file, or gate_policy_from_config())
+ * and is read-only afterwards: checks may then run from several threads at
+ * once.  Loading a file while checks run is not allowed.
+ *
+ * Built-in checks (id, default severity, what fails).  They apply to every
+ * pod-bearing kind: Pod, PodTemplate, ReplicationController, Deployment,
+ * StatefulSet, DaemonSet, ReplicaSet, Job, CronJob and Argo Rollout, and to
+ * containers, initContainers and ephemeralContainers unless said otherwise.
+ *
+ *   privileged                deny  securityContext.privileged is true
+ *   privilege-escalation      deny  securityContext.allowPrivilegeEscalation is true
+ *   run-as-non-root           warn  neither runAsNonRoot: true nor runAsUser > 0
+ *                                   (container or pod level), or runAsUser: 0
+ *   readonly-root-filesystem  warn  securityContext.readOnlyRootFilesystem is not true
+ *   dangerous-capabilities    deny  capabilities.add holds ALL, SYS_ADMIN, NET_ADMIN,
+ *                                   NET_RAW, SYS_PTRACE, SYS_MODULE, SYS_RAWIO,
+ *                                   SYS_BOOT, SYS_TIME, DAC_READ_SEARCH, BPF,
+ *                                   PERFMON (with or without CAP_)
+ *   host-network              deny  spec.hostNetwork is true
+ *   host-pid                  deny  spec.hostPID is true
+ *   host-ipc                  deny  spec.hostIPC is true
+ *   host-path                 warn  a hostPath volume
+ *   docker-socket             deny  a hostPath volume of docker.sock, containerd.sock
+ *                                   or crio.sock
+ *   image-tag-latest          deny  image without tag or digest, or tagged latest
+ *   image-registry            deny  image outside the allowed registries (on only
+ *                                   when allowed registries are configured; the
+ *                                   PCRE2 patterns match the image reference with
+ *                                   its registry made explicit: nginx:1 is
+ *                                   docker.io/library/nginx:1)
+ *   resources-requests        warn  no cpu or memory request (not ephemeral)
+ *   resources-limits          warn  no cpu or memory limit (not ephemeral)
+ *   liveness-probe            warn  no livenessProbe (containers only, not Job/CronJob)
+ *   readiness-probe           warn  no readinessProbe (containers only, not Job/CronJob)
+ *   service-type              warn  Service of type NodePort or LoadBalancer
+ *   default-namespace         warn  metadata.namespace is "default"
+ *   removed-api               deny  apiVersion removed in the target Kubernetes version
+ *   selector-mismatch         deny  spec.selector does not match the pod template labels
+ *   duplicate-env             warn  two env entries of one container with the same name
+ *   secret-plaintext          deny  Secret with data/stringData not fully SOPS-encrypted
+ *                                   (SealedSecret, ExternalSecret pass)
+ *
+ * Secret scanning of raw file bytes (gate_policy_scan_secrets), all deny:
+ *   secret-private-key, secret-aws-access-key, secret-github-token,
+ *   secret-gitlab-token, secret-slack-token, secret-jwt, secret-generic
+ *   (a password/token/secret/api key assignment whose value has high entropy).
+ *
+ * Suppressions.  An object opts out of checks with the annotations
+ *   gitops-gate.io/ignore: "check-id, other-id"
+ *   gitops-gate.io/ignore-reason: "why"   (required, else not honoured)
+ * unless the server forbids annotation suppressions or limits them to paths.
+ * Secret checks cannot be suppressed by annotation.  Exceptions in a policy
+ * file (server side) suppress any check, may match paths, kinds, names..., and
+ * stop applying after their `expires` date (inclusive, UTC).  A suppressed
+ * problem is still reported, with problem->suppressed set to the reason.
+ */
+#ifndef GATE_POLICY_H
+#define GATE_POLICY_H
+
+#include <stddef.h>
+#include <time.h>
+#include <jansson.h>
+#include "gate/engine.h"
+#include "gate/k8s.h"
+#include "gate/result.h"
+
+#define GATE_POLICY_ANNOTATION_IGNORE "gitops-gate.io/ignore"
+#define GATE_POLICY_ANNOTATION_REASON "gitops-gate.io/ignore-reason"
+
+struct gate_policy;
+
+/* Options; a zeroed struct means the defaults. */
+struct gate_policy_opts {
+	int no_builtin_checks;          /* built-in checks off (rules and secrets still run) */
+	int no_secret_scanning;         /* gate_policy_scan_secrets() finds nothing */
+	int no_annotation_suppressions; /* never honour gitops-gate.io/ignore */
+	const char *const *suppression_paths; /* globs: honour annotations only there; none: everywhere */
+	size_t nsuppression_paths;
+	const char *const *allowed_registries; /* PCRE2 patterns; turns image-registry on */
+	size_t nallowed_registries;
+	const char *const *repository_policy_paths; /* globs of repository files usable as policy */
+	size_t nrepository_policy_paths;
+	const char *kubernetes_version; /* target of removed-api: "1.29", "v1.29.3"; NULL or "master": latest */
+	time_t now;                     /* for exception expiry; 0: time(NULL) at creation */
+};
+
+/* One built-in check, for documentation and `--list-checks`. */
+struct gate_policy_check_info {
+	const char *id;
+	enum gate_severity severity; /* default */
+	const char *summary;
+};
+
+/* The built-in checks (static table); *n receives its length. */
+const struct gate_policy_check_info *gate_policy_builtin_checks(size_t *n);
+
+/*
+ * Create a policy with the built-in checks and secret rules compiled.  On
+ * success *out is new (release with gate_policy_free()); on failure returns -1
+ * with a message (bad registry pattern, bad version).
+ */
+int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opts,
+	char *msg, size_t msgsize);
+
+/*
+ * Add a policy file (format: schemas/policy.schema.json): check severities,
+ * allowed registries, custom rules, exceptions, secret allowlist, owners.
+ * The file is validated against the schema and compiled; on failure returns
+ * -1 with "file:line:col: what" in msg and leaves p as it was.  name is what
+ * messages call the file.
+ */
+int gate_policy_load_file(struct gate_policy *p, const char *path, char *msg, size_t msgsize);
+int gate_policy_load_buffer(struct gate_policy *p, const char *name, const char *buf,
+	size_t len, char *msg, size_t msgsize);
+
+/*
+ * Build a policy from the `policy:` section of the server configuration
+ * (schemas/policy-config.schema.json, definitions.policy), borrowed jansson
+ * value, may be NULL for defaults.  Relative `files` are read from
+ * config_dir.  overrides, when not NULL, is applied on top (its non-zero
+ * members win: used by `validate --no-builtin-checks`).
+ */
+int gate_policy_from_config(struct gate_policy **out, const json_t *section,
+	const char *config_dir, const struct gate_policy_opts *overrides,
+	char *msg, size_t msgsize);
+
+/* 1 when the repository file at path may be loaded as policy (config repository_policy), else 0. */
+int gate_policy_repository_path_allowed(const struct gate_policy *p, const char *path);
+
+void gate_policy_free(struct gate_policy *p);
+
+/*
+ * A fingerprint of everything that changes verdicts: options, loaded files
+ * and, when an exception has an expiry date, the current day.  Hex into buf.
+ */
+void gate_policy_fingerprint(const struct gate_policy *p, char *buf, size_t bufsize);
+
+/*
+ * Run the built-in checks, the Secret object check and the custom rules on
+ * one identified resource.  Problems are appended to res; a deny problem that
+ * is not suppressed turns a valid res invalid.  Returns 0, negative when it
+ * could not evaluate.  Thread-safe on a loaded policy.
+ */
+int gate_policy_check(const struct gate_policy *p, const char *filename,
+	const struct gate_k8s_id *id, const struct gate_node *root, struct gate_result *res);
+
+/* Fill a checker for the engine calling gate_policy_check (p borrowed). */
+int gate_policy_checker(struct gate_policy *p, struct gate_checker *out);
+
+/*
+ * Scan any file's raw bytes for credentials.  Each finding is a deny problem
+ * (rule secret-*, line and column, no pointer) whose message names the rule
+ * and place, never the secret.  Skips files matched by the secret allowlist
+ * paths and findings matched by its patterns.  Exceptions of policy files
+ * whose match only names paths suppress findings.  Returns 0 or negative.
+ */
+int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
+	const char *buf, size_t len, struct gate_result *res);
+
+/*
+ * Ownership: for each changed path, the last `owners` entry of the policy
+ * files whose path globs match decides who may change it: the pusher's name
+ * or one of its groups must be listed.  Appends one result per refused path
+ * (filename = path, status invalid, one deny problem with rule "ownership")
+ * to out.  Paths no entry matches are free.  Returns the number of refused
+ * paths, negative on failure.
+ */
+int gate_policy_owner_check(const struct gate_policy *p, const char *pusher,
+	const char *const *groups, size_t ngroups, const char *const *paths, size_t npaths,
+	struct gate_results *out);
+
+#endif

@@ -1,0 +1,1092 @@
+/*
+ * policy: load and compile policy files, apply suppressions, run the checks
+ * on a resource, ownership.  See include/gate/policy.h.
+ */
+#include "policy_int.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "gate/schema.h"
+
+/* the policy file schema, generated from schemas/policy.schema.json */
+extern const char policy_schema_json[];
+
+const char *const policy_check_ids[NCHECKS] = {
+	[CHECK_PRIVILEGED] = "privileged",
+	[CHECK_PRIVILEGE_ESCALATION] = "privilege-escalation",
+	[CHECK_RUN_AS_NON_ROOT] = "run-as-non-root",
+	[CHECK_READONLY_ROOT_FS] = "readonly-root-filesystem",
+	[CHECK_DANGEROUS_CAPS] = "dangerous-capabilities",
+	[CHECK_HOST_NETWORK] = "host-network",
+	[CHECK_HOST_PID] = "host-pid",
+	[CHECK_HOST_IPC] = "host-ipc",
+	[CHECK_HOST_PATH] = "host-path",
+	[CHECK_DOCKER_SOCKET] = "docker-socket",
+	[CHECK_IMAGE_TAG_LATEST] = "image-tag-latest",
+	[CHECK_IMAGE_REGISTRY] = "image-registry",
+	[CHECK_RESOURCES_REQUESTS] = "resources-requests",
+	[CHECK_RESOURCES_LIMITS] = "resources-limits",
+	[CHECK_LIVENESS_PROBE] = "liveness-probe",
+	[CHECK_READINESS_PROBE] = "readiness-probe",
+	[CHECK_SERVICE_TYPE] = "service-type",
+	[CHECK_DEFAULT_NAMESPACE] = "default-namespace",
+	[CHECK_REMOVED_API] = "removed-api",
+	[CHECK_SELECTOR_MISMATCH] = "selector-mismatch",
+	[CHECK_DUPLICATE_ENV] = "duplicate-env",
+	[CHECK_SECRET_PLAINTEXT] = "secret-plaintext",
+	[CHECK_SECRET_PRIVATE_KEY] = "secret-private-key",
+	[CHECK_SECRET_AWS] = "secret-aws-access-key",
+	[CHECK_SECRET_GITHUB] = "secret-github-token",
+	[CHECK_SECRET_GITLAB] = "secret-gitlab-token",
+	[CHECK_SECRET_SLACK] = "secret-slack-token",
+	[CHECK_SECRET_JWT] = "secret-jwt",
+	[CHECK_SECRET_GENERIC] = "secret-generic",
+};
+
+/* Bounds on policy files: they are server-side, but a typo should not hurt. */
+#define MAX_POLICY_BYTES (4u << 20)
+#define MAX_FIELD_LEN 1024
+
+int policy_check_index(const char *id)
+{
+	int i;
+
+	for (i = 0; i < NCHECKS; i++)
+		if (!strcmp(policy_check_ids[i], id))
+			return i;
+	return -1;
+}
+
+void *policy_pool_add(struct gate_policy *p, void *mem)
+{
+	GATE_ALLOC_GROW(p->pool, p->npool + 1, p->apool);
+	p->pool[p->npool++] = mem;
+	return mem;
+}
+
+static const char *pool_strdup(struct gate_policy *p, const char *s)
+{
+	return s ? policy_pool_add(p, gate_xstrdup(s)) : NULL;
+}
+
+/* PCRE2 allocations go through gate_xmalloc: out of memory is fatal everywhere. */
+static void *px_malloc(PCRE2_SIZE n, void *data)
+{
+	(void)data;
+	return gate_xmalloc(n ? n : 1);
+}
+
+static void px_free(void *ptr, void *data)
+{
+	(void)data;
+	free(ptr);
+}
+
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static pthread_key_t md_key;
+static pcre2_general_context *md_gctx;
+
+static void md_destroy(void *md)
+{
+	pcre2_match_data_free(md);
+}
+
+static void md_init(void)
+{
+	md_gctx = pcre2_general_context_create(px_malloc, px_free, NULL);
+	pthread_key_create(&md_key, md_destroy);
+}
+
+pcre2_match_data *policy_match_data(void)
+{
+	pcre2_match_data *md;
+
+	pthread_once(&md_once, md_init);
+	md = pthread_getspecific(md_key);
+	if (!md) {
+		md = pcre2_match_data_create(16, md_gctx);
+		if (!md)
+			md = gate_xmalloc(SIZE_MAX); /* dies with the usual message */
+		pthread_setspecific(md_key, md);
+	}
+	return md;
+}
+
+int policy_re_match(const pcre2_code *re, const char *s, size_t len)
+{
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, policy_match_data(), NULL);
+
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return -1;
+}
+
+pcre2_code *policy_compile_re(struct gate_policy *p, const char *pattern, int flags,
+	char *err, size_t errsize)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re;
+
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+		(uint32_t)flags | PCRE2_UTF, &code, &off, NULL);
+	if (!re) {
+		PCRE2_UCHAR buf[200];
+		pcre2_get_error_message(code, buf, sizeof(buf));
+		snprintf(err, errsize, "invalid regular expression at offset %zu: %s",
+			(size_t)off, (const char *)buf);
+		return NULL;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	GATE_ALLOC_GROW(p->codes, p->ncodes + 1, p->acodes);
+	p->codes[p->ncodes++] = re;
+	return re;
+}
+
+void policy_ptr_add(char *buf, size_t *len, size_t cap, const char *token)
+{
+	size_t l = *len;
+
+	if (l + 1 >= cap)
+		return;
+	buf[l++] = '/';
+	for (; *token && l + 2 < cap; token++) {
+		if (*token == '~' || *token == '/') {
+			buf[l++] = '~';
+			buf[l++] = *token == '~' ? '0' : '1';
+		} else {
+			buf[l++] = *token;
+		}
+	}
+	buf[l] = '\0';
+	*len = l;
+}
+
+void policy_ptr_addi(char *buf, size_t *len, size_t cap, size_t index)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", index);
+	policy_ptr_add(buf, len, cap, num);
+}
+
+/* ---- suppressions and reporting ---- */
+
+static int strlist_has(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* Is rule named in the comma- or space-separated list s? */
+static int list_names(const char *s, const char *rule)
+{
+	size_t rl = strlen(rule);
+
+	while (*s) {
+		const char *e;
+
+		while (*s == ',' || *s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		e = s;
+		while (*e && *e != ',' && *e != ' ' && *e != '\t' && *e != '\n')
+			e++;
+		if ((size_t)(e - s) == rl && !strncmp(s, rule, rl))
+			return 1;
+		s = e;
+	}
+	return 0;
+}
+
+/* An annotation suppression for rule, if honoured: writes the reason or a note. */
+static int annotation_suppression(const struct pctx *c, const char *rule, char *supp,
+	size_t suppsize, char *note, size_t notesize)
+{
+	const char *ignore, *reason;
+	const struct gate_policy *p = c->p;
+
+	if (!c->annotations || c->annotations->type != GATE_NODE_OBJECT)
+		return 0;
+	ignore = gate_node_get_str(c->annotations, GATE_POLICY_ANNOTATION_IGNORE);
+	if (!ignore || !list_names(ignore, rule))
+		return 0;
+	if (!strncmp(rule, "secret-", 7)) {
+		snprintf(note, notesize, " (secret checks cannot be suppressed by annotation)");
+		return 0;
+	}
+	if (p->opts.no_annotation_suppressions) {
+		snprintf(note, notesize, " (annotation suppressions are disabled on this server)");
+		return 0;
+	}
+	if (p->opts.nsuppression_paths) {
+		struct strlist l = { (const char **)p->opts.suppression_paths, p->opts.nsuppression_paths };
+		if (!policy_match_path(&l, c->filename)) {
+			snprintf(note, notesize, " (annotation suppressions are not allowed in this path)");
+			return 0;
+		}
+	}
+	reason = gate_node_get_str(c->annotations, GATE_POLICY_ANNOTATION_REASON);
+	while (reason && (*reason == ' ' || *reason == '\t' || *reason == '\n'))
+		reason++;
+	if (!reason || !*reason) {
+		snprintf(note, notesize, " (suppression not honoured: it needs a "
+			GATE_POLICY_ANNOTATION_REASON " annotation)");
+		return 0;
+	}
+	snprintf(supp, suppsize, "annotation: %.300s", reason);
+	return 1;
+}
+
+static int exception_names(const struct exception *e, const char *rule)
+{
+	return strlist_has(&e->checks, rule) || strlist_has(&e->checks, "*");
+}
+
+void policy_report(struct pctx *c, const char *rule, enum gate_severity sev,
+	const struct gate_node *at, const char *pointer, const char *fmt, ...)
+{
+	char msg[1024], note[320] = "", supp[400];
+	const struct gate_policy *p = c->p;
+	struct gate_problem *pb;
+	int suppressed = 0;
+	size_t i, len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < p->nexceptions; i++) {
+		const struct exception *e = &p->exceptions[i];
+
+		if (!exception_names(e, rule))
+			continue;
+		if (c->id ? !policy_match(&e->m, c) : !(e->m.only_paths && policy_match(&e->m, c)))
+			continue;
+		if (e->expired) {
+			if (!note[0])
+				snprintf(note, sizeof(note), " (exception expired on %.10s)", e->expires);
+			continue;
+		}
+		snprintf(supp, sizeof(supp), "policy exception: %.300s", e->reason);
+		suppressed = 1;
+		break;
+	}
+	if (!suppressed && c->id) {
+		char note2[160] = "";
+		size_t nl = strlen(note);
+
+		suppressed = annotation_suppression(c, rule, supp, sizeof(supp), note2, sizeof(note2));
+		snprintf(note + nl, sizeof(note) - nl, "%s", note2);
+	}
+	len = strlen(msg);
+	if (!suppressed && note[0])
+		snprintf(msg + len, sizeof(msg) - len, "%s", note);
+	pb = gate_result_add_problem(c->res, pointer, at ? at->line : 0, at ? at->col : 0,
+		rule, sev, msg);
+	if (suppressed)
+		pb->suppressed = gate_xstrdup(supp);
+	else if (sev == GATE_SEV_DENY && c->res->status == GATE_STATUS_VALID)
+		c->res->status = GATE_STATUS_INVALID;
+}
+
+/* ---- loading policy files ---- */
+
+struct snapshot {
+	int level[NCHECKS];
+	size_t nregistries, nrules, nexceptions, nowners, nsecret_allow, nsecret_skip;
+	size_t ndocs, npool, ncodes, fplen;
+	int any_expiry;
+};
+
+static void take_snapshot(const struct gate_policy *p, struct snapshot *s)
+{
+	memcpy(s->level, p->level, sizeof(s->level));
+	s->nregistries = p->nregistries;
+	s->nrules = p->nrules;
+	s->nexceptions = p->nexceptions;
+	s->nowners = p->nowners;
+	s->nsecret_allow = p->nsecret_allow;
+	s->nsecret_skip = p->nsecret_skip;
+	s->ndocs = p->ndocs;
+	s->npool = p->npool;
+	s->ncodes = p->ncodes;
+	s->fplen = p->fpdata.len;
+	s->any_expiry = p->any_expiry;
+}
+
+static void rollback(struct gate_policy *p, const struct snapshot *s)
+{
+	memcpy(p->level, s->level, sizeof(s->level));
+	p->nregistries = s->nregistries;
+	p->nrules = s->nrules;
+	p->nexceptions = s->nexceptions;
+	p->nowners = s->nowners;
+	p->nsecret_allow = s->nsecret_allow;
+	p->nsecret_skip = s->nsecret_skip;
+	while (p->ndocs > s->ndocs)
+		gate_doc_free(p->docs[--p->ndocs]);
+	while (p->npool > s->npool)
+		free(p->pool[--p->npool]);
+	while (p->ncodes > s->ncodes)
+		pcre2_code_free(p->codes[--p->ncodes]);
+	p->fpdata.len = s->fplen;
+	if (p->fpdata.ptr)
+		p->fpdata.ptr[p->fpdata.len] = '\0';
+	p->any_expiry = s->any_expiry;
+}
+
+/* Loading context: the file name, for messages. */
+struct lctx {
+	struct gate_policy *p;
+	const char *name;
+	char *msg;
+	size_t msgsize;
+};
+
+static int fail(struct lctx *l, const struct gate_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct lctx *l, const struct gate_node *at, const char *fmt, ...)
+{
+	char what[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (at)
+		snprintf(l->msg, l->msgsize, "%s:%u:%u: %s", l->name, at->line, at->col, what);
+	else
+		snprintf(l->msg, l->msgsize, "%s: %s", l->name, what);
+	return -1;
+}
+
+static const struct gate_node *member(const struct gate_node *obj, const char *key)
+{
+	return obj && obj->type == GATE_NODE_OBJECT ? gate_node_get(obj, key) : NULL;
+}
+
+/* Read an array of strings (borrowed from the document) into l. */
+static void read_strlist(struct gate_policy *p, const struct gate_node *arr, struct strlist *l)
+{
+	size_t i;
+
+	l->v = NULL;
+	l->n = 0;
+	if (!arr || arr->type != GATE_NODE_ARRAY || !arr->len)
+		return;
+	l->v = policy_pool_add(p, gate_xcalloc(arr->len, sizeof(*l->v)));
+	for (i = 0; i < arr->len; i++)
+		if (arr->u.items[i].type == GATE_NODE_STRING)
+			l->v[l->n++] = arr->u.items[i].u.str;
+}
+
+static int read_match(struct lctx *l, const struct gate_node *n, struct match *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (!n)
+		return 0;
+	read_strlist(l->p, member(n, "kinds"), &m->kinds);
+	read_strlist(l->p, member(n, "groups"), &m->groups);
+	read_strlist(l->p, member(n, "namespaces"), &m->namespaces);
+	read_strlist(l->p, member(n, "names"), &m->names);
+	read_strlist(l->p, member(n, "paths"), &m->paths);
+	m->labels = member(n, "labels");
+	if (m->labels && (m->labels->type != GATE_NODE_OBJECT || !m->labels->len))
+		m->labels = NULL;
+	m->only_paths = !m->kinds.n && !m->groups.n && !m->namespaces.n && !m->names.n &&
+		!m->labels;
+	return 0;
+}
+
+static int parse_severity(const char *s)
+{
+	if (!strcmp(s, "deny"))
+		return GATE_SEV_DENY;
+	if (!strcmp(s, "warn"))
+		return GATE_SEV_WARN;
+	if (!strcmp(s, "off"))
+		return LEVEL_OFF;
+	return -2;
+}
+
+static int rule_id_known(const struct gate_policy *p, const char *id)
+{
+	size_t i;
+
+	if (policy_check_index(id) >= 0)
+		return 1;
+	for (i = 0; i < p->nrules; i++)
+		if (!strcmp(p->rules[i].id, id))
+			return 1;
+	return 0;
+}
+
+static int is_false_node(const struct gate_node *n)
+{
+	return n->type == GATE_NODE_BOOL && !n->u.boolean;
+}
+
+static int number_or_quantity(const struct gate_node *n, double *out)
+{
+	if (n->type == GATE_NODE_NUMBER) {
+		*out = n->u.number;
+		return 0;
+	}
+	if (n->type == GATE_NODE_STRING)
+		return policy_quantity(n->u.str, out);
+	return -1;
+}
+
+static int load_rule(struct lctx *l, const struct gate_node *n)
+{
+	struct gate_policy *p = l->p;
+	struct rule r;
+	const struct gate_node *v;
+	char err[300];
+
+	memset(&r, 0, sizeof(r));
+	r.id = gate_node_get_str(n, "id");
+	r.message = gate_node_get_str(n, "message");
+	r.field = gate_node_get_str(n, "field");
+	if (!r.id || !r.message || !r.field)
+		return fail(l, n, "a rule needs id, message and field");
+	if (rule_id_known(p, r.id))
+		return fail(l, gate_node_get(n, "id"), "rule id \"%.100s\" is already used", r.id);
+	r.sev = GATE_SEV_DENY;
+	if ((v = member(n, "severity")) && v->type == GATE_NODE_STRING) {
+		int s = parse_severity(v->u.str);
+		if (s < 0)
+			return fail(l, v, "severity must be deny or warn");
+		r.sev = (enum gate_severity)s;
+	}
+	if (read_match(l, member(n, "match"), &r.m) < 0)
+		return -1;
+	if (strlen(r.field) > MAX_FIELD_LEN)
+		return fail(l, gate_node_get(n, "field"), "field path is too long");
+	if (policy_path_parse(p, r.field, &r.steps, &r.nsteps, err, sizeof(err)) < 0)
+		return fail(l, gate_node_get(n, "field"), "field \"%.200s\": %s", r.field, err);
+	if ((v = member(n, "exists"))) {
+		r.cond = is_false_node(v) ? COND_ABSENT : COND_EXISTS;
+	} else if ((v = member(n, "absent"))) {
+		r.cond = is_false_node(v) ? COND_EXISTS : COND_ABSENT;
+	} else if ((v = member(n, "equals"))) {
+		r.cond = COND_EQUALS;
+		r.value = v;
+	} else if ((v = member(n, "in"))) {
+		if (v->type != GATE_NODE_ARRAY)
+			return fail(l, v, "in needs a list of values");
+		r.cond = COND_IN;
+		r.value = v;
+	} else if ((v = member(n, "regex"))) {
+		if (v->type != GATE_NODE_STRING)
+			return fail(l, v, "regex needs a string");
+		r.cond = COND_REGEX;
+		if (!(r.re = policy_compile_re(p, v->u.str, 0, err, sizeof(err))))
+			return fail(l, v, "%s", err);
+	} else if ((v = member(n, "range"))) {
+		const struct gate_node *b;
+
+		r.cond = COND_RANGE;
+		if ((b = member(v, "min"))) {
+			if (number_or_quantity(b, &r.min) < 0)
+				return fail(l, b, "min must be a number or a quantity");
+			r.has_min = 1;
+		}
+		if ((b = member(v, "max"))) {
+			if (number_or_quantity(b, &r.max) < 0)
+				return fail(l, b, "max must be a number or a quantity");
+			r.has_max = 1;
+		}
+		if (!r.has_min && !r.has_max)
+			return fail(l, v, "range needs min or max");
+		if (r.has_min && r.has_max && r.min > r.max)
+			return fail(l, v, "range min is above max");
+	} else {
+		return fail(l, n, "rule \"%.100s\" needs one condition: exists, absent, equals, "
+			"in, regex or range", r.id);
+	}
+	GATE_ALLOC_GROW(p->rules, p->nrules + 1, p->arules);
+	p->rules[p->nrules++] = r;
+	return 0;
+}
+
+/* Parse YYYY-MM-DD; the exception holds through that whole day (UTC). */
+static int parse_expiry(const char *s, time_t *end)
+{
+	struct tm tm;
+	int y, mo, d;
+	char tail;
+
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) < 3 || strlen(s) < 10)
+		return -1;
+	if (s[10] && s[10] != 'T' && s[10] != ' ')
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d + 1;
+	*end = timegm(&tm);
+	return *end == (time_t)-1 ? -1 : 0;
+}
+
+static int load_exception(struct lctx *l, const struct gate_node *n)
+{
+	struct gate_policy *p = l->p;
+	struct exception e;
+	const struct gate_node *checks = member(n, "checks"), *v;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	e.source = pool_strdup(p, l->name);
+	read_strlist(p, checks, &e.checks);
+	if (!e.checks.n)
+		return fail(l, n, "an exception needs a list of checks");
+	for (i = 0; i < e.checks.n; i++)
+		if (strcmp(e.checks.v[i], "*") && !rule_id_known(p, e.checks.v[i]))
+			return fail(l, &checks->u.items[i], "unknown check \"%.100s\"", e.checks.v[i]);
+	e.reason = gate_node_get_str(n, "reason");
+	if (!e.reason || !*e.reason)
+		return fail(l, n, "an exception needs a reason");
+	if (read_match(l, member(n, "match"), &e.m) < 0)
+		return -1;
+	if ((v = member(n, "expires"))) {
+		time_t end;
+
+		if (v->type != GATE_NODE_STRING || parse_expiry(v->u.str, &end) < 0)
+			return fail(l, v, "expires must be a date YYYY-MM-DD");
+		e.expires = v->u.str;
+		e.expired = p->now >= end;
+		p->any_expiry = 1;
+	}
+	GATE_ALLOC_GROW(p->exceptions, p->nexceptions + 1, p->aexceptions);
+	p->exceptions[p->nexceptions++] = e;
+	return 0;
+}
+
+static int add_registry(struct lctx *l, const struct gate_node *at, const char *pattern)
+{
+	struct gate_policy *p = l->p;
+	char err[300];
+	pcre2_code *re = policy_compile_re(p, pattern, 0, err, sizeof(err));
+
+	if (!re)
+		return fail(l, at, "allowed registry \"%.200s\": %s", pattern, err);
+	GATE_ALLOC_GROW(p->registries, p->nregistries + 1, p->aregistries);
+	p->registries[p->nregistries++] = re;
+	return 0;
+}
+
+static int load_root(struct lctx *l, const struct gate_node *root)
+{
+	struct gate_policy *p = l->p;
+	const struct gate_node *n;
+	size_t i;
+
+	if ((n = member(root, "checks"))) {
+		for (i = 0; i < n->len; i++) {
+			const struct gate_member *m = &n->u.members[i];
+			int idx = policy_check_index(m->key), sev;
+
+			if (idx < 0)
+				return fail(l, &m->value, "unknown check \"%.100s\"", m->key);
+			/* YAML 1.1 reads a bare off as false (and on as true: the default) */
+			if (m->value.type == GATE_NODE_BOOL)
+				sev = !m->value.u.boolean ? LEVEL_OFF : idx < NBUILTIN ?
+					(int)policy_builtin_info[idx].severity : GATE_SEV_DENY;
+			else if (m->value.type != GATE_NODE_STRING ||
+				 (sev = parse_severity(m->value.u.str)) < -1)
+				return fail(l, &m->value, "severity must be deny, warn or off");
+			p->level[idx] = sev;
+		}
+	}
+	if ((n = member(root, "allowed_registries")) && n->type == GATE_NODE_ARRAY)
+		for (i = 0; i < n->len; i++)
+			if (n->u.items[i].type == GATE_NODE_STRING &&
+			    add_registry(l, &n->u.items[i], n->u.items[i].u.str) < 0)
+				return -1;
+	if ((n = member(root, "rules")) && n->type == GATE_NODE_ARRAY)
+		for (i = 0; i < n->len; i++)
+			if (load_rule(l, &n->u.items[i]) < 0)
+				return -1;
+	if ((n = member(root, "exceptions")) && n->type == GATE_NODE_ARRAY)
+		for (i = 0; i < n->len; i++)
+			if (load_exception(l, &n->u.items[i]) < 0)
+				return -1;
+	if ((n = member(root, "secrets"))) {
+		const struct gate_node *a = member(n, "allowlist");
+		struct strlist paths;
+
+		if (a && a->type == GATE_NODE_ARRAY) {
+			for (i = 0; i < a->len; i++) {
+				char err[300];
+				pcre2_code *re;
+
+				if (a->u.items[i].type != GATE_NODE_STRING)
+					continue;
+				re = policy_compile_re(p, a->u.items[i].u.str, 0, err, sizeof(err));
+				if (!re)
+					return fail(l, &a->u.items[i], "secret allowlist: %s", err);
+				GATE_ALLOC_GROW(p->secret_allow, p->nsecret_allow + 1, p->asecret_allow);
+				p->secret_allow[p->nsecret_allow++] = re;
+			}
+		}
+		read_strlist(p, member(n, "paths"), &paths);
+		for (i = 0; i < paths.n; i++) {
+			GATE_ALLOC_GROW(p->secret_skip, p->nsecret_skip + 1, p->asecret_skip);
+			p->secret_skip[p->nsecret_skip++] = paths.v[i];
+		}
+	}
+	if ((n = member(root, "owners")) && n->type == GATE_NODE_ARRAY) {
+		for (i = 0; i < n->len; i++) {
+			struct owner o;
+
+			read_strlist(p, member(&n->u.items[i], "paths"), &o.paths);
+			read_strlist(p, member(&n->u.items[i], "users"), &o.users);
+			read_strlist(p, member(&n->u.items[i], "groups"), &o.groups);
+			if (!o.paths.n)
+				return fail(l, &n->u.items[i], "an owners entry needs paths");
+			GATE_ALLOC_GROW(p->owners, p->nowners + 1, p->aowners);
+			p->owners[p->nowners++] = o;
+		}
+	}
+	return 0;
+}
+
+static struct gate_schema *compile_policy_schema(char *msg, size_t msgsize)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(policy_schema_json, 0, &jerr);
+	struct gate_schema *s = NULL;
+
+	if (!root) {
+		snprintf(msg, msgsize, "internal error: policy schema: %s", jerr.text);
+		return NULL;
+	}
+	if (gate_schema_compile(&s, root, NULL, 0, msg, msgsize) < 0)
+		s = NULL;
+	json_decref(root);
+	return s;
+}
+
+int gate_policy_load_buffer(struct gate_policy *p, const char *name, const char *buf,
+	size_t len, char *msg, size_t msgsize)
+{
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
+	struct gate_schema *schema = NULL;
+	struct gate_doc *doc = NULL;
+	struct snapshot snap;
+	struct lctx l = { p, name, msg, msgsize };
+	int error = -1, rc;
+
+	take_snapshot(p, &snap);
+	if (len > MAX_POLICY_BYTES) {
+		snprintf(msg, msgsize, "%s: policy file is larger than %u bytes", name,
+			MAX_POLICY_BYTES);
+		goto done;
+	}
+	lim.max_bytes = MAX_POLICY_BYTES;
+	lim.max_depth = 64;
+	if (gate_doc_parse(&doc, buf, len, 1, &lim, GATE_DOC_DUPKEYS_ERROR, &derr) < 0) {
+		snprintf(msg, msgsize, "%s:%u:%u: %s", name, derr.line, derr.col, derr.message);
+		goto done;
+	}
+	GATE_ALLOC_GROW(p->docs, p->ndocs + 1, p->adocs);
+	p->docs[p->ndocs++] = doc;
+	if (!doc->root) {
+		snprintf(msg, msgsize, "%s: policy file is empty", name);
+		goto done;
+	}
+	if (!(schema = compile_policy_schema(msg, msgsize)))
+		goto done;
+	rc = gate_schema_validate(schema, doc->root, &errs, 1);
+	if (rc < 0) {
+		snprintf(msg, msgsize, "%s: could not validate the policy file", name);
+		goto done;
+	}
+	if (!rc) {
+		const struct gate_schema_error *e = errs.n ? &errs.v[0] : NULL;
+		if (e)
+			snprintf(msg, msgsize, "%s:%u:%u: %s: %s", name, e->line, e->col,
+				e->pointer[0] ? e->pointer : "/", e->message);
+		else
+			snprintf(msg, msgsize, "%s: not a valid policy file", name);
+		goto done;
+	}
+	if (load_root(&l, doc->root) < 0)
+		goto done;
+	gate_buf_addf(&p->fpdata, "file %s %zu\n", name, len);
+	gate_buf_add(&p->fpdata, buf, len);
+	gate_buf_addc(&p->fpdata, '\n');
+	error = 0;
+done:
+	if (error < 0)
+		rollback(p, &snap);
+	gate_schema_errors_release(&errs);
+	gate_schema_free(schema);
+	return error;
+}
+
+int gate_policy_load_file(struct gate_policy *p, const char *path, char *msg, size_t msgsize)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int error;
+
+	if (gate_read_file(path, MAX_POLICY_BYTES, &buf, &len) < 0) {
+		snprintf(msg, msgsize, "%s: could not read policy file: %s", path, strerror(errno));
+		return -1;
+	}
+	error = gate_policy_load_buffer(p, path, buf, len, msg, msgsize);
+	free(buf);
+	return error;
+}
+
+/* ---- creation ---- */
+
+static const char *const *copy_strv(struct gate_policy *p, const char *const *v, size_t n)
+{
+	const char **out;
+	size_t i;
+
+	if (!n)
+		return NULL;
+	out = policy_pool_add(p, gate_xcalloc(n, sizeof(*out)));
+	for (i = 0; i < n; i++)
+		out[i] = pool_strdup(p, v[i] ? v[i] : "");
+	return out;
+}
+
+static void fp_strv(struct gate_buf *b, const char *what, const char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gate_buf_addf(b, "%s %s\n", what, v[i]);
+}
+
+int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opts,
+	char *msg, size_t msgsize)
+{
+	static const struct gate_policy_opts defaults;
+	struct gate_policy *p;
+	struct lctx l;
+	size_t i;
+	int error = -1;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	p = gate_xcalloc(1, sizeof(*p));
+	p->opts = *opts;
+	p->opts.suppression_paths = copy_strv(p, opts->suppression_paths, opts->nsuppression_paths);
+	p->opts.allowed_registries = copy_strv(p, opts->allowed_registries, opts->nallowed_registries);
+	p->opts.repository_policy_paths = copy_strv(p, opts->repository_policy_paths,
+		opts->nrepository_policy_paths);
+	p->opts.kubernetes_version = pool_strdup(p, opts->kubernetes_version);
+	p->now = opts->now ? opts->now : time(NULL);
+	for (i = 0; i < NCHECKS; i++)
+		p->level[i] = i < NBUILTIN ? (int)policy_builtin_info[i].severity : GATE_SEV_DENY;
+	if (policy_parse_k8s_minor(opts->kubernetes_version, &p->target_minor) < 0) {
+		snprintf(msg, msgsize, "invalid kubernetes version \"%.100s\": expected 1.N, "
+			"1.N.P or master", opts->kubernetes_version);
+		goto done;
+	}
+	l.p = p;
+	l.name = "allowed registries";
+	l.msg = msg;
+	l.msgsize = msgsize;
+	for (i = 0; i < opts->nallowed_registries; i++)
+		if (add_registry(&l, NULL, p->opts.allowed_registries[i]) < 0)
+			goto done;
+	if (policy_secrets_compile(p, msg, msgsize) < 0)
+		goto done;
+	gate_buf_addf(&p->fpdata, "policy 1\nbuiltin %d secrets %d annotations %d k8s %d\n",
+		!opts->no_builtin_checks, !opts->no_secret_scanning,
+		!opts->no_annotation_suppressions, p->target_minor);
+	fp_strv(&p->fpdata, "suppression-path", p->opts.suppression_paths, opts->nsuppression_paths);
+	fp_strv(&p->fpdata, "registry", p->opts.allowed_registries, opts->nallowed_registries);
+	*out = p;
+	p = NULL;
+	error = 0;
+done:
+	gate_policy_free(p);
+	return error;
+}
+
+void gate_policy_free(struct gate_policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->ncodes; i++)
+		pcre2_code_free(p->codes[i]);
+	for (i = 0; i < p->ndocs; i++)
+		gate_doc_free(p->docs[i]);
+	for (i = 0; i < p->npool; i++)
+		free(p->pool[i]);
+	free(p->codes);
+	free(p->docs);
+	free(p->pool);
+	free(p->registries);
+	free(p->rules);
+	free(p->exceptions);
+	free(p->owners);
+	free(p->secret_allow);
+	free(p->secret_skip);
+	gate_buf_release(&p->fpdata);
+	free(p);
+}
+
+/* ---- the server configuration's policy section ---- */
+
+static const char **json_strv(struct gate_policy_opts *o, const json_t *arr, size_t *n,
+	void ***tofree, size_t *ntofree)
+{
+	const char **v;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(arr) || !json_array_size(arr))
+		return NULL;
+	v = gate_xcalloc(json_array_size(arr), sizeof(*v));
+	for (i = 0; i < json_array_size(arr); i++)
+		if (json_is_string(json_array_get(arr, i)))
+			v[(*n)++] = json_string_value(json_array_get(arr, i));
+	(*tofree)[(*ntofree)++] = v;
+	(void)o;
+	return v;
+}
+
+int gate_policy_from_config(struct gate_policy **out, const json_t *section,
+	const char *config_dir, const struct gate_policy_opts *overrides,
+	char *msg, size_t msgsize)
+{
+	struct gate_policy_opts o;
+	struct gate_policy *p = NULL;
+	const json_t *v, *sup;
+	void *tofree[4] = { NULL, NULL, NULL, NULL }, **tf = tofree;
+	size_t ntofree = 0, i;
+	int error = -1;
+
+	*out = NULL;
+	memset(&o, 0, sizeof(o));
+	if (section && !json_is_object(section)) {
+		snprintf(msg, msgsize, "policy: expected an object");
+		return -1;
+	}
+	if ((v = json_object_get(section, "builtin_checks")) && json_is_false(v))
+		o.no_builtin_checks = 1;
+	if ((v = json_object_get(section, "secret_scanning")) && json_is_false(v))
+		o.no_secret_scanning = 1;
+	if ((v = json_object_get(section, "kubernetes_version")) && json_is_string(v))
+		o.kubernetes_version = json_string_value(v);
+	o.allowed_registries = json_strv(&o, json_object_get(section, "allowed_registries"),
+		&o.nallowed_registries, &tf, &ntofree);
+	o.repository_policy_paths = json_strv(&o, json_object_get(section, "repository_policy"),
+		&o.nrepository_policy_paths, &tf, &ntofree);
+	if ((sup = json_object_get(section, "suppressions"))) {
+		if ((v = json_object_get(sup, "annotations")) && json_is_false(v))
+			o.no_annotation_suppressions = 1;
+		o.suppression_paths = json_strv(&o, json_object_get(sup, "paths"),
+			&o.nsuppression_paths, &tf, &ntofree);
+	}
+	if (overrides) {
+		if (overrides->no_builtin_checks)
+			o.no_builtin_checks = 1;
+		if (overrides->no_secret_scanning)
+			o.no_secret_scanning = 1;
+		if (overrides->no_annotation_suppressions)
+			o.no_annotation_suppressions = 1;
+		if (overrides->kubernetes_version)
+			o.kubernetes_version = overrides->kubernetes_version;
+		if (overrides->now)
+			o.now = overrides->now;
+	}
+	if (gate_policy_new(&p, &o, msg, msgsize) < 0)
+		goto done;
+	v = json_object_get(section, "files");
+	for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+		const char *f = json_string_value(json_array_get(v, i));
+		char *path;
+		int rc;
+
+		if (!f)
+			continue;
+		if (f[0] == '/' || !config_dir)
+			path = gate_xstrdup(f);
+		else
+			path = gate_xasprintf("%s/%s", config_dir, f);
+		rc = gate_policy_load_file(p, path, msg, msgsize);
+		free(path);
+		if (rc < 0)
+			goto done;
+	}
+	*out = p;
+	p = NULL;
+	error = 0;
+done:
+	for (i = 0; i < ntofree; i++)
+		free(tofree[i]);
+	gate_policy_free(p);
+	return error;
+}
+
+int gate_policy_repository_path_allowed(const struct gate_policy *p, const char *path)
+{
+	struct strlist l = { (const char **)p->opts.repository_policy_paths,
+		p->opts.nrepository_policy_paths };
+
+	return l.n && policy_match_path(&l, path);
+}
+
+void gate_policy_fingerprint(const struct gate_policy *p, char *buf, size_t bufsize)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t off = 0;
+
+	if (!bufsize)
+		return;
+	buf[0] = '\0';
+	if (!ctx)
+		return;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	if (p->fpdata.len)
+		EVP_DigestUpdate(ctx, p->fpdata.ptr, p->fpdata.len);
+	if (p->any_expiry) {
+		char day[32];
+		time_t now = p->now;
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(day, sizeof(day), "day %Y-%m-%d\n", &tm);
+		EVP_DigestUpdate(ctx, day, strlen(day));
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < mdlen && off + 3 <= bufsize; i++, off += 2)
+		snprintf(buf + off, bufsize - off, "%02x", md[i]);
+}
+
+/* ---- checking ---- */
+
+int gate_policy_check(const struct gate_policy *p, const char *filename,
+	const struct gate_k8s_id *id, const struct gate_node *root, struct gate_result *res)
+{
+	struct pctx c;
+	const struct gate_node *meta;
+
+	if (!root || root->type != GATE_NODE_OBJECT || !id)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.filename = filename ? filename : "";
+	c.id = id;
+	c.root = root;
+	c.res = res;
+	meta = member(root, "metadata");
+	c.labels = member(meta, "labels");
+	c.annotations = member(meta, "annotations");
+	if (!p->opts.no_builtin_checks)
+		policy_builtin_run(&c);
+	if (!p->opts.no_secret_scanning && p->level[CHECK_SECRET_PLAINTEXT] != LEVEL_OFF)
+		policy_secret_object(&c);
+	if (p->nrules)
+		policy_rules_run(&c);
+	return 0;
+}
+
+static int checker_fn(void *ctx, const char *filename, const struct gate_k8s_id *id,
+	const struct gate_node *root, struct gate_result *res)
+{
+	return gate_policy_check(ctx, filename, id, root, res);
+}
+
+int gate_policy_checker(struct gate_policy *p, struct gate_checker *out)
+{
+	if (!p || !out)
+		return -1;
+	out->check = checker_fn;
+	out->ctx = p;
+	return 0;
+}
+
+/* ---- ownership ---- */
+
+static void add_names(struct gate_buf *b, const char *what, const struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n && i < 10; i++) {
+		if (b->len)
+			gate_buf_adds(b, ", ");
+		gate_buf_addf(b, "%s \"%.100s\"", what, l->v[i]);
+	}
+	if (l->n > 10)
+		gate_buf_adds(b, ", ...");
+}
+
+int gate_policy_owner_check(const struct gate_policy *p, const char *pusher,
+	const char *const *groups, size_t ngroups, const char *const *paths, size_t npaths,
+	struct gate_results *out)
+{
+	size_t i, j, k;
+	int refused = 0;
+
+	for (i = 0; i < npaths; i++) {
+		const struct owner *o = NULL;
+		struct gate_result *r;
+		struct gate_buf who = GATE_BUF_INIT;
+		char *m;
+		int allowed = 0;
+
+		for (j = p->nowners; j-- > 0;)
+			if (policy_match_path(&p->owners[j].paths, paths[i])) {
+				o = &p->owners[j];
+				break;
+			}
+		if (!o)
+			continue;
+		if (pusher && *pusher && strlist_has(&o->users, pusher))
+			allowed = 1;
+		for (k = 0; !allowed && k < ngroups; k++)
+			if (groups[k] && strlist_has(&o->groups, groups[k]))
+				allowed = 1;
+		if (allowed)
+			continue;
+		add_names(&who, "user", &o->users);
+		add_names(&who, "group", &o->groups);
+		r = gate_results_add(out);
+		r->filename = gate_xstrdup(paths[i]);
+		r->status = GATE_STATUS_INVALID;
+		if (pusher && *pusher)
+			m = gate_xasprintf("user \"%.100s\" may not change this path: it is owned by %s",
+				pusher, who.len ? who.ptr : "nobody");
+		else
+			m = gate_xasprintf("an unidentified pusher may not change this path: it is "
+				"owned by %s", who.len ? who.ptr : "nobody");
+		gate_result_add_problem(r, NULL, 0, 0, "ownership", GATE_SEV_DENY, m);
+		r->msg = m;
+		gate_buf_release(&who);
+		refused++;
+	}
+	return refused;
+}

@@ -1,0 +1,404 @@
+/*
+ * policy_secrets: credentials in pushed files.  Raw bytes of any file are
+ * scanned with PCRE2 rules behind cheap literal prefilters (memmem), plus a
+ * hand-written scanner for `password: value` style assignments whose value
+ * has high entropy.  Secret objects must be SOPS-encrypted throughout.
+ * Messages name the rule and the place, never the secret.
+ */
+#define _GNU_SOURCE /* memmem */
+#include "policy_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_FINDINGS 100   /* per file */
+#define GENERIC_MIN_LEN 10
+#define GENERIC_MAX_LEN 200
+#define GENERIC_MIN_ENTROPY 3.0
+
+struct secret_rule {
+	int check;
+	const char *what;          /* in messages */
+	const char *pattern;       /* NULL: hand-written scanner */
+	const char *prefilter[7];  /* literals, one of which must occur */
+};
+
+static const struct secret_rule secret_rules[NSECRET_RULES] = {
+	{ CHECK_SECRET_PRIVATE_KEY, "private key block",
+		"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----",
+		{ "-----BEGIN", NULL } },
+	{ CHECK_SECRET_AWS, "aws access key id",
+		"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
+		{ "AKIA", "ASIA", "ABIA", "ACCA", "A3T", NULL } },
+	{ CHECK_SECRET_GITHUB, "github token",
+		"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+		{ "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", NULL } },
+	{ CHECK_SECRET_GITLAB, "gitlab token",
+		"(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt)-[A-Za-z0-9_-]{20,}",
+		{ "glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", NULL } },
+	{ CHECK_SECRET_SLACK, "slack token",
+		"(?<![A-Za-z0-9])xox[abposr]-[0-9A-Za-z-]{10,}|"
+		"https://hooks\\.slack\\.com/(?:services|workflows)/[A-Za-z0-9_/]{20,}",
+		{ "xox", "hooks.slack.com", NULL } },
+	{ CHECK_SECRET_JWT, "json web token",
+		"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}",
+		{ "eyJ", NULL } },
+	{ CHECK_SECRET_GENERIC, "credential assignment with a high-entropy value", NULL,
+		{ NULL } },
+};
+
+int policy_secrets_compile(struct gate_policy *p, char *msg, size_t msgsize)
+{
+	size_t i;
+	char err[300];
+
+	for (i = 0; i < NSECRET_RULES; i++) {
+		if (!secret_rules[i].pattern)
+			continue;
+		p->secret_re[i] = policy_compile_re(p, secret_rules[i].pattern, 0, err, sizeof(err));
+		if (!p->secret_re[i]) {
+			snprintf(msg, msgsize, "internal error: secret rule %s: %s",
+				policy_check_ids[secret_rules[i].check], err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct finding {
+	size_t off, len;
+	int rule;        /* index in secret_rules */
+	size_t key_off, key_len; /* generic: the key name */
+};
+
+struct findings {
+	struct finding v[MAX_FINDINGS];
+	size_t n;
+	int truncated;
+};
+
+static void add_finding(struct findings *f, size_t off, size_t len, int rule,
+	size_t key_off, size_t key_len)
+{
+	if (f->n == MAX_FINDINGS) {
+		f->truncated = 1;
+		return;
+	}
+	f->v[f->n].off = off;
+	f->v[f->n].len = len;
+	f->v[f->n].rule = rule;
+	f->v[f->n].key_off = key_off;
+	f->v[f->n].key_len = key_len;
+	f->n++;
+}
+
+static void scan_regex(const struct gate_policy *p, int rule, const char *buf, size_t len,
+	struct findings *f)
+{
+	const struct secret_rule *sr = &secret_rules[rule];
+	const pcre2_code *re = p->secret_re[rule];
+	pcre2_match_data *md;
+	size_t start = len, i;
+
+	for (i = 0; sr->prefilter[i]; i++) {
+		const char *hit = memmem(buf, len, sr->prefilter[i], strlen(sr->prefilter[i]));
+		if (hit && (size_t)(hit - buf) < start)
+			start = (size_t)(hit - buf);
+	}
+	if (start == len)
+		return;
+	/* a literal may sit inside the match ("https://hooks..."): start at its line */
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	md = policy_match_data();
+	while (start < len && !f->truncated) {
+		int rc = pcre2_match(re, (PCRE2_SPTR)buf, len, start, 0, md, NULL);
+		PCRE2_SIZE *ov;
+
+		if (rc < 0)
+			break; /* no match, or a match limit: nothing more here */
+		ov = pcre2_get_ovector_pointer(md);
+		add_finding(f, ov[0], ov[1] - ov[0], rule, 0, 0);
+		start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+}
+
+static double entropy(const char *s, size_t len)
+{
+	unsigned counts[256] = { 0 };
+	double h = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		counts[(unsigned char)s[i]]++;
+	for (i = 0; i < 256; i++) {
+		if (counts[i]) {
+			double q = (double)counts[i] / (double)len;
+			h -= q * log2(q);
+		}
+	}
+	return h;
+}
+
+static int is_value_char(unsigned char c)
+{
+	return c > ' ' && c != '"' && c != '\'' && c != '`' && c != ',' && c != ';' &&
+		c != '#' && c != '}' && c != ']' && c != ')' && c != 0x7f;
+}
+
+/* Values that name or refer to a secret rather than hold one. */
+static int is_placeholder(const char *v, size_t len)
+{
+	static const char *const prefixes[] = {
+		"${", "{{", "$(", "ENC[", "<", "%", "*", "/", "./", "~/", "vault:", "ref+",
+		"secretref", "file:", "http://", "https://",
+	};
+	size_t i;
+	int kebab = 1, dash = 0;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+		if (len >= pl && !strncasecmp(v, prefixes[i], pl))
+			return 1;
+	}
+	/* kebab-case or dotted lowercase names: "my-app-token", "db.password" */
+	for (i = 0; i < len; i++) {
+		char c = v[i];
+		if (c == '-' || c == '.' || c == '_')
+			dash = 1;
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			kebab = 0;
+	}
+	return kebab && dash;
+}
+
+/* Values that are code or references: os.environ["X"], getenv(X), $X. */
+static int code_like(const char *v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (v[i] == '(' || v[i] == '[' || v[i] == '{' || v[i] == '$')
+			return 1;
+	return 0;
+}
+
+static int ends_with_keyword(const char *key, size_t klen)
+{
+	static const char *const words[] = {
+		"password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key",
+		"accesskey", "access_key", "access-key", "secretkey", "secret_key", "secret-key",
+		"privatekey", "private_key", "private-key", "credential", "credentials",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t wl = strlen(words[i]);
+		if (klen >= wl && !strncasecmp(key + klen - wl, words[i], wl))
+			return 1;
+	}
+	return 0;
+}
+
+/* `key: value` and `key=value` where key ends with a credential word. */
+static void scan_generic(const char *buf, size_t len, struct findings *f)
+{
+	static const char seps[2] = { ':', '=' };
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		const char *q = buf, *end = buf + len;
+
+		while (q < end && !f->truncated) {
+			const char *sep = memchr(q, seps[s], (size_t)(end - q));
+			const char *k, *ke, *v, *ve;
+			char quote = 0;
+
+			if (!sep)
+				break;
+			q = sep + 1;
+			/* the key: back over a closing quote and blanks, then name characters */
+			ke = sep;
+			while (ke > buf && (ke[-1] == ' ' || ke[-1] == '\t'))
+				ke--;
+			if (ke > buf && (ke[-1] == '"' || ke[-1] == '\''))
+				ke--;
+			if (s == 0 && ke > buf && ke[-1] == ':')
+				continue;
+			k = ke;
+			while (k > buf && ke - k < 100 &&
+			       ((k[-1] >= 'a' && k[-1] <= 'z') || (k[-1] >= 'A' && k[-1] <= 'Z') ||
+				(k[-1] >= '0' && k[-1] <= '9') || k[-1] == '_' || k[-1] == '-' ||
+				k[-1] == '.'))
+				k--;
+			if (k == ke || !ends_with_keyword(k, (size_t)(ke - k)))
+				continue;
+			/* the value */
+			v = sep + 1;
+			if (s == 0 && v < end && *v == '=')
+				v++;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v < end && (*v == '"' || *v == '\''))
+				quote = *v++;
+			ve = v;
+			if (quote)
+				while (ve < end && ve - v <= GENERIC_MAX_LEN && *ve != quote &&
+				       *ve != '\n' && *ve != ' ')
+					ve++;
+			else
+				while (ve < end && ve - v <= GENERIC_MAX_LEN &&
+				       is_value_char((unsigned char)*ve))
+					ve++;
+			if (ve - v < GENERIC_MIN_LEN || ve - v > GENERIC_MAX_LEN)
+				continue;
+			if (quote && (ve >= end || *ve != quote))
+				continue;
+			if (is_placeholder(v, (size_t)(ve - v)) || code_like(v, (size_t)(ve - v)))
+				continue;
+			if (entropy(v, (size_t)(ve - v)) < GENERIC_MIN_ENTROPY)
+				continue;
+			add_finding(f, (size_t)(v - buf), (size_t)(ve - v),
+				CHECK_SECRET_GENERIC - NBUILTIN, (size_t)(k - buf), (size_t)(ke - k));
+		}
+	}
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->rule - y->rule;
+}
+
+static int allowlisted(const struct gate_policy *p, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsecret_allow; i++)
+		if (policy_re_match(p->secret_allow[i], s, len) == 1)
+			return 1;
+	return 0;
+}
+
+int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
+	const char *buf, size_t len, struct gate_result *res)
+{
+	struct findings *f;
+	struct pctx c;
+	size_t i, line = 1, line_start = 0, pos = 0, last_end = 0;
+	int rule;
+
+	if (p->opts.no_secret_scanning || !len)
+		return 0;
+	for (i = 0; i < p->nsecret_skip; i++)
+		if (gate_glob_match(p->secret_skip[i], filename ? filename : ""))
+			return 0;
+	f = gate_xmalloc(sizeof(*f));
+	f->n = 0;
+	f->truncated = 0;
+	for (rule = 0; rule < NSECRET_RULES; rule++) {
+		if (p->level[NBUILTIN + rule] == LEVEL_OFF)
+			continue;
+		if (secret_rules[rule].pattern)
+			scan_regex(p, rule, buf, len, f);
+		else
+			scan_generic(buf, len, f);
+	}
+	qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.filename = filename ? filename : "";
+	c.res = res;
+	for (i = 0; i < f->n; i++) {
+		const struct finding *x = &f->v[i];
+		int check = secret_rules[x->rule].check;
+		struct gate_node at;
+
+		if (i && x->off < last_end)
+			continue; /* overlaps a finding already reported */
+		if (allowlisted(p, buf + x->off, x->len))
+			continue;
+		last_end = x->off + x->len;
+		for (; pos < x->off; pos++)
+			if (buf[pos] == '\n') {
+				line++;
+				line_start = pos + 1;
+			}
+		memset(&at, 0, sizeof(at));
+		at.line = (uint32_t)line;
+		at.col = (uint32_t)(x->off - line_start + 1);
+		if (x->key_len)
+			policy_report(&c, policy_check_ids[check],
+				(enum gate_severity)p->level[check], &at, NULL,
+				"%s for \"%.*s\" (rule %s)", secret_rules[x->rule].what,
+				(int)(x->key_len > 60 ? 60 : x->key_len), buf + x->key_off,
+				policy_check_ids[check]);
+		else
+			policy_report(&c, policy_check_ids[check],
+				(enum gate_severity)p->level[check], &at, NULL, "%s (rule %s)",
+				secret_rules[x->rule].what, policy_check_ids[check]);
+	}
+	if (f->truncated)
+		gate_result_add_problem(res, NULL, 0, 0, "secret-scan", GATE_SEV_DENY,
+			"more than 100 possible secrets: scanning stopped");
+	if (f->truncated && res->status == GATE_STATUS_VALID)
+		res->status = GATE_STATUS_INVALID;
+	free(f);
+	return 0;
+}
+
+static int is_enc(const struct gate_node *v)
+{
+	return v->type == GATE_NODE_STRING && v->len >= 5 && !strncmp(v->u.str, "ENC[", 4) &&
+		v->u.str[v->len - 1] == ']';
+}
+
+void policy_secret_object(struct pctx *c)
+{
+	static const char *const fields[2] = { "data", "stringData" };
+	const struct gate_node *sops, *mac;
+	const char *name = c->id->name ? c->id->name : "";
+	enum gate_severity sev = (enum gate_severity)c->p->level[CHECK_SECRET_PLAINTEXT];
+	const char *id = policy_check_ids[CHECK_SECRET_PLAINTEXT];
+	int encrypted, f;
+	size_t reported = 0;
+
+	if (c->id->group[0] || !c->id->kind || strcmp(c->id->kind, "Secret"))
+		return;
+	sops = gate_node_get(c->root, "sops");
+	mac = sops && sops->type == GATE_NODE_OBJECT ? gate_node_get(sops, "mac") : NULL;
+	encrypted = mac && mac->type == GATE_NODE_STRING && mac->len > 0;
+	for (f = 0; f < 2; f++) {
+		const struct gate_node *d = gate_node_get(c->root, fields[f]);
+		size_t i;
+
+		if (!d || d->type != GATE_NODE_OBJECT || !d->len)
+			continue;
+		if (!encrypted) {
+			policy_report(c, id, sev, d, f ? "/stringData" : "/data",
+				"secret \"%.100s\" holds plaintext values in %s: encrypt it with sops "
+				"or use a SealedSecret or ExternalSecret", name, fields[f]);
+			continue;
+		}
+		for (i = 0; i < d->len && reported < 20; i++) {
+			char ptr[300];
+			size_t plen = 0;
+
+			if (is_enc(&d->u.members[i].value))
+				continue;
+			ptr[0] = '\0';
+			policy_ptr_add(ptr, &plen, sizeof(ptr), fields[f]);
+			policy_ptr_add(ptr, &plen, sizeof(ptr), d->u.members[i].key);
+			policy_report(c, id, sev, &d->u.members[i].value, ptr,
+				"secret \"%.100s\" is only partly encrypted: key \"%.100s\" in %s is "
+				"not sops-encrypted", name, d->u.members[i].key, fields[f]);
+			reported++;
+		}
+	}
+}
