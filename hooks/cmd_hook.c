@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #define MAX_STDIN (16u << 20)
 #define BYPASS_OPTION "gitops-gate.bypass="
 #define MAX_REASON 512
+#define INLINE_CACHE_WRITES 64 /* more verdict records are written after answering */
 
 static volatile sig_atomic_t budget_ms_for_alarm = 4000;
 
@@ -307,6 +309,41 @@ static int write_handoffs(struct out *o, const char *git_dir, const struct gate_
 	return 0;
 }
 
+/*
+ * Write the verdict records judged during this push.  Many records are
+ * written by a detached child after the pusher has the answer: git waits
+ * for the hook and its stderr, both of which the child lets go of.  A record
+ * that is never written only costs a later push a re-judgement.
+ */
+static void flush_cache(struct gate_verdicts *cache)
+{
+	pid_t pid;
+	int fd;
+
+	if (gate_verdicts_pending(cache) <= INLINE_CACHE_WRITES) {
+		gate_verdicts_flush(cache);
+		return;
+	}
+	pid = fork();
+	if (pid != 0) {
+		if (pid < 0)
+			gate_verdicts_flush(cache);
+		return;
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	setsid();
+	alarm(0);
+	gate_verdicts_flush(cache);
+	_exit(0);
+}
+
 static int pre_receive(int argc, char **argv)
 {
 	const char *config_path = NULL, *system_path = GATE_CONFIG_SYSTEM_FILE;
@@ -401,6 +438,7 @@ static int pre_receive(int argc, char **argv)
 
 	cache_dir = gate_xasprintf("%s/gitops-gate/cache", gate_repo_git_dir(repo));
 	gate_verdicts_open(&cache, cache_dir);
+	gate_verdicts_defer(cache, 1);
 	engine_id(eid, sizeof(eid));
 	memset(&js, 0, sizeof(js));
 	js.cfg = cfg;
@@ -469,6 +507,8 @@ done:
 	if (o.b.len)
 		fwrite(o.b.ptr, 1, o.b.len, stderr);
 	fflush(stderr);
+	if (cache && gate_verdicts_pending(cache))
+		flush_cache(cache);
 	gate_buf_release(&o.b);
 	gate_verdict_release(&v);
 	gate_judge_free(judge);

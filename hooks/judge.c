@@ -686,6 +686,8 @@ static int judge_uniq(struct gate_judge *j, struct utable *t, struct gate_verdic
 
 	out->files_total = t->n;
 	/* cache first: cheap, and it tells how much is left */
+	if (j->cache && t->n > 256)
+		gate_verdicts_scan(j->cache);
 	for (i = 0; j->cache && i < t->n; i++) {
 		struct uniq *u = &t->v[i];
 		if (past_deadline(j))

@@ -13,9 +13,22 @@
 
 #define MAGIC "gitops-gate-verdict 1\n"
 
+struct pending {
+	char key[GATE_SHA256_HEX];
+	char *rec;
+	size_t len;
+};
+
 struct gate_verdicts {
 	char *dir;
 	struct gate_verdicts_stats st;
+	int defer;
+	struct pending *pend;
+	size_t npend, apend;
+	int scanned;            /* names holds every record present at scan time */
+	char **names;           /* sorted 64-hex keys */
+	size_t nnames;
+	unsigned char made[256]; /* subfolder known to exist */
 };
 
 int gate_verdicts_open(struct gate_verdicts **out, const char *dir)
@@ -29,10 +42,68 @@ int gate_verdicts_open(struct gate_verdicts **out, const char *dir)
 
 void gate_verdicts_free(struct gate_verdicts *vc)
 {
+	size_t i;
+
 	if (!vc)
 		return;
+	for (i = 0; i < vc->npend; i++)
+		free(vc->pend[i].rec);
+	free(vc->pend);
+	for (i = 0; i < vc->nnames; i++)
+		free(vc->names[i]);
+	free(vc->names);
 	free(vc->dir);
 	free(vc);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void gate_verdicts_scan(struct gate_verdicts *vc)
+{
+	size_t alloc = 0;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		char *sub = gate_xasprintf("%s/%02x", vc->dir, i);
+		DIR *d = opendir(sub);
+		struct dirent *e;
+
+		free(sub);
+		if (!d)
+			continue;
+		vc->made[i] = 1;
+		while ((e = readdir(d))) {
+			if (strlen(e->d_name) != 62)
+				continue;
+			GATE_ALLOC_GROW(vc->names, vc->nnames + 1, alloc);
+			vc->names[vc->nnames++] = gate_xasprintf("%02x%s", i, e->d_name);
+		}
+		closedir(d);
+	}
+	qsort(vc->names, vc->nnames, sizeof(*vc->names), cmp_name);
+	vc->scanned = 1;
+}
+
+static int known(const struct gate_verdicts *vc, const char *key)
+{
+	const char *k = key;
+
+	if (!vc->scanned)
+		return 1;
+	return bsearch(&k, vc->names, vc->nnames, sizeof(*vc->names), cmp_name) != NULL;
+}
+
+void gate_verdicts_defer(struct gate_verdicts *vc, int defer)
+{
+	vc->defer = defer;
+}
+
+size_t gate_verdicts_pending(const struct gate_verdicts *vc)
+{
+	return vc->npend;
 }
 
 void gate_verdicts_key(char key[GATE_SHA256_HEX], const char *blob_hex,
@@ -222,6 +293,10 @@ int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *fil
 	size_t len;
 	int ret = 0;
 
+	if (!known(vc, key)) {
+		vc->st.misses++;
+		goto done;
+	}
 	if (gate_read_file(path, GATE_VERDICT_MAX_BYTES + 4096, &buf, &len) < 0) {
 		if (errno == ENOENT)
 			vc->st.misses++;
@@ -243,13 +318,55 @@ done:
 	return ret;
 }
 
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+static int store(struct gate_verdicts *vc, const char *key, const char *rec, size_t len)
+{
+	int idx = hexval(key[0]) * 16 + hexval(key[1]);
+	char *path;
+	int ret = -1;
+
+	if (!vc->made[idx]) {
+		char *sub = gate_xasprintf("%s/%.2s", vc->dir, key);
+		int r = gate_mkdir_p(sub, 0777);
+		free(sub);
+		if (r < 0)
+			return -1;
+		vc->made[idx] = 1;
+	}
+	path = record_path(vc->dir, key);
+	ret = write_record(path, rec, len);
+	free(path);
+	return ret;
+}
+
+size_t gate_verdicts_flush(struct gate_verdicts *vc)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < vc->npend; i++) {
+		if (store(vc, vc->pend[i].key, vc->pend[i].rec, vc->pend[i].len) < 0) {
+			failed++;
+			vc->st.write_failures++;
+		} else {
+			vc->st.written++;
+		}
+		free(vc->pend[i].rec);
+	}
+	vc->npend = 0;
+	return failed;
+}
+
 int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
 	const struct gate_result *rs, size_t n)
 {
 	json_t *arr = json_array();
 	struct gate_buf rec = GATE_BUF_INIT;
 	char sum[GATE_SHA256_HEX];
-	char *body = NULL, *path = NULL, *sub = NULL;
+	char *body = NULL;
 	size_t i;
 	int ret = -1;
 
@@ -260,22 +377,25 @@ int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
 		goto done;
 	gate_sha256_hex(body, strlen(body), sum);
 	gate_buf_addf(&rec, "%skey %s\nsum %s\n\n%s", MAGIC, key, sum, body);
-	sub = gate_xasprintf("%s/%.2s", vc->dir, key);
-	if (gate_mkdir_p(sub, 0777) < 0)
-		goto done;
-	path = record_path(vc->dir, key);
-	if (write_record(path, rec.ptr, rec.len) < 0)
-		goto done;
-	ret = 0;
+	if (vc->defer) {
+		struct pending *p;
+		GATE_ALLOC_GROW(vc->pend, vc->npend + 1, vc->apend);
+		p = &vc->pend[vc->npend++];
+		memcpy(p->key, key, GATE_SHA256_HEX);
+		p->len = rec.len;
+		p->rec = gate_buf_detach(&rec);
+		ret = 0;
+		goto out;
+	}
+	ret = store(vc, key, rec.ptr, rec.len);
 done:
 	if (ret == 0)
 		vc->st.written++;
 	else
 		vc->st.write_failures++;
+out:
 	json_decref(arr);
 	free(body);
-	free(path);
-	free(sub);
 	gate_buf_release(&rec);
 	return ret;
 }

@@ -65,6 +65,22 @@ int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *fil
 int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
 	const struct gate_result *rs, size_t n);
 
+/*
+ * Read the names of every record once (one listing per subfolder), so that
+ * later gets of absent keys cost no open().  Worth it before many lookups.
+ */
+void gate_verdicts_scan(struct gate_verdicts *vc);
+
+/*
+ * With defer set, gate_verdicts_put() keeps records in memory until
+ * gate_verdicts_flush() writes them (e.g. after the hook has answered).
+ */
+void gate_verdicts_defer(struct gate_verdicts *vc, int defer);
+/* Write the deferred records; returns how many failed. */
+size_t gate_verdicts_flush(struct gate_verdicts *vc);
+/* Number of records waiting for gate_verdicts_flush(). */
+size_t gate_verdicts_pending(const struct gate_verdicts *vc);
+
 void gate_verdicts_get_stats(const struct gate_verdicts *vc, struct gate_verdicts_stats *st);
 
 /*
