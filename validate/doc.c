@@ -542,6 +542,10 @@ static int deliver(struct ctx *c, const struct gate_node *node)
 	return 0;
 }
 
+/*
+ * Open a member for the next value.  key NULL marks a merge ("<<"); its
+ * key_len is set to 1 when the value comes from an alias.
+ */
 static void push_key(struct ctx *c, struct frame *f, const char *key, uint32_t klen,
 	uint32_t line, uint32_t col)
 {
@@ -654,7 +658,11 @@ static int on_alias(struct ctx *c, const yaml_event_t *ev)
 	node = a->node;
 	node.line = line;
 	node.col = col;
-	return deliver(c, &node);
+	if (deliver(c, &node) < 0)
+		return -1;
+	if (f && f->is_map && !c->members[c->nmembers - 1].key)
+		c->members[c->nmembers - 1].key_len = 1; /* "<<: *alias": must be a mapping */
+	return 0;
 }
 
 static int on_start(struct ctx *c, const yaml_event_t *ev, int is_map)
@@ -757,7 +765,8 @@ static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
 				if (v->u.items[j].type != GATE_NODE_OBJECT)
 					break;
 		}
-		if (v->type != GATE_NODE_OBJECT && (v->type != GATE_NODE_ARRAY || j < v->len))
+		/* go-yaml v2: an alias must be a mapping; a sequence holds mappings */
+		if (v->type != GATE_NODE_OBJECT && (v->type != GATE_NODE_ARRAY || j < v->len || mm->key_len))
 			return fail(c, mm->line, mm->col,
 				"map merge requires map or sequence of maps as the value");
 		if (v->type == GATE_NODE_OBJECT) {

@@ -282,6 +282,8 @@ static void test_merge(void)
 	is_json("m: {<<: {x: 1}, y: 2}\n", "{\"m\":{\"x\":1,\"true\":2}}", "y is a boolean key in YAML 1.1");
 	is_json("m:\n  \"<<\": 1\n", "{\"m\":{\"<<\":1}}", "a quoted << is an ordinary key");
 	is_json("m:\n  !!merge <<: {a: 1}\n", "{\"m\":{\"a\":1}}", "a !!merge key merges");
+	is_error("l: &l [{a: 1}]\nm:\n  <<: *l\n", 0, "map merge requires map or sequence of maps", 3, 3,
+		"merge of an alias of a sequence is refused (go-yaml v2)");
 	is_error("m:\n  <<: 1\n", 0, "map merge requires map or sequence of maps", 2, 3, "merge of a scalar is refused");
 	is_error("a: &a [1]\nm:\n  <<: [*a]\n", 0, "map merge requires map or sequence of maps", 3, 3,
 		"merge of a sequence of sequences is refused");
@@ -315,6 +317,7 @@ static void test_anchors(void)
 
 	is_json("a: &x hello\nb: *x\n", "{\"a\":\"hello\",\"b\":\"hello\"}", "alias of a scalar");
 	is_json("a: &x [1, {c: d}]\nb: *x\n", "{\"a\":[1,{\"c\":\"d\"}],\"b\":[1,{\"c\":\"d\"}]}", "alias of a sequence");
+	is_json("&k a: 1\nb: *k\n", "{\"a\":1,\"b\":\"a\"}", "an anchored key");
 	is_json("a: &x 1\nb: &x 2\nc: *x\n", "{\"a\":1,\"b\":2,\"c\":2}", "a redefined anchor: the later one wins");
 	is_error("a: *nope\n", 0, "unknown anchor \"nope\" referenced", 1, 4, "an unknown alias is an error");
 	is_error("a: &x [*x]\n", 0, "anchor \"x\" value contains itself", 1, 8, "a recursive alias is an error");

@@ -462,7 +462,7 @@ int main(void)
 {
 	size_t i;
 	int vg = under_valgrind();
-	double max_seconds = vg ? 60 * MAX_SECONDS : MAX_SECONDS;
+	double max_seconds = vg ? 150 * MAX_SECONDS : MAX_SECONDS;
 
 	if (vg)
 		diag("under valgrind: time bound %.0f s, memory not checked", max_seconds);
