@@ -29,6 +29,7 @@
 #include "gate/doc.h"
 #include "gate/engine.h"
 #include "gate/k8s.h"
+#include "gate/policy.h"
 #include "gate/report.h"
 #include "gate/result.h"
 #include "gate/schema.h"
@@ -58,10 +59,14 @@ static const char usage_text[] =
 "                                1.32.2 (default \"master\")\n"
 "  -n N                          number of workers (default 4; at most the\n"
 "                                number of CPUs are used)\n"
+"  -no-builtin-checks            with -policy: skip the built-in checks\n"
 "  -offline                      never use the network: only local schema\n"
 "                                locations and the -cache folder\n"
 "  -output FORMAT                text, json, junit, tap, pretty or sarif\n"
 "                                (default \"text\")\n"
+"  -policy FILE                  also apply gitops-gate policy: built-in checks,\n"
+"                                the rules of FILE and secret scanning (may be\n"
+"                                given several times)\n"
 "  -reject KINDS                 comma-separated kinds or group/version/Kind to\n"
 "                                reject\n"
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
@@ -126,13 +131,14 @@ static void strv_push_csv(struct strv *sv, const char *csv)
 }
 
 struct options {
-	struct strv locations, skip, reject, ignore, files;
+	struct strv locations, skip, reject, ignore, files, policies;
 	const char *k8s_version;
 	const char *output;
 	const char *cache;
 	const char *schema;
 	long workers;
 	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
+	int no_builtin_checks;
 };
 
 enum flag_kind { F_BOOL, F_STRING, F_LIST, F_CSV, F_INT };
@@ -156,8 +162,10 @@ static const struct flag flags[] = {
 	{ "insecure-skip-tls-verify", F_BOOL, OFF(insecure) },
 	{ "kubernetes-version", F_STRING, OFF(k8s_version) },
 	{ "n", F_INT, OFF(workers) },
+	{ "no-builtin-checks", F_BOOL, OFF(no_builtin_checks) },
 	{ "offline", F_BOOL, OFF(offline) },
 	{ "output", F_STRING, OFF(output) },
+	{ "policy", F_LIST, OFF(policies) },
 	{ "reject", F_CSV, OFF(reject) },
 	{ "schema", F_STRING, OFF(schema) },
 	{ "schema-location", F_LIST, OFF(locations) },
@@ -553,6 +561,33 @@ static void schema_validate_input(const struct gate_schema *schema, struct gate_
 	free(data);
 }
 
+/* ---- policy ---- */
+
+/* Scan an input's raw bytes for secrets; findings become one more result. */
+static void scan_input_secrets(const struct gate_policy *p, struct gate_input *in, size_t max)
+{
+	const char *buf = in->buf;
+	char *own = NULL;
+	size_t len = in->len;
+	struct gate_result tmp;
+
+	if (!buf) {
+		if (!in->path || gate_read_file(in->path, max, &own, &len) < 0)
+			return; /* the engine already reported why the file could not be read */
+		buf = own;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.status = GATE_STATUS_VALID;
+	gate_policy_scan_secrets(p, in->filename, buf, len, &tmp);
+	if (tmp.nproblems) {
+		tmp.filename = gate_xstrdup(in->filename);
+		*gate_results_add(&in->results) = tmp;
+	} else {
+		gate_result_release(&tmp);
+	}
+	free(own);
+}
+
 /* ---- main ---- */
 
 static int ncpus(void)
@@ -580,6 +615,8 @@ int cmd_validate(int argc, char **argv)
 	struct gate_report *rep = NULL;
 	struct gate_store *store = NULL;
 	struct gate_schema *schema = NULL;
+	struct gate_policy *policy = NULL;
+	struct gate_checker checker;
 	struct gate_buf out = GATE_BUF_INIT;
 	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
 	struct timespec t0, t1;
@@ -604,6 +641,10 @@ int cmd_validate(int argc, char **argv)
 	if (o.version) {
 		printf("gitops-gate %s\n", PACKAGE_VERSION);
 		ret = 0;
+		goto done;
+	}
+	if (o.no_builtin_checks && !o.policies.n) {
+		usage_error("-no-builtin-checks needs -policy", NULL);
 		goto done;
 	}
 	if (gate_report_format_parse(o.output, &ro.format) < 0 || ro.format == GATE_REPORT_REMOTE) {
@@ -688,6 +729,21 @@ int cmd_validate(int argc, char **argv)
 		eo.nreject = o.reject.n;
 		eo.ignore_missing_schemas = o.ignore_missing;
 		eo.limits = lim;
+		if (o.policies.n) {
+			struct gate_policy_opts po;
+
+			memset(&po, 0, sizeof(po));
+			po.no_builtin_checks = o.no_builtin_checks;
+			po.kubernetes_version = o.k8s_version;
+			if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0)
+				goto policy_failed;
+			for (i = 0; i < o.policies.n; i++)
+				if (gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)
+					goto policy_failed;
+			gate_policy_checker(policy, &checker);
+			eo.checkers = &checker;
+			eo.ncheckers = 1;
+		}
 		/* discovery errors already hold their verdict: judge the rest */
 		todo = gate_xcalloc(fd.n ? fd.n : 1, sizeof(*todo));
 		for (i = 0; i < fd.n; i++)
@@ -704,6 +760,9 @@ int cmd_validate(int argc, char **argv)
 			if (!fd.inputs[i].error)
 				fd.inputs[i] = todo[j++];
 		free(todo);
+		for (i = 0; policy && i < fd.n; i++)
+			if (!fd.inputs[i].error)
+				scan_input_secrets(policy, &fd.inputs[i], lim.max_bytes);
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -744,7 +803,14 @@ int cmd_validate(int argc, char **argv)
 write_failed:
 	fprintf(stderr, "error: could not write the report: %s\n", strerror(errno));
 	ret = 1;
+	goto done;
+policy_failed:
+	fputs("error: could not load the policy: ", stderr);
+	print_escaped(stderr, msg);
+	fputc('\n', stderr);
+	ret = 1;
 done:
+	gate_policy_free(policy);
 	gate_buf_release(&out);
 	gate_report_free(rep);
 	finder_release(&fd);
@@ -755,5 +821,6 @@ done:
 	strv_release(&o.reject);
 	strv_release(&o.ignore);
 	strv_release(&o.files);
+	strv_release(&o.policies);
 	return ret;
 }
