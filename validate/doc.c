@@ -293,7 +293,7 @@ static void quote(char *dst, size_t size, const char *s, size_t len, size_t max)
 
 #define Q_PUT(ch) do { if (o + 1 < size) dst[o++] = (ch); } while (0)
 	Q_PUT('"');
-	for (i = 0; i < len && i < max; i++) {
+	for (i = 0; i < len && i < max && o + 8 < size; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch < 0x20 || ch == 0x7f) {
 			Q_PUT('\\');
