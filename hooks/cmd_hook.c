@@ -26,6 +26,7 @@
 #include "gate/config.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
+#include "gate/policy.h"
 #include "gate/repo.h"
 #include "gate/report.h"
 #include "gate/util.h"
@@ -353,6 +354,10 @@ static int pre_receive(int argc, char **argv)
 	struct gate_repo *repo = NULL;
 	struct gate_verdicts *cache = NULL;
 	struct gate_judge *judge = NULL;
+	struct gate_policy *policy = NULL;
+	struct gate_checker checker;
+	char pfp[128];
+	const json_t *psec;
 	struct gate_judge_setup js;
 	struct gate_verdict v = GATE_VERDICT_INIT;
 	struct gate_ref_update *updates = NULL;
@@ -440,7 +445,21 @@ static int pre_receive(int argc, char **argv)
 	gate_verdicts_open(&cache, cache_dir);
 	gate_verdicts_defer(cache, 1);
 	engine_id(eid, sizeof(eid));
+	psec = json_object_get(gate_config_json(cfg), "policy");
+	if (gate_policy_from_config(&policy, psec, gate_repo_git_dir(repo), NULL, msg, sizeof(msg)) < 0 ||
+	    gate_policy_checker(policy, &checker) < 0) {
+		char *e = esc(msg);
+		say(&o, "error", "gitops-gate policy: %s", e);
+		free(e);
+		goto done;
+	}
+	gate_policy_fingerprint(policy, pfp, sizeof(pfp));
 	memset(&js, 0, sizeof(js));
+	js.checkers = &checker;
+	js.ncheckers = 1;
+	js.extra_fingerprint = pfp;
+	/* a policy section may make verdicts depend on paths (suppression paths, exceptions) */
+	js.path_sensitive = psec != NULL;
 	js.cfg = cfg;
 	js.repo = repo;
 	js.cache = cache;
@@ -512,6 +531,7 @@ done:
 	gate_buf_release(&o.b);
 	gate_verdict_release(&v);
 	gate_judge_free(judge);
+	gate_policy_free(policy);
 	gate_verdicts_free(cache);
 	gate_ref_updates_free(updates, nupdates);
 	gate_config_free(cfg);

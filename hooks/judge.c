@@ -213,6 +213,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	gate_sha256_update_str(&h, "gitops-gate judge fingerprint 1");
 	gate_sha256_update_str(&h, s->engine_id ? s->engine_id : "");
 	gate_sha256_update_str(&h, gate_config_fingerprint(s->cfg));
+	gate_sha256_update_str(&h, s->extra_fingerprint ? s->extra_fingerprint : "");
 	for (i = 0; i < j->ngroups; i++) {
 		const struct gate_config_group *g = &groups[i];
 		struct gate_store_opts so;

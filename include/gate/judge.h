@@ -95,6 +95,7 @@ struct gate_judge_setup {
 	struct gate_repo *repo;            /* required, borrowed */
 	struct gate_verdicts *cache;       /* NULL: no verdict cache; borrowed */
 	const char *engine_id;             /* build identity, part of the fingerprint */
+	const char *extra_fingerprint;     /* e.g. the policy's; NULL: none */
 	const struct gate_checker *checkers; /* policy; borrowed */
 	size_t ncheckers;
 	int path_sensitive;                /* checkers depend on the path: key the cache by path too */

@@ -130,6 +130,17 @@ spec:
       containers:
         - name: $1
           image: nginx:1.25
+          securityContext:
+            runAsNonRoot: true
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+          resources:
+            requests: {cpu: 10m, memory: 16Mi}
+            limits: {cpu: 100m, memory: 64Mi}
+          livenessProbe:
+            httpGet: {path: /, port: 80}
+          readinessProbe:
+            httpGet: {path: /, port: 80}
 EOF
 }
 

@@ -154,7 +154,14 @@ ok "excluded and non-manifest files pass" push "$work" origin main
 like "nothing judged in them" "$(remote_lines)" "2 commits, 0 files judged"
 write_config "$repo"
 
-# 14. the verdict cache holds only good records
+# 14. policy checks run in the gate too: a deny rule rejects
+put_file "$work" apps/latest.yaml "$(valid_deployment latest | sed 's/nginx:1.25/nginx:latest/')" "latest tag"
+not_ok "policy deny rejects" push "$work" origin main
+like "the image line is named" "$(remote_lines)" "apps/latest.yaml:17:18: Deployment/latest: "
+like "one problem" "$(remote_lines)" "error: push rejected: 1 problem in 1 file of 1 commit"
+git -C "$work" reset -q --hard HEAD~1
+
+# 15. the verdict cache holds only good records
 ok "cache records all intact" "$GATE_BIN" hook cache-check "$repo"
 
 done_testing
