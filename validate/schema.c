@@ -1286,7 +1286,7 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 	struct gate_schema *s;
 	struct sdoc *doc;
 	struct snode *rootnode = NULL;
-	char *scope = NULL;
+	char *scope = NULL, *norm = NULL;
 	int error = -1;
 	size_t i;
 
@@ -1313,7 +1313,9 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 	pcre2_set_match_limit(s->mctx, 1000000);
 	pcre2_set_depth_limit(s->mctx, 10000);
 
-	doc = doc_add(&c, base ? base : "", json_incref(root));
+	/* the base as refs to it will spell it: "./a/../b.json" is "b.json" */
+	norm = uri_resolve("", base ? base : "");
+	doc = doc_add(&c, norm, json_incref(root));
 	scope = step_scope(doc->uri, root);
 	if ((error = compile_schema(&c, root, scope, doc, &rootnode)) < 0)
 		goto done;
@@ -1330,6 +1332,7 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 	error = 0;
 done:
 	free(scope);
+	free(norm);
 	if (error < 0)
 		gate_schema_free(s);
 	else
