@@ -149,7 +149,8 @@ int main(int argc, char **argv)
 	}
 	printf("%zu files, %.1f MB, %zu documents per round (%zu with errors)\n", nfiles,
 		(double)total / 1e6, c.docs / (size_t)rounds, c.errors / (size_t)rounds);
-	printf("libyaml events only: %.3f s, %.0f MB/s\n", best_ev, (double)total / 1e6 / best_ev);
+	printf("libyaml events only: %.3f s, %.0f MB/s, %zu events per round\n", best_ev,
+		(double)total / 1e6 / best_ev, events / (size_t)rounds);
 	printf("gate_doc split+parse: %.3f s, %.0f MB/s (%.2fx the event parser's time)\n", best_doc,
 		(double)total / 1e6 / best_doc, best_doc / best_ev);
 	for (k = 0; k < nfiles; k++)
