@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../cli/commands.h"
@@ -51,8 +52,31 @@ static int read_stdin(char **out, size_t *len)
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * What is left of notify.budget_ms for sending, counted from the hook's
+ * start, keeping back time to record the failed attempts (a few fsyncs per
+ * delivery), so that the whole hook returns within its budget.
+ */
+static long send_budget(long budget, long long start, size_t n)
+{
+	long long left = budget - (now_ms() - start) - 50 - 5 * (long long)n;
+
+	if (left < 100)
+		left = 100;
+	return left > budget ? budget : (long)left;
+}
+
 int gate_post_receive_main(int argc, char **argv)
 {
+	long long start = now_ms();
 	struct gate_op op;
 	struct gate_ref_update *u = NULL;
 	char msg[1024], *input = NULL, **ids = NULL;
@@ -110,7 +134,8 @@ int gate_post_receive_main(int argc, char **argv)
 		free(acc.ids);
 	}
 	if (nids) {
-		gate_op_send(&op, ids, nids, op.rcv.notify.budget_ms, 0, stderr, "warning", &ok, &bad);
+		gate_op_send(&op, ids, nids, send_budget(op.rcv.notify.budget_ms, start, nids), 0, stderr,
+			"warning", &ok, &bad);
 		if (bad)
 			fprintf(stderr, "hint: %zu of %zu notifications wait in the outbox for gitops-gate notify --drain\n",
 				bad, nids);
