@@ -834,7 +834,7 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 		return fail(msg, msgsize, "record: event, ref and target are required");
 	aref = gate_record_accepted_ref(r->prefix, ev->ref);
 	snprintf(out->accepted_ref, sizeof(out->accepted_ref), "%s", aref);
-	if (strlen(aref) >= sizeof(out->accepted_ref) || !git_reference_name_is_valid(&d, aref) || !d) {
+	if (strlen(aref) >= sizeof(out->accepted_ref) || git_reference_name_is_valid(&d, aref) < 0 || !d) {
 		fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
 		goto done;
 	}
