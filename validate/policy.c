@@ -956,6 +956,21 @@ int gate_policy_repository_path_allowed(const struct gate_policy *p, const char 
 	return l.n && policy_match_path(&l, path);
 }
 
+int gate_policy_path_sensitive(const struct gate_policy *p)
+{
+	size_t i;
+
+	if (p->opts.nsuppression_paths || p->nsecret_skip)
+		return 1;
+	for (i = 0; i < p->nrules; i++)
+		if (p->rules[i].m.paths.n)
+			return 1;
+	for (i = 0; i < p->nexceptions; i++)
+		if (p->exceptions[i].m.paths.n)
+			return 1;
+	return 0;
+}
+
 void gate_policy_fingerprint(const struct gate_policy *p, char *buf, size_t bufsize)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];

@@ -133,6 +133,12 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 /* 1 when the repository file at path may be loaded as policy (config repository_policy), else 0. */
 int gate_policy_repository_path_allowed(const struct gate_policy *p, const char *path);
 
+/*
+ * 1 when verdicts may depend on a file's path (suppression paths, rules,
+ * exceptions or secret paths with globs), so caches must key by path too.
+ */
+int gate_policy_path_sensitive(const struct gate_policy *p);
+
 void gate_policy_free(struct gate_policy *p);
 
 /*

@@ -175,6 +175,7 @@ static void test_paths_and_rules(void)
 	ok(p != NULL, "a policy with every condition kind loads");
 	if (!p)
 		return;
+	ok(gate_policy_path_sensitive(p), "a rule matching paths makes the policy path-sensitive");
 	ok(check_doc(p, "apps/pod.yaml", pod, &res) == 0, "check runs");
 	ok(!strcmp(problems_of(&res, "images-pinned"), "/spec/containers/1/image"),
 		"regex on a wildcard path fires on the one bad image: %s", problems_of(&res, "images-pinned"));
@@ -212,6 +213,7 @@ static void test_load_errors(void)
 	if (!p)
 		return;
 	gate_policy_fingerprint(p, fp1, sizeof(fp1));
+	ok(!gate_policy_path_sensitive(p), "the default policy is not path-sensitive");
 	m = load_msg(p, "rulez: []\n");
 	ok(strstr(m, "policy.yaml:1:1:") != NULL, "an unknown key is a schema error with a place: %s", m);
 	m = load_msg(p, "rules:\n- id: x\n  message: m\n  field: a.b\n  regex: '(('\n");

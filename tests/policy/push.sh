@@ -1,0 +1,84 @@
+#!/bin/sh
+# Policy on real pushes: built-in deny checks reject, warn checks print
+# warnings and accept, annotation suppressions need a reason, custom rules
+# come from server-side policy files named in the config, plaintext Secrets
+# are rejected without echoing their values.
+. "$GATE_SRCDIR/tests/lib.sh"
+. "$GATE_SRCDIR/tests/hooks/lib-git.sh"
+
+repo=$(make_bare server)
+work=$(make_work w "file://$repo")
+put_file "$work" apps/svc.yaml "$(valid_service svc)" "base"
+ok "a clean first push is accepted" push "$work" origin main
+base=$(git -C "$work" rev-parse HEAD)
+
+# a privileged container: denied by the built-in check
+valid_deployment web | sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: true\n            privileged: true/' >"$T_DIR/web.yaml"
+put_file "$work" apps/web.yaml "$(cat "$T_DIR/web.yaml")" "privileged web"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "a privileged container is rejected" push "$work" origin main
+like "the problem names place and check" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web.yaml:21:25: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container \"web\" is privileged"
+is "main did not move" "$(ref_of "$repo" refs/heads/main)" "$base"
+
+# suppressed by annotation without a reason: still rejected, and says why
+git -C "$work" reset -q --hard "$base"
+sed 's/^  name: web$/  name: web\n  annotations:\n    gitops-gate.io\/ignore: privileged/' "$T_DIR/web.yaml" >"$T_DIR/web2.yaml"
+put_file "$work" apps/web.yaml "$(cat "$T_DIR/web2.yaml")" "privileged web, ignored"
+not_ok "an annotation without a reason does not suppress" push "$work" origin main
+like "it says what is missing" "$(remote_lines)" "(suppression not honoured: it needs a gitops-gate.io/ignore-reason annotation)"
+git -C "$work" reset -q --hard "$base"
+
+# with a reason: accepted
+sed 's/gitops-gate.io\/ignore: privileged/gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: the node agent needs raw devices/' "$T_DIR/web2.yaml" >"$T_DIR/web3.yaml"
+put_file "$work" apps/web.yaml "$(cat "$T_DIR/web3.yaml")" "with a reason"
+ok "an annotation with a reason suppresses" push "$work" origin main
+is "main moved" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD)"
+
+# warn checks: printed as warnings, never reject
+valid_deployment api | sed '/livenessProbe:/,+1d' >"$T_DIR/api.yaml"
+put_file "$work" apps/api.yaml "$(cat "$T_DIR/api.yaml")" "api without liveness probe"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+ok "a warn problem does not reject" push "$work" origin main
+like "it is printed as a warning" "$(remote_lines)" \
+	"warning: refs/heads/main $c: apps/api.yaml:16:11: Deployment/api: /spec/template/spec/containers/0: warning: container \"api\" has no liveness probe"
+
+# server-side policy file: a custom rule, deny
+cat >"$repo/policy.yaml" <<'YAML'
+rules:
+- id: team-label
+  message: deployments carry a team label
+  match: {kinds: [Deployment], paths: ['apps/**']}
+  field: metadata.labels.team
+  exists: true
+YAML
+write_config "$repo" "policy:" "  files: [policy.yaml]"
+valid_deployment shop >"$T_DIR/shop.yaml"
+put_file "$work" apps/shop.yaml "$(cat "$T_DIR/shop.yaml")" "shop"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "a custom rule from the server policy rejects" push "$work" origin main
+like "with its message" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/shop.yaml:4:3: Deployment/shop: /metadata: deployments carry a team label"
+git -C "$work" reset -q --hard HEAD~1
+sed 's/^  name: shop$/  name: shop\n  labels: {team: shop}/' "$T_DIR/shop.yaml" >"$T_DIR/shop2.yaml"
+put_file "$work" apps/shop.yaml "$(cat "$T_DIR/shop2.yaml")" "shop with team"
+ok "with the label, the push is accepted" push "$work" origin main
+
+# a plaintext Secret is rejected, its value never shown
+put_file "$work" apps/db.yaml "apiVersion: v1
+kind: Secret
+metadata: {name: db, labels: {team: shop}}
+stringData:
+  password: hunter2-hunter2" "db secret"
+not_ok "a plaintext Secret is rejected" push "$work" origin main
+like "the Secret is named" "$(remote_lines)" 'Secret/db: /stringData: secret "db" holds plaintext values in stringData'
+unlike "the value is not echoed" "$(cat "$T_DIR/push.out")" "hunter2"
+
+# a broken policy file fails closed
+git -C "$work" reset -q --hard HEAD~1
+echo "rules: 5" >"$repo/policy.yaml"
+put_file "$work" apps/x.yaml "$(valid_service x)" "service"
+not_ok "a broken policy file rejects the push" push "$work" origin main
+like "and says why" "$(remote_lines)" "policy.yaml:1:8: /rules: expected array, got integer"
+
+done_testing
