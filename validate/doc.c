@@ -880,15 +880,22 @@ enum { SCAN_OK = 0, SCAN_UTF8, SCAN_CTRL, SCAN_NONCHAR };
 static int prescan(const unsigned char *s, size_t n, size_t *off, uint32_t *cp)
 {
 	const uint64_t hi = 0x8080808080808080ull, ones = 0x0101010101010101ull;
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
 	size_t i = 0;
 
+#define BYTES_EQ(w, c) (~(((((w) ^ ((c) * ones)) & low7) + low7) | ((w) ^ ((c) * ones))) & hi)
 	while (i < n) {
 		size_t stop;
 		while (i + 8 <= n) {
-			uint64_t w, x;
+			uint64_t w, bad;
 			memcpy(&w, s + i, 8);
-			x = w ^ (0x7f * ones);
-			if ((w & hi) || (((w - 0x20 * ones) & ~w) | ((x - ones) & ~x)) & hi)
+			if (w & hi)
+				break;
+			/* exact per byte: below 0x20 but not tab, LF or CR; or DEL */
+			bad = ~(w + 0x60 * ones) & hi;
+			bad &= ~(BYTES_EQ(w, 0x0a) | BYTES_EQ(w, 0x09) | BYTES_EQ(w, 0x0d));
+			bad |= BYTES_EQ(w, 0x7f);
+			if (bad)
 				break;
 			i += 8;
 		}
@@ -942,6 +949,7 @@ static int prescan(const unsigned char *s, size_t n, size_t *off, uint32_t *cp)
 			return SCAN_UTF8;
 		}
 	}
+#undef BYTES_EQ
 	return SCAN_OK;
 }
 

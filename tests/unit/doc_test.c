@@ -483,6 +483,29 @@ static void test_input_forms(void)
 	is_error("a: \xc0\xaf\n", 0, "invalid UTF-8", 1, 4, "an overlong sequence is invalid UTF-8");
 	is_error("a: \xc2\x80\n", 0, "control character U+0080", 1, 4, "a C1 control character");
 	is_error("a: \x7f\n", 0, "control character 0x7f", 1, 4, "DEL");
+	{
+		/* every refused byte at every offset of the word-at-a-time scan */
+		static const unsigned char bad[] = { 0x00, 0x01, 0x08, 0x0b, 0x0c, 0x0e, 0x1f, 0x7f };
+		char src[40];
+		size_t b, pos, wrong = 0;
+		for (b = 0; b < sizeof(bad); b++) {
+			for (pos = 3; pos < 27; pos++) {
+				memcpy(src, "a: xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 34);
+				src[pos] = (char)bad[b];
+				if (gate_doc_parse(&d, src, 34, 1, &limits, 0, &err) == 0) {
+					gate_doc_free(d);
+					wrong++;
+				} else if (err.line != 1 || err.col != pos + 1) {
+					wrong++;
+				}
+			}
+		}
+		ok(wrong == 0, "each refused byte is found at each offset (%zu misses)", wrong);
+		memcpy(src, "a: \"x\tx\rx\r\nx~ x\xc2\x85x\xc2\xa0x\xef\xbb\xbfx\"\n", 28);
+		d = parse_at(src, 1, 0, &err);
+		ok(d != NULL, "tab, CR, NEL, NBSP and a BOM inside a string are accepted");
+		gate_doc_free(d);
+	}
 	is_json("a: \"\xe2\x82\xac \xf0\x9f\x98\x80\"\n", "{\"a\":\"\xe2\x82\xac \xf0\x9f\x98\x80\"}", "multi-byte UTF-8 passes");
 	d = parse_at("a: 1\nb: \x01\n", 10, 0, &err);
 	ok(!d && err.line == 11, "input errors are offset by first_line");
