@@ -1055,6 +1055,8 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	int ndocs = 0, done = 0, parser_ok = 0, rc = -1;
 
 	*out = NULL;
+	if (!buf)
+		buf = "", len = 0;
 	if (!err)
 		err = &local_err;
 	memset(err, 0, sizeof(*err));

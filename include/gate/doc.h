@@ -8,7 +8,9 @@
  * Scalars are resolved as Kubernetes tooling does (sigs.k8s.io/yaml over
  * go-yaml v2, YAML 1.1): yes/no/on/off/y/n/true/false booleans, 010 octal,
  * 0x hex, .inf/.nan, ~/null/empty as null, 1.10 a float.  Merge keys (<<)
- * merge with explicit keys winning.  Mapping keys become strings (1 -> "1").
+ * merge with explicit keys winning.  Mapping keys become strings (1 -> "1",
+ * yes -> "true", 1e6 -> "1e+06"); null and uint64 keys are refused, as
+ * sigs.k8s.io/yaml refuses them.
  */
 #ifndef GATE_DOC_H
 #define GATE_DOC_H
@@ -58,7 +60,7 @@ struct gate_doc_limits {
 	size_t max_bytes;       /* of one input buffer */
 	size_t max_depth;       /* nesting of collections */
 	size_t max_nodes;       /* nodes of one document, aliases expanded */
-	size_t max_alias_nodes; /* nodes produced by alias expansion per document */
+	size_t max_alias_nodes; /* nodes made by alias expansion (64 string bytes weigh 1) */
 };
 #define GATE_DOC_LIMITS_INIT { 64u << 20, 512, 4u << 20, 1u << 20 }
 
@@ -66,7 +68,7 @@ struct gate_doc_limits {
 #define GATE_DOC_DUPKEYS_ERROR 0x01 /* duplicate mapping keys are errors (else last wins) */
 
 struct gate_doc {
-	struct gate_node *root; /* NULL for an empty document (only comments) */
+	struct gate_node *root; /* NULL for an empty document (only comments, or "---" alone) */
 	uint32_t line;          /* line where the document starts in the input */
 	struct gate_arena *arena; /* private */
 };
