@@ -1042,6 +1042,77 @@ static void ctx_release(struct ctx *c)
 	ks_release(&c->ks);
 }
 
+/*
+ * JSON allows a character outside the BMP as a surrogate pair of \u escapes
+ * ("\ud83d\udca9"); YAML (and libyaml) do not.  For input that looks like JSON (its
+ * first non-blank byte opens an object, an array or a string), rewrite each such pair
+ * inside strings as the YAML escape \UXXXXXXXX.  Returns a new buffer (caller
+ * frees) or NULL when nothing needs rewriting.  Columns after a rewritten pair
+ * on the same line shift left by two.
+ */
+static int hex4(const char *p, unsigned *v)
+{
+	unsigned x = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char ch = p[i];
+		x <<= 4;
+		if (ch >= '0' && ch <= '9')
+			x |= (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			x |= (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			x |= (unsigned)(ch - 'A' + 10);
+		else
+			return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static char *json_join_surrogates(const char *buf, size_t len, size_t *outlen)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i = 0, copied = 0;
+	int in_str = 0;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	if (i == len || (buf[i] != '{' && buf[i] != '[' && buf[i] != '"'))
+		return NULL;
+	for (; i < len; i++) {
+		unsigned hi, lo;
+		if (!in_str) {
+			if (buf[i] == '"')
+				in_str = 1;
+			continue;
+		}
+		if (buf[i] == '"') {
+			in_str = 0;
+			continue;
+		}
+		if (buf[i] != '\\' || i + 1 >= len)
+			continue;
+		if (buf[i + 1] == 'u' && i + 12 <= len && hex4(buf + i + 2, &hi) == 0 &&
+		    hi >= 0xd800 && hi <= 0xdbff && buf[i + 6] == '\\' && buf[i + 7] == 'u' &&
+		    hex4(buf + i + 8, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+			unsigned cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+			gate_buf_add(&b, buf + copied, i - copied);
+			gate_buf_addf(&b, "\\U%08X", cp);
+			i += 11;
+			copied = i + 1;
+			continue;
+		}
+		i++; /* skip the escaped character */
+	}
+	if (!b.ptr)
+		return NULL;
+	gate_buf_add(&b, buf + copied, len - copied);
+	*outlen = b.len;
+	return gate_buf_detach(&b);
+}
+
 int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	uint32_t first_line, const struct gate_doc_limits *lim, int flags,
 	struct gate_doc_error *err)
@@ -1051,7 +1122,8 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	struct gate_doc *doc;
-	size_t first;
+	size_t first, fixed_len = 0;
+	char *fixed = NULL;
 	int ndocs = 0, done = 0, parser_ok = 0, rc = -1;
 
 	*out = NULL;
@@ -1079,6 +1151,10 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	c.len = len;
 	if (check_input(&c, buf, len) < 0)
 		return -1;
+	if (memmem(buf, len, "\\u", 2) && (fixed = json_join_surrogates(buf, len, &fixed_len))) {
+		buf = c.buf = fixed;
+		len = c.len = fixed_len;
+	}
 
 	first = len * 2 + 1024;
 	if (first < 4096)
@@ -1149,6 +1225,7 @@ done:
 		yaml_parser_delete(&parser);
 	ctx_release(&c);
 	arena_free(c.arena);
+	free(fixed);
 	return rc;
 }
 

@@ -26,6 +26,7 @@ struct judge {
 	const char *filename;
 	struct gate_results *out;
 	struct gate_doc_limits lim;
+	size_t max_document;
 	int flags;
 	size_t max_errors;
 };
@@ -258,6 +259,15 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 		new_result(j, line)->status = GATE_STATUS_EMPTY;
 		return 0;
 	}
+	if (len > j->max_document) {
+		r = new_result(j, line);
+		r->status = GATE_STATUS_ERROR;
+		r->msg = gate_xasprintf("error unmarshalling resource: document of %zu bytes is "
+			"larger than the limit of %zu bytes", len, j->max_document);
+		gate_result_add_problem(r, NULL, line, 1, "yaml", GATE_SEV_DENY, r->msg +
+			strlen("error unmarshalling resource: "));
+		return 0;
+	}
 	memset(&err, 0, sizeof(err));
 	if (gate_doc_parse(&doc, part, len, line, &j->lim, j->flags, &err) < 0) {
 		err.message[sizeof(err.message) - 1] = '\0';
@@ -330,6 +340,7 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	j.filename = filename ? filename : "stdin";
 	j.out = out;
 	norm_limits(&j.lim, &o->limits);
+	j.max_document = o->max_document_bytes ? o->max_document_bytes : GATE_ENGINE_MAX_DOCUMENT;
 	j.flags = o->strict ? GATE_DOC_DUPKEYS_ERROR : 0;
 	j.max_errors = o->max_errors ? o->max_errors : DEFAULT_MAX_ERRORS;
 	if (!buf)

@@ -25,6 +25,13 @@ struct gate_checker {
 	void *ctx;
 };
 
+/*
+ * A document larger than this is an error: kubeconform's reader refuses
+ * documents over 4 MiB, and the Kubernetes API server would refuse such an
+ * object anyway (its request limit is 3 MiB, etcd's 1.5 MiB).
+ */
+#define GATE_ENGINE_MAX_DOCUMENT ((size_t)4 << 20)
+
 struct gate_engine_opts {
 	struct gate_store *store;     /* required */
 	int strict;                   /* duplicate keys are errors */
@@ -34,7 +41,8 @@ struct gate_engine_opts {
 	size_t nreject;
 	int ignore_missing_schemas;
 	size_t max_errors;            /* per resource; 0: 100 */
-	struct gate_doc_limits limits;
+	struct gate_doc_limits limits; /* max_bytes bounds a whole file */
+	size_t max_document_bytes;    /* one document of a file; 0: GATE_ENGINE_MAX_DOCUMENT */
 	const struct gate_checker *checkers;
 	size_t ncheckers;
 };

@@ -466,6 +466,10 @@ static void test_input_forms(void)
 		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"n\":1.5,\"a\":[true,null,-2000]}", "JSON input");
 	is_json("{\"a\":1,\"b\":\"x\",\"c\":{\"d\":[]}}", "{\"a\":1,\"b\":\"x\",\"c\":{\"d\":[]}}", "compact JSON input");
 	is_json("{\n\t\"a\": {\n\t\t\"b\": 1\n\t}\n}\n", "{\"a\":{\"b\":1}}", "JSON indented with tabs");
+	is_json("{\"a\": \"\\ud83d\\udca9\"}", "{\"a\":\"\xf0\x9f\x92\xa9\"}", "JSON surrogate pair escapes join into one character");
+	is_json("\"\\uD83D\\uDCA9x\"", "\"\xf0\x9f\x92\xa9x\"", "a JSON string document with a surrogate pair");
+	is_json("{\"a\": \"\\\\ud83d\"}", "{\"a\":\"\\\\ud83d\"}", "an escaped backslash before u is no escape");
+	is_json("a: b\\ud83d\\udca9\n", "{\"a\":\"b\\\\ud83d\\\\udca9\"}", "YAML plain scalars keep backslashes");
 	is_json("- a\n- b:\n    c\n-\n", "[\"a\",{\"b\":\"c\"},null]", "block sequence root");
 	is_json("hello\n", "\"hello\"", "a scalar root is returned");
 	is_json("~\n", "null", "an explicit null root is a null node");
