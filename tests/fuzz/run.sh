@@ -12,14 +12,17 @@ command -v clang >/dev/null || { echo "fuzz: clang is needed: apt-get install cl
 out=fuzz-build
 mkdir -p "$out/obj"
 cflags="-g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -I$src/include -I. \
-	$(pkg-config --cflags libgit2 yaml-0.1 libpcre2-8 libcurl jansson libcrypto)"
+	$(pkg-config --cflags libgit2 yaml-0.1 libpcre2-8 libcurl jansson libcrypto) \
+	-DGATE_PKGDATADIR=\"$src/schemas\" -DGATE_FUZZ_SCHEMA_DIR=\"$src/schemas\""
 libs="$(pkg-config --libs libgit2 yaml-0.1 libpcre2-8 libcurl jansson libcrypto) -pthread -lm"
 objs=
 for f in "$@"; do
 	case $f in *.c) ;; *) continue ;; esac
 	o="$out/obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"
-	if [ ! -f "$o" ] || [ "$src/$f" -nt "$o" ]; then
-		clang $cflags -DGATE_PKGDATADIR="\"$src/schemas\"" -c "$src/$f" -o "$o"
+	c="$src/$f"
+	[ -f "$c" ] || c="./$f"   # generated into the build folder
+	if [ ! -f "$o" ] || [ "$c" -nt "$o" ]; then
+		clang $cflags -c "$c" -o "$o"
 	fi
 	objs="$objs $o"
 done
