@@ -108,9 +108,11 @@ done_testing() {
 }
 
 # gate_data: print the folder holding the unpacked shared data, unpacking it
-# once per build tree (../shared/data relative to the source tree).
+# once per build tree.  The data is $GATE_SHARED_DIR/data: configure records
+# the absolute path of ../shared beside the source tree (so make distcheck's
+# copy of the sources finds it too); without it, ../shared of GATE_SRCDIR.
 gate_data() {
-	_shared="$GATE_SRCDIR/../shared/data"
+	_shared="${GATE_SHARED_DIR:-$GATE_SRCDIR/../shared}/data"
 	[ -d "$_shared" ] || bail "shared data missing: expected $_shared (the read-only ../shared beside the repository)"
 	_dst="$GATE_BUILDDIR/tests/data"
 	mkdir -p "$_dst"
