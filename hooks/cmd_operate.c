@@ -91,7 +91,7 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 		op->rcv = init;
 	}
 	if (!schema_dir || !*schema_dir)
-		schema_dir = GATE_PKGDATADIR "/schemas";
+		schema_dir = GATE_PKGDATADIR;
 	if (env)
 		sys = *env ? env : NULL;
 	if (gate_repo_open(&op->repo, git_dir, msg, msgsize) < 0)
