@@ -153,6 +153,20 @@ static void engine_id(char *buf, size_t size)
 		snprintf(buf, size, "gitops-gate %s", PACKAGE_VERSION);
 }
 
+/* Where the hook's time went, for GATE_TIMING. */
+struct phases {
+	int64_t last;
+	struct gate_buf b;
+};
+
+static void phase(struct phases *ph, const char *name)
+{
+	int64_t now = gate_judge_now_ms();
+
+	gate_buf_addf(&ph->b, "%s%s %lld", ph->b.len ? ", " : "", name, (long long)(now - ph->last));
+	ph->last = now;
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -207,30 +221,37 @@ static void render_problems(struct out *o, const struct gate_verdict *v, size_t 
 			struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
 			struct gate_report *rep = NULL;
 			struct gate_buf scratch = GATE_BUF_INIT;
-			char *prefix, *wprefix;
+			char *prefix, *wprefix, *hprefix;
+			size_t nsupp = 0;
 
-			if (!cm->nproblems && !cm->nwarnings)
+			for (f = 0; f < cm->nfiles; f++)
+				nsupp += cm->files[f].nsuppressed;
+			if (!cm->nproblems && !cm->nwarnings && !nsupp)
 				continue;
 			prefix = gate_xasprintf("%s%s: %s %.7s: ",
 				!strcmp(deny_level, "error") ? o->gl : "", deny_level, ref, cm->hex);
 			wprefix = gate_xasprintf("warning: %s %.7s: ", ref, cm->hex);
+			hprefix = gate_xasprintf("hint: %s %.7s: ", ref, cm->hex);
 			ro.format = GATE_REPORT_REMOTE;
 			ro.prefix = prefix;
 			ro.warn_prefix = wprefix;
+			ro.hint_prefix = hprefix;
 			ro.max_lines = max > shown ? max - shown : 0;
 			if (ro.max_lines && gate_report_new(&rep, &ro) == 0) {
+				const struct gate_report_counts *rc = gate_report_counts(rep);
 				for (f = 0; f < cm->nfiles; f++)
 					gate_report_add_all(rep, &cm->files[f].results, &o->b);
-				shown += gate_report_counts(rep)->problems - gate_report_counts(rep)->lines_dropped;
-				dropped += gate_report_counts(rep)->lines_dropped;
+				shown += rc->problems + rc->suppressed - rc->lines_dropped;
+				dropped += rc->lines_dropped;
 				gate_report_finish(rep, &scratch);
 				gate_report_free(rep);
 			} else {
-				dropped += cm->nproblems + cm->nwarnings;
+				dropped += cm->nproblems + cm->nwarnings + nsupp;
 			}
 			gate_buf_release(&scratch);
 			free(prefix);
 			free(wprefix);
+			free(hprefix);
 		}
 		free(ref);
 	}
@@ -366,6 +387,7 @@ static int pre_receive(int argc, char **argv)
 	char *input = NULL, *repo_cfg = NULL, *cache_dir = NULL, *epusher = NULL;
 	size_t len = 0, nupdates = 0;
 	int64_t start = gate_judge_now_ms();
+	struct phases ph = { start, GATE_BUF_INIT };
 	long budget;
 	int i, rc, exit_code = 1; /* rejected until proven otherwise */
 	int bypass_ok = 0, summary_said = 0;
@@ -401,6 +423,7 @@ static int pre_receive(int argc, char **argv)
 		say(&o, "error", "gitops-gate cannot read the ref updates on its standard input");
 		goto done;
 	}
+	phase(&ph, "stdin");
 	if (gate_repo_open(&repo, NULL, msg, sizeof(msg)) < 0) {
 		char *e = esc(msg);
 		say(&o, "error", "gitops-gate %s", e);
@@ -414,10 +437,12 @@ static int pre_receive(int argc, char **argv)
 	lo.repo_path = config_path;
 	lo.schema_dir = schema_dir;
 	lo.git_dir = gate_repo_git_dir(repo);
+	phase(&ph, "repo");
 	if (gate_config_load(&cfg, &lo, msg, sizeof(msg)) < 0) {
 		say(&o, "error", "gitops-gate configuration: %s", msg);
 		goto done;
 	}
+	phase(&ph, "config");
 	budget = gate_config_limits(cfg)->time_budget_ms;
 	arm_alarm(budget);
 	if (gate_ref_updates_parse(repo, input, len, &updates, &nupdates, msg, sizeof(msg)) < 0) {
@@ -454,6 +479,7 @@ static int pre_receive(int argc, char **argv)
 		goto done;
 	}
 	gate_policy_fingerprint(policy, pfp, sizeof(pfp));
+	phase(&ph, "policy");
 	memset(&js, 0, sizeof(js));
 	js.checkers = &checker;
 	js.ncheckers = 1;
@@ -470,7 +496,9 @@ static int pre_receive(int argc, char **argv)
 		goto done;
 	}
 	gate_judge_set_deadline(judge, start + budget);
+	phase(&ph, "setup");
 	rc = gate_judge_push(judge, updates, nupdates, &v, msg, sizeof(msg));
+	phase(&ph, "judge");
 	if (rc == GATE_JUDGE_ETIMEOUT) {
 		say(&o, "error", "gitops-gate ran out of its time budget (%ld ms) after judging "
 			"%zu of %zu files", budget, v.files_done, v.files_total);
@@ -521,14 +549,18 @@ static int pre_receive(int argc, char **argv)
 done:
 	if (exit_code && !summary_said)
 		say(&o, "error", "push rejected");
-	if (getenv("GATE_TIMING"))
-		say(&o, "hint", "judged in %lld ms", (long long)(gate_judge_now_ms() - start));
+	if (getenv("GATE_TIMING")) {
+		phase(&ph, "report");
+		say(&o, "hint", "judged in %lld ms (%s)", (long long)(gate_judge_now_ms() - start),
+			ph.b.ptr ? ph.b.ptr : "");
+	}
 	if (o.b.len)
 		fwrite(o.b.ptr, 1, o.b.len, stderr);
 	fflush(stderr);
 	if (cache && gate_verdicts_pending(cache))
 		flush_cache(cache);
 	gate_buf_release(&o.b);
+	gate_buf_release(&ph.b);
 	gate_verdict_release(&v);
 	gate_judge_free(judge);
 	gate_policy_free(policy);

@@ -336,13 +336,12 @@ int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
 		if (x->key_len)
 			policy_report(&c, policy_check_ids[check],
 				(enum gate_severity)p->level[check], &at, NULL,
-				"%s for \"%.*s\" (rule %s)", secret_rules[x->rule].what,
-				(int)(x->key_len > 60 ? 60 : x->key_len), buf + x->key_off,
-				policy_check_ids[check]);
+				"%s for \"%.*s\"", secret_rules[x->rule].what,
+				(int)(x->key_len > 60 ? 60 : x->key_len), buf + x->key_off);
 		else
 			policy_report(&c, policy_check_ids[check],
-				(enum gate_severity)p->level[check], &at, NULL, "%s (rule %s)",
-				secret_rules[x->rule].what, policy_check_ids[check]);
+				(enum gate_severity)p->level[check], &at, NULL, "%s",
+				secret_rules[x->rule].what);
 	}
 	if (f->truncated)
 		gate_result_add_problem(res, NULL, 0, 0, "secret-scan", GATE_SEV_DENY,

@@ -303,8 +303,24 @@ static void add_place(struct gate_buf *b, const struct gate_result *r, const str
 	gate_buf_adds(b, ": ");
 }
 
-void gate_report_problem_line(struct gate_buf *out, const struct gate_result *r,
-	const struct gate_problem *p)
+/* Is rule a policy check whose id is worth showing (not the engine's or the hooks' own)? */
+static int shows_rule(const char *rule)
+{
+	static const char *const own[] = { "schema", "yaml", "size", "binary", "symlink",
+		"submodule", "no-schema-settings", NULL };
+	size_t i;
+
+	if (!rule || !*rule)
+		return 0;
+	for (i = 0; own[i]; i++)
+		if (!strcmp(rule, own[i]))
+			return 0;
+	return 1;
+}
+
+/* word: say "warning: " before a warning's message (not when the prefix already does) */
+static void problem_line(struct gate_buf *out, const struct gate_result *r,
+	const struct gate_problem *p, int word)
 {
 	add_place(out, r, p);
 	if (add_label(out, r))
@@ -318,22 +334,29 @@ void gate_report_problem_line(struct gate_buf *out, const struct gate_result *r,
 		add_esc(out, p->pointer);
 		gate_buf_adds(out, ": ");
 	}
-	if (r->status == GATE_STATUS_ERROR && p->severity == GATE_SEV_DENY)
+	if (p->suppressed)
+		gate_buf_adds(out, "suppressed: ");
+	else if (r->status == GATE_STATUS_ERROR && p->severity == GATE_SEV_DENY)
 		gate_buf_adds(out, "error: ");
-	else if (p->severity == GATE_SEV_WARN)
+	else if (p->severity == GATE_SEV_WARN && word)
 		gate_buf_adds(out, "warning: ");
 	add_esc(out, nz(p->message));
 	if (p->suppressed) {
-		gate_buf_adds(out, " (suppressed: ");
+		gate_buf_adds(out, " (");
 		add_esc(out, p->suppressed);
 		gate_buf_addc(out, ')');
 	}
+	if (shows_rule(p->rule)) {
+		gate_buf_adds(out, " [");
+		add_esc(out, p->rule);
+		gate_buf_addc(out, ']');
+	}
 }
 
-/* Is problem p printed in line formats? */
-static int shown(const struct gate_report *rep, const struct gate_problem *p)
+void gate_report_problem_line(struct gate_buf *out, const struct gate_result *r,
+	const struct gate_problem *p)
 {
-	return !p->suppressed || rep->o.verbose;
+	problem_line(out, r, p, 1);
 }
 
 /* The one-line message of a result, raw (not escaped). */
@@ -412,12 +435,15 @@ static void text_add(struct gate_report *rep, const struct gate_result *r, struc
 
 	for (i = 0; i < r->nproblems; i++) {
 		const struct gate_problem *p = &r->problems[i];
-		if (!shown(rep, p))
-			continue;
 		if (pretty)
-			gate_buf_adds(out, p->severity == GATE_SEV_WARN ? C_YELLOW "!" C_RESET " " : C_RED "\u2716" C_RESET " ");
+			gate_buf_adds(out, p->suppressed ? C_YELLOW "~" C_RESET " " :
+				p->severity == GATE_SEV_WARN ? C_YELLOW "!" C_RESET " " : C_RED "\u2716" C_RESET " ");
 		gate_report_problem_line(out, r, p);
 		gate_buf_addc(out, '\n');
+		if (p->suppressed) {
+			rep->c.suppressed++;
+			continue;
+		}
 		rep->c.problems++;
 		n++;
 	}
@@ -480,17 +506,20 @@ static void summary_line(const struct gate_report *rep, struct gate_buf *out)
 
 /* Append one remote line: prefix + line, cut to max_line_len bytes. */
 static void remote_line(struct gate_report *rep, struct gate_buf *out, const char *prefix,
-	const struct gate_result *r, const struct gate_problem *p)
+	const struct gate_result *r, const struct gate_problem *p, int word)
 {
 	struct gate_buf line = GATE_BUF_INIT;
 	size_t len;
 
-	rep->c.problems++;
-	if (rep->o.max_lines && rep->c.problems > rep->o.max_lines) {
+	if (p && p->suppressed)
+		rep->c.suppressed++;
+	else
+		rep->c.problems++;
+	if (rep->o.max_lines && rep->c.problems + rep->c.suppressed > rep->o.max_lines) {
 		rep->c.lines_dropped++;
 		return;
 	}
-	gate_report_problem_line(&line, r, p);
+	problem_line(&line, r, p, word);
 	len = line.len;
 	if (len > rep->o.max_line_len) {
 		len = rep->o.max_line_len > 3 ? rep->o.max_line_len - 3 : 0;
@@ -508,18 +537,22 @@ static void remote_line(struct gate_report *rep, struct gate_buf *out, const cha
 static void remote_add(struct gate_report *rep, const struct gate_result *r, struct gate_buf *out)
 {
 	const char *wp = rep->o.warn_prefix ? rep->o.warn_prefix : rep->o.prefix;
+	const char *hp = rep->o.hint_prefix ? rep->o.hint_prefix : wp;
+	/* a separate warning prefix says "warning:" already */
+	int word = rep->o.warn_prefix == NULL;
 	size_t i, n = 0;
 
 	for (i = 0; i < r->nproblems; i++) {
 		const struct gate_problem *p = &r->problems[i];
 		if (p->suppressed)
-			continue;
-		remote_line(rep, out, p->severity == GATE_SEV_WARN ? wp : rep->o.prefix, r, p);
-		if (p->severity == GATE_SEV_DENY)
+			remote_line(rep, out, hp, r, p, 0);
+		else
+			remote_line(rep, out, p->severity == GATE_SEV_WARN ? wp : rep->o.prefix, r, p, word);
+		if (p->severity == GATE_SEV_DENY && !p->suppressed)
 			n++;
 	}
 	if ((r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR) && !n)
-		remote_line(rep, out, rep->o.prefix, r, NULL);
+		remote_line(rep, out, rep->o.prefix, r, NULL, word);
 }
 
 /* ---- tap ---- */
@@ -571,12 +604,13 @@ static void tap_add(struct gate_report *rep, const struct gate_result *r, struct
 	}
 	/* places of the problems as TAP comments */
 	for (i = 0; i < r->nproblems; i++) {
-		if (r->problems[i].suppressed)
-			continue;
 		gate_buf_adds(out, "# ");
 		gate_report_problem_line(out, r, &r->problems[i]);
 		gate_buf_addc(out, '\n');
-		rep->c.problems++;
+		if (r->problems[i].suppressed)
+			rep->c.suppressed++;
+		else
+			rep->c.problems++;
 	}
 	gate_buf_release(&msg);
 }
@@ -586,12 +620,16 @@ static void tap_add(struct gate_report *rep, const struct gate_result *r, struct
 static int json_add(struct gate_report *rep, const struct gate_result *r)
 {
 	struct gate_buf msg = GATE_BUF_INIT;
-	json_t *o, *errs = NULL;
+	json_t *o, *errs = NULL, *sup = NULL;
 	uint32_t line, col;
-	size_t i;
+	size_t i, nsup = 0;
 
-	if (!rep->o.verbose && (r->status == GATE_STATUS_VALID || r->status == GATE_STATUS_SKIPPED ||
-	    r->status == GATE_STATUS_EMPTY))
+	for (i = 0; i < r->nproblems; i++)
+		if (r->problems[i].suppressed)
+			nsup++;
+	/* a resource with suppressions is listed, so every suppression shows */
+	if (!rep->o.verbose && !nsup && (r->status == GATE_STATUS_VALID ||
+	    r->status == GATE_STATUS_SKIPPED || r->status == GATE_STATUS_EMPTY))
 		return 0;
 	if (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR)
 		result_msg(&msg, r);
@@ -609,10 +647,8 @@ static int json_add(struct gate_report *rep, const struct gate_result *r)
 	json_object_set_new(o, "column", json_integer(col));
 	for (i = 0; i < r->nproblems; i++) {
 		const struct gate_problem *p = &r->problems[i];
-		json_t *e;
-		if (p->suppressed)
-			continue;
-		if (!errs && !(errs = json_array()))
+		json_t *e, **into = p->suppressed ? &sup : &errs;
+		if (!*into && !(*into = json_array()))
 			goto oom;
 		if (!(e = json_object()))
 			goto oom;
@@ -624,17 +660,24 @@ static int json_add(struct gate_report *rep, const struct gate_result *r)
 			json_object_set_new(e, "rule", jstr(p->rule));
 		if (p->severity == GATE_SEV_WARN)
 			json_object_set_new(e, "severity", json_string("warning"));
-		json_array_append_new(errs, e);
+		if (p->suppressed) {
+			json_object_set_new(e, "reason", jstr(p->suppressed));
+			rep->c.suppressed++;
+		}
+		json_array_append_new(*into, e);
 	}
 	if (errs)
 		json_object_set_new(o, "validationErrors", errs);
-	errs = NULL;
+	if (sup)
+		json_object_set_new(o, "suppressions", sup);
+	errs = sup = NULL;
 	if (json_array_append_new(rep->resources, o) < 0)
 		goto oom;
 	gate_buf_release(&msg);
 	return 0;
 oom:
 	json_decref(errs);
+	json_decref(sup);
 	json_decref(o);
 	gate_buf_release(&msg);
 	return -1;
@@ -752,7 +795,8 @@ static int sarif_result(struct gate_report *rep, const struct gate_result *r,
 	if (!res)
 		return -1;
 	if (p && p->suppressed)
-		json_object_set_new(res, "suppressions", json_pack("[{s:s,s:o}]", "kind", "external",
+		json_object_set_new(res, "suppressions", json_pack("[{s:s,s:o}]", "kind",
+			!strncmp(p->suppressed, "annotation:", 11) ? "inSource" : "external",
 			"justification", jstr(p->suppressed)));
 	return json_array_append_new(rep->resources, res);
 }
@@ -815,7 +859,7 @@ static void junit_add(struct gate_report *rep, const struct gate_result *r)
 {
 	struct junit_suite *s;
 	struct gate_buf msg = GATE_BUF_INIT;
-	size_t idx = rep->nsuites, i;
+	size_t idx = rep->nsuites, i, n;
 
 	/* the suite of this file: the last one, or a lookup */
 	if (rep->nsuites && !strcmp(rep->suites[rep->nsuites - 1].name, nz(r->filename))) {
@@ -873,6 +917,21 @@ static void junit_add(struct gate_report *rep, const struct gate_result *r)
 		gate_buf_addf(&s->cases, "</%s>\n    ", r->status == GATE_STATUS_INVALID ? "failure" : "error");
 		break;
 	}
+	/* suppressions, so that they are listed here too */
+	for (i = 0, n = 0; i < r->nproblems; i++) {
+		struct gate_buf line = GATE_BUF_INIT;
+		if (!r->problems[i].suppressed)
+			continue;
+		if (!n++)
+			gate_buf_adds(&s->cases, "\n      <system-out>");
+		gate_report_problem_line(&line, r, &r->problems[i]);
+		gate_buf_addc(&line, '\n');
+		add_xml(&s->cases, line.ptr);
+		gate_buf_release(&line);
+		rep->c.suppressed++;
+	}
+	if (n)
+		gate_buf_adds(&s->cases, "</system-out>\n    ");
 	gate_buf_adds(&s->cases, "</testcase>\n");
 	gate_buf_release(&msg);
 }

@@ -14,7 +14,15 @@
  * gate_buf owned by the caller, who writes it out (and may reset it) between
  * calls.  Every string that comes from input (paths, names, messages) is
  * escaped: control bytes as \xNN in line formats, JSON escaping for json and
- * sarif, XML escaping for junit.  A report holds no global state; one report
+ * sarif, XML escaping for junit.
+ *
+ * Policy problems carry their check id at the end of the line ("... [privileged]")
+ * so the reader can name it in a gitops-gate.io/ignore annotation; the rules of
+ * the engine and the hooks ("schema", "yaml", "size", "binary", "symlink",
+ * "submodule", "no-schema-settings") are not shown.  Every suppressed problem is
+ * listed in every format: text and pretty as a "suppressed:" line, remote behind
+ * hint_prefix, tap as a comment, json in a "suppressions" array of its resource,
+ * sarif as a result with "suppressions", junit in its test case's system-out.  A report holds no global state; one report
  * must not be used by two threads at once.
  */
 #ifndef GATE_REPORT_H
@@ -43,18 +51,20 @@ struct gate_report_opts {
 	double elapsed;       /* junit: seconds for the time attribute (caller measures) */
 	const char *prefix;       /* remote: put before every deny/error line ("error: refs/heads/main 3f2a1c9: ") */
 	const char *warn_prefix;  /* remote: before warning lines; NULL: prefix */
-	size_t max_lines;     /* remote: at most this many problem lines, then one "more" line; 0: no cap */
+	size_t max_lines;     /* remote: at most this many lines (problems and suppressions); 0: no cap */
 	size_t max_line_len;  /* remote: a line longer than this (prefix not counted) is cut to end in "..."; 0: 4096 */
 	const char *tool_version; /* sarif: driver version; NULL: none */
+	const char *hint_prefix;  /* remote: before suppression lines; NULL: warn_prefix */
 };
-#define GATE_REPORT_OPTS_INIT { GATE_REPORT_TEXT, 0, 0, 0, 0.0, NULL, NULL, 0, 0, NULL }
+#define GATE_REPORT_OPTS_INIT { GATE_REPORT_TEXT, 0, 0, 0, 0.0, NULL, NULL, 0, 0, NULL, NULL }
 
 /* Counts of what was added, by status, and the number of distinct files. */
 struct gate_report_counts {
 	size_t valid, invalid, errors, skipped, empty;
 	size_t files;
 	size_t problems;      /* problem lines (deny and warn, unsuppressed) */
-	size_t lines_dropped; /* remote: problem lines not shown because of max_lines */
+	size_t lines_dropped; /* remote: lines (problems and suppressions) not shown because of max_lines */
+	size_t suppressed;    /* suppressed problems listed (line formats) */
 };
 
 struct gate_report;
@@ -94,7 +104,9 @@ const struct gate_report_counts *gate_report_counts(const struct gate_report *re
  * "apps/web.yaml:12:5: Deployment/web: /spec/replicas: expected integer, got string".
  * The place falls back to the resource's line when the problem has none; the
  * pointer is left out when NULL or empty.  p may be NULL for a result that
- * has only a message (statusError): then "...: error: <msg>".
+ * has only a message (statusError): then "...: error: <msg>".  A warning says
+ * "warning: " before its message, a suppressed problem "suppressed: " and its
+ * reason in parentheses after it; a policy check id ends the line: " [id]".
  */
 void gate_report_problem_line(struct gate_buf *out, const struct gate_result *r,
 	const struct gate_problem *p);

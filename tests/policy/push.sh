@@ -32,7 +32,10 @@ git -C "$work" reset -q --hard "$base"
 # with a reason: accepted
 sed 's/gitops-gate.io\/ignore: privileged/gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: the node agent needs raw devices/' "$T_DIR/web2.yaml" >"$T_DIR/web3.yaml"
 put_file "$work" apps/web.yaml "$(cat "$T_DIR/web3.yaml")" "with a reason"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
 ok "an annotation with a reason suppresses" push "$work" origin main
+like "the suppression is listed, with the check id" "$(remote_lines)" \
+	"hint: refs/heads/main $c: apps/web.yaml:24:25: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: suppressed: container \"web\" is privileged (annotation: the node agent needs raw devices) [privileged]"
 is "main moved" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD)"
 
 # warn checks: printed as warnings, never reject
@@ -41,7 +44,7 @@ put_file "$work" apps/api.yaml "$(cat "$T_DIR/api.yaml")" "api without liveness 
 c=$(git -C "$work" rev-parse --short=7 HEAD)
 ok "a warn problem does not reject" push "$work" origin main
 like "it is printed as a warning" "$(remote_lines)" \
-	"warning: refs/heads/main $c: apps/api.yaml:16:11: Deployment/api: /spec/template/spec/containers/0: warning: container \"api\" has no liveness probe"
+	"warning: refs/heads/main $c: apps/api.yaml:16:11: Deployment/api: /spec/template/spec/containers/0: container \"api\" has no liveness probe [liveness-probe]"
 
 # server-side policy file: a custom rule, deny
 cat >"$repo/policy.yaml" <<'YAML'

@@ -41,8 +41,8 @@ is "without -policy validate is kubeconform: valid" "$rc:$out" "0:"
 
 out=$(v -policy quiet.yaml deploy.yaml 2>&1) && rc=0 || rc=$?
 is "built-in deny checks reject" "$rc" 1
-is "one line per problem" "$out" 'deploy.yaml:15:39: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container "app" is privileged
-deploy.yaml:14:16: Deployment/web: /spec/template/spec/containers/0/image: container "app" image "nginx:latest" uses the latest tag: pin a version or digest'
+is "one line per problem" "$out" 'deploy.yaml:15:39: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container "app" is privileged [privileged]
+deploy.yaml:14:16: Deployment/web: /spec/template/spec/containers/0/image: container "app" image "nginx:latest" uses the latest tag: pin a version or digest [image-tag-latest]'
 
 cat >warn.yaml <<'YAML'
 checks:
@@ -64,7 +64,7 @@ rules:
   exists: true
 YAML
 out=$(v -policy rules.yaml -no-builtin-checks deploy.yaml 2>&1) && rc=0 || rc=$?
-is "-no-builtin-checks keeps custom rules only" "$rc:$out" '1:deploy.yaml:4:3: Deployment/web: /metadata: workloads carry a team label'
+is "-no-builtin-checks keeps custom rules only" "$rc:$out" '1:deploy.yaml:4:3: Deployment/web: /metadata: workloads carry a team label [team-label]'
 
 out=$(v -policy rules.yaml -policy quiet.yaml -no-builtin-checks -output sarif deploy.yaml 2>&1) && rc=0 || rc=$?
 like "sarif names the rule" "$out" '"ruleId": "team-label"'
@@ -85,8 +85,8 @@ YAML
 out=$(v -policy quiet.yaml secret.yaml 2>&1) && rc=0 || rc=$?
 is "a plaintext secret and an aws key reject" "$rc" 1
 like "the Secret object is denied" "$out" 'secret "db" holds plaintext values in stringData'
-like "the aws key is found" "$out" 'secret.yaml:11:8: aws access key id (rule secret-aws-access-key)'
-like "the generic assignment is found" "$out" 'secret.yaml:5:14: credential assignment with a high-entropy value for "password" (rule secret-generic)'
+like "the aws key is found" "$out" 'secret.yaml:11:8: aws access key id [secret-aws-access-key]'
+like "the generic assignment is found" "$out" 'secret.yaml:5:14: credential assignment with a high-entropy value for "password" [secret-generic]'
 unlike "the password never appears" "$out" "Zx8kQ2mW9vL4pRt7"
 unlike "the key never appears" "$out" "AKIAQYLPMN5HHHFPZAM2"
 out=$(v -policy quiet.yaml -output json secret.yaml 2>&1) || true

@@ -187,5 +187,69 @@ int main(void)
 	}
 
 	gate_results_release(&rs);
+
+	/* policy problems: check ids, warnings, suppressions listed in every format */
+	{
+		struct gate_results ps = GATE_RESULTS_INIT;
+		struct gate_result *r = gate_results_add(&ps);
+		struct gate_report_opts o = GATE_REPORT_OPTS_INIT;
+		struct gate_report *rep;
+		struct gate_buf out = GATE_BUF_INIT;
+		struct gate_problem *pb;
+
+		r->filename = gate_xstrdup("apps/web.yaml");
+		r->line = 1;
+		r->api_version = gate_xstrdup("apps/v1");
+		r->kind = gate_xstrdup("Deployment");
+		r->name = gate_xstrdup("web");
+		r->status = GATE_STATUS_VALID;
+		gate_result_add_problem(r, "/spec/x", 7, 3, "liveness-probe", GATE_SEV_WARN, "no probe");
+		pb = gate_result_add_problem(r, "/spec/y", 9, 5, "privileged", GATE_SEV_DENY, "is privileged");
+		pb->suppressed = gate_xstrdup("annotation: needs devices");
+
+		s = render(&ps, GATE_REPORT_TEXT, 0, 0);
+		ok(s && !strcmp(s,
+			"apps/web.yaml:7:3: Deployment/web: /spec/x: warning: no probe [liveness-probe]\n"
+			"apps/web.yaml:9:5: Deployment/web: /spec/y: suppressed: is privileged (annotation: needs devices) [privileged]\n"),
+			"text: check ids, and the suppression listed without -verbose");
+		free(s);
+
+		o.format = GATE_REPORT_REMOTE;
+		o.prefix = "error: r c: ";
+		o.warn_prefix = "warning: r c: ";
+		o.hint_prefix = "hint: r c: ";
+		gate_report_new(&rep, &o);
+		gate_report_add_all(rep, &ps, &out);
+		gate_report_finish(rep, &out);
+		ok(out.ptr && !strcmp(out.ptr,
+			"warning: r c: apps/web.yaml:7:3: Deployment/web: /spec/x: no probe [liveness-probe]\n"
+			"hint: r c: apps/web.yaml:9:5: Deployment/web: /spec/y: suppressed: is privileged (annotation: needs devices) [privileged]\n"),
+			"remote: one warning word, suppressions behind the hint prefix");
+		ok(gate_report_counts(rep)->problems == 1 && gate_report_counts(rep)->suppressed == 1,
+			"remote counts problems and suppressions apart");
+		gate_buf_release(&out);
+		gate_report_free(rep);
+
+		s = render(&ps, GATE_REPORT_JSON, 0, 0);
+		j = s ? json_loads(s, 0, NULL) : NULL;
+		v = json_object_get(json_array_get(json_object_get(j, "resources"), 0), "suppressions");
+		ok(json_array_size(v) == 1 &&
+			!strcmp(json_string_value(json_object_get(json_array_get(v, 0), "reason")),
+				"annotation: needs devices"),
+			"json lists a valid resource's suppression with its reason");
+		json_decref(j);
+		free(s);
+
+		s = render(&ps, GATE_REPORT_JUNIT, 0, 0);
+		ok(s && strstr(s, "<system-out>apps/web.yaml:9:5: Deployment/web: /spec/y: suppressed: is privileged"),
+			"junit lists the suppression in system-out");
+		free(s);
+
+		s = render(&ps, GATE_REPORT_TAP, 0, 0);
+		ok(s && strstr(s, "# apps/web.yaml:9:5: Deployment/web: /spec/y: suppressed: "),
+			"tap lists the suppression as a comment");
+		free(s);
+		gate_results_release(&ps);
+	}
 	return tap_done();
 }
