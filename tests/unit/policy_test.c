@@ -83,7 +83,7 @@ static int check_doc(const struct gate_policy *p, const char *filename, const ch
 /* The problems of rule in res, as "pointer|suppressed?" joined by spaces. */
 static const char *problems_of(const struct gate_result *res, const char *rule)
 {
-	static char out[2048];
+	static _Thread_local char out[2048]; /* test_threads calls it from four threads */
 	size_t i, len = 0;
 
 	out[0] = '\0';
