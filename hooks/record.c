@@ -1029,7 +1029,8 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 		strv_clear(&names);
 		return -1;
 	}
-	qsort(names.v, names.n, sizeof(char *), cmp_str);
+	if (names.n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
 	for (i = 0; i < names.n; i++) {
 		const char *aref = names.v[i];
 		const json_t *truth = last_moved(journal, aref);
