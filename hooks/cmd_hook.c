@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,56 @@ static const char *pusher_identity(void)
 	}
 	pw = getpwuid(getuid());
 	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
+/*
+ * The pusher's groups, for path ownership: GATE_PUSHER_GROUPS (comma
+ * separated, set by the hosting environment for the hook), else the Unix
+ * groups of the account running the hook when no hosting identity is set.
+ */
+static char **pusher_groups(size_t *n)
+{
+	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
+		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
+	const char *env = getenv("GATE_PUSHER_GROUPS");
+	char **v = NULL;
+	size_t alloc = 0, i;
+
+	*n = 0;
+	if (env) {
+		const char *p = env;
+		while (*p && *n < 256) {
+			const char *e = strchr(p, ',');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			while (l && (*p == ' ' || *p == '\t')) {
+				p++;
+				l--;
+			}
+			while (l && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+				l--;
+			if (l && l <= 256) {
+				GATE_ALLOC_GROW(v, *n + 1, alloc);
+				v[(*n)++] = gate_xstrndup(p, l);
+			}
+			p = e ? e + 1 : p + strlen(p);
+		}
+		return v;
+	}
+	for (i = 0; vars[i]; i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			return NULL;
+	{
+		gid_t gids[256];
+		int ng = getgroups(256, gids), k;
+		for (k = 0; k < ng; k++) {
+			const struct group *gr = getgrgid(gids[k]);
+			if (!gr || !gr->gr_name)
+				continue;
+			GATE_ALLOC_GROW(v, *n + 1, alloc);
+			v[(*n)++] = gate_xstrdup(gr->gr_name);
+		}
+	}
+	return v;
 }
 
 /* The reason of -o gitops-gate.bypass=<reason>, or NULL. */
@@ -385,6 +436,8 @@ static int pre_receive(int argc, char **argv)
 	struct out o = { GATE_BUF_INIT, "" };
 	char msg[1024], eid[256];
 	char *input = NULL, *repo_cfg = NULL, *cache_dir = NULL, *epusher = NULL;
+	char **groups = NULL;
+	size_t ngroups = 0;
 	size_t len = 0, nupdates = 0;
 	int64_t start = gate_judge_now_ms();
 	struct phases ph = { start, GATE_BUF_INIT };
@@ -417,6 +470,7 @@ static int pre_receive(int argc, char **argv)
 		schema_dir = GATE_PKGDATADIR;
 	pusher = pusher_identity();
 	epusher = esc(pusher);
+	groups = pusher_groups(&ngroups);
 	bypass = bypass_option();
 
 	if (read_stdin(&input, &len) < 0) {
@@ -485,7 +539,11 @@ static int pre_receive(int argc, char **argv)
 	js.ncheckers = 1;
 	js.extra_fingerprint = pfp;
 	/* a policy section may make verdicts depend on paths (suppression paths, exceptions) */
-	js.path_sensitive = psec != NULL;
+	js.path_sensitive = gate_policy_path_sensitive(policy);
+	js.policy = policy;
+	js.pusher = pusher;
+	js.pusher_groups = (const char *const *)groups;
+	js.npusher_groups = ngroups;
 	js.cfg = cfg;
 	js.repo = repo;
 	js.cache = cache;
@@ -572,6 +630,9 @@ done:
 	free(repo_cfg);
 	free(input);
 	free(epusher);
+	for (i = 0; i < (int)ngroups; i++)
+		free(groups[i]);
+	free(groups);
 	alarm(0);
 	return exit_code;
 }

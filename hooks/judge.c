@@ -9,11 +9,14 @@
 
 #include "gate/hash.h"
 #include "gate/k8s.h"
+#include "gate/policy.h"
+#include "gate/repo_checks.h"
 #include "gate/util.h"
 
 #define BATCH_BYTES (8u << 20)
 #define BATCH_FILES 512
 #define BINARY_PROBE 8000
+#define GROUP_SCAN (-2) /* a file that is no manifest, only scanned for secrets */
 
 /* One distinct (blob, group) of the push. */
 struct uniq {
@@ -42,6 +45,11 @@ struct gate_judge {
 	int path_sensitive;
 	int threads;
 	int64_t deadline;
+	const struct gate_policy *policy; /* NULL: none */
+	const char *pusher;
+	const char *const *pgroups;
+	size_t npgroups;
+	int scan, ratchet, tree_checks, owners;
 	char fingerprint[GATE_SHA256_HEX];
 };
 
@@ -204,6 +212,14 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	j->cache = s->cache;
 	j->path_sensitive = s->path_sensitive;
 	j->threads = s->threads > 0 ? s->threads : 2;
+	j->policy = s->policy;
+	j->pusher = s->pusher;
+	j->pgroups = s->pusher_groups;
+	j->npgroups = s->npusher_groups;
+	j->scan = gate_policy_secret_scanning(s->policy);
+	j->ratchet = gate_policy_ratchet(s->policy);
+	j->tree_checks = gate_policy_repository_checks(s->policy);
+	j->owners = gate_policy_has_owners(s->policy);
 	groups = gate_config_groups(s->cfg, &j->ngroups);
 	lim = gate_config_limits(s->cfg);
 	j->stores = gate_xcalloc(j->ngroups, sizeof(*j->stores));
@@ -444,6 +460,7 @@ struct collect {
 	struct gate_judge *j;
 	struct utable *t;
 	struct gate_judged_commit *c;
+	git_tree *parent_tree;      /* ratchet: the first parent's tree, else NULL */
 };
 
 static struct gate_judged_file *add_file(struct gate_judged_commit *c, const char *path,
@@ -469,8 +486,15 @@ static int collect_change(const struct gate_repo_change *ch, void *payload)
 
 	if (ch->status == GATE_CHANGE_DELETED)
 		return 0;
-	if (!gate_config_path_is_manifest(cfg, ch->path))
+	if (!gate_config_path_is_manifest(cfg, ch->path)) {
+		/* any other file: scanned for credentials */
+		if (cl->j->scan && (ch->mode == GIT_FILEMODE_BLOB ||
+		    ch->mode == GIT_FILEMODE_BLOB_EXECUTABLE)) {
+			add_file(cl->c, ch->path, &ch->id, GROUP_SCAN);
+			utable_get(cl->j, cl->t, &ch->id, GROUP_SCAN, ch->path);
+		}
 		return 0;
+	}
 	group = gate_config_group_for(cfg, ch->path);
 	if (ch->mode == GIT_FILEMODE_LINK) {
 		f = add_file(cl->c, ch->path, &ch->id, group);
@@ -493,6 +517,19 @@ static int collect_change(const struct gate_repo_change *ch, void *payload)
 		return 0;
 	}
 	utable_get(cl->j, cl->t, &ch->id, group, ch->path);
+	if (cl->parent_tree) {
+		git_tree_entry *e = NULL;
+		if (git_tree_entry_bypath(&e, cl->parent_tree, ch->path) == 0 &&
+		    git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+		    !git_oid_equal(git_tree_entry_id(e), &ch->id)) {
+			/* the parent's version is judged too, to tell old problems from new */
+			f->has_parent = 1;
+			git_oid_cpy(&f->parent_blob, git_tree_entry_id(e));
+			utable_get(cl->j, cl->t, &f->parent_blob, group, ch->path);
+		}
+		git_tree_entry_free(e);
+		git_error_clear();
+	}
 	return 0;
 }
 
@@ -721,6 +758,81 @@ static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u
 	return 0;
 }
 
+/* The tree of the first parent of commit into *out (NULL for a root commit). */
+static int parent_tree(struct gate_judge *j, const git_oid *commit, git_tree **out,
+	char *msg, size_t msgsize)
+{
+	git_commit *c = NULL, *p = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (git_commit_lookup(&c, gate_repo_git(j->repo), commit) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read commit");
+		return -1;
+	}
+	if (git_commit_parentcount(c) > 0 &&
+	    (git_commit_parent(&p, c, 0) < 0 || git_commit_tree(out, p) < 0)) {
+		gate_repo_error(msg, msgsize, "cannot read parent commit");
+		error = -1;
+	}
+	git_commit_free(p);
+	git_commit_free(c);
+	return error;
+}
+
+struct paths {
+	char **v;
+	size_t n, alloc;
+};
+
+static int collect_path(const struct gate_repo_change *ch, void *payload)
+{
+	struct paths *ps = payload;
+
+	GATE_ALLOC_GROW(ps->v, ps->n + 1, ps->alloc);
+	ps->v[ps->n++] = gate_xstrdup(ch->path);
+	return 0;
+}
+
+/*
+ * Ownership: every path the commit changes, deletions included (the judge's
+ * own walk leaves them out, so libgit2's diff lists them here).  Refused
+ * paths become files of the commit with one ownership problem each.
+ */
+static int check_owners(struct gate_judge *j, struct gate_judged_commit *c, int whole,
+	char *msg, size_t msgsize)
+{
+	struct gate_results rs = GATE_RESULTS_INIT;
+	struct paths ps;
+	size_t i;
+	int error;
+
+	memset(&ps, 0, sizeof(ps));
+	error = gate_repo_commit_changes(j->repo, &c->id, whole, collect_path, &ps, msg, msgsize);
+	if (error >= 0 && gate_policy_owner_check(j->policy, j->pusher, j->pgroups, j->npgroups,
+			(const char *const *)ps.v, ps.n, &rs) < 0) {
+		set_msg(msg, msgsize, "cannot evaluate path ownership");
+		error = -1;
+	}
+	for (i = 0; error >= 0 && i < rs.n; i++) {
+		git_oid zero;
+		struct gate_judged_file *f;
+		struct gate_results one = GATE_RESULTS_INIT;
+
+		memset(&zero, 0, sizeof(zero));
+		f = add_file(c, rs.v[i].filename, &zero, -1);
+		*gate_results_add(&one) = rs.v[i];
+		memset(&rs.v[i], 0, sizeof(rs.v[i]));
+		gate_results_move(&f->results, &one);
+		gate_results_release(&one);
+	}
+	for (i = 0; i < ps.n; i++)
+		free(ps.v[i]);
+	free(ps.v);
+	gate_results_release(&rs);
+	return error < 0 ? error : 0;
+}
+
 static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate_ref_update *u,
 	const char *const *keep, size_t nkeep, struct gate_judged_ref *r, char *msg, size_t msgsize)
 {
@@ -759,7 +871,16 @@ static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate
 		cl.j = j;
 		cl.t = t;
 		cl.c = add_commit(r, &ids[i], whole);
+		cl.parent_tree = NULL;
+		if (j->ratchet && !whole && (error = parent_tree(j, &ids[i], &cl.parent_tree,
+				msg, msgsize)) < 0) {
+			free(ids);
+			return error;
+		}
 		error = commit_changes(j->repo, &ids[i], whole, collect_change, &cl, msg, msgsize);
+		git_tree_free(cl.parent_tree);
+		if (error >= 0 && j->owners)
+			error = check_owners(j, cl.c, whole, msg, msgsize);
 		if (error < 0) {
 			free(ids);
 			return error;
@@ -794,6 +915,57 @@ struct batch {
 	size_t n, alloc, bytes;
 };
 
+/* Scan a file's bytes for credentials; findings become one result of u. */
+static void scan_secrets(struct gate_judge *j, struct uniq *u, const char *buf, size_t len)
+{
+	struct gate_result *r = gate_results_add(&u->results);
+
+	r->filename = gate_xstrdup(u->path);
+	r->status = GATE_STATUS_VALID;
+	gate_policy_scan_secrets(j->policy, u->path, buf, len, r);
+	if (!r->nproblems) {
+		gate_result_release(r);
+		u->results.n--;
+	}
+}
+
+/* Files that are no manifests: only their secrets.  Too large or binary ones are not read. */
+static int judge_scan_only(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
+	char *msg, size_t msgsize)
+{
+	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct uniq *u = &t->v[i];
+		char *buf = NULL, emsg[256];
+		size_t len = 0;
+		int rc;
+
+		if (u->done || u->group != GROUP_SCAN)
+			continue;
+		if (past_deadline(j))
+			return GATE_JUDGE_ETIMEOUT;
+		rc = gate_repo_read_blob(j->repo, &u->blob, lim->max_blob_bytes, &buf, &len,
+			emsg, sizeof(emsg));
+		if (rc < 0 && rc != GATE_REPO_ETOOBIG) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &u->blob);
+			set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+			return -1;
+		}
+		/* NEEDSWORK: large and binary files are not scanned */
+		if (rc == 0 && !memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE))
+			scan_secrets(j, u, buf, len);
+		free(buf);
+		u->done = 1;
+		out->files_done++;
+		if (j->cache)
+			gate_verdicts_put(j->cache, u->key, u->results.v, u->results.n);
+	}
+	return 0;
+}
+
 static int run_batch(struct gate_judge *j, struct utable *t, int group, struct batch *b,
 	struct gate_verdict *out, char *msg, size_t msgsize)
 {
@@ -810,6 +982,8 @@ static int run_batch(struct gate_judge *j, struct utable *t, int group, struct b
 		struct uniq *u = &t->v[b->idx[i]];
 		if (!error) {
 			gate_results_move(&u->results, &b->in[i].results);
+			if (j->scan)
+				scan_secrets(j, u, b->bufs[i], b->in[i].len);
 			u->done = 1;
 			out->files_done++;
 			if (j->cache && b->in[i].error == 0 && cacheable(&u->results))
@@ -928,7 +1102,7 @@ static void distribute(struct gate_judge *j, struct utable *t, struct gate_verdi
 			struct gate_judged_commit *cm = &r->commits[c];
 			for (f = 0; f < cm->nfiles; f++) {
 				struct gate_judged_file *fl = &cm->files[f];
-				if (!fl->results.n && fl->group >= 0) {
+				if (!fl->results.n && fl->group != -1) {
 					git_oid id;
 					size_t k;
 					git_oid_fromstr(&id, fl->blob);
@@ -936,6 +1110,9 @@ static void distribute(struct gate_judge *j, struct utable *t, struct gate_verdi
 					copy_results(&fl->results, &t->v[k].results, fl->path);
 					fl->from_cache = t->v[k].from_cache;
 				}
+				/* a file scanned for secrets alone counts when it has findings */
+				if (fl->group == GROUP_SCAN && !fl->results.n)
+					continue;
 				count_file(fl);
 				cm->nproblems += fl->nproblems;
 				cm->nwarnings += fl->nwarnings;
@@ -959,6 +1136,467 @@ static void distribute(struct gate_judge *j, struct utable *t, struct gate_verdi
 		if (r->denial)
 			out->ndenials++;
 	}
+}
+
+/* ---- policy over commits: repository-wide checks and the ratchet ---- */
+
+static int streq0(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static int same_object(const struct gate_result *a, const struct gate_result *b)
+{
+	return streq0(a->kind, b->kind) && streq0(a->name, b->name) &&
+		streq0(a->namespace_, b->namespace_);
+}
+
+/* Did the same object in parent have a rejecting problem like p (rule and place)? */
+static int had_before(const struct gate_results *parent, const struct gate_result *r,
+	const struct gate_problem *p, int by_pointer)
+{
+	size_t i, k;
+
+	for (i = 0; i < parent->n; i++) {
+		const struct gate_result *pr = &parent->v[i];
+		if (!same_object(pr, r))
+			continue;
+		for (k = 0; k < pr->nproblems; k++) {
+			const struct gate_problem *q = &pr->problems[k];
+			if (q->severity == GATE_SEV_DENY && !q->suppressed && streq0(q->rule, p->rule) &&
+			    (!by_pointer || streq0(q->pointer, p->pointer)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* A result whose rejecting problems all went away is valid again. */
+static void settle_status(struct gate_result *r)
+{
+	size_t k;
+
+	if (r->status != GATE_STATUS_INVALID)
+		return;
+	for (k = 0; k < r->nproblems; k++)
+		if (r->problems[k].severity == GATE_SEV_DENY && !r->problems[k].suppressed)
+			return;
+	r->status = GATE_STATUS_VALID;
+	free(r->msg);
+	r->msg = NULL;
+}
+
+/*
+ * The ratchet: rejecting problems the parent already had on the same object
+ * become warnings marked grandfathered.  Secrets are never grandfathered.
+ */
+static void ratchet_results(struct gate_results *rs, const struct gate_results *parent,
+	const char *parent_hex, int by_pointer)
+{
+	size_t i, k;
+
+	for (i = 0; i < rs->n; i++) {
+		struct gate_result *r = &rs->v[i];
+		for (k = 0; k < r->nproblems; k++) {
+			struct gate_problem *p = &r->problems[k];
+			char *m;
+			if (p->severity != GATE_SEV_DENY || p->suppressed ||
+			    (p->rule && !strncmp(p->rule, "secret-", 7)) ||
+			    !had_before(parent, r, p, by_pointer))
+				continue;
+			m = gate_xasprintf("%s (grandfathered: already in %.7s)", p->message, parent_hex);
+			free(p->message);
+			p->message = m;
+			p->severity = GATE_SEV_WARN;
+		}
+		settle_status(r);
+	}
+}
+
+/* Facts of each blob read during one push (blob id -> facts). */
+struct fmemo {
+	git_oid *ids;
+	struct gate_tree_facts **facts;
+	size_t n, alloc;
+	size_t *slots;  /* index + 1, 0 empty */
+	size_t nslots;
+};
+
+static size_t fmemo_slot(const struct fmemo *m, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	h &= m->nslots - 1;
+	while (m->slots[h] && !git_oid_equal(&m->ids[m->slots[h] - 1], id))
+		h = (h + 1) & (m->nslots - 1);
+	return h;
+}
+
+static void fmemo_grow(struct fmemo *m)
+{
+	size_t i;
+
+	free(m->slots);
+	m->nslots = m->nslots ? m->nslots * 2 : 1024;
+	m->slots = gate_xcalloc(m->nslots, sizeof(*m->slots));
+	for (i = 0; i < m->n; i++)
+		m->slots[fmemo_slot(m, &m->ids[i])] = i + 1;
+}
+
+static void fmemo_release(struct fmemo *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		gate_tree_facts_free(m->facts[i]);
+	free(m->ids);
+	free(m->facts);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+struct tree_entry {
+	char *path;
+	git_oid id;
+	int changed;
+};
+
+struct tree_walk {
+	struct gate_judge *j;
+	struct tree_entry *v;
+	size_t n, alloc;
+	char **changed;  /* sorted paths the commit changed; NULL: every path counts as changed */
+	size_t nchanged;
+	struct fmemo *memo;
+	char *msg;
+	size_t msgsize;
+};
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int tree_entry_fn(const struct gate_repo_change *ch, void *payload)
+{
+	struct tree_walk *tw = payload;
+	struct tree_entry *e;
+
+	if ((ch->mode != GIT_FILEMODE_BLOB && ch->mode != GIT_FILEMODE_BLOB_EXECUTABLE) ||
+	    !gate_config_path_is_manifest(tw->j->cfg, ch->path))
+		return 0;
+	GATE_ALLOC_GROW(tw->v, tw->n + 1, tw->alloc);
+	e = &tw->v[tw->n++];
+	e->path = gate_xstrdup(ch->path);
+	git_oid_cpy(&e->id, &ch->id);
+	e->changed = !tw->changed || (tw->nchanged &&
+		bsearch(&ch->path, tw->changed, tw->nchanged, sizeof(*tw->changed), cmp_path));
+	return 0;
+}
+
+static void tree_walk_release(struct tree_walk *tw)
+{
+	size_t i;
+
+	for (i = 0; i < tw->n; i++)
+		free(tw->v[i].path);
+	free(tw->v);
+	tw->v = NULL;
+	tw->n = tw->alloc = 0;
+}
+
+/* Read a blob of the tree, or NULL when too large or binary (the file's own verdict says so). */
+static int read_tree_blob(struct gate_judge *j, const git_oid *id, char **buf, size_t *len,
+	char *msg, size_t msgsize)
+{
+	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
+	char emsg[256];
+	int rc;
+
+	*buf = NULL;
+	rc = gate_repo_read_blob(j->repo, id, lim->max_blob_bytes, buf, len, emsg, sizeof(emsg));
+	if (rc == GATE_REPO_ETOOBIG)
+		return 0;
+	if (rc < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), id);
+		set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+		return -1;
+	}
+	if (memchr(*buf, '\0', *len < BINARY_PROBE ? *len : BINARY_PROBE)) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return 0;
+}
+
+static int load_facts(void *payload, size_t index, const char *path,
+	const struct gate_tree_facts **out)
+{
+	struct tree_walk *tw = payload;
+	struct fmemo *m = tw->memo;
+	const git_oid *id = &tw->v[index].id;
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	char *buf = NULL;
+	size_t slot, len = 0;
+
+	(void)path;
+	*out = NULL;
+	if ((m->n + 1) * 2 > m->nslots)
+		fmemo_grow(m);
+	slot = fmemo_slot(m, id);
+	if (m->slots[slot]) {
+		*out = m->facts[m->slots[slot] - 1];
+		return 0;
+	}
+	if (past_deadline(tw->j))
+		return GATE_JUDGE_ETIMEOUT;
+	if (read_tree_blob(tw->j, id, &buf, &len, tw->msg, tw->msgsize) < 0)
+		return -1;
+	GATE_ALLOC_GROW(m->ids, m->n + 1, m->alloc);
+	m->facts = gate_xreallocarray(m->facts, m->alloc, sizeof(*m->facts));
+	git_oid_cpy(&m->ids[m->n], id);
+	lim.max_bytes = gate_config_limits(tw->j->cfg)->max_blob_bytes;
+	gate_tree_facts_parse(&m->facts[m->n], buf, buf ? len : 0, &lim);
+	*out = m->facts[m->n];
+	m->slots[slot] = ++m->n;
+	free(buf);
+	return 0;
+}
+
+/* Run the tree checks of commit (its tree, or its parent's) into out. */
+static int tree_check_commit(struct gate_judge *j, struct tree_walk *tw, const git_oid *commit,
+	struct gate_results *out, char *msg, size_t msgsize)
+{
+	struct gate_tree_check *tc = NULL;
+	size_t i;
+	int error;
+
+	tree_walk_release(tw);
+	error = commit_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
+	if (error < 0)
+		return error;
+	gate_tree_check_new(&tc);
+	for (i = 0; i < tw->n; i++)
+		gate_tree_check_add(tc, tw->v[i].path, tw->v[i].changed);
+	error = gate_tree_check_run(tc, load_facts, tw, out);
+	gate_tree_check_free(tc);
+	return error;
+}
+
+/* Is this result one the schema store had no schema for (a custom resource)? */
+static int wants_crd(const struct gate_result *r)
+{
+	return r->api_version && strchr(r->api_version, '/') &&
+		((r->status == GATE_STATUS_ERROR && r->msg &&
+		  !strncmp(r->msg, "could not find schema for ", 26)) ||
+		 (r->status == GATE_STATUS_SKIPPED && !r->msg));
+}
+
+/* Judge again the changed files holding custom resources, against the tree's CRDs. */
+static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, struct tree_walk *tw,
+	char *msg, size_t msgsize)
+{
+	const struct gate_config_group *groups;
+	struct gate_crd_set *set = NULL;
+	size_t i, f, ng;
+	int error = 0, any = 0;
+
+	for (f = 0; f < cm->nfiles && !any; f++)
+		for (i = 0; cm->files[f].group >= 0 && i < cm->files[f].results.n; i++)
+			if (wants_crd(&cm->files[f].results.v[i]))
+				any = 1;
+	if (!any)
+		return 0;
+	groups = gate_config_groups(j->cfg, &ng);
+	for (f = 0; f < cm->nfiles; f++) {
+		struct gate_judged_file *fl = &cm->files[f];
+		struct gate_engine_opts eo;
+		struct gate_checker *ck;
+		struct gate_results rs = GATE_RESULTS_INIT;
+		char *buf = NULL, cmsg[512] = "";
+		size_t len = 0, k;
+		git_oid id;
+		int want = 0;
+
+		for (i = 0; fl->group >= 0 && i < fl->results.n; i++)
+			if (wants_crd(&fl->results.v[i]))
+				want = 1;
+		if (!want)
+			continue;
+		if (!set) {
+			gate_crd_set_new(&set, groups[fl->group].strict);
+			for (k = 0; k < tw->n; k++) {
+				char *b = NULL;
+				size_t l = 0;
+				if ((error = read_tree_blob(j, &tw->v[k].id, &b, &l, msg, msgsize)) < 0)
+					goto done;
+				if (b)
+					gate_crd_set_add_buffer(set, tw->v[k].path, b, l, NULL, cmsg, sizeof(cmsg));
+				free(b);
+			}
+		}
+		if (!gate_crd_set_count(set))
+			break;
+		git_oid_fromstr(&id, fl->blob);
+		if ((error = read_tree_blob(j, &id, &buf, &len, msg, msgsize)) < 0)
+			goto done;
+		if (!buf)
+			continue;
+		eo = j->eopts[fl->group];
+		ck = gate_xcalloc(eo.ncheckers + 1, sizeof(*ck));
+		gate_crd_set_checker(set, &ck[0]);
+		for (k = 0; k < eo.ncheckers; k++)
+			ck[k + 1] = eo.checkers[k];
+		eo.checkers = ck;
+		eo.ncheckers++;
+		if (gate_engine_validate_buffer(&eo, fl->path, buf, len, &rs) < 0) {
+			set_msg(msg, msgsize, "the validation engine failed");
+			error = -1;
+		} else {
+			/* keep the secret findings, which are not the engine's */
+			for (i = 0; i < fl->results.n; i++)
+				if (!fl->results.v[i].kind) {
+					*gate_results_add(&rs) = fl->results.v[i];
+					memset(&fl->results.v[i], 0, sizeof(fl->results.v[i]));
+				}
+			gate_results_release(&fl->results);
+			gate_results_move(&fl->results, &rs);
+		}
+		gate_results_release(&rs);
+		free(ck);
+		free(buf);
+		if (error < 0)
+			goto done;
+	}
+done:
+	gate_crd_set_free(set);
+	return error;
+}
+
+/* The parent of commit (1), none (0), or -1. */
+static int first_parent(struct gate_judge *j, const git_oid *commit, git_oid *out)
+{
+	git_commit *c = NULL;
+	int rc = 0;
+
+	if (git_commit_lookup(&c, gate_repo_git(j->repo), commit) < 0)
+		return -1;
+	if (git_commit_parentcount(c) > 0) {
+		git_oid_cpy(out, git_commit_parent_id(c, 0));
+		rc = 1;
+	}
+	git_commit_free(c);
+	return rc;
+}
+
+/* Attach a tree check result to the judged file of its path (or a new one). */
+static void attach_result(struct gate_judged_commit *cm, struct gate_result *r)
+{
+	struct gate_results one = GATE_RESULTS_INIT;
+	struct gate_judged_file *fl = NULL;
+	size_t f;
+
+	for (f = 0; f < cm->nfiles && !fl; f++)
+		if (cm->files[f].group >= 0 && !strcmp(cm->files[f].path, r->filename))
+			fl = &cm->files[f];
+	if (!fl) {
+		git_oid zero;
+		memset(&zero, 0, sizeof(zero));
+		fl = add_file(cm, r->filename, &zero, -1);
+	}
+	*gate_results_add(&one) = *r;
+	memset(r, 0, sizeof(*r));
+	gate_results_move(&fl->results, &one);
+	gate_results_release(&one);
+}
+
+/*
+ * After judging the files: give each changed manifest its results, apply the
+ * ratchet to them, and run the repository-wide checks on each commit's tree.
+ */
+static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
+	char *msg, size_t msgsize)
+{
+	struct fmemo memo;
+	size_t i, c, f;
+	int error = 0;
+
+	if (!j->policy || (!j->ratchet && !j->tree_checks))
+		return 0;
+	memset(&memo, 0, sizeof(memo));
+	for (i = 0; i < out->nrefs && !error; i++) {
+		struct gate_judged_ref *r = &out->refs[i];
+		for (c = 0; c < r->ncommits && !error; c++) {
+			struct gate_judged_commit *cm = &r->commits[c];
+			struct tree_walk tw;
+			struct gate_results found = GATE_RESULTS_INIT, before = GATE_RESULTS_INIT;
+			git_oid pid;
+			char phex[GIT_OID_HEXSZ + 1] = "";
+			size_t nmanifests = 0;
+			int has_parent;
+
+			if (past_deadline(j)) {
+				error = GATE_JUDGE_ETIMEOUT;
+				break;
+			}
+			has_parent = first_parent(j, &cm->id, &pid);
+			if (has_parent < 0) {
+				set_msg(msg, msgsize, "cannot read commit %s", cm->hex);
+				error = -1;
+				break;
+			}
+			if (has_parent)
+				git_oid_tostr(phex, sizeof(phex), &pid);
+			for (f = 0; f < cm->nfiles; f++) {
+				struct gate_judged_file *fl = &cm->files[f];
+				git_oid id;
+				size_t k;
+				if (fl->group < 0 || fl->results.n)
+					continue;
+				nmanifests++;
+				git_oid_fromstr(&id, fl->blob);
+				k = utable_get(j, t, &id, fl->group, fl->path);
+				copy_results(&fl->results, &t->v[k].results, fl->path);
+				fl->from_cache = t->v[k].from_cache;
+				if (j->ratchet && fl->has_parent) {
+					k = utable_get(j, t, &fl->parent_blob, fl->group, fl->path);
+					ratchet_results(&fl->results, &t->v[k].results, phex, 1);
+				}
+			}
+			if (!j->tree_checks || !nmanifests)
+				continue;
+			memset(&tw, 0, sizeof(tw));
+			tw.j = j;
+			tw.memo = &memo;
+			tw.msg = msg;
+			tw.msgsize = msgsize;
+			if (!cm->whole_tree) {
+				tw.changed = gate_xcalloc(cm->nfiles, sizeof(*tw.changed));
+				for (f = 0; f < cm->nfiles; f++)
+					if (cm->files[f].group >= 0)
+						tw.changed[tw.nchanged++] = cm->files[f].path;
+				qsort(tw.changed, tw.nchanged, sizeof(*tw.changed), cmp_path);
+			}
+			error = tree_check_commit(j, &tw, &cm->id, &found, msg, msgsize);
+			if (!error)
+				error = crd_rejudge(j, cm, &tw, msg, msgsize);
+			if (!error && j->ratchet && has_parent && found.n) {
+				error = tree_check_commit(j, &tw, &pid, &before, msg, msgsize);
+				if (!error)
+					ratchet_results(&found, &before, phex, 0);
+			}
+			for (f = 0; !error && f < found.n; f++)
+				attach_result(cm, &found.v[f]);
+			gate_results_release(&found);
+			gate_results_release(&before);
+			tree_walk_release(&tw);
+			free(tw.changed);
+		}
+	}
+	fmemo_release(&memo);
+	return error;
 }
 
 int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_t n,
@@ -986,7 +1624,10 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 		if ((error = collect_ref(j, &t, &u[i], keep, n, r, msg, msgsize)) < 0)
 			goto done;
 	}
-	if ((error = judge_uniq(j, &t, out, msg, msgsize)) < 0)
+	if ((error = judge_uniq(j, &t, out, msg, msgsize)) < 0 ||
+	    (error = judge_scan_only(j, &t, out, msg, msgsize)) < 0)
+		goto done;
+	if ((error = push_policy(j, &t, out, msg, msgsize)) < 0)
 		goto done;
 	distribute(j, &t, out);
 done:

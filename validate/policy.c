@@ -819,6 +819,8 @@ int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opt
 	gate_buf_addf(&p->fpdata, "policy 1\nbuiltin %d secrets %d annotations %d k8s %d\n",
 		!opts->no_builtin_checks, !opts->no_secret_scanning,
 		!opts->no_annotation_suppressions, p->target_minor);
+	gate_buf_addf(&p->fpdata, "repository %d ratchet %d\n", !opts->no_repository_checks,
+		opts->ratchet);
 	fp_strv(&p->fpdata, "suppression-path", p->opts.suppression_paths, opts->nsuppression_paths);
 	fp_strv(&p->fpdata, "registry", p->opts.allowed_registries, opts->nallowed_registries);
 	*out = p;
@@ -895,6 +897,10 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 		o.no_builtin_checks = 1;
 	if ((v = json_object_get(section, "secret_scanning")) && json_is_false(v))
 		o.no_secret_scanning = 1;
+	if ((v = json_object_get(section, "repository_checks")) && json_is_false(v))
+		o.no_repository_checks = 1;
+	if ((v = json_object_get(section, "ratchet")) && json_is_true(v))
+		o.ratchet = 1;
 	if ((v = json_object_get(section, "kubernetes_version")) && json_is_string(v))
 		o.kubernetes_version = json_string_value(v);
 	o.allowed_registries = json_strv(&o, json_object_get(section, "allowed_registries"),
@@ -918,6 +924,10 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 			o.kubernetes_version = overrides->kubernetes_version;
 		if (overrides->now)
 			o.now = overrides->now;
+		if (overrides->no_repository_checks)
+			o.no_repository_checks = 1;
+		if (overrides->ratchet)
+			o.ratchet = 1;
 	}
 	if (gate_policy_new(&p, &o, msg, msgsize) < 0)
 		goto done;
@@ -954,6 +964,26 @@ int gate_policy_repository_path_allowed(const struct gate_policy *p, const char 
 		p->opts.nrepository_policy_paths };
 
 	return l.n && policy_match_path(&l, path);
+}
+
+int gate_policy_secret_scanning(const struct gate_policy *p)
+{
+	return p && !p->opts.no_secret_scanning;
+}
+
+int gate_policy_repository_checks(const struct gate_policy *p)
+{
+	return p && !p->opts.no_repository_checks;
+}
+
+int gate_policy_ratchet(const struct gate_policy *p)
+{
+	return p && p->opts.ratchet;
+}
+
+int gate_policy_has_owners(const struct gate_policy *p)
+{
+	return p && p->nowners > 0;
 }
 
 int gate_policy_path_sensitive(const struct gate_policy *p)

@@ -26,6 +26,8 @@
 #include "gate/result.h"
 #include "gate/verdicts.h"
 
+struct gate_policy;
+
 #define GATE_JUDGE_ETIMEOUT (-30)  /* the time budget ran out */
 #define GATE_JUDGE_MAX_UPDATES 10000
 #define GATE_JUDGE_MAX_REF 1024    /* bytes of a ref name */
@@ -56,6 +58,8 @@ struct gate_judged_file {
 	size_t nproblems;           /* rejecting problems */
 	size_t nwarnings;           /* warnings (never reject) */
 	size_t nsuppressed;
+	int has_parent;             /* ratchet: parent_blob is the path's blob in the parent commit */
+	git_oid parent_blob;
 };
 
 struct gate_judged_commit {
@@ -100,6 +104,16 @@ struct gate_judge_setup {
 	size_t ncheckers;
 	int path_sensitive;                /* checkers depend on the path: key the cache by path too */
 	int threads;                       /* 0: 2 */
+	/*
+	 * The policy (borrowed, NULL: none) for what goes beyond one resource:
+	 * every changed file scanned for secrets, ownership of the changed paths
+	 * (pusher and its groups), repository-wide checks on each commit's tree,
+	 * the ratchet.  Its per-resource checks run through checkers.
+	 */
+	const struct gate_policy *policy;
+	const char *pusher;
+	const char *const *pusher_groups;
+	size_t npusher_groups;
 };
 
 struct gate_judge;

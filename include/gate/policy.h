@@ -46,6 +46,17 @@
  *   secret-plaintext          deny  Secret with data/stringData not fully SOPS-encrypted
  *                                   (SealedSecret, ExternalSecret pass)
  *
+ * Checks on the tree of a commit (see gate/repo_checks.h), run by the hooks:
+ *   duplicate-object          deny  two manifests of one folder or kustomization
+ *                                   define the same group, kind, namespace and name
+ *   missing-reference         warn  a pod refers to a ConfigMap, Secret,
+ *                                   ServiceAccount or PVC no manifest there defines
+ *   ownership                 deny  the pusher may not change the path (owners)
+ *
+ * Ratchet (config policy.ratchet): a deny problem of a changed object that
+ * the same object had in the parent commit (same rule, same place) becomes a
+ * warning marked "grandfathered"; only new problems reject.
+ *
  * Secret scanning of raw file bytes (gate_policy_scan_secrets), all deny:
  *   secret-private-key, secret-aws-access-key, secret-github-token,
  *   secret-gitlab-token, secret-slack-token, secret-jwt, secret-generic
@@ -88,6 +99,8 @@ struct gate_policy_opts {
 	size_t nrepository_policy_paths;
 	const char *kubernetes_version; /* target of removed-api: "1.29", "v1.29.3"; NULL or "master": latest */
 	time_t now;                     /* for exception expiry; 0: time(NULL) at creation */
+	int no_repository_checks;       /* no repository-wide checks (duplicates, references, CRDs) */
+	int ratchet;                    /* reject a commit only for problems it introduces */
 };
 
 /* One built-in check, for documentation and `--list-checks`. */
@@ -140,6 +153,12 @@ int gate_policy_repository_path_allowed(const struct gate_policy *p, const char 
 int gate_policy_path_sensitive(const struct gate_policy *p);
 
 void gate_policy_free(struct gate_policy *p);
+
+/* Switches of a built policy: each 1 when on, else 0. */
+int gate_policy_secret_scanning(const struct gate_policy *p);
+int gate_policy_repository_checks(const struct gate_policy *p);
+int gate_policy_ratchet(const struct gate_policy *p);
+int gate_policy_has_owners(const struct gate_policy *p);
 
 /*
  * A fingerprint of everything that changes verdicts: options, loaded files

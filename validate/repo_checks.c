@@ -1,0 +1,1098 @@
+/*
+ * repo_checks: duplicate objects and dangling references within a unit of a
+ * tree, and custom resource schemas from committed CRDs.  See
+ * include/gate/repo_checks.h.
+ */
+#define _GNU_SOURCE /* memmem */
+#include "gate/repo_checks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/k8s.h"
+#include "gate/util.h"
+
+#define MAX_FACTS 100000  /* objects or references of one file */
+#define MAX_PROBLEMS 1000 /* reported by one run */
+
+/* ---- facts of one file ---- */
+
+struct fobj {
+	char *group, *kind, *ns, *name;
+	uint32_t line;
+	int generated; /* made by a generator or a sealed/external secret: not a duplicate */
+};
+
+struct fref {
+	char *kind, *ns, *name;     /* what is referred to */
+	char *from_kind, *from_name, *from_api;
+	char *pointer;
+	uint32_t line, col, res_line;
+};
+
+struct gate_tree_facts {
+	struct fobj *objs;
+	size_t nobjs, aobjs;
+	struct fref *refs;
+	size_t nrefs, arefs;
+	char **patches;  /* paths a kustomization names as patches, as written */
+	size_t npatches, apatches;
+	int kustomization;
+};
+
+static char *dup_or_empty(const char *s)
+{
+	return gate_xstrdup(s ? s : "");
+}
+
+static void add_obj(struct gate_tree_facts *f, const char *group, const char *kind,
+	const char *ns, const char *name, uint32_t line, int generated)
+{
+	struct fobj *o;
+
+	if (!kind || !name || !*name || f->nobjs >= MAX_FACTS)
+		return;
+	GATE_ALLOC_GROW(f->objs, f->nobjs + 1, f->aobjs);
+	o = &f->objs[f->nobjs++];
+	o->group = dup_or_empty(group);
+	o->kind = gate_xstrdup(kind);
+	o->ns = dup_or_empty(ns);
+	o->name = gate_xstrdup(name);
+	o->line = line;
+	o->generated = generated;
+}
+
+static const struct gate_node *obj_get(const struct gate_node *n, const char *key)
+{
+	return n && n->type == GATE_NODE_OBJECT ? gate_node_get(n, key) : NULL;
+}
+
+static const char *obj_str(const struct gate_node *n, const char *key)
+{
+	return n && n->type == GATE_NODE_OBJECT ? gate_node_get_str(n, key) : NULL;
+}
+
+static int is_true(const struct gate_node *n)
+{
+	return n && n->type == GATE_NODE_BOOL && n->u.boolean;
+}
+
+/* Where a reference is being read: the referring resource and a pointer buffer. */
+struct refctx {
+	struct gate_tree_facts *f;
+	const struct gate_k8s_id *id;
+	const char *ns;
+	uint32_t res_line;
+	char ptr[512];
+	size_t plen;
+};
+
+static void ptr_push(struct refctx *c, const char *tok, size_t *saved)
+{
+	*saved = c->plen;
+	if (c->plen + strlen(tok) + 2 < sizeof(c->ptr)) {
+		c->ptr[c->plen++] = '/';
+		strcpy(c->ptr + c->plen, tok);
+		c->plen += strlen(tok);
+	}
+}
+
+static void ptr_pop(struct refctx *c, size_t saved)
+{
+	c->plen = saved;
+	c->ptr[saved] = '\0';
+}
+
+/* Record a reference to kind/name at node at (the name's node), pointer + key. */
+static void add_ref(struct refctx *c, const char *kind, const struct gate_node *holder,
+	const char *key)
+{
+	const struct gate_node *at = obj_get(holder, key);
+	struct fref *r;
+	size_t saved;
+
+	if (!at || at->type != GATE_NODE_STRING || !at->len || c->f->nrefs >= MAX_FACTS)
+		return;
+	/* objects every namespace has */
+	if ((!strcmp(kind, "ServiceAccount") && !strcmp(at->u.str, "default")) ||
+	    (!strcmp(kind, "ConfigMap") && !strcmp(at->u.str, "kube-root-ca.crt")))
+		return;
+	GATE_ALLOC_GROW(c->f->refs, c->f->nrefs + 1, c->f->arefs);
+	r = &c->f->refs[c->f->nrefs++];
+	r->kind = gate_xstrdup(kind);
+	r->ns = dup_or_empty(c->ns);
+	r->name = gate_xstrdup(at->u.str);
+	r->from_kind = gate_xstrdup(c->id->kind);
+	r->from_name = dup_or_empty(c->id->name);
+	r->from_api = gate_xstrdup(c->id->api_version);
+	ptr_push(c, key, &saved);
+	r->pointer = gate_xstrdup(c->ptr);
+	ptr_pop(c, saved);
+	r->line = at->line;
+	r->col = at->col;
+	r->res_line = c->res_line;
+}
+
+static void each_item(struct refctx *c, const struct gate_node *parent, const char *key,
+	void (*fn)(struct refctx *, const struct gate_node *))
+{
+	const struct gate_node *arr = obj_get(parent, key);
+	size_t saved, s2, i;
+	char num[24];
+
+	if (!arr || arr->type != GATE_NODE_ARRAY)
+		return;
+	ptr_push(c, key, &saved);
+	for (i = 0; i < arr->len; i++) {
+		snprintf(num, sizeof(num), "%zu", i);
+		ptr_push(c, num, &s2);
+		fn(c, &arr->u.items[i]);
+		ptr_pop(c, s2);
+	}
+	ptr_pop(c, saved);
+}
+
+/* Step into key of parent and call fn there. */
+static void in_key(struct refctx *c, const struct gate_node *parent, const char *key,
+	void (*fn)(struct refctx *, const struct gate_node *))
+{
+	const struct gate_node *n = obj_get(parent, key);
+	size_t saved;
+
+	if (!n || n->type != GATE_NODE_OBJECT)
+		return;
+	ptr_push(c, key, &saved);
+	fn(c, n);
+	ptr_pop(c, saved);
+}
+
+static void ref_configmap(struct refctx *c, const struct gate_node *n)
+{
+	if (!is_true(obj_get(n, "optional")))
+		add_ref(c, "ConfigMap", n, "name");
+}
+
+static void ref_secret_name(struct refctx *c, const struct gate_node *n)
+{
+	if (!is_true(obj_get(n, "optional")))
+		add_ref(c, "Secret", n, "name");
+}
+
+static void ref_secret_volume(struct refctx *c, const struct gate_node *n)
+{
+	if (!is_true(obj_get(n, "optional")))
+		add_ref(c, "Secret", n, "secretName");
+}
+
+static void ref_pvc(struct refctx *c, const struct gate_node *n)
+{
+	add_ref(c, "PersistentVolumeClaim", n, "claimName");
+}
+
+static void projected_source(struct refctx *c, const struct gate_node *n)
+{
+	in_key(c, n, "configMap", ref_configmap);
+	in_key(c, n, "secret", ref_secret_name);
+}
+
+static void projected(struct refctx *c, const struct gate_node *n)
+{
+	each_item(c, n, "sources", projected_source);
+}
+
+static void volume(struct refctx *c, const struct gate_node *n)
+{
+	in_key(c, n, "configMap", ref_configmap);
+	in_key(c, n, "secret", ref_secret_volume);
+	in_key(c, n, "persistentVolumeClaim", ref_pvc);
+	in_key(c, n, "projected", projected);
+}
+
+static void value_from(struct refctx *c, const struct gate_node *n)
+{
+	in_key(c, n, "configMapKeyRef", ref_configmap);
+	in_key(c, n, "secretKeyRef", ref_secret_name);
+}
+
+static void env(struct refctx *c, const struct gate_node *n)
+{
+	in_key(c, n, "valueFrom", value_from);
+}
+
+static void env_from(struct refctx *c, const struct gate_node *n)
+{
+	in_key(c, n, "configMapRef", ref_configmap);
+	in_key(c, n, "secretRef", ref_secret_name);
+}
+
+static void container(struct refctx *c, const struct gate_node *n)
+{
+	each_item(c, n, "env", env);
+	each_item(c, n, "envFrom", env_from);
+}
+
+static void pull_secret(struct refctx *c, const struct gate_node *n)
+{
+	add_ref(c, "Secret", n, "name");
+}
+
+static void pod_spec(struct refctx *c, const struct gate_node *spec)
+{
+	if (obj_str(spec, "serviceAccountName"))
+		add_ref(c, "ServiceAccount", spec, "serviceAccountName");
+	else
+		add_ref(c, "ServiceAccount", spec, "serviceAccount");
+	each_item(c, spec, "imagePullSecrets", pull_secret);
+	each_item(c, spec, "volumes", volume);
+	each_item(c, spec, "containers", container);
+	each_item(c, spec, "initContainers", container);
+	each_item(c, spec, "ephemeralContainers", container);
+}
+
+static void template_spec(struct refctx *c, const struct gate_node *tmpl)
+{
+	in_key(c, tmpl, "spec", pod_spec);
+}
+
+static void workload_spec(struct refctx *c, const struct gate_node *spec)
+{
+	in_key(c, spec, "template", template_spec);
+}
+
+static void cronjob_spec(struct refctx *c, const struct gate_node *spec)
+{
+	in_key(c, spec, "jobTemplate", workload_spec);
+}
+
+static void read_refs(struct gate_tree_facts *f, const struct gate_k8s_id *id,
+	const struct gate_node *root)
+{
+	static const char *const workloads[] = { "Deployment", "StatefulSet", "DaemonSet",
+		"ReplicaSet", "Job", "ReplicationController", NULL };
+	struct refctx c;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.id = id;
+	c.ns = id->namespace_;
+	c.res_line = root->line;
+	if (!strcmp(id->kind, "Pod") && !id->group[0]) {
+		in_key(&c, root, "spec", pod_spec);
+		return;
+	}
+	if (!strcmp(id->kind, "CronJob") && !strcmp(id->group, "batch")) {
+		in_key(&c, root, "spec", cronjob_spec);
+		return;
+	}
+	for (i = 0; workloads[i]; i++)
+		if (!strcmp(id->kind, workloads[i]) && (!strcmp(id->group, "apps") ||
+		    !strcmp(id->group, "batch") || !id->group[0])) {
+			in_key(&c, root, "spec", workload_spec);
+			return;
+		}
+}
+
+static void add_patch(struct gate_tree_facts *f, const char *path)
+{
+	if (!path || !*path || f->npatches >= MAX_FACTS)
+		return;
+	GATE_ALLOC_GROW(f->patches, f->npatches + 1, f->apatches);
+	f->patches[f->npatches++] = gate_xstrdup(path);
+}
+
+static void read_kustomization(struct gate_tree_facts *f, const struct gate_node *root,
+	const char *ns)
+{
+	static const char *const gens[][2] = { { "configMapGenerator", "ConfigMap" },
+		{ "secretGenerator", "Secret" } };
+	const struct gate_node *a;
+	size_t g, i;
+
+	f->kustomization = 1;
+	if (obj_str(root, "namespace"))
+		ns = obj_str(root, "namespace");
+	for (g = 0; g < 2; g++) {
+		a = obj_get(root, gens[g][0]);
+		for (i = 0; a && a->type == GATE_NODE_ARRAY && i < a->len; i++)
+			add_obj(f, "", gens[g][1], obj_str(&a->u.items[i], "namespace") ?
+				obj_str(&a->u.items[i], "namespace") : ns,
+				obj_str(&a->u.items[i], "name"), a->u.items[i].line, 1);
+	}
+	a = obj_get(root, "patchesStrategicMerge");
+	for (i = 0; a && a->type == GATE_NODE_ARRAY && i < a->len; i++)
+		if (a->u.items[i].type == GATE_NODE_STRING)
+			add_patch(f, a->u.items[i].u.str);
+	a = obj_get(root, "patches");
+	for (i = 0; a && a->type == GATE_NODE_ARRAY && i < a->len; i++)
+		add_patch(f, obj_str(&a->u.items[i], "path"));
+	a = obj_get(root, "patchesJson6902");
+	for (i = 0; a && a->type == GATE_NODE_ARRAY && i < a->len; i++)
+		add_patch(f, obj_str(&a->u.items[i], "path"));
+}
+
+static void read_resource(struct gate_tree_facts *f, const struct gate_node *root)
+{
+	struct gate_k8s_id id;
+	char msg[128];
+	const struct gate_node *meta, *spec;
+
+	if (!root || root->type != GATE_NODE_OBJECT ||
+	    gate_k8s_id_read(&id, root, msg, sizeof(msg)) < 0)
+		return;
+	if (!strncmp(id.api_version, "kustomize.config.k8s.io/", 24)) {
+		read_kustomization(f, root, NULL);
+		return;
+	}
+	meta = obj_get(root, "metadata");
+	add_obj(f, id.group, id.kind, id.namespace_, id.name, root->line, 0);
+	spec = obj_get(root, "spec");
+	if (!strcmp(id.kind, "SealedSecret") && !strcmp(id.group, "bitnami.com")) {
+		const struct gate_node *tm = obj_get(obj_get(spec, "template"), "metadata");
+		add_obj(f, "", "Secret", obj_str(tm, "namespace") ? obj_str(tm, "namespace") : id.namespace_,
+			obj_str(tm, "name") ? obj_str(tm, "name") : id.name, root->line, 1);
+	} else if (!strcmp(id.kind, "ExternalSecret")) {
+		const struct gate_node *t = obj_get(spec, "target");
+		add_obj(f, "", "Secret", id.namespace_, obj_str(t, "name") ? obj_str(t, "name") : id.name,
+			root->line, 1);
+	}
+	(void)meta;
+	read_refs(f, &id, root);
+}
+
+struct parse_ctx {
+	struct gate_tree_facts *f;
+	const struct gate_doc_limits *lim;
+};
+
+static int on_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct parse_ctx *pc = payload;
+	struct gate_doc *doc = NULL;
+	struct gate_doc_error err;
+	const struct gate_node *items;
+	uint32_t i;
+
+	if (!len || gate_doc_parse(&doc, part, len, line, pc->lim, 0, &err) < 0)
+		return 0;
+	items = obj_get(doc->root, "items");
+	if (doc->root && obj_str(doc->root, "kind") && !strcmp(obj_str(doc->root, "kind"), "List") &&
+	    items && items->type == GATE_NODE_ARRAY) {
+		for (i = 0; i < items->len; i++)
+			read_resource(pc->f, &items->u.items[i]);
+	} else {
+		read_resource(pc->f, doc->root);
+	}
+	gate_doc_free(doc);
+	return 0;
+}
+
+void gate_tree_facts_parse(struct gate_tree_facts **out, const char *buf, size_t len,
+	const struct gate_doc_limits *lim)
+{
+	struct gate_doc_limits def = GATE_DOC_LIMITS_INIT;
+	struct parse_ctx pc;
+
+	pc.f = gate_xcalloc(1, sizeof(*pc.f));
+	pc.lim = lim ? lim : &def;
+	gate_doc_split(buf ? buf : "", buf ? len : 0, on_part, &pc);
+	*out = pc.f;
+}
+
+void gate_tree_facts_free(struct gate_tree_facts *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->nobjs; i++) {
+		free(f->objs[i].group);
+		free(f->objs[i].kind);
+		free(f->objs[i].ns);
+		free(f->objs[i].name);
+	}
+	for (i = 0; i < f->nrefs; i++) {
+		struct fref *r = &f->refs[i];
+		free(r->kind);
+		free(r->ns);
+		free(r->name);
+		free(r->from_kind);
+		free(r->from_name);
+		free(r->from_api);
+		free(r->pointer);
+	}
+	for (i = 0; i < f->npatches; i++)
+		free(f->patches[i]);
+	free(f->objs);
+	free(f->refs);
+	free(f->patches);
+	free(f);
+}
+
+/* ---- one tree ---- */
+
+struct tfile {
+	char *path;
+	char *dir;        /* folder, "" at the root */
+	int changed;
+	int kustomization;
+	long unit;        /* index of the unit's folder among units, -1 not set */
+	int needed;
+	int is_patch;
+	const struct gate_tree_facts *facts;
+};
+
+struct gate_tree_check {
+	struct tfile *v;
+	size_t n, alloc;
+};
+
+void gate_tree_check_new(struct gate_tree_check **out)
+{
+	*out = gate_xcalloc(1, sizeof(**out));
+}
+
+void gate_tree_check_free(struct gate_tree_check *tc)
+{
+	size_t i;
+
+	if (!tc)
+		return;
+	for (i = 0; i < tc->n; i++) {
+		free(tc->v[i].path);
+		free(tc->v[i].dir);
+	}
+	free(tc->v);
+	free(tc);
+}
+
+static int is_kustomization_name(const char *base)
+{
+	return !strcmp(base, "kustomization.yaml") || !strcmp(base, "kustomization.yml") ||
+		!strcmp(base, "Kustomization");
+}
+
+size_t gate_tree_check_add(struct gate_tree_check *tc, const char *path, int changed)
+{
+	struct tfile *t;
+	const char *slash = strrchr(path, '/');
+
+	GATE_ALLOC_GROW(tc->v, tc->n + 1, tc->alloc);
+	t = &tc->v[tc->n];
+	memset(t, 0, sizeof(*t));
+	t->path = gate_xstrdup(path);
+	t->dir = slash ? gate_xstrndup(path, (size_t)(slash - path)) : gate_xstrdup("");
+	t->changed = changed;
+	t->kustomization = is_kustomization_name(slash ? slash + 1 : path);
+	t->unit = -1;
+	return tc->n++;
+}
+
+/* A small string set/map: sorted array + bsearch is enough at these sizes. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is dir (or an ancestor of it) in the sorted list kdirs?  Returns the nearest, or NULL. */
+static const char *nearest_kdir(char **kdirs, size_t nk, const char *dir)
+{
+	char *d = gate_xstrdup(dir);
+	const char *found = NULL;
+
+	for (;;) {
+		char **hit = nk ? bsearch(&d, kdirs, nk, sizeof(*kdirs), cmp_str) : NULL;
+		char *slash;
+
+		if (hit) {
+			found = *hit;
+			break;
+		}
+		if (!*d)
+			break;
+		slash = strrchr(d, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			d[0] = '\0';
+	}
+	free(d);
+	return found;
+}
+
+/* Join a kustomization folder and a relative path, resolving "." and "..". */
+static char *join_path(const char *dir, const char *rel)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	char *tmp = *dir ? gate_xasprintf("%s/%s", dir, rel) : gate_xstrdup(rel);
+	char *save = NULL, *tok, *out;
+	char **parts = NULL;
+	size_t n = 0, alloc = 0, i;
+
+	for (tok = strtok_r(tmp, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			if (n)
+				n--;
+			continue;
+		}
+		GATE_ALLOC_GROW(parts, n + 1, alloc);
+		parts[n++] = tok;
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			gate_buf_addc(&b, '/');
+		gate_buf_adds(&b, parts[i]);
+	}
+	out = b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+	free(parts);
+	free(tmp);
+	return out;
+}
+
+static int same_ns(const char *a, const char *b)
+{
+	return !*a || !*b || !strcmp(a, b);
+}
+
+struct seen {
+	const struct fobj *o;
+	size_t file;
+};
+
+static int cmp_seen(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->o->kind, y->o->kind)) || (c = strcmp(x->o->name, y->o->name)) ||
+	    (c = strcmp(x->o->group, y->o->group)) || (c = strcmp(x->o->ns, y->o->ns)))
+		return c;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->o->line < y->o->line ? -1 : x->o->line > y->o->line;
+}
+
+/* A core-group object some file of a unit defines. */
+struct def {
+	const struct fobj *o;
+	long unit;
+};
+
+static int cmp_def3(long unit, const char *kind, const char *name, const struct def *d)
+{
+	int c;
+
+	if (unit != d->unit)
+		return unit < d->unit ? -1 : 1;
+	if ((c = strcmp(kind, d->o->kind)))
+		return c;
+	return strcmp(name, d->o->name);
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+	const struct def *y = b;
+	const struct def *x = a;
+
+	return cmp_def3(x->unit, x->o->kind, x->o->name, y);
+}
+
+/* Does unit define r (same kind and name, a compatible namespace)? */
+static int defined(const struct def *defs, size_t n, long unit, const struct fref *r)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_def3(unit, r->kind, r->name, &defs[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && !cmp_def3(unit, r->kind, r->name, &defs[lo]); lo++)
+		if (same_ns(defs[lo].o->ns, r->ns))
+			return 1;
+	return 0;
+}
+
+static void obj_result(struct gate_results *out, const struct tfile *t, const struct fobj *o,
+	const char *api, enum gate_severity sev, const char *rule, const char *pointer,
+	uint32_t line, uint32_t col, const char *msg)
+{
+	struct gate_result *r = gate_results_add(out);
+
+	r->filename = gate_xstrdup(t->path);
+	r->line = o ? o->line : line;
+	r->api_version = gate_xstrdup(api);
+	r->kind = gate_xstrdup(o ? o->kind : NULL);
+	r->name = gate_xstrdup(o ? o->name : NULL);
+	r->namespace_ = o && *o->ns ? gate_xstrdup(o->ns) : NULL;
+	r->status = sev == GATE_SEV_DENY ? GATE_STATUS_INVALID : GATE_STATUS_VALID;
+	gate_result_add_problem(r, pointer, line, col, rule, sev, msg);
+	if (sev == GATE_SEV_DENY)
+		r->msg = gate_xstrdup(msg);
+}
+
+int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void *payload,
+	struct gate_results *out)
+{
+	char **kdirs = NULL, **units = NULL;
+	size_t nk = 0, ak = 0, nunits = 0, aunits = 0, i, k, nprob = 0;
+	struct seen *seen = NULL;
+	struct def *defs = NULL;
+	size_t nseen = 0, aseen = 0, ndefs = 0, adefs = 0;
+	int error = 0;
+
+	/* units: kustomization folders, else each file's folder */
+	for (i = 0; i < tc->n; i++)
+		if (tc->v[i].kustomization) {
+			GATE_ALLOC_GROW(kdirs, nk + 1, ak);
+			kdirs[nk++] = tc->v[i].dir;
+		}
+	if (nk)
+		qsort(kdirs, nk, sizeof(*kdirs), cmp_str);
+	for (i = 0; i < tc->n; i++) {
+		const char *u = nearest_kdir(kdirs, nk, tc->v[i].dir);
+		char *key = gate_xasprintf("%c%s", u ? 'k' : 'd', u ? u : tc->v[i].dir);
+		for (k = 0; k < nunits; k++)
+			if (!strcmp(units[k], key))
+				break;
+		if (k == nunits) {
+			GATE_ALLOC_GROW(units, nunits + 1, aunits);
+			units[nunits++] = key;
+		} else {
+			free(key);
+		}
+		tc->v[i].unit = (long)k;
+	}
+	/* the files sharing a unit with a changed file */
+	{
+		char *changed_unit = gate_xcalloc(nunits ? nunits : 1, 1);
+		for (i = 0; i < tc->n; i++)
+			if (tc->v[i].changed)
+				changed_unit[tc->v[i].unit] = 1;
+		for (i = 0; i < tc->n; i++)
+			tc->v[i].needed = changed_unit[tc->v[i].unit];
+		free(changed_unit);
+	}
+	for (i = 0; i < tc->n; i++) {
+		if (!tc->v[i].needed)
+			continue;
+		tc->v[i].facts = NULL;
+		if ((error = load(payload, i, tc->v[i].path, &tc->v[i].facts)) < 0)
+			goto done;
+	}
+	/* patch files named by kustomizations define nothing */
+	for (i = 0; i < tc->n; i++) {
+		const struct gate_tree_facts *f = tc->v[i].facts;
+		for (k = 0; f && k < f->npatches; k++) {
+			char *p = join_path(tc->v[i].dir, f->patches[k]);
+			size_t m;
+			for (m = 0; m < tc->n; m++)
+				if (tc->v[m].needed && !strcmp(tc->v[m].path, p))
+					tc->v[m].is_patch = 1;
+			free(p);
+		}
+	}
+
+	/* duplicates: sort every object of the needed files by identity and unit */
+	for (i = 0; i < tc->n; i++) {
+		const struct gate_tree_facts *f = tc->v[i].facts;
+		if (!f || tc->v[i].is_patch)
+			continue;
+		for (k = 0; k < f->nobjs; k++) {
+			if (f->objs[k].generated)
+				continue;
+			GATE_ALLOC_GROW(seen, nseen + 1, aseen);
+			seen[nseen].o = &f->objs[k];
+			seen[nseen].file = i;
+			nseen++;
+		}
+	}
+	if (nseen)
+		qsort(seen, nseen, sizeof(*seen), cmp_seen);
+	for (i = 0; i < nseen && nprob < MAX_PROBLEMS; ) {
+		size_t e = i + 1, a, b;
+		while (e < nseen && !strcmp(seen[e].o->kind, seen[i].o->kind) &&
+		       !strcmp(seen[e].o->name, seen[i].o->name) &&
+		       !strcmp(seen[e].o->group, seen[i].o->group) &&
+		       !strcmp(seen[e].o->ns, seen[i].o->ns))
+			e++;
+		/* within [i, e): pairs in one unit; report each changed later one against the first */
+		for (b = i; b < e && nprob < MAX_PROBLEMS; b++) {
+			const struct tfile *tb = &tc->v[seen[b].file];
+			for (a = i; a < b; a++) {
+				const struct tfile *ta = &tc->v[seen[a].file];
+				char *m;
+				if (ta->unit != tb->unit)
+					continue;
+				if (!tb->changed && !ta->changed)
+					break;
+				/* report on a changed file, naming the other place */
+				if (tb->changed)
+					m = gate_xasprintf("%s \"%s\"%s%s%s is defined twice: also at %s:%u",
+						seen[b].o->kind, seen[b].o->name, *seen[b].o->ns ? " in namespace \"" : "",
+						seen[b].o->ns, *seen[b].o->ns ? "\"" : "", ta->path, seen[a].o->line);
+				else
+					m = gate_xasprintf("%s \"%s\"%s%s%s is defined twice: also at %s:%u",
+						seen[a].o->kind, seen[a].o->name, *seen[a].o->ns ? " in namespace \"" : "",
+						seen[a].o->ns, *seen[a].o->ns ? "\"" : "", tb->path, seen[b].o->line);
+				if (tb->changed)
+					obj_result(out, tb, seen[b].o, NULL, GATE_SEV_DENY,
+						GATE_RULE_DUPLICATE_OBJECT, NULL, seen[b].o->line, 1, m);
+				else
+					obj_result(out, ta, seen[a].o, NULL, GATE_SEV_DENY,
+						GATE_RULE_DUPLICATE_OBJECT, NULL, seen[a].o->line, 1, m);
+				free(m);
+				nprob++;
+				break;
+			}
+		}
+		i = e;
+	}
+
+	/* references of changed files to objects their unit does not define */
+	for (i = 0; i < tc->n; i++) {
+		const struct gate_tree_facts *f = tc->v[i].facts;
+		if (!f)
+			continue;
+		for (k = 0; k < f->nobjs; k++) {
+			if (f->objs[k].group[0])
+				continue;
+			GATE_ALLOC_GROW(defs, ndefs + 1, adefs);
+			defs[ndefs].o = &f->objs[k];
+			defs[ndefs].unit = tc->v[i].unit;
+			ndefs++;
+		}
+	}
+	if (ndefs)
+		qsort(defs, ndefs, sizeof(*defs), cmp_def);
+	for (i = 0; i < tc->n && nprob < MAX_PROBLEMS; i++) {
+		const struct tfile *t = &tc->v[i];
+		const struct gate_tree_facts *f = t->facts;
+		if (!f || !t->changed || t->is_patch)
+			continue;
+		for (k = 0; k < f->nrefs && nprob < MAX_PROBLEMS; k++) {
+			const struct fref *r = &f->refs[k];
+			if (!defined(defs, ndefs, t->unit, r)) {
+				struct fobj from;
+				char *msg = gate_xasprintf("refers to %s \"%s\", which no manifest of %s defines",
+					r->kind, r->name, t->dir[0] ? "this folder or kustomization" :
+					"the top folder");
+				memset(&from, 0, sizeof(from));
+				from.kind = r->from_kind;
+				from.name = r->from_name;
+				from.ns = r->ns;
+				from.line = r->res_line;
+				obj_result(out, t, &from, r->from_api, GATE_SEV_WARN,
+					GATE_RULE_MISSING_REFERENCE, r->pointer, r->line, r->col, msg);
+				free(msg);
+				nprob++;
+			}
+		}
+	}
+done:
+	for (i = 0; i < nunits; i++)
+		free(units[i]);
+	free(units);
+	free(kdirs);
+	free(seen);
+	free(defs);
+	return error;
+}
+
+/* ---- custom resource schemas from CRDs ---- */
+
+struct crd_entry {
+	char *group, *version, *kind;
+	char *where; /* "CustomResourceDefinition <name> (<file>)" */
+	struct gate_schema *schema;
+};
+
+struct gate_crd_set {
+	int strict;
+	struct crd_entry *v;
+	size_t n, alloc;
+};
+
+void gate_crd_set_new(struct gate_crd_set **out, int strict)
+{
+	*out = gate_xcalloc(1, sizeof(**out));
+	(*out)->strict = strict;
+}
+
+void gate_crd_set_free(struct gate_crd_set *set)
+{
+	size_t i;
+
+	if (!set)
+		return;
+	for (i = 0; i < set->n; i++) {
+		free(set->v[i].group);
+		free(set->v[i].version);
+		free(set->v[i].kind);
+		free(set->v[i].where);
+		gate_schema_free(set->v[i].schema);
+	}
+	free(set->v);
+	free(set);
+}
+
+size_t gate_crd_set_count(const struct gate_crd_set *set)
+{
+	return set ? set->n : 0;
+}
+
+int gate_crd_maybe(const char *buf, size_t len)
+{
+	static const char needle[] = "CustomResourceDefinition";
+
+	return buf && memmem(buf, len, needle, sizeof(needle) - 1) != NULL;
+}
+
+/* kubeconform's -strict: close objects that declare properties, recursively. */
+static void close_objects(json_t *s, int depth)
+{
+	const char *key;
+	json_t *v, *props;
+	size_t i;
+
+	if (depth > 64 || !json_is_object(s))
+		return;
+	props = json_object_get(s, "properties");
+	if (json_is_object(props) && !json_object_get(s, "additionalProperties") &&
+	    !json_is_true(json_object_get(s, "x-kubernetes-preserve-unknown-fields")))
+		json_object_set_new(s, "additionalProperties", json_false());
+	json_object_foreach(props, key, v)
+		close_objects(v, depth + 1);
+	close_objects(json_object_get(s, "items"), depth + 1);
+	if (json_is_object(json_object_get(s, "additionalProperties")))
+		close_objects(json_object_get(s, "additionalProperties"), depth + 1);
+	{
+		static const char *const lists[] = { "allOf", "anyOf", "oneOf", NULL };
+		size_t l;
+		for (l = 0; lists[l]; l++) {
+			json_t *a = json_object_get(s, lists[l]);
+			json_array_foreach(a, i, v)
+				close_objects(v, depth + 1);
+		}
+	}
+}
+
+static int add_schema(struct gate_crd_set *set, const char *where, const char *group,
+	const char *version, const char *kind, const struct gate_node *schema_node,
+	char *msg, size_t msgsize, int *failed)
+{
+	struct gate_schema *schema = NULL;
+	struct crd_entry *e;
+	json_t *root, *props;
+	char cmsg[512];
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i].group, group) && !strcmp(set->v[i].version, version) &&
+		    !strcmp(set->v[i].kind, kind))
+			return 0; /* the first definition wins */
+	root = schema_node ? gate_node_to_jansson(schema_node) : json_object();
+	if (!json_is_object(root)) {
+		json_decref(root);
+		root = json_object();
+	}
+	props = json_object_get(root, "properties");
+	if (set->strict) {
+		close_objects(root, 0);
+		if (json_is_object(props) && json_is_false(json_object_get(root, "additionalProperties"))) {
+			/* every object carries these, whether the CRD says so or not */
+			if (!json_object_get(props, "apiVersion"))
+				json_object_set_new(props, "apiVersion", json_pack("{s:s}", "type", "string"));
+			if (!json_object_get(props, "kind"))
+				json_object_set_new(props, "kind", json_pack("{s:s}", "type", "string"));
+			if (!json_object_get(props, "metadata"))
+				json_object_set_new(props, "metadata", json_pack("{s:s}", "type", "object"));
+		}
+	}
+	if (gate_schema_compile(&schema, root, NULL, 0, cmsg, sizeof(cmsg)) < 0) {
+		if (!*failed)
+			snprintf(msg, msgsize, "%s: the schema of %s/%s %s does not compile: %s",
+				where, group, version, kind, cmsg);
+		*failed = 1;
+		json_decref(root);
+		return 0;
+	}
+	json_decref(root);
+	GATE_ALLOC_GROW(set->v, set->n + 1, set->alloc);
+	e = &set->v[set->n++];
+	e->group = gate_xstrdup(group);
+	e->version = gate_xstrdup(version);
+	e->kind = gate_xstrdup(kind);
+	e->where = gate_xstrdup(where);
+	e->schema = schema;
+	return 0;
+}
+
+struct crd_ctx {
+	struct gate_crd_set *set;
+	const char *filename;
+	const struct gate_doc_limits *lim;
+	char *msg;
+	size_t msgsize;
+	int failed;
+};
+
+static void read_crd(struct crd_ctx *c, const struct gate_node *root)
+{
+	const struct gate_node *spec, *versions, *names;
+	const char *av, *group, *kind, *name;
+	char *where;
+	size_t i;
+
+	if (!root || root->type != GATE_NODE_OBJECT)
+		return;
+	av = obj_str(root, "apiVersion");
+	if (!av || strncmp(av, "apiextensions.k8s.io/", 21) ||
+	    !obj_str(root, "kind") || strcmp(obj_str(root, "kind"), "CustomResourceDefinition"))
+		return;
+	spec = obj_get(root, "spec");
+	names = obj_get(spec, "names");
+	group = obj_str(spec, "group");
+	kind = obj_str(names, "kind");
+	if (!group || !kind)
+		return;
+	name = obj_str(obj_get(root, "metadata"), "name");
+	where = gate_xasprintf("CustomResourceDefinition %s (%s:%u)", name ? name : kind,
+		c->filename, root->line);
+	versions = obj_get(spec, "versions");
+	for (i = 0; versions && versions->type == GATE_NODE_ARRAY && i < versions->len; i++) {
+		const struct gate_node *v = &versions->u.items[i];
+		const char *vn = obj_str(v, "name");
+		const struct gate_node *sch = obj_get(obj_get(v, "schema"), "openAPIV3Schema");
+		if (!vn)
+			continue;
+		if (!sch) /* v1beta1: one schema for all versions */
+			sch = obj_get(obj_get(spec, "validation"), "openAPIV3Schema");
+		add_schema(c->set, where, group, vn, kind, sch, c->msg, c->msgsize, &c->failed);
+	}
+	if (obj_str(spec, "version") && (!versions || versions->type != GATE_NODE_ARRAY))
+		add_schema(c->set, where, group, obj_str(spec, "version"), kind,
+			obj_get(obj_get(spec, "validation"), "openAPIV3Schema"), c->msg, c->msgsize, &c->failed);
+	free(where);
+}
+
+static int crd_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct crd_ctx *c = payload;
+	struct gate_doc *doc = NULL;
+	struct gate_doc_error err;
+	const struct gate_node *items;
+	uint32_t i;
+
+	if (!len || !gate_crd_maybe(part, len) ||
+	    gate_doc_parse(&doc, part, len, line, c->lim, 0, &err) < 0)
+		return 0;
+	items = obj_get(doc->root, "items");
+	if (items && items->type == GATE_NODE_ARRAY && obj_str(doc->root, "kind") &&
+	    !strcmp(obj_str(doc->root, "kind"), "List")) {
+		for (i = 0; i < items->len; i++)
+			read_crd(c, &items->u.items[i]);
+	} else {
+		read_crd(c, doc->root);
+	}
+	gate_doc_free(doc);
+	return 0;
+}
+
+int gate_crd_set_add_buffer(struct gate_crd_set *set, const char *filename, const char *buf,
+	size_t len, const struct gate_doc_limits *lim, char *msg, size_t msgsize)
+{
+	struct gate_doc_limits def = GATE_DOC_LIMITS_INIT;
+	struct crd_ctx c;
+
+	if (!gate_crd_maybe(buf, len))
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.set = set;
+	c.filename = filename ? filename : "";
+	c.lim = lim ? lim : &def;
+	c.msg = msg;
+	c.msgsize = msgsize;
+	gate_doc_split(buf, len, crd_part, &c);
+	return c.failed ? 1 : 0;
+}
+
+static const struct crd_entry *find(const struct gate_crd_set *set, const char *group,
+	const char *version, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; set && i < set->n; i++)
+		if (!strcmp(set->v[i].group, group) && !strcmp(set->v[i].version, version) &&
+		    !strcmp(set->v[i].kind, kind))
+			return &set->v[i];
+	return NULL;
+}
+
+const struct gate_schema *gate_crd_set_lookup(const struct gate_crd_set *set, const char *group,
+	const char *version, const char *kind)
+{
+	const struct crd_entry *e = find(set, group, version, kind);
+
+	return e ? e->schema : NULL;
+}
+
+static int crd_check(void *ctx, const char *filename, const struct gate_k8s_id *id,
+	const struct gate_node *root, struct gate_result *res)
+{
+	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
+	const struct crd_entry *e;
+	struct gate_buf msg = GATE_BUF_INIT;
+	size_t i;
+	int rc;
+
+	(void)filename;
+	/* only where the store found nothing: "could not find schema", or skipped */
+	if (!(res->status == GATE_STATUS_ERROR && res->msg &&
+	      !strncmp(res->msg, "could not find schema for ", 26)) &&
+	    !(res->status == GATE_STATUS_SKIPPED && !res->msg))
+		return 0;
+	if (!(e = find(ctx, id->group, id->version, id->kind)))
+		return 0;
+	rc = gate_schema_validate(e->schema, root, &errs, 100);
+	if (rc < 0) {
+		gate_schema_errors_release(&errs);
+		return -1;
+	}
+	free(res->msg);
+	res->msg = NULL;
+	if (rc == 1) {
+		res->status = GATE_STATUS_VALID;
+	} else {
+		res->status = GATE_STATUS_INVALID;
+		gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
+		for (i = 0; i < errs.n; i++) {
+			const struct gate_schema_error *x = &errs.v[i];
+			gate_result_add_problem(res, x->pointer ? x->pointer : "", x->line, x->col,
+				"schema", GATE_SEV_DENY, x->message ? x->message : "does not validate");
+			if (i)
+				gate_buf_adds(&msg, " - ");
+			gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
+				x->pointer ? x->pointer : "", e->where, x->message ? x->message : "does not validate");
+		}
+		res->msg = gate_buf_detach(&msg);
+	}
+	/* policy problems found before the schema was known keep their say */
+	for (i = 0; i < res->nproblems; i++)
+		if (res->problems[i].severity == GATE_SEV_DENY && !res->problems[i].suppressed &&
+		    res->status == GATE_STATUS_VALID)
+			res->status = GATE_STATUS_INVALID;
+	gate_schema_errors_release(&errs);
+	return 0;
+}
+
+void gate_crd_set_checker(struct gate_crd_set *set, struct gate_checker *out)
+{
+	out->check = crd_check;
+	out->ctx = set;
+}
