@@ -24,6 +24,7 @@
 #include "gate/judge.h"
 #include "gate/notify.h"
 #include "gate/outbox.h"
+#include "gate/policy.h"
 #include "gate/util.h"
 #include "gate/verdicts.h"
 
@@ -199,8 +200,11 @@ static json_t *handoff_summary(const json_t *h)
 
 /* Judge the update again (its hand-over is missing).  1 accepted, 0 not, -1 error. */
 static int rejudge(struct gate_op *op, const char *ref, const char *old_hex, const char *new_hex,
-	json_t **summary, FILE *f)
+	const char *pusher, json_t **summary, FILE *f)
 {
+	struct gate_policy *policy = NULL;
+	struct gate_checker checker;
+	char pfp[128];
 	struct gate_ref_update *u = NULL;
 	struct gate_verdicts *cache = NULL;
 	struct gate_judge *judge = NULL;
@@ -222,7 +226,18 @@ static int rejudge(struct gate_op *op, const char *ref, const char *old_hex, con
 	js.cache = cache;
 	js.engine_id = eid;
 	js.threads = 2;
-	/* NEEDSWORK: pass the policy checkers once pre-receive builds them from the config */
+	/* the same policy as pre-receive, so a re-judge reaches the same verdict */
+	if (gate_policy_from_config(&policy, json_object_get(gate_config_json(op->cfg), "policy"),
+			op->git_dir, NULL, msg, sizeof(msg)) < 0 ||
+	    gate_policy_checker(policy, &checker) < 0)
+		goto done;
+	gate_policy_fingerprint(policy, pfp, sizeof(pfp));
+	js.checkers = &checker;
+	js.ncheckers = 1;
+	js.extra_fingerprint = pfp;
+	js.path_sensitive = gate_policy_path_sensitive(policy);
+	js.policy = policy;
+	js.pusher = pusher;
 	if (gate_judge_new(&judge, &js, msg, sizeof(msg)) < 0)
 		goto done;
 	gate_judge_set_deadline(judge, gate_judge_now_ms() + gate_config_limits(op->cfg)->time_budget_ms);
@@ -257,6 +272,7 @@ done:
 	}
 	gate_verdict_release(&v);
 	gate_judge_free(judge);
+	gate_policy_free(policy);
 	gate_verdicts_free(cache);
 	gate_ref_updates_free(u, n);
 	free(cache_dir);
@@ -299,7 +315,7 @@ int gate_op_accept_update(struct gate_op *op, const char *ref, const char *old_h
 		if (r == 0)
 			fprintf(f, "warning: %s %.12s: no pre-receive verdict (were the hooks bypassed?): judging again\n",
 				eref, new_hex);
-		if (rejudge(op, ref, old_hex, new_hex, &summary, f) != 1)
+		if (rejudge(op, ref, old_hex, new_hex, pusher, &summary, f) != 1)
 			goto done;
 	}
 	memset(&ev, 0, sizeof(ev));
