@@ -3,7 +3,10 @@
 # (../shared/scripts/make-fleet 16, about 10,000 resources in 7,700 files),
 # -strict -summary -n 2 against the unpacked Kubernetes and CRD schemas.
 # Prints the median of 3 runs: wall time, CPU time, peak RSS, resources and
-# resources per second.  The fleet and the schemas are built once into
+# resources per second.  Then the policy's cost, both in one run: the median
+# of `runs` alternating runs with all built-in checks (-policy of a policy
+# file that changes nothing) against schema validation alone, and their ratio (issue 4:
+# at most 1.25).  The fleet and the schemas are built once into
 # $GATE_BUILDDIR/bench-data.  Needs /usr/bin/time (apt-get install time).
 set -eu
 : "${GATE_SRCDIR:?}" "${GATE_BUILDDIR:?}" "${GATE_BIN:?}"
@@ -62,3 +65,39 @@ sort -n "$dir/times" | awk -v n="$runs" -v res="$resources" '
 			n, wall[m], c[m], r[m] / 1024, res, (wall[m] > 0 ? res / wall[m] : 0)
 	}'
 echo "$summary"
+
+# the policy's cost: built-in checks on (-policy of a file that changes nothing) against
+# schema alone, runs alternating so both see the same machine state
+echo 'checks: {}' >"$dir/policy.yaml"
+: >"$dir/times.schema"
+: >"$dir/times.policy"
+i=1
+while [ "$i" -le "$runs" ]; do
+	for mode in schema policy; do
+		set --
+		[ "$mode" = policy ] && set -- -policy "$dir/policy.yaml"
+		set +e
+		/usr/bin/time -f '%e %U %S %M' -o "$dir/time.$mode" "$GATE_BIN" validate -strict -summary \
+			-kubernetes-version 1.32.2 -schema-location "$k8s" -schema-location "$crd" -n 2 \
+			"$@" "$dir/fleet" >"$dir/out.$mode" 2>"$dir/err.$mode"
+		rc=$?
+		set -e
+		if [ "$rc" -gt 1 ]; then
+			echo "bench: $mode run $i failed with status $rc:" >&2
+			head -5 "$dir/err.$mode" >&2
+			exit 1
+		fi
+		grep -q '^Summary:' "$dir/out.$mode" ||
+			{ echo "bench: $mode run $i gave no summary:" >&2; head -5 "$dir/err.$mode" >&2; exit 1; }
+		tail -n 1 "$dir/time.$mode" >>"$dir/times.$mode"
+	done
+	i=$((i + 1))
+done
+med() { awk '{ print $1, $2 + $3 }' "$1" | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { print }'; }
+s=$(med "$dir/times.schema")
+p=$(med "$dir/times.policy")
+echo "$s $p" | awk -v n="$runs" '{
+	printf "validate fleet, schema alone (median of %d): wall %.2f s, cpu %.2f s\n", n, $1, $2
+	printf "validate fleet, all built-in checks (median of %d): wall %.2f s, cpu %.2f s\n", n, $3, $4
+	printf "policy cost: wall x%.2f, cpu x%.2f (target <= x1.25)\n", ($1 > 0 ? $3 / $1 : 0), ($2 > 0 ? $4 / $2 : 0)
+}'

@@ -194,7 +194,14 @@ static int ends_with_keyword(const char *key, size_t klen)
 		"privatekey", "private_key", "private-key", "credential", "credentials",
 	};
 	size_t i;
+	char last;
 
+	/* most keys end in no keyword's last letter: decide those at once */
+	if (klen < 3)
+		return 0;
+	last = key[klen - 1] | 0x20;
+	if (last != 'd' && last != 't' && last != 'n' && last != 'y' && last != 'l' && last != 's')
+		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		size_t wl = strlen(words[i]);
 		if (klen >= wl && !strncasecmp(key + klen - wl, words[i], wl))
