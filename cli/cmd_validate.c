@@ -563,29 +563,26 @@ static void schema_validate_input(const struct gate_schema *schema, struct gate_
 
 /* ---- policy ---- */
 
-/* Scan an input's raw bytes for secrets; findings become one more result. */
-static void scan_input_secrets(const struct gate_policy *p, struct gate_input *in, size_t max)
+/* Scan a file's raw bytes for secrets; findings become one more result. */
+static int scan_secrets(void *ctx, const char *filename, const char *buf, size_t len,
+	struct gate_results *out)
 {
-	const char *buf = in->buf;
-	char *own = NULL;
-	size_t len = in->len;
+	const struct gate_policy *p = ctx;
 	struct gate_result tmp;
 
-	if (!buf) {
-		if (!in->path || gate_read_file(in->path, max, &own, &len) < 0)
-			return; /* the engine already reported why the file could not be read */
-		buf = own;
-	}
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.status = GATE_STATUS_VALID;
-	gate_policy_scan_secrets(p, in->filename, buf, len, &tmp);
+	if (gate_policy_scan_secrets(p, filename, buf, len, &tmp) < 0) {
+		gate_result_release(&tmp);
+		return -1;
+	}
 	if (tmp.nproblems) {
-		tmp.filename = gate_xstrdup(in->filename);
-		*gate_results_add(&in->results) = tmp;
+		tmp.filename = gate_xstrdup(filename);
+		*gate_results_add(out) = tmp;
 	} else {
 		gate_result_release(&tmp);
 	}
-	free(own);
+	return 0;
 }
 
 /* ---- main ---- */
@@ -617,6 +614,7 @@ int cmd_validate(int argc, char **argv)
 	struct gate_schema *schema = NULL;
 	struct gate_policy *policy = NULL;
 	struct gate_checker checker;
+	struct gate_scanner scanner;
 	struct gate_buf out = GATE_BUF_INIT;
 	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
 	struct timespec t0, t1;
@@ -743,6 +741,10 @@ int cmd_validate(int argc, char **argv)
 			gate_policy_checker(policy, &checker);
 			eo.checkers = &checker;
 			eo.ncheckers = 1;
+			scanner.scan = scan_secrets;
+			scanner.ctx = policy;
+			eo.scanners = &scanner;
+			eo.nscanners = 1;
 		}
 		/* discovery errors already hold their verdict: judge the rest */
 		todo = gate_xcalloc(fd.n ? fd.n : 1, sizeof(*todo));
@@ -760,9 +762,6 @@ int cmd_validate(int argc, char **argv)
 			if (!fd.inputs[i].error)
 				fd.inputs[i] = todo[j++];
 		free(todo);
-		for (i = 0; policy && i < fd.n; i++)
-			if (!fd.inputs[i].error)
-				scan_input_secrets(policy, &fd.inputs[i], lim.max_bytes);
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);

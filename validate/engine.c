@@ -332,6 +332,8 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	const char *buf, size_t len, struct gate_results *out)
 {
 	struct judge j;
+	size_t i;
+	int rc;
 
 	if (!o || !o->store || !out)
 		return -1;
@@ -345,7 +347,12 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	j.max_errors = o->max_errors ? o->max_errors : DEFAULT_MAX_ERRORS;
 	if (!buf)
 		len = 0;
-	return gate_doc_split(buf ? buf : "", len, on_part, &j);
+	if ((rc = gate_doc_split(buf ? buf : "", len, on_part, &j)) != 0)
+		return rc;
+	for (i = 0; i < o->nscanners; i++)
+		if ((rc = o->scanners[i].scan(o->scanners[i].ctx, j.filename, buf ? buf : "", len, out)) < 0)
+			return rc;
+	return 0;
 }
 
 struct run {

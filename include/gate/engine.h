@@ -32,6 +32,18 @@ struct gate_checker {
  */
 #define GATE_ENGINE_MAX_DOCUMENT ((size_t)4 << 20)
 
+/*
+ * A scanner runs once per file on its raw bytes, before the file is split
+ * (secret scanning reads every byte, comments included).  It may append
+ * results to out.  Returns 0, or negative when it could not evaluate.  Like
+ * checkers it is called from several threads at once.
+ */
+struct gate_scanner {
+	int (*scan)(void *ctx, const char *filename, const char *buf, size_t len,
+		struct gate_results *out);
+	void *ctx;
+};
+
 struct gate_engine_opts {
 	struct gate_store *store;     /* required */
 	int strict;                   /* duplicate keys are errors */
@@ -45,6 +57,8 @@ struct gate_engine_opts {
 	size_t max_document_bytes;    /* one document of a file; 0: GATE_ENGINE_MAX_DOCUMENT */
 	const struct gate_checker *checkers;
 	size_t ncheckers;
+	const struct gate_scanner *scanners;
+	size_t nscanners;
 };
 
 /* Judge one file held in memory; results are appended to out in document order. */
