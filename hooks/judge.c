@@ -1365,6 +1365,195 @@ static int load_facts(void *payload, size_t index, const char *path,
 	return 0;
 }
 
+static int is_kustomization(const char *name)
+{
+	return !strcmp(name, "kustomization.yaml") || !strcmp(name, "kustomization.yml") ||
+		!strcmp(name, "Kustomization");
+}
+
+/* The tree of folder dir ("" the root) in root, or NULL when there is none. */
+static git_tree *folder_tree(struct gate_judge *j, git_tree *root, const char *dir)
+{
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+
+	if (!*dir) {
+		git_tree_dup(&t, root);
+		return t;
+	}
+	if (git_tree_entry_bypath(&e, root, dir) == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		git_tree_lookup(&t, gate_repo_git(j->repo), git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	git_error_clear();
+	return t;
+}
+
+/*
+ * Offer the files (not subfolders) of folder dir, tree t, to tree_entry_fn; with
+ * kust_only, only its kustomization files.  Returns how many were kept.
+ */
+static size_t folder_files(struct tree_walk *tw, const git_tree *t, const char *dir, int kust_only)
+{
+	size_t i, n = git_tree_entrycount(t), before = tw->n;
+
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		struct gate_repo_change ch;
+		char *path;
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE ||
+		    (kust_only && !is_kustomization(git_tree_entry_name(e))))
+			continue;
+		path = *dir ? gate_xasprintf("%s/%s", dir, git_tree_entry_name(e)) :
+			gate_xstrdup(git_tree_entry_name(e));
+		memset(&ch, 0, sizeof(ch));
+		ch.path = path;
+		git_oid_cpy(&ch.id, git_tree_entry_id(e));
+		ch.mode = (uint32_t)git_tree_entry_filemode(e);
+		tree_entry_fn(&ch, tw);
+		free(path);
+	}
+	return tw->n - before;
+}
+
+static int cmp_entry_path(const void *a, const void *b)
+{
+	return strcmp(((const struct tree_entry *)a)->path, ((const struct tree_entry *)b)->path);
+}
+
+/* Is folder a inside folder b, or b itself ("" holds everything)? */
+static int folder_within(const char *a, const char *b)
+{
+	size_t lb = strlen(b);
+
+	return !lb || (!strncmp(a, b, lb) && (a[lb] == '/' || !a[lb]));
+}
+
+/*
+ * The manifests of the tree of commit that the tree checks can need, into
+ * tw, in the order of a whole walk.  A file is needed when it shares a unit
+ * with a changed file; a unit is the folder of the nearest kustomization, or
+ * a file's own folder (see repo_checks.h).  So for each changed file: when a
+ * folder on its path holds a kustomization, the whole subtree of the nearest
+ * one (every file there has its nearest kustomization inside it, so its unit
+ * comes out as in the whole tree), else the files of its own folder (no
+ * kustomization above them either).  The files left out share no unit with a
+ * changed file: they would only cost a walk of the whole tree and a
+ * comparison with every unit.  With tw->changed NULL (every file counts as
+ * changed) or a kustomization at the root, the whole tree.
+ */
+static int tree_manifests(struct gate_judge *j, struct tree_walk *tw, const git_oid *commit,
+	char *msg, size_t msgsize)
+{
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	char **subtrees = NULL, **flat = NULL;
+	size_t nsub = 0, asub = 0, nflat = 0, aflat = 0, i, k;
+	int error = 0, whole = !tw->changed;
+
+	if (whole)
+		return commit_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
+	if (git_commit_lookup(&c, gate_repo_git(j->repo), commit) < 0 ||
+	    git_commit_tree(&root, c) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read commit");
+		error = -1;
+		goto done;
+	}
+	for (i = 0; i < tw->nchanged && !whole; i++) {
+		const char *slash = strrchr(tw->changed[i], '/');
+		char *dir = slash ? gate_xstrndup(tw->changed[i], (size_t)(slash - tw->changed[i])) :
+			gate_xstrdup("");
+		size_t len = strlen(dir);
+		int kust = 0;
+
+		/* the nearest folder on the path holding a kustomization */
+		for (;;) {
+			char save = dir[len];
+			git_tree *t;
+			struct tree_walk probe;
+
+			dir[len] = '\0';
+			t = folder_tree(j, root, dir);
+			memset(&probe, 0, sizeof(probe));
+			probe.j = j;
+			kust = t && folder_files(&probe, t, dir, 1) > 0;
+			tree_walk_release(&probe);
+			git_tree_free(t);
+			if (kust)
+				break;
+			dir[len] = save;
+			if (!len)
+				break;
+			do
+				len--;
+			while (len && dir[len] != '/');
+		}
+		if (kust) {
+			if (!len)
+				whole = 1;
+			GATE_ALLOC_GROW(subtrees, nsub + 1, asub);
+			subtrees[nsub++] = gate_xstrndup(dir, len);
+		} else {
+			GATE_ALLOC_GROW(flat, nflat + 1, aflat);
+			flat[nflat++] = gate_xstrdup(dir);
+		}
+		free(dir);
+	}
+	if (whole) {
+		error = commit_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
+		goto done;
+	}
+	qsort(subtrees, nsub, sizeof(*subtrees), cmp_path);
+	qsort(flat, nflat, sizeof(*flat), cmp_path);
+	for (i = 0; i < nsub && !error; i++) {
+		struct walk w;
+		git_tree *t;
+
+		/* sorted: a subtree inside an earlier one comes right after it */
+		for (k = 0; k < i; k++)
+			if (subtrees[k] && folder_within(subtrees[i], subtrees[k]))
+				break;
+		if (k < i) {
+			free(subtrees[i]);
+			subtrees[i] = NULL;
+			continue;
+		}
+		if (!(t = folder_tree(j, root, subtrees[i])))
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.git = gate_repo_git(j->repo);
+		w.fn = tree_entry_fn;
+		w.payload = tw;
+		w.msg = msg;
+		w.msgsize = msgsize;
+		gate_buf_adds(&w.path, subtrees[i]);
+		gate_buf_addc(&w.path, '/');
+		error = walk_trees(&w, NULL, t, 0);
+		gate_buf_release(&w.path);
+		git_tree_free(t);
+	}
+	for (i = 0; i < nflat && !error; i++) {
+		git_tree *t;
+
+		/* a folder without kustomization above it lies in no subtree walked */
+		if ((i && !strcmp(flat[i], flat[i - 1])) || !(t = folder_tree(j, root, flat[i])))
+			continue;
+		folder_files(tw, t, flat[i], 0);
+		git_tree_free(t);
+	}
+	qsort(tw->v, tw->n, sizeof(*tw->v), cmp_entry_path);
+done:
+	for (i = 0; i < nsub; i++)
+		free(subtrees[i]);
+	for (i = 0; i < nflat; i++)
+		free(flat[i]);
+	free(subtrees);
+	free(flat);
+	git_tree_free(root);
+	git_commit_free(c);
+	return error;
+}
+
 /* Run the tree checks of commit (its tree, or its parent's) into out. */
 static int tree_check_commit(struct gate_judge *j, struct tree_walk *tw, const git_oid *commit,
 	struct gate_results *out, char *msg, size_t msgsize)
@@ -1374,7 +1563,7 @@ static int tree_check_commit(struct gate_judge *j, struct tree_walk *tw, const g
 	int error;
 
 	tree_walk_release(tw);
-	error = commit_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
+	error = tree_manifests(j, tw, commit, msg, msgsize);
 	if (error < 0)
 		return error;
 	gate_tree_check_new(&tc);
@@ -1394,8 +1583,157 @@ static int wants_crd(const struct gate_result *r)
 		 (r->status == GATE_STATUS_SKIPPED && !r->msg));
 }
 
+/*
+ * The CRDs of the trees of one push.  Finding them means reading every
+ * manifest of a tree; consecutive commits share nearly all blobs, so each
+ * blob is tested once per push (maybe: 1 may hold a CRD, 0 not), and the
+ * compiled set is kept while the candidate files stay the same.
+ */
+struct crdcache {
+	git_oid *ids;            /* every blob tested */
+	unsigned char *maybe;
+	size_t n, alloc;
+	size_t *slots;           /* index + 1, 0 empty */
+	size_t nslots;
+	struct gate_crd_set *set;
+	int strict;
+	struct tree_entry *cands; /* the files set was built from (path, id) */
+	size_t ncands;
+};
+
+static size_t crdcache_slot(const struct crdcache *cc, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	h &= cc->nslots - 1;
+	while (cc->slots[h] && !git_oid_equal(&cc->ids[cc->slots[h] - 1], id))
+		h = (h + 1) & (cc->nslots - 1);
+	return h;
+}
+
+static void crdcache_release(struct crdcache *cc)
+{
+	size_t i;
+
+	for (i = 0; i < cc->ncands; i++)
+		free(cc->cands[i].path);
+	free(cc->cands);
+	gate_crd_set_free(cc->set);
+	free(cc->ids);
+	free(cc->maybe);
+	free(cc->slots);
+	memset(cc, 0, sizeof(*cc));
+}
+
+/* 1 when blob id may hold a CRD, 0 when not, negative when unreadable. */
+static int crdcache_maybe(struct gate_judge *j, struct crdcache *cc, const git_oid *id,
+	char *msg, size_t msgsize)
+{
+	size_t slot, i;
+	char *b = NULL;
+	size_t l = 0;
+	int m;
+
+	if ((cc->n + 1) * 2 > cc->nslots) {
+		free(cc->slots);
+		cc->nslots = cc->nslots ? cc->nslots * 2 : 1024;
+		cc->slots = gate_xcalloc(cc->nslots, sizeof(*cc->slots));
+		for (i = 0; i < cc->n; i++)
+			cc->slots[crdcache_slot(cc, &cc->ids[i])] = i + 1;
+	}
+	slot = crdcache_slot(cc, id);
+	if (cc->slots[slot])
+		return cc->maybe[cc->slots[slot] - 1];
+	if (read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
+		return -1;
+	m = b && gate_crd_maybe(b, l);
+	free(b);
+	GATE_ALLOC_GROW(cc->ids, cc->n + 1, cc->alloc);
+	cc->maybe = gate_xreallocarray(cc->maybe, cc->alloc, 1);
+	git_oid_cpy(&cc->ids[cc->n], id);
+	cc->maybe[cc->n] = (unsigned char)m;
+	cc->slots[slot] = ++cc->n;
+	return m;
+}
+
+/*
+ * The CRD set of the tree of commit (borrowed from cc, valid until the next
+ * call), built as gate_crd_set_add_buffer() over every manifest of the tree
+ * in order, strict as given.
+ */
+static int crdcache_set(struct gate_judge *j, struct crdcache *cc, const git_oid *commit,
+	int strict, struct gate_crd_set **out, char *msg, size_t msgsize)
+{
+	struct tree_walk all;
+	struct tree_entry *cands = NULL;
+	size_t ncands = 0, acands = 0, i;
+	int error, same;
+
+	*out = NULL;
+	memset(&all, 0, sizeof(all));
+	all.j = j;
+	if ((error = commit_changes(j->repo, commit, 1, tree_entry_fn, &all, msg, msgsize)) < 0)
+		goto done;
+	for (i = 0; i < all.n; i++) {
+		int m;
+		if (past_deadline(j)) {
+			error = GATE_JUDGE_ETIMEOUT;
+			goto done;
+		}
+		if ((m = crdcache_maybe(j, cc, &all.v[i].id, msg, msgsize)) < 0) {
+			error = -1;
+			goto done;
+		}
+		if (!m)
+			continue;
+		GATE_ALLOC_GROW(cands, ncands + 1, acands);
+		cands[ncands] = all.v[i];
+		all.v[i].path = NULL;
+		ncands++;
+	}
+	same = cc->set && cc->strict == strict && cc->ncands == ncands;
+	for (i = 0; same && i < ncands; i++)
+		same = !strcmp(cc->cands[i].path, cands[i].path) &&
+			git_oid_equal(&cc->cands[i].id, &cands[i].id);
+	if (!same) {
+		char cmsg[512] = "";
+
+		for (i = 0; i < cc->ncands; i++)
+			free(cc->cands[i].path);
+		free(cc->cands);
+		gate_crd_set_free(cc->set);
+		cc->cands = cands;
+		cc->ncands = ncands;
+		cands = NULL;
+		ncands = 0;
+		cc->strict = strict;
+		gate_crd_set_new(&cc->set, strict);
+		for (i = 0; i < cc->ncands; i++) {
+			char *b = NULL;
+			size_t l = 0;
+			if ((error = read_tree_blob(j, &cc->cands[i].id, &b, &l, msg, msgsize)) < 0) {
+				gate_crd_set_free(cc->set);
+				cc->set = NULL;
+				goto done;
+			}
+			if (b)
+				gate_crd_set_add_buffer(cc->set, cc->cands[i].path, b, l, NULL, cmsg,
+					sizeof(cmsg));
+			free(b);
+		}
+	}
+	*out = cc->set;
+done:
+	for (i = 0; i < ncands; i++)
+		free(cands[i].path);
+	free(cands);
+	tree_walk_release(&all);
+	return error;
+}
+
 /* Judge again the changed files holding custom resources, against the tree's CRDs. */
-static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, struct tree_walk *tw,
+static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, struct crdcache *cc,
 	char *msg, size_t msgsize)
 {
 	const struct gate_config_group *groups;
@@ -1415,7 +1753,7 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 		struct gate_engine_opts eo;
 		struct gate_checker *ck;
 		struct gate_results rs = GATE_RESULTS_INIT;
-		char *buf = NULL, cmsg[512] = "";
+		char *buf = NULL;
 		size_t len = 0, k;
 		git_oid id;
 		int want = 0;
@@ -1425,18 +1763,9 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 				want = 1;
 		if (!want)
 			continue;
-		if (!set) {
-			gate_crd_set_new(&set, groups[fl->group].strict);
-			for (k = 0; k < tw->n; k++) {
-				char *b = NULL;
-				size_t l = 0;
-				if ((error = read_tree_blob(j, &tw->v[k].id, &b, &l, msg, msgsize)) < 0)
-					goto done;
-				if (b)
-					gate_crd_set_add_buffer(set, tw->v[k].path, b, l, NULL, cmsg, sizeof(cmsg));
-				free(b);
-			}
-		}
+		if (!set && (error = crdcache_set(j, cc, &cm->id, groups[fl->group].strict, &set,
+				msg, msgsize)) < 0)
+			goto done;
 		if (!gate_crd_set_count(set))
 			break;
 		git_oid_fromstr(&id, fl->blob);
@@ -1471,7 +1800,6 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 			goto done;
 	}
 done:
-	gate_crd_set_free(set);
 	return error;
 }
 
@@ -1520,12 +1848,14 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdi
 	char *msg, size_t msgsize)
 {
 	struct fmemo memo;
+	struct crdcache crd;
 	size_t i, c, f;
 	int error = 0;
 
 	if (!j->policy || (!j->ratchet && !j->tree_checks))
 		return 0;
 	memset(&memo, 0, sizeof(memo));
+	memset(&crd, 0, sizeof(crd));
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
 		for (c = 0; c < r->ncommits && !error; c++) {
@@ -1581,7 +1911,7 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdi
 			}
 			error = tree_check_commit(j, &tw, &cm->id, &found, msg, msgsize);
 			if (!error)
-				error = crd_rejudge(j, cm, &tw, msg, msgsize);
+				error = crd_rejudge(j, cm, &crd, msg, msgsize);
 			if (!error && j->ratchet && has_parent && found.n) {
 				error = tree_check_commit(j, &tw, &pid, &before, msg, msgsize);
 				if (!error)
@@ -1596,6 +1926,7 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdi
 		}
 	}
 	fmemo_release(&memo);
+	crdcache_release(&crd);
 	return error;
 }
 
