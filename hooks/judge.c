@@ -1,6 +1,7 @@
 #include "gate/judge.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,6 +453,83 @@ static void utable_release(struct utable *t)
 	free(t->v);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
+}
+
+/* ---- facts of blobs (repository checks) ---- */
+
+/* Facts of each blob read during one push (blob id -> facts). */
+struct fmemo {
+	git_oid *ids;
+	struct gate_tree_facts **facts;
+	size_t n, alloc;
+	size_t *slots;  /* index + 1, 0 empty */
+	size_t nslots;
+};
+
+static size_t fmemo_slot(const struct fmemo *m, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	h &= m->nslots - 1;
+	while (m->slots[h] && !git_oid_equal(&m->ids[m->slots[h] - 1], id))
+		h = (h + 1) & (m->nslots - 1);
+	return h;
+}
+
+static void fmemo_grow(struct fmemo *m)
+{
+	size_t i;
+
+	free(m->slots);
+	m->nslots = m->nslots ? m->nslots * 2 : 1024;
+	m->slots = gate_xcalloc(m->nslots, sizeof(*m->slots));
+	for (i = 0; i < m->n; i++)
+		m->slots[fmemo_slot(m, &m->ids[i])] = i + 1;
+}
+
+/* The facts of blob id, or NULL when not known yet. */
+static const struct gate_tree_facts *fmemo_get(struct fmemo *m, const git_oid *id)
+{
+	size_t slot;
+
+	if (!m->n)
+		return NULL;
+	slot = fmemo_slot(m, id);
+	return m->slots[slot] ? m->facts[m->slots[slot] - 1] : NULL;
+}
+
+/* Keep facts f (taken over) as those of blob id; returns what is kept. */
+static const struct gate_tree_facts *fmemo_put(struct fmemo *m, const git_oid *id,
+	struct gate_tree_facts *f)
+{
+	size_t slot;
+
+	if ((m->n + 1) * 2 > m->nslots)
+		fmemo_grow(m);
+	slot = fmemo_slot(m, id);
+	if (m->slots[slot]) {
+		gate_tree_facts_free(f);
+		return m->facts[m->slots[slot] - 1];
+	}
+	GATE_ALLOC_GROW(m->ids, m->n + 1, m->alloc);
+	m->facts = gate_xreallocarray(m->facts, m->alloc, sizeof(*m->facts));
+	git_oid_cpy(&m->ids[m->n], id);
+	m->facts[m->n] = f;
+	m->slots[slot] = ++m->n;
+	return f;
+}
+
+static void fmemo_release(struct fmemo *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		gate_tree_facts_free(m->facts[i]);
+	free(m->ids);
+	free(m->facts);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
 }
 
 /* ---- collecting the files of each commit ---- */
@@ -966,39 +1044,248 @@ static int judge_scan_only(struct gate_judge *j, struct utable *t, struct gate_v
 	return 0;
 }
 
-static int run_batch(struct gate_judge *j, struct utable *t, int group, struct batch *b,
-	struct gate_verdict *out, char *msg, size_t msgsize)
+/*
+ * What the engine's threads gather for one input besides its verdict: the
+ * facts of its documents (a checker sees every identified resource, as
+ * parsed for validation), where each document root was, and whether the
+ * file's bytes were scanned for secrets.
+ */
+struct fslot {
+	struct gate_tree_facts *facts;
+	uint32_t (*pos)[2];       /* line, column of each root given, in order */
+	size_t npos, apos;
+	int verified;             /* facts are what gate_tree_facts_parse() gives */
+	int scanned;
+};
+
+/* Per batch: the engine names an input by its filename pointer (each uniq has its own). */
+struct gather {
+	struct gate_judge *j;
+	struct gate_input *in;
+	struct fslot *slots;
+	size_t n;
+	size_t *hslots;           /* index + 1 by filename pointer, 0 empty */
+	size_t nh;
+	int facts, scan;
+};
+
+static size_t ptr_hash(const void *p)
 {
-	size_t i;
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 17);
+}
+
+static struct fslot *gather_slot(struct gather *g, const char *filename)
+{
+	size_t s = ptr_hash(filename) & (g->nh - 1);
+
+	while (g->hslots[s]) {
+		if (g->in[g->hslots[s] - 1].filename == filename)
+			return &g->slots[g->hslots[s] - 1];
+		s = (s + 1) & (g->nh - 1);
+	}
+	return NULL; /* not a name we gave: the facts are read again later */
+}
+
+static int gather_check(void *ctx, const char *filename, const struct gate_k8s_id *id,
+	const struct gate_node *root, struct gate_result *res)
+{
+	struct fslot *sl = gather_slot(ctx, filename);
+
+	(void)id;
+	(void)res;
+	if (!sl || !root)
+		return 0;
+	if (!sl->facts)
+		gate_tree_facts_new(&sl->facts);
+	gate_tree_facts_add_document(sl->facts, root);
+	GATE_ALLOC_GROW(sl->pos, sl->npos + 1, sl->apos);
+	sl->pos[sl->npos][0] = root->line;
+	sl->pos[sl->npos][1] = root->col;
+	sl->npos++;
+	return 0;
+}
+
+struct verify {
+	const struct fslot *sl;
+	size_t next;
+	int ok;
+};
+
+/*
+ * Check one document part against the roots the checker saw: a part with
+ * content must have had exactly its root given (found where its first
+ * character is), and a part without any none.  A List the engine expanded,
+ * a document it did not parse or did not check (Kustomize files, skipped
+ * kinds, duplicate keys under strict, too large) breaks the match, and then
+ * the file's facts are read again.  Only blanks, line feeds, comment lines
+ * and a bare document start marker may come before the first character, so
+ * that lines and columns count as the parser counts them (a lone CR or a
+ * Unicode line break in a comment is refused).
+ */
+static int verify_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct verify *v = payload;
+	size_t i = 0, bol = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)part[i];
+		if (i == bol && len - i >= 3 && !memcmp(part + i, "---", 3) &&
+		    (len - i == 3 || strchr(" \t\r\n", part[i + 3]))) {
+			/* a document start marker (first line of a file): a blank if nothing follows */
+			i += 3;
+			while (i < len && (part[i] == ' ' || part[i] == '\t'))
+				i++;
+			if (i < len && part[i] != '\n' && part[i] != '\r' && part[i] != '#') {
+				v->ok = 0;
+				return 1;
+			}
+		} else if (c == ' ' || c == '\t') {
+			i++;
+		} else if (c == '\r' && i + 1 < len && part[i + 1] == '\n') {
+			i++;
+		} else if (c == '\n') {
+			line++;
+			bol = ++i;
+		} else if (c == '#') {
+			while (i < len && part[i] != '\n') {
+				c = (unsigned char)part[i++];
+				if (c >= 0x80 || (c == '\r' && (i >= len || part[i] != '\n'))) {
+					v->ok = 0;
+					return 1;
+				}
+			}
+		} else {
+			break;
+		}
+	}
+	if (i >= len)
+		return 0;
+	if (v->next >= v->sl->npos || v->sl->pos[v->next][0] != line ||
+	    v->sl->pos[v->next][1] != (uint32_t)(i - bol + 1)) {
+		v->ok = 0;
+		return 1;
+	}
+	v->next++;
+	return 0;
+}
+
+static int gather_scan(void *ctx, const char *filename, const char *buf, size_t len,
+	struct gate_results *out)
+{
+	struct gather *g = ctx;
+	struct fslot *sl = gather_slot(g, filename);
+
+	if (!sl)
+		return 0;
+	if (g->facts) {
+		struct verify v;
+		v.sl = sl;
+		v.next = 0;
+		v.ok = 1;
+		gate_doc_split(buf, len, verify_part, &v);
+		sl->verified = v.ok && v.next == sl->npos;
+		if (sl->verified && !sl->facts)
+			gate_tree_facts_new(&sl->facts);
+	}
+	if (g->scan) {
+		/* as scan_secrets() */
+		struct gate_result *r = gate_results_add(out);
+		r->filename = gate_xstrdup(filename);
+		r->status = GATE_STATUS_VALID;
+		gate_policy_scan_secrets(g->j->policy, filename, buf, len, r);
+		if (!r->nproblems) {
+			gate_result_release(r);
+			out->n--;
+		}
+		sl->scanned = 1;
+	}
+	return 0;
+}
+
+static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo, int group,
+	struct batch *b, struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	struct gate_engine_opts eo = j->eopts[group];
+	struct gate_checker *ck = NULL;
+	struct gate_scanner sc;
+	struct gather g;
+	size_t i, k;
 	int error = 0;
 
 	if (!b->n)
 		return 0;
-	if (gate_engine_run(&j->eopts[group], b->in, b->n, j->threads) < 0) {
+	memset(&g, 0, sizeof(g));
+	g.j = j;
+	g.in = b->in;
+	g.n = b->n;
+	g.facts = memo != NULL;
+	g.scan = j->scan;
+	if (g.facts || g.scan) {
+		g.slots = gate_xcalloc(b->n, sizeof(*g.slots));
+		for (g.nh = 16; g.nh < 2 * b->n; g.nh *= 2)
+			;
+		g.hslots = gate_xcalloc(g.nh, sizeof(*g.hslots));
+		for (i = 0; i < b->n; i++) {
+			size_t s = ptr_hash(b->in[i].filename) & (g.nh - 1);
+			while (g.hslots[s])
+				s = (s + 1) & (g.nh - 1);
+			g.hslots[s] = i + 1;
+		}
+		sc.scan = gather_scan;
+		sc.ctx = &g;
+		eo.scanners = &sc;
+		eo.nscanners = 1;
+	}
+	if (g.facts) {
+		/* first, so that no other checker's failure keeps a root from it */
+		ck = gate_xcalloc(eo.ncheckers + 1, sizeof(*ck));
+		ck[0].check = gather_check;
+		ck[0].ctx = &g;
+		for (k = 0; k < eo.ncheckers; k++)
+			ck[k + 1] = eo.checkers[k];
+		eo.checkers = ck;
+		eo.ncheckers++;
+	}
+	if (gate_engine_run(&eo, b->in, b->n, j->threads) < 0) {
 		set_msg(msg, msgsize, "the validation engine failed");
 		error = -1;
 	}
 	for (i = 0; i < b->n; i++) {
 		struct uniq *u = &t->v[b->idx[i]];
+		struct fslot *sl = g.slots ? &g.slots[i] : NULL;
 		if (!error) {
 			gate_results_move(&u->results, &b->in[i].results);
-			if (j->scan)
+			if (j->scan && !(sl && sl->scanned))
 				scan_secrets(j, u, b->bufs[i], b->in[i].len);
 			u->done = 1;
 			out->files_done++;
 			if (j->cache && b->in[i].error == 0 && cacheable(&u->results))
 				gate_verdicts_put(j->cache, u->key, u->results.v, u->results.n);
+			if (sl && sl->verified && b->in[i].error == 0) {
+				fmemo_put(memo, &u->blob, sl->facts);
+				sl->facts = NULL;
+			}
+		}
+		if (sl) {
+			gate_tree_facts_free(sl->facts);
+			free(sl->pos);
 		}
 		gate_results_release(&b->in[i].results);
 		free(b->bufs[i]);
 	}
+	free(g.slots);
+	free(g.hslots);
+	free(ck);
 	b->n = 0;
 	b->bytes = 0;
 	return error;
 }
 
-static int judge_uniq(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
-	char *msg, size_t msgsize)
+/* Judge every (blob, group) not in the cache; with memo, keep the facts the engine's pass gives. */
+static int judge_uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out, char *msg, size_t msgsize)
 {
 	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
 	struct batch b;
@@ -1075,10 +1362,10 @@ static int judge_uniq(struct gate_judge *j, struct utable *t, struct gate_verdic
 			b.n++;
 			b.bytes += len;
 			if (b.n >= BATCH_FILES || b.bytes >= BATCH_BYTES)
-				error = run_batch(j, t, (int)g, &b, out, msg, msgsize);
+				error = run_batch(j, t, memo, (int)g, &b, out, msg, msgsize);
 		}
 		if (!error)
-			error = run_batch(j, t, (int)g, &b, out, msg, msgsize);
+			error = run_batch(j, t, memo, (int)g, &b, out, msg, msgsize);
 	}
 	/* a batch left after an early stop: free its buffers */
 	for (i = 0; i < b.n; i++) {
@@ -1213,49 +1500,6 @@ static void ratchet_results(struct gate_results *rs, const struct gate_results *
 	}
 }
 
-/* Facts of each blob read during one push (blob id -> facts). */
-struct fmemo {
-	git_oid *ids;
-	struct gate_tree_facts **facts;
-	size_t n, alloc;
-	size_t *slots;  /* index + 1, 0 empty */
-	size_t nslots;
-};
-
-static size_t fmemo_slot(const struct fmemo *m, const git_oid *id)
-{
-	size_t h;
-
-	memcpy(&h, id->id, sizeof(h));
-	h &= m->nslots - 1;
-	while (m->slots[h] && !git_oid_equal(&m->ids[m->slots[h] - 1], id))
-		h = (h + 1) & (m->nslots - 1);
-	return h;
-}
-
-static void fmemo_grow(struct fmemo *m)
-{
-	size_t i;
-
-	free(m->slots);
-	m->nslots = m->nslots ? m->nslots * 2 : 1024;
-	m->slots = gate_xcalloc(m->nslots, sizeof(*m->slots));
-	for (i = 0; i < m->n; i++)
-		m->slots[fmemo_slot(m, &m->ids[i])] = i + 1;
-}
-
-static void fmemo_release(struct fmemo *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		gate_tree_facts_free(m->facts[i]);
-	free(m->ids);
-	free(m->facts);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
-
 struct tree_entry {
 	char *path;
 	git_oid id;
@@ -1331,38 +1575,36 @@ static int read_tree_blob(struct gate_judge *j, const git_oid *id, char **buf, s
 	return 0;
 }
 
+/* The facts of blob id: known from the engine's pass or an earlier call, else read and parsed. */
+static int blob_facts(struct gate_judge *j, struct fmemo *m, const git_oid *id,
+	const struct gate_tree_facts **out, char *msg, size_t msgsize)
+{
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_tree_facts *f = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if ((*out = fmemo_get(m, id)))
+		return 0;
+	if (past_deadline(j))
+		return GATE_JUDGE_ETIMEOUT;
+	if (read_tree_blob(j, id, &buf, &len, msg, msgsize) < 0)
+		return -1;
+	lim.max_bytes = gate_config_limits(j->cfg)->max_blob_bytes;
+	gate_tree_facts_parse(&f, buf, buf ? len : 0, &lim);
+	free(buf);
+	*out = fmemo_put(m, id, f);
+	return 0;
+}
+
 static int load_facts(void *payload, size_t index, const char *path,
 	const struct gate_tree_facts **out)
 {
 	struct tree_walk *tw = payload;
-	struct fmemo *m = tw->memo;
 	const git_oid *id = &tw->v[index].id;
-	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
-	char *buf = NULL;
-	size_t slot, len = 0;
 
 	(void)path;
-	*out = NULL;
-	if ((m->n + 1) * 2 > m->nslots)
-		fmemo_grow(m);
-	slot = fmemo_slot(m, id);
-	if (m->slots[slot]) {
-		*out = m->facts[m->slots[slot] - 1];
-		return 0;
-	}
-	if (past_deadline(tw->j))
-		return GATE_JUDGE_ETIMEOUT;
-	if (read_tree_blob(tw->j, id, &buf, &len, tw->msg, tw->msgsize) < 0)
-		return -1;
-	GATE_ALLOC_GROW(m->ids, m->n + 1, m->alloc);
-	m->facts = gate_xreallocarray(m->facts, m->alloc, sizeof(*m->facts));
-	git_oid_cpy(&m->ids[m->n], id);
-	lim.max_bytes = gate_config_limits(tw->j->cfg)->max_blob_bytes;
-	gate_tree_facts_parse(&m->facts[m->n], buf, buf ? len : 0, &lim);
-	*out = m->facts[m->n];
-	m->slots[slot] = ++m->n;
-	free(buf);
-	return 0;
+	return blob_facts(tw->j, tw->memo, id, out, tw->msg, tw->msgsize);
 }
 
 static int is_kustomization(const char *name)
@@ -1583,15 +1825,24 @@ static int wants_crd(const struct gate_result *r)
 		 (r->status == GATE_STATUS_SKIPPED && !r->msg));
 }
 
+/* A (group, kind) some custom resource of a commit has no schema for. */
+struct crdneed {
+	char *group, *kind;
+};
+
 /*
- * The CRDs of the trees of one push.  Finding them means reading every
- * manifest of a tree; consecutive commits share nearly all blobs, so each
- * blob is tested once per push (maybe: 1 may hold a CRD, 0 not), and the
- * compiled set is kept while the candidate files stay the same.
+ * The CRDs of the trees of one push, built lazily: only CRDs of a (group,
+ * kind) a changed custom resource lacks a schema for are compiled, from the
+ * files that may define one.  Which files those are comes from the facts of
+ * blobs the push already read (gate_tree_facts_defines_crd()), else from a
+ * byte test (gate_crd_may_define()); each blob without facts is read for it
+ * once per push to learn whether it holds any CRD text at all.  The set is
+ * kept while the candidate files, strictness and wanted kinds stay the same
+ * (consecutive commits share nearly every blob).
  */
 struct crdcache {
-	git_oid *ids;            /* every blob tested */
-	unsigned char *maybe;
+	git_oid *ids;            /* blobs byte-tested */
+	unsigned char *maybe;    /* 1: holds "CustomResourceDefinition" */
 	size_t n, alloc;
 	size_t *slots;           /* index + 1, 0 empty */
 	size_t nslots;
@@ -1599,6 +1850,8 @@ struct crdcache {
 	int strict;
 	struct tree_entry *cands; /* the files set was built from (path, id) */
 	size_t ncands;
+	struct crdneed *needs;    /* what set was built for */
+	size_t nneeds;
 };
 
 static size_t crdcache_slot(const struct crdcache *cc, const git_oid *id)
@@ -1612,6 +1865,17 @@ static size_t crdcache_slot(const struct crdcache *cc, const git_oid *id)
 	return h;
 }
 
+static void needs_free(struct crdneed *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].group);
+		free(v[i].kind);
+	}
+	free(v);
+}
+
 static void crdcache_release(struct crdcache *cc)
 {
 	size_t i;
@@ -1619,6 +1883,7 @@ static void crdcache_release(struct crdcache *cc)
 	for (i = 0; i < cc->ncands; i++)
 		free(cc->cands[i].path);
 	free(cc->cands);
+	needs_free(cc->needs, cc->nneeds);
 	gate_crd_set_free(cc->set);
 	free(cc->ids);
 	free(cc->maybe);
@@ -1626,15 +1891,25 @@ static void crdcache_release(struct crdcache *cc)
 	memset(cc, 0, sizeof(*cc));
 }
 
-/* 1 when blob id may hold a CRD, 0 when not, negative when unreadable. */
-static int crdcache_maybe(struct gate_judge *j, struct crdcache *cc, const git_oid *id,
-	char *msg, size_t msgsize)
+/*
+ * May blob id define a CRD of one of needs?  1 yes, 0 no, negative when
+ * unreadable.  Facts the push holds answer exactly; otherwise the bytes.
+ */
+static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
+	const git_oid *id, const struct crdneed *needs, size_t nneeds, char *msg, size_t msgsize)
 {
+	const struct gate_tree_facts *f = fmemo_get(memo, id);
 	size_t slot, i;
 	char *b = NULL;
 	size_t l = 0;
 	int m;
 
+	if (f) {
+		for (i = 0; i < nneeds; i++)
+			if (gate_tree_facts_defines_crd(f, needs[i].group, needs[i].kind))
+				return 1;
+		return 0;
+	}
 	if ((cc->n + 1) * 2 > cc->nslots) {
 		free(cc->slots);
 		cc->nslots = cc->nslots ? cc->nslots * 2 : 1024;
@@ -1643,27 +1918,33 @@ static int crdcache_maybe(struct gate_judge *j, struct crdcache *cc, const git_o
 			cc->slots[crdcache_slot(cc, &cc->ids[i])] = i + 1;
 	}
 	slot = crdcache_slot(cc, id);
-	if (cc->slots[slot])
-		return cc->maybe[cc->slots[slot] - 1];
+	if (cc->slots[slot] && !cc->maybe[cc->slots[slot] - 1])
+		return 0;
 	if (read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
 		return -1;
-	m = b && gate_crd_maybe(b, l);
+	if (!cc->slots[slot]) {
+		GATE_ALLOC_GROW(cc->ids, cc->n + 1, cc->alloc);
+		cc->maybe = gate_xreallocarray(cc->maybe, cc->alloc, 1);
+		git_oid_cpy(&cc->ids[cc->n], id);
+		cc->maybe[cc->n] = (unsigned char)(b && gate_crd_maybe(b, l));
+		cc->slots[slot] = ++cc->n;
+	}
+	m = 0;
+	for (i = 0; b && i < nneeds && !m; i++)
+		m = gate_crd_may_define(b, l, needs[i].group, needs[i].kind);
 	free(b);
-	GATE_ALLOC_GROW(cc->ids, cc->n + 1, cc->alloc);
-	cc->maybe = gate_xreallocarray(cc->maybe, cc->alloc, 1);
-	git_oid_cpy(&cc->ids[cc->n], id);
-	cc->maybe[cc->n] = (unsigned char)m;
-	cc->slots[slot] = ++cc->n;
 	return m;
 }
 
 /*
- * The CRD set of the tree of commit (borrowed from cc, valid until the next
- * call), built as gate_crd_set_add_buffer() over every manifest of the tree
- * in order, strict as given.
+ * The CRD set of the tree of commit for needs (borrowed from cc, valid until
+ * the next call): for each wanted (group, version, kind), the schema that
+ * gate_crd_set_add_buffer() over every manifest of the tree in order, strict
+ * as given, would hold.
  */
-static int crdcache_set(struct gate_judge *j, struct crdcache *cc, const git_oid *commit,
-	int strict, struct gate_crd_set **out, char *msg, size_t msgsize)
+static int crdcache_set(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
+	const git_oid *commit, int strict, const struct crdneed *needs, size_t nneeds,
+	struct gate_crd_set **out, char *msg, size_t msgsize)
 {
 	struct tree_walk all;
 	struct tree_entry *cands = NULL;
@@ -1681,7 +1962,7 @@ static int crdcache_set(struct gate_judge *j, struct crdcache *cc, const git_oid
 			error = GATE_JUDGE_ETIMEOUT;
 			goto done;
 		}
-		if ((m = crdcache_maybe(j, cc, &all.v[i].id, msg, msgsize)) < 0) {
+		if ((m = crd_candidate(j, cc, memo, &all.v[i].id, needs, nneeds, msg, msgsize)) < 0) {
 			error = -1;
 			goto done;
 		}
@@ -1692,10 +1973,13 @@ static int crdcache_set(struct gate_judge *j, struct crdcache *cc, const git_oid
 		all.v[i].path = NULL;
 		ncands++;
 	}
-	same = cc->set && cc->strict == strict && cc->ncands == ncands;
+	same = cc->set && cc->strict == strict && cc->ncands == ncands && cc->nneeds == nneeds;
 	for (i = 0; same && i < ncands; i++)
 		same = !strcmp(cc->cands[i].path, cands[i].path) &&
 			git_oid_equal(&cc->cands[i].id, &cands[i].id);
+	for (i = 0; same && i < nneeds; i++)
+		same = !strcmp(cc->needs[i].group, needs[i].group) &&
+			!strcmp(cc->needs[i].kind, needs[i].kind);
 	if (!same) {
 		char cmsg[512] = "";
 
@@ -1703,12 +1987,21 @@ static int crdcache_set(struct gate_judge *j, struct crdcache *cc, const git_oid
 			free(cc->cands[i].path);
 		free(cc->cands);
 		gate_crd_set_free(cc->set);
+		needs_free(cc->needs, cc->nneeds);
 		cc->cands = cands;
 		cc->ncands = ncands;
 		cands = NULL;
 		ncands = 0;
 		cc->strict = strict;
+		cc->needs = gate_xcalloc(nneeds ? nneeds : 1, sizeof(*cc->needs));
+		for (i = 0; i < nneeds; i++) {
+			cc->needs[i].group = gate_xstrdup(needs[i].group);
+			cc->needs[i].kind = gate_xstrdup(needs[i].kind);
+		}
+		cc->nneeds = nneeds;
 		gate_crd_set_new(&cc->set, strict);
+		for (i = 0; i < nneeds; i++)
+			gate_crd_set_want(cc->set, needs[i].group, needs[i].kind);
 		for (i = 0; i < cc->ncands; i++) {
 			char *b = NULL;
 			size_t l = 0;
@@ -1732,22 +2025,69 @@ done:
 	return error;
 }
 
-/* Judge again the changed files holding custom resources, against the tree's CRDs. */
+/* The group of a result's apiVersion (before the first '/') into a new string. */
+static char *result_group(const struct gate_result *r)
+{
+	const char *slash = strchr(r->api_version, '/');
+
+	return gate_xstrndup(r->api_version, slash ? (size_t)(slash - r->api_version) : 0);
+}
+
+/* Does set hold a schema for the resource of r (its group, last version part, kind)? */
+static int crd_covers(const struct gate_crd_set *set, const struct gate_result *r)
+{
+	const char *last = strrchr(r->api_version, '/');
+	char *group = result_group(r);
+	int yes = gate_crd_set_lookup(set, group, last ? last + 1 : r->api_version, r->kind) != NULL;
+
+	free(group);
+	return yes;
+}
+
+/*
+ * Judge again the changed files holding custom resources the schema store
+ * had no schema for, against the CRDs of the tree that describe them.
+ */
 static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, struct crdcache *cc,
-	char *msg, size_t msgsize)
+	struct fmemo *memo, char *msg, size_t msgsize)
 {
 	const struct gate_config_group *groups;
 	struct gate_crd_set *set = NULL;
-	size_t i, f, ng;
-	int error = 0, any = 0;
+	struct crdneed *needs = NULL;
+	size_t i, f, ng, nneeds = 0, aneeds = 0, first = 0;
+	int error = 0;
 
-	for (f = 0; f < cm->nfiles && !any; f++)
-		for (i = 0; cm->files[f].group >= 0 && i < cm->files[f].results.n; i++)
-			if (wants_crd(&cm->files[f].results.v[i]))
-				any = 1;
-	if (!any)
+	for (f = 0; f < cm->nfiles; f++)
+		for (i = 0; cm->files[f].group >= 0 && i < cm->files[f].results.n; i++) {
+			const struct gate_result *r = &cm->files[f].results.v[i];
+			char *g;
+			size_t k;
+			if (!wants_crd(r) || !r->kind)
+				continue;
+			if (!nneeds)
+				first = f;
+			g = result_group(r);
+			for (k = 0; k < nneeds; k++)
+				if (!strcmp(needs[k].group, g) && !strcmp(needs[k].kind, r->kind))
+					break;
+			if (k < nneeds) {
+				free(g);
+				continue;
+			}
+			GATE_ALLOC_GROW(needs, nneeds + 1, aneeds);
+			needs[nneeds].group = g;
+			needs[nneeds].kind = gate_xstrdup(r->kind);
+			nneeds++;
+		}
+	if (!nneeds)
 		return 0;
 	groups = gate_config_groups(j->cfg, &ng);
+	/* the strictness of the first file that wants one, as for the whole set */
+	if ((error = crdcache_set(j, cc, memo, &cm->id, groups[cm->files[first].group].strict,
+			needs, nneeds, &set, msg, msgsize)) < 0)
+		goto done;
+	if (!gate_crd_set_count(set))
+		goto done;
 	for (f = 0; f < cm->nfiles; f++) {
 		struct gate_judged_file *fl = &cm->files[f];
 		struct gate_engine_opts eo;
@@ -1758,16 +2098,13 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 		git_oid id;
 		int want = 0;
 
-		for (i = 0; fl->group >= 0 && i < fl->results.n; i++)
-			if (wants_crd(&fl->results.v[i]))
+		/* only where a schema turns up: elsewhere judging again changes nothing */
+		for (i = 0; fl->group >= 0 && i < fl->results.n && !want; i++)
+			if (wants_crd(&fl->results.v[i]) && fl->results.v[i].kind &&
+			    crd_covers(set, &fl->results.v[i]))
 				want = 1;
 		if (!want)
 			continue;
-		if (!set && (error = crdcache_set(j, cc, &cm->id, groups[fl->group].strict, &set,
-				msg, msgsize)) < 0)
-			goto done;
-		if (!gate_crd_set_count(set))
-			break;
 		git_oid_fromstr(&id, fl->blob);
 		if ((error = read_tree_blob(j, &id, &buf, &len, msg, msgsize)) < 0)
 			goto done;
@@ -1784,9 +2121,9 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 			set_msg(msg, msgsize, "the validation engine failed");
 			error = -1;
 		} else {
-			/* keep the secret findings, which are not the engine's */
+			/* keep the secret findings (valid results without a kind), which are not the engine's */
 			for (i = 0; i < fl->results.n; i++)
-				if (!fl->results.v[i].kind) {
+				if (!fl->results.v[i].kind && fl->results.v[i].status == GATE_STATUS_VALID) {
 					*gate_results_add(&rs) = fl->results.v[i];
 					memset(&fl->results.v[i], 0, sizeof(fl->results.v[i]));
 				}
@@ -1800,6 +2137,7 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 			goto done;
 	}
 done:
+	needs_free(needs, nneeds);
 	return error;
 }
 
@@ -1844,17 +2182,15 @@ static void attach_result(struct gate_judged_commit *cm, struct gate_result *r)
  * After judging the files: give each changed manifest its results, apply the
  * ratchet to them, and run the repository-wide checks on each commit's tree.
  */
-static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
-	char *msg, size_t msgsize)
+static int push_policy(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out, char *msg, size_t msgsize)
 {
-	struct fmemo memo;
 	struct crdcache crd;
 	size_t i, c, f;
 	int error = 0;
 
 	if (!j->policy || (!j->ratchet && !j->tree_checks))
 		return 0;
-	memset(&memo, 0, sizeof(memo));
 	memset(&crd, 0, sizeof(crd));
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
@@ -1899,7 +2235,7 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdi
 				continue;
 			memset(&tw, 0, sizeof(tw));
 			tw.j = j;
-			tw.memo = &memo;
+			tw.memo = memo;
 			tw.msg = msg;
 			tw.msgsize = msgsize;
 			if (!cm->whole_tree) {
@@ -1911,7 +2247,7 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdi
 			}
 			error = tree_check_commit(j, &tw, &cm->id, &found, msg, msgsize);
 			if (!error)
-				error = crd_rejudge(j, cm, &crd, msg, msgsize);
+				error = crd_rejudge(j, cm, &crd, memo, msg, msgsize);
 			if (!error && j->ratchet && has_parent && found.n) {
 				error = tree_check_commit(j, &tw, &pid, &before, msg, msgsize);
 				if (!error)
@@ -1925,7 +2261,6 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct gate_verdi
 			free(tw.changed);
 		}
 	}
-	fmemo_release(&memo);
 	crdcache_release(&crd);
 	return error;
 }
@@ -1934,11 +2269,15 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 	struct gate_verdict *out, char *msg, size_t msgsize)
 {
 	struct utable t;
+	struct fmemo memo;
 	const char **keep;
 	size_t i;
 	int error = 0;
+	/* the repository checks read what each file defines: gather it while judging */
+	int want_facts = j->policy && j->tree_checks;
 
 	memset(&t, 0, sizeof(t));
+	memset(&memo, 0, sizeof(memo));
 	if (msg && msgsize)
 		*msg = '\0';
 	keep = gate_xcalloc(n ? n : 1, sizeof(*keep));
@@ -1955,15 +2294,16 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 		if ((error = collect_ref(j, &t, &u[i], keep, n, r, msg, msgsize)) < 0)
 			goto done;
 	}
-	if ((error = judge_uniq(j, &t, out, msg, msgsize)) < 0 ||
+	if ((error = judge_uniq(j, &t, want_facts ? &memo : NULL, out, msg, msgsize)) < 0 ||
 	    (error = judge_scan_only(j, &t, out, msg, msgsize)) < 0)
 		goto done;
-	if ((error = push_policy(j, &t, out, msg, msgsize)) < 0)
+	if ((error = push_policy(j, &t, &memo, out, msg, msgsize)) < 0)
 		goto done;
 	distribute(j, &t, out);
 done:
 	if (error == GATE_JUDGE_ETIMEOUT && !out->files_total)
 		out->files_total = t.n;
+	fmemo_release(&memo);
 	utable_release(&t);
 	free(keep);
 	return error;

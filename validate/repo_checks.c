@@ -31,9 +31,16 @@ struct fref {
 	uint32_t line, col, res_line;
 };
 
+/* A CustomResourceDefinition a file holds: its spec.group and spec.names.kind. */
+struct fcrd {
+	char *group, *kind;
+};
+
 struct gate_tree_facts {
 	struct fobj *objs;
 	size_t nobjs, aobjs;
+	struct fcrd *crds;
+	size_t ncrds, acrds;
 	struct fref *refs;
 	size_t nrefs, arefs;
 	char **patches;  /* paths a kustomization names as patches, as written */
@@ -332,12 +339,41 @@ static void read_kustomization(struct gate_tree_facts *f, const struct gate_node
 		add_patch(f, obj_str(&a->u.items[i], "path"));
 }
 
+/*
+ * Note a CRD as read_crd() would see it (before any identity check), so
+ * that the CRDs a file may define are known without reading it again.
+ */
+static void note_crd(struct gate_tree_facts *f, const struct gate_node *root)
+{
+	const struct gate_node *spec;
+	const char *av, *kind, *group, *ckind;
+	struct fcrd *c;
+
+	if (!root || root->type != GATE_NODE_OBJECT || f->ncrds >= MAX_FACTS)
+		return;
+	av = obj_str(root, "apiVersion");
+	kind = obj_str(root, "kind");
+	if (!av || strncmp(av, "apiextensions.k8s.io/", 21) || !kind ||
+	    strcmp(kind, "CustomResourceDefinition"))
+		return;
+	spec = obj_get(root, "spec");
+	group = obj_str(spec, "group");
+	ckind = obj_str(obj_get(spec, "names"), "kind");
+	if (!group || !ckind)
+		return;
+	GATE_ALLOC_GROW(f->crds, f->ncrds + 1, f->acrds);
+	c = &f->crds[f->ncrds++];
+	c->group = gate_xstrdup(group);
+	c->kind = gate_xstrdup(ckind);
+}
+
 static void read_resource(struct gate_tree_facts *f, const struct gate_node *root)
 {
 	struct gate_k8s_id id;
 	char msg[128];
 	const struct gate_node *meta, *spec;
 
+	note_crd(f, root);
 	if (!root || root->type != GATE_NODE_OBJECT ||
 	    gate_k8s_id_read(&id, root, msg, sizeof(msg)) < 0)
 		return;
@@ -366,25 +402,46 @@ struct parse_ctx {
 	const struct gate_doc_limits *lim;
 };
 
+void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root)
+{
+	const struct gate_node *items = obj_get(root, "items");
+	uint32_t i;
+
+	if (root && obj_str(root, "kind") && !strcmp(obj_str(root, "kind"), "List") &&
+	    items && items->type == GATE_NODE_ARRAY) {
+		for (i = 0; i < items->len; i++)
+			read_resource(f, &items->u.items[i]);
+	} else {
+		read_resource(f, root);
+	}
+}
+
 static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 {
 	struct parse_ctx *pc = payload;
 	struct gate_doc *doc = NULL;
 	struct gate_doc_error err;
-	const struct gate_node *items;
-	uint32_t i;
 
 	if (!len || gate_doc_parse(&doc, part, len, line, pc->lim, 0, &err) < 0)
 		return 0;
-	items = obj_get(doc->root, "items");
-	if (doc->root && obj_str(doc->root, "kind") && !strcmp(obj_str(doc->root, "kind"), "List") &&
-	    items && items->type == GATE_NODE_ARRAY) {
-		for (i = 0; i < items->len; i++)
-			read_resource(pc->f, &items->u.items[i]);
-	} else {
-		read_resource(pc->f, doc->root);
-	}
+	gate_tree_facts_add_document(pc->f, doc->root);
 	gate_doc_free(doc);
+	return 0;
+}
+
+void gate_tree_facts_new(struct gate_tree_facts **out)
+{
+	*out = gate_xcalloc(1, sizeof(**out));
+}
+
+int gate_tree_facts_defines_crd(const struct gate_tree_facts *f, const char *group,
+	const char *kind)
+{
+	size_t i;
+
+	for (i = 0; f && i < f->ncrds; i++)
+		if (!strcmp(f->crds[i].group, group) && !strcmp(f->crds[i].kind, kind))
+			return 1;
 	return 0;
 }
 
@@ -394,7 +451,7 @@ void gate_tree_facts_parse(struct gate_tree_facts **out, const char *buf, size_t
 	struct gate_doc_limits def = GATE_DOC_LIMITS_INIT;
 	struct parse_ctx pc;
 
-	pc.f = gate_xcalloc(1, sizeof(*pc.f));
+	gate_tree_facts_new(&pc.f);
 	pc.lim = lim ? lim : &def;
 	gate_doc_split(buf ? buf : "", buf ? len : 0, on_part, &pc);
 	*out = pc.f;
@@ -424,6 +481,11 @@ void gate_tree_facts_free(struct gate_tree_facts *f)
 	}
 	for (i = 0; i < f->npatches; i++)
 		free(f->patches[i]);
+	for (i = 0; i < f->ncrds; i++) {
+		free(f->crds[i].group);
+		free(f->crds[i].kind);
+	}
+	free(f->crds);
 	free(f->objs);
 	free(f->refs);
 	free(f->patches);
@@ -493,6 +555,21 @@ size_t gate_tree_check_add(struct gate_tree_check *tc, const char *path, int cha
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_tfile_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct tfile *const *)a)->path, (*(const struct tfile *const *)b)->path);
+}
+
+/* FNV-1a */
+static size_t str_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
 }
 
 /* Is dir (or an ancestor of it) in the sorted list kdirs?  Returns the nearest, or NULL. */
@@ -640,13 +717,17 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 	struct gate_results *out)
 {
 	char **kdirs = NULL, **units = NULL;
-	size_t nk = 0, ak = 0, nunits = 0, aunits = 0, i, k, nprob = 0;
+	struct tfile **byname = NULL;
+	size_t nk = 0, ak = 0, nunits = 0, aunits = 0, i, k, nprob = 0, nbyname = 0, abyname = 0;
+	size_t *uslots = NULL, nuslots = 16;
 	struct seen *seen = NULL;
 	struct def *defs = NULL;
 	size_t nseen = 0, aseen = 0, ndefs = 0, adefs = 0;
 	int error = 0;
 
 	/* units: kustomization folders, else each file's folder */
+	while (nuslots < 2 * tc->n + 2)
+		nuslots *= 2;
 	for (i = 0; i < tc->n; i++)
 		if (tc->v[i].kustomization) {
 			GATE_ALLOC_GROW(kdirs, nk + 1, ak);
@@ -654,19 +735,23 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 		}
 	if (nk)
 		qsort(kdirs, nk, sizeof(*kdirs), cmp_str);
+	/* the same unit key, the same index: a hash of the keys keeps this linear */
+	uslots = gate_xcalloc(nuslots, sizeof(*uslots));
 	for (i = 0; i < tc->n; i++) {
 		const char *u = nearest_kdir(kdirs, nk, tc->v[i].dir);
 		char *key = gate_xasprintf("%c%s", u ? 'k' : 'd', u ? u : tc->v[i].dir);
-		for (k = 0; k < nunits; k++)
-			if (!strcmp(units[k], key))
-				break;
-		if (k == nunits) {
+		size_t s = str_hash(key) & (nuslots - 1);
+
+		while (uslots[s] && strcmp(units[uslots[s] - 1], key))
+			s = (s + 1) & (nuslots - 1);
+		if (!uslots[s]) {
 			GATE_ALLOC_GROW(units, nunits + 1, aunits);
 			units[nunits++] = key;
+			uslots[s] = nunits;
 		} else {
 			free(key);
 		}
-		tc->v[i].unit = (long)k;
+		tc->v[i].unit = (long)(uslots[s] - 1);
 	}
 	/* the files sharing a unit with a changed file */
 	{
@@ -685,15 +770,28 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 		if ((error = load(payload, i, tc->v[i].path, &tc->v[i].facts)) < 0)
 			goto done;
 	}
-	/* patch files named by kustomizations define nothing */
+	/* patch files named by kustomizations define nothing (needed files by path: a binary search) */
+	for (i = 0; i < tc->n; i++)
+		if (tc->v[i].needed) {
+			GATE_ALLOC_GROW(byname, nbyname + 1, abyname);
+			byname[nbyname++] = &tc->v[i];
+		}
+	if (nbyname)
+		qsort(byname, nbyname, sizeof(*byname), cmp_tfile_path);
 	for (i = 0; i < tc->n; i++) {
 		const struct gate_tree_facts *f = tc->v[i].facts;
 		for (k = 0; f && k < f->npatches; k++) {
 			char *p = join_path(tc->v[i].dir, f->patches[k]);
-			size_t m;
-			for (m = 0; m < tc->n; m++)
-				if (tc->v[m].needed && !strcmp(tc->v[m].path, p))
-					tc->v[m].is_patch = 1;
+			size_t lo = 0, hi = nbyname;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (strcmp(byname[mid]->path, p) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < nbyname && !strcmp(byname[lo]->path, p); lo++)
+				byname[lo]->is_patch = 1;
 			free(p);
 		}
 	}
@@ -798,6 +896,8 @@ done:
 	for (i = 0; i < nunits; i++)
 		free(units[i]);
 	free(units);
+	free(uslots);
+	free(byname);
 	free(kdirs);
 	free(seen);
 	free(defs);
@@ -812,10 +912,16 @@ struct crd_entry {
 	struct gate_schema *schema;
 };
 
+struct crd_want {
+	char *group, *kind;
+};
+
 struct gate_crd_set {
 	int strict;
 	struct crd_entry *v;
 	size_t n, alloc;
+	struct crd_want *wants; /* none: every CRD */
+	size_t nwants, awants;
 };
 
 void gate_crd_set_new(struct gate_crd_set **out, int strict)
@@ -837,6 +943,11 @@ void gate_crd_set_free(struct gate_crd_set *set)
 		free(set->v[i].where);
 		gate_schema_free(set->v[i].schema);
 	}
+	for (i = 0; i < set->nwants; i++) {
+		free(set->wants[i].group);
+		free(set->wants[i].kind);
+	}
+	free(set->wants);
 	free(set->v);
 	free(set);
 }
@@ -851,6 +962,62 @@ int gate_crd_maybe(const char *buf, size_t len)
 	static const char needle[] = "CustomResourceDefinition";
 
 	return buf && memmem(buf, len, needle, sizeof(needle) - 1) != NULL;
+}
+
+/*
+ * May a scalar equal to s appear in buf?  Its characters stand in the text
+ * one after the other, unless an escape (a backslash, in double quotes)
+ * spells them, or s holds what quoting or line folding changes (blanks,
+ * line breaks, quotes).
+ */
+static int may_hold(const char *buf, size_t len, const char *s)
+{
+	if (strpbrk(s, " \t\r\n'\"\\"))
+		return 1;
+	return memmem(buf, len, s, strlen(s)) || memchr(buf, '\\', len);
+}
+
+int gate_crd_may_define(const char *buf, size_t len, const char *group, const char *kind)
+{
+	return gate_crd_maybe(buf, len) && may_hold(buf, len, group) && may_hold(buf, len, kind);
+}
+
+void gate_crd_set_want(struct gate_crd_set *set, const char *group, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < set->nwants; i++)
+		if (!strcmp(set->wants[i].group, group) && !strcmp(set->wants[i].kind, kind))
+			return;
+	GATE_ALLOC_GROW(set->wants, set->nwants + 1, set->awants);
+	set->wants[set->nwants].group = gate_xstrdup(group);
+	set->wants[set->nwants].kind = gate_xstrdup(kind);
+	set->nwants++;
+}
+
+static int wanted(const struct gate_crd_set *set, const char *group, const char *kind)
+{
+	size_t i;
+
+	if (!set->nwants)
+		return 1;
+	for (i = 0; i < set->nwants; i++)
+		if (!strcmp(set->wants[i].group, group) && !strcmp(set->wants[i].kind, kind))
+			return 1;
+	return 0;
+}
+
+/* May the document part define a wanted CRD (without parsing it)? */
+static int part_may_define(const struct gate_crd_set *set, const char *part, size_t len)
+{
+	size_t i;
+
+	if (!set->nwants)
+		return 1;
+	for (i = 0; i < set->nwants; i++)
+		if (may_hold(part, len, set->wants[i].group) && may_hold(part, len, set->wants[i].kind))
+			return 1;
+	return 0;
 }
 
 /* kubeconform's -strict: close objects that declare properties, recursively. */
@@ -959,7 +1126,7 @@ static void read_crd(struct crd_ctx *c, const struct gate_node *root)
 	names = obj_get(spec, "names");
 	group = obj_str(spec, "group");
 	kind = obj_str(names, "kind");
-	if (!group || !kind)
+	if (!group || !kind || !wanted(c->set, group, kind))
 		return;
 	name = obj_str(obj_get(root, "metadata"), "name");
 	where = gate_xasprintf("CustomResourceDefinition %s (%s:%u)", name ? name : kind,
@@ -989,7 +1156,7 @@ static int crd_part(const char *part, size_t len, uint32_t line, void *payload)
 	const struct gate_node *items;
 	uint32_t i;
 
-	if (!len || !gate_crd_maybe(part, len) ||
+	if (!len || !gate_crd_maybe(part, len) || !part_may_define(c->set, part, len) ||
 	    gate_doc_parse(&doc, part, len, line, c->lim, 0, &err) < 0)
 		return 0;
 	items = obj_get(doc->root, "items");

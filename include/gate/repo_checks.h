@@ -48,6 +48,26 @@ void gate_tree_facts_parse(struct gate_tree_facts **out, const char *buf, size_t
 	const struct gate_doc_limits *lim);
 void gate_tree_facts_free(struct gate_tree_facts *f);
 
+/*
+ * Facts built from documents parsed elsewhere (the engine's): new empty
+ * facts (release with gate_tree_facts_free()), then one call per document
+ * root in file order.  A root of kind List with items stands for its items,
+ * as in gate_tree_facts_parse(), which is exactly these calls on the parsed
+ * documents of a file (a part that does not parse adds nothing).
+ */
+void gate_tree_facts_new(struct gate_tree_facts **out);
+void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root);
+
+/*
+ * 1 when the file holds a CustomResourceDefinition document for (group,
+ * kind) as gate_crd_set_add_buffer() reads them (apiVersion
+ * apiextensions.k8s.io/..., spec.group, spec.names.kind), else 0.  Every
+ * file from which gate_crd_set_add_buffer() would take a schema of (group,
+ * kind) answers 1.
+ */
+int gate_tree_facts_defines_crd(const struct gate_tree_facts *f, const char *group,
+	const char *kind);
+
 /* One tree. */
 struct gate_tree_check;
 
@@ -91,6 +111,23 @@ void gate_crd_set_free(struct gate_crd_set *set);
 
 /* 1 when buf may hold a CustomResourceDefinition (a cheap byte test), else 0. */
 int gate_crd_maybe(const char *buf, size_t len);
+
+/*
+ * 1 when buf may hold a CustomResourceDefinition of (group, kind), else 0:
+ * a byte test (the names in the text, or an escape that could spell them)
+ * that never answers 0 for a file gate_crd_set_add_buffer() would take a
+ * schema of (group, kind) from.
+ */
+int gate_crd_may_define(const char *buf, size_t len, const char *group, const char *kind);
+
+/*
+ * Build only what is wanted: once a (group, kind) is wanted, later
+ * gate_crd_set_add_buffer() calls add (and compile) only CRDs of wanted
+ * pairs, and skip without parsing the documents that cannot hold one.  The
+ * schema of a wanted (group, version, kind) is the one the whole set would
+ * hold (the first definition wins in both).
+ */
+void gate_crd_set_want(struct gate_crd_set *set, const char *group, const char *kind);
 
 /*
  * Add the CRDs of a file (others documents are ignored).  A CRD whose schema
