@@ -1830,28 +1830,35 @@ struct crdneed {
 	char *group, *kind;
 };
 
+/* The CRD set of one need: what it was built from, and the schemas. */
+struct needset {
+	struct crdneed need;
+	int strict;
+	struct tree_entry *cands;  /* the files it was built from (path, id), in tree order */
+	size_t ncands, acands;
+	struct gate_crd_set *set;
+};
+
 /*
  * The CRDs of the trees of one push, built lazily: only CRDs of a (group,
  * kind) a changed custom resource lacks a schema for are compiled, from the
  * files that may define one.  Which files those are comes from the facts of
- * blobs the push already read (gate_tree_facts_defines_crd()), else from a
- * byte test (gate_crd_may_define()); each blob without facts is read for it
- * once per push to learn whether it holds any CRD text at all.  The set is
- * kept while the candidate files, strictness and wanted kinds stay the same
- * (consecutive commits share nearly every blob).
+ * blobs the push already read (gate_tree_facts_defines_crd()), else from the
+ * words of the blob (gate_crd_words_may_define()); each blob without facts
+ * is read once per push to learn whether it holds CRD text at all, and a
+ * blob that does once more for its words.  The set of each (group, kind) is
+ * kept while its candidate files and strictness stay the same (consecutive
+ * commits share nearly every blob).
  */
 struct crdcache {
 	git_oid *ids;            /* blobs byte-tested */
 	unsigned char *maybe;    /* 1: holds "CustomResourceDefinition" */
+	struct gate_crd_words **words; /* of a blob that may, once needed */
 	size_t n, alloc;
 	size_t *slots;           /* index + 1, 0 empty */
 	size_t nslots;
-	struct gate_crd_set *set;
-	int strict;
-	struct tree_entry *cands; /* the files set was built from (path, id) */
-	size_t ncands;
-	struct crdneed *needs;    /* what set was built for */
-	size_t nneeds;
+	struct needset *sets;
+	size_t nsets, asets;
 };
 
 static size_t crdcache_slot(const struct crdcache *cc, const git_oid *id)
@@ -1876,38 +1883,74 @@ static void needs_free(struct crdneed *v, size_t n)
 	free(v);
 }
 
+static void needset_clear_cands(struct needset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->ncands; i++)
+		free(ns->cands[i].path);
+	ns->ncands = 0;
+}
+
 static void crdcache_release(struct crdcache *cc)
 {
 	size_t i;
 
-	for (i = 0; i < cc->ncands; i++)
-		free(cc->cands[i].path);
-	free(cc->cands);
-	needs_free(cc->needs, cc->nneeds);
-	gate_crd_set_free(cc->set);
+	for (i = 0; i < cc->nsets; i++) {
+		needset_clear_cands(&cc->sets[i]);
+		free(cc->sets[i].cands);
+		free(cc->sets[i].need.group);
+		free(cc->sets[i].need.kind);
+		gate_crd_set_free(cc->sets[i].set);
+	}
+	free(cc->sets);
+	for (i = 0; i < cc->n; i++)
+		gate_crd_words_free(cc->words[i]);
+	free(cc->words);
 	free(cc->ids);
 	free(cc->maybe);
 	free(cc->slots);
 	memset(cc, 0, sizeof(*cc));
 }
 
+/* The set kept for (need, strict), added empty when new. */
+static struct needset *needset_of(struct crdcache *cc, const struct crdneed *need, int strict)
+{
+	struct needset *ns;
+	size_t k;
+
+	for (k = 0; k < cc->nsets; k++)
+		if (cc->sets[k].strict == strict && !strcmp(cc->sets[k].need.group, need->group) &&
+		    !strcmp(cc->sets[k].need.kind, need->kind))
+			return &cc->sets[k];
+	GATE_ALLOC_GROW(cc->sets, cc->nsets + 1, cc->asets);
+	ns = &cc->sets[cc->nsets++];
+	memset(ns, 0, sizeof(*ns));
+	ns->need.group = gate_xstrdup(need->group);
+	ns->need.kind = gate_xstrdup(need->kind);
+	ns->strict = strict;
+	return ns;
+}
+
 /*
- * May blob id define a CRD of one of needs?  1 yes, 0 no, negative when
- * unreadable.  Facts the push holds answer exactly; otherwise the bytes.
+ * Which of needs may blob id define a CRD of?  Sets yes[i] for each; returns
+ * 0, or negative when the blob is unreadable.  Facts the push holds answer
+ * exactly; otherwise the blob's words.
  */
 static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
-	const git_oid *id, const struct crdneed *needs, size_t nneeds, char *msg, size_t msgsize)
+	const git_oid *id, const struct crdneed *needs, size_t nneeds, unsigned char *yes,
+	char *msg, size_t msgsize)
 {
 	const struct gate_tree_facts *f = fmemo_get(memo, id);
-	size_t slot, i;
+	size_t slot, i, u;
 	char *b = NULL;
 	size_t l = 0;
-	int m;
 
+	memset(yes, 0, nneeds);
 	if (f) {
 		for (i = 0; i < nneeds; i++)
-			if (gate_tree_facts_defines_crd(f, needs[i].group, needs[i].kind))
-				return 1;
+			yes[i] = (unsigned char)gate_tree_facts_defines_crd(f, needs[i].group,
+				needs[i].kind);
 		return 0;
 	}
 	if ((cc->n + 1) * 2 > cc->nslots) {
@@ -1918,109 +1961,116 @@ static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo
 			cc->slots[crdcache_slot(cc, &cc->ids[i])] = i + 1;
 	}
 	slot = crdcache_slot(cc, id);
-	if (cc->slots[slot] && !cc->maybe[cc->slots[slot] - 1])
-		return 0;
-	if (read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
-		return -1;
 	if (!cc->slots[slot]) {
+		if (read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
+			return -1;
 		GATE_ALLOC_GROW(cc->ids, cc->n + 1, cc->alloc);
 		cc->maybe = gate_xreallocarray(cc->maybe, cc->alloc, 1);
+		cc->words = gate_xreallocarray(cc->words, cc->alloc, sizeof(*cc->words));
 		git_oid_cpy(&cc->ids[cc->n], id);
 		cc->maybe[cc->n] = (unsigned char)(b && gate_crd_maybe(b, l));
+		cc->words[cc->n] = NULL;
 		cc->slots[slot] = ++cc->n;
 	}
-	m = 0;
-	for (i = 0; b && i < nneeds && !m; i++)
-		m = gate_crd_may_define(b, l, needs[i].group, needs[i].kind);
+	u = cc->slots[slot] - 1;
+	if (cc->maybe[u] && !cc->words[u]) {
+		if (!b && read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
+			return -1;
+		gate_crd_words_new(&cc->words[u], b ? b : "", b ? l : 0);
+	}
 	free(b);
-	return m;
+	for (i = 0; cc->maybe[u] && i < nneeds; i++)
+		yes[i] = (unsigned char)gate_crd_words_may_define(cc->words[u], needs[i].group,
+			needs[i].kind);
+	return 0;
 }
 
 /*
- * The CRD set of the tree of commit for needs (borrowed from cc, valid until
- * the next call): for each wanted (group, version, kind), the schema that
- * gate_crd_set_add_buffer() over every manifest of the tree in order, strict
- * as given, would hold.
+ * The CRD sets of the tree of commit for needs (one per need, borrowed from
+ * cc, valid until the next call) into sets[]: for each wanted (group,
+ * version, kind), the schema that gate_crd_set_add_buffer() over every
+ * manifest of the tree in order, strict as given, would hold.
  */
-static int crdcache_set(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
+static int crdcache_sets(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
 	const git_oid *commit, int strict, const struct crdneed *needs, size_t nneeds,
-	struct gate_crd_set **out, char *msg, size_t msgsize)
+	struct gate_crd_set **sets, char *msg, size_t msgsize)
 {
 	struct tree_walk all;
-	struct tree_entry *cands = NULL;
-	size_t ncands = 0, acands = 0, i;
-	int error, same;
+	struct needset *fresh;
+	unsigned char *yes = gate_xcalloc(nneeds, 1);
+	size_t i, k;
+	int error;
 
-	*out = NULL;
+	/* the candidates of each need, into a fresh list beside the kept one */
+	fresh = gate_xcalloc(nneeds, sizeof(*fresh));
 	memset(&all, 0, sizeof(all));
 	all.j = j;
 	if ((error = commit_changes(j->repo, commit, 1, tree_entry_fn, &all, msg, msgsize)) < 0)
 		goto done;
 	for (i = 0; i < all.n; i++) {
-		int m;
 		if (past_deadline(j)) {
 			error = GATE_JUDGE_ETIMEOUT;
 			goto done;
 		}
-		if ((m = crd_candidate(j, cc, memo, &all.v[i].id, needs, nneeds, msg, msgsize)) < 0) {
-			error = -1;
+		if ((error = crd_candidate(j, cc, memo, &all.v[i].id, needs, nneeds, yes,
+				msg, msgsize)) < 0)
 			goto done;
+		for (k = 0; k < nneeds; k++) {
+			struct tree_entry *e;
+			if (!yes[k])
+				continue;
+			GATE_ALLOC_GROW(fresh[k].cands, fresh[k].ncands + 1, fresh[k].acands);
+			e = &fresh[k].cands[fresh[k].ncands++];
+			e->path = gate_xstrdup(all.v[i].path);
+			git_oid_cpy(&e->id, &all.v[i].id);
+			e->changed = 0;
 		}
-		if (!m)
-			continue;
-		GATE_ALLOC_GROW(cands, ncands + 1, acands);
-		cands[ncands] = all.v[i];
-		all.v[i].path = NULL;
-		ncands++;
 	}
-	same = cc->set && cc->strict == strict && cc->ncands == ncands && cc->nneeds == nneeds;
-	for (i = 0; same && i < ncands; i++)
-		same = !strcmp(cc->cands[i].path, cands[i].path) &&
-			git_oid_equal(&cc->cands[i].id, &cands[i].id);
-	for (i = 0; same && i < nneeds; i++)
-		same = !strcmp(cc->needs[i].group, needs[i].group) &&
-			!strcmp(cc->needs[i].kind, needs[i].kind);
-	if (!same) {
+	for (k = 0; k < nneeds; k++) {
+		struct needset *ns = needset_of(cc, &needs[k], strict);
 		char cmsg[512] = "";
+		int same = ns->set && ns->ncands == fresh[k].ncands;
 
-		for (i = 0; i < cc->ncands; i++)
-			free(cc->cands[i].path);
-		free(cc->cands);
-		gate_crd_set_free(cc->set);
-		needs_free(cc->needs, cc->nneeds);
-		cc->cands = cands;
-		cc->ncands = ncands;
-		cands = NULL;
-		ncands = 0;
-		cc->strict = strict;
-		cc->needs = gate_xcalloc(nneeds ? nneeds : 1, sizeof(*cc->needs));
-		for (i = 0; i < nneeds; i++) {
-			cc->needs[i].group = gate_xstrdup(needs[i].group);
-			cc->needs[i].kind = gate_xstrdup(needs[i].kind);
-		}
-		cc->nneeds = nneeds;
-		gate_crd_set_new(&cc->set, strict);
-		for (i = 0; i < nneeds; i++)
-			gate_crd_set_want(cc->set, needs[i].group, needs[i].kind);
-		for (i = 0; i < cc->ncands; i++) {
-			char *b = NULL;
-			size_t l = 0;
-			if ((error = read_tree_blob(j, &cc->cands[i].id, &b, &l, msg, msgsize)) < 0) {
-				gate_crd_set_free(cc->set);
-				cc->set = NULL;
-				goto done;
+		for (i = 0; same && i < ns->ncands; i++)
+			same = !strcmp(ns->cands[i].path, fresh[k].cands[i].path) &&
+				git_oid_equal(&ns->cands[i].id, &fresh[k].cands[i].id);
+		if (!same) {
+			struct tree_entry *tmp = ns->cands;
+			size_t ta = ns->acands;
+			needset_clear_cands(ns);
+			ns->cands = fresh[k].cands;
+			ns->ncands = fresh[k].ncands;
+			ns->acands = fresh[k].acands;
+			fresh[k].cands = tmp;
+			fresh[k].ncands = 0;
+			fresh[k].acands = ta;
+			gate_crd_set_free(ns->set);
+			gate_crd_set_new(&ns->set, strict);
+			gate_crd_set_want(ns->set, ns->need.group, ns->need.kind);
+			for (i = 0; i < ns->ncands; i++) {
+				char *b = NULL;
+				size_t l = 0;
+				if ((error = read_tree_blob(j, &ns->cands[i].id, &b, &l, msg, msgsize)) < 0) {
+					/* rebuilt next time */
+					gate_crd_set_free(ns->set);
+					ns->set = NULL;
+					goto done;
+				}
+				if (b)
+					gate_crd_set_add_buffer(ns->set, ns->cands[i].path, b, l, NULL, cmsg,
+						sizeof(cmsg));
+				free(b);
 			}
-			if (b)
-				gate_crd_set_add_buffer(cc->set, cc->cands[i].path, b, l, NULL, cmsg,
-					sizeof(cmsg));
-			free(b);
 		}
+		sets[k] = ns->set;
 	}
-	*out = cc->set;
 done:
-	for (i = 0; i < ncands; i++)
-		free(cands[i].path);
-	free(cands);
+	for (k = 0; k < nneeds; k++) {
+		needset_clear_cands(&fresh[k]);
+		free(fresh[k].cands);
+	}
+	free(fresh);
+	free(yes);
 	tree_walk_release(&all);
 	return error;
 }
@@ -2033,13 +2083,17 @@ static char *result_group(const struct gate_result *r)
 	return gate_xstrndup(r->api_version, slash ? (size_t)(slash - r->api_version) : 0);
 }
 
-/* Does set hold a schema for the resource of r (its group, last version part, kind)? */
-static int crd_covers(const struct gate_crd_set *set, const struct gate_result *r)
+/* Does one of sets hold a schema for the resource of r (its group, last version part, kind)? */
+static int crd_covers(struct gate_crd_set *const *sets, size_t nsets, const struct gate_result *r)
 {
 	const char *last = strrchr(r->api_version, '/');
 	char *group = result_group(r);
-	int yes = gate_crd_set_lookup(set, group, last ? last + 1 : r->api_version, r->kind) != NULL;
+	size_t k;
+	int yes = 0;
 
+	for (k = 0; k < nsets && !yes; k++)
+		yes = gate_crd_set_lookup(sets[k], group, last ? last + 1 : r->api_version,
+			r->kind) != NULL;
 	free(group);
 	return yes;
 }
@@ -2052,16 +2106,15 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 	struct fmemo *memo, char *msg, size_t msgsize)
 {
 	const struct gate_config_group *groups;
-	struct gate_crd_set *set = NULL;
+	struct gate_crd_set **sets = NULL;
 	struct crdneed *needs = NULL;
-	size_t i, f, ng, nneeds = 0, aneeds = 0, first = 0;
+	size_t i, f, k, ng, nneeds = 0, aneeds = 0, first = 0, any = 0;
 	int error = 0;
 
 	for (f = 0; f < cm->nfiles; f++)
 		for (i = 0; cm->files[f].group >= 0 && i < cm->files[f].results.n; i++) {
 			const struct gate_result *r = &cm->files[f].results.v[i];
 			char *g;
-			size_t k;
 			if (!wants_crd(r) || !r->kind)
 				continue;
 			if (!nneeds)
@@ -2082,11 +2135,14 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 	if (!nneeds)
 		return 0;
 	groups = gate_config_groups(j->cfg, &ng);
-	/* the strictness of the first file that wants one, as for the whole set */
-	if ((error = crdcache_set(j, cc, memo, &cm->id, groups[cm->files[first].group].strict,
-			needs, nneeds, &set, msg, msgsize)) < 0)
+	sets = gate_xcalloc(nneeds, sizeof(*sets));
+	/* the strictness of the first file that wants one, for every set */
+	if ((error = crdcache_sets(j, cc, memo, &cm->id, groups[cm->files[first].group].strict,
+			needs, nneeds, sets, msg, msgsize)) < 0)
 		goto done;
-	if (!gate_crd_set_count(set))
+	for (k = 0; k < nneeds; k++)
+		any += gate_crd_set_count(sets[k]);
+	if (!any)
 		goto done;
 	for (f = 0; f < cm->nfiles; f++) {
 		struct gate_judged_file *fl = &cm->files[f];
@@ -2094,14 +2150,14 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 		struct gate_checker *ck;
 		struct gate_results rs = GATE_RESULTS_INIT;
 		char *buf = NULL;
-		size_t len = 0, k;
+		size_t len = 0, nck = 0;
 		git_oid id;
 		int want = 0;
 
 		/* only where a schema turns up: elsewhere judging again changes nothing */
 		for (i = 0; fl->group >= 0 && i < fl->results.n && !want; i++)
 			if (wants_crd(&fl->results.v[i]) && fl->results.v[i].kind &&
-			    crd_covers(set, &fl->results.v[i]))
+			    crd_covers(sets, nneeds, &fl->results.v[i]))
 				want = 1;
 		if (!want)
 			continue;
@@ -2111,12 +2167,18 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 		if (!buf)
 			continue;
 		eo = j->eopts[fl->group];
-		ck = gate_xcalloc(eo.ncheckers + 1, sizeof(*ck));
-		gate_crd_set_checker(set, &ck[0]);
+		/*
+		 * the sets' checkers first; each (group, kind) is in one set only,
+		 * so together they act as one set holding them all
+		 */
+		ck = gate_xcalloc(eo.ncheckers + nneeds, sizeof(*ck));
+		for (k = 0; k < nneeds; k++)
+			if (gate_crd_set_count(sets[k]))
+				gate_crd_set_checker(sets[k], &ck[nck++]);
 		for (k = 0; k < eo.ncheckers; k++)
-			ck[k + 1] = eo.checkers[k];
+			ck[nck++] = eo.checkers[k];
 		eo.checkers = ck;
-		eo.ncheckers++;
+		eo.ncheckers = nck;
 		if (gate_engine_validate_buffer(&eo, fl->path, buf, len, &rs) < 0) {
 			set_msg(msg, msgsize, "the validation engine failed");
 			error = -1;
@@ -2137,6 +2199,7 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 			goto done;
 	}
 done:
+	free(sets);
 	needs_free(needs, nneeds);
 	return error;
 }

@@ -965,21 +965,203 @@ int gate_crd_maybe(const char *buf, size_t len)
 }
 
 /*
- * May a scalar equal to s appear in buf?  Its characters stand in the text
- * one after the other, unless an escape (a backslash, in double quotes)
- * spells them, or s holds what quoting or line folding changes (blanks,
- * line breaks, quotes).
+ * Cheap tests for "may this text hold a scalar equal to s" that never miss
+ * one, for names made of letters, digits, '.', '_' and '-' (API groups and
+ * kinds; other names always may).  Such a scalar stands in the text as a
+ * whole run of those characters (plain, single-quoted, block and JSON
+ * scalars cannot hold it otherwise without a blank, a line break or a
+ * quote, and what comes before or after a scalar is none of them), or is a
+ * double-quoted scalar whose escapes (\x, \u, \U, escaped line breaks)
+ * spell it.  A file's words are every such run and every double-quoted
+ * scalar that decodes to one, kept as hashes: a collision only makes a
+ * "may" that is not.
  */
-static int may_hold(const char *buf, size_t len, const char *s)
+#define WORD_MAX 512
+
+struct gate_crd_words {
+	uint64_t *slots;  /* hashes, 0 empty */
+	size_t nslots, n;
+};
+
+static const unsigned char word_chars[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+	['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+static uint64_t word_hash(const char *s, size_t n)
 {
-	if (strpbrk(s, " \t\r\n'\"\\"))
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+/* 1 when s is a name the words can answer for, else 0 (always "may"). */
+static int word_like(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (!word_chars[(unsigned char)*s])
+			return 0;
+	return n > 0 && n <= WORD_MAX;
+}
+
+static void words_add(struct gate_crd_words *w, uint64_t h)
+{
+	size_t i;
+
+	if ((w->n + 1) * 2 > w->nslots) {
+		uint64_t *old = w->slots;
+		size_t on = w->nslots;
+		w->nslots = on ? on * 2 : 1024;
+		w->slots = gate_xcalloc(w->nslots, sizeof(*w->slots));
+		w->n = 0;
+		for (i = 0; i < on; i++)
+			if (old[i])
+				words_add(w, old[i]);
+		free(old);
+	}
+	for (i = (size_t)h & (w->nslots - 1); w->slots[i]; i = (i + 1) & (w->nslots - 1))
+		if (w->slots[i] == h)
+			return;
+	w->slots[i] = h;
+	w->n++;
+}
+
+static int words_has(const struct gate_crd_words *w, const char *s)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!word_like(s))
 		return 1;
-	return memmem(buf, len, s, strlen(s)) || memchr(buf, '\\', len);
+	if (!w->nslots)
+		return 0;
+	h = word_hash(s, strlen(s));
+	for (i = (size_t)h & (w->nslots - 1); w->slots[i]; i = (i + 1) & (w->nslots - 1))
+		if (w->slots[i] == h)
+			return 1;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The value of the double-quoted scalar whose content starts at p, into
+ * out, when it is one word; else 0.  Only \x, \u and \U escapes can give a
+ * word character; an escaped line break and the blanks after it give none.
+ */
+static size_t dq_word(const char *p, const char *end, char *out)
+{
+	size_t n = 0;
+
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return n;
+		if (c == '\\') {
+			int digits, d;
+			unsigned long cp = 0;
+			if (++p >= end)
+				return 0;
+			if (*p == '\r' || *p == '\n') {
+				while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+					p++;
+				continue;
+			}
+			digits = *p == 'x' ? 2 : *p == 'u' ? 4 : *p == 'U' ? 8 : 0;
+			if (!digits || end - p <= digits)
+				return 0;
+			for (d = 1; d <= digits; d++) {
+				int v = hexval((unsigned char)p[d]);
+				if (v < 0)
+					return 0;
+				cp = cp * 16 + (unsigned long)v;
+			}
+			p += digits + 1;
+			if (cp > 0x7f || !word_chars[cp])
+				return 0;
+			c = (unsigned char)cp;
+		} else if (word_chars[c]) {
+			p++;
+		} else {
+			return 0;
+		}
+		if (n >= WORD_MAX)
+			return 0;
+		out[n++] = (char)c;
+	}
+	return 0;
+}
+
+void gate_crd_words_new(struct gate_crd_words **out, const char *buf, size_t len)
+{
+	struct gate_crd_words *w = gate_xcalloc(1, sizeof(*w));
+	const char *p = buf, *end = buf + len;
+	char word[WORD_MAX];
+
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (word_chars[c]) {
+			const char *s = p;
+			while (p < end && word_chars[(unsigned char)*p])
+				p++;
+			if ((size_t)(p - s) <= WORD_MAX)
+				words_add(w, word_hash(s, (size_t)(p - s)));
+			continue;
+		}
+		if (c == '"') {
+			size_t n = dq_word(p + 1, end, word);
+			if (n)
+				words_add(w, word_hash(word, n));
+		}
+		p++;
+	}
+	*out = w;
+}
+
+void gate_crd_words_free(struct gate_crd_words *w)
+{
+	if (!w)
+		return;
+	free(w->slots);
+	free(w);
+}
+
+int gate_crd_words_may_define(const struct gate_crd_words *w, const char *group, const char *kind)
+{
+	return words_has(w, group) && words_has(w, kind);
 }
 
 int gate_crd_may_define(const char *buf, size_t len, const char *group, const char *kind)
 {
-	return gate_crd_maybe(buf, len) && may_hold(buf, len, group) && may_hold(buf, len, kind);
+	struct gate_crd_words *w;
+	int yes;
+
+	if (!gate_crd_maybe(buf, len))
+		return 0;
+	gate_crd_words_new(&w, buf, len);
+	yes = gate_crd_words_may_define(w, group, kind);
+	gate_crd_words_free(w);
+	return yes;
 }
 
 void gate_crd_set_want(struct gate_crd_set *set, const char *group, const char *kind)
@@ -1010,14 +1192,17 @@ static int wanted(const struct gate_crd_set *set, const char *group, const char 
 /* May the document part define a wanted CRD (without parsing it)? */
 static int part_may_define(const struct gate_crd_set *set, const char *part, size_t len)
 {
+	struct gate_crd_words *w;
 	size_t i;
+	int yes = 0;
 
 	if (!set->nwants)
 		return 1;
-	for (i = 0; i < set->nwants; i++)
-		if (may_hold(part, len, set->wants[i].group) && may_hold(part, len, set->wants[i].kind))
-			return 1;
-	return 0;
+	gate_crd_words_new(&w, part, len);
+	for (i = 0; i < set->nwants && !yes; i++)
+		yes = gate_crd_words_may_define(w, set->wants[i].group, set->wants[i].kind);
+	gate_crd_words_free(w);
+	return yes;
 }
 
 /* kubeconform's -strict: close objects that declare properties, recursively. */

@@ -114,11 +114,22 @@ int gate_crd_maybe(const char *buf, size_t len);
 
 /*
  * 1 when buf may hold a CustomResourceDefinition of (group, kind), else 0:
- * a byte test (the names in the text, or an escape that could spell them)
- * that never answers 0 for a file gate_crd_set_add_buffer() would take a
- * schema of (group, kind) from.
+ * a byte test (the names as whole words of the text, or double-quoted
+ * scalars whose escapes spell them) that never answers 0 for a file
+ * gate_crd_set_add_buffer() would take a schema of (group, kind) from.
+ * Names with other characters than letters, digits, '.', '_' and '-' always may.
  */
 int gate_crd_may_define(const char *buf, size_t len, const char *group, const char *kind);
+
+/*
+ * The same test, repeated cheaply: the words of a file (one pass over buf,
+ * not kept).  *out is new: release with gate_crd_words_free().  The answer
+ * leaves out gate_crd_maybe(), which the caller tests once.
+ */
+struct gate_crd_words;
+void gate_crd_words_new(struct gate_crd_words **out, const char *buf, size_t len);
+void gate_crd_words_free(struct gate_crd_words *w);
+int gate_crd_words_may_define(const struct gate_crd_words *w, const char *group, const char *kind);
 
 /*
  * Build only what is wanted: once a (group, kind) is wanted, later
