@@ -253,13 +253,44 @@ static char *esc(const char *s)
 }
 
 /*
+ * Of the remote lines of commit cm (in the report's order: each result's
+ * problems, then a line for an invalid result without deny problems), the
+ * rejecting and the suppressed lines after the first `keep` lines, which
+ * the report drops, are added to *deny and *supp.
+ */
+static void count_dropped(const struct gate_judged_commit *cm, size_t keep, size_t *deny,
+	size_t *supp)
+{
+	size_t f, i, k, line = 0;
+
+	for (f = 0; f < cm->nfiles; f++)
+		for (i = 0; i < cm->files[f].results.n; i++) {
+			const struct gate_result *r = &cm->files[f].results.v[i];
+			size_t nd = 0;
+			for (k = 0; k < r->nproblems; k++) {
+				const struct gate_problem *p = &r->problems[k];
+				int d = p->severity == GATE_SEV_DENY && !p->suppressed;
+				nd += d;
+				if (line++ >= keep) {
+					*deny += d;
+					*supp += p->suppressed != NULL;
+				}
+			}
+			if ((r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR) && !nd &&
+			    line++ >= keep)
+				(*deny)++;
+		}
+}
+
+/*
  * The problem lines of every commit, capped at max lines in all.  deny_level
- * is "error", or "warning" when a bypass accepts the push anyway.
+ * is "error", or "warning" when a bypass accepts the push anyway.  The line
+ * counting what was left out is a warning when no rejecting line was.
  */
 static void render_problems(struct out *o, const struct gate_verdict *v, size_t max,
 	const char *deny_level)
 {
-	size_t i, c, f, shown = 0, dropped = 0;
+	size_t i, c, f, shown = 0, dropped = 0, dropped_deny = 0, dropped_supp = 0;
 
 	for (i = 0; i < v->nrefs; i++) {
 		const struct gate_judged_ref *r = &v->refs[i];
@@ -294,10 +325,14 @@ static void render_problems(struct out *o, const struct gate_verdict *v, size_t 
 					gate_report_add_all(rep, &cm->files[f].results, &o->b);
 				shown += rc->problems + rc->suppressed - rc->lines_dropped;
 				dropped += rc->lines_dropped;
+				if (rc->lines_dropped)
+					count_dropped(cm, ro.max_lines, &dropped_deny, &dropped_supp);
 				gate_report_finish(rep, &scratch);
 				gate_report_free(rep);
 			} else {
 				dropped += cm->nproblems + cm->nwarnings + nsupp;
+				dropped_deny += cm->nproblems;
+				dropped_supp += nsupp;
 			}
 			gate_buf_release(&scratch);
 			free(prefix);
@@ -306,9 +341,14 @@ static void render_problems(struct out *o, const struct gate_verdict *v, size_t 
 		}
 		free(ref);
 	}
-	if (dropped)
+	if (dropped_deny)
 		say(o, deny_level, "... and %zu more %s not shown (limits.max_problems_shown is %zu)",
 			dropped, plural(dropped, "problem", "problems"), max);
+	else if (dropped)
+		say(o, "warning", "... and %zu more %s not shown (limits.max_problems_shown is %zu)",
+			dropped, !dropped_supp ? plural(dropped, "warning", "warnings") :
+			dropped_supp == dropped ? plural(dropped, "suppression", "suppressions") :
+			"warnings and suppressions", max);
 }
 
 static void render_summary_counts(struct gate_buf *b, const struct gate_verdict *v)
