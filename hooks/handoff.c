@@ -1,6 +1,7 @@
 #include "gate/handoff.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +78,55 @@ json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_han
 	return o;
 }
 
+#define SUM_HEAD "{\"sum\":\""
+#define SUM_HEAD_LEN (sizeof(SUM_HEAD) - 1)
+#define SUM_LEN (SUM_HEAD_LEN + GATE_SHA256_HEX - 1 + 2) /* head, hex, "\"," */
+
+/* Write text to path through a temp file and a rename, without fsync (see handoff.h). */
+static int write_renamed(const char *path, const char *text, size_t len)
+{
+	char *tmp = gate_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd, saved;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		goto fail_nofd;
+	while (len) {
+		ssize_t w = write(fd, text, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		text += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+fail_nofd:
+	free(tmp);
+	return -1;
+}
+
 int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
 	const struct gate_handoff_meta *m, char *msg, size_t msgsize)
 {
-	char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1];
+	char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1], sum[GATE_SHA256_HEX];
 	char *dir = gate_xasprintf("%s/%s", git_dir, GATE_HANDOFF_DIR), *path = NULL, *text = NULL;
+	char *signed_text = NULL;
 	json_t *o = NULL;
 	int ret = -1;
 
@@ -97,14 +142,18 @@ int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
 		snprintf(msg, msgsize, "cannot serialise the hand-over");
 		goto done;
 	}
+	/* the sum of the text, as a first member: {"sum":"<hex>",<the rest>} */
+	gate_sha256_hex(text, strlen(text), sum);
+	signed_text = gate_xasprintf("%s%s\",%s", SUM_HEAD, sum, text + 1);
 	path = gate_handoff_path(git_dir, r->ref, oldh, newh);
-	if (gate_write_file_atomic(path, text, strlen(text), 0666) < 0) {
+	if (write_renamed(path, signed_text, strlen(signed_text)) < 0) {
 		snprintf(msg, msgsize, "cannot write %s: %s", path, strerror(errno));
 		goto done;
 	}
 	ret = 0;
 done:
 	json_decref(o);
+	free(signed_text);
 	free(text);
 	free(path);
 	free(dir);
@@ -125,6 +174,23 @@ int gate_handoff_read(json_t **out, const char *git_dir, const char *ref,
 			ret = 0;
 		else
 			snprintf(msg, msgsize, "cannot read %s: %s", path, strerror(errno));
+		goto done;
+	}
+	/* a text without its sum, or with another, is torn or corrupt (no fsync was paid for it) */
+	if (len > SUM_LEN && !memcmp(buf, SUM_HEAD, SUM_HEAD_LEN)) {
+		char sum[GATE_SHA256_HEX];
+		struct gate_sha256 h;
+		gate_sha256_init(&h);
+		gate_sha256_update(&h, "{", 1);
+		gate_sha256_update(&h, buf + SUM_LEN, len - SUM_LEN);
+		gate_sha256_final(&h, sum);
+		if (memcmp(buf + SUM_HEAD_LEN, sum, GATE_SHA256_HEX - 1) ||
+		    memcmp(buf + SUM_HEAD_LEN + GATE_SHA256_HEX - 1, "\",", 2)) {
+			snprintf(msg, msgsize, "%s: torn or corrupt hand-over (its sum does not match)", path);
+			goto done;
+		}
+	} else {
+		snprintf(msg, msgsize, "%s: torn or corrupt hand-over (no sum)", path);
 		goto done;
 	}
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
