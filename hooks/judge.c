@@ -13,6 +13,7 @@
 #include "gate/policy.h"
 #include "gate/repo_checks.h"
 #include "gate/util.h"
+#include "judge_int.h"
 
 #define BATCH_BYTES (8u << 20)
 #define BATCH_FILES 512
@@ -720,7 +721,7 @@ static int walk_trees(struct walk *w, const git_tree *old, const git_tree *new, 
 }
 
 /* Call fn for what commit changes (see walk_trees), or for its whole tree. */
-static int commit_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+int gate_judge_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
 	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
 {
 	git_commit *c = NULL, *parent = NULL;
@@ -955,7 +956,7 @@ static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate
 			free(ids);
 			return error;
 		}
-		error = commit_changes(j->repo, &ids[i], whole, collect_change, &cl, msg, msgsize);
+		error = gate_judge_tree_changes(j->repo, &ids[i], whole, collect_change, &cl, msg, msgsize);
 		git_tree_free(cl.parent_tree);
 		if (error >= 0 && j->owners)
 			error = check_owners(j, cl.c, whole, msg, msgsize);
@@ -1694,7 +1695,7 @@ static int tree_manifests(struct gate_judge *j, struct tree_walk *tw, const git_
 	int error = 0, whole = !tw->changed;
 
 	if (whole)
-		return commit_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
+		return gate_judge_tree_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
 	if (git_commit_lookup(&c, gate_repo_git(j->repo), commit) < 0 ||
 	    git_commit_tree(&root, c) < 0) {
 		gate_repo_error(msg, msgsize, "cannot read commit");
@@ -1742,7 +1743,7 @@ static int tree_manifests(struct gate_judge *j, struct tree_walk *tw, const git_
 		free(dir);
 	}
 	if (whole) {
-		error = commit_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
+		error = gate_judge_tree_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
 		goto done;
 	}
 	qsort(subtrees, nsub, sizeof(*subtrees), cmp_path);
@@ -2005,7 +2006,7 @@ static int crdcache_sets(struct gate_judge *j, struct crdcache *cc, struct fmemo
 	fresh = gate_xcalloc(nneeds, sizeof(*fresh));
 	memset(&all, 0, sizeof(all));
 	all.j = j;
-	if ((error = commit_changes(j->repo, commit, 1, tree_entry_fn, &all, msg, msgsize)) < 0)
+	if ((error = gate_judge_tree_changes(j->repo, commit, 1, tree_entry_fn, &all, msg, msgsize)) < 0)
 		goto done;
 	for (i = 0; i < all.n; i++) {
 		if (past_deadline(j)) {
