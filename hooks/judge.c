@@ -1746,8 +1746,10 @@ static int tree_manifests(struct gate_judge *j, struct tree_walk *tw, const git_
 		error = gate_judge_tree_changes(j->repo, commit, 1, tree_entry_fn, tw, msg, msgsize);
 		goto done;
 	}
-	qsort(subtrees, nsub, sizeof(*subtrees), cmp_path);
-	qsort(flat, nflat, sizeof(*flat), cmp_path);
+	if (nsub)
+		qsort(subtrees, nsub, sizeof(*subtrees), cmp_path);
+	if (nflat)
+		qsort(flat, nflat, sizeof(*flat), cmp_path);
 	for (i = 0; i < nsub && !error; i++) {
 		struct walk w;
 		git_tree *t;
@@ -1784,7 +1786,8 @@ static int tree_manifests(struct gate_judge *j, struct tree_walk *tw, const git_
 		folder_files(tw, t, flat[i], 0);
 		git_tree_free(t);
 	}
-	qsort(tw->v, tw->n, sizeof(*tw->v), cmp_entry_path);
+	if (tw->n)
+		qsort(tw->v, tw->n, sizeof(*tw->v), cmp_entry_path);
 done:
 	for (i = 0; i < nsub; i++)
 		free(subtrees[i]);
