@@ -346,7 +346,7 @@ int gate_outbox_failed(const char *dir, const struct gate_outbox_claim *c,
 	struct gate_delivery *d, const char *error, long long now, long delay_ms,
 	unsigned max_attempts, int *dead)
 {
-	char *deaddir, *deadpath;
+	char *deaddir;
 	int ret;
 
 	*dead = 0;
@@ -354,18 +354,20 @@ int gate_outbox_failed(const char *dir, const struct gate_outbox_claim *c,
 	free(d->last_error);
 	d->last_error = gate_xstrndup(error ? error : "failed", error ? strnlen(error, 1024) : 6);
 	d->next_attempt_time = now + (delay_ms + 999) / 1000;
-	if (gate_outbox_put(dir, d) < 0)
-		return -1;
 	if (max_attempts == 0 || d->attempts < max_attempts)
-		return 0;
+		return gate_outbox_put(dir, d);
+	/*
+	 * Dead: write the record into dead/ first, then remove the claimed file.
+	 * Rewriting it in the outbox and renaming it after would leave a new,
+	 * unlocked file that a concurrent drain could claim and send again.  A
+	 * crash between the two leaves it in both places: sent once more at most.
+	 */
 	*dead = 1;
 	deaddir = gate_xasprintf("%s/dead", dir);
-	deadpath = gate_xasprintf("%s/%s.json", deaddir, d->id);
-	ret = gate_mkdir_p(deaddir, 0755);
+	ret = gate_outbox_put(deaddir, d);
 	if (ret == 0)
-		ret = rename(c->path, deadpath);
+		ret = unlink(c->path);
 	free(deaddir);
-	free(deadpath);
 	return ret;
 }
 
