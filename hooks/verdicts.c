@@ -13,10 +13,10 @@
 
 #define MAGIC "gitops-gate-verdict 1\n"
 
+/* A deferred record: a copy of the results, made into a record when flushed. */
 struct pending {
 	char key[GATE_SHA256_HEX];
-	char *rec;
-	size_t len;
+	struct gate_results rs;
 };
 
 struct gate_verdicts {
@@ -47,7 +47,7 @@ void gate_verdicts_free(struct gate_verdicts *vc)
 	if (!vc)
 		return;
 	for (i = 0; i < vc->npend; i++)
-		free(vc->pend[i].rec);
+		gate_results_release(&vc->pend[i].rs);
 	free(vc->pend);
 	for (i = 0; i < vc->nnames; i++)
 		free(vc->names[i]);
@@ -343,61 +343,101 @@ static int store(struct gate_verdicts *vc, const char *key, const char *rec, siz
 	return ret;
 }
 
-size_t gate_verdicts_flush(struct gate_verdicts *vc)
-{
-	size_t i, failed = 0;
-
-	for (i = 0; i < vc->npend; i++) {
-		if (store(vc, vc->pend[i].key, vc->pend[i].rec, vc->pend[i].len) < 0) {
-			failed++;
-			vc->st.write_failures++;
-		} else {
-			vc->st.written++;
-		}
-		free(vc->pend[i].rec);
-	}
-	vc->npend = 0;
-	return failed;
-}
-
-int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
-	const struct gate_result *rs, size_t n)
+/* The record of results rs[0..n) under key into a new buffer; -1 when too large. */
+static int make_record(const char *key, const struct gate_result *rs, size_t n,
+	struct gate_buf *rec)
 {
 	json_t *arr = json_array();
-	struct gate_buf rec = GATE_BUF_INIT;
 	char sum[GATE_SHA256_HEX];
-	char *body = NULL;
+	char *body;
 	size_t i;
 	int ret = -1;
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, result_to_json(&rs[i]));
 	body = json_dumps(arr, JSON_COMPACT);
-	if (!body || strlen(body) > GATE_VERDICT_MAX_BYTES)
-		goto done;
-	gate_sha256_hex(body, strlen(body), sum);
-	gate_buf_addf(&rec, "%skey %s\nsum %s\n\n%s", MAGIC, key, sum, body);
-	if (vc->defer) {
-		struct pending *p;
-		GATE_ALLOC_GROW(vc->pend, vc->npend + 1, vc->apend);
-		p = &vc->pend[vc->npend++];
-		memcpy(p->key, key, GATE_SHA256_HEX);
-		p->len = rec.len;
-		p->rec = gate_buf_detach(&rec);
+	if (body && strlen(body) <= GATE_VERDICT_MAX_BYTES) {
+		gate_sha256_hex(body, strlen(body), sum);
+		gate_buf_addf(rec, "%skey %s\nsum %s\n\n%s", MAGIC, key, sum, body);
 		ret = 0;
-		goto out;
 	}
-	ret = store(vc, key, rec.ptr, rec.len);
-done:
+	json_decref(arr);
+	free(body);
+	return ret;
+}
+
+static int make_and_store(struct gate_verdicts *vc, const char *key,
+	const struct gate_result *rs, size_t n)
+{
+	struct gate_buf rec = GATE_BUF_INIT;
+	int ret = make_record(key, rs, n, &rec);
+
+	if (ret == 0)
+		ret = store(vc, key, rec.ptr, rec.len);
 	if (ret == 0)
 		vc->st.written++;
 	else
 		vc->st.write_failures++;
-out:
-	json_decref(arr);
-	free(body);
 	gate_buf_release(&rec);
 	return ret;
+}
+
+size_t gate_verdicts_flush(struct gate_verdicts *vc)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < vc->npend; i++) {
+		if (make_and_store(vc, vc->pend[i].key, vc->pend[i].rs.v, vc->pend[i].rs.n) < 0)
+			failed++;
+		gate_results_release(&vc->pend[i].rs);
+	}
+	vc->npend = 0;
+	return failed;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? gate_xstrdup(s) : NULL;
+}
+
+/* A copy of rs[0..n) without file names (a record keeps none). */
+static void copy_results(struct gate_results *dst, const struct gate_result *rs, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const struct gate_result *s = &rs[i];
+		struct gate_result *d = gate_results_add(dst);
+		d->line = s->line;
+		d->api_version = dup_or_null(s->api_version);
+		d->kind = dup_or_null(s->kind);
+		d->name = dup_or_null(s->name);
+		d->namespace_ = dup_or_null(s->namespace_);
+		d->status = s->status;
+		d->msg = dup_or_null(s->msg);
+		for (k = 0; k < s->nproblems; k++) {
+			const struct gate_problem *p = &s->problems[k];
+			struct gate_problem *q = gate_result_add_problem(d, p->pointer, p->line, p->col,
+				p->rule, p->severity, p->message);
+			q->suppressed = dup_or_null(p->suppressed);
+		}
+	}
+}
+
+int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
+	const struct gate_result *rs, size_t n)
+{
+	struct pending *p;
+
+	if (!vc->defer)
+		return make_and_store(vc, key, rs, n);
+	/* the record is made at flush time, off the pusher's clock */
+	GATE_ALLOC_GROW(vc->pend, vc->npend + 1, vc->apend);
+	p = &vc->pend[vc->npend++];
+	memcpy(p->key, key, GATE_SHA256_HEX);
+	memset(&p->rs, 0, sizeof(p->rs));
+	copy_results(&p->rs, rs, n);
+	return 0;
 }
 
 void gate_verdicts_get_stats(const struct gate_verdicts *vc, struct gate_verdicts_stats *st)

@@ -72,11 +72,13 @@ int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
 void gate_verdicts_scan(struct gate_verdicts *vc);
 
 /*
- * With defer set, gate_verdicts_put() keeps records in memory until
- * gate_verdicts_flush() writes them (e.g. after the hook has answered).
+ * With defer set, gate_verdicts_put() keeps a copy of the results in memory
+ * (and returns 0) until gate_verdicts_flush() makes and writes the records
+ * (e.g. after the hook has answered: serialising and summing them is then
+ * off the pusher's clock too).
  */
 void gate_verdicts_defer(struct gate_verdicts *vc, int defer);
-/* Write the deferred records; returns how many failed. */
+/* Make and write the deferred records; returns how many failed (too large or unwritable). */
 size_t gate_verdicts_flush(struct gate_verdicts *vc);
 /* Number of records waiting for gate_verdicts_flush(). */
 size_t gate_verdicts_pending(const struct gate_verdicts *vc);
