@@ -20,6 +20,7 @@
 #define DEFAULT_MAX_ERRORS 100
 #define MAX_THREADS 256
 #define THREAD_STACK (16u << 20)
+#define MAX_LIST_DEPTH 8
 
 struct judge {
 	const struct gate_engine_opts *o;
@@ -154,8 +155,12 @@ static void run_checkers(struct judge *j, const struct gate_k8s_id *id,
  * an identity except those skipped by kind and Kustomize files (which are not
  * resources).
  */
-static void judge_node(struct judge *j, const struct gate_node *node, uint32_t line)
+static void judge_any(struct judge *j, const struct gate_node *node, uint32_t line, int depth);
+static int list_like(const struct gate_node *root);
+
+static void judge_node(struct judge *j, const struct gate_node *node, uint32_t line, int depth)
 {
+	const struct gate_node *expand = NULL;
 	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
 	const struct gate_schema *schema = NULL;
 	const char *location = NULL;
@@ -210,6 +215,14 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		goto check;
 	}
 	if (!schema) {
+		/*
+		 * A kind ending in "List" with items and no schema: kubectl and
+		 * kustomize apply its items, so they are judged one by one (the
+		 * list keeps kubeconform's verdict).  Without this a list kind
+		 * nobody has a schema for would carry its items past the gate.
+		 */
+		if (list_like(node) && depth < MAX_LIST_DEPTH)
+			expand = gate_node_get(node, "items");
 		if (j->o->ignore_missing_schemas) {
 			r->status = GATE_STATUS_SKIPPED;
 		} else {
@@ -232,6 +245,11 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 	gate_schema_errors_release(&errs);
 check:
 	run_checkers(j, &id, node, r);
+	if (expand) {
+		uint32_t i;
+		for (i = 0; i < expand->len; i++)
+			judge_any(j, &expand->u.items[i], expand->u.items[i].line, depth + 1);
+	}
 }
 
 /* kubeconform expands a resource whose kind is "list" (any case) into its items */
@@ -251,9 +269,7 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 	struct judge *j = payload;
 	struct gate_doc_error err;
 	struct gate_doc *doc = NULL;
-	const struct gate_node *root, *items;
 	struct gate_result *r;
-	uint32_t i;
 
 	if (len == 0) {
 		new_result(j, line)->status = GATE_STATUS_EMPTY;
@@ -283,22 +299,48 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 			err.message[0] ? err.message : "invalid yaml");
 		return 0;
 	}
-	root = doc->root;
-	if (!is_list(root)) {
-		judge_node(j, root, doc->line ? doc->line : line);
-		gate_doc_free(doc);
-		return 0;
-	}
+	judge_any(j, doc->root, doc->line ? doc->line : line, 0);
+	gate_doc_free(doc);
+	return 0;
+}
 
-	/*
-	 * kind: List.  kubeconform judges each item as its own resource, and a
-	 * List without items as nothing at all.  Items that are not a sequence
-	 * would be dropped silently there; a gate reports them.
-	 */
+/* A kind ending in "List" (not "List" itself) with an items sequence. */
+static int list_like(const struct gate_node *root)
+{
+	const char *kind = gate_node_get_str(root, "kind");
+	const struct gate_node *items = gate_node_get(root, "items");
+	size_t n = kind ? strlen(kind) : 0;
+
+	return n > 4 && !strcmp(kind + n - 4, "List") && items && items->type == GATE_NODE_ARRAY;
+}
+
+/*
+ * kind: List.  kubeconform judges each item as its own resource, and a List
+ * without items as nothing at all.  A List inside a List is expanded too
+ * (kubectl flattens nested lists), to a bounded depth.  Items that are not a
+ * sequence would be dropped silently there; a gate reports them.
+ */
+static void judge_any(struct judge *j, const struct gate_node *root, uint32_t line, int depth)
+{
+	const struct gate_node *items;
+	struct gate_result *r;
+	uint32_t i;
+
+	if (!is_list(root)) {
+		judge_node(j, root, line, depth);
+		return;
+	}
 	items = gate_node_get(root, "items");
-	if (items && items->type == GATE_NODE_ARRAY) {
+	if (depth >= MAX_LIST_DEPTH) {
+		r = new_result(j, root->line);
+		r->status = GATE_STATUS_ERROR;
+		r->kind = gate_xstrdup(gate_node_get_str(root, "kind"));
+		r->msg = gate_xasprintf("error while parsing: lists nested more than %d deep", MAX_LIST_DEPTH);
+		gate_result_add_problem(r, "", root->line, root->col, "yaml", GATE_SEV_DENY, r->msg +
+			strlen("error while parsing: "));
+	} else if (items && items->type == GATE_NODE_ARRAY) {
 		for (i = 0; i < items->len; i++)
-			judge_node(j, &items->u.items[i], items->u.items[i].line);
+			judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1);
 	} else if (items && items->type != GATE_NODE_NULL) {
 		r = new_result(j, root->line);
 		r->status = GATE_STATUS_ERROR;
@@ -309,8 +351,6 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 		gate_result_add_problem(r, "/items", items->line, items->col, "yaml", GATE_SEV_DENY,
 			"items must be a sequence");
 	}
-	gate_doc_free(doc);
-	return 0;
 }
 
 static void norm_limits(struct gate_doc_limits *lim, const struct gate_doc_limits *in)

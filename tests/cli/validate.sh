@@ -279,4 +279,30 @@ v --schema nothere.json c.yaml
 is "--schema: unreadable schema exits 1" "$rc" 1
 like "--schema: says which schema" "$err" "could not load schema 'nothere.json'"
 
+# --- nested Lists and *List kinds without a schema: their items are judged ---
+cat >nested.yaml <<'Y'
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: List
+  items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: inner}
+    data: {a: 1}
+---
+apiVersion: example.com/v1
+kind: ThingList
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: cm}
+  data: {b: 2}
+Y
+vl -ignore-missing-schemas -summary nested.yaml
+is "nested List and ThingList items judged" "$out" "nested.yaml:10:15: ConfigMap/inner: /data/a: expected string or null, got integer
+nested.yaml:18:13: ConfigMap/cm: /data/b: expected string or null, got integer
+Summary: 3 resources found in 1 file - Valid: 0, Invalid: 2, Errors: 0, Skipped: 1"
+
 done_testing
