@@ -3,7 +3,8 @@
 # tests/fuzz/ with clang (ASan + UBSan) into fuzz-build/ of the current
 # (build) folder, then run each for SECONDS with its seed corpus.  Crashes are
 # kept in fuzz-build/crashes/<target>/; copy them into tests/fuzz/regress/
-# so that tests/fuzz/regress.sh replays them in `make check`.
+# so that tests/fuzz/regress.sh replays them in `make check`.  FUZZ_ONLY="doc schema"
+# runs only those targets.
 set -eu
 src=$1
 secs=$2
@@ -15,6 +16,11 @@ cflags="-g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -I$src/inc
 	$(pkg-config --cflags libgit2 yaml-0.1 libpcre2-8 libcurl jansson libcrypto) \
 	-DGATE_PKGDATADIR=\"$src/schemas\" -DGATE_FUZZ_SCHEMA_DIR=\"$src/schemas\""
 libs="$(pkg-config --libs libgit2 yaml-0.1 libpcre2-8 libcurl jansson libcrypto) -pthread -lm"
+# objects do not track their headers: a changed header rebuilds everything
+if [ -f "$out/.stamp" ] && [ -n "$(find "$src/include" "$src/validate" "$src/hooks" -name '*.h' -newer "$out/.stamp" | head -n 1)" ]; then
+	rm -f "$out"/obj/*.o
+fi
+touch "$out/.stamp"
 objs=
 for f in "$@"; do
 	case $f in *.c) ;; *) continue ;; esac
@@ -31,6 +37,8 @@ rm -f "$out/libgate-fuzz.a"
 ar rcs "$out/libgate-fuzz.a" $objs
 for t in "$src"/tests/fuzz/*_fuzz.c; do
 	name=$(basename "$t" .c)
+	# FUZZ_ONLY="doc schema": run only these targets
+	case " ${FUZZ_ONLY:-${name%_fuzz}} " in *" ${name%_fuzz} "*) ;; *) continue ;; esac
 	clang $cflags -fsanitize=fuzzer "$t" "$out/libgate-fuzz.a" $libs -o "$out/$name"
 	corpus="$out/corpus/$name"
 	mkdir -p "$corpus" "$out/crashes/$name"
