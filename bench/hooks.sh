@@ -4,10 +4,12 @@
 #   (a) a push changing one manifest, warm cache: hook time p50 and p90 of 10 pushes (target p50 <= 50 ms)
 #   (b) a push creating a new gated branch with the whole fleet, cold cache (target <= 1 s)
 #   (c) one push of 100 commits each changing 3 files
+#   (d) a second gated branch at the same commit: the whole tree, every verdict cached
 # Hook time is the hook's own measure (GATE_TIMING: "hint: judged in N ms
 # (phase ms, ...)", from reading stdin to the verdict, without process start);
 # push time is git push's wall time around it.  Each result line is followed
-# by where the hook's time went (for (a), in the push at the p50).
+# by where the hook's time went (for (a), in the push at the p50).  The load
+# average of the machine is printed before (b) and after (d).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 GATE_SRCDIR=${GATE_SRCDIR:-$(cd "$here/.." && pwd)}
@@ -26,6 +28,8 @@ git config --global user.email bench@example.com
 git config --global protocol.file.allow always
 
 now_ms() { date +%s%3N; }
+# the machine is shared: say how busy it was around the measures
+loadavg() { echo "bench hooks: load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) ($1)"; }
 hook_ms() { sed -n 's/^remote: hint: judged in \([0-9]*\) ms.*/\1/p' "$1" | tail -1; }
 phases() { sed -n 's/^remote: hint: judged in [0-9]* ms (\(.*\)).*/    \1/p' "$1" | tail -1; }
 
@@ -71,6 +75,7 @@ files=$(git -C "$w" ls-files | wc -l)
 # send the objects under an ungated ref first, so (b) measures judging, not transfer
 git -C "$w" push -q origin HEAD:refs/bench/base 2>/dev/null
 
+loadavg "before (b)"
 t0=$(now_ms)
 git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/b.out" 2>&1 ||
 	{ cat "$T/b.out"; exit 1; }
@@ -117,3 +122,12 @@ git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/c.
 t1=$(now_ms)
 echo "(c) 100 commits x 3 files: hook $(hook_ms "$T/c.out") ms, push $((t1 - t0)) ms"
 phases "$T/c.out"
+
+# (d) a second gated branch at the same commit: the whole tree again, every verdict cached
+t0=$(now_ms)
+git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/other >"$T/d.out" 2>&1 ||
+	{ cat "$T/d.out"; exit 1; }
+t1=$(now_ms)
+echo "(d) new gated branch over judged blobs (whole tree, warm cache): hook $(hook_ms "$T/d.out") ms, push $((t1 - t0)) ms"
+phases "$T/d.out"
+loadavg "after (d)"
