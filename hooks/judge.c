@@ -1057,6 +1057,7 @@ struct fslot {
 	size_t npos, apos;
 	int verified;             /* facts are what gate_tree_facts_parse() gives */
 	int scanned;
+	char *note;               /* verified facts as text, for the verdict cache */
 };
 
 /* Per batch: the engine names an input by its filename pointer (each uniq has its own). */
@@ -1067,7 +1068,7 @@ struct gather {
 	size_t n;
 	size_t *hslots;           /* index + 1 by filename pointer, 0 empty */
 	size_t nh;
-	int facts, scan;
+	int facts, scan, notes;
 };
 
 static size_t ptr_hash(const void *p)
@@ -1189,6 +1190,12 @@ static int gather_scan(void *ctx, const char *filename, const char *buf, size_t 
 		sl->verified = v.ok && v.next == sl->npos;
 		if (sl->verified && !sl->facts)
 			gate_tree_facts_new(&sl->facts);
+		if (sl->verified && g->notes) {
+			/* kept with the verdict: a later push over this blob need not read it again */
+			struct gate_buf nb = GATE_BUF_INIT;
+			gate_tree_facts_serialize(sl->facts, &nb);
+			sl->note = gate_buf_detach(&nb);
+		}
 	}
 	if (g->scan) {
 		/* as scan_secrets() */
@@ -1222,6 +1229,7 @@ static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 	g.in = b->in;
 	g.n = b->n;
 	g.facts = memo != NULL;
+	g.notes = g.facts && j->cache;
 	g.scan = j->scan;
 	if (g.facts || g.scan) {
 		g.slots = gate_xcalloc(b->n, sizeof(*g.slots));
@@ -1263,7 +1271,8 @@ static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 			u->done = 1;
 			out->files_done++;
 			if (j->cache && b->in[i].error == 0 && cacheable(&u->results))
-				gate_verdicts_put(j->cache, u->key, u->results.v, u->results.n);
+				gate_verdicts_put_note(j->cache, u->key, u->results.v, u->results.n,
+					sl && sl->verified ? sl->note : NULL);
 			if (sl && sl->verified && b->in[i].error == 0) {
 				fmemo_put(memo, &u->blob, sl->facts);
 				sl->facts = NULL;
@@ -1272,6 +1281,7 @@ static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 		if (sl) {
 			gate_tree_facts_free(sl->facts);
 			free(sl->pos);
+			free(sl->note);
 		}
 		gate_results_release(&b->in[i].results);
 		free(b->bufs[i]);
@@ -1299,13 +1309,21 @@ static int judge_uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo
 		gate_verdicts_scan(j->cache);
 	for (i = 0; j->cache && i < t->n; i++) {
 		struct uniq *u = &t->v[i];
+		char *note = NULL;
+
 		if (past_deadline(j))
 			return GATE_JUDGE_ETIMEOUT;
-		if (gate_verdicts_get(j->cache, u->key, u->path, &u->results) == 1) {
+		if (gate_verdicts_get_note(j->cache, u->key, u->path, &u->results,
+				memo ? &note : NULL) == 1) {
+			struct gate_tree_facts *f = NULL;
 			u->done = u->from_cache = 1;
 			out->files_done++;
 			out->files_cached++;
+			/* the facts judged with it, when kept (else the file is read if needed) */
+			if (note && gate_tree_facts_deserialize(&f, note, strlen(note)) == 0)
+				fmemo_put(memo, &u->blob, f);
 		}
+		free(note);
 	}
 	memset(&b, 0, sizeof(b));
 	for (g = 0; g < j->ngroups && !error; g++) {

@@ -17,6 +17,7 @@
 struct pending {
 	char key[GATE_SHA256_HEX];
 	struct gate_results rs;
+	char *note;
 };
 
 struct gate_verdicts {
@@ -46,8 +47,10 @@ void gate_verdicts_free(struct gate_verdicts *vc)
 
 	if (!vc)
 		return;
-	for (i = 0; i < vc->npend; i++)
+	for (i = 0; i < vc->npend; i++) {
 		gate_results_release(&vc->pend[i].rs);
+		free(vc->pend[i].note);
+	}
 	free(vc->pend);
 	for (i = 0; i < vc->nnames; i++)
 		free(vc->names[i]);
@@ -285,13 +288,42 @@ static int parse_record(const char *buf, size_t len, const char *expect_key, jso
 	return *body ? 0 : -1;
 }
 
+/* The results of a body (an array, or an object with "results" and maybe "note"); borrowed. */
+static const json_t *body_results(const json_t *body, const char **note)
+{
+	const json_t *n;
+
+	if (note)
+		*note = NULL;
+	if (json_is_array(body))
+		return body;
+	if (!json_is_object(body) || !json_is_array(json_object_get(body, "results")))
+		return NULL;
+	n = json_object_get(body, "note");
+	if (n && !json_is_string(n))
+		return NULL;
+	if (note && n)
+		*note = json_string_value(n);
+	return json_object_get(body, "results");
+}
+
 int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *filename,
 	struct gate_results *out)
 {
+	return gate_verdicts_get_note(vc, key, filename, out, NULL);
+}
+
+int gate_verdicts_get_note(struct gate_verdicts *vc, const char *key, const char *filename,
+	struct gate_results *out, char **note)
+{
 	char *path = record_path(vc->dir, key), *buf = NULL;
+	const char *n = NULL;
 	json_t *body = NULL;
 	size_t len;
 	int ret = 0;
+
+	if (note)
+		*note = NULL;
 
 	if (!known(vc, key)) {
 		vc->st.misses++;
@@ -305,10 +337,12 @@ int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *fil
 		goto done;
 	}
 	if (parse_record(buf, len, key, &body) < 0 ||
-	    results_from_json(body, filename, out) < 0) {
+	    results_from_json(body_results(body, &n), filename, out) < 0) {
 		vc->st.corrupt++;
 		goto done;
 	}
+	if (note && n)
+		*note = gate_xstrdup(n);
 	vc->st.hits++;
 	ret = 1;
 done:
@@ -343,11 +377,14 @@ static int store(struct gate_verdicts *vc, const char *key, const char *rec, siz
 	return ret;
 }
 
-/* The record of results rs[0..n) under key into a new buffer; -1 when too large. */
+/*
+ * The record of results rs[0..n) (and note, when not NULL) under key into a
+ * new buffer; -1 when too large.  A note that is no valid UTF-8 is left out.
+ */
 static int make_record(const char *key, const struct gate_result *rs, size_t n,
-	struct gate_buf *rec)
+	const char *note, struct gate_buf *rec)
 {
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *top = arr, *js = note && *note ? json_string(note) : NULL;
 	char sum[GATE_SHA256_HEX];
 	char *body;
 	size_t i;
@@ -355,22 +392,27 @@ static int make_record(const char *key, const struct gate_result *rs, size_t n,
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, result_to_json(&rs[i]));
-	body = json_dumps(arr, JSON_COMPACT);
+	if (js) {
+		top = json_object();
+		json_object_set_new(top, "results", arr);
+		json_object_set_new(top, "note", js);
+	}
+	body = json_dumps(top, JSON_COMPACT);
 	if (body && strlen(body) <= GATE_VERDICT_MAX_BYTES) {
 		gate_sha256_hex(body, strlen(body), sum);
 		gate_buf_addf(rec, "%skey %s\nsum %s\n\n%s", MAGIC, key, sum, body);
 		ret = 0;
 	}
-	json_decref(arr);
+	json_decref(top);
 	free(body);
 	return ret;
 }
 
 static int make_and_store(struct gate_verdicts *vc, const char *key,
-	const struct gate_result *rs, size_t n)
+	const struct gate_result *rs, size_t n, const char *note)
 {
 	struct gate_buf rec = GATE_BUF_INIT;
-	int ret = make_record(key, rs, n, &rec);
+	int ret = make_record(key, rs, n, note, &rec);
 
 	if (ret == 0)
 		ret = store(vc, key, rec.ptr, rec.len);
@@ -387,9 +429,11 @@ size_t gate_verdicts_flush(struct gate_verdicts *vc)
 	size_t i, failed = 0;
 
 	for (i = 0; i < vc->npend; i++) {
-		if (make_and_store(vc, vc->pend[i].key, vc->pend[i].rs.v, vc->pend[i].rs.n) < 0)
+		if (make_and_store(vc, vc->pend[i].key, vc->pend[i].rs.v, vc->pend[i].rs.n,
+				vc->pend[i].note) < 0)
 			failed++;
 		gate_results_release(&vc->pend[i].rs);
+		free(vc->pend[i].note);
 	}
 	vc->npend = 0;
 	return failed;
@@ -427,16 +471,23 @@ static void copy_results(struct gate_results *dst, const struct gate_result *rs,
 int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
 	const struct gate_result *rs, size_t n)
 {
+	return gate_verdicts_put_note(vc, key, rs, n, NULL);
+}
+
+int gate_verdicts_put_note(struct gate_verdicts *vc, const char *key,
+	const struct gate_result *rs, size_t n, const char *note)
+{
 	struct pending *p;
 
 	if (!vc->defer)
-		return make_and_store(vc, key, rs, n);
+		return make_and_store(vc, key, rs, n, note);
 	/* the record is made at flush time, off the pusher's clock */
 	GATE_ALLOC_GROW(vc->pend, vc->npend + 1, vc->apend);
 	p = &vc->pend[vc->npend++];
 	memcpy(p->key, key, GATE_SHA256_HEX);
 	memset(&p->rs, 0, sizeof(p->rs));
 	copy_results(&p->rs, rs, n);
+	p->note = note && *note ? gate_xstrdup(note) : NULL;
 	return 0;
 }
 
@@ -487,7 +538,7 @@ int gate_verdicts_check(const char *dir, size_t *good, size_t *bad, size_t *tmp)
 				memcpy(key + 2, se->d_name, 63);
 				path = gate_xasprintf("%s/%s", sub, se->d_name);
 				if (gate_read_file(path, GATE_VERDICT_MAX_BYTES + 4096, &buf, &len) == 0 &&
-				    parse_record(buf, len, key, &body) == 0 && json_is_array(body))
+				    parse_record(buf, len, key, &body) == 0 && body_results(body, NULL))
 					(*good)++;
 				else
 					(*bad)++;

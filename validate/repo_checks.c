@@ -492,6 +492,177 @@ void gate_tree_facts_free(struct gate_tree_facts *f)
 	free(f);
 }
 
+/*
+ * The text of facts, for caches: "gf1;" then counts and fields, numbers as
+ * "<decimal>;" and strings as "<length>:<bytes>", ending with ".".
+ */
+static void put_num(struct gate_buf *b, unsigned long v)
+{
+	gate_buf_addf(b, "%lu;", v);
+}
+
+static void put_str(struct gate_buf *b, const char *s)
+{
+	size_t l = strlen(s);
+
+	gate_buf_addf(b, "%zu:", l);
+	gate_buf_add(b, s, l);
+}
+
+void gate_tree_facts_serialize(const struct gate_tree_facts *f, struct gate_buf *out)
+{
+	size_t i;
+
+	gate_buf_adds(out, "gf1;");
+	put_num(out, (unsigned long)f->kustomization);
+	put_num(out, f->nobjs);
+	put_num(out, f->nrefs);
+	put_num(out, f->npatches);
+	put_num(out, f->ncrds);
+	for (i = 0; i < f->nobjs; i++) {
+		const struct fobj *o = &f->objs[i];
+		put_str(out, o->group);
+		put_str(out, o->kind);
+		put_str(out, o->ns);
+		put_str(out, o->name);
+		put_num(out, o->line);
+		put_num(out, (unsigned long)o->generated);
+	}
+	for (i = 0; i < f->nrefs; i++) {
+		const struct fref *r = &f->refs[i];
+		put_str(out, r->kind);
+		put_str(out, r->ns);
+		put_str(out, r->name);
+		put_str(out, r->from_kind);
+		put_str(out, r->from_name);
+		put_str(out, r->from_api);
+		put_str(out, r->pointer);
+		put_num(out, r->line);
+		put_num(out, r->col);
+		put_num(out, r->res_line);
+	}
+	for (i = 0; i < f->npatches; i++)
+		put_str(out, f->patches[i]);
+	for (i = 0; i < f->ncrds; i++) {
+		put_str(out, f->crds[i].group);
+		put_str(out, f->crds[i].kind);
+	}
+	gate_buf_addc(out, '.');
+}
+
+struct rd {
+	const char *p, *end;
+	int bad;
+};
+
+static unsigned long get_num(struct rd *r, unsigned long max)
+{
+	unsigned long v = 0;
+	int digits = 0;
+
+	const char *start = r->p;
+
+	while (!r->bad && r->p < r->end && *r->p >= '0' && *r->p <= '9' && digits < 12) {
+		v = v * 10 + (unsigned long)(*r->p++ - '0');
+		digits++;
+	}
+	/* one way to write each number: no leading zero */
+	if (r->bad || !digits || (digits > 1 && *start == '0') || r->p >= r->end || *r->p != ';' ||
+	    v > max) {
+		r->bad = 1;
+		return 0;
+	}
+	r->p++;
+	return v;
+}
+
+static char *get_str(struct rd *r)
+{
+	const char *start = r->p;
+	size_t l = 0;
+	int digits = 0;
+	char *s;
+
+	while (!r->bad && r->p < r->end && *r->p >= '0' && *r->p <= '9' && digits < 10) {
+		l = l * 10 + (size_t)(*r->p++ - '0');
+		digits++;
+	}
+	if (r->bad || !digits || (digits > 1 && *start == '0') || r->p >= r->end || *r->p != ':' ||
+	    l > (size_t)(r->end - r->p - 1) || memchr(r->p + 1, '\0', l)) {
+		r->bad = 1;
+		return gate_xstrdup("");
+	}
+	s = gate_xstrndup(r->p + 1, l);
+	r->p += 1 + l;
+	return s;
+}
+
+int gate_tree_facts_deserialize(struct gate_tree_facts **out, const char *text, size_t len)
+{
+	struct gate_tree_facts *f;
+	struct rd r;
+	size_t i;
+
+	*out = NULL;
+	if (!text || len < 4 || memcmp(text, "gf1;", 4))
+		return -1;
+	r.p = text + 4;
+	r.end = text + len;
+	r.bad = 0;
+	gate_tree_facts_new(&f);
+	f->kustomization = (int)get_num(&r, 1);
+	f->nobjs = f->aobjs = get_num(&r, MAX_FACTS);
+	f->nrefs = f->arefs = get_num(&r, MAX_FACTS);
+	f->npatches = f->apatches = get_num(&r, MAX_FACTS);
+	f->ncrds = f->acrds = get_num(&r, MAX_FACTS);
+	if (r.bad) {
+		f->nobjs = f->nrefs = f->npatches = f->ncrds = 0;
+		goto done;
+	}
+	/* zeroed, so that a text cut short leaves strings to free and no garbage */
+	f->objs = gate_xcalloc(f->nobjs ? f->nobjs : 1, sizeof(*f->objs));
+	f->refs = gate_xcalloc(f->nrefs ? f->nrefs : 1, sizeof(*f->refs));
+	f->patches = gate_xcalloc(f->npatches ? f->npatches : 1, sizeof(*f->patches));
+	f->crds = gate_xcalloc(f->ncrds ? f->ncrds : 1, sizeof(*f->crds));
+	for (i = 0; i < f->nobjs; i++) {
+		struct fobj *o = &f->objs[i];
+		o->group = get_str(&r);
+		o->kind = get_str(&r);
+		o->ns = get_str(&r);
+		o->name = get_str(&r);
+		o->line = (uint32_t)get_num(&r, UINT32_MAX);
+		o->generated = (int)get_num(&r, 1);
+	}
+	for (i = 0; i < f->nrefs; i++) {
+		struct fref *x = &f->refs[i];
+		x->kind = get_str(&r);
+		x->ns = get_str(&r);
+		x->name = get_str(&r);
+		x->from_kind = get_str(&r);
+		x->from_name = get_str(&r);
+		x->from_api = get_str(&r);
+		x->pointer = get_str(&r);
+		x->line = (uint32_t)get_num(&r, UINT32_MAX);
+		x->col = (uint32_t)get_num(&r, UINT32_MAX);
+		x->res_line = (uint32_t)get_num(&r, UINT32_MAX);
+	}
+	for (i = 0; i < f->npatches; i++)
+		f->patches[i] = get_str(&r);
+	for (i = 0; i < f->ncrds; i++) {
+		f->crds[i].group = get_str(&r);
+		f->crds[i].kind = get_str(&r);
+	}
+	if (r.p >= r.end || *r.p != '.' || r.p + 1 != r.end)
+		r.bad = 1;
+done:
+	if (r.bad) {
+		gate_tree_facts_free(f);
+		return -1;
+	}
+	*out = f;
+	return 0;
+}
+
 /* ---- one tree ---- */
 
 struct tfile {

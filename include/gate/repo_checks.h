@@ -32,6 +32,7 @@
 #include "gate/engine.h"
 #include "gate/result.h"
 #include "gate/schema.h"
+#include "gate/util.h"
 
 #define GATE_RULE_DUPLICATE_OBJECT "duplicate-object"
 #define GATE_RULE_MISSING_REFERENCE "missing-reference"
@@ -57,6 +58,15 @@ void gate_tree_facts_free(struct gate_tree_facts *f);
  */
 void gate_tree_facts_new(struct gate_tree_facts **out);
 void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root);
+
+/*
+ * The facts as a compact text appended to out, and back, for caches: the
+ * text gives facts equal to f.  Deserialize returns 0 with *out new (release
+ * with gate_tree_facts_free()), or -1 when text is not such a text (cut
+ * short, altered, another version).
+ */
+void gate_tree_facts_serialize(const struct gate_tree_facts *f, struct gate_buf *out);
+int gate_tree_facts_deserialize(struct gate_tree_facts **out, const char *text, size_t len);
 
 /*
  * 1 when the file holds a CustomResourceDefinition document for (group,

@@ -13,7 +13,8 @@
  *   key <64 hex>\n
  *   sum <64 hex: sha256 of the body>\n
  *   \n
- *   <body: JSON array of results without file names>
+ *   <body: JSON array of results without file names, or, with a note,
+ *    {"results": <that array>, "note": "<text>"}>
  *
  * Records are written with gate_write_file_atomic() (temp file, fsync,
  * rename), so concurrent pushes never see a partial record, and the last
@@ -64,6 +65,19 @@ int gate_verdicts_get(struct gate_verdicts *vc, const char *key, const char *fil
  */
 int gate_verdicts_put(struct gate_verdicts *vc, const char *key,
 	const struct gate_result *rs, size_t n);
+
+/*
+ * Notes: what else is known of the blob, kept in its record (the judge
+ * keeps the facts its repository checks read, gate_tree_facts_serialize(),
+ * so that a blob judged once is not read again for them).  put_note is
+ * put with note (copied; NULL or "" for none; left out unless valid
+ * UTF-8).  get_note is get, and on a hit sets *note (when note is not NULL)
+ * to a new copy of the record's note, or NULL when it has none.
+ */
+int gate_verdicts_put_note(struct gate_verdicts *vc, const char *key,
+	const struct gate_result *rs, size_t n, const char *note);
+int gate_verdicts_get_note(struct gate_verdicts *vc, const char *key, const char *filename,
+	struct gate_results *out, char **note);
 
 /*
  * Read the names of every record once (one listing per subfolder), so that

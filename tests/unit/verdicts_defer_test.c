@@ -4,7 +4,7 @@
  * at once), nothing is on disk before gate_verdicts_flush(), and the
  * flushed records give back exactly what was put, byte for byte the same
  * record as an immediate put writes.  A record over the size limit is
- * counted as a failure at flush.
+ * counted as a failure at flush.  Notes kept with a record come back with it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +130,39 @@ int main(void)
 	ok(a && b && la == lb && !memcmp(a, b, la), "the same bytes as an immediate put");
 	ok(gate_verdicts_check(ddef, &good, &bad, &tmp) == 0 && good == 2 && bad == 0 && tmp == 0,
 		"cache-check: 2 good records");
+
+	/* notes: kept with the record, deferred or not */
+	{
+		char k4[GATE_SHA256_HEX], k5[GATE_SHA256_HEX], *note = NULL;
+		gate_verdicts_key(k4, "4444444444444444444444444444444444444444", "fp", 0);
+		gate_verdicts_key(k5, "5555555555555555555555555555555555555555", "fp", 0);
+		gate_results_release(&got);
+		ok(gate_verdicts_put_note(def, k4, want.v, want.n, "gf1;0;0;0;0;0;. caf\xc3\xa9") == 0 &&
+			gate_verdicts_put_note(def, k5, want.v, want.n, "bad \xff utf-8") == 0 &&
+			gate_verdicts_flush(def) == 0, "two records with notes, flushed");
+		ok(gate_verdicts_get_note(def, k4, "y.yaml", &got, &note) == 1 && same_results(&want, &got) &&
+			note && !strcmp(note, "gf1;0;0;0;0;0;. caf\xc3\xa9"), "the note comes back with the results");
+		free(note);
+		note = NULL;
+		gate_results_release(&got);
+		ok(gate_verdicts_get(def, k4, "y.yaml", &got) == 1 && same_results(&want, &got),
+			"a plain get reads a record with a note");
+		gate_results_release(&got);
+		ok(gate_verdicts_get_note(def, k5, "y.yaml", &got, &note) == 1 && !note &&
+			same_results(&want, &got), "a note that is no UTF-8 is left out, the record kept");
+		gate_results_release(&got);
+		ok(gate_verdicts_get_note(def, k1, "y.yaml", &got, &note) == 1 && !note,
+			"a record without a note: NULL");
+		ok(gate_verdicts_put_note(now, k4, want.v, want.n, "gf1;0;0;0;0;0;. caf\xc3\xa9") == 0,
+			"an immediate put with a note");
+		free(a);
+		free(b);
+		a = record_of(dnow, k4, &la);
+		b = record_of(ddef, k4, &lb);
+		ok(a && b && la == lb && !memcmp(a, b, la), "the same bytes deferred or not");
+		ok(gate_verdicts_check(ddef, &good, &bad, &tmp) == 0 && good == 4 && bad == 0,
+			"cache-check: records with notes are good");
+	}
 
 	free(a);
 	free(b);
