@@ -405,13 +405,30 @@ static void utable_rehash(struct utable *t)
 	}
 }
 
+/* The verdict cache key of blob judged under group at path (the path counts when path-sensitive). */
+static void verdict_key(const struct gate_judge *j, const git_oid *blob, int group,
+	const char *path, char key[GATE_SHA256_HEX])
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), blob);
+	if (j->path_sensitive) {
+		char fp[GATE_SHA256_HEX * 2 + 8];
+		char ph[GATE_SHA256_HEX];
+		gate_sha256_hex(path, strlen(path), ph);
+		snprintf(fp, sizeof(fp), "%s/%s", j->fingerprint, ph);
+		gate_verdicts_key(key, hex, fp, group);
+	} else {
+		gate_verdicts_key(key, hex, j->fingerprint, group);
+	}
+}
+
 /* Find (blob, group, path when path-sensitive); add when absent.  Returns the index. */
 static size_t utable_get(struct gate_judge *j, struct utable *t, const git_oid *blob,
 	int group, const char *path)
 {
 	size_t s;
 	struct uniq *u;
-	char hex[GIT_OID_HEXSZ + 1];
 
 	if ((t->n + 1) * 2 > t->nslots)
 		utable_rehash(t);
@@ -429,16 +446,7 @@ static size_t utable_get(struct gate_judge *j, struct utable *t, const git_oid *
 	git_oid_cpy(&u->blob, blob);
 	u->group = group;
 	u->path = gate_xstrdup(path);
-	git_oid_tostr(hex, sizeof(hex), blob);
-	if (j->path_sensitive) {
-		char fp[GATE_SHA256_HEX * 2 + 8];
-		char ph[GATE_SHA256_HEX];
-		gate_sha256_hex(path, strlen(path), ph);
-		snprintf(fp, sizeof(fp), "%s/%s", j->fingerprint, ph);
-		gate_verdicts_key(u->key, hex, fp, group);
-	} else {
-		gate_verdicts_key(u->key, hex, j->fingerprint, group);
-	}
+	verdict_key(j, blob, group, path, u->key);
 	t->slots[s] = t->n + 1;
 	return t->n++;
 }
@@ -1866,9 +1874,10 @@ struct needset {
  * kind) a changed custom resource lacks a schema for are compiled, from the
  * files that may define one.  Which files those are comes from the facts of
  * blobs the push already read (gate_tree_facts_defines_crd()), else from the
- * words of the blob (gate_crd_words_may_define()); each blob without facts
- * is read once per push to learn whether it holds CRD text at all, and a
- * blob that does once more for its words.  The set of each (group, kind) is
+ * words of the blob (gate_crd_words_may_define()), and when the words may,
+ * from the facts kept with the blob's verdict by an earlier push; each blob
+ * without facts is read once per push to learn whether it holds CRD text at
+ * all, and a blob that does once more for its words.  The set of each (group, kind) is
  * kept while its candidate files and strictness stay the same (consecutive
  * commits share nearly every blob).
  */
@@ -1876,6 +1885,7 @@ struct crdcache {
 	git_oid *ids;            /* blobs byte-tested */
 	unsigned char *maybe;    /* 1: holds "CustomResourceDefinition" */
 	struct gate_crd_words **words; /* of a blob that may, once needed */
+	unsigned char *asked;    /* the verdict cache was asked for the blob's facts */
 	size_t n, alloc;
 	size_t *slots;           /* index + 1, 0 empty */
 	size_t nslots;
@@ -1929,6 +1939,7 @@ static void crdcache_release(struct crdcache *cc)
 	for (i = 0; i < cc->n; i++)
 		gate_crd_words_free(cc->words[i]);
 	free(cc->words);
+	free(cc->asked);
 	free(cc->ids);
 	free(cc->maybe);
 	free(cc->slots);
@@ -1955,18 +1966,42 @@ static struct needset *needset_of(struct crdcache *cc, const struct crdneed *nee
 }
 
 /*
+ * The facts kept with the verdict of blob id at path (judged before, maybe
+ * by another push), into memo; NULL when there are none.
+ */
+static const struct gate_tree_facts *kept_facts(struct gate_judge *j, struct fmemo *memo,
+	const git_oid *id, const char *path)
+{
+	struct gate_results rs = GATE_RESULTS_INIT;
+	struct gate_tree_facts *f = NULL;
+	char key[GATE_SHA256_HEX], *note = NULL;
+	int group = gate_config_group_for(j->cfg, path);
+
+	if (group < 0)
+		return NULL;
+	verdict_key(j, id, group, path, key);
+	if (gate_verdicts_get_note(j->cache, key, path, &rs, &note) == 1 && note &&
+	    gate_tree_facts_deserialize(&f, note, strlen(note)) < 0)
+		f = NULL;
+	gate_results_release(&rs);
+	free(note);
+	return f ? fmemo_put(memo, id, f) : NULL;
+}
+
+/*
  * Which of needs may blob id define a CRD of?  Sets yes[i] for each; returns
  * 0, or negative when the blob is unreadable.  Facts the push holds answer
  * exactly; otherwise the blob's words.
  */
 static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
-	const git_oid *id, const struct crdneed *needs, size_t nneeds, unsigned char *yes,
-	char *msg, size_t msgsize)
+	const git_oid *id, const char *path, const struct crdneed *needs, size_t nneeds,
+	unsigned char *yes, char *msg, size_t msgsize)
 {
 	const struct gate_tree_facts *f = fmemo_get(memo, id);
 	size_t slot, i, u;
 	char *b = NULL;
 	size_t l = 0;
+	int any;
 
 	memset(yes, 0, nneeds);
 	if (f) {
@@ -1989,9 +2024,11 @@ static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo
 		GATE_ALLOC_GROW(cc->ids, cc->n + 1, cc->alloc);
 		cc->maybe = gate_xreallocarray(cc->maybe, cc->alloc, 1);
 		cc->words = gate_xreallocarray(cc->words, cc->alloc, sizeof(*cc->words));
+		cc->asked = gate_xreallocarray(cc->asked, cc->alloc, 1);
 		git_oid_cpy(&cc->ids[cc->n], id);
 		cc->maybe[cc->n] = (unsigned char)(b && gate_crd_maybe(b, l));
 		cc->words[cc->n] = NULL;
+		cc->asked[cc->n] = 0;
 		cc->slots[slot] = ++cc->n;
 	}
 	u = cc->slots[slot] - 1;
@@ -2001,9 +2038,17 @@ static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo
 		gate_crd_words_new(&cc->words[u], b ? b : "", b ? l : 0);
 	}
 	free(b);
-	for (i = 0; cc->maybe[u] && i < nneeds; i++)
-		yes[i] = (unsigned char)gate_crd_words_may_define(cc->words[u], needs[i].group,
+	for (i = 0, any = 0; cc->maybe[u] && i < nneeds; i++)
+		any |= yes[i] = (unsigned char)gate_crd_words_may_define(cc->words[u], needs[i].group,
 			needs[i].kind);
+	/* the words may: the facts kept with the blob's verdict say for sure (asked once) */
+	if (any && !cc->asked[u] && j->cache) {
+		cc->asked[u] = 1;
+		if ((f = kept_facts(j, memo, id, path)))
+			for (i = 0; i < nneeds; i++)
+				yes[i] = (unsigned char)gate_tree_facts_defines_crd(f, needs[i].group,
+					needs[i].kind);
+	}
 	return 0;
 }
 
@@ -2034,8 +2079,8 @@ static int crdcache_sets(struct gate_judge *j, struct crdcache *cc, struct fmemo
 			error = GATE_JUDGE_ETIMEOUT;
 			goto done;
 		}
-		if ((error = crd_candidate(j, cc, memo, &all.v[i].id, needs, nneeds, yes,
-				msg, msgsize)) < 0)
+		if ((error = crd_candidate(j, cc, memo, &all.v[i].id, all.v[i].path, needs, nneeds,
+				yes, msg, msgsize)) < 0)
 			goto done;
 		for (k = 0; k < nneeds; k++) {
 			struct tree_entry *e;
