@@ -676,9 +676,9 @@ static int move_to(struct gate_op *op, const char *event, const char *src, const
 	if (!out.moved) {
 		printf("%s already at %.12s\n", out.accepted_ref, target_hex);
 	} else {
-		printf("%s: %s moved from %.12s to %.12s (%zu notifications queued)\n", event,
+		printf("%s: %s moved from %.12s to %.12s (%zu notification%s queued)\n", event,
 			out.accepted_ref, out.previous[0] ? out.previous : "(none)", target_hex,
-			out.ndeliveries);
+			out.ndeliveries, out.ndeliveries == 1 ? "" : "s");
 		if (gate_op_send(op, out.deliveries, out.ndeliveries, op->rcv.notify.budget_ms, 0, stderr,
 			"warning", &ok, &bad) < 0)
 			ret = 1;
