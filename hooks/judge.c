@@ -920,6 +920,21 @@ static int check_owners(struct gate_judge *j, struct gate_judged_commit *c, int 
 	return error < 0 ? error : 0;
 }
 
+/*
+ * Is the tip of an existing ref judged history?  Gated refs and the accepted
+ * namespace only: an ungated branch, a tag (with refs.gate_tags false) or a
+ * note may point at commits no gate ever judged, so they hide nothing.
+ */
+static int ref_was_judged(const char *name, void *payload)
+{
+	const struct gate_config *cfg = payload;
+	const char *acc = gate_config_accepted_prefix(cfg);
+
+	if (!strncmp(name, acc, strlen(acc)))
+		return 1;
+	return gate_config_ref_is_gated(cfg, name) ? 1 : 0;
+}
+
 static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate_ref_update *u,
 	const char *const *keep, size_t nkeep, struct gate_judged_ref *r, char *msg, size_t msgsize)
 {
@@ -933,7 +948,7 @@ static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate
 	if (!r->gated || r->denial || u->new_zero)
 		return 0;
 	error = gate_repo_new_commits(j->repo, &new_commit, u->old_zero ? NULL : &u->old_id,
-		u->old_zero ? 0 : 1, keep, nkeep, lim->max_commits, &ids, &nids, msg, msgsize);
+		u->old_zero ? 0 : 1, ref_was_judged, (void *)j->cfg, keep, nkeep, lim->max_commits, &ids, &nids, msg, msgsize);
 	if (error == GATE_REPO_ETOOMANY) {
 		r->denial = gate_xasprintf("the update adds more than %zu commits "
 			"(limits.max_commits); push in smaller steps", lim->max_commits);

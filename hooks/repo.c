@@ -102,6 +102,7 @@ static int is_kept(const char *name, const char *const *keep, size_t nkeep)
 }
 
 static int hide_existing_refs(git_repository *repo, git_revwalk *walk,
+	gate_repo_ref_pred judged, void *payload,
 	const char *const *keep, size_t nkeep, char *msg, size_t msgsize)
 {
 	git_reference_iterator *it = NULL;
@@ -114,7 +115,8 @@ static int hide_existing_refs(git_repository *repo, git_revwalk *walk,
 	}
 	while ((error = git_reference_next(&ref, it)) == 0) {
 		git_object *obj = NULL;
-		if (!is_kept(git_reference_name(ref), keep, nkeep) &&
+		const char *name = git_reference_name(ref);
+		if (!is_kept(name, keep, nkeep) && judged(name, payload) == 1 &&
 		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0) {
 			if ((error = git_revwalk_hide(walk, git_object_id(obj))) < 0) {
 				gate_repo_error(msg, msgsize, "cannot walk history");
@@ -136,7 +138,8 @@ static int hide_existing_refs(git_repository *repo, git_revwalk *walk,
 }
 
 int gate_repo_new_commits(struct gate_repo *r, const git_oid *tip,
-	const git_oid *hide, size_t nhide, const char *const *keep, size_t nkeep,
+	const git_oid *hide, size_t nhide, gate_repo_ref_pred judged, void *payload,
+	const char *const *keep, size_t nkeep,
 	size_t max, git_oid **out, size_t *n, char *msg, size_t msgsize)
 {
 	git_revwalk *walk = NULL;
@@ -166,7 +169,8 @@ int gate_repo_new_commits(struct gate_repo *r, const git_oid *tip,
 		if (git_revwalk_hide(walk, &hide[i]) < 0)
 			git_error_clear();
 	}
-	if ((error = hide_existing_refs(r->git, walk, keep, nkeep, msg, msgsize)) < 0)
+	if (judged && (error = hide_existing_refs(r->git, walk, judged, payload,
+			keep, nkeep, msg, msgsize)) < 0)
 		goto done;
 	while ((error = git_revwalk_next(&id, walk)) == 0) {
 		if (cnt >= max) {

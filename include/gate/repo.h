@@ -43,14 +43,24 @@ int gate_repo_parse_oid(const struct gate_repo *r, git_oid *out, int *is_zero,
 	const char *hex, size_t len);
 
 /*
+ * Does the tip of the existing ref name stand for judged history (so that
+ * commits reachable from it need no new judging)?  1 yes, 0 no.
+ */
+typedef int (*gate_repo_ref_pred)(const char *name, void *payload);
+
+/*
  * The commits reachable from tip and from none of the hidden ones, oldest
  * first (topological, parents before children).  Hidden: every tip in
- * hide[0..nhide), and the tip of every existing ref except those named in
- * keep[0..nkeep) (which are being updated).  At most max commits: more give
+ * hide[0..nhide), and the tip of every existing ref for which judged(name,
+ * payload) returns 1, except those named in keep[0..nkeep) (which are being
+ * updated).  With judged NULL no ref is hidden.  Refs the gate did not judge
+ * (ungated branches, tags, notes) must not be hidden: their commits may
+ * never have been judged.  At most max commits: more give
  * GATE_REPO_ETOOMANY.  *out is a new array (caller frees).
  */
 int gate_repo_new_commits(struct gate_repo *r, const git_oid *tip,
-	const git_oid *hide, size_t nhide, const char *const *keep, size_t nkeep,
+	const git_oid *hide, size_t nhide, gate_repo_ref_pred judged, void *payload,
+	const char *const *keep, size_t nkeep,
 	size_t max, git_oid **out, size_t *n, char *msg, size_t msgsize);
 
 /* 1 when commit is a descendant of (or equal to) ancestor, 0 when not, -1 on error. */

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Regression tests for the gate-bypass findings of the security review: each
+# case pushes for real and checks that the gate holds.
+. "$GATE_SRCDIR/tests/lib.sh"
+. "$GATE_SRCDIR/tests/hooks/lib-git.sh"
+
+# 1. a commit first parked on an ungated ref is judged when it reaches a gated one
+repo=$(make_bare server)
+work=$(make_work w "file://$repo")
+put_file "$work" apps/web.yaml "$(valid_deployment web)" "web"
+ok "first push" push "$work" origin main
+put_file "$work" apps/api.yaml "$(invalid_deployment api)" "bad api"
+bad=$(git -C "$work" rev-parse --short=7 HEAD)
+ok "bad commit pushed to a tag (ungated) is accepted" push "$work" origin HEAD:refs/tags/parked
+not_ok "the same commit pushed to main is rejected" push "$work" origin main
+is "exact problem line" "$(remote_lines | head -1)" \
+	"error: refs/heads/main $bad: apps/api.yaml:6:13: Deployment/api: /spec/replicas: expected integer or null, got string"
+is "main did not move" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD~1)"
+
+write_config "$repo" "gated_refs: [refs/heads/main]"
+ok "bad commit pushed to an ungated branch is accepted" push "$work" origin HEAD:refs/heads/scratch
+not_ok "then fast-forwarding main onto it is rejected" push "$work" origin main
+is "exact problem line (ungated branch)" "$(remote_lines | head -1)" \
+	"error: refs/heads/main $bad: apps/api.yaml:6:13: Deployment/api: /spec/replicas: expected integer or null, got string"
+is "main still did not move" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD~1)"
+# a gated ref's own history stays hidden: a good commit on top of judged main judges one commit
+git -C "$work" reset -q --hard HEAD~1
+put_file "$work" apps/svc.yaml "$(valid_service svc)" "svc"
+ok "a good commit on main is accepted" push "$work" origin main
+write_config "$repo"
+
+done_testing
