@@ -86,7 +86,8 @@ void gate_verdicts_scan(struct gate_verdicts *vc)
 		}
 		closedir(d);
 	}
-	qsort(vc->names, vc->nnames, sizeof(*vc->names), cmp_name);
+	if (vc->nnames)
+		qsort(vc->names, vc->nnames, sizeof(*vc->names), cmp_name);
 	vc->scanned = 1;
 }
 
@@ -96,7 +97,7 @@ static int known(const struct gate_verdicts *vc, const char *key)
 
 	if (!vc->scanned)
 		return 1;
-	return bsearch(&k, vc->names, vc->nnames, sizeof(*vc->names), cmp_name) != NULL;
+	return vc->nnames && bsearch(&k, vc->names, vc->nnames, sizeof(*vc->names), cmp_name) != NULL;
 }
 
 void gate_verdicts_defer(struct gate_verdicts *vc, int defer)
