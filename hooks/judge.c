@@ -585,8 +585,12 @@ static int collect_change(const struct gate_repo_change *ch, void *payload)
 	group = gate_config_group_for(cfg, ch->path);
 	if (ch->mode == GIT_FILEMODE_LINK) {
 		f = add_file(cl->c, ch->path, &ch->id, group);
-		own_result(&f->results, ch->path, GATE_STATUS_SKIPPED, "symlink", GATE_SEV_WARN,
-			"symbolic link not judged (its target is judged where it lives in the tree)");
+		/*
+		 * kustomize, kubectl and Argo CD follow in-repo links, and the
+		 * target may lie outside the manifest globs: deny, never skip
+		 */
+		own_result(&f->results, ch->path, GATE_STATUS_ERROR, "symlink", GATE_SEV_DENY,
+			"symbolic link at a manifest path: commit the file itself");
 		return 0;
 	}
 	if (ch->mode == GIT_FILEMODE_COMMIT) {

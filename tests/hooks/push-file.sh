@@ -142,9 +142,10 @@ git -C "$work" reset -q --hard HEAD~1
 ln -s web.yaml "$work/apps/link.yaml"
 git -C "$work" add apps/link.yaml
 git -C "$work" commit -q -m link
-ok "symlink accepted" push "$work" origin main
-like "symlink gets a warning" "$(remote_lines)" "warning: refs/heads/main"
-like "symlink warning text" "$(remote_lines)" "symbolic link not judged"
+not_ok "symlink at a manifest path rejected" push "$work" origin main
+like "symlink gets an error" "$(remote_lines)" "error: refs/heads/main"
+like "symlink error text" "$(remote_lines)" "apps/link.yaml: error: symbolic link at a manifest path: commit the file itself"
+git -C "$work" reset -q --hard HEAD~1
 
 # 13. non-manifest files and excluded paths are not judged
 put_file "$work" README.md "hello" "docs"

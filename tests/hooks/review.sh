@@ -29,4 +29,16 @@ put_file "$work" apps/svc.yaml "$(valid_service svc)" "svc"
 ok "a good commit on main is accepted" push "$work" origin main
 write_config "$repo"
 
+# 2. a symbolic link at a manifest path is denied: its target may lie outside the globs
+printf '%s\n' "$(invalid_deployment evil)" >"$work/evil.txt"
+ln -s evil.txt "$work/d.yaml"
+git -C "$work" add evil.txt d.yaml
+git -C "$work" commit -q -m "link to a file outside the manifest globs"
+link=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "symlink at a manifest path rejected" push "$work" origin main
+is "symlink error line" "$(remote_lines | head -1)" \
+	"error: refs/heads/main $link: d.yaml: error: symbolic link at a manifest path: commit the file itself"
+is "main did not move (symlink)" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD~1)"
+git -C "$work" reset -q --hard HEAD~1
+
 done_testing
