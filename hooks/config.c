@@ -484,7 +484,12 @@ static int any_match(const struct strv *s, const char *str)
 
 int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref)
 {
-	if (!strncmp(ref, cfg->accepted_prefix, strlen(cfg->accepted_prefix)))
+	size_t n = strlen(ref), na = strlen(cfg->accepted_prefix);
+
+	if (!strncmp(ref, cfg->accepted_prefix, na))
+		return 0;
+	/* a leading component of the prefix is the gate's too (pre-receive refuses it) */
+	if (n < na && cfg->accepted_prefix[n] == '/' && !strncmp(ref, cfg->accepted_prefix, n))
 		return 0;
 	if (cfg->refs.gate_tags && !strncmp(ref, "refs/tags/", 10))
 		return 1;

@@ -11,6 +11,7 @@
 #include "gate/hash.h"
 #include "gate/k8s.h"
 #include "gate/policy.h"
+#include "gate/record.h"
 #include "gate/repo_checks.h"
 #include "gate/util.h"
 #include "judge_int.h"
@@ -805,6 +806,26 @@ static int peel_commit(struct gate_repo *repo, const git_oid *id, git_oid *out)
 	return ret;
 }
 
+/*
+ * Is ref inside the namespace ns (which ends in '/') or equal to one of its
+ * leading components ("refs/heads/gitops" for "refs/heads/gitops/accepted/")?
+ * A branch of such a name would block, by a directory/file conflict, every
+ * ref the gate writes under ns.
+ */
+static int in_namespace(const char *ref, const char *ns)
+{
+	size_t n = strlen(ref), nn = strlen(ns), k;
+
+	if (!strncmp(ref, ns, nn))
+		return 1;
+	if (n >= nn)
+		return 0;
+	for (k = n; ns[k]; k++)
+		if (ns[k] == '/')
+			return !strncmp(ref, ns, n) && k == n;
+	return 0;
+}
+
 static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u,
 	struct gate_judged_ref *r, git_oid *new_commit, char *msg, size_t msgsize)
 {
@@ -815,6 +836,16 @@ static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u
 
 	if (!strncmp(u->ref, acc, strlen(acc))) {
 		r->denial = gate_xasprintf("refs under %s are written by the gate only", acc);
+		return 0;
+	}
+	if (in_namespace(u->ref, acc)) {
+		r->denial = gate_xasprintf("a leading part of %s, where the gate writes "
+			"accepted refs: written by the gate only", acc);
+		return 0;
+	}
+	if (in_namespace(u->ref, GATE_RECORD_NOTES_REF "/")) {
+		r->denial = gate_xstrdup("the gate's verdict notes (" GATE_RECORD_NOTES_REF
+			"): written by the gate only");
 		return 0;
 	}
 	r->gated = gate_config_ref_is_gated(j->cfg, u->ref);

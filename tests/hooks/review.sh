@@ -41,4 +41,22 @@ is "symlink error line" "$(remote_lines | head -1)" \
 is "main did not move (symlink)" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD~1)"
 git -C "$work" reset -q --hard HEAD~1
 
+# 3. leading components of the accepted prefix and the verdict notes are the gate's
+for r in refs/heads/gitops refs/heads/gitops/accepted; do
+	not_ok "push to $r refused" push "$work" origin "main:$r"
+	is "$r line" "$(remote_lines | head -1)" \
+		"error: $r: a leading part of refs/heads/gitops/accepted/, where the gate writes accepted refs: written by the gate only"
+	is "$r not created" "$(ref_of "$repo" "$r")" "none"
+done
+not_ok "push to refs/heads/gitops/accepted/main still refused" push "$work" origin main:refs/heads/gitops/accepted/main
+like "namespace line" "$(remote_lines | head -1)" "refs under refs/heads/gitops/accepted/ are written by the gate only"
+ok "a branch that only shares a prefix string is a plain branch" push "$work" origin main:refs/heads/gitop
+for r in refs/notes/gitops-gate refs/notes/gitops-gate/x; do
+	not_ok "push to $r refused" push "$work" origin "main:$r"
+	is "$r line" "$(remote_lines | head -1)" \
+		"error: $r: the gate's verdict notes (refs/notes/gitops-gate): written by the gate only"
+	is "$r not created" "$(ref_of "$repo" "$r")" "none"
+done
+ok "other notes refs pass" push "$work" origin main:refs/notes/mine
+
 done_testing
