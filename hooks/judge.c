@@ -851,6 +851,22 @@ static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u
 	r->gated = gate_config_ref_is_gated(j->cfg, u->ref);
 	if (!r->gated)
 		return 0;
+	if (!strncmp(u->ref, "refs/heads/", 11) && !u->new_zero) {
+		/*
+		 * refs/heads/Y and refs/Y share an accepted ref (record.h): the
+		 * branch gives way when refs/Y is a gated ref too
+		 */
+		char *other = gate_xasprintf("refs/%s", u->ref + 11);
+		int clash = strncmp(other, "refs/heads/", 11) &&
+			gate_config_ref_is_gated(j->cfg, other);
+		if (clash)
+			r->denial = gate_xasprintf("this branch would share its accepted ref "
+				"%s%s with the gated ref %s: use another branch name",
+				acc, u->ref + 11, other);
+		free(other);
+		if (clash)
+			return 0;
+	}
 	if (u->new_zero) {
 		if (!rules->allow_delete)
 			r->denial = gate_xstrdup("deleting a gated ref is not allowed");

@@ -4,6 +4,9 @@
  * For a gated ref R (refs/heads/main) the gate keeps
  *   - the accepted ref A = accepted prefix + branch (refs/heads/gitops/accepted/main,
  *     for refs outside refs/heads/: prefix + the ref without "refs/"),
+ *     so refs/heads/Y and refs/Y would share one; pre-receive keeps the
+ *     mapping injective by refusing a gated branch refs/heads/Y while refs/Y
+ *     is gated (refs/heads/tags/v1 with refs.gate_tags),
  *     a branch so that Flux and Argo CD can track it;
  *   - a note in refs/notes/gitops-gate on each accepted commit: a small JSON
  *     verdict summary (problems, warnings, suppressions, fingerprint, bypass,

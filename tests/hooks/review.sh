@@ -59,4 +59,15 @@ for r in refs/notes/gitops-gate refs/notes/gitops-gate/x; do
 done
 ok "other notes refs pass" push "$work" origin main:refs/notes/mine
 
+# 4. a gated branch may not share the accepted ref of a gated tag
+write_config "$repo" "refs: {gate_tags: true}"
+not_ok "branch refs/heads/tags/v1 refused while tags are gated" push "$work" origin main:refs/heads/tags/v1
+is "clash line" "$(remote_lines | head -1)" \
+	"error: refs/heads/tags/v1: this branch would share its accepted ref refs/heads/gitops/accepted/tags/v1 with the gated ref refs/tags/v1: use another branch name"
+is "refs/heads/tags/v1 not created" "$(ref_of "$repo" refs/heads/tags/v1)" "none"
+ok "the tag itself is accepted" push "$work" origin main:refs/tags/v1
+ok "a branch named like a tag without a gated counterpart passes" push "$work" origin main:refs/heads/release/v1
+write_config "$repo"
+ok "with tags ungated the branch refs/heads/tags/v1 is a plain branch" push "$work" origin main:refs/heads/tags/v1
+
 done_testing
