@@ -1,5 +1,6 @@
 #include "gate/judge.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -165,17 +166,91 @@ fail:
 
 /* ---- setup ---- */
 
+#define SCHEMA_WALK_DEPTH 3         /* folders below the fixed part of a template */
+#define SCHEMA_WALK_ENTRIES 100000  /* stat()s at most per judge */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Add the identity (name, size, inode, mtime, ctime) of every file under dir,
+ * in name order, down to depth folders: editing a schema file in place
+ * changes its ctime, so verdicts judged with the old content stop matching.
+ */
+static void hash_tree(struct gate_sha256 *h, const char *dir, int depth, size_t *budget)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, alloc = 0, i;
+
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!*budget) {
+			gate_sha256_update_str(h, "truncated");
+			break;
+		}
+		(*budget)--;
+		GATE_ALLOC_GROW(names, n + 1, alloc);
+		names[n++] = gate_xstrdup(de->d_name);
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		char *p = gate_xasprintf("%s/%s", dir, names[i]);
+
+		if (stat(p, &st) == 0) {
+			gate_sha256_update_str(h, p);
+			gate_sha256_update(h, &st.st_size, sizeof(st.st_size));
+			gate_sha256_update(h, &st.st_ino, sizeof(st.st_ino));
+			gate_sha256_update(h, &st.st_mtim, sizeof(st.st_mtim));
+			gate_sha256_update(h, &st.st_ctim, sizeof(st.st_ctim));
+			if (S_ISDIR(st.st_mode) && depth > 0)
+				hash_tree(h, p, depth - 1, budget);
+		}
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+}
+
 /* Add what identifies the schema files behind a local location template. */
 static void hash_location(struct gate_sha256 *h, const struct gate_config_group *g,
-	const char *tmpl)
+	const char *tmpl, size_t *budget)
 {
-	char buf[4096], *slash;
+	char buf[4096], other[4096], *slash;
 	const char *brace;
 	struct stat st;
+	size_t k;
 	int pass;
 
 	if (!strncmp(tmpl, "http://", 7) || !strncmp(tmpl, "https://", 8) || !strcmp(tmpl, "default"))
 		return;
+	/*
+	 * The files a template can reach: expand it for two unrelated resources;
+	 * the folder both expansions share is walked
+	 */
+	if (gate_k8s_expand_location(buf, sizeof(buf), tmpl, "deployment", "apps", "v1",
+			g->kubernetes_version, g->strict) == 0 &&
+	    gate_k8s_expand_location(other, sizeof(other), tmpl, "gateprobekind",
+			"probe.gitops-gate.invalid", "v9probe", g->kubernetes_version, g->strict) == 0) {
+		for (k = 0; buf[k] && buf[k] == other[k]; k++)
+			;
+		buf[k] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash && slash != buf) {
+			*slash = '\0';
+			hash_tree(h, buf, SCHEMA_WALK_DEPTH, budget);
+		}
+	}
+
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0) {
 			/* the folder before the first placeholder */
@@ -206,7 +281,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	struct gate_judge *j;
 	struct gate_sha256 h;
 	char smsg[512], sfp[256];
-	size_t i, k;
+	size_t i, k, budget = SCHEMA_WALK_ENTRIES;
 
 	*out = NULL;
 	j = gate_xcalloc(1, sizeof(*j));
@@ -255,7 +330,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 		gate_store_fingerprint(j->stores[i], sfp, sizeof(sfp));
 		gate_sha256_update_str(&h, sfp);
 		for (k = 0; k < g->nlocations; k++)
-			hash_location(&h, g, g->locations[k]);
+			hash_location(&h, g, g->locations[k], &budget);
 
 		eo->store = j->stores[i];
 		eo->strict = g->strict;

@@ -70,4 +70,28 @@ ok "a branch named like a tag without a gated counterpart passes" push "$work" o
 write_config "$repo"
 ok "with tags ungated the branch refs/heads/tags/v1 is a plain branch" push "$work" origin main:refs/heads/tags/v1
 
+# 5. a schema file edited in place makes cached verdicts stale
+schemas="$T_DIR/schemas-copy"
+mkdir -p "$schemas"
+cp -R "$HK_DATA/kubernetes-schemas-v1.32.2/." "$schemas/"
+repo5=$(make_bare cache)
+write_config "$repo5"
+sed -i "s|$HK_DATA/kubernetes-schemas-v1.32.2/|$schemas/|" "$repo5/gitops-gate.yaml"
+like "config uses the copy" "$(cat "$repo5/gitops-gate.yaml")" "$schemas/"
+work5=$(make_work w5 "file://$repo5")
+put_file "$work5" apps/web.yaml "$(valid_deployment web)" "web"
+ok "valid deployment accepted (verdict cached)" push "$work5" origin main
+ok "the same blob on a new branch is accepted from the cache" push "$work5" origin main:refs/heads/again
+sch="$schemas/v1.32.2-standalone-strict/deployment-apps-v1.json"
+[ -f "$sch" ] || sch=$(ls "$schemas"/v1.32.2-standalone-strict/deployment-apps-v1*.json | head -1)
+ino=$(stat -c %i "$sch")
+# rewrite in place (same inode, folder untouched), keeping the mtime
+cp -p "$sch" "$T_DIR/ref.json"
+printf '%s\n' '{"type": "object", "required": ["gateReviewField"]}' >"$sch"
+touch -r "$T_DIR/ref.json" "$sch"
+is "schema edited in place" "$(stat -c %i "$sch")" "$ino"
+not_ok "after the edit the same blob is judged again and rejected" push "$work5" origin main:refs/heads/third
+like "problem from the edited schema" "$(remote_lines)" "apps/web.yaml:1:1: Deployment/web: missing required property \"gateReviewField\""
+is "third not created" "$(ref_of "$repo5" refs/heads/third)" "none"
+
 done_testing
