@@ -19,10 +19,12 @@
 
 #include "../cli/commands.h"
 #include "operate.h"
+#include "gate/handoff.h"
 #include "gate/judge.h"
 #include "gate/util.h"
 
 #define MAX_STDIN (16u << 20)
+#define GATE_HANDOFF_STALE_SECONDS 3600 /* an hour: older hand-overs are stale */
 
 static int read_stdin(char **out, size_t *len)
 {
@@ -140,6 +142,9 @@ int gate_post_receive_main(int argc, char **argv)
 			fprintf(stderr, "hint: %zu of %zu notifications wait in the outbox for gitops-gate notify --drain\n",
 				bad, nids);
 	}
+	/* hand-overs of pushes whose ref update lost a race are never consumed */
+	if (gate_handoff_prune(op.git_dir, time(NULL), GATE_HANDOFF_STALE_SECONDS) < 0)
+		fprintf(stderr, "warning: gitops-gate post-receive: cannot clean up old hand-over files\n");
 done:
 	for (i = 0; i < nids; i++)
 		free(ids[i]);

@@ -1,10 +1,12 @@
 #include "gate/handoff.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gate/hash.h"
@@ -217,4 +219,34 @@ int gate_handoff_remove(const char *git_dir, const char *ref, const char *old_he
 
 	free(path);
 	return ret;
+}
+
+int gate_handoff_prune(const char *git_dir, time_t now, long max_age)
+{
+	char *dir = gate_xasprintf("%s/%s", git_dir, GATE_HANDOFF_DIR);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int removed = 0;
+
+	if (!d) {
+		int ret = errno == ENOENT ? 0 : -1;
+		free(dir);
+		return ret;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		char *p;
+
+		if (de->d_name[0] == '.' && (!de->d_name[1] ||
+		    (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		p = gate_xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime < now - (time_t)max_age && unlink(p) == 0)
+			removed++;
+		free(p);
+	}
+	closedir(d);
+	free(dir);
+	return removed;
 }

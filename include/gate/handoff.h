@@ -77,4 +77,12 @@ int gate_handoff_read(json_t **out, const char *git_dir, const char *ref,
 int gate_handoff_remove(const char *git_dir, const char *ref, const char *old_hex,
 	const char *new_hex);
 
+/*
+ * Remove the hand-over files (and leftover temp files) of git_dir whose mtime
+ * is more than max_age seconds before now: those of pushes whose ref update
+ * lost a race, which no post-receive will consume.  Returns how many were
+ * removed, or -1 when the folder cannot be read (a missing one is empty).
+ */
+int gate_handoff_prune(const char *git_dir, time_t now, long max_age);
+
 #endif

@@ -94,4 +94,21 @@ not_ok "after the edit the same blob is judged again and rejected" push "$work5"
 like "problem from the edited schema" "$(remote_lines)" "apps/web.yaml:1:1: Deployment/web: missing required property \"gateReviewField\""
 is "third not created" "$(ref_of "$repo5" refs/heads/third)" "none"
 
+# 6. post-receive removes hand-over files older than an hour
+repo6="$T_DIR/post.git"
+git init -q --bare "$repo6"
+"$GATE_BIN" install "$repo6" --schema-dir "$GATE_SCHEMA_DIR" --no-config >/dev/null
+write_config "$repo6"
+mkdir -p "$repo6/gitops-gate/handoff"
+echo '{}' >"$repo6/gitops-gate/handoff/stale.json"
+touch -d '2 hours ago' "$repo6/gitops-gate/handoff/stale.json"
+echo '{}' >"$repo6/gitops-gate/handoff/recent.json"
+touch -d '10 minutes ago' "$repo6/gitops-gate/handoff/recent.json"
+work6=$(make_work w6 "file://$repo6")
+put_file "$work6" apps/web.yaml "$(valid_deployment web)" "web"
+ok "push with post-receive accepted" push "$work6" origin main
+is "accepted ref written by post-receive" "$(ref_of "$repo6" refs/heads/gitops/accepted/main)" \
+	"$(git -C "$work6" rev-parse HEAD)"
+is "stale hand-over removed" "$(ls "$repo6/gitops-gate/handoff/")" "recent.json"
+
 done_testing
