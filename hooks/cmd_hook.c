@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include "gate/report.h"
 #include "gate/util.h"
 #include "gate/verdicts.h"
+#include "operate.h"
 
 #define MAX_STDIN (16u << 20)
 #define BYPASS_OPTION "gitops-gate.bypass="
@@ -78,21 +78,6 @@ static void arm_alarm(long budget_ms)
 	alarm((unsigned)((budget_ms + 1999) / 1000));
 }
 
-static const char *pusher_identity(void)
-{
-	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
-		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
-	const struct passwd *pw;
-	size_t i;
-
-	for (i = 0; vars[i]; i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return v;
-	}
-	pw = getpwuid(getuid());
-	return pw && pw->pw_name ? pw->pw_name : "unknown";
-}
 
 /*
  * The pusher's groups, for path ownership: GATE_PUSHER_GROUPS (comma
@@ -508,7 +493,7 @@ static int pre_receive(int argc, char **argv)
 	schema_dir = getenv("GATE_SCHEMA_DIR");
 	if (!schema_dir || !*schema_dir)
 		schema_dir = GATE_PKGDATADIR;
-	pusher = pusher_identity();
+	pusher = gate_op_pusher();
 	epusher = esc(pusher);
 	groups = pusher_groups(&ngroups);
 	bypass = bypass_option();
