@@ -1293,6 +1293,48 @@ const char *gate_node_get_str(const struct gate_node *obj, const char *key)
 	return n && n->type == GATE_NODE_STRING ? n->u.str : NULL;
 }
 
+int gate_node_equal(const struct gate_node *a, const struct gate_node *b)
+{
+	uint32_t i, k;
+
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case GATE_NODE_NULL:
+		return 1;
+	case GATE_NODE_BOOL:
+		return !!a->u.boolean == !!b->u.boolean;
+	case GATE_NODE_NUMBER:
+		return a->u.number == b->u.number;
+	case GATE_NODE_STRING:
+		return a->len == b->len && !memcmp(a->u.str, b->u.str, a->len);
+	case GATE_NODE_ARRAY:
+		if (a->len != b->len)
+			return 0;
+		for (i = 0; i < a->len; i++)
+			if (!gate_node_equal(&a->u.items[i], &b->u.items[i]))
+				return 0;
+		return 1;
+	default:
+		if (a->len != b->len)
+			return 0;
+		for (i = 0; i < a->len; i++) {
+			const struct gate_member *m = &a->u.members[i];
+			for (k = 0; k < b->len; k++) {
+				const struct gate_member *o = &b->u.members[(i + k) % b->len];
+				if (o->key_len == m->key_len && !memcmp(o->key, m->key, m->key_len)) {
+					if (!gate_node_equal(&m->value, &o->value))
+						return 0;
+					break;
+				}
+			}
+			if (k == b->len)
+				return 0;
+		}
+		return 1;
+	}
+}
+
 const char *gate_node_type_name(const struct gate_node *n)
 {
 	if (!n)

@@ -172,7 +172,6 @@ int policy_path_parse(struct gate_policy *p, const char *text, struct step **ste
 	size_t *nsteps, char *err, size_t errsize);
 int policy_quantity(const char *s, double *out);
 void policy_rules_run(struct pctx *c);
-int policy_node_equal(const struct gate_node *a, const struct gate_node *b);
 
 /* policy_secrets.c */
 int policy_secrets_compile(struct gate_policy *p, char *msg, size_t msgsize);

@@ -196,41 +196,6 @@ int policy_quantity(const char *s, double *out)
 	return -1;
 }
 
-int policy_node_equal(const struct gate_node *a, const struct gate_node *b)
-{
-	size_t i;
-
-	if (a->type != b->type)
-		return 0;
-	switch (a->type) {
-	case GATE_NODE_NULL:
-		return 1;
-	case GATE_NODE_BOOL:
-		return !a->u.boolean == !b->u.boolean;
-	case GATE_NODE_NUMBER:
-		return a->u.number == b->u.number;
-	case GATE_NODE_STRING:
-		return a->len == b->len && !memcmp(a->u.str, b->u.str, a->len);
-	case GATE_NODE_ARRAY:
-		if (a->len != b->len)
-			return 0;
-		for (i = 0; i < a->len; i++)
-			if (!policy_node_equal(&a->u.items[i], &b->u.items[i]))
-				return 0;
-		return 1;
-	case GATE_NODE_OBJECT:
-		if (a->len != b->len)
-			return 0;
-		for (i = 0; i < a->len; i++) {
-			const struct gate_node *o = gate_node_get(b, a->u.members[i].key);
-			if (!o || !policy_node_equal(&a->u.members[i].value, o))
-				return 0;
-		}
-		return 1;
-	}
-	return 0;
-}
-
 struct walk {
 	struct pctx *c;
 	const struct rule *r;
@@ -284,12 +249,12 @@ static void present(struct walk *w, const struct gate_node *n)
 		fire(w, n);
 		return;
 	case COND_EQUALS:
-		if (!policy_node_equal(n, r->value))
+		if (!gate_node_equal(n, r->value))
 			fire(w, n);
 		return;
 	case COND_IN:
 		for (i = 0; i < r->value->len; i++)
-			if (policy_node_equal(n, &r->value->u.items[i]))
+			if (gate_node_equal(n, &r->value->u.items[i]))
 				return;
 		fire(w, n);
 		return;

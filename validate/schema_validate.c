@@ -295,49 +295,7 @@ static int node_eq_json(const struct gate_node *n, const json_t *j)
 	}
 }
 
-static int node_eq(const struct gate_node *a, const struct gate_node *b)
-{
-	uint32_t i, k;
-
-	if (a->type != b->type)
-		return 0;
-	switch (a->type) {
-	case GATE_NODE_NULL:
-		return 1;
-	case GATE_NODE_BOOL:
-		return !!a->u.boolean == !!b->u.boolean;
-	case GATE_NODE_NUMBER:
-		return a->u.number == b->u.number;
-	case GATE_NODE_STRING:
-		return a->len == b->len && !memcmp(a->u.str, b->u.str, a->len);
-	case GATE_NODE_ARRAY:
-		if (a->len != b->len)
-			return 0;
-		for (i = 0; i < a->len; i++)
-			if (!node_eq(&a->u.items[i], &b->u.items[i]))
-				return 0;
-		return 1;
-	default:
-		if (a->len != b->len)
-			return 0;
-		for (i = 0; i < a->len; i++) {
-			const struct gate_member *m = &a->u.members[i];
-			for (k = 0; k < b->len; k++) {
-				const struct gate_member *o = &b->u.members[(i + k) % b->len];
-				if (o->key_len == m->key_len && !memcmp(o->key, m->key, m->key_len)) {
-					if (!node_eq(&m->value, &o->value))
-						return 0;
-					break;
-				}
-			}
-			if (k == b->len)
-				return 0;
-		}
-		return 1;
-	}
-}
-
-/* order-independent hash consistent with node_eq */
+/* order-independent hash consistent with gate_node_equal */
 static uint64_t node_hash(const struct gate_node *n)
 {
 	uint64_t h = 1469598103934665603ull + n->type;
@@ -395,7 +353,7 @@ static int find_duplicate(const struct gate_node *arr, uint32_t *first, uint32_t
 	if (n <= 16) {
 		for (i = 0; i < n; i++)
 			for (k = i + 1; k < n; k++)
-				if (node_eq(&arr->u.items[i], &arr->u.items[k])) {
+				if (gate_node_equal(&arr->u.items[i], &arr->u.items[k])) {
 					*first = i;
 					*second = k;
 					return 1;
@@ -410,7 +368,7 @@ static int find_duplicate(const struct gate_node *arr, uint32_t *first, uint32_t
 	qsort(hx, n, sizeof(*hx), cmp_hidx);
 	for (i = 0; i < n && !found; i++)
 		for (k = i + 1; k < n && hx[k].h == hx[i].h; k++)
-			if (node_eq(&arr->u.items[hx[i].i], &arr->u.items[hx[k].i])) {
+			if (gate_node_equal(&arr->u.items[hx[i].i], &arr->u.items[hx[k].i])) {
 				*first = hx[i].i < hx[k].i ? hx[i].i : hx[k].i;
 				*second = hx[i].i < hx[k].i ? hx[k].i : hx[i].i;
 				found = 1;

@@ -110,6 +110,12 @@ const struct gate_node *gate_node_get(const struct gate_node *obj, const char *k
 const char *gate_node_get_str(const struct gate_node *obj, const char *key);
 const char *gate_node_type_name(const struct gate_node *n); /* "string", "integer", ... */
 
+/*
+ * Deep equality as JSON sees it: numbers by value, objects regardless of
+ * member order.  Returns 1 when equal, else 0.
+ */
+int gate_node_equal(const struct gate_node *a, const struct gate_node *b);
+
 /* Serialise a node as compact JSON into a new malloc'd string (caller frees). */
 char *gate_node_to_json(const struct gate_node *n);
 
