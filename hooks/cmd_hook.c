@@ -27,6 +27,7 @@
 #include "gate/handoff.h"
 #include "gate/judge.h"
 #include "gate/policy.h"
+#include "gate/push_options.h"
 #include "gate/repo.h"
 #include "gate/report.h"
 #include "gate/util.h"
@@ -34,8 +35,6 @@
 #include "operate.h"
 
 #define MAX_STDIN (16u << 20)
-#define BYPASS_OPTION "gitops-gate.bypass="
-#define MAX_REASON 512
 #define INLINE_CACHE_WRITES 64 /* more verdict records are written after answering */
 
 static volatile sig_atomic_t budget_ms_for_alarm = 4000;
@@ -129,29 +128,20 @@ static char **pusher_groups(size_t *n)
 	return v;
 }
 
-/* The reason of -o gitops-gate.bypass=<reason>, or NULL. */
+/* The reason of -o gitops-gate.bypass=<reason>, or NULL (git's push options from the environment). */
 static const char *bypass_option(void)
 {
-	const char *cnt = getenv("GIT_PUSH_OPTION_COUNT");
-	const char *found = NULL;
-	long n, i;
-	char *end;
+	static const char *opts[GATE_PUSH_OPTIONS_MAX];
+	size_t n, i;
 
-	if (!cnt)
-		return NULL;
-	errno = 0;
-	n = strtol(cnt, &end, 10);
-	if (errno || *end || n < 0 || n > 1000)
+	if (gate_push_option_count(getenv("GIT_PUSH_OPTION_COUNT"), &n) < 0)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		char name[48];
-		const char *v;
-		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
-		v = getenv(name);
-		if (v && !strncmp(v, BYPASS_OPTION, strlen(BYPASS_OPTION)))
-			found = v + strlen(BYPASS_OPTION);
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%zu", i);
+		opts[i] = getenv(name);
 	}
-	return found;
+	return gate_push_option_bypass(opts, n);
 }
 
 /* Read all of stdin, bounded. */
@@ -539,9 +529,9 @@ static int pre_receive(int argc, char **argv)
 	}
 	if (bypass) {
 		char *reason = esc(bypass);
-		if (!*bypass || strlen(bypass) > MAX_REASON) {
+		if (!gate_push_option_reason_ok(bypass)) {
 			say(&o, "error", "bypass refused: give a reason of 1 to %d bytes with "
-				"-o " BYPASS_OPTION "<reason>", MAX_REASON);
+				"-o " GATE_PUSH_OPTION_BYPASS "<reason>", GATE_BYPASS_REASON_MAX);
 			free(reason);
 			goto done;
 		}
