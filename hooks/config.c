@@ -198,19 +198,6 @@ static void extract(struct gate_config *cfg, const char *git_dir)
 	cfg->accepted_prefix = gate_xstrdup(s ? s : DEFAULT_ACCEPTED_PREFIX);
 }
 
-static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg || !msgsize)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, msgsize, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Read, parse and validate one file.  Returns 1 with *out set (new reference),
  * 0 when the file does not exist, -1 with a message.
@@ -233,10 +220,10 @@ static int load_file(json_t **out, const char *path, const struct gate_schema *s
 			return 0;
 		gate_buf_add_escaped(&esc, path, strlen(path));
 		if (errno == EFBIG)
-			set_msg(msg, msgsize, "%s: config file larger than %u bytes", esc.ptr,
+			gate_set_msg(msg, msgsize, "%s: config file larger than %u bytes", esc.ptr,
 				GATE_CONFIG_MAX_BYTES);
 		else
-			set_msg(msg, msgsize, "%s: cannot read config file: %s", esc.ptr,
+			gate_set_msg(msg, msgsize, "%s: cannot read config file: %s", esc.ptr,
 				strerror(errno));
 		goto done;
 	}
@@ -251,10 +238,10 @@ static int load_file(json_t **out, const char *path, const struct gate_schema *s
 	lim.max_alias_nodes = 1u << 16;
 	if (gate_doc_parse(&doc, buf, len, 1, &lim, GATE_DOC_DUPKEYS_ERROR, &derr) < 0) {
 		if (derr.line)
-			set_msg(msg, msgsize, "%s:%u:%u: invalid config: %s", esc.ptr,
+			gate_set_msg(msg, msgsize, "%s:%u:%u: invalid config: %s", esc.ptr,
 				(unsigned)derr.line, (unsigned)derr.col, derr.message);
 		else
-			set_msg(msg, msgsize, "%s: invalid config: %s", esc.ptr, derr.message);
+			gate_set_msg(msg, msgsize, "%s: invalid config: %s", esc.ptr, derr.message);
 		goto done;
 	}
 	if (!doc->root || doc->root->type == GATE_NODE_NULL) {
@@ -264,25 +251,25 @@ static int load_file(json_t **out, const char *path, const struct gate_schema *s
 	}
 	v = gate_schema_validate(schema, doc->root, &errs, 10);
 	if (v < 0) {
-		set_msg(msg, msgsize, "%s: could not validate config", esc.ptr);
+		gate_set_msg(msg, msgsize, "%s: could not validate config", esc.ptr);
 		goto done;
 	}
 	if (v == 0 || errs.n) {
 		if (errs.n) {
 			const struct gate_schema_error *e = &errs.v[0];
-			set_msg(msg, msgsize, "%s:%u:%u: invalid config: %s%s%s%s", esc.ptr,
+			gate_set_msg(msg, msgsize, "%s:%u:%u: invalid config: %s%s%s%s", esc.ptr,
 				(unsigned)e->line, (unsigned)e->col,
 				e->pointer && *e->pointer ? e->pointer : "",
 				e->pointer && *e->pointer ? ": " : "", e->message,
 				errs.n > 1 ? " (and more problems)" : "");
 		} else {
-			set_msg(msg, msgsize, "%s: invalid config", esc.ptr);
+			gate_set_msg(msg, msgsize, "%s: invalid config", esc.ptr);
 		}
 		goto done;
 	}
 	*out = gate_node_to_jansson(doc->root);
 	if (!*out) {
-		set_msg(msg, msgsize, "%s: could not convert config", esc.ptr);
+		gate_set_msg(msg, msgsize, "%s: could not convert config", esc.ptr);
 		goto done;
 	}
 	ret = 1;
@@ -321,18 +308,18 @@ int gate_config_load(struct gate_config **out, const struct gate_config_load_opt
 
 	*out = NULL;
 	if (!opts || !opts->schema_dir) {
-		set_msg(msg, msgsize, "no folder for %s given", GATE_CONFIG_SCHEMA);
+		gate_set_msg(msg, msgsize, "no folder for %s given", GATE_CONFIG_SCHEMA);
 		return -1;
 	}
 	schema_path = gate_xasprintf("%s/%s", opts->schema_dir, GATE_CONFIG_SCHEMA);
 	if (gate_schema_load_file(&schema, schema_path, 0, smsg, sizeof(smsg)) < 0) {
-		set_msg(msg, msgsize, "cannot load the config schema %s: %s", schema_path, smsg);
+		gate_set_msg(msg, msgsize, "cannot load the config schema %s: %s", schema_path, smsg);
 		goto done;
 	}
 	cfg = gate_xcalloc(1, sizeof(*cfg));
 	cfg->root = json_object();
 	if (!cfg->root) {
-		set_msg(msg, msgsize, "out of memory");
+		gate_set_msg(msg, msgsize, "out of memory");
 		goto done;
 	}
 	gate_sha256_init(&fp);

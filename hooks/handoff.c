@@ -84,45 +84,6 @@ json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_han
 #define SUM_HEAD_LEN (sizeof(SUM_HEAD) - 1)
 #define SUM_LEN (SUM_HEAD_LEN + GATE_SHA256_HEX - 1 + 2) /* head, hex, "\"," */
 
-/* Write text to path through a temp file and a rename, without fsync (see handoff.h). */
-static int write_renamed(const char *path, const char *text, size_t len)
-{
-	char *tmp = gate_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd, saved;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		goto fail_nofd;
-	while (len) {
-		ssize_t w = write(fd, text, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		text += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
-fail_nofd:
-	free(tmp);
-	return -1;
-}
-
 int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
 	const struct gate_handoff_meta *m, char *msg, size_t msgsize)
 {
@@ -148,7 +109,7 @@ int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
 	gate_sha256_hex(text, strlen(text), sum);
 	signed_text = gate_xasprintf("%s%s\",%s", SUM_HEAD, sum, text + 1);
 	path = gate_handoff_path(git_dir, r->ref, oldh, newh);
-	if (write_renamed(path, signed_text, strlen(signed_text)) < 0) {
+	if (gate_write_file_replace(path, signed_text, strlen(signed_text), 0666, 0) < 0) {
 		snprintf(msg, msgsize, "cannot write %s: %s", path, strerror(errno));
 		goto done;
 	}

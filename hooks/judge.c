@@ -57,19 +57,6 @@ struct gate_judge {
 	char fingerprint[GATE_SHA256_HEX];
 };
 
-static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_msg(char *msg, size_t msgsize, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg || !msgsize)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, msgsize, fmt, ap);
-	va_end(ap);
-}
-
 int64_t gate_judge_now_ms(void)
 {
 	struct timespec ts;
@@ -132,7 +119,7 @@ int gate_ref_updates_parse(struct gate_repo *repo, const char *input, size_t len
 		if (rlen > GATE_JUDGE_MAX_REF || memchr(sp2 + 1, '\0', rlen))
 			goto bad;
 		if (cnt >= GATE_JUDGE_MAX_UPDATES) {
-			set_msg(msg, msgsize, "more than %d ref updates in one push", GATE_JUDGE_MAX_UPDATES);
+			gate_set_msg(msg, msgsize, "more than %d ref updates in one push", GATE_JUDGE_MAX_UPDATES);
 			goto fail;
 		}
 		GATE_ALLOC_GROW(v, cnt + 1, alloc);
@@ -155,7 +142,7 @@ bad: {
 	const char *le = memchr(p, '\n', (size_t)(end - p));
 	size_t l = le ? (size_t)(le - p) : (size_t)(end - p);
 	gate_buf_add_escaped(&e, p, l > 200 ? 200 : l);
-	set_msg(msg, msgsize, "line %zu of the ref updates is not \"<old-id> <new-id> <ref>\" "
+	gate_set_msg(msg, msgsize, "line %zu of the ref updates is not \"<old-id> <new-id> <ref>\" "
 		"with ids of %d hex digits: \"%s\"", lineno, GIT_OID_HEXSZ, e.ptr ? e.ptr : "");
 	gate_buf_release(&e);
 	}
@@ -322,7 +309,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 		so.cache_dir = gate_config_cache_dir(s->cfg);
 		so.offline = gate_config_offline(s->cfg);
 		if (gate_store_new(&j->stores[i], &so, smsg, sizeof(smsg)) < 0) {
-			set_msg(msg, msgsize, "cannot set up the schema store of schemas[%zu]: %s", i, smsg);
+			gate_set_msg(msg, msgsize, "cannot set up the schema store of schemas[%zu]: %s", i, smsg);
 			gate_sha256_final(&h, j->fingerprint);
 			gate_judge_free(j);
 			return -1;
@@ -745,7 +732,7 @@ static int walk_into(struct walk *w, const git_tree_entry *old_e, const git_tree
 	int error;
 
 	if (depth >= MAX_TREE_DEPTH) {
-		set_msg(w->msg, w->msgsize, "cannot read commit: trees nested more than %d deep",
+		gate_set_msg(w->msg, w->msgsize, "cannot read commit: trees nested more than %d deep",
 			MAX_TREE_DEPTH);
 		return -1;
 	}
@@ -951,7 +938,7 @@ static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u
 	if (rc < 0) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &u->new_id);
-		set_msg(msg, msgsize, "cannot read object %s", hex);
+		gate_set_msg(msg, msgsize, "cannot read object %s", hex);
 		return -1;
 	}
 	if (rc == 0) {
@@ -1024,7 +1011,7 @@ static int check_owners(struct gate_judge *j, struct gate_judged_commit *c, int 
 	error = gate_repo_commit_changes(j->repo, &c->id, whole, collect_path, &ps, msg, msgsize);
 	if (error >= 0 && gate_policy_owner_check(j->policy, j->pusher, j->pgroups, j->npgroups,
 			(const char *const *)ps.v, ps.n, &rs) < 0) {
-		set_msg(msg, msgsize, "cannot evaluate path ownership");
+		gate_set_msg(msg, msgsize, "cannot evaluate path ownership");
 		error = -1;
 	}
 	for (i = 0; error >= 0 && i < rs.n; i++) {
@@ -1179,7 +1166,7 @@ static int judge_scan_only(struct gate_judge *j, struct utable *t, struct gate_v
 		if (rc < 0 && rc != GATE_REPO_ETOOBIG) {
 			char hex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &u->blob);
-			set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+			gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 			return -1;
 		}
 		/* NEEDSWORK: large and binary files are not scanned */
@@ -1407,7 +1394,7 @@ static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 		eo.ncheckers++;
 	}
 	if (gate_engine_run(&eo, b->in, b->n, j->threads) < 0) {
-		set_msg(msg, msgsize, "the validation engine failed");
+		gate_set_msg(msg, msgsize, "the validation engine failed");
 		error = -1;
 	}
 	for (i = 0; i < b->n; i++) {
@@ -1502,7 +1489,7 @@ static int judge_uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo
 			if (rc < 0) {
 				char hex[GIT_OID_HEXSZ + 1];
 				git_oid_tostr(hex, sizeof(hex), &u->blob);
-				set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+				gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 				error = -1;
 				break;
 			}
@@ -1733,7 +1720,7 @@ static int read_tree_blob(struct gate_judge *j, const git_oid *id, char **buf, s
 	if (rc < 0) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), id);
-		set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+		gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 		return -1;
 	}
 	if (memchr(*buf, '\0', *len < BINARY_PROBE ? *len : BINARY_PROBE)) {
@@ -2388,7 +2375,7 @@ static int crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, stru
 		eo.checkers = ck;
 		eo.ncheckers = nck;
 		if (gate_engine_validate_buffer(&eo, fl->path, buf, len, &rs) < 0) {
-			set_msg(msg, msgsize, "the validation engine failed");
+			gate_set_msg(msg, msgsize, "the validation engine failed");
 			error = -1;
 		} else {
 			/* keep the secret findings (valid results without a kind), which are not the engine's */
@@ -2480,7 +2467,7 @@ static int push_policy(struct gate_judge *j, struct utable *t, struct fmemo *mem
 			}
 			has_parent = first_parent(j, &cm->id, &pid);
 			if (has_parent < 0) {
-				set_msg(msg, msgsize, "cannot read commit %s", cm->hex);
+				gate_set_msg(msg, msgsize, "cannot read commit %s", cm->hex);
 				error = -1;
 				break;
 			}

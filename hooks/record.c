@@ -55,11 +55,9 @@ static int fail(char *msg, size_t msgsize, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (msg && msgsize) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msgsize, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	gate_set_vmsg(msg, msgsize, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

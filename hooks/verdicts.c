@@ -132,32 +132,7 @@ void gate_verdicts_key(char key[GATE_SHA256_HEX], const char *blob_hex,
  */
 static int write_record(const char *path, const char *data, size_t len)
 {
-	char *tmp = gate_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd, ret = -1;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		goto done;
-	while (len) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			unlink(tmp);
-			goto done;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		goto done;
-	}
-	ret = 0;
-done:
-	free(tmp);
-	return ret;
+	return gate_write_file_replace(path, data, len, 0666, 0);
 }
 
 static char *record_path(const char *dir, const char *key)

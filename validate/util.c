@@ -76,6 +76,21 @@ char *gate_xasprintf(const char *fmt, ...)
 	return b.ptr;
 }
 
+void gate_set_vmsg(char *msg, size_t msgsize, const char *fmt, va_list ap)
+{
+	if (msg && msgsize)
+		vsnprintf(msg, msgsize, fmt, ap);
+}
+
+void gate_set_msg(char *msg, size_t msgsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gate_set_vmsg(msg, msgsize, fmt, ap);
+	va_end(ap);
+}
+
 void gate_buf_grow(struct gate_buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
@@ -254,7 +269,7 @@ static int fsync_dir_of(const char *path)
 	return ret;
 }
 
-int gate_write_file_atomic(const char *path, const void *data, size_t len, int mode)
+int gate_write_file_replace(const char *path, const void *data, size_t len, int mode, int flags)
 {
 	char *tmp = gate_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
@@ -273,7 +288,7 @@ int gate_write_file_atomic(const char *path, const void *data, size_t len, int m
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) < 0)
+	if ((flags & GATE_WRITE_DURABLE) && fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -283,7 +298,7 @@ int gate_write_file_atomic(const char *path, const void *data, size_t len, int m
 	if (rename(tmp, path) < 0)
 		goto fail;
 	free(tmp);
-	return fsync_dir_of(path);
+	return (flags & GATE_WRITE_DURABLE) ? fsync_dir_of(path) : 0;
 fail:
 	saved = errno;
 	if (fd >= 0)
@@ -293,6 +308,11 @@ fail:
 fail_nofd:
 	free(tmp);
 	return -1;
+}
+
+int gate_write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	return gate_write_file_replace(path, data, len, mode, GATE_WRITE_DURABLE);
 }
 
 int gate_mkdir_p(const char *path, int mode)

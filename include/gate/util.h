@@ -20,6 +20,10 @@ char *gate_xstrdup(const char *s);   /* NULL stays NULL */
 char *gate_xstrndup(const char *s, size_t n);
 char *gate_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Format a message into a caller's buffer msg[msgsize]; NULL or 0 size: nothing. */
+void gate_set_msg(char *msg, size_t msgsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void gate_set_vmsg(char *msg, size_t msgsize, const char *fmt, va_list ap);
+
 /* Grow an array *v of *alloc elements so that it holds at least need. */
 #define GATE_ALLOC_GROW(v, need, alloc) do { \
 	if ((need) > (alloc)) { \
@@ -55,7 +59,17 @@ char *gate_buf_detach(struct gate_buf *b); /* caller frees; b is reset to INIT *
  */
 int gate_read_file(const char *path, size_t max, char **out, size_t *len);
 
-/* Write data to path atomically: temp file in the same folder, fsync, rename, fsync dir. */
+/*
+ * Replace path with data: a temp file in the same folder, then a rename, so a
+ * reader sees the old or the new content, never a mix.  With
+ * GATE_WRITE_DURABLE the file and its folder are fsynced too (the content
+ * survives a power cut); without it a crash may leave a torn or missing file,
+ * for callers that detect that themselves (a checksum).  Returns 0 or -1.
+ */
+#define GATE_WRITE_DURABLE 0x01
+int gate_write_file_replace(const char *path, const void *data, size_t len, int mode, int flags);
+
+/* gate_write_file_replace(..., GATE_WRITE_DURABLE) */
 int gate_write_file_atomic(const char *path, const void *data, size_t len, int mode);
 
 /* mkdir -p */
