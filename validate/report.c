@@ -563,45 +563,32 @@ static void tap_add(struct gate_report *rep, const struct gate_result *r, struct
 	size_t i;
 
 	rep->index++;
+	gate_buf_addf(out, "%s %zu %s- ", r->status == GATE_STATUS_INVALID ||
+		r->status == GATE_STATUS_ERROR ? "not ok" : "ok", rep->index,
+		r->status == GATE_STATUS_SKIPPED ? "#skip " : "");
+	add_esc(out, nz(r->filename));
 	switch (r->status) {
 	case GATE_STATUS_VALID:
-		gate_buf_addf(out, "ok %zu - ", rep->index);
-		add_esc(out, nz(r->filename));
-		gate_buf_adds(out, " (");
-		add_esc(out, nz(r->kind));
-		gate_buf_adds(out, ")\n");
-		break;
 	case GATE_STATUS_INVALID:
-		gate_buf_addf(out, "not ok %zu - ", rep->index);
-		add_esc(out, nz(r->filename));
 		gate_buf_adds(out, " (");
 		add_esc(out, nz(r->kind));
-		gate_buf_adds(out, "): ");
-		result_msg(&msg, r);
-		if (msg.len)
-			gate_buf_add_escaped(out, msg.ptr, msg.len);
-		gate_buf_addc(out, '\n');
+		gate_buf_adds(out, r->status == GATE_STATUS_VALID ? ")" : "): ");
 		break;
 	case GATE_STATUS_EMPTY:
-		gate_buf_addf(out, "ok %zu - ", rep->index);
-		add_esc(out, nz(r->filename));
-		gate_buf_adds(out, " (empty)\n");
+		gate_buf_adds(out, " (empty)");
 		break;
 	case GATE_STATUS_ERROR:
-		gate_buf_addf(out, "not ok %zu - ", rep->index);
-		add_esc(out, nz(r->filename));
 		gate_buf_adds(out, ": ");
+		break;
+	case GATE_STATUS_SKIPPED:
+		break;
+	}
+	if (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR) {
 		result_msg(&msg, r);
 		if (msg.len)
 			gate_buf_add_escaped(out, msg.ptr, msg.len);
-		gate_buf_addc(out, '\n');
-		break;
-	case GATE_STATUS_SKIPPED:
-		gate_buf_addf(out, "ok %zu #skip - ", rep->index);
-		add_esc(out, nz(r->filename));
-		gate_buf_addc(out, '\n');
-		break;
 	}
+	gate_buf_addc(out, '\n');
 	/* places of the problems as TAP comments */
 	for (i = 0; i < r->nproblems; i++) {
 		gate_buf_adds(out, "# ");
