@@ -90,8 +90,11 @@ static struct cel_value ident(struct cel_ctx *c, const struct cel_ast *a)
 			return s->v;
 	for (i = 0; i < c->env->nvars; i++) {
 		const struct gate_cel_var *v = &c->env->vars[i];
-		if (strlen(v->name) == a->name_len && !memcmp(v->name, a->name, a->name_len))
-			return v->node ? cel_from_node(c, v->node, v->type) : cel_null();
+		if (strlen(v->name) != a->name_len || memcmp(v->name, a->name, a->name_len))
+			continue;
+		if (v->none)
+			return cel_optional(c, NULL);
+		return v->node ? cel_from_node(c, v->node, v->type) : cel_null();
 	}
 	for (i = 0; type_names[i]; i++)
 		if (!strcmp(type_names[i], a->name))

@@ -415,6 +415,7 @@ static void node_free(struct snode *n)
 	free(n->all_of);
 	free(n->any_of);
 	free(n->one_of);
+	gate_schema_k8s_release(n);
 	free(n);
 }
 
@@ -1182,6 +1183,11 @@ static int compile_keywords(struct compiler *c, struct snode *n, json_t *j, cons
 	if ((v = json_object_get(j, "not")) &&
 			(error = sub(c, v, "not", NULL, scope, doc, &n->not_)) < 0)
 		return error;
+	{
+		char kmsg[300];
+		if (gate_schema_k8s_compile(n, j, kmsg, sizeof(kmsg)) < 0)
+			return fail(c, "%s", kmsg);
+	}
 	return 0;
 }
 
@@ -1328,6 +1334,8 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 		while ((n->flags & SN_PURE_REF) && (n->ref->flags & SN_PURE_REF))
 			n->ref = n->ref->ref;
 	}
+	for (i = 0; i < s->nnodes; i++)
+		gate_schema_k8s_finish(s->nodes[i]);
 	s->root = rootnode;
 	error = 0;
 done:

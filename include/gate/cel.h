@@ -80,8 +80,9 @@ struct gate_cel_typer {
 /* one variable: a document node (borrowed) and its schema type */
 struct gate_cel_var {
 	const char *name;
-	const struct gate_node *node;
+	const struct gate_node *node; /* NULL: null */
 	const void *type;
+	int none;                     /* the variable is optional.none() (oldSelf on create) */
 };
 
 struct gate_cel_env {

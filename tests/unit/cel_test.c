@@ -61,6 +61,7 @@ static char *run(const char *expr, const char *bindings, uint64_t limit)
 			vars[nvars].name = doc->root->u.members[i].key;
 			vars[nvars].node = &doc->root->u.members[i].value;
 			vars[nvars].type = NULL;
+			vars[nvars].none = 0;
 			nvars++;
 		}
 	}
@@ -211,7 +212,7 @@ static void typer_cases(void)
 	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct gate_cel_program *p = NULL;
-		struct gate_cel_var var = { "self", doc->root, &root };
+		struct gate_cel_var var = { "self", doc->root, &root, 0 };
 		struct gate_cel_env env = { &var, 1, &typer, 0 };
 		struct gate_cel_result res = GATE_CEL_RESULT_INIT;
 		struct gate_buf b = GATE_BUF_INIT;
