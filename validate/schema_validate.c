@@ -661,7 +661,7 @@ static int dns1035_label(const char *s, size_t len)
 {
 	size_t i;
 
-	if (!len || len > 63 || !(s[0] >= 'a' && s[0] <= 'z'))
+	if (!len || len > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return 0;
 	for (i = 0; i < len; i++) {
 		char ch = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
@@ -760,13 +760,19 @@ static int keyval_eq(const struct keyval *a, const struct keyval *b)
 	return !a->def && !b->def;
 }
 
-static uint64_t keys_hash(const struct keyval *kv, size_t n)
+/* hash of the keys that have no default (a defaulted key may be a node in one item, JSON in another) */
+static uint64_t keys_hash(const struct snode *s, const struct keyval *kv, size_t n)
 {
+	const struct snode *is = s->items ? deref(s->items) : NULL;
 	uint64_t h = 14695981039346656037ull;
 	size_t k;
 
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
+		const struct sprop *p = is ? prop_get(is, s->map_keys[k], (uint32_t)strlen(s->map_keys[k])) : NULL;
+		if (p && p->schema && deref(p->schema)->def)
+			continue;
 		h = (h ^ (kv[k].node ? node_hash(kv[k].node) : 0)) * 1099511628211ull;
+	}
 	return h;
 }
 
@@ -820,7 +826,7 @@ static int validate_list_type(struct vctx *v, const struct gate_node *n, const s
 	for (i = 0; i < len; i++) {
 		if (nk) {
 			item_keys(s, &n->u.items[i], kv + (size_t)i * stride);
-			hx[i].h = keys_hash(kv + (size_t)i * stride, nk);
+			hx[i].h = keys_hash(s, kv + (size_t)i * stride, nk);
 		} else {
 			hx[i].h = node_hash(&n->u.items[i]);
 		}
