@@ -105,7 +105,7 @@ int gate_schema_k8s_compile(struct snode *n, json_t *j, char *msg, size_t msgsiz
 		n->cel_scalar = GATE_CEL_SCALAR_INT;
 	else if (type && !strcmp(type, "number"))
 		n->cel_scalar = GATE_CEL_SCALAR_DOUBLE;
-	if (lt) {
+	if (lt && n->types == ST_ARRAY) { /* the API server allows list types on arrays only */
 		if (!strcmp(lt, "map"))
 			n->flags |= SN_LIST_MAP | SN_ARRAY_KW;
 		else if (!strcmp(lt, "set"))
@@ -125,7 +125,7 @@ int gate_schema_k8s_compile(struct snode *n, json_t *j, char *msg, size_t msgsiz
 			n->map_keys[n->nmap_keys++] = json_string_value(e);
 		}
 	}
-	if ((n->flags & SN_LIST_MAP) && !n->nmap_keys) {
+	if ((n->flags & SN_LIST_MAP) && !n->nmap_keys && n->types == ST_ARRAY) {
 		gate_set_msg(msg, msgsize, "x-kubernetes-list-type map needs x-kubernetes-list-map-keys");
 		return -1;
 	}
