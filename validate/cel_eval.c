@@ -289,6 +289,10 @@ static struct cel_value concat(struct cel_ctx *c, const struct cel_value *x, con
 	size_t i;
 
 	if (x->kind == CK_LIST) {
+		if ((size_t)x->len + y->len > UINT32_MAX)
+			return cel_err(c, "list too long");
+		if (cel_charge(c, ((size_t)x->len + y->len) / 10) < 0)
+			return over_budget(c);
 		v = cel_list_new(c, (size_t)x->len + y->len);
 		for (i = 0; i < x->len; i++)
 			v.u.items[i] = cel_list_get(c, x, i);
