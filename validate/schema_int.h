@@ -15,6 +15,7 @@
 
 #include "gate/cel.h"
 #include "gate/schema.h"
+#include "gate/util.h"
 
 /* instance types as bits; "number" is NUM|INT, an integral number is INT */
 #define ST_NULL   0x01
@@ -212,14 +213,26 @@ int gate_schema_k8s_compile(struct snode *n, json_t *j, char *msg, size_t msgsiz
 void gate_schema_k8s_finish(struct snode *n);
 void gate_schema_k8s_release(struct snode *n);
 
-/* a failed rule: where (segments under the node, may be 0) and the message */
-typedef void (*gate_schema_rule_fn)(void *payload, const struct sfseg *segs, size_t nsegs,
-	const struct gate_node *at, const char *message);
+/* a violation: where (segments under the node, may be 0), the keyword and the message */
+typedef void (*gate_schema_report_fn)(void *payload, const struct sfseg *segs, size_t nsegs,
+	const struct gate_node *at, const char *keyword, const char *message);
 /* evaluate the rules of s on n; returns the number of failed rules */
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_rule_fn fn, void *payload);
+	gate_schema_report_fn fn, void *payload);
+/*
+ * x-kubernetes-embedded-resource and x-kubernetes-list-type map/set: 1 when
+ * n passes, else 0 (violations reported through fn when record is set).
+ */
+int gate_schema_embedded_check(const struct gate_node *n, gate_schema_report_fn fn, void *payload, int record);
+int gate_schema_list_check(const struct snode *s, const struct gate_node *n, gate_schema_report_fn fn,
+	void *payload, int record);
 /* the Kubernetes type name of s for messages ("object", "string", ...) */
 const char *gate_schema_k8s_type(const struct snode *s, const struct gate_node *n);
+
+/* schema_validate.c: shared with schema_k8s.c */
+void gate_schema_add_quoted(struct gate_buf *b, const char *s, size_t len, size_t max);
+int gate_schema_node_eq_json(const struct gate_node *n, const json_t *j);
+uint64_t gate_schema_node_hash(const struct gate_node *n); /* consistent with gate_node_equal */
 
 /* schema_validate.c: thread-local match data for patterns */
 pcre2_match_data *gate_schema_match_data(void);

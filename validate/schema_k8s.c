@@ -192,6 +192,249 @@ void gate_schema_k8s_release(struct snode *n)
 	free(n->dprops);
 }
 
+/* ---- embedded resources and list topology -------------------------------------- */
+
+struct hidx {
+	uint64_t h;
+	uint32_t i;
+};
+
+static int cmp_hidx(const void *a, const void *b)
+{
+	const struct hidx *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static const struct gate_member *member_get(const struct gate_node *n, const char *key, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < n->len; i++)
+		if (n->u.members[i].key_len == len && !memcmp(n->u.members[i].key, key, len))
+			return &n->u.members[i];
+	return NULL;
+}
+
+/* report msg under the child key of the node */
+static void child_error(gate_schema_report_fn fn, void *payload, const struct gate_node *at,
+	const char *key, const char *kw, const char *msg)
+{
+	struct sfseg seg;
+
+	seg.key = (char *)key;
+	seg.len = (uint32_t)strlen(key);
+	fn(payload, &seg, 1, at, kw, msg);
+}
+
+static int dns1035_label(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			return 0;
+	}
+	return s[len - 1] != '-';
+}
+
+/*
+ * x-kubernetes-embedded-resource: as the API server checks an embedded
+ * object: apiVersion and kind required and well formed, metadata an object.
+ */
+int gate_schema_embedded_check(const struct gate_node *n, gate_schema_report_fn fn, void *payload, int record)
+{
+	const struct gate_member *av = member_get(n, "apiVersion", 10), *k = member_get(n, "kind", 4);
+	const struct gate_member *md = member_get(n, "metadata", 8);
+	static const char kw[] = "x-kubernetes-embedded-resource";
+	int ok = 1;
+
+	if (!record)
+		return av && k && av->value.type == GATE_NODE_STRING && k->value.type == GATE_NODE_STRING &&
+			av->value.len && k->value.len && (!md || md->value.type == GATE_NODE_OBJECT);
+	if (!av) {
+		child_error(fn, payload, n, "apiVersion", kw, "Required value: must not be empty");
+		ok = 0;
+	} else if (av->value.type != GATE_NODE_STRING) {
+		child_error(fn, payload, &av->value, "apiVersion", kw, "Invalid value: must be a string");
+		ok = 0;
+	} else {
+		const char *s = av->value.u.str, *slash = strchr(s, '/');
+		if (!av->value.len || (slash && (slash == s || !slash[1] || strchr(slash + 1, '/')))) {
+			struct gate_buf b = GATE_BUF_INIT;
+			gate_buf_adds(&b, "Invalid value: ");
+			gate_schema_add_quoted(&b, s, av->value.len, 64);
+			gate_buf_adds(&b, av->value.len ? ": unexpected GroupVersion string" : ": must not be empty");
+			child_error(fn, payload, &av->value, "apiVersion", kw, b.ptr);
+			gate_buf_release(&b);
+			ok = 0;
+		}
+	}
+	if (!k) {
+		child_error(fn, payload, n, "kind", kw, "Required value: must not be empty");
+		ok = 0;
+	} else if (k->value.type != GATE_NODE_STRING) {
+		child_error(fn, payload, &k->value, "kind", kw, "Invalid value: must be a string");
+		ok = 0;
+	} else if (!dns1035_label(k->value.u.str, k->value.len)) {
+		struct gate_buf b = GATE_BUF_INIT;
+		gate_buf_adds(&b, "Invalid value: ");
+		gate_schema_add_quoted(&b, k->value.u.str, k->value.len, 64);
+		gate_buf_adds(&b, k->value.len ? ": may have mixed case, but should otherwise match: a lowercase "
+			"RFC 1035 label must consist of lower case alphanumeric characters or '-', start with an "
+			"alphabetic character, and end with an alphanumeric character" : ": must not be empty");
+		child_error(fn, payload, &k->value, "kind", kw, b.ptr);
+		gate_buf_release(&b);
+		ok = 0;
+	}
+	if (md && md->value.type != GATE_NODE_OBJECT) {
+		child_error(fn, payload, &md->value, "metadata", kw, "Invalid value: must be an object");
+		ok = 0;
+	}
+	return ok;
+}
+
+/* the value of list-map key k of an object item: a node, else the schema's default, else absent */
+struct keyval {
+	const struct gate_node *node;
+	const json_t *def;
+};
+
+static void item_keys(const struct snode *s, const struct gate_node *item, struct keyval *kv)
+{
+	const struct snode *is = s->items ? deref(s->items) : NULL;
+	size_t k;
+
+	for (k = 0; k < s->nmap_keys; k++) {
+		uint32_t len = (uint32_t)strlen(s->map_keys[k]);
+		const struct gate_member *m = item->type == GATE_NODE_OBJECT ? member_get(item, s->map_keys[k], len) : NULL;
+		const struct sprop *p = is ? gate_schema_prop_get(is, s->map_keys[k], len) : NULL;
+		kv[k].node = m ? &m->value : NULL;
+		kv[k].def = !m && p && p->schema ? deref(p->schema)->def : NULL;
+	}
+}
+
+static int keyval_eq(const struct keyval *a, const struct keyval *b)
+{
+	if (a->node && b->node)
+		return gate_node_equal(a->node, b->node);
+	if (a->node)
+		return b->def && gate_schema_node_eq_json(a->node, b->def);
+	if (b->node)
+		return a->def && gate_schema_node_eq_json(b->node, a->def);
+	if (a->def && b->def)
+		return json_equal((json_t *)a->def, (json_t *)b->def);
+	return !a->def && !b->def;
+}
+
+/* hash of the keys that have no default (a defaulted key may be a node in one item, JSON in another) */
+static uint64_t keys_hash(const struct snode *s, const struct keyval *kv, size_t n)
+{
+	const struct snode *is = s->items ? deref(s->items) : NULL;
+	uint64_t h = 14695981039346656037ull;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		const struct sprop *p = is ? gate_schema_prop_get(is, s->map_keys[k], (uint32_t)strlen(s->map_keys[k])) : NULL;
+		if (p && p->schema && deref(p->schema)->def)
+			continue;
+		h = (h ^ (kv[k].node ? gate_schema_node_hash(kv[k].node) : 0)) * 1099511628211ull;
+	}
+	return h;
+}
+
+/* the API server's "Duplicate value: {...}": Go's JSON, keys sorted */
+static void duplicate_error(gate_schema_report_fn fn, void *payload, const struct snode *s,
+	const struct gate_node *item, const struct keyval *kv, uint32_t index)
+{
+	struct sfseg seg = { NULL, index };
+	struct gate_buf b = GATE_BUF_INIT;
+	json_t *j;
+	char *text;
+	size_t k;
+
+	if (s->flags & SN_LIST_MAP) {
+		j = json_object();
+		for (k = 0; k < s->nmap_keys; k++) {
+			if (kv[k].node)
+				json_object_set_new(j, s->map_keys[k], gate_node_to_jansson(kv[k].node));
+			else if (kv[k].def)
+				json_object_set_new(j, s->map_keys[k], json_deep_copy(kv[k].def));
+		}
+	} else {
+		j = gate_node_to_jansson(item);
+	}
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (text && strlen(text) > 200)
+		memcpy(text + 197, "...", 4);
+	gate_buf_addf(&b, "Duplicate value: %s", text ? text : "?");
+	fn(payload, &seg, 1, item, "x-kubernetes-list-type", b.ptr);
+	gate_buf_release(&b);
+	free(text);
+	json_decref(j);
+}
+
+/* x-kubernetes-list-type map (unique keys) and set (unique items) */
+int gate_schema_list_check(const struct snode *s, const struct gate_node *n, gate_schema_report_fn fn,
+	void *payload, int record)
+{
+	size_t nk = (s->flags & SN_LIST_MAP) ? s->nmap_keys : 0, stride = nk ? nk : 1;
+	struct keyval *kv = NULL;
+	struct hidx *hx;
+	uint8_t *dup;
+	uint32_t i, k, len = n->len;
+	int ok = 1;
+
+	if (len < 2)
+		return 1;
+	hx = gate_xcalloc(len, sizeof(*hx));
+	dup = gate_xcalloc(len, 1);
+	if (nk)
+		kv = gate_xcalloc((size_t)len * stride, sizeof(*kv));
+	for (i = 0; i < len; i++) {
+		if (nk) {
+			item_keys(s, &n->u.items[i], kv + (size_t)i * stride);
+			hx[i].h = keys_hash(s, kv + (size_t)i * stride, nk);
+		} else {
+			hx[i].h = gate_schema_node_hash(&n->u.items[i]);
+		}
+		hx[i].i = i;
+	}
+	qsort(hx, len, sizeof(*hx), cmp_hidx);
+	for (i = 0; i < len; i++) {
+		for (k = i + 1; k < len && hx[k].h == hx[i].h; k++) {
+			uint32_t a = hx[i].i, b = hx[k].i, x;
+			int eq = 1;
+			if (dup[b] && dup[a])
+				continue;
+			if (nk) {
+				for (x = 0; x < nk && eq; x++)
+					eq = keyval_eq(&kv[(size_t)a * stride + x], &kv[(size_t)b * stride + x]);
+			} else {
+				eq = gate_node_equal(&n->u.items[a], &n->u.items[b]);
+			}
+			if (eq)
+				dup[a > b ? a : b] = 1;
+		}
+	}
+	for (i = 0; i < len; i++) {
+		if (!dup[i])
+			continue;
+		ok = 0;
+		if (!record)
+			break;
+		duplicate_error(fn, payload, s, &n->u.items[i], nk ? kv + (size_t)i * stride : NULL, i);
+	}
+	free(kv);
+	free(dup);
+	free(hx);
+	return ok;
+}
+
 /* ---- the typer: what CEL learns from the schema ------------------------------ */
 
 static const void *t_field(const void *t, const char *key, size_t len)
@@ -323,7 +566,7 @@ static void rule_name(struct gate_buf *b, const struct srule *r)
 }
 
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_rule_fn fn, void *payload)
+	gate_schema_report_fn fn, void *payload)
 {
 	struct gate_cel_var vars[2];
 	struct gate_cel_env env;
@@ -387,7 +630,7 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 		}
 		{
 			const struct gate_node *at = nsegs ? follow(n, segs, nsegs) : n;
-			fn(payload, segs, nsegs, at ? at : n, b.ptr);
+			fn(payload, segs, nsegs, at ? at : n, "x-kubernetes-validations", b.ptr);
 		}
 		failed++;
 		gate_cel_result_release(&res);

@@ -162,8 +162,10 @@ static void add_error(struct vctx *v, uint32_t line, uint32_t col, const char *e
 		v->full = 1;
 }
 
+#define add_quoted gate_schema_add_quoted
+
 /* append s quoted for a message: control bytes as \xNN, long strings cut */
-static void add_quoted(struct gate_buf *b, const char *s, size_t len, size_t max)
+void gate_schema_add_quoted(struct gate_buf *b, const char *s, size_t len, size_t max)
 {
 	size_t i, n = len;
 
@@ -262,7 +264,8 @@ static void type_error(struct vctx *v, const struct gate_node *n, uint8_t mask, 
 
 /* ---- equality ------------------------------------------------------------ */
 
-static int node_eq_json(const struct gate_node *n, const json_t *j)
+#define node_eq_json gate_schema_node_eq_json
+int gate_schema_node_eq_json(const struct gate_node *n, const json_t *j)
 {
 	uint32_t i;
 
@@ -296,7 +299,8 @@ static int node_eq_json(const struct gate_node *n, const json_t *j)
 }
 
 /* order-independent hash consistent with gate_node_equal */
-static uint64_t node_hash(const struct gate_node *n)
+#define node_hash gate_schema_node_hash
+uint64_t gate_schema_node_hash(const struct gate_node *n)
 {
 	uint64_t h = 1469598103934665603ull + n->type;
 	uint32_t i;
@@ -595,7 +599,8 @@ static int validate_number(struct vctx *v, const struct gate_node *n, const stru
 	return ok;
 }
 
-static int validate_list_type(struct vctx *v, const struct gate_node *n, const struct snode *s);
+static void k8s_report(void *payload, const struct sfseg *segs, size_t nsegs, const struct gate_node *at,
+	const char *keyword, const char *message);
 
 static int validate_array(struct vctx *v, const struct gate_node *n, const struct snode *s)
 {
@@ -629,7 +634,7 @@ static int validate_array(struct vctx *v, const struct gate_node *n, const struc
 			SUB(child(v, &n->u.items[i], NULL, i, s->items));
 	}
 	if (s->flags & (SN_LIST_MAP | SN_LIST_SET))
-		SUB(validate_list_type(v, n, s));
+		SUB(gate_schema_list_check(s, n, k8s_report, v, v->record));
 	if ((s->flags & SN_UNIQUE) && find_duplicate(n, &a, &b))
 		FAIL(n->line, n->col, NULL, 0, "uniqueItems", "items %u and %u are equal, items must be unique",
 			a, b);
@@ -650,223 +655,9 @@ static const struct gate_member *member_get(const struct gate_node *n, const cha
 
 /* ---- Kubernetes: embedded resources, list topology, CEL rules ------------------ */
 
-/* add an error under the child key of the current node */
-static void child_error(struct vctx *v, const struct gate_node *at, const char *key, const char *kw,
-	const char *msg)
-{
-	add_error(v, at->line, at->col, key, key ? (uint32_t)strlen(key) : 0, kw, "%s", msg);
-}
-
-static int dns1035_label(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!len || len > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-		return 0;
-	for (i = 0; i < len; i++) {
-		char ch = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
-			return 0;
-	}
-	return s[len - 1] != '-';
-}
-
-/*
- * x-kubernetes-embedded-resource: as the API server checks an embedded
- * object: apiVersion and kind required and well formed, metadata an object.
- */
-static int validate_embedded(struct vctx *v, const struct gate_node *n)
-{
-	const struct gate_member *av = member_get(n, "apiVersion", 10), *k = member_get(n, "kind", 4);
-	const struct gate_member *md = member_get(n, "metadata", 8);
-	static const char kw[] = "x-kubernetes-embedded-resource";
-	int ok = 1;
-
-	if (!v->record)
-		return av && k && av->value.type == GATE_NODE_STRING && k->value.type == GATE_NODE_STRING &&
-			av->value.len && k->value.len && (!md || md->value.type == GATE_NODE_OBJECT);
-	if (!av) {
-		child_error(v, n, "apiVersion", kw, "Required value: must not be empty");
-		ok = 0;
-	} else if (av->value.type != GATE_NODE_STRING) {
-		child_error(v, &av->value, "apiVersion", kw, "Invalid value: must be a string");
-		ok = 0;
-	} else {
-		const char *s = av->value.u.str, *slash = strchr(s, '/');
-		if (!av->value.len || (slash && (slash == s || !slash[1] || strchr(slash + 1, '/')))) {
-			struct gate_buf b = GATE_BUF_INIT;
-			gate_buf_adds(&b, "Invalid value: ");
-			add_quoted(&b, s, av->value.len, QUOTE_MAX);
-			gate_buf_adds(&b, av->value.len ? ": unexpected GroupVersion string" : ": must not be empty");
-			child_error(v, &av->value, "apiVersion", kw, b.ptr);
-			gate_buf_release(&b);
-			ok = 0;
-		}
-	}
-	if (!k) {
-		child_error(v, n, "kind", kw, "Required value: must not be empty");
-		ok = 0;
-	} else if (k->value.type != GATE_NODE_STRING) {
-		child_error(v, &k->value, "kind", kw, "Invalid value: must be a string");
-		ok = 0;
-	} else if (!dns1035_label(k->value.u.str, k->value.len)) {
-		struct gate_buf b = GATE_BUF_INIT;
-		gate_buf_adds(&b, "Invalid value: ");
-		add_quoted(&b, k->value.u.str, k->value.len, QUOTE_MAX);
-		gate_buf_adds(&b, k->value.len ? ": may have mixed case, but should otherwise match: a lowercase "
-			"RFC 1035 label must consist of lower case alphanumeric characters or '-', start with an "
-			"alphabetic character, and end with an alphanumeric character" : ": must not be empty");
-		child_error(v, &k->value, "kind", kw, b.ptr);
-		gate_buf_release(&b);
-		ok = 0;
-	}
-	if (md && md->value.type != GATE_NODE_OBJECT) {
-		child_error(v, &md->value, "metadata", kw, "Invalid value: must be an object");
-		ok = 0;
-	}
-	return ok;
-}
-
-/* the value of list-map key k of an object item: a node, else the schema's default, else absent */
-struct keyval {
-	const struct gate_node *node;
-	const json_t *def;
-};
-
-static void item_keys(const struct snode *s, const struct gate_node *item, struct keyval *kv)
-{
-	const struct snode *is = s->items ? deref(s->items) : NULL;
-	size_t k;
-
-	for (k = 0; k < s->nmap_keys; k++) {
-		uint32_t len = (uint32_t)strlen(s->map_keys[k]);
-		const struct gate_member *m = item->type == GATE_NODE_OBJECT ? member_get(item, s->map_keys[k], len) : NULL;
-		const struct sprop *p = is ? prop_get(is, s->map_keys[k], len) : NULL;
-		kv[k].node = m ? &m->value : NULL;
-		kv[k].def = !m && p && p->schema ? deref(p->schema)->def : NULL;
-	}
-}
-
-static int keyval_eq(const struct keyval *a, const struct keyval *b)
-{
-	if (a->node && b->node)
-		return gate_node_equal(a->node, b->node);
-	if (a->node)
-		return b->def && node_eq_json(a->node, b->def);
-	if (b->node)
-		return a->def && node_eq_json(b->node, a->def);
-	if (a->def && b->def)
-		return json_equal((json_t *)a->def, (json_t *)b->def);
-	return !a->def && !b->def;
-}
-
-/* hash of the keys that have no default (a defaulted key may be a node in one item, JSON in another) */
-static uint64_t keys_hash(const struct snode *s, const struct keyval *kv, size_t n)
-{
-	const struct snode *is = s->items ? deref(s->items) : NULL;
-	uint64_t h = 14695981039346656037ull;
-	size_t k;
-
-	for (k = 0; k < n; k++) {
-		const struct sprop *p = is ? prop_get(is, s->map_keys[k], (uint32_t)strlen(s->map_keys[k])) : NULL;
-		if (p && p->schema && deref(p->schema)->def)
-			continue;
-		h = (h ^ (kv[k].node ? node_hash(kv[k].node) : 0)) * 1099511628211ull;
-	}
-	return h;
-}
-
-/* the API server's "Duplicate value: {...}": Go's JSON, keys sorted */
-static void duplicate_error(struct vctx *v, const struct snode *s, const struct gate_node *item,
-	const struct keyval *kv, uint32_t index)
-{
-	json_t *j;
-	char *text;
-	size_t k;
-
-	if (s->flags & SN_LIST_MAP) {
-		j = json_object();
-		for (k = 0; k < s->nmap_keys; k++) {
-			if (kv[k].node)
-				json_object_set_new(j, s->map_keys[k], gate_node_to_jansson(kv[k].node));
-			else if (kv[k].def)
-				json_object_set_new(j, s->map_keys[k], json_deep_copy(kv[k].def));
-		}
-	} else {
-		j = gate_node_to_jansson(item);
-	}
-	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	if (text && strlen(text) > 200)
-		memcpy(text + 197, "...", 4);
-	if (push(v, NULL, index) == 0) {
-		add_error(v, item->line, item->col, NULL, 0, "x-kubernetes-list-type", "Duplicate value: %s",
-			text ? text : "?");
-		v->depth--;
-	}
-	free(text);
-	json_decref(j);
-}
-
-/* x-kubernetes-list-type map (unique keys) and set (unique items) */
-static int validate_list_type(struct vctx *v, const struct gate_node *n, const struct snode *s)
-{
-	size_t nk = (s->flags & SN_LIST_MAP) ? s->nmap_keys : 0, stride = nk ? nk : 1;
-	struct keyval *kv = NULL;
-	struct hidx *hx;
-	uint8_t *dup;
-	uint32_t i, k, len = n->len;
-	int ok = 1;
-
-	if (len < 2)
-		return 1;
-	hx = gate_xcalloc(len, sizeof(*hx));
-	dup = gate_xcalloc(len, 1);
-	if (nk)
-		kv = gate_xcalloc((size_t)len * stride, sizeof(*kv));
-	for (i = 0; i < len; i++) {
-		if (nk) {
-			item_keys(s, &n->u.items[i], kv + (size_t)i * stride);
-			hx[i].h = keys_hash(s, kv + (size_t)i * stride, nk);
-		} else {
-			hx[i].h = node_hash(&n->u.items[i]);
-		}
-		hx[i].i = i;
-	}
-	qsort(hx, len, sizeof(*hx), cmp_hidx);
-	for (i = 0; i < len; i++) {
-		for (k = i + 1; k < len && hx[k].h == hx[i].h; k++) {
-			uint32_t a = hx[i].i, b = hx[k].i, x;
-			int eq = 1;
-			if (dup[b] && dup[a])
-				continue;
-			if (nk) {
-				for (x = 0; x < nk && eq; x++)
-					eq = keyval_eq(&kv[(size_t)a * stride + x], &kv[(size_t)b * stride + x]);
-			} else {
-				eq = gate_node_equal(&n->u.items[a], &n->u.items[b]);
-			}
-			if (eq)
-				dup[a > b ? a : b] = 1;
-		}
-	}
-	for (i = 0; i < len; i++) {
-		if (!dup[i])
-			continue;
-		ok = 0;
-		if (!v->record)
-			break;
-		duplicate_error(v, s, &n->u.items[i], nk ? kv + (size_t)i * stride : NULL, i);
-		if (v->full)
-			break;
-	}
-	free(kv);
-	free(dup);
-	free(hx);
-	return ok;
-}
-
-static void rule_failed(void *payload, const struct sfseg *segs, size_t nsegs, const struct gate_node *at,
-	const char *message)
+/* a violation found by schema_k8s.c, under segs of the current node */
+static void k8s_report(void *payload, const struct sfseg *segs, size_t nsegs, const struct gate_node *at,
+	const char *keyword, const char *message)
 {
 	struct vctx *v = payload;
 	size_t saved = v->depth, i;
@@ -876,7 +667,7 @@ static void rule_failed(void *payload, const struct sfseg *segs, size_t nsegs, c
 	for (i = 0; i < nsegs; i++)
 		if (push(v, segs[i].key, segs[i].len) < 0)
 			break;
-	add_error(v, at->line, at->col, NULL, 0, "x-kubernetes-validations", "%s", message);
+	add_error(v, at->line, at->col, NULL, 0, keyword, "%s", message);
 	v->depth = saved;
 }
 
@@ -907,7 +698,7 @@ static int validate_object(struct vctx *v, const struct gate_node *n, const stru
 		}
 	}
 	if (s->flags & SN_EMBEDDED)
-		SUB(validate_embedded(v, n));
+		SUB(gate_schema_embedded_check(n, k8s_report, v, v->record));
 	if (s->nprops || s->npprops || s->additional || (s->flags & SN_ADDPROPS_NO)) {
 		for (i = 0; i < n->len; i++) {
 			const struct gate_member *m = &n->u.members[i];
@@ -1030,7 +821,7 @@ static int validate(struct vctx *v, const struct gate_node *n, const struct snod
 		break;
 	}
 	if (s->nrules)
-		SUB(gate_schema_rules_eval(s, n, rule_failed, v) == 0);
+		SUB(gate_schema_rules_eval(s, n, k8s_report, v) == 0);
 	for (i = 0; i < s->nall_of; i++)
 		SUB(validate(v, n, s->all_of[i]));
 	if (s->nany_of) {
