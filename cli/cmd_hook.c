@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
 #include "gate/config.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"

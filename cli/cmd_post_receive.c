@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"

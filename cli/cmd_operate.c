@@ -17,7 +17,7 @@
 
 #include <curl/curl.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/journal.h"
