@@ -14,6 +14,7 @@
 #include "gate/policy.h"
 #include "gate/record.h"
 #include "gate/repo_checks.h"
+#include "gate/unit.h"
 #include "gate/util.h"
 #include "judge_int.h"
 
@@ -1762,12 +1763,6 @@ static int load_facts(void *payload, size_t index, const char *path,
 	return blob_facts(tw->j, tw->memo, id, out, tw->msg, tw->msgsize);
 }
 
-static int is_kustomization(const char *name)
-{
-	return !strcmp(name, "kustomization.yaml") || !strcmp(name, "kustomization.yml") ||
-		!strcmp(name, "Kustomization");
-}
-
 /* The tree of folder dir ("" the root) in root, or NULL when there is none. */
 static git_tree *folder_tree(struct gate_judge *j, git_tree *root, const char *dir)
 {
@@ -1799,7 +1794,7 @@ static size_t folder_files(struct tree_walk *tw, const git_tree *t, const char *
 		char *path;
 
 		if (git_tree_entry_type(e) == GIT_OBJECT_TREE ||
-		    (kust_only && !is_kustomization(git_tree_entry_name(e))))
+		    (kust_only && !gate_unit_is_kustomization_path(git_tree_entry_name(e))))
 			continue;
 		path = *dir ? gate_xasprintf("%s/%s", dir, git_tree_entry_name(e)) :
 			gate_xstrdup(git_tree_entry_name(e));
@@ -1824,6 +1819,27 @@ static int folder_within(const char *a, const char *b)
 	size_t lb = strlen(b);
 
 	return !lb || (!strncmp(a, b, lb) && (a[lb] == '/' || !a[lb]));
+}
+
+struct holds_ctx {
+	struct gate_judge *j;
+	git_tree *root;
+};
+
+/* gate_unit_holds_fn over the tree of a commit */
+static int holds_kustomization(const char *dir, void *payload)
+{
+	struct holds_ctx *hc = payload;
+	git_tree *t = folder_tree(hc->j, hc->root, dir);
+	struct tree_walk probe;
+	int kust;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.j = hc->j;
+	kust = t && folder_files(&probe, t, dir, 1) > 0;
+	tree_walk_release(&probe);
+	git_tree_free(t);
+	return kust;
 }
 
 /*
@@ -1860,31 +1876,10 @@ static int tree_manifests(struct gate_judge *j, struct tree_walk *tw, const git_
 		const char *slash = strrchr(tw->changed[i], '/');
 		char *dir = slash ? gate_xstrndup(tw->changed[i], (size_t)(slash - tw->changed[i])) :
 			gate_xstrdup("");
-		size_t len = strlen(dir);
-		int kust = 0;
+		size_t len = 0;
+		struct holds_ctx hc = { j, root };
+		int kust = gate_unit_find(dir, holds_kustomization, &hc, &len);
 
-		/* the nearest folder on the path holding a kustomization */
-		for (;;) {
-			char save = dir[len];
-			git_tree *t;
-			struct tree_walk probe;
-
-			dir[len] = '\0';
-			t = folder_tree(j, root, dir);
-			memset(&probe, 0, sizeof(probe));
-			probe.j = j;
-			kust = t && folder_files(&probe, t, dir, 1) > 0;
-			tree_walk_release(&probe);
-			git_tree_free(t);
-			if (kust)
-				break;
-			dir[len] = save;
-			if (!len)
-				break;
-			do
-				len--;
-			while (len && dir[len] != '/');
-		}
 		if (kust) {
 			if (!len)
 				whole = 1;

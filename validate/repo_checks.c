@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gate/k8s.h"
+#include "gate/unit.h"
 #include "gate/util.h"
 
 #define MAX_FACTS 100000  /* objects or references of one file */
@@ -700,12 +701,6 @@ void gate_tree_check_free(struct gate_tree_check *tc)
 	free(tc);
 }
 
-static int is_kustomization_name(const char *base)
-{
-	return !strcmp(base, "kustomization.yaml") || !strcmp(base, "kustomization.yml") ||
-		!strcmp(base, "Kustomization");
-}
-
 size_t gate_tree_check_add(struct gate_tree_check *tc, const char *path, int changed)
 {
 	struct tfile *t;
@@ -717,7 +712,7 @@ size_t gate_tree_check_add(struct gate_tree_check *tc, const char *path, int cha
 	t->path = gate_xstrdup(path);
 	t->dir = slash ? gate_xstrndup(path, (size_t)(slash - path)) : gate_xstrdup("");
 	t->changed = changed;
-	t->kustomization = is_kustomization_name(slash ? slash + 1 : path);
+	t->kustomization = gate_unit_is_kustomization_path(path);
 	t->unit = -1;
 	return tc->n++;
 }
@@ -743,30 +738,17 @@ static size_t str_hash(const char *s)
 	return (size_t)h;
 }
 
-/* Is dir (or an ancestor of it) in the sorted list kdirs?  Returns the nearest, or NULL. */
-static const char *nearest_kdir(char **kdirs, size_t nk, const char *dir)
+struct kdirs {
+	char **v;
+	size_t n;
+};
+
+/* gate_unit_holds_fn: is dir in the sorted list of kustomization folders? */
+static int in_kdirs(const char *dir, void *payload)
 {
-	char *d = gate_xstrdup(dir);
-	const char *found = NULL;
+	const struct kdirs *k = payload;
 
-	for (;;) {
-		char **hit = nk ? bsearch(&d, kdirs, nk, sizeof(*kdirs), cmp_str) : NULL;
-		char *slash;
-
-		if (hit) {
-			found = *hit;
-			break;
-		}
-		if (!*d)
-			break;
-		slash = strrchr(d, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			d[0] = '\0';
-	}
-	free(d);
-	return found;
+	return k->n && bsearch(&dir, k->v, k->n, sizeof(*k->v), cmp_str) != NULL;
 }
 
 /* Join a kustomization folder and a relative path, resolving "." and "..". */
@@ -909,8 +891,10 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 	/* the same unit key, the same index: a hash of the keys keeps this linear */
 	uslots = gate_xcalloc(nuslots, sizeof(*uslots));
 	for (i = 0; i < tc->n; i++) {
-		const char *u = nearest_kdir(kdirs, nk, tc->v[i].dir);
-		char *key = gate_xasprintf("%c%s", u ? 'k' : 'd', u ? u : tc->v[i].dir);
+		struct kdirs kd = { kdirs, nk };
+		size_t ulen = 0;
+		int kust = gate_unit_find(tc->v[i].dir, in_kdirs, &kd, &ulen);
+		char *key = gate_xasprintf("%c%.*s", kust ? 'k' : 'd', (int)ulen, tc->v[i].dir);
 		size_t s = str_hash(key) & (nuslots - 1);
 
 		while (uslots[s] && strcmp(units[uslots[s] - 1], key))
