@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "commands.h"
+#include "hookenv.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/journal.h"
@@ -42,28 +42,6 @@ char *gate_op_esc(const char *s)
 	if (s && s[n])
 		gate_buf_adds(&b, "...");
 	return gate_buf_detach(&b);
-}
-
-const char *gate_op_pusher(void)
-{
-	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
-		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
-	static char name[256];
-	struct passwd *pw;
-	size_t i;
-
-	for (i = 0; vars[i]; i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return v;
-	}
-	pw = getpwuid(getuid());
-	if (pw && pw->pw_name) {
-		snprintf(name, sizeof(name), "%s", pw->pw_name);
-		return name;
-	}
-	snprintf(name, sizeof(name), "uid %ld", (long)getuid());
-	return name;
 }
 
 static void crash_step(void *payload, const char *step)
@@ -662,7 +640,7 @@ static int move_to(struct gate_op *op, const char *event, const char *src, const
 	ev.event = event;
 	ev.ref = src;
 	ev.target_hex = target_hex;
-	ev.pusher = gate_op_pusher();
+	ev.pusher = gate_cli_pusher()->name;
 	ev.force = 1;
 	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);

@@ -6,8 +6,7 @@
  * Environment: GIT_DIR (the repository, else --git-dir or "."),
  * GATE_SCHEMA_DIR (config schemas outside the installed pkgdatadir),
  * GATE_SYSTEM_CONFIG (another system-wide config file, "" for none), the
- * pusher's identity (GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN,
- * REMOTE_USER, else the Unix user), and for tests only GATE_TEST_CRASH_AT
+ * pusher's identity (hookenv.h), and for tests only GATE_TEST_CRASH_AT
  * (after-outbox | after-ref | after-journal | after-note: post-receive kills
  * itself with SIGKILL at that step).
  */
@@ -39,9 +38,6 @@ struct gate_op {
 int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_path,
 	char *msg, size_t msgsize);
 void gate_op_close(struct gate_op *op);
-
-/* The pusher's identity from the hosting environment (static storage). */
-const char *gate_op_pusher(void);
 
 /* Escape an untrusted string for a terminal line (new string). */
 char *gate_op_esc(const char *s);

@@ -32,6 +32,13 @@ struct gate_policy;
 #define GATE_JUDGE_MAX_UPDATES 10000
 #define GATE_JUDGE_MAX_REF 1024    /* bytes of a ref name */
 
+/* Who pushes: for path ownership (policy) and the record.  All borrowed. */
+struct gate_pusher {
+	const char *name;
+	const char *const *groups;
+	size_t ngroups;
+};
+
 /* One "<old> <new> <ref>" line of a hook's stdin. */
 struct gate_ref_update {
 	char *ref;
