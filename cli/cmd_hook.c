@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "gate/accept.h"
 #include "gate/config.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
-#include "gate/policy.h"
 #include "gate/push_options.h"
 #include "gate/push_report.h"
 #include "gate/repo.h"
@@ -113,6 +113,11 @@ struct out {
 	const char *gl;     /* "GL-HOOK-ERR: " on GitLab, else "" */
 };
 
+static void phase_cb(void *payload, const char *stage)
+{
+	phase(payload, stage);
+}
+
 static int write_handoffs(struct out *o, const char *git_dir, const struct gate_verdict *v,
 	const struct gate_handoff_meta *m)
 {
@@ -121,7 +126,7 @@ static int write_handoffs(struct out *o, const char *git_dir, const struct gate_
 
 	for (i = 0; i < v->nrefs; i++) {
 		if (gate_handoff_write(git_dir, &v->refs[i], m, msg, sizeof(msg)) < 0) {
-			char *e = gate_push_report_esc(msg);
+			char *e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
 			gate_push_report_say(&o->b, o->gl, "error", "gitops-gate cannot hand its verdict over: %s", e);
 			free(e);
 			return -1;
@@ -172,18 +177,13 @@ static int pre_receive(int argc, char **argv)
 	struct gate_config_load_opts lo;
 	struct gate_config *cfg = NULL;
 	struct gate_repo *repo = NULL;
-	struct gate_verdicts *cache = NULL;
-	struct gate_judge *judge = NULL;
-	struct gate_policy *policy = NULL;
-	struct gate_checker checker;
-	char pfp[128];
-	const json_t *psec;
-	struct gate_judge_setup js;
-	struct gate_verdict v = GATE_VERDICT_INIT;
+	struct gate_accept_setup as;
+	struct gate_accept acc = GATE_ACCEPT_INIT;
+	const struct gate_verdict *v = &acc.verdict;
 	struct gate_ref_update *updates = NULL;
 	struct out o = { GATE_BUF_INIT, "" };
 	char msg[1024], eid[256];
-	char *input = NULL, *repo_cfg = NULL, *cache_dir = NULL, *epusher = NULL;
+	char *input = NULL, *repo_cfg = NULL, *epusher = NULL;
 	size_t len = 0, nupdates = 0;
 	int64_t start = gate_judge_now_ms();
 	struct phases ph = { start, GATE_BUF_INIT };
@@ -215,7 +215,7 @@ static int pre_receive(int argc, char **argv)
 	if (!schema_dir || !*schema_dir)
 		schema_dir = GATE_PKGDATADIR;
 	pusher = gate_cli_pusher()->name;
-	epusher = gate_push_report_esc(pusher);
+	epusher = gate_escape_dup(pusher, GATE_PUSH_REPORT_ESC_MAX);
 	bypass = bypass_option();
 
 	if (gate_cli_read_stdin(&input, &len) < 0) {
@@ -224,7 +224,7 @@ static int pre_receive(int argc, char **argv)
 	}
 	phase(&ph, "stdin");
 	if (gate_repo_open(&repo, NULL, msg, sizeof(msg)) < 0) {
-		char *e = gate_push_report_esc(msg);
+		char *e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
 		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate %s", e);
 		free(e);
 		goto done;
@@ -258,7 +258,7 @@ static int pre_receive(int argc, char **argv)
 		goto done;
 	}
 	if (bypass) {
-		char *reason = gate_push_report_esc(bypass);
+		char *reason = gate_escape_dup(bypass, GATE_PUSH_REPORT_ESC_MAX);
 		if (!gate_push_option_reason_ok(bypass)) {
 			gate_push_report_say(&o.b, o.gl, "error", "bypass refused: give a reason of 1 to %d bytes with "
 				"-o " GATE_PUSH_OPTION_BYPASS "<reason>", GATE_BYPASS_REASON_MAX);
@@ -274,88 +274,67 @@ static int pre_receive(int argc, char **argv)
 		free(reason);
 	}
 
-	cache_dir = gate_xasprintf("%s/gitops-gate/cache", gate_repo_git_dir(repo));
-	gate_verdicts_open(&cache, cache_dir);
-	gate_verdicts_defer(cache, 1);
 	gate_cli_engine_id(eid, sizeof(eid));
-	psec = json_object_get(gate_config_json(cfg), "policy");
-	if (gate_policy_from_config(&policy, psec, gate_repo_git_dir(repo), NULL, msg, sizeof(msg)) < 0 ||
-	    gate_policy_checker(policy, &checker) < 0) {
-		char *e = gate_push_report_esc(msg);
-		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate policy: %s", e);
-		free(e);
-		goto done;
-	}
-	gate_policy_fingerprint(policy, pfp, sizeof(pfp));
-	phase(&ph, "policy");
-	memset(&js, 0, sizeof(js));
-	js.checkers = &checker;
-	js.ncheckers = 1;
-	js.extra_fingerprint = pfp;
-	/* a policy section may make verdicts depend on paths (suppression paths, exceptions) */
-	js.path_sensitive = gate_policy_path_sensitive(policy);
-	js.policy = policy;
-	js.pusher = pusher;
-	js.pusher_groups = gate_cli_pusher()->groups;
-	js.npusher_groups = gate_cli_pusher()->ngroups;
-	js.cfg = cfg;
-	js.repo = repo;
-	js.cache = cache;
-	js.engine_id = eid;
-	js.threads = 2;
-	if (gate_judge_new(&judge, &js, msg, sizeof(msg)) < 0) {
-		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate: %s", msg);
-		goto done;
-	}
-	gate_judge_set_deadline(judge, start + budget);
-	phase(&ph, "setup");
-	rc = gate_judge_push(judge, updates, nupdates, &v, msg, sizeof(msg));
-	phase(&ph, "judge");
+	memset(&as, 0, sizeof(as));
+	as.repo = repo;
+	as.cfg = cfg;
+	as.pusher = *gate_cli_pusher();
+	as.engine_id = eid;
+	as.deadline_ms = start + budget;
+	as.defer_cache = 1;
+	as.phase = phase_cb;
+	as.phase_payload = &ph;
+	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));
 	if (rc == GATE_JUDGE_ETIMEOUT) {
 		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate ran out of its time budget (%ld ms) after judging "
-			"%zu of %zu files", budget, v.files_done, v.files_total);
+			"%zu of %zu files", budget, v->files_done, v->files_total);
 		gate_push_report_say(&o.b, o.gl, "hint", "push fewer commits at once, or raise limits.time_budget_ms");
 		goto done;
 	}
 	if (rc < 0) {
-		char *e = gate_push_report_esc(msg);
-		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate cannot judge this push: %s", e);
+		char *e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
+		if (!strcmp(acc.failed, "policy"))
+			gate_push_report_say(&o.b, o.gl, "error", "gitops-gate policy: %s", e);
+		else if (!strcmp(acc.failed, "setup"))
+			gate_push_report_say(&o.b, o.gl, "error", "gitops-gate: %s", msg);
+		else
+			gate_push_report_say(&o.b, o.gl, "error", "gitops-gate cannot judge this push: %s", e);
 		free(e);
 		goto done;
 	}
 
-	if (v.ndenials || v.nproblems) {
+	if (v->ndenials || v->nproblems) {
 		struct gate_buf s = GATE_BUF_INIT;
-		gate_push_report_problems(&o.b, o.gl, &v, gate_config_limits(cfg)->max_problems_shown,
+		gate_push_report_problems(&o.b, o.gl, v, gate_config_limits(cfg)->max_problems_shown,
 			bypass_ok ? "warning" : "error");
-		gate_push_report_counts(&s, &v);
+		gate_push_report_counts(&s, v);
 		if (!bypass_ok) {
 			gate_push_report_say(&o.b, o.gl, "error", "push rejected: %s", s.ptr);
 			summary_said = 1;
-			if (v.nproblems)
+			if (v->nproblems)
 				gate_push_report_hint(&o.b, cfg);
 			gate_buf_release(&s);
 			goto done;
 		}
 		{
-			char *reason = gate_push_report_esc(bypass);
+			char *reason = gate_escape_dup(bypass, GATE_PUSH_REPORT_ESC_MAX);
 			gate_push_report_say(&o.b, o.gl, "warning", "bypass by \"%s\": %s: accepted anyway (%s)", epusher,
 				reason, s.ptr);
 			free(reason);
 		}
 		gate_buf_release(&s);
 	} else {
-		gate_push_report_problems(&o.b, o.gl, &v, gate_config_limits(cfg)->max_problems_shown,
+		gate_push_report_problems(&o.b, o.gl, v, gate_config_limits(cfg)->max_problems_shown,
 			"error");
-		gate_push_report_success(&o.b, &v);
+		gate_push_report_success(&o.b, v);
 	}
 	{
 		struct gate_handoff_meta m;
 		m.pusher = pusher;
 		m.bypass = bypass_ok ? bypass : NULL;
-		m.fingerprint = gate_judge_fingerprint(judge);
+		m.fingerprint = gate_accept_fingerprint(&acc);
 		m.time = time(NULL);
-		if (write_handoffs(&o, gate_repo_git_dir(repo), &v, &m) < 0)
+		if (write_handoffs(&o, gate_repo_git_dir(repo), v, &m) < 0)
 			goto done;
 	}
 	exit_code = 0;
@@ -370,18 +349,14 @@ done:
 	if (o.b.len)
 		fwrite(o.b.ptr, 1, o.b.len, stderr);
 	fflush(stderr);
-	if (cache && gate_verdicts_pending(cache))
-		flush_cache(cache);
+	if (gate_accept_cache(&acc) && gate_verdicts_pending(gate_accept_cache(&acc)))
+		flush_cache(gate_accept_cache(&acc));
 	gate_buf_release(&o.b);
 	gate_buf_release(&ph.b);
-	gate_verdict_release(&v);
-	gate_judge_free(judge);
-	gate_policy_free(policy);
-	gate_verdicts_free(cache);
+	gate_accept_release(&acc);
 	gate_ref_updates_free(updates, nupdates);
 	gate_config_free(cfg);
 	gate_repo_free(repo);
-	free(cache_dir);
 	free(repo_cfg);
 	free(input);
 	free(epusher);

@@ -92,15 +92,12 @@ int gate_post_receive_main(int argc, char **argv)
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		struct gate_op_accept acc;
-		char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1];
+		struct gate_accept_outcome acc;
 		size_t k;
 
-		git_oid_tostr(oldh, sizeof(oldh), &u[i].old_id);
-		git_oid_tostr(newh, sizeof(newh), &u[i].new_id);
 		if (u[i].new_zero)
 			continue;
-		gate_op_accept_update(&op, u[i].ref, oldh, newh, gate_cli_pusher()->name, stderr, &acc);
+		gate_op_accept_update(&op, &u[i], gate_cli_pusher(), stderr, &acc);
 		for (k = 0; k < acc.nids; k++) {
 			GATE_ALLOC_GROW(ids, nids + 1, alloc);
 			ids[nids++] = acc.ids[k];

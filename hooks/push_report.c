@@ -26,14 +26,6 @@ void gate_push_report_say(struct gate_buf *out, const char *error_mark, const ch
 	gate_buf_addc(out, '\n');
 }
 
-char *gate_push_report_esc(const char *s)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-
-	gate_buf_add_escaped(&b, s, strlen(s) > 1024 ? 1024 : strlen(s));
-	return gate_buf_detach(&b);
-}
-
 struct shown {
 	size_t shown, dropped, dropped_deny, dropped_supp;
 };
@@ -90,7 +82,7 @@ void gate_push_report_problems(struct gate_buf *out, const char *error_mark,
 
 	for (i = 0; i < v->nrefs; i++) {
 		const struct gate_judged_ref *r = &v->refs[i];
-		char *ref = gate_push_report_esc(r->ref);
+		char *ref = gate_escape_dup(r->ref, GATE_PUSH_REPORT_ESC_MAX);
 
 		if (r->denial)
 			gate_push_report_say(out, error_mark, deny_level, "%s: %s", ref, r->denial);
@@ -150,7 +142,7 @@ void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v
 
 		if (!r->gated || r->new_zero)
 			continue;
-		ref = gate_push_report_esc(r->ref);
+		ref = gate_escape_dup(r->ref, GATE_PUSH_REPORT_ESC_MAX);
 		if (r->nwarnings)
 			gate_push_report_say(out, "", "success",
 				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s",

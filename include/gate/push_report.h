@@ -21,8 +21,8 @@
 void gate_push_report_say(struct gate_buf *out, const char *error_mark, const char *level,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* s escaped for a terminal line, at most 1024 bytes of it (new string). */
-char *gate_push_report_esc(const char *s);
+/* how much of a string from the push a line shows (gate_escape_dup()) */
+#define GATE_PUSH_REPORT_ESC_MAX 1024
 
 /*
  * The problem lines of every commit of v, at most max in all.  deny_level is
