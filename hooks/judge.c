@@ -298,7 +298,7 @@ void gate_verdict_release(struct gate_verdict *v)
 			free(cm->files);
 		}
 		free(r->commits);
-		free(r->ref);
+		free(r->update.ref);
 		free(r->denial);
 	}
 	free(v->refs);
@@ -2468,11 +2468,8 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 	out->refs = gate_xcalloc(n ? n : 1, sizeof(*out->refs));
 	for (i = 0; i < n; i++) {
 		struct gate_judged_ref *r = &out->refs[out->nrefs++];
-		r->ref = gate_xstrdup(u[i].ref);
-		git_oid_cpy(&r->old_id, &u[i].old_id);
-		git_oid_cpy(&r->new_id, &u[i].new_id);
-		r->old_zero = u[i].old_zero;
-		r->new_zero = u[i].new_zero;
+		r->update = u[i];
+		r->update.ref = gate_xstrdup(u[i].ref);
 		if ((error = collect_ref(j, &t, &u[i], keep, n, r, msg, msgsize)) < 0)
 			goto done;
 	}

@@ -82,7 +82,7 @@ void gate_push_report_problems(struct gate_buf *out, const char *error_mark,
 
 	for (i = 0; i < v->nrefs; i++) {
 		const struct gate_judged_ref *r = &v->refs[i];
-		char *ref = gate_escape_dup(r->ref, GATE_PUSH_REPORT_ESC_MAX);
+		char *ref = gate_escape_dup(r->update.ref, GATE_PUSH_REPORT_ESC_MAX);
 
 		if (r->denial)
 			gate_push_report_say(out, error_mark, deny_level, "%s: %s", ref, r->denial);
@@ -140,9 +140,9 @@ void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v
 		const struct gate_judged_ref *r = &v->refs[i];
 		char *ref;
 
-		if (!r->gated || r->new_zero)
+		if (!r->gated || r->update.new_zero)
 			continue;
-		ref = gate_escape_dup(r->ref, GATE_PUSH_REPORT_ESC_MAX);
+		ref = gate_escape_dup(r->update.ref, GATE_PUSH_REPORT_ESC_MAX);
 		if (r->nwarnings)
 			gate_push_report_say(out, "", "success",
 				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s",

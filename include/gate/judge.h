@@ -62,9 +62,7 @@ struct gate_judged_commit {
 };
 
 struct gate_judged_ref {
-	char *ref;
-	git_oid old_id, new_id;
-	int old_zero, new_zero;
+	struct gate_ref_update update; /* the update judged, as parsed (a copy; update.ref owned) */
 	int gated;
 	char *denial;               /* a ref rule refused the update, else NULL */
 	struct gate_judged_commit *commits;
