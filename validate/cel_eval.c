@@ -77,7 +77,7 @@ size_t gate_cel_unescape_field(const char *s, size_t len, char *out)
 /* ---- variables ------------------------------------------------------------- */
 
 static const char *const type_names[] = {
-	"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type", NULL
+	"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type", "optional_type", NULL
 };
 
 static struct cel_value ident(struct cel_ctx *c, const struct cel_ast *a)
@@ -246,7 +246,6 @@ static int dur_norm(int64_t *sec, int64_t nsec, int32_t *out)
 	return 0;
 }
 
-#define MAX_DUR_SEC 315576000000LL /* cel-spec: +-10000 years */
 #define MIN_TS_SEC -62135596800LL  /* 0001-01-01T00:00:00Z */
 #define MAX_TS_SEC 253402300799LL  /* 9999-12-31T23:59:59Z */
 
@@ -277,7 +276,7 @@ static struct cel_value time_add(struct cel_ctx *c, int kind, int64_t s1, int32_
 		return v;
 	}
 	dur_norm(&s, ns, &v.u.t.nsec);
-	if (s > MAX_DUR_SEC || s < -MAX_DUR_SEC)
+	if ((__int128)s * 1000000000 + v.u.t.nsec > INT64_MAX || (__int128)s * 1000000000 + v.u.t.nsec < INT64_MIN)
 		return cel_err(c, "duration out of range");
 	v.u.t.sec = s;
 	return v;
@@ -448,7 +447,7 @@ static struct cel_value macro(struct cel_ctx *c, const struct cel_ast *a)
 {
 	struct cel_value range = cel_eval(c, a->a[0]), res, err = { CK_NULL, 0, 0, { .i = 0 } };
 	struct cel_value *keys = NULL, *outv = NULL;
-	struct cel_scope sc;
+	struct cel_scope sc, sc2;
 	size_t n, i, nout = 0, count = 0;
 	int have_err = 0;
 
@@ -467,6 +466,12 @@ static struct cel_value macro(struct cel_ctx *c, const struct cel_ast *a)
 	sc.len = a->name_len;
 	sc.up = c->scope;
 	c->scope = &sc;
+	if (a->name2) {
+		sc2.name = a->name2;
+		sc2.len = a->name2_len;
+		sc2.up = &sc;
+		c->scope = &sc2;
+	}
 	for (i = 0; i < n; i++) {
 		struct cel_value p;
 		if (cel_charge(c, 1) < 0) {
@@ -474,6 +479,12 @@ static struct cel_value macro(struct cel_ctx *c, const struct cel_ast *a)
 			return over_budget(c);
 		}
 		sc.v = keys ? keys[2 * i] : cel_list_get(c, &range, i);
+		if (a->name2) {
+			/* two variables: the index or key, then the value */
+			sc2.v = keys ? keys[2 * i + 1] : sc.v;
+			if (!keys)
+				sc.v = cel_int((int64_t)i);
+		}
 		if (a->op == CO_MAP_MACRO && a->nargs == 2) {
 			p = cel_eval(c, a->a[1]);
 			if (CEL_IS_ERR(p)) {
@@ -547,15 +558,64 @@ static struct cel_value macro(struct cel_ctx *c, const struct cel_ast *a)
 
 /* ---- literals -------------------------------------------------------------- */
 
+/* ?x in a literal: the value inside the optional, or optional.none() to leave the entry out */
+static struct cel_value opt_entry(struct cel_ctx *c, const struct cel_ast *a)
+{
+	struct cel_value x = cel_eval(c, a->a[0]);
+
+	if (CEL_IS_ERR(x))
+		return x;
+	if (x.kind != CK_OPTIONAL)
+		return cel_err(c, "cannot initialize an optional entry from a non-optional value (%s)", cel_type_name(&x));
+	return x.u.opt ? *x.u.opt : x;
+}
+
+/* opt.optMap(v, expr) and opt.optFlatMap(v, expr) */
+static struct cel_value opt_map(struct cel_ctx *c, const struct cel_ast *a)
+{
+	struct cel_value x = cel_eval(c, a->a[0]), r;
+	struct cel_scope sc;
+
+	if (CEL_IS_ERR(x))
+		return x;
+	if (x.kind != CK_OPTIONAL)
+		return cel_no_overload(c, a->op == CO_OPT_MAP ? "optMap" : "optFlatMap", &x, 1);
+	if (!x.u.opt)
+		return x;
+	sc.name = a->name;
+	sc.len = a->name_len;
+	sc.v = *x.u.opt;
+	sc.up = c->scope;
+	c->scope = &sc;
+	r = cel_eval(c, a->a[1]);
+	c->scope = sc.up;
+	if (CEL_IS_ERR(r))
+		return r;
+	if (a->op == CO_OPT_MAP)
+		return cel_optional(c, &r);
+	if (r.kind != CK_OPTIONAL)
+		return cel_no_overload(c, "optFlatMap", &r, 1);
+	return r;
+}
+
 static struct cel_value list_lit(struct cel_ctx *c, const struct cel_ast *a)
 {
 	struct cel_value v = cel_list_new(c, a->nargs);
 	size_t i;
 
+	v.len = 0;
 	for (i = 0; i < a->nargs; i++) {
-		v.u.items[i] = cel_eval(c, a->a[i]);
-		if (CEL_IS_ERR(v.u.items[i]))
-			return v.u.items[i];
+		struct cel_value x;
+		if (a->a[i]->op == CO_OPT_ENTRY) {
+			x = opt_entry(c, a->a[i]);
+			if (x.kind == CK_OPTIONAL && !x.u.opt)
+				continue;
+		} else {
+			x = cel_eval(c, a->a[i]);
+		}
+		if (CEL_IS_ERR(x))
+			return x;
+		v.u.items[v.len++] = x;
 	}
 	return v;
 }
@@ -570,16 +630,22 @@ static struct cel_value map_lit(struct cel_ctx *c, const struct cel_ast *a)
 		struct cel_value k = cel_eval(c, a->a[2 * i]), x;
 		if (CEL_IS_ERR(k))
 			return k;
-		x = cel_eval(c, a->a[2 * i + 1]);
+		if (a->a[2 * i + 1]->op == CO_OPT_ENTRY) {
+			x = opt_entry(c, a->a[2 * i + 1]);
+			if (x.kind == CK_OPTIONAL && !x.u.opt)
+				continue;
+		} else {
+			x = cel_eval(c, a->a[2 * i + 1]);
+		}
 		if (CEL_IS_ERR(x))
 			return x;
 		if (k.kind != CK_STRING && k.kind != CK_INT && k.kind != CK_UINT && k.kind != CK_BOOL)
 			return cel_err(c, "unsupported key type: %s", cel_type_name(&k));
 		if (cel_map_find(c, &v, &k, &dummy) == 1)
 			return cel_err(c, "Failed with repeated key");
-		v.u.items[2 * i] = k;
-		v.u.items[2 * i + 1] = x;
-		v.len = (uint32_t)(i + 1);
+		v.u.items[2 * v.len] = k;
+		v.u.items[2 * v.len + 1] = x;
+		v.len++;
 	}
 	return v;
 }
@@ -653,6 +719,10 @@ struct cel_value cel_eval(struct cel_ctx *c, const struct cel_ast *a)
 		return cel_no_overload(c, "-_", &x, 1);
 	case CO_ALL: case CO_EXISTS: case CO_EXISTS_ONE: case CO_MAP_MACRO: case CO_FILTER:
 		return macro(c, a);
+	case CO_OPT_MAP: case CO_OPT_FLATMAP:
+		return opt_map(c, a);
+	case CO_OPT_ENTRY:
+		return cel_err(c, "an optional entry outside a list or map literal");
 	default:
 		x = cel_eval(c, a->a[0]);
 		if (CEL_IS_ERR(x))

@@ -112,7 +112,9 @@ enum cel_op {
 	CO_NEG,
 	CO_ADD, CO_SUB, CO_MUL, CO_DIV, CO_MOD,
 	CO_EQ, CO_NE, CO_LT, CO_LE, CO_GT, CO_GE, CO_IN,
-	CO_ALL, CO_EXISTS, CO_EXISTS_ONE, CO_MAP_MACRO, CO_FILTER /* a[0] range, a[1] (filter) a[last] body */
+	CO_ALL, CO_EXISTS, CO_EXISTS_ONE, CO_MAP_MACRO, CO_FILTER, /* a[0] range, a[1] (filter) a[last] body */
+	CO_OPT_MAP, CO_OPT_FLATMAP, /* a[0].optMap(name, a[1]) */
+	CO_OPT_ENTRY                /* {?k: a[0]} and [?a[0]]: an optional element of a literal */
 };
 
 struct cel_ast {
@@ -122,6 +124,8 @@ struct cel_ast {
 	uint32_t pos;    /* byte offset in the source */
 	const char *name; /* ident, field, function, macro variable; owned by the program */
 	uint32_t name_len;
+	const char *name2;  /* two-variable comprehensions: the value's variable (name is the index or key) */
+	uint32_t name2_len;
 	struct cel_ast **a;
 	struct cel_value lit;  /* CO_LIT (strings owned by the program) */
 	pcre2_code *re;        /* CO_CALL with a literal regex: compiled once */

@@ -14,7 +14,7 @@
 
 enum tok {
 	T_EOF = 0, T_INT, T_UINT, T_DOUBLE, T_STRING, T_BYTES, T_IDENT,
-	T_TRUE, T_FALSE, T_NULL, T_IN,
+	T_TRUE, T_FALSE, T_NULL, T_IN, T_RESERVED, T_QIDENT,
 	T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_LBRACE, T_RBRACE,
 	T_DOT, T_COMMA, T_COLON, T_QUESTION,
 	T_OR, T_AND, T_NOT, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE,
@@ -337,12 +337,26 @@ static int next(struct parser *p)
 			p->tok = T_IN;
 		else {
 			const char *const *r;
+			/* a reserved word: a field or function name after '.', nothing else */
 			for (r = reserved; *r; r++)
-				if (strlen(*r) == p->tlen && !memcmp(*r, s + i, p->tlen)) {
-					perr(p, i, "reserved identifier '%s'", *r);
-					return -1;
-				}
+				if (strlen(*r) == p->tlen && !memcmp(*r, s + i, p->tlen))
+					p->tok = T_RESERVED;
 		}
+		return 0;
+	}
+	if (ch == '`') {
+		/* a quoted field name: `content-type` */
+		size_t k = i + 1;
+		while (k < p->len && p->src[k] != '`' && p->src[k] != '\n')
+			k++;
+		if (k >= p->len || p->src[k] != '`' || k == i + 1) {
+			perr(p, i, "unterminated quoted identifier");
+			return -1;
+		}
+		p->tok = T_QIDENT;
+		p->tstr = s + i + 1;
+		p->tlen = k - i - 1;
+		p->pos = k + 1;
 		return 0;
 	}
 	p->pos = i + 1;
@@ -441,16 +455,30 @@ static int expect(struct parser *p, int tok, const char *what)
 
 static struct cel_ast *expr(struct parser *p);
 
-/* comma-separated expressions up to close; a trailing comma is allowed */
-static int expr_list(struct parser *p, int close, struct cel_ast ***out, size_t *n)
+static struct cel_ast *unary_node(struct parser *p, int op, size_t pos, struct cel_ast *x);
+
+/*
+ * comma-separated expressions up to close; a trailing comma is allowed;
+ * with opt, an element may be "?expr" (an optional element of a list literal)
+ */
+static int expr_list(struct parser *p, int close, int opt, struct cel_ast ***out, size_t *n)
 {
 	struct cel_ast **v = NULL;
 	size_t cnt = 0, alloc = 0;
 
 	while (p->tok != close && !p->failed) {
-		struct cel_ast *e = expr(p);
-		if (!e)
+		struct cel_ast *e;
+		size_t pos = p->tpos;
+		int optional = 0;
+		if (opt && p->tok == T_QUESTION) {
+			optional = 1;
+			if (next(p) < 0)
+				break;
+		}
+		if (!(e = expr(p)))
 			break;
+		if (optional)
+			e = unary_node(p, CO_OPT_ENTRY, pos, e);
 		GATE_ALLOC_GROW(v, cnt + 1, alloc);
 		v[cnt++] = e;
 		if (p->tok != T_COMMA)
@@ -481,9 +509,10 @@ static struct cel_ast *finish_call(struct parser *p, struct cel_ast *recv, const
 	} macros[] = {
 		{ "all", CO_ALL, 2 }, { "exists", CO_EXISTS, 2 }, { "exists_one", CO_EXISTS_ONE, 2 },
 		{ "map", CO_MAP_MACRO, 2 }, { "map", CO_MAP_MACRO, 3 }, { "filter", CO_FILTER, 2 },
+		{ "existsOne", CO_EXISTS_ONE, 2 }, { "optMap", CO_OPT_MAP, 2 }, { "optFlatMap", CO_OPT_FLATMAP, 2 },
 	};
 
-	if (next(p) < 0 || expr_list(p, T_RPAREN, &args, &n) < 0 || expect(p, T_RPAREN, "')'") < 0) {
+	if (next(p) < 0 || expr_list(p, T_RPAREN, 0, &args, &n) < 0 || expect(p, T_RPAREN, "')'") < 0) {
 		free(args);
 		return NULL;
 	}
@@ -495,6 +524,20 @@ static struct cel_ast *finish_call(struct parser *p, struct cel_ast *recv, const
 			return NULL;
 		}
 		a->op = CO_HAS;
+		return a;
+	}
+	if (recv && n == 3 && args[0]->op == CO_IDENT && args[1]->op == CO_IDENT &&
+			((nlen == 3 && !memcmp(name, "all", 3)) || (nlen == 6 && !memcmp(name, "exists", 6)) ||
+			 (nlen == 10 && !memcmp(name, "exists_one", 10)) || (nlen == 9 && !memcmp(name, "existsOne", 9)))) {
+		/* two variables: index (or key) and value */
+		a = node(p, name[0] == 'a' ? CO_ALL : nlen == 6 ? CO_EXISTS : CO_EXISTS_ONE, pos, 2);
+		a->a[0] = recv;
+		a->a[1] = args[2];
+		a->name = args[0]->name;
+		a->name_len = args[0]->name_len;
+		a->name2 = args[1]->name;
+		a->name2_len = args[1]->name_len;
+		free(args);
 		return a;
 	}
 	if (recv) {
@@ -552,8 +595,17 @@ static struct cel_ast *map_literal(struct parser *p, size_t pos)
 		return NULL;
 	while (p->tok != T_RBRACE && !p->failed) {
 		struct cel_ast *k, *val;
+		size_t epos = p->tpos;
+		int optional = 0;
+		if (p->tok == T_QUESTION) {
+			optional = 1;
+			if (next(p) < 0)
+				break;
+		}
 		if (!(k = expr(p)) || expect(p, T_COLON, "':'") < 0 || !(val = expr(p)))
 			break;
+		if (optional)
+			val = unary_node(p, CO_OPT_ENTRY, epos, val);
 		GATE_ALLOC_GROW(v, cnt + 2, alloc);
 		v[cnt++] = k;
 		v[cnt++] = val;
@@ -638,12 +690,15 @@ static struct cel_ast *primary(struct parser *p)
 		a->name_len = (uint32_t)nlen;
 		return a;
 	}
+	case T_RESERVED:
+		perr(p, pos, "reserved identifier '%.*s'", (int)p->tlen, p->tstr);
+		return NULL;
 	case T_LPAREN:
 		if (next(p) < 0 || !(a = expr(p)) || expect(p, T_RPAREN, "')'") < 0)
 			return NULL;
 		return a;
 	case T_LBRACK:
-		if (next(p) < 0 || expr_list(p, T_RBRACK, &v, &n) < 0)
+		if (next(p) < 0 || expr_list(p, T_RBRACK, 1, &v, &n) < 0)
 			return NULL;
 		if (expect(p, T_RBRACK, "']'") < 0) {
 			free(v);
@@ -680,16 +735,17 @@ static struct cel_ast *member(struct parser *p)
 				if (next(p) < 0)
 					return NULL;
 			}
-			if (p->tok != T_IDENT) {
+			if (p->tok != T_IDENT && p->tok != T_RESERVED && p->tok != T_QIDENT) {
 				perr(p, p->tpos, "expected field name");
 				return NULL;
 			}
 			{
 				const char *name = p->tstr;
 				size_t nlen = p->tlen;
+				int quoted = p->tok == T_QIDENT;
 				if (next(p) < 0)
 					return NULL;
-				if (p->tok == T_LPAREN && !opt) {
+				if (p->tok == T_LPAREN && !opt && !quoted) {
 					a = finish_call(p, a, name, nlen, pos);
 					continue;
 				}

@@ -516,32 +516,12 @@ static int num_cmp(const struct cel_value *a, const struct cel_value *b)
 		int r = num_cmp(b, a);
 		return r == 2 ? 2 : -r;
 	}
-	/* integer a, double b */
-	if (isnan(b->u.d))
-		return 2;
-	if (a->kind == CK_INT) {
-		if (b->u.d >= 9223372036854775808.0)
-			return -1;
-		if (b->u.d < -9223372036854775808.0)
-			return 1;
-		{
-			double t = trunc(b->u.d);
-			int64_t bi = (int64_t)t;
-			if (a->u.i != bi)
-				return a->u.i < bi ? -1 : 1;
-			return t == b->u.d ? 0 : (b->u.d > t ? -1 : 1);
-		}
-	}
-	if (b->u.d >= 18446744073709551616.0)
-		return -1;
-	if (b->u.d < 0)
-		return 1;
+	/* integer a, double b: as cel-go, the integer converted to double */
 	{
-		double t = trunc(b->u.d);
-		uint64_t bu = (uint64_t)t;
-		if (a->u.u != bu)
-			return a->u.u < bu ? -1 : 1;
-		return t == b->u.d ? 0 : -1;
+		double x = a->kind == CK_INT ? (double)a->u.i : (double)a->u.u;
+		if (isnan(b->u.d))
+			return 2;
+		return (x > b->u.d) - (x < b->u.d);
 	}
 }
 
