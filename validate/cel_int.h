@@ -45,6 +45,11 @@ enum cel_kind {
 
 struct cel_value;
 
+struct cel_quantity {
+	__int128 m; /* the quantity is m * 10^e */
+	int32_t e;
+};
+
 struct cel_url {
 	const char *scheme, *host, *port, *path, *query, *hostname;
 };
@@ -69,7 +74,7 @@ struct cel_value {
 			int64_t sec;
 			int32_t nsec;
 		} t;                     /* duration, timestamp (seconds since the epoch) */
-		__int128 q;              /* quantity in units of 10^-9 */
+		const struct cel_quantity *qp; /* quantity, in the arena */
 		struct cel_url *url;
 		struct {
 			uint8_t addr[16];
@@ -250,7 +255,8 @@ int cel_k8s_call(struct cel_ctx *c, const char *name, int recv, struct cel_value
 	struct cel_value *out);
 int cel_net_call(struct cel_ctx *c, const char *name, int recv, struct cel_value *args, size_t n,
 	struct cel_value *out);
-int cel_quantity_parse(const char *s, size_t len, __int128 *q);
+int cel_quantity_parse(const char *s, size_t len, struct cel_quantity *q);
+int cel_quantity_cmp(const struct cel_value *a, const struct cel_value *b);
 int cel_net_equal(const struct cel_value *a, const struct cel_value *b);
 
 #endif

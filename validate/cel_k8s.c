@@ -441,10 +441,61 @@ static int lists_call(struct cel_ctx *c, const char *name, int recv, struct cel_
 
 /* ---- quantities ------------------------------------------------------------ */
 
-#define NANO ((__int128)1000000000)
-static const __int128 QMAX = (__int128)1 << 120;
+/*
+ * A quantity is m * 10^e (m at most about 10^37), parsed as Kubernetes'
+ * resource.ParseQuantity reads it and rounded up to the nano, the finest
+ * precision Kubernetes keeps.
+ */
+#define QMAX ((__int128)1 << 125)
 
-int cel_quantity_parse(const char *s, size_t len, __int128 *q)
+static __int128 abs128(__int128 x)
+{
+	return x < 0 ? -x : x;
+}
+
+static int ndigits(__int128 m)
+{
+	int n = 1;
+
+	m = abs128(m);
+	while (m >= 10) {
+		m /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* m * 10^k into *out; -1 on overflow */
+static int scale_up(__int128 m, int k, __int128 *out)
+{
+	while (k-- > 0) {
+		if (abs128(m) > QMAX / 10)
+			return -1;
+		m *= 10;
+	}
+	*out = m;
+	return 0;
+}
+
+static void q_normalize(struct cel_quantity *q)
+{
+	/* at least nano precision, rounded away from zero as Kubernetes rounds up */
+	while (q->e < -9) {
+		__int128 r = q->m % 10;
+		q->m /= 10;
+		if (r)
+			q->m += q->m < 0 || r < 0 ? -1 : 1;
+		q->e++;
+	}
+	while (q->m && q->m % 10 == 0 && q->e < 1000) {
+		q->m /= 10;
+		q->e++;
+	}
+	if (!q->m)
+		q->e = 0;
+}
+
+int cel_quantity_parse(const char *s, size_t len, struct cel_quantity *q)
 {
 	static const struct {
 		const char *suf;
@@ -457,7 +508,7 @@ int cel_quantity_parse(const char *s, size_t len, __int128 *q)
 	};
 	__int128 mant = 0;
 	size_t i = 0, k;
-	int neg = 0, frac = 0, dot = 0, digits = 0, exp10 = 0, pow2 = 0;
+	int neg = 0, dot = 0, digits = 0, exp10 = 0, pow2 = 0, dropped = 0;
 
 	if (i < len && (s[i] == '+' || s[i] == '-'))
 		neg = s[i++] == '-';
@@ -468,16 +519,20 @@ int cel_quantity_parse(const char *s, size_t len, __int128 *q)
 			continue;
 		}
 		digits++;
-		if (mant < ((__int128)1 << 100)) {
+		if (mant <= QMAX / 10) {
 			mant = mant * 10 + (s[i] - '0');
 			if (dot)
-				frac++;
-		} else if (!dot) {
-			exp10++;
+				exp10--;
+		} else {
+			/* digits past the precision kept are dropped, and the value rounded up */
+			if (!dot)
+				exp10++;
+			dropped |= s[i] != '0';
 		}
 	}
 	if (!digits)
 		return -1;
+	mant += dropped;
 	if (i < len && (s[i] == 'e' || s[i] == 'E') && i + 1 < len &&
 			(s[i + 1] == '-' || s[i + 1] == '+' || (s[i + 1] >= '0' && s[i + 1] <= '9'))) {
 		size_t j = i + 1;
@@ -501,67 +556,98 @@ int cel_quantity_parse(const char *s, size_t len, __int128 *q)
 		exp10 += sufs[k].pow10;
 		pow2 = sufs[k].pow2;
 	}
-	/* value = mant * 10^(exp10 - frac) * 2^pow2, kept in units of 10^-9, rounded up */
-	exp10 += 9 - frac;
 	while (pow2-- > 0) {
-		if (mant > QMAX / 2)
-			return -1;
+		if (mant > QMAX / 2) {
+			/* keep the precision bounded: trade a digit for a power of ten (rounded up) */
+			__int128 r = mant % 10;
+			mant = mant / 10 + (r != 0);
+			exp10++;
+		}
 		mant *= 2;
 	}
-	while (exp10 > 0) {
-		if (mant > QMAX / 10)
-			return -1;
-		mant *= 10;
-		exp10--;
-	}
-	while (exp10 < 0) {
-		__int128 r = mant % 10;
-		mant /= 10;
-		if (r)
-			mant++;
-		exp10++;
-		if (!mant)
-			break;
-	}
-	*q = neg ? -mant : mant;
+	q->m = neg ? -mant : mant;
+	q->e = exp10;
+	q_normalize(q);
 	return 0;
 }
 
-static struct cel_value quantity_value(__int128 q)
+static int q_cmp(const struct cel_quantity *a, const struct cel_quantity *b)
 {
-	struct cel_value v = { CK_QUANTITY, 0, 0, { .q = q } };
+	int sa = (a->m > 0) - (a->m < 0), sb = (b->m > 0) - (b->m < 0), da, db;
+	__int128 x, y;
+
+	if (sa != sb || !sa)
+		return (sa > sb) - (sa < sb);
+	da = ndigits(a->m) + a->e;
+	db = ndigits(b->m) + b->e;
+	if (da != db)
+		return sa * ((da > db) - (da < db));
+	/* the same magnitude: scaling the one with the larger exponent cannot overflow */
+	x = a->m;
+	y = b->m;
+	if (a->e > b->e)
+		scale_up(x, a->e - b->e, &x);
+	else
+		scale_up(y, b->e - a->e, &y);
+	return (x > y) - (x < y);
+}
+
+int cel_quantity_cmp(const struct cel_value *a, const struct cel_value *b)
+{
+	return q_cmp(a->u.qp, b->u.qp);
+}
+
+static struct cel_value quantity_value(struct cel_ctx *c, const struct cel_quantity *q)
+{
+	struct cel_value v = { CK_QUANTITY, 0, 0, { .qp = NULL } };
+	struct cel_quantity *p = cel_alloc(c->mem, sizeof(*p));
+
+	*p = *q;
+	v.u.qp = p;
 	return v;
+}
+
+/* the integer value, when it is one and fits int64 */
+static int q_int64(const struct cel_quantity *q, int64_t *out)
+{
+	__int128 m = q->m;
+	int e = q->e;
+
+	if (e < 0)
+		return -1; /* normalized: a negative exponent means a fraction */
+	if (scale_up(m, e, &m) < 0 || m > INT64_MAX || m < INT64_MIN)
+		return -1;
+	*out = (int64_t)m;
+	return 0;
 }
 
 static int quantity_call(struct cel_ctx *c, const char *name, int recv, struct cel_value *a, size_t n,
 	struct cel_value *out)
 {
-	__int128 q;
+	struct cel_quantity q, o;
+	int64_t i;
 
 	if (!recv && (IS(name, "quantity") || IS(name, "isQuantity")) && n == 1 && a[0].kind == CK_STRING) {
 		int ok = cel_quantity_parse(a[0].u.s, a[0].len, &q) == 0;
 		if (IS(name, "isQuantity"))
 			*out = cel_bool(ok);
 		else
-			*out = ok ? quantity_value(q) : cel_err(c, "quantities must match the regular expression "
+			*out = ok ? quantity_value(c, &q) : cel_err(c, "quantities must match the regular expression "
 				"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
 		return 1;
 	}
 	if (!recv || a[0].kind != CK_QUANTITY)
 		return 0;
-	q = a[0].u.q;
+	q = *a[0].u.qp;
 	if (n == 1) {
 		if (IS(name, "isInteger")) {
-			*out = cel_bool(q % NANO == 0 && q / NANO <= INT64_MAX && q / NANO >= INT64_MIN);
+			*out = cel_bool(q_int64(&q, &i) == 0);
 		} else if (IS(name, "asInteger")) {
-			if (q % NANO || q / NANO > INT64_MAX || q / NANO < INT64_MIN)
-				*out = cel_err(c, "cannot convert value to integer");
-			else
-				*out = cel_int((int64_t)(q / NANO));
+			*out = q_int64(&q, &i) == 0 ? cel_int(i) : cel_err(c, "cannot convert value to integer");
 		} else if (IS(name, "asApproximateFloat")) {
-			*out = cel_double((double)q / 1e9);
+			*out = cel_double((double)q.m * pow(10.0, q.e));
 		} else if (IS(name, "sign")) {
-			*out = cel_int(q > 0 ? 1 : q < 0 ? -1 : 0);
+			*out = cel_int(q.m > 0 ? 1 : q.m < 0 ? -1 : 0);
 		} else {
 			return 0;
 		}
@@ -570,25 +656,38 @@ static int quantity_call(struct cel_ctx *c, const char *name, int recv, struct c
 	if (n != 2)
 		return 0;
 	if (IS(name, "add") || IS(name, "sub")) {
-		__int128 o;
-		if (a[1].kind == CK_QUANTITY)
-			o = a[1].u.q;
-		else if (a[1].kind == CK_INT)
-			o = (__int128)a[1].u.i * NANO;
-		else
+		__int128 x, y;
+		int e;
+		if (a[1].kind == CK_QUANTITY) {
+			o = *a[1].u.qp;
+		} else if (a[1].kind == CK_INT) {
+			o.m = a[1].u.i;
+			o.e = 0;
+		} else {
 			return 0;
-		q = name[0] == 'a' ? q + o : q - o;
-		*out = (q > QMAX || q < -QMAX) ? cel_err(c, "quantity out of range") : quantity_value(q);
+		}
+		if (name[0] == 's')
+			o.m = -o.m;
+		e = q.e < o.e ? q.e : o.e;
+		if (scale_up(q.m, q.e - e, &x) < 0 || scale_up(o.m, o.e - e, &y) < 0 || abs128(x + y) > QMAX) {
+			*out = cel_err(c, "quantity out of range");
+			return 1;
+		}
+		q.m = x + y;
+		q.e = e;
+		q_normalize(&q);
+		*out = quantity_value(c, &q);
 		return 1;
 	}
 	if (a[1].kind != CK_QUANTITY)
 		return 0;
+	i = q_cmp(&q, a[1].u.qp);
 	if (IS(name, "isGreaterThan"))
-		*out = cel_bool(q > a[1].u.q);
+		*out = cel_bool(i > 0);
 	else if (IS(name, "isLessThan"))
-		*out = cel_bool(q < a[1].u.q);
+		*out = cel_bool(i < 0);
 	else if (IS(name, "compareTo"))
-		*out = cel_int(q > a[1].u.q ? 1 : q < a[1].u.q ? -1 : 0);
+		*out = cel_int(i);
 	else
 		return 0;
 	return 1;

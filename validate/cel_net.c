@@ -69,9 +69,42 @@ static size_t ip_bytes(const struct cel_value *v)
 	return v->u.ip.family == 4 ? 4 : 16;
 }
 
+/* IPv6 as Go's netip writes it (RFC 5952): no embedded dotted IPv4, unlike inet_ntop */
+static void ipv6_text(const uint8_t *a, char *buf, size_t size)
+{
+	int best = -1, best_len = 0, i, run, n = 0;
+
+	for (i = 0; i < 8; i++) {
+		if (a[2 * i] || a[2 * i + 1])
+			continue;
+		for (run = 0; i + run < 8 && !a[2 * (i + run)] && !a[2 * (i + run) + 1]; run++)
+			;
+		if (run > best_len) {
+			best = i;
+			best_len = run;
+		}
+		i += run - 1;
+	}
+	if (best_len < 2)
+		best = -1;
+	buf[0] = 0;
+	for (i = 0; i < 8 && (size_t)n < size; i++) {
+		if (i == best) {
+			n += snprintf(buf + n, size - (size_t)n, "::");
+			i += best_len - 1;
+			continue;
+		}
+		n += snprintf(buf + n, size - (size_t)n, "%s%x", n && buf[n - 1] != ':' ? ":" : "",
+			(unsigned)(a[2 * i] << 8 | a[2 * i + 1]));
+	}
+}
+
 static void ip_text(const struct cel_value *v, char *buf, size_t size)
 {
-	inet_ntop(v->u.ip.family == 4 ? AF_INET : AF_INET6, v->u.ip.addr, buf, (socklen_t)size);
+	if (v->u.ip.family == 4)
+		inet_ntop(AF_INET, v->u.ip.addr, buf, (socklen_t)size);
+	else
+		ipv6_text(v->u.ip.addr, buf, size);
 	if (v->kind == CK_CIDR) {
 		size_t l = strlen(buf);
 		snprintf(buf + l, size - l, "/%u", v->u.ip.prefix);

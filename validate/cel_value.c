@@ -561,7 +561,7 @@ int cel_compare(const struct cel_value *a, const struct cel_value *b, int *cmp)
 			*cmp = (a->u.t.nsec > b->u.t.nsec) - (a->u.t.nsec < b->u.t.nsec);
 		return 0;
 	case CK_QUANTITY:
-		*cmp = (a->u.q > b->u.q) - (a->u.q < b->u.q);
+		*cmp = cel_quantity_cmp(a, b);
 		return 0;
 	default:
 		return -1;
