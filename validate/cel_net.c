@@ -253,9 +253,31 @@ static int ip_call(struct cel_ctx *c, const char *name, int recv, struct cel_val
 
 /* ---- URLs ------------------------------------------------------------------ */
 
+/* Go's url parser refuses control characters; a space is allowed (escaped in the path) */
 static int url_char_ok(unsigned char ch)
 {
-	return ch > 0x20 && ch != 0x7f;
+	return ch >= 0x20 && ch != 0x7f;
+}
+
+/* the path as Go's URL.EscapedPath writes it: characters a path may not hold percent-encoded */
+static char *escape_path(struct cel_ctx *c, const char *s, size_t len)
+{
+	static const char keep[] = "-._~!$&'()*+,;=:@/%";
+	char *o = cel_alloc(c->mem, 3 * len + 1);
+	size_t i, k = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+				(ch && strchr(keep, ch))) {
+			o[k++] = (char)ch;
+		} else {
+			snprintf(o + k, 4, "%%%02X", ch);
+			k += 3;
+		}
+	}
+	o[k] = 0;
+	return o;
 }
 
 static int is_hex(char ch)
@@ -308,6 +330,8 @@ static int parse_url(struct cel_ctx *c, const char *s, size_t len, struct cel_ur
 		while (i < len && s[i] != '/' && s[i] != '?')
 			i++;
 		he = i;
+		if (memchr(s + hs, ' ', he - hs))
+			return -1; /* no space in the authority */
 		at = memchr(s + hs, '@', he - hs);
 		if (at)
 			hs = (size_t)(at - s) + 1;
@@ -335,7 +359,7 @@ static int parse_url(struct cel_ctx *c, const char *s, size_t len, struct cel_ur
 	ps = i;
 	while (i < len && s[i] != '?')
 		i++;
-	u->path = dupn(c, s + ps, i - ps);
+	u->path = escape_path(c, s + ps, i - ps);
 	if (i < len)
 		u->query = dupn(c, s + i + 1, len - i - 1);
 	return 0;
