@@ -216,9 +216,15 @@ void gate_schema_k8s_release(struct snode *n);
 /* a violation: where (segments under the node, may be 0), the keyword and the message */
 typedef void (*gate_schema_report_fn)(void *payload, const struct sfseg *segs, size_t nsegs,
 	const struct gate_node *at, const char *keyword, const char *message);
-/* evaluate the rules of s on n; returns the number of failed rules */
+/*
+ * Evaluate the rules of s on n; returns the number of failed rules.  budget
+ * is what is left of the document's cost budget (the API server's
+ * per-request budget, GATE_SCHEMA_CEL_BUDGET): each rule spends from it and,
+ * when it runs out, the rest are not run and one error says so.
+ */
+#define GATE_SCHEMA_CEL_BUDGET 10000000u
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_report_fn fn, void *payload);
+	gate_schema_report_fn fn, void *payload, uint64_t *budget);
 /*
  * x-kubernetes-embedded-resource and x-kubernetes-list-type map/set: 1 when
  * n passes, else 0 (violations reported through fn when record is set).

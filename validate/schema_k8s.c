@@ -566,7 +566,7 @@ static void rule_name(struct gate_buf *b, const struct srule *r)
 }
 
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_report_fn fn, void *payload)
+	gate_schema_report_fn fn, void *payload, uint64_t *budget)
 {
 	struct gate_cel_var vars[2];
 	struct gate_cel_env env;
@@ -594,11 +594,19 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 
 		if (r->transition && !r->optional_old_self)
 			continue; /* a transition rule: nothing to compare with on create */
+		if (!*budget)
+			break; /* already reported */
+		env.cost_limit = *budget < GATE_CEL_DEFAULT_COST_LIMIT ? *budget : GATE_CEL_DEFAULT_COST_LIMIT;
 		gate_buf_addf(&b, "Invalid value: \"%s\": ", type);
 		if (!r->prog) {
 			gate_buf_addf(&b, "rule compile error: %s", r->compile_error ? r->compile_error : "?");
 		} else if (gate_cel_eval(r->prog, &env, &res) < 0) {
 			gate_buf_adds(&b, "internal error evaluating rule");
+		} else if (res.status == GATE_CEL_COST && env.cost_limit < GATE_CEL_DEFAULT_COST_LIMIT) {
+			gate_buf_reset(&b);
+			gate_buf_adds(&b, "Forbidden: validation failed due to running out of cost budget, "
+				"no further validation rules will be run");
+			*budget = 0;
 		} else if (res.status == GATE_CEL_COST) {
 			gate_buf_adds(&b, "call cost exceeds limit for rule: ");
 			rule_name(&b, r);
@@ -609,6 +617,8 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 			gate_buf_adds(&b, "rule did not evaluate to a bool: ");
 			rule_name(&b, r);
 		} else if (res.boolean) {
+			/* at least 1 left: the next rule then reports the overrun */
+			*budget = res.cost < *budget ? *budget - res.cost : 1;
 			gate_cel_result_release(&res);
 			gate_buf_release(&b);
 			continue;
@@ -633,6 +643,8 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 			fn(payload, segs, nsegs, at ? at : n, "x-kubernetes-validations", b.ptr);
 		}
 		failed++;
+		if (*budget)
+			*budget = res.cost < *budget ? *budget - res.cost : 1;
 		gate_cel_result_release(&res);
 		gate_buf_release(&b);
 	}

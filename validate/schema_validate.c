@@ -35,6 +35,7 @@ struct vctx {
 	struct seg *path;
 	size_t depth;
 	const struct gate_schema *schema;
+	uint64_t cel_budget; /* what is left of the document's CEL cost budget */
 };
 
 /* ---- thread-local match data for PCRE2 ----------------------------------- */
@@ -821,7 +822,7 @@ static int validate(struct vctx *v, const struct gate_node *n, const struct snod
 		break;
 	}
 	if (s->nrules)
-		SUB(gate_schema_rules_eval(s, n, k8s_report, v) == 0);
+		SUB(gate_schema_rules_eval(s, n, k8s_report, v, &v->cel_budget) == 0);
 	for (i = 0; i < s->nall_of; i++)
 		SUB(validate(v, n, s->all_of[i]));
 	if (s->nany_of) {
@@ -879,6 +880,7 @@ int gate_schema_validate(const struct gate_schema *schema, const struct gate_nod
 	v.record = 1;
 	v.path = path;
 	v.schema = schema;
+	v.cel_budget = GATE_SCHEMA_CEL_BUDGET;
 	r = validate(&v, node, schema->root);
 	if (!r && !v.added) /* every failure records something; keep the promise anyway */
 		add_error(&v, node->line, node->col, NULL, 0, "schema", "does not match the schema");

@@ -165,6 +165,29 @@ int main(void)
 			diag("got:\n%s# want:\n%s# %s", got ? got : "(no outcome)", cases[i].want, msg);
 		free(got);
 	}
+	/* the document's total budget (the API server's per-request budget): one error, then no more rules */
+	{
+		struct gate_buf doc = GATE_BUF_INIT;
+		char msg[300];
+		char *got;
+		int j, k, nerr = 0;
+		for (j = 0; j < 80; j++) {
+			gate_buf_adds(&doc, "- nums: [");
+			for (k = 0; k < 150; k++)
+				gate_buf_addf(&doc, "%s%d", k ? "," : "", k);
+			gate_buf_adds(&doc, "]\n");
+		}
+		got = outcome("{\"type\":\"array\",\"items\":{\"type\":\"object\",\"x-kubernetes-validations\":"
+			"[{\"rule\":\"self.nums.all(a, self.nums.all(b, a + b >= 0))\"}]}}", doc.ptr, msg, sizeof(msg));
+		for (j = 0; got && got[j]; j++)
+			nerr += got[j] == '\n';
+		ok(got && nerr == 1 && strstr(got, ": Forbidden: validation failed due to running out of cost budget, "
+			"no further validation rules will be run\n"), "the per-document CEL budget runs out once");
+		if (got && nerr != 1)
+			diag("%s", got);
+		free(got);
+		gate_buf_release(&doc);
+	}
 	/* a malformed extension is a schema error */
 	{
 		char msg[300];
