@@ -123,6 +123,9 @@ int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole
  */
 int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize);
+/* Both at once: *ptree NULL with whole_tree set or for a root commit. */
+int gate_repo_commit_trees(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	git_tree **tree, git_tree **ptree, char *msg, size_t msgsize);
 int gate_repo_parent_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize);
 git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char *dir);
