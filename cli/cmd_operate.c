@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #include "commands.h"
-#include "hookenv.h"
+#include "process.h"
 #include "operate.h"
 #include "gate/accept.h"
 #include "gate/handoff.h"
