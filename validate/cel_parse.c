@@ -278,6 +278,47 @@ static int is_ident_char(int ch)
 	return is_ident_start(ch) || (ch >= '0' && ch <= '9');
 }
 
+/* an identifier, a keyword, or a string with an r/b prefix, starting at s[i] */
+static int lex_word(struct parser *p, size_t i)
+{
+	const char *s = p->src;
+	size_t k = i;
+	int raw = 0, bytes = 0;
+	/* string prefixes: r, b, rb, br in any case */
+	while (k < p->len && k - i < 2 && s[k] && strchr("rRbB", s[k])) {
+		if (s[k] == 'r' || s[k] == 'R')
+			raw++;
+		else
+			bytes++;
+		k++;
+	}
+	if (k > i && k < p->len && (s[k] == '"' || s[k] == '\'') && raw <= 1 && bytes <= 1)
+		return lex_string(p, k, raw, bytes);
+	k = i;
+	while (k < p->len && is_ident_char((unsigned char)s[k]))
+		k++;
+	p->pos = k;
+	p->tstr = s + i;
+	p->tlen = k - i;
+	p->tok = T_IDENT;
+	if (p->tlen == 4 && !memcmp(s + i, "true", 4))
+		p->tok = T_TRUE;
+	else if (p->tlen == 5 && !memcmp(s + i, "false", 5))
+		p->tok = T_FALSE;
+	else if (p->tlen == 4 && !memcmp(s + i, "null", 4))
+		p->tok = T_NULL;
+	else if (p->tlen == 2 && !memcmp(s + i, "in", 2))
+		p->tok = T_IN;
+	else {
+		const char *const *r;
+		/* a reserved word: a field or function name after '.', nothing else */
+		for (r = reserved; *r; r++)
+			if (strlen(*r) == p->tlen && !memcmp(*r, s + i, p->tlen))
+				p->tok = T_RESERVED;
+	}
+	return 0;
+}
+
 static int next(struct parser *p)
 {
 	const char *s = p->src;
@@ -307,43 +348,8 @@ static int next(struct parser *p)
 		return lex_number(p, i);
 	if (ch == '"' || ch == '\'')
 		return lex_string(p, i, 0, 0);
-	if (is_ident_start(ch)) {
-		size_t k = i;
-		int raw = 0, bytes = 0;
-		/* string prefixes: r, b, rb, br in any case */
-		while (k < p->len && k - i < 2 && strchr("rRbB", s[k])) {
-			if (s[k] == 'r' || s[k] == 'R')
-				raw++;
-			else
-				bytes++;
-			k++;
-		}
-		if (k > i && k < p->len && (s[k] == '"' || s[k] == '\'') && raw <= 1 && bytes <= 1)
-			return lex_string(p, k, raw, bytes);
-		k = i;
-		while (k < p->len && is_ident_char((unsigned char)s[k]))
-			k++;
-		p->pos = k;
-		p->tstr = s + i;
-		p->tlen = k - i;
-		p->tok = T_IDENT;
-		if (p->tlen == 4 && !memcmp(s + i, "true", 4))
-			p->tok = T_TRUE;
-		else if (p->tlen == 5 && !memcmp(s + i, "false", 5))
-			p->tok = T_FALSE;
-		else if (p->tlen == 4 && !memcmp(s + i, "null", 4))
-			p->tok = T_NULL;
-		else if (p->tlen == 2 && !memcmp(s + i, "in", 2))
-			p->tok = T_IN;
-		else {
-			const char *const *r;
-			/* a reserved word: a field or function name after '.', nothing else */
-			for (r = reserved; *r; r++)
-				if (strlen(*r) == p->tlen && !memcmp(*r, s + i, p->tlen))
-					p->tok = T_RESERVED;
-		}
-		return 0;
-	}
+	if (is_ident_start(ch))
+		return lex_word(p, i);
 	if (ch == '`') {
 		/* a quoted field name: `content-type` */
 		size_t k = i + 1;

@@ -486,10 +486,10 @@ static int parse_int(const char *s, size_t len, int64_t *out)
 	return errno || *end || buf[0] == ' ' || buf[0] == '+' ? -1 : 0;
 }
 
-static struct cel_value conv(struct cel_ctx *c, const struct cel_ast *call, struct cel_value *args)
+/* int(), uint() and double() */
+static struct cel_value conv_number(struct cel_ctx *c, const char *name, struct cel_value *args)
 {
-	struct cel_value *x = &args[0], v;
-	const char *name = call->name;
+	struct cel_value *x = &args[0];
 
 	if (!strcmp(name, "int")) {
 		int64_t i;
@@ -554,7 +554,16 @@ static struct cel_value conv(struct cel_ctx *c, const struct cel_ast *call, stru
 		}
 		default: break;
 		}
-	} else if (!strcmp(name, "string")) {
+	}
+	return cel_no_overload(c, name, args, 1);
+}
+
+/* string() */
+static struct cel_value conv_string(struct cel_ctx *c, struct cel_value *args)
+{
+	struct cel_value *x = &args[0], v;
+
+	{
 		struct gate_buf b = GATE_BUF_INIT;
 		char buf[400];
 		switch (x->kind) {
@@ -585,7 +594,20 @@ static struct cel_value conv(struct cel_ctx *c, const struct cel_ast *call, stru
 			break;
 		}
 		}
-	} else if (!strcmp(name, "bytes")) {
+	}
+	return cel_no_overload(c, "string", args, 1);
+}
+
+static struct cel_value conv(struct cel_ctx *c, const struct cel_ast *call, struct cel_value *args)
+{
+	struct cel_value *x = &args[0], v;
+	const char *name = call->name;
+
+	if (!strcmp(name, "int") || !strcmp(name, "uint") || !strcmp(name, "double"))
+		return conv_number(c, name, args);
+	if (!strcmp(name, "string"))
+		return conv_string(c, args);
+	if (!strcmp(name, "bytes")) {
 		if (x->kind == CK_BYTES)
 			return *x;
 		if (x->kind == CK_STRING) {
