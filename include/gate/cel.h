@@ -15,8 +15,10 @@
  * Supported: literals (int, uint, double, string with raw and triple-quoted
  * forms, bytes, bool, null), arithmetic with overflow errors, comparisons
  * (numbers of different types compare by value), ternary, in, field
- * selection, has(), indexing, list and map literals, the macros all, exists,
- * exists_one, map (2 and 3 arguments) and filter, the standard functions,
+ * selection (reserved words and `quoted` names too), has(), indexing, list
+ * and map literals (with optional entries), the macros all, exists,
+ * exists_one/existsOne (with one or two variables), map (2 and 3 arguments),
+ * filter, optMap and optFlatMap, the standard functions,
  * duration and timestamp, matches (RE2 syntax over PCRE2), and the
  * Kubernetes libraries: strings, lists, quantity, url, ip/cidr, regex,
  * optional values.  Not supported: message construction (protobuf types).
