@@ -15,7 +15,8 @@
 #include "gate/cel.h"
 #include "gate/util.h"
 
-#define CEL_MAX_DEPTH 200       /* nesting of the parsed expression */
+#define CEL_MAX_DEPTH 200       /* nesting of the parsed expression (parentheses, calls) */
+#define CEL_MAX_TREE_DEPTH 400  /* depth of the tree (operator chains included): evaluation recurses per level */
 #define CEL_MAX_SOURCE (1u << 20)
 
 /* ---- values ---------------------------------------------------------------- */

@@ -932,6 +932,38 @@ int gate_cel_program_uses(const struct gate_cel_program *p, const char *name)
 	return p && p->root && uses(p->root, name, strlen(name), 0);
 }
 
+/*
+ * The depth of the tree, without recursion: long operator chains ("1+1+...",
+ * "!!!...", "a.b.c...") nest without parentheses, and evaluation recurses
+ * once per level, so the tree's depth is bounded, not only the parser's.
+ */
+static size_t tree_depth(const struct cel_ast *root)
+{
+	struct item {
+		const struct cel_ast *a;
+		size_t depth;
+	} *stack = NULL;
+	size_t n = 0, alloc = 0, max = 0, i;
+
+	GATE_ALLOC_GROW(stack, 1, alloc);
+	stack[n].a = root;
+	stack[n++].depth = 1;
+	while (n) {
+		struct item it = stack[--n];
+		if (it.depth > max)
+			max = it.depth;
+		if (max > CEL_MAX_TREE_DEPTH)
+			break;
+		for (i = 0; i < it.a->nargs; i++) {
+			GATE_ALLOC_GROW(stack, n + 1, alloc);
+			stack[n].a = it.a->a[i];
+			stack[n++].depth = it.depth + 1;
+		}
+	}
+	free(stack);
+	return max;
+}
+
 int gate_cel_compile(struct gate_cel_program **out, const char *src, size_t len,
 	char *msg, size_t msgsize)
 {
@@ -962,6 +994,12 @@ int gate_cel_compile(struct gate_cel_program **out, const char *src, size_t len,
 	if (p.failed || !prog->root) {
 		if (!p.failed)
 			gate_set_msg(msg, msgsize, "could not parse the expression");
+		gate_cel_program_free(prog);
+		return -1;
+	}
+	if (tree_depth(prog->root) > CEL_MAX_TREE_DEPTH) {
+		gate_set_msg(msg, msgsize, "expression nested too deeply (more than %d levels of operators)",
+			CEL_MAX_TREE_DEPTH);
 		gate_cel_program_free(prog);
 		return -1;
 	}

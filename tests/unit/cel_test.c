@@ -260,6 +260,28 @@ static void bound_cases(void)
 	got = run(deep.ptr, "-", 0);
 	ok(!strncmp(got, "parse error: ", 13) && strstr(got, "nested too deeply"), "deep nesting refused: %.60s", got);
 	free(got);
+	/* long operator chains nest without parentheses: bounded as well (found by cel_fuzz) */
+	{
+		static const char *const chains[] = { "-", "!", "1 + ", "a.", "true || " };
+		size_t k;
+		for (k = 0; k < sizeof(chains) / sizeof(chains[0]); k++) {
+			gate_buf_reset(&deep);
+			for (i = 0; i < 20000; i++)
+				gate_buf_adds(&deep, chains[k]);
+			gate_buf_adds(&deep, k == 3 ? "b" : "1");
+			got = run(deep.ptr, "-", 0);
+			ok(!strncmp(got, "parse error: ", 13) && strstr(got, "nested too deeply"),
+				"a chain of 20000 '%s' refused: %.60s", chains[k], got);
+			free(got);
+		}
+		gate_buf_reset(&deep);
+		for (i = 0; i < 300; i++)
+			gate_buf_adds(&deep, "1 + ");
+		gate_buf_adds(&deep, "1");
+		got = run(deep.ptr, "-", 0);
+		ok(!strcmp(got, "301"), "a chain of 300 additions evaluates: %s", got);
+		free(got);
+	}
 	gate_buf_release(&deep);
 	/* oldSelf is detected so the schema engine skips transition rules */
 	{
