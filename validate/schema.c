@@ -282,6 +282,7 @@ struct sdoc {
 	json_t *root;  /* reference held by the schema */
 	int assert_format;
 	int modern;    /* 2019-09 and later: $ref siblings apply */
+	int openapi;   /* no "$schema" (CRD and OpenAPI schemas): "default" is applied as the API server applies it */
 };
 
 struct sid {
@@ -446,6 +447,7 @@ static void doc_dialect(struct sdoc *d, int flags)
 
 	d->assert_format = 1;
 	d->modern = 0;
+	d->openapi = !v;
 	if (v) {
 		/*
 		 * kubeconform compiles with santhosh-tekuri/jsonschema v5 and
@@ -1191,6 +1193,8 @@ static int compile_keywords(struct compiler *c, struct snode *n, json_t *j, cons
 		char kmsg[300];
 		if (gate_schema_k8s_compile(n, j, kmsg, sizeof(kmsg)) < 0)
 			return fail(c, "%s", kmsg);
+		if (!doc->openapi)
+			n->def = NULL; /* JSON Schema proper: "default" is an annotation only */
 	}
 	return 0;
 }

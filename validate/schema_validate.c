@@ -687,7 +687,12 @@ static int validate_object(struct vctx *v, const struct gate_node *n, const stru
 				(unsigned long long)s->max_props, s->max_props == 1 ? "y" : "ies");
 	}
 	for (k = 0; k < s->nrequired; k++) {
+		const struct sprop *rp;
 		if (member_get(n, s->required[k], s->required_len[k]))
+			continue;
+		/* the API server defaults before it validates: a default fills a required property */
+		rp = prop_get(s, s->required[k], s->required_len[k]);
+		if (rp && rp->schema && deref(rp->schema)->def)
 			continue;
 		if (!v->record)
 			return 0;

@@ -81,6 +81,13 @@ static const struct tcase cases[] = {
 		"{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\",\"default\":{},\"properties\":"
 		"{\"replicas\":{\"type\":\"integer\",\"default\":1}}}},"
 		"\"x-kubernetes-validations\":[{\"rule\":\"has(self.spec) && self.spec.replicas == 1\"}]}", "{}", "" },
+	{ "default: a default fills a required property",
+		"{\"type\":\"object\",\"required\":[\"mode\",\"name\"],\"properties\":{\"mode\":{\"type\":\"string\","
+		"\"default\":\"Auto\"},\"name\":{\"type\":\"string\"}}}", "{}", " 1:1: missing required property \"name\"\n" },
+	{ "default: an annotation only under a declared JSON Schema draft",
+		"{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\",\"required\":[\"mode\"],"
+		"\"properties\":{\"mode\":{\"type\":\"string\",\"default\":\"Auto\"}}}", "{}",
+		" 1:1: missing required property \"mode\"\n" },
 	/* rules */
 	{ "rule: holds", RULE("self.x < 5", ""), "x: 3\n", "" },
 	{ "rule: no message", RULE("self.x < 5", ""), "x: 7\n", " 1:1: Invalid value: \"object\": failed rule: self.x < 5\n" },
