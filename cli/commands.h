@@ -7,6 +7,15 @@
 #define GATE_COMMANDS_H
 
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
+int cmd_render(int argc, char **argv);      /* cli/cmd_render.c */
+
+struct gate_buf;
+/*
+ * Render the kustomization in dir from disk and append the YAML stream to
+ * out (cli/cmd_render.c).  Returns 0, or -1 after printing the error to
+ * stderr (unless quiet).
+ */
+int gate_cli_render(const char *dir, int order, struct gate_buf *out, int quiet);
 int cmd_hook(int argc, char **argv);        /* hooks/cmd_hook.c: pre-receive, post-receive */
 int cmd_install(int argc, char **argv);     /* hooks/cmd_install.c */
 int gate_post_receive_main(int argc, char **argv); /* hooks/cmd_post_receive.c: hook post-receive */
