@@ -2,7 +2,8 @@
  * render_gen.c: configMapGenerator and secretGenerator (literals, files,
  * env files; behaviours create, merge, replace; generatorOptions), and the
  * name hash suffix kustomize adds once the whole build is transformed
- * (sha256 of a JSON encoding of kind, name, type and data, its first 10 hex
+ * (sha256 of a JSON encoding of kind, type and data (the name is always empty:
+ * kustomize looks it up wrongly), its first 10 hex
  * digits with 0 1 3 a e replaced by g h k m t).
  */
 #include "render_int.h"
@@ -443,7 +444,6 @@ void gate_render_hash(const struct gate_rnode *obj, char out[11])
 {
 	struct gate_buf b = GATE_BUF_INIT;
 	const char *kind = rn_get_str(obj, "kind");
-	const struct gate_rnode *meta = rn_get(obj, "metadata");
 	char hex[GATE_SHA256_HEX];
 	int i;
 
@@ -458,16 +458,14 @@ void gate_render_hash(const struct gate_rnode *obj, char out[11])
 		}
 		gate_buf_adds(&b, "\"data\":");
 		hash_value(obj, "data", &b);
-		gate_buf_adds(&b, ",\"kind\":\"ConfigMap\",\"name\":");
-		hash_value(meta, "name", &b);
-		gate_buf_adds(&b, "}");
+		/* kustomize looks up the name with a one-segment lookup of "metadata/name": always "" */
+		gate_buf_adds(&b, ",\"kind\":\"ConfigMap\",\"name\":\"\"}");
 	} else if (kind && !strcmp(kind, "Secret")) {
 		const struct gate_rnode *sd = rn_get(obj, "stringData");
 
 		gate_buf_adds(&b, "{\"data\":");
 		hash_value(obj, "data", &b);
-		gate_buf_adds(&b, ",\"kind\":\"Secret\",\"name\":");
-		hash_value(meta, "name", &b);
+		gate_buf_adds(&b, ",\"kind\":\"Secret\",\"name\":\"\"");
 		if (sd && sd->type == GATE_RNODE_MAP) {
 			gate_buf_adds(&b, ",\"stringData\":");
 			rn_json(sd, &b);

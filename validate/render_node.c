@@ -577,6 +577,59 @@ static void set_anchor(struct parser *p, const yaml_char_t *name, struct gate_rn
 	p->nanchors++;
 }
 
+static int blank_or_end(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == 0;
+}
+
+/*
+ * kustomize prints every object through go-yaml v3, which writes a folded
+ * scalar back as folded and reads it again.  v3's folded writer looks at
+ * the start of the string where it means the next line, so when the string
+ * does not start with a blank, a line followed by a more-indented line gets
+ * an extra line break: "[\n  {" comes back as "[\n\n  {".  Do the same.
+ */
+static const char *v3_folded_quirk(struct rctx *c, const char *v, uint32_t *len)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *first = v, *out;
+	size_t i, n = *len;
+	int breaks = 1, leading = 1, changed = 0;
+
+	while (*first == '\n' || *first == '\r')
+		first++;
+	if (blank_or_end(*first))
+		return v;
+	for (i = 0; i < n; i++) {
+		if (v[i] == '\n') {
+			if (!breaks && !leading) {
+				size_t k = i;
+
+				while (k < n && v[k] == '\n')
+					k++;
+				if (k < n && (v[k] == ' ' || v[k] == '\t')) {
+					gate_buf_addc(&b, '\n');
+					changed = 1;
+				}
+			}
+			breaks = 1;
+		} else {
+			if (breaks)
+				leading = v[i] == ' ' || v[i] == '\t';
+			breaks = 0;
+		}
+		gate_buf_addc(&b, v[i]);
+	}
+	if (!changed) {
+		gate_buf_release(&b);
+		return v;
+	}
+	out = ra_strndup(c, b.ptr, b.len);
+	*len = (uint32_t)b.len;
+	gate_buf_release(&b);
+	return out;
+}
+
 static struct gate_rnode *scalar_node(struct parser *p, const yaml_event_t *ev)
 {
 	const char *tag = (const char *)ev->data.scalar.tag;
@@ -613,6 +666,8 @@ static struct gate_rnode *scalar_node(struct parser *p, const yaml_event_t *ev)
 	}
 	if (n->type == GATE_RNODE_BOOL)
 		n->str = (n->str[0] == 't' || n->str[0] == 'T') ? "true" : "false";
+	if (ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE && n->type == GATE_RNODE_STR)
+		n->str = v3_folded_quirk(p->c, n->str, &n->len);
 	return n;
 }
 

@@ -155,41 +155,37 @@ static struct gate_rnode *merge_list(struct smp *s, struct gate_rnode *dst,
 			return clean_copy(c, patch);
 		}
 	}
+	/*
+	 * kustomize merges with "prepend": the patch's elements first, in patch
+	 * order (merged into the element they match), then the elements of dst
+	 * the patch does not name, in their order.
+	 */
 	out = rn_new(c, GATE_RNODE_SEQ, dst);
-	used = gate_xcalloc(patch->len ? patch->len : 1, 1);
-	for (i = 0; i < dst->len; i++) {
-		struct gate_rnode *e = dst->u.items[i];
-		const struct gate_rnode *kv = rn_get(e, key);
-		int drop = 0;
+	used = gate_xcalloc(dst->len ? dst->len : 1, 1);
+	for (j = 0; j < patch->len; j++) {
+		const struct gate_rnode *p = patch->u.items[j];
+		const struct gate_rnode *pk = rn_get(p, key);
+		const char *d = directive(p);
+		struct gate_rnode *e = NULL;
 
-		for (j = 0; j < patch->len; j++) {
-			const struct gate_rnode *p = patch->u.items[j];
-			const char *d;
-
-			if (used[j] || p->type != GATE_RNODE_MAP || !key_equal(kv, rn_get(p, key)))
-				continue;
-			used[j] = 1;
-			d = directive(p);
-			if (d && !strcmp(d, "delete")) {
-				drop = 1;
+		if (p->type != GATE_RNODE_MAP || !pk)
+			continue;
+		for (i = 0; i < dst->len; i++)
+			if (!used[i] && key_equal(rn_get(dst->u.items[i], key), pk)) {
+				used[i] = 1;
+				e = dst->u.items[i];
 				break;
 			}
-			e = merge_node(s, e, p, field, NULL);
-			if (rn_is_null(e) || (e->type == GATE_RNODE_MAP && !e->len))
-				drop = 1;
-			break;
-		}
-		if (!drop)
-			rn_append(c, out, e);
-	}
-	for (j = 0; j < patch->len; j++) {
-		const char *d = directive(patch->u.items[j]);
-
-		if (used[j] || (d && !strcmp(d, "delete")) || patch->u.items[j]->type != GATE_RNODE_MAP ||
-			!rn_get(patch->u.items[j], key))
+		if (d && !strcmp(d, "delete"))
 			continue;
-		rn_append(c, out, clean_copy(c, patch->u.items[j]));
+		e = e ? merge_node(s, e, p, field, NULL) : clean_copy(c, p);
+		if (rn_is_null(e) || (e->type == GATE_RNODE_MAP && !e->len))
+			continue;
+		rn_append(c, out, e);
 	}
+	for (i = 0; i < dst->len; i++)
+		if (!used[i])
+			rn_append(c, out, dst->u.items[i]);
 	free(used);
 	return out;
 }
