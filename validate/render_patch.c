@@ -664,6 +664,38 @@ static void apply_smp(struct rctx *c, struct rmap *m, size_t i, const struct gat
 	rpatch_smp(c, m->v[i]->root, patch, rres_kind(m->v[i]));
 }
 
+/*
+ * A patch applied through a target selector takes the target's name,
+ * namespace and type, so it never renames what it patches (kustomize does
+ * the same).
+ */
+static const struct gate_rnode *retarget(struct rctx *c, const struct gate_rnode *patch,
+	const struct rres *r)
+{
+	struct gate_rnode *p, *meta;
+	const struct gate_rnode *rmeta = rn_get(r->root, "metadata");
+
+	if (patch->type != GATE_RNODE_MAP)
+		rfail(c, patch, "a strategic merge patch must be a mapping");
+	p = rn_copy(c, patch);
+	if (rn_get(p, "kind"))
+		rn_set(c, p, "kind", rn_copy(c, rn_get(r->root, "kind")));
+	if (rn_get(p, "apiVersion"))
+		rn_set(c, p, "apiVersion", rn_copy(c, rn_get(r->root, "apiVersion")));
+	meta = rn_get(p, "metadata");
+	if (meta && meta->type == GATE_RNODE_MAP) {
+		if (rn_get(rmeta, "name"))
+			rn_set(c, meta, "name", rn_copy(c, rn_get(rmeta, "name")));
+		else
+			rn_del(meta, "name");
+		if (rn_get(rmeta, "namespace"))
+			rn_set(c, meta, "namespace", rn_copy(c, rn_get(rmeta, "namespace")));
+		else
+			rn_del(meta, "namespace");
+	}
+	return p;
+}
+
 static void smp_by_id(struct rctx *c, struct rmap *m, const struct gate_rnode *patch)
 {
 	struct rres *pid;
@@ -721,7 +753,7 @@ static void one_patch(struct rctx *c, const char *dir, const struct gate_rnode *
 			if (rselect_match(c, target, m->v[i])) {
 				size_t before = m->n;
 
-				apply_smp(c, m, i, docs.v[d]);
+				apply_smp(c, m, i, retarget(c, docs.v[d], m->v[i]));
 				if (m->n < before)
 					i--;
 			}

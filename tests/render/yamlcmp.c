@@ -1,137 +1,32 @@
 /*
- * yamlcmp: compare two YAML streams as lists of documents, strictly on
- * everything a YAML reader sees: document order, key order, every value and
- * its type (a quoted "true" is not the boolean true).  Layout (indentation,
- * quoting style, line folding) is ignored.
+ * yamlcmp: compare two YAML streams as lists of documents (yamlcmp.h).
  *
  *   yamlcmp EXPECTED ACTUAL   exit 0 when equal, 1 with the first difference
  */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "gate/doc.h"
-#include "gate/util.h"
-
-struct docs {
-	struct gate_doc **v;
-	size_t n, alloc;
-	const char *name;
-	int failed;
-};
-
-static int part(const char *p, size_t len, uint32_t line, void *payload)
-{
-	struct docs *d = payload;
-	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
-	struct gate_doc_error err;
-	struct gate_doc *doc;
-
-	if (gate_doc_parse(&doc, p, len, line, &lim, GATE_DOC_DUPKEYS_ERROR, &err) < 0) {
-		printf("%s:%u:%u: %s\n", d->name, err.line, err.col, err.message);
-		d->failed = 1;
-		return 0;
-	}
-	if (!doc->root || doc->root->type == GATE_NODE_NULL) {
-		gate_doc_free(doc);
-		return 0;
-	}
-	GATE_ALLOC_GROW(d->v, d->n + 1, d->alloc);
-	d->v[d->n++] = doc;
-	return 0;
-}
-
-static int diff(const struct gate_node *a, const struct gate_node *b, struct gate_buf *path)
-{
-	size_t keep = path->len;
-	uint32_t i;
-
-	if (a->type != b->type || ((a->type == GATE_NODE_NUMBER) && ((a->flags ^ b->flags) & GATE_NODE_INTEGRAL))) {
-		gate_buf_addf(path, ": %s vs %s", gate_node_type_name(a), gate_node_type_name(b));
-		return 1;
-	}
-	switch (a->type) {
-	case GATE_NODE_BOOL:
-		if (a->u.boolean != b->u.boolean) {
-			gate_buf_adds(path, ": boolean differs");
-			return 1;
-		}
-		return 0;
-	case GATE_NODE_NUMBER:
-		if (a->u.number != b->u.number) {
-			gate_buf_addf(path, ": %.17g vs %.17g", a->u.number, b->u.number);
-			return 1;
-		}
-		return 0;
-	case GATE_NODE_STRING:
-		if (a->len != b->len || memcmp(a->u.str, b->u.str, a->len)) {
-			gate_buf_adds(path, ": \"");
-			gate_buf_add_escaped(path, a->u.str, a->len > 200 ? 200 : a->len);
-			gate_buf_adds(path, "\" vs \"");
-			gate_buf_add_escaped(path, b->u.str, b->len > 200 ? 200 : b->len);
-			gate_buf_adds(path, "\"");
-			return 1;
-		}
-		return 0;
-	case GATE_NODE_ARRAY:
-		for (i = 0; i < a->len && i < b->len; i++) {
-			gate_buf_addf(path, "/%u", i);
-			if (diff(&a->u.items[i], &b->u.items[i], path))
-				return 1;
-			path->len = keep;
-			path->ptr[keep] = 0;
-		}
-		if (a->len != b->len) {
-			gate_buf_addf(path, ": %u items vs %u", a->len, b->len);
-			return 1;
-		}
-		return 0;
-	case GATE_NODE_OBJECT:
-		for (i = 0; i < a->len && i < b->len; i++) {
-			if (strcmp(a->u.members[i].key, b->u.members[i].key)) {
-				gate_buf_addf(path, ": key #%u is \"%s\" vs \"%s\"", i, a->u.members[i].key,
-					b->u.members[i].key);
-				return 1;
-			}
-			gate_buf_addf(path, "/%s", a->u.members[i].key);
-			if (diff(&a->u.members[i].value, &b->u.members[i].value, path))
-				return 1;
-			path->len = keep;
-			path->ptr[keep] = 0;
-		}
-		if (a->len != b->len) {
-			gate_buf_addf(path, ": %u keys vs %u", a->len, b->len);
-			return 1;
-		}
-		return 0;
-	default:
-		return 0;
-	}
-}
+#include "yamlcmp.h"
 
 static int load(const char *file, struct docs *d)
 {
 	char *buf;
 	size_t len;
+	int rc;
 
-	d->name = file;
 	if (gate_read_file(file, 256u << 20, &buf, &len) < 0) {
 		printf("cannot read %s\n", file);
 		return -1;
 	}
-	gate_doc_split(buf, len, part, d);
+	rc = load_buf(file, buf, len, d);
 	free(buf);
-	return d->failed ? -1 : 0;
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	struct docs a = { 0 }, b = { 0 };
-	struct gate_buf path = GATE_BUF_INIT;
-	size_t i;
-	int ret = 0;
+	struct gate_buf msg = GATE_BUF_INIT;
+	int ret;
 
 	if (argc != 3) {
 		fputs("usage: yamlcmp EXPECTED ACTUAL\n", stderr);
@@ -139,25 +34,11 @@ int main(int argc, char **argv)
 	}
 	if (load(argv[1], &a) < 0 || load(argv[2], &b) < 0)
 		return 1;
-	for (i = 0; i < a.n && i < b.n; i++) {
-		gate_buf_reset(&path);
-		gate_buf_addf(&path, "document %zu (line %u vs %u) ", i + 1, a.v[i]->line, b.v[i]->line);
-		if (diff(a.v[i]->root, b.v[i]->root, &path)) {
-			printf("%s\n", path.ptr);
-			ret = 1;
-			break;
-		}
-	}
-	if (!ret && a.n != b.n) {
-		printf("%zu documents vs %zu\n", a.n, b.n);
-		ret = 1;
-	}
-	for (i = 0; i < a.n; i++)
-		gate_doc_free(a.v[i]);
-	for (i = 0; i < b.n; i++)
-		gate_doc_free(b.v[i]);
-	free(a.v);
-	free(b.v);
-	gate_buf_release(&path);
+	ret = docs_diff(&a, &b, &msg);
+	if (ret)
+		printf("%s\n", msg.ptr);
+	docs_release(&a);
+	docs_release(&b);
+	gate_buf_release(&msg);
 	return ret;
 }
