@@ -47,27 +47,21 @@ static int disk_read(void *payload, const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-static void print_error(const char *dir, const struct gate_render_error *err)
+static void format_error(const char *dir, const struct gate_render_error *err,
+	struct gate_buf *b)
 {
-	struct gate_buf b = GATE_BUF_INIT;
-
-	gate_buf_adds(&b, "error: ");
 	if (err->file[0]) {
-		gate_buf_add_escaped(&b, err->file, strlen(err->file));
+		gate_buf_add_escaped(b, err->file, strlen(err->file));
 		if (err->line)
-			gate_buf_addf(&b, ":%u:%u", err->line, err->col);
-		gate_buf_adds(&b, ": ");
+			gate_buf_addf(b, ":%u:%u", err->line, err->col);
 	} else {
-		gate_buf_add_escaped(&b, dir, strlen(dir));
-		gate_buf_adds(&b, ": ");
+		gate_buf_add_escaped(b, dir, strlen(dir));
 	}
-	gate_buf_add_escaped(&b, err->message, strlen(err->message));
-	gate_buf_addc(&b, '\n');
-	fputs(b.ptr, stderr);
-	gate_buf_release(&b);
+	gate_buf_adds(b, ": ");
+	gate_buf_add_escaped(b, err->message, strlen(err->message));
 }
 
-int gate_cli_render(const char *dir, int order, struct gate_buf *out, int quiet)
+int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gate_buf *errmsg)
 {
 	struct gate_render_loader ldr = { disk_read, NULL };
 	struct gate_render_options opts = GATE_RENDER_OPTIONS_INIT;
@@ -76,19 +70,14 @@ int gate_cli_render(const char *dir, int order, struct gate_buf *out, int quiet)
 	struct stat st;
 
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		if (!quiet) {
-			struct gate_buf b = GATE_BUF_INIT;
-
-			gate_buf_add_escaped(&b, dir, strlen(dir));
-			fprintf(stderr, "error: must build at directory: not a valid directory: '%s'\n", b.ptr);
-			gate_buf_release(&b);
-		}
+		gate_buf_adds(errmsg, "must build at directory: not a valid directory: '");
+		gate_buf_add_escaped(errmsg, dir, strlen(dir));
+		gate_buf_adds(errmsg, "'");
 		return -1;
 	}
 	opts.order = order;
 	if (gate_render_build(&r, dir, &ldr, &opts, &err) < 0) {
-		if (!quiet)
-			print_error(dir, &err);
+		format_error(dir, &err, errmsg);
 		return -1;
 	}
 	gate_render_emit(r, out);
@@ -98,7 +87,7 @@ int gate_cli_render(const char *dir, int order, struct gate_buf *out, int quiet)
 
 int cmd_render(int argc, char **argv)
 {
-	struct gate_buf out = GATE_BUF_INIT;
+	struct gate_buf out = GATE_BUF_INIT, err = GATE_BUF_INIT;
 	const char *dir = NULL;
 	int order = GATE_RENDER_ORDER_LEGACY, i, ret;
 
@@ -138,8 +127,10 @@ int cmd_render(int argc, char **argv)
 	}
 	if (!dir)
 		dir = ".";
-	if (gate_cli_render(dir, order, &out, 0) < 0) {
+	if (gate_cli_render(dir, order, &out, &err) < 0) {
+		fprintf(stderr, "error: %s\n", err.ptr);
 		gate_buf_release(&out);
+		gate_buf_release(&err);
 		return 1;
 	}
 	ret = out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len ? 1 : 0;

@@ -12,10 +12,10 @@ int cmd_render(int argc, char **argv);      /* cli/cmd_render.c */
 struct gate_buf;
 /*
  * Render the kustomization in dir from disk and append the YAML stream to
- * out (cli/cmd_render.c).  Returns 0, or -1 after printing the error to
- * stderr (unless quiet).
+ * out (cli/cmd_render.c).  Returns 0, or -1 with a one-line message
+ * ("file:line:col: what", escaped) appended to errmsg.
  */
-int gate_cli_render(const char *dir, int order, struct gate_buf *out, int quiet);
+int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gate_buf *errmsg);
 int cmd_hook(int argc, char **argv);        /* hooks/cmd_hook.c: pre-receive, post-receive */
 int cmd_install(int argc, char **argv);     /* hooks/cmd_install.c */
 int gate_post_receive_main(int argc, char **argv); /* hooks/cmd_post_receive.c: hook post-receive */
