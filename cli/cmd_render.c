@@ -3,10 +3,12 @@
  * --load-restrictor=LoadRestrictionsNone DIR` prints, from the native
  * renderer (validate/render_*.c) reading the files from disk.
  *
- *   gitops-gate render [--reorder legacy|none] DIR
+ *   gitops-gate render [--reorder legacy|none] DIR...
  *
- * Exit status: 0 rendered, 1 the build fails (the error on stderr, like
- * kustomize's), 2 a command line that cannot be used.
+ * Several folders print their streams one after another ("---" between
+ * them), as consecutive kubectl runs would.  Exit status: 0 rendered, 1 a
+ * build failed (the error on stderr, like kustomize's), 2 a command line
+ * that cannot be used.
  */
 #include "config.h"
 
@@ -21,10 +23,11 @@
 #include "commands.h"
 
 static const char usage_text[] =
-"usage: gitops-gate render [--reorder legacy|none] DIR\n"
+"usage: gitops-gate render [--reorder legacy|none] DIR...\n"
 "\n"
 "Build the kustomization in DIR like `kubectl kustomize\n"
 "--load-restrictor=LoadRestrictionsNone DIR` and print the YAML stream.\n"
+"Several folders print their streams one after another, '---' between.\n"
 "\n"
 "  --reorder legacy   kustomize's default order (kinds first: Namespace,\n"
 "                     CustomResourceDefinition, ServiceAccount, ...)\n"
@@ -88,54 +91,72 @@ int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gat
 int cmd_render(int argc, char **argv)
 {
 	struct gate_buf out = GATE_BUF_INIT, err = GATE_BUF_INIT;
-	const char *dir = NULL;
-	int order = GATE_RENDER_ORDER_LEGACY, i, ret;
+	const char **dirs = gate_xcalloc((size_t)argc + 1, sizeof(*dirs));
+	size_t ndirs = 0, i;
+	int order = GATE_RENDER_ORDER_LEGACY, ret = 0, a, dashdash = 0;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+	for (a = 1; a < argc; a++) {
+		const char *arg = argv[a], *val = NULL;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--reorder") || !strcmp(a, "-reorder")) {
-			if (++i >= argc) {
-				fputs("error: --reorder needs a value (legacy or none)\n", stderr);
-				return 2;
-			}
-			val = argv[i];
-		} else if (!strncmp(a, "--reorder=", 10)) {
-			val = a + 10;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "error: unknown flag '%s'\n%s", a, usage_text);
-			return 2;
-		} else if (dir) {
-			fputs("error: render takes one folder\n", stderr);
-			return 2;
-		} else {
-			dir = a;
+		if (dashdash || arg[0] != '-' || !arg[1]) {
+			dirs[ndirs++] = arg;
 			continue;
 		}
-		if (!strcmp(val, "legacy"))
+		if (!strcmp(arg, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			fputs(usage_text, stdout);
+			free(dirs);
+			return 0;
+		}
+		if (!strcmp(arg, "--reorder") || !strcmp(arg, "-reorder")) {
+			if (++a >= argc) {
+				fputs("error: --reorder needs a value (legacy or none)\n", stderr);
+				free(dirs);
+				return 2;
+			}
+			val = argv[a];
+		} else if (!strncmp(arg, "--reorder=", 10)) {
+			val = arg + 10;
+		} else {
+			fprintf(stderr, "error: unknown flag '%s'\n%s", arg, usage_text);
+			free(dirs);
+			return 2;
+		}
+		if (!strcmp(val, "legacy")) {
 			order = GATE_RENDER_ORDER_LEGACY;
-		else if (!strcmp(val, "none"))
+		} else if (!strcmp(val, "none")) {
 			order = GATE_RENDER_ORDER_NONE;
-		else {
+		} else {
 			fputs("error: --reorder must be legacy or none\n", stderr);
+			free(dirs);
 			return 2;
 		}
 	}
-	if (!dir)
-		dir = ".";
-	if (gate_cli_render(dir, order, &out, &err) < 0) {
-		fprintf(stderr, "error: %s\n", err.ptr);
-		gate_buf_release(&out);
-		gate_buf_release(&err);
-		return 1;
+	if (!ndirs)
+		dirs[ndirs++] = ".";
+	for (i = 0; i < ndirs; i++) {
+		size_t before = out.len;
+
+		if (i && out.len)
+			gate_buf_adds(&out, "---\n");
+		if (gate_cli_render(dirs[i], order, &out, &err) < 0) {
+			out.len = before;
+			if (out.ptr)
+				out.ptr[before] = 0;
+			fprintf(stderr, "error: %s\n", err.ptr);
+			gate_buf_reset(&err);
+			ret = 1;
+		}
 	}
-	ret = out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len ? 1 : 0;
+	if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len)
+		ret = 1;
 	if (fflush(stdout))
 		ret = 1;
 	gate_buf_release(&out);
+	gate_buf_release(&err);
+	free(dirs);
 	return ret;
 }

@@ -514,6 +514,8 @@ struct parser {
 	struct anchor *anchors;
 	size_t nanchors, aalloc;
 	struct gate_rnode *root;
+	yaml_event_t ev;  /* the event being handled; deleted on failure too */
+	int ev_live;
 };
 
 static void merge_into(struct rctx *c, struct gate_rnode *map, const struct gate_rnode *src)
@@ -674,19 +676,19 @@ static struct gate_rnode *scalar_node(struct parser *p, const yaml_event_t *ev)
 static void parse_events(struct parser *p, yaml_parser_t *yp, rn_doc_fn fn, void *payload)
 {
 	struct rctx *c = p->c;
-	yaml_event_t ev;
 	int done = 0;
 
 	while (!done) {
 		struct gate_rnode *n;
 
-		if (!yaml_parser_parse(yp, &ev)) {
+		if (!yaml_parser_parse(yp, &p->ev)) {
 			rfail_at(c, p->file, (uint32_t)yp->problem_mark.line + 1,
 				(uint32_t)yp->problem_mark.column + 1, "yaml: %s%s%s",
 				yp->problem ? yp->problem : "syntax error",
 				yp->context ? " " : "", yp->context ? yp->context : "");
 		}
-		switch (ev.type) {
+		p->ev_live = 1;
+		switch (p->ev.type) {
 		case YAML_STREAM_END_EVENT:
 			done = 1;
 			break;
@@ -700,44 +702,44 @@ static void parse_events(struct parser *p, yaml_parser_t *yp, rn_doc_fn fn, void
 			p->root = NULL;
 			break;
 		case YAML_SCALAR_EVENT:
-			n = scalar_node(p, &ev);
-			set_anchor(p, ev.data.scalar.anchor, n);
-			add_value(p, n, &ev.start_mark);
+			n = scalar_node(p, &p->ev);
+			set_anchor(p, p->ev.data.scalar.anchor, n);
+			add_value(p, n, &p->ev.start_mark);
 			break;
 		case YAML_ALIAS_EVENT: {
 			size_t i;
 
 			n = NULL;
 			for (i = p->nanchors; i-- > 0;)
-				if (!strcmp(p->anchors[i].name, (const char *)ev.data.alias.anchor)) {
+				if (!strcmp(p->anchors[i].name, (const char *)p->ev.data.alias.anchor)) {
 					n = p->anchors[i].node;
 					break;
 				}
 			if (!n)
-				rfail_at(c, p->file, (uint32_t)ev.start_mark.line + 1,
-					(uint32_t)ev.start_mark.column + 1, "unknown anchor '%s' referenced",
-					(const char *)ev.data.alias.anchor);
-			add_value(p, rn_copy(c, n), &ev.start_mark);
+				rfail_at(c, p->file, (uint32_t)p->ev.start_mark.line + 1,
+					(uint32_t)p->ev.start_mark.column + 1, "unknown anchor '%s' referenced",
+					(const char *)p->ev.data.alias.anchor);
+			add_value(p, rn_copy(c, n), &p->ev.start_mark);
 			break;
 		}
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (p->n >= 256)
-				rfail_at(c, p->file, (uint32_t)ev.start_mark.line + 1,
-					(uint32_t)ev.start_mark.column + 1, "yaml: nesting too deep");
-			n = rn_new(c, ev.type == YAML_SEQUENCE_START_EVENT ? GATE_RNODE_SEQ : GATE_RNODE_MAP, NULL);
+				rfail_at(c, p->file, (uint32_t)p->ev.start_mark.line + 1,
+					(uint32_t)p->ev.start_mark.column + 1, "yaml: nesting too deep");
+			n = rn_new(c, p->ev.type == YAML_SEQUENCE_START_EVENT ? GATE_RNODE_SEQ : GATE_RNODE_MAP, NULL);
 			n->file = p->file;
-			n->line = (uint32_t)ev.start_mark.line + 1;
-			n->col = (uint32_t)ev.start_mark.column + 1;
-			set_anchor(p, ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor :
-				ev.data.mapping_start.anchor, n);
+			n->line = (uint32_t)p->ev.start_mark.line + 1;
+			n->col = (uint32_t)p->ev.start_mark.column + 1;
+			set_anchor(p, p->ev.type == YAML_SEQUENCE_START_EVENT ? p->ev.data.sequence_start.anchor :
+				p->ev.data.mapping_start.anchor, n);
 			GATE_ALLOC_GROW(p->st, p->n + 1, p->alloc);
 			memset(&p->st[p->n], 0, sizeof(p->st[0]));
 			p->st[p->n++].node = n;
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT: {
-			yaml_mark_t m = ev.start_mark;
+			yaml_mark_t m = p->ev.start_mark;
 
 			n = p->st[--p->n].node;
 			add_value(p, n, &m);
@@ -746,7 +748,8 @@ static void parse_events(struct parser *p, yaml_parser_t *yp, rn_doc_fn fn, void
 		default:
 			break;
 		}
-		yaml_event_delete(&ev);
+		yaml_event_delete(&p->ev);
+		p->ev_live = 0;
 	}
 }
 
@@ -770,6 +773,8 @@ void rn_parse_stream(struct rctx *c, const char *file, const char *buf, size_t l
 	pc->p.file = file;
 	if (!(failed = setjmp(c->fail)))
 		parse_events(&pc->p, &pc->yp, fn, payload);
+	if (pc->p.ev_live)
+		yaml_event_delete(&pc->p.ev);
 	yaml_parser_delete(&pc->yp);
 	free(pc->p.st);
 	free(pc->p.anchors);

@@ -161,7 +161,7 @@ static struct gate_rnode *merge_list(struct smp *s, struct gate_rnode *dst,
 	 * the patch does not name, in their order.
 	 */
 	out = rn_new(c, GATE_RNODE_SEQ, dst);
-	used = gate_xcalloc(dst->len ? dst->len : 1, 1);
+	used = ra_alloc(c, dst->len ? dst->len : 1);
 	for (j = 0; j < patch->len; j++) {
 		const struct gate_rnode *p = patch->u.items[j];
 		const struct gate_rnode *pk = rn_get(p, key);
@@ -186,7 +186,6 @@ static struct gate_rnode *merge_list(struct smp *s, struct gate_rnode *dst,
 	for (i = 0; i < dst->len; i++)
 		if (!used[i])
 			rn_append(c, out, dst->u.items[i]);
-	free(used);
 	return out;
 }
 

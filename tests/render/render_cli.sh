@@ -33,6 +33,9 @@ want="$flux/cases/clusters__production__flux-system/expected-reorder-none.yaml"
 ok "render --reorder none prints kustomize's input order" cmp "$want" "$T_DIR/none.yaml"
 "$GATE_BIN" render --reorder=legacy apps/production >"$T_DIR/eq.yaml"
 ok "--reorder=legacy is the default" cmp "$T_DIR/out.yaml" "$T_DIR/eq.yaml"
+"$GATE_BIN" render apps/production apps/staging >"$T_DIR/two.yaml" && rc=0 || rc=$?
+{ cat "$flux/cases/apps__production/expected.yaml"; echo ---; cat "$flux/cases/apps__staging/expected.yaml"; } >"$T_DIR/two.want"
+ok "several folders print their builds one after another" cmp "$T_DIR/two.want" "$T_DIR/two.yaml"
 "$GATE_BIN" render --reorder sideways apps/production >/dev/null 2>&1 && rc=0 || rc=$?
 is "a wrong --reorder is a usage error" "$rc" 2
 
