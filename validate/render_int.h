@@ -23,9 +23,30 @@ struct rres {
 	int behavior;           /* generators: 0 create, 1 merge, 2 replace */
 };
 
+/* A field spec: where a transformer writes, in kinds matching kind/group/version. */
+struct fspec {
+	const char *kind, *group, *version, *path;
+	int create;
+	const char *referral; /* nameReference: the kind referred to */
+};
+
+struct fspecs {
+	struct fspec *v;
+	size_t n, alloc;
+};
+
+/* Transformer configuration added by `configurations:` files. */
+struct rconfig {
+	struct fspecs labels, template_labels, annotations, namespace, images, replicas,
+		name_refs, var_refs;
+};
+
 struct rmap {
 	struct rres **v;
 	size_t n, alloc;
+	struct rconfig cfg;              /* from this map's kustomizations and their bases */
+	const struct gate_rnode **vars;  /* `vars:` entries, resolved at the end */
+	size_t nvars, avars;
 };
 
 struct rctx {
@@ -102,6 +123,17 @@ void rmap_push(struct rctx *c, struct rmap *m, struct rres *r); /* no id check *
 void rmap_append(struct rctx *c, struct rmap *m, struct rres *r, const struct gate_rnode *where);
 void rmap_absorb(struct rctx *c, struct rmap *m, struct rres *r, const struct gate_rnode *where);
 int rkind_cluster_scoped(const char *kind);
+
+/* configurations and vars (render_config.c) */
+void rconfig_load(struct rctx *c, const char *dir, const struct gate_rnode *list, struct rmap *m);
+void rconfig_merge(struct rctx *c, struct rmap *dst, const struct rmap *src);
+void rvars_add(struct rctx *c, const struct gate_rnode *list, struct rmap *m);
+void rvars_resolve(struct rctx *c, struct rmap *m);
+void fspecs_push(struct rctx *c, struct fspecs *l, const struct fspec *f);
+typedef void (*fs_fn)(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload);
+int fspec_matches(const struct fspec *f, const struct rres *r);
+void fs_walk(struct rctx *c, struct gate_rnode *n, const char *path, int create,
+	const struct gate_rnode *origin, fs_fn fn, void *payload);
 
 /* kustomization targets (render_target.c) */
 void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int component,

@@ -421,6 +421,7 @@ int gate_render_build(struct gate_render **out, const char *dir,
 	rtarget_accumulate(c, clean_path(c, dir && dir[0] ? dir : "."), &r->map, 0, NULL);
 	rgen_hash_names(c, &r->map);
 	rx_name_references(c, &r->map);
+	rvars_resolve(c, &r->map);
 	for (i = 0; i < r->map.n; i++)
 		strip_internal(c, r->map.v[i]);
 	if (c->sort_mode == 0 || (c->sort_mode < 0 && r->opts.order == GATE_RENDER_ORDER_LEGACY))

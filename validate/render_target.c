@@ -51,9 +51,15 @@ static void file_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 	if (!kind || !kind[0])
 		rfail(c, root, "accumulating resources from '%s': missing kind in object", fd->path);
 	if (kl >= 4 && !strcmp(kind + kl - 4, "List") && items && items->type == GATE_RNODE_SEQ) {
-		for (i = 0; i < items->len; i++)
-			if (items->u.items[i]->type == GATE_RNODE_MAP)
-				add_resource(c, items->u.items[i], fd->acc, fd->where);
+		for (i = 0; i < items->len; i++) {
+			const struct gate_rnode *it = items->u.items[i];
+			const char *ik = rn_get_str(it, "kind");
+
+			if (it->type != GATE_RNODE_MAP || !ik || !ik[0])
+				rfail(c, it, "accumulating resources from '%s': missing kind in a List item",
+					fd->path);
+			add_resource(c, items->u.items[i], fd->acc, fd->where);
+		}
 		return;
 	}
 	if (!rn_path_str(root, "metadata/name") && !rn_path_str(root, "metadata/generateName"))
@@ -112,6 +118,30 @@ static void accumulate_resources(struct rctx *c, const char *dir, const struct g
 				"from '%s': open %s: no such file or directory': must build at directory: "
 				"not a valid directory: '%s' does not exist", s, p, p);
 		}
+	}
+}
+
+/* kustomize reads a kustomization strictly: an unknown field is an error */
+static void check_fields(struct rctx *c, const struct gate_rnode *k, const char *path)
+{
+	static const char *const known[] = { "apiVersion", "kind", "metadata", "openapi",
+		"namePrefix", "nameSuffix", "namespace", "commonLabels", "labels", "commonAnnotations",
+		"patchesStrategicMerge", "patchesJson6902", "patches", "images", "imageTags",
+		"replacements", "replicas", "vars", "sortOptions", "resources", "components", "crds",
+		"bases", "configMapGenerator", "secretGenerator", "helmGlobals", "helmCharts",
+		"helmChartInflationGenerator", "generatorOptions", "configurations", "generators",
+		"transformers", "validators", "buildMetadata", NULL };
+	uint32_t i;
+	int j;
+
+	for (i = 0; i < k->len; i++) {
+		const char *key = k->u.members[i].key;
+
+		for (j = 0; known[j] && strcmp(known[j], key); j++)
+			;
+		if (!known[j])
+			rfail_at(c, path, k->u.members[i].line, k->u.members[i].col,
+				"invalid Kustomization: json: unknown field \"%s\"", key);
 	}
 }
 
@@ -253,11 +283,12 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 {
 	const char *kpath, *kind;
 	const struct gate_rnode *k;
-	struct rmap sub = { NULL, 0, 0 }, *acc;
+	struct rmap sub, *acc;
 	size_t i;
 
 	if (++c->depth > c->opts->max_depth)
 		rfail(c, where, "kustomizations nest deeper than %zu (a cycle?)", c->opts->max_depth);
+	memset(&sub, 0, sizeof(sub));
 	k = load_kustomization(c, dir, &kpath, where);
 	kind = rn_get_str(k, "kind");
 	if (!kind || !kind[0])
@@ -267,6 +298,7 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 			"'Component' for path '%s' but got '%s'\"", dir, kind);
 	if (!component && !strcmp(kind, "Component"))
 		rfail(c, where, "expected kind != 'Component' for path '%s'", dir);
+	check_fields(c, k, kpath);
 	if (strcmp(kind, "Component") && strcmp(kind, "Kustomization"))
 		rfail(c, rn_get(k, "kind"), "invalid Kustomization: kind '%s' is neither Kustomization "
 			"nor Component", kind);
@@ -275,8 +307,6 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	unsupported(c, k, "helmGlobals", "helm charts are not rendered by the gate");
 	unsupported(c, k, "generators", "generator plugins are not run by the gate");
 	unsupported(c, k, "validators", "validator plugins are not run by the gate");
-	unsupported(c, k, "vars", "not supported yet (use replacements)");
-	unsupported(c, k, "configurations", "not supported yet");
 	unsupported(c, k, "buildMetadata", "not supported yet");
 	unsupported(c, k, "imageTags", "not supported yet (use images)");
 	if (c->depth == 1)
@@ -285,11 +315,21 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	acc = component ? m : &sub;
 	accumulate_resources(c, dir, str_list(c, k, "resources"), acc);
 	accumulate_resources(c, dir, str_list(c, k, "bases"), acc);
+	{
+		const struct gate_rnode *cfgs = str_list(c, k, "configurations");
+
+		if (cfgs)
+			rconfig_load(c, dir, cfgs, acc);
+	}
 	rgen_run(c, dir, k, acc);
 	accumulate_components(c, dir, str_list(c, k, "components"), acc);
 	run_transformers(c, dir, k, acc);
-	if (!component)
+	if (!rn_is_null(rn_get(k, "vars")))
+		rvars_add(c, rn_get(k, "vars"), acc);
+	if (!component) {
 		for (i = 0; i < sub.n; i++)
 			rmap_append(c, m, sub.v[i], where);
+		rconfig_merge(c, m, &sub);
+	}
 	c->depth--;
 }

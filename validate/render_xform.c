@@ -17,15 +17,7 @@
 
 /* ------------------------------------------------------------------ field specs */
 
-struct fspec {
-	const char *kind, *group, *version, *path;
-	int create;
-};
-
-typedef void (*fs_fn)(struct rctx *c, struct gate_rnode *parent, const char *key,
-	void *payload);
-
-static int spec_matches(const struct fspec *f, const struct rres *r)
+int fspec_matches(const struct fspec *f, const struct rres *r)
 {
 	char g[256], v[256];
 
@@ -39,7 +31,7 @@ static int spec_matches(const struct fspec *f, const struct rres *r)
 	return 1;
 }
 
-static void fs_walk(struct rctx *c, struct gate_rnode *n, const char *path, int create,
+void fs_walk(struct rctx *c, struct gate_rnode *n, const char *path, int create,
 	const struct gate_rnode *origin, fs_fn fn, void *payload)
 {
 	char seg[256];
@@ -81,8 +73,19 @@ static void fs_apply(struct rctx *c, const struct fspec *specs, struct rres *r,
 	size_t i;
 
 	for (i = 0; specs[i].path; i++)
-		if (spec_matches(&specs[i], r))
+		if (fspec_matches(&specs[i], r))
 			fs_walk(c, r->root, specs[i].path, specs[i].create, origin, fn, payload);
+}
+
+/* the specs of a configurations: list, applied like fs_apply */
+static void fs_apply_list(struct rctx *c, const struct fspecs *l, struct rres *r,
+	const struct gate_rnode *origin, fs_fn fn, void *payload)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (fspec_matches(&l->v[i], r))
+			fs_walk(c, r->root, l->v[i].path, l->v[i].create, origin, fn, payload);
 }
 
 /* ------------------------------------------------------------------ namespace */
@@ -100,10 +103,10 @@ static void set_ns(struct rctx *c, struct gate_rnode *parent, const char *key, v
 void rx_namespace(struct rctx *c, const struct gate_rnode *nsnode, struct rmap *m)
 {
 	static const struct fspec extra[] = {
-		{ "APIService", "apiregistration.k8s.io", NULL, "spec/service/namespace", 1 },
+		{ "APIService", "apiregistration.k8s.io", NULL, "spec/service/namespace", 1, NULL },
 		{ "CustomResourceDefinition", "apiextensions.k8s.io", NULL,
-			"spec/conversion/webhook/clientConfig/service/namespace", 0 },
-		{ NULL, NULL, NULL, NULL, 0 } };
+			"spec/conversion/webhook/clientConfig/service/namespace", 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL } };
 	const char *ns = rn_scalar(nsnode);
 	size_t i;
 	uint32_t j;
@@ -122,6 +125,7 @@ void rx_namespace(struct rctx *c, const struct gate_rnode *nsnode, struct rmap *
 			rres_set_name(c, r, ns, nsnode);
 		}
 		fs_apply(c, extra, r, nsnode, set_ns, (void *)nsnode);
+		fs_apply_list(c, &m->cfg.namespace, r, nsnode, set_ns, (void *)nsnode);
 		if (!strcmp(kind, "RoleBinding") || !strcmp(kind, "ClusterRoleBinding")) {
 			struct gate_rnode *subjects = rn_get(r->root, "subjects");
 
@@ -162,58 +166,58 @@ void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct
 /* ------------------------------------------------------------------ labels, annotations */
 
 static const struct fspec meta_labels[] = {
-	{ NULL, NULL, NULL, "metadata/labels", 1 },
-	{ NULL, NULL, NULL, NULL, 0 } };
+	{ NULL, NULL, NULL, "metadata/labels", 1, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL } };
 
 static const struct fspec template_labels[] = {
-	{ "ReplicationController", NULL, "v1", "spec/template/metadata/labels", 1 },
-	{ "Deployment", NULL, NULL, "spec/template/metadata/labels", 1 },
-	{ "ReplicaSet", NULL, NULL, "spec/template/metadata/labels", 1 },
-	{ "DaemonSet", NULL, NULL, "spec/template/metadata/labels", 1 },
-	{ "StatefulSet", "apps", NULL, "spec/template/metadata/labels", 1 },
-	{ "Job", "batch", NULL, "spec/template/metadata/labels", 1 },
-	{ "CronJob", "batch", NULL, "spec/jobTemplate/metadata/labels", 1 },
-	{ "CronJob", "batch", NULL, "spec/jobTemplate/spec/template/metadata/labels", 1 },
-	{ NULL, NULL, NULL, NULL, 0 } };
+	{ "ReplicationController", NULL, "v1", "spec/template/metadata/labels", 1, NULL },
+	{ "Deployment", NULL, NULL, "spec/template/metadata/labels", 1, NULL },
+	{ "ReplicaSet", NULL, NULL, "spec/template/metadata/labels", 1, NULL },
+	{ "DaemonSet", NULL, NULL, "spec/template/metadata/labels", 1, NULL },
+	{ "StatefulSet", "apps", NULL, "spec/template/metadata/labels", 1, NULL },
+	{ "Job", "batch", NULL, "spec/template/metadata/labels", 1, NULL },
+	{ "CronJob", "batch", NULL, "spec/jobTemplate/metadata/labels", 1, NULL },
+	{ "CronJob", "batch", NULL, "spec/jobTemplate/spec/template/metadata/labels", 1, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL } };
 
 #define AFF "spec/template/spec/affinity/"
 static const struct fspec selector_labels[] = {
-	{ "Service", NULL, "v1", "spec/selector", 1 },
-	{ "ReplicationController", NULL, "v1", "spec/selector", 1 },
-	{ "Deployment", NULL, NULL, "spec/selector/matchLabels", 1 },
-	{ "Deployment", "apps", NULL, AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0 },
-	{ "Deployment", "apps", NULL, AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0 },
-	{ "Deployment", "apps", NULL, AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0 },
-	{ "Deployment", "apps", NULL, AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0 },
-	{ "Deployment", "apps", NULL, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", 0 },
-	{ "ReplicaSet", NULL, NULL, "spec/selector/matchLabels", 1 },
-	{ "DaemonSet", NULL, NULL, "spec/selector/matchLabels", 1 },
-	{ "StatefulSet", "apps", NULL, "spec/selector/matchLabels", 1 },
-	{ "StatefulSet", "apps", NULL, AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0 },
-	{ "StatefulSet", "apps", NULL, AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0 },
-	{ "StatefulSet", "apps", NULL, AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0 },
-	{ "StatefulSet", "apps", NULL, AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0 },
-	{ "StatefulSet", "apps", NULL, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", 0 },
-	{ "StatefulSet", "apps", NULL, "spec/volumeClaimTemplates[]/metadata/labels", 1 },
-	{ "Job", "batch", NULL, "spec/selector/matchLabels", 0 },
-	{ "CronJob", "batch", NULL, "spec/jobTemplate/spec/selector/matchLabels", 0 },
-	{ "PodDisruptionBudget", "policy", NULL, "spec/selector/matchLabels", 0 },
-	{ "NetworkPolicy", "networking.k8s.io", NULL, "spec/podSelector/matchLabels", 0 },
-	{ "NetworkPolicy", "networking.k8s.io", NULL, "spec/ingress/from/podSelector/matchLabels", 0 },
-	{ "NetworkPolicy", "networking.k8s.io", NULL, "spec/egress/to/podSelector/matchLabels", 0 },
-	{ NULL, NULL, NULL, NULL, 0 } };
+	{ "Service", NULL, "v1", "spec/selector", 1, NULL },
+	{ "ReplicationController", NULL, "v1", "spec/selector", 1, NULL },
+	{ "Deployment", NULL, NULL, "spec/selector/matchLabels", 1, NULL },
+	{ "Deployment", "apps", NULL, AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0, NULL },
+	{ "Deployment", "apps", NULL, AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0, NULL },
+	{ "Deployment", "apps", NULL, AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0, NULL },
+	{ "Deployment", "apps", NULL, AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0, NULL },
+	{ "Deployment", "apps", NULL, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", 0, NULL },
+	{ "ReplicaSet", NULL, NULL, "spec/selector/matchLabels", 1, NULL },
+	{ "DaemonSet", NULL, NULL, "spec/selector/matchLabels", 1, NULL },
+	{ "StatefulSet", "apps", NULL, "spec/selector/matchLabels", 1, NULL },
+	{ "StatefulSet", "apps", NULL, AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0, NULL },
+	{ "StatefulSet", "apps", NULL, AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0, NULL },
+	{ "StatefulSet", "apps", NULL, AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", 0, NULL },
+	{ "StatefulSet", "apps", NULL, AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", 0, NULL },
+	{ "StatefulSet", "apps", NULL, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", 0, NULL },
+	{ "StatefulSet", "apps", NULL, "spec/volumeClaimTemplates[]/metadata/labels", 1, NULL },
+	{ "Job", "batch", NULL, "spec/selector/matchLabels", 0, NULL },
+	{ "CronJob", "batch", NULL, "spec/jobTemplate/spec/selector/matchLabels", 0, NULL },
+	{ "PodDisruptionBudget", "policy", NULL, "spec/selector/matchLabels", 0, NULL },
+	{ "NetworkPolicy", "networking.k8s.io", NULL, "spec/podSelector/matchLabels", 0, NULL },
+	{ "NetworkPolicy", "networking.k8s.io", NULL, "spec/ingress/from/podSelector/matchLabels", 0, NULL },
+	{ "NetworkPolicy", "networking.k8s.io", NULL, "spec/egress/to/podSelector/matchLabels", 0, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL } };
 
 static const struct fspec annotation_specs[] = {
-	{ NULL, NULL, NULL, "metadata/annotations", 1 },
-	{ "ReplicationController", NULL, "v1", "spec/template/metadata/annotations", 1 },
-	{ "Deployment", NULL, NULL, "spec/template/metadata/annotations", 1 },
-	{ "ReplicaSet", NULL, NULL, "spec/template/metadata/annotations", 1 },
-	{ "DaemonSet", NULL, NULL, "spec/template/metadata/annotations", 1 },
-	{ "StatefulSet", NULL, NULL, "spec/template/metadata/annotations", 1 },
-	{ "Job", "batch", NULL, "spec/template/metadata/annotations", 1 },
-	{ "CronJob", "batch", NULL, "spec/jobTemplate/metadata/annotations", 1 },
-	{ "CronJob", "batch", NULL, "spec/jobTemplate/spec/template/metadata/annotations", 1 },
-	{ NULL, NULL, NULL, NULL, 0 } };
+	{ NULL, NULL, NULL, "metadata/annotations", 1, NULL },
+	{ "ReplicationController", NULL, "v1", "spec/template/metadata/annotations", 1, NULL },
+	{ "Deployment", NULL, NULL, "spec/template/metadata/annotations", 1, NULL },
+	{ "ReplicaSet", NULL, NULL, "spec/template/metadata/annotations", 1, NULL },
+	{ "DaemonSet", NULL, NULL, "spec/template/metadata/annotations", 1, NULL },
+	{ "StatefulSet", NULL, NULL, "spec/template/metadata/annotations", 1, NULL },
+	{ "Job", "batch", NULL, "spec/template/metadata/annotations", 1, NULL },
+	{ "CronJob", "batch", NULL, "spec/jobTemplate/metadata/annotations", 1, NULL },
+	{ "CronJob", "batch", NULL, "spec/jobTemplate/spec/template/metadata/annotations", 1, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL } };
 
 static void set_pairs(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload)
 {
@@ -245,10 +249,14 @@ void rx_labels(struct rctx *c, const struct gate_rnode *pairs, int selectors, in
 		return;
 	for (i = 0; i < m->n; i++) {
 		fs_apply(c, meta_labels, m->v[i], pairs, set_pairs, (void *)pairs);
-		if (templates)
+		if (templates) {
 			fs_apply(c, template_labels, m->v[i], pairs, set_pairs, (void *)pairs);
-		if (selectors)
+			fs_apply_list(c, &m->cfg.template_labels, m->v[i], pairs, set_pairs, (void *)pairs);
+		}
+		if (selectors) {
 			fs_apply(c, selector_labels, m->v[i], pairs, set_pairs, (void *)pairs);
+			fs_apply_list(c, &m->cfg.labels, m->v[i], pairs, set_pairs, (void *)pairs);
+		}
 	}
 }
 
@@ -258,8 +266,10 @@ void rx_annotations(struct rctx *c, const struct gate_rnode *pairs, struct rmap 
 
 	if (pairs->type != GATE_RNODE_MAP || !pairs->len)
 		return;
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
 		fs_apply(c, annotation_specs, m->v[i], pairs, set_pairs, (void *)pairs);
+		fs_apply_list(c, &m->cfg.annotations, m->v[i], pairs, set_pairs, (void *)pairs);
+	}
 }
 
 /* ------------------------------------------------------------------ images */
@@ -334,6 +344,11 @@ static void images_walk(struct rctx *c, struct gate_rnode *n, const struct gate_
 	}
 }
 
+static void image_at(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload)
+{
+	update_image(c, parent, key, payload);
+}
+
 void rx_images(struct rctx *c, const struct gate_rnode *images, struct rmap *m)
 {
 	uint32_t j;
@@ -342,11 +357,19 @@ void rx_images(struct rctx *c, const struct gate_rnode *images, struct rmap *m)
 	if (images->type != GATE_RNODE_SEQ)
 		rfail(c, images, "'images' must be a list");
 	for (j = 0; j < images->len; j++)
-		for (i = 0; i < m->n; i++)
+		for (i = 0; i < m->n; i++) {
 			images_walk(c, m->v[i]->root, images->u.items[j]);
+			fs_apply_list(c, &m->cfg.images, m->v[i], NULL, image_at,
+				(void *)images->u.items[j]);
+		}
 }
 
 /* ------------------------------------------------------------------ replicas */
+
+static void set_count(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload)
+{
+	rn_set(c, parent, key, rn_copy(c, payload));
+}
 
 void rx_replicas(struct rctx *c, const struct gate_rnode *replicas, struct rmap *m)
 {
@@ -365,16 +388,30 @@ void rx_replicas(struct rctx *c, const struct gate_rnode *replicas, struct rmap 
 
 		if (!name || !count || count->type != GATE_RNODE_INT)
 			rfail(c, e, "replicas entries need a name and an integer count");
+		int found = 0;
+
 		for (i = 0; i < m->n; i++) {
 			struct rres *r = m->v[i];
+			size_t s;
 
 			if (strcmp(r->orig_name, name) && strcmp(rres_name(r), name))
 				continue;
 			for (k = 0; kinds[k]; k++)
-				if (!strcmp(rres_kind(r), kinds[k]))
+				if (!strcmp(rres_kind(r), kinds[k])) {
 					rn_set(c, rn_lookup_create(c, r->root, "spec", GATE_RNODE_MAP, e),
 						"replicas", rn_copy(c, count));
+					found = 1;
+				}
+			for (s = 0; s < m->cfg.replicas.n; s++)
+				if (fspec_matches(&m->cfg.replicas.v[s], r)) {
+					fs_walk(c, r->root, m->cfg.replicas.v[s].path, m->cfg.replicas.v[s].create,
+						e, set_count, (void *)count);
+					found = 1;
+				}
 		}
+		if (!found)
+			rfail(c, e, "resource with name %s does not match a config with the following GVK "
+				"[Deployment ReplicationController ReplicaSet StatefulSet]", name);
 	}
 }
 
@@ -438,6 +475,8 @@ static int kind_in(const char *kind, const char *list)
 	size_t l = strlen(kind);
 	const char *p = list;
 
+	if (!l)
+		return 0;
 	while ((p = strstr(p, kind))) {
 		if ((p == list || p[-1] == '|') && (p[l] == 0 || p[l] == '|'))
 			return 1;
@@ -531,6 +570,13 @@ void rx_name_references(struct rctx *c, struct rmap *m)
 			}
 			fs_walk(c, r->root, path, 0, NULL, fix_name, &f);
 		}
+		for (j = 0; j < m->cfg.name_refs.n; j++) {
+			const struct fspec *f = &m->cfg.name_refs.v[j];
+			struct fixup fx = { m, r, f->referral };
+
+			if (fspec_matches(f, r))
+				fs_walk(c, r->root, f->path, 0, NULL, fix_name, &fx);
+		}
 		if (!strcmp(kind, "RoleBinding") || !strcmp(kind, "ClusterRoleBinding")) {
 			struct gate_rnode *subjects = rn_get(r->root, "subjects");
 			uint32_t k;
@@ -571,8 +617,8 @@ static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, 
 				const struct gate_rnode *cr = rn_get(f, "create");
 				struct fspec spec[2] = { { rn_get_str(f, "kind"), rn_get_str(f, "group"),
 					rn_get_str(f, "version"), rn_get_str(f, "path"),
-					cr && cr->type == GATE_RNODE_BOOL && !strcmp(cr->str, "true") },
-					{ NULL, NULL, NULL, NULL, 0 } };
+					cr && cr->type == GATE_RNODE_BOOL && !strcmp(cr->str, "true"), NULL },
+					{ NULL, NULL, NULL, NULL, 0, NULL } };
 				const struct gate_rnode *pairs = rn_get(cfg, !strcmp(kind, "LabelTransformer") ?
 					"labels" : "annotations");
 

@@ -341,6 +341,62 @@ static void test_replacements(void)
 		"      containers:\n      - image: app:2.0\n        name: app\n");
 }
 
+/* vars and configurations: expected outputs from kustomize's api/krusty tests */
+static void test_vars_and_configurations(void)
+{
+	static const struct mfile vars[] = {
+		{ "kustomization.yaml", "namePrefix: base-\nresources:\n- pod.yaml\nvars:\n- name: POD_NAME\n"
+			"  objref:\n    apiVersion: v1\n    kind: Pod\n    name: clown\n  fieldref:\n"
+			"    fieldpath: metadata.name\n" },
+		{ "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: clown\nspec:\n  containers:\n"
+			"  - name: frown\n    image: frown\n    command:\n    - echo\n    - \"$(POD_NAME)\"\n"
+			"    env:\n      - name: FOO\n        value: \"$(POD_NAME)\"\n" } };
+	static const struct mfile collide[] = {
+		{ "b1/kustomization.yaml", "resources:\n- pod.yaml\nvars:\n- name: P\n  objref:\n"
+			"    kind: Pod\n    name: a\n" },
+		{ "b1/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n" },
+		{ "b2/kustomization.yaml", "resources:\n- pod.yaml\nvars:\n- name: P\n  objref:\n"
+			"    kind: Pod\n    name: b\n" },
+		{ "b2/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n" },
+		{ "o/kustomization.yaml", "resources:\n- ../b1\n- ../b2\n" } };
+	static const struct mfile custom[] = {
+		{ "base/kustomization.yaml", "namePrefix: x-\ncommonLabels:\n  app: myApp\nvars:\n"
+			"- name: APRIL_DIET\n  objref:\n    group: foo\n    version: v1\n    kind: Giraffe\n"
+			"    name: april\n  fieldref:\n    fieldpath: spec.diet\n- name: KOKO_DIET\n  objref:\n"
+			"    group: foo\n    version: v1\n    kind: Gorilla\n    name: koko\n  fieldref:\n"
+			"    fieldpath: spec.diet\nresources:\n- animalPark.yaml\n- giraffes.yaml\n- gorilla.yaml\n"
+			"configurations:\n- config/custom.yaml\n" },
+		{ "base/giraffes.yaml", "apiVersion: foo/v1\nkind: Giraffe\nmetadata:\n  name: april\nspec:\n"
+			"  diet: mimosa\n  location: NE\n---\napiVersion: foo/v1\nkind: Giraffe\nmetadata:\n"
+			"  name: may\nspec:\n  diet: acacia\n  location: SE\n" },
+		{ "base/gorilla.yaml", "apiVersion: foo/v1\nkind: Gorilla\nmetadata:\n  name: koko\nspec:\n"
+			"  diet: bambooshoots\n  location: SW\n" },
+		{ "base/animalPark.yaml", "apiVersion: foo/v1\nkind: AnimalPark\nmetadata:\n  name: sandiego\n"
+			"spec:\n  gorillaRef:\n    name: koko\n  giraffeRef:\n    name: april\n  food:\n"
+			"  - \"$(APRIL_DIET)\"\n  - \"$(KOKO_DIET)\"\n" },
+		{ "base/config/custom.yaml", "nameReference:\n- kind: Gorilla\n  fieldSpecs:\n"
+			"  - kind: AnimalPark\n    path: spec/gorillaRef/name\n- kind: Giraffe\n  fieldSpecs:\n"
+			"  - kind: AnimalPark\n    path: spec/giraffeRef/name\nvarReference:\n- path: spec/food\n"
+			"  kind: AnimalPark\n" } };
+
+	check_output("vars: $(POD_NAME) after the prefix, in command and env", vars, N(vars), ".", 0,
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: base-clown\nspec:\n  containers:\n"
+		"  - command:\n    - echo\n    - base-clown\n    env:\n    - name: FOO\n"
+		"      value: base-clown\n    image: frown\n    name: frown\n");
+	check_error("two bases defining one var differently", collide, N(collide), "o",
+		"b2/kustomization.yaml", 4, "var 'P' already encountered");
+	check_output("configurations: nameReference and varReference of custom kinds", custom,
+		N(custom), "base", 0,
+		"apiVersion: foo/v1\nkind: AnimalPark\nmetadata:\n  labels:\n    app: myApp\n"
+		"  name: x-sandiego\nspec:\n  food:\n  - mimosa\n  - bambooshoots\n  giraffeRef:\n"
+		"    name: x-april\n  gorillaRef:\n    name: x-koko\n---\napiVersion: foo/v1\n"
+		"kind: Giraffe\nmetadata:\n  labels:\n    app: myApp\n  name: x-april\nspec:\n"
+		"  diet: mimosa\n  location: NE\n---\napiVersion: foo/v1\nkind: Giraffe\nmetadata:\n"
+		"  labels:\n    app: myApp\n  name: x-may\nspec:\n  diet: acacia\n  location: SE\n---\n"
+		"apiVersion: foo/v1\nkind: Gorilla\nmetadata:\n  labels:\n    app: myApp\n"
+		"  name: x-koko\nspec:\n  diet: bambooshoots\n  location: SW\n");
+}
+
 static void test_errors(void)
 {
 	static const struct mfile missing[] = {
@@ -400,6 +456,7 @@ int main(void)
 	test_scalars();
 	test_origins();
 	test_replacements();
+	test_vars_and_configurations();
 	test_errors();
 	return tap_done();
 }
