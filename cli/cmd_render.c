@@ -25,8 +25,8 @@
 static const char usage_text[] =
 "usage: gitops-gate render [--reorder legacy|none] DIR...\n"
 "\n"
-"Build the kustomization in DIR like `kubectl kustomize\n"
-"--load-restrictor=LoadRestrictionsNone DIR` and print the YAML stream.\n"
+"Build the kustomization in DIR as kubectl kustomize does (with no load\n"
+"restrictions) and print the YAML stream.\n"
 "Several folders print their streams one after another, '---' between.\n"
 "\n"
 "  --reorder legacy   kustomize's default order (kinds first: Namespace,\n"

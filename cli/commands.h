@@ -8,6 +8,14 @@
 
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
 int cmd_render(int argc, char **argv);      /* cli/cmd_render.c */
+int cmd_hook(int argc, char **argv);        /* cli/cmd_hook.c: pre-receive, post-receive */
+int cmd_install(int argc, char **argv);     /* cli/cmd_install.c */
+int gate_post_receive_main(int argc, char **argv); /* cli/cmd_post_receive.c: hook post-receive */
+int cmd_notify(int argc, char **argv);      /* cli/cmd_operate.c */
+int cmd_status(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_rollforward(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
 
 struct gate_buf;
 /*
@@ -16,13 +24,5 @@ struct gate_buf;
  * ("file:line:col: what", escaped) appended to errmsg.
  */
 int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gate_buf *errmsg);
-int cmd_hook(int argc, char **argv);        /* hooks/cmd_hook.c: pre-receive, post-receive */
-int cmd_install(int argc, char **argv);     /* hooks/cmd_install.c */
-int gate_post_receive_main(int argc, char **argv); /* hooks/cmd_post_receive.c: hook post-receive */
-int cmd_notify(int argc, char **argv);      /* hooks/cmd_operate.c */
-int cmd_status(int argc, char **argv);
-int cmd_rollback(int argc, char **argv);
-int cmd_rollforward(int argc, char **argv);
-int cmd_reconcile(int argc, char **argv);
 
 #endif
