@@ -159,7 +159,7 @@ void rx_namespace(struct rctx *c, const struct gate_rnode *nsnode, struct rmap *
 void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct gate_rnode *suf,
 	struct rmap *m);
 void rx_labels(struct rctx *c, const struct gate_rnode *pairs, int selectors, int templates,
-	struct rmap *m);
+	const struct fspecs *fields, struct rmap *m);
 void rx_annotations(struct rctx *c, const struct gate_rnode *pairs, struct rmap *m);
 void rx_images(struct rctx *c, const struct gate_rnode *images, struct rmap *m);
 void rx_replicas(struct rctx *c, const struct gate_rnode *replicas, struct rmap *m);

@@ -781,10 +781,16 @@ void rpatch_run(struct rctx *c, const char *dir, const struct gate_rnode *k, str
 
 			if (!s || e->type != GATE_RNODE_STR)
 				rfail(c, e, "patchesStrategicMerge entries must be strings");
-			if (strchr(s, '\n') || strchr(s, ':'))
-				patch_docs(c, dir, NULL, e, &docs);
-			else
-				patch_docs(c, dir, e, NULL, &docs);
+			/* a file when one exists at that path, else the patch itself (kustomize) */
+			{
+				char *buf;
+				size_t len;
+
+				if (!strchr(s, '\n') && rload(c, rpath_join(c, dir, s), &buf, &len) == 0)
+					patch_docs(c, dir, e, NULL, &docs);
+				else
+					patch_docs(c, dir, NULL, e, &docs);
+			}
 			for (d = 0; d < docs.n; d++)
 				smp_by_id(c, m, docs.v[d]);
 			continue;

@@ -175,13 +175,33 @@ static void run_labels(struct rctx *c, const struct gate_rnode *k, struct rmap *
 			int s = sel && sel->type == GATE_RNODE_BOOL && !strcmp(sel->str, "true");
 			int t = tpl && tpl->type == GATE_RNODE_BOOL && !strcmp(tpl->str, "true");
 
-			if (!rn_is_null(rn_get(l, "fields")))
-				rfail(c, rn_get(l, "fields"), "labels: fields: not supported yet");
-			rx_labels(c, rn_get(l, "pairs"), s, t || s, acc);
+			const struct gate_rnode *fields = rn_get(l, "fields");
+			struct fspecs extra;
+			uint32_t f;
+
+			memset(&extra, 0, sizeof(extra));
+			if (!rn_is_null(fields) && fields->type != GATE_RNODE_SEQ)
+				rfail(c, fields, "labels: fields must be a list");
+			for (f = 0; !rn_is_null(fields) && f < fields->len; f++) {
+				const struct gate_rnode *fs = fields->u.items[f];
+				const struct gate_rnode *cr = rn_get(fs, "create");
+				struct fspec spec;
+
+				memset(&spec, 0, sizeof(spec));
+				spec.path = rn_get_str(fs, "path");
+				spec.kind = rn_get_str(fs, "kind");
+				spec.group = rn_get_str(fs, "group");
+				spec.version = rn_get_str(fs, "version");
+				spec.create = cr && cr->type == GATE_RNODE_BOOL && !strcmp(cr->str, "true");
+				if (!spec.path)
+					rfail(c, fs, "labels: a field needs a path");
+				fspecs_push(c, &extra, &spec);
+			}
+			rx_labels(c, rn_get(l, "pairs"), s, t || s, extra.n ? &extra : NULL, acc);
 		}
 	}
 	if (!rn_is_null(common))
-		rx_labels(c, common, 1, 1, acc);
+		rx_labels(c, common, 1, 1, NULL, acc);
 }
 
 static void run_transformers(struct rctx *c, const char *dir, const struct gate_rnode *k,
@@ -202,6 +222,8 @@ static void run_transformers(struct rctx *c, const char *dir, const struct gate_
 		rx_replicas(c, v, acc);
 	if ((v = rn_get(k, "images")) && !rn_is_null(v))
 		rx_images(c, v, acc);
+	if ((v = rn_get(k, "imageTags")) && !rn_is_null(v))
+		rx_images(c, v, acc); /* deprecated spelling of images, applied after them */
 	if ((v = rn_get(k, "replacements")) && !rn_is_null(v))
 		rrepl_run(c, dir, v, acc);
 	if ((v = str_list(c, k, "transformers")))
@@ -308,7 +330,6 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	unsupported(c, k, "generators", "generator plugins are not run by the gate");
 	unsupported(c, k, "validators", "validator plugins are not run by the gate");
 	unsupported(c, k, "buildMetadata", "not supported yet");
-	unsupported(c, k, "imageTags", "not supported yet (use images)");
 	if (c->depth == 1)
 		read_sort_options(c, k);
 

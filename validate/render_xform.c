@@ -241,7 +241,7 @@ static void set_pairs(struct rctx *c, struct gate_rnode *parent, const char *key
 }
 
 void rx_labels(struct rctx *c, const struct gate_rnode *pairs, int selectors, int templates,
-	struct rmap *m)
+	const struct fspecs *fields, struct rmap *m)
 {
 	size_t i;
 
@@ -257,6 +257,8 @@ void rx_labels(struct rctx *c, const struct gate_rnode *pairs, int selectors, in
 			fs_apply(c, selector_labels, m->v[i], pairs, set_pairs, (void *)pairs);
 			fs_apply_list(c, &m->cfg.labels, m->v[i], pairs, set_pairs, (void *)pairs);
 		}
+		if (fields)
+			fs_apply_list(c, fields, m->v[i], pairs, set_pairs, (void *)pairs);
 	}
 }
 
@@ -699,8 +701,17 @@ void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode 
 			continue;
 		}
 		rc = rload(c, rpath_join(c, dir, s), &buf, &len);
-		if (rc == GATE_RENDER_EISDIR)
-			rfail(c, e, "transformers: a kustomization of transformer configs is not supported yet");
+		if (rc == GATE_RENDER_EISDIR) {
+			/* a kustomization whose build is the transformer configs */
+			struct rmap cfgs;
+			size_t k;
+
+			memset(&cfgs, 0, sizeof(cfgs));
+			rtarget_accumulate(c, rpath_join(c, dir, s), &cfgs, 0, e);
+			for (k = 0; k < cfgs.n; k++)
+				one_config(c, dir, cfgs.v[k]->root, m);
+			continue;
+		}
 		if (rc)
 			rfail(c, e, "transformers: open %s: no such file or directory", rpath_join(c, dir, s));
 		cf.dir = rpath_dir(c, rpath_join(c, dir, s));

@@ -397,6 +397,29 @@ static void test_vars_and_configurations(void)
 		"  name: x-koko\nspec:\n  diet: bambooshoots\n  location: SW\n");
 }
 
+static void test_more_fields(void)
+{
+	static const struct mfile f[] = {
+		{ "kustomization.yaml", "resources:\n- w.yaml\nlabels:\n- pairs:\n    team: a\n  fields:\n"
+			"  - path: spec/owner/labels\n    kind: Widget\n    create: true\n"
+			"imageTags:\n- name: nginx\n  newTag: \"1.25\"\n"
+			"patchesStrategicMerge:\n- |-\n  apiVersion: example.com/v1\n  kind: Widget\n"
+			"  metadata:\n    name: w\n  spec:\n    size: 2\n"
+			"transformers:\n- tx\n" },
+		{ "w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n"
+			"  size: 1\n  template:\n    spec:\n      containers:\n      - name: c\n"
+			"        image: nginx:1.0\n" },
+		{ "tx/kustomization.yaml", "resources:\n- ann.yaml\n" },
+		{ "tx/ann.yaml", "apiVersion: builtin\nkind: AnnotationsTransformer\nmetadata:\n  name: a\n"
+			"annotations:\n  from: folder\nfieldSpecs:\n- path: metadata/annotations\n  create: true\n" } };
+
+	check_output("labels fields, imageTags, an inline patchesStrategicMerge, a folder of transformer configs",
+		f, N(f), ".", 0,
+		"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  annotations:\n    from: folder\n"
+		"  labels:\n    team: a\n  name: w\nspec:\n  owner:\n    labels:\n      team: a\n  size: 2\n"
+		"  template:\n    spec:\n      containers:\n      - image: nginx:1.25\n        name: c\n");
+}
+
 static void test_errors(void)
 {
 	static const struct mfile missing[] = {
@@ -457,6 +480,7 @@ int main(void)
 	test_origins();
 	test_replacements();
 	test_vars_and_configurations();
+	test_more_fields();
 	test_errors();
 	return tap_done();
 }
