@@ -3,7 +3,7 @@
  * --load-restrictor=LoadRestrictionsNone DIR` prints, from the native
  * renderer (validate/render_*.c) reading the files from disk.
  *
- *   gitops-gate render [--reorder legacy|none] DIR...
+ *   gitops-gate render [--reorder legacy|none] [--skip-unreachable] DIR...
  *
  * Several folders print their streams one after another ("---" between
  * them), as consecutive kubectl runs would.  Exit status: 0 rendered, 1 a
@@ -23,7 +23,7 @@
 #include "commands.h"
 
 static const char usage_text[] =
-"usage: gitops-gate render [--reorder legacy|none] DIR...\n"
+"usage: gitops-gate render [--reorder legacy|none] [--skip-unreachable] DIR...\n"
 "\n"
 "Build the kustomization in DIR as kubectl kustomize does (with no load\n"
 "restrictions) and print the YAML stream.\n"
@@ -32,6 +32,8 @@ static const char usage_text[] =
 "  --reorder legacy   kustomize's default order (kinds first: Namespace,\n"
 "                     CustomResourceDefinition, ServiceAccount, ...)\n"
 "  --reorder none     input order (what Flux applies)\n"
+"  --skip-unreachable skip remote resources, helm charts and plugins with a\n"
+"                     warning instead of failing the build\n"
 "\n"
 "Remote resources, helmCharts and plugins are errors.  Exit status: 0\n"
 "rendered, 1 the build failed, 2 a wrong command line.\n";
@@ -64,7 +66,8 @@ static void format_error(const char *dir, const struct gate_render_error *err,
 	gate_buf_add_escaped(b, err->message, strlen(err->message));
 }
 
-int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gate_buf *errmsg)
+int gate_cli_render(const char *dir, int order, unsigned flags, struct gate_buf *out,
+	struct gate_buf *errmsg)
 {
 	struct gate_render_loader ldr = { disk_read, NULL };
 	struct gate_render_options opts = GATE_RENDER_OPTIONS_INIT;
@@ -79,9 +82,22 @@ int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gat
 		return -1;
 	}
 	opts.order = order;
+	opts.flags = flags;
 	if (gate_render_build(&r, dir, &ldr, &opts, &err) < 0) {
 		format_error(dir, &err, errmsg);
 		return -1;
+	}
+	if (gate_render_warning_count(r)) {
+		size_t i;
+		struct gate_buf w = GATE_BUF_INIT;
+
+		for (i = 0; i < gate_render_warning_count(r); i++) {
+			gate_buf_adds(&w, "warning: ");
+			format_error(dir, gate_render_warning(r, i), &w);
+			gate_buf_adds(&w, ": skipped\n");
+		}
+		fputs(w.ptr, stderr);
+		gate_buf_release(&w);
 	}
 	gate_render_emit(r, out);
 	gate_render_free(r);
@@ -94,6 +110,7 @@ int cmd_render(int argc, char **argv)
 	const char **dirs = gate_xcalloc((size_t)argc + 1, sizeof(*dirs));
 	size_t ndirs = 0, i;
 	int order = GATE_RENDER_ORDER_LEGACY, ret = 0, a, dashdash = 0;
+	unsigned flags = 0;
 
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a], *val = NULL;
@@ -110,6 +127,10 @@ int cmd_render(int argc, char **argv)
 			fputs(usage_text, stdout);
 			free(dirs);
 			return 0;
+		}
+		if (!strcmp(arg, "--skip-unreachable")) {
+			flags |= GATE_RENDER_SKIP_UNREACHABLE;
+			continue;
 		}
 		if (!strcmp(arg, "--reorder") || !strcmp(arg, "-reorder")) {
 			if (++a >= argc) {
@@ -142,7 +163,7 @@ int cmd_render(int argc, char **argv)
 
 		if (i && out.len)
 			gate_buf_adds(&out, "---\n");
-		if (gate_cli_render(dirs[i], order, &out, &err) < 0) {
+		if (gate_cli_render(dirs[i], order, flags, &out, &err) < 0) {
 			out.len = before;
 			if (out.ptr)
 				out.ptr[before] = 0;

@@ -471,7 +471,7 @@ static void add_render(struct finder *fd, const char *dir)
 	struct gate_buf out = GATE_BUF_INIT, err = GATE_BUF_INIT;
 	struct gate_input *in;
 
-	if (gate_cli_render(dir, 0, &out, &err) < 0) {
+	if (gate_cli_render(dir, 0, 0, &out, &err) < 0) {
 		struct gate_result *r;
 
 		in = add_input(fd, dir);

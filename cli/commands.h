@@ -20,9 +20,11 @@ int cmd_reconcile(int argc, char **argv);
 struct gate_buf;
 /*
  * Render the kustomization in dir from disk and append the YAML stream to
- * out (cli/cmd_render.c).  Returns 0, or -1 with a one-line message
+ * out (cli/cmd_render.c); flags are GATE_RENDER_* (what was skipped is
+ * printed as warnings).  Returns 0, or -1 with a one-line message
  * ("file:line:col: what", escaped) appended to errmsg.
  */
-int gate_cli_render(const char *dir, int order, struct gate_buf *out, struct gate_buf *errmsg);
+int gate_cli_render(const char *dir, int order, unsigned flags, struct gate_buf *out,
+	struct gate_buf *errmsg);
 
 #endif

@@ -57,6 +57,8 @@ struct rctx {
 	size_t files, bytes, nodes, depth;
 	int sort_mode;          /* -1 unset; 0 legacy; 1 fifo (sortOptions) */
 	struct gate_rnode *sort_first, *sort_last; /* legacy sortOptions */
+	struct gate_render_error *warns; /* skipped under GATE_RENDER_SKIP_UNREACHABLE (arena) */
+	size_t nwarns, awarns;
 	jmp_buf fail;           /* rfail() jumps here */
 	int fail_code;
 };
@@ -72,6 +74,14 @@ void rfail(struct rctx *c, const struct gate_rnode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 void rfail_at(struct rctx *c, const char *file, uint32_t line, uint32_t col,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6), noreturn));
+
+/*
+ * Something the gate cannot render (network, helm, plugins): fails the
+ * build, or with GATE_RENDER_SKIP_UNREACHABLE records a warning and
+ * returns so the caller skips it.
+ */
+void runreachable(struct rctx *c, const char *file, uint32_t line, uint32_t col,
+	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* nodes (render_node.c) */
 struct gate_rnode *rn_new(struct rctx *c, int type, const struct gate_rnode *origin);

@@ -143,6 +143,34 @@ void rfail_at(struct rctx *c, const char *file, uint32_t line, uint32_t col,
 	abort();
 }
 
+void runreachable(struct rctx *c, const char *file, uint32_t line, uint32_t col,
+	const char *fmt, ...)
+{
+	struct gate_render_error *w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!(c->opts->flags & GATE_RENDER_SKIP_UNREACHABLE)) {
+		vfail(c, file, line, col, fmt, ap);
+		abort();
+	}
+	if (c->nwarns == c->awarns) {
+		size_t na = c->awarns ? c->awarns * 2 : 4;
+		struct gate_render_error *v = ra_alloc(c, na * sizeof(*v));
+
+		if (c->nwarns)
+			memcpy(v, c->warns, c->nwarns * sizeof(*v));
+		c->warns = v;
+		c->awarns = na;
+	}
+	w = &c->warns[c->nwarns++];
+	snprintf(w->file, sizeof(w->file), "%s", file ? file : "");
+	w->line = line;
+	w->col = col;
+	vsnprintf(w->message, sizeof(w->message), fmt, ap);
+	va_end(ap);
+}
+
 /* ------------------------------------------------------------------ nodes */
 
 static void count_node(struct rctx *c)

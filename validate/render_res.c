@@ -440,6 +440,16 @@ const struct gate_rnode *gate_render_object(const struct gate_render *r, size_t 
 	return r && i < r->map.n ? r->map.v[i]->root : NULL;
 }
 
+size_t gate_render_warning_count(const struct gate_render *r)
+{
+	return r ? r->ctx.nwarns : 0;
+}
+
+const struct gate_render_error *gate_render_warning(const struct gate_render *r, size_t i)
+{
+	return r && i < r->ctx.nwarns ? &r->ctx.warns[i] : NULL;
+}
+
 void gate_render_emit(const struct gate_render *r, struct gate_buf *out)
 {
 	size_t i;

@@ -107,8 +107,11 @@ static void accumulate_resources(struct rctx *c, const char *dir, const struct g
 
 		if (!s || e->type != GATE_RNODE_STR)
 			rfail(c, e, "resources entries must be strings");
-		if (rremote(s))
-			rfail(c, e, "remote resource '%s' is not supported (no network in the gate)", s);
+		if (rremote(s)) {
+			runreachable(c, e->file, e->line, e->col,
+				"remote resource '%s' is not rendered (the gate does not reach the network)", s);
+			continue;
+		}
 		p = rpath_join(c, dir, s);
 		rc = load_file(c, p, acc, e);
 		if (rc == GATE_RENDER_EISDIR) {
@@ -145,19 +148,24 @@ static void check_fields(struct rctx *c, const struct gate_rnode *k, const char 
 	}
 }
 
+/* a field the gate does not render: an error at its key (or, when unreachable, maybe a warning) */
 static void unsupported(struct rctx *c, const struct gate_rnode *k, const char *field,
-	const char *why)
+	const char *why, int unreachable)
 {
 	const struct gate_rnode *v = rn_get(k, field);
-	uint32_t i;
+	uint32_t i, line = v ? v->line : 0, col = v ? v->col : 0;
 
 	if (rn_is_null(v) || ((v->type == GATE_RNODE_SEQ || v->type == GATE_RNODE_MAP) && !v->len))
 		return;
 	for (i = 0; i < k->len; i++)
-		if (k->u.members[i].value == v)
-			rfail_at(c, v->file, k->u.members[i].line, k->u.members[i].col,
-				"%s: %s", field, why);
-	rfail(c, v, "%s: %s", field, why);
+		if (k->u.members[i].value == v) {
+			line = k->u.members[i].line;
+			col = k->u.members[i].col;
+		}
+	if (unreachable)
+		runreachable(c, v->file, line, col, "%s: %s", field, why);
+	else
+		rfail_at(c, v->file, line, col, "%s: %s", field, why);
 }
 
 static void run_labels(struct rctx *c, const struct gate_rnode *k, struct rmap *acc)
@@ -294,8 +302,11 @@ static void accumulate_components(struct rctx *c, const char *dir, const struct 
 
 		if (!s || e->type != GATE_RNODE_STR)
 			rfail(c, e, "components entries must be strings");
-		if (rremote(s))
-			rfail(c, e, "remote component '%s' is not supported (no network in the gate)", s);
+		if (rremote(s)) {
+			runreachable(c, e->file, e->line, e->col,
+				"remote component '%s' is not rendered (the gate does not reach the network)", s);
+			continue;
+		}
 		rtarget_accumulate(c, rpath_join(c, dir, s), acc, 1, e);
 	}
 }
@@ -324,12 +335,12 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	if (strcmp(kind, "Component") && strcmp(kind, "Kustomization"))
 		rfail(c, rn_get(k, "kind"), "invalid Kustomization: kind '%s' is neither Kustomization "
 			"nor Component", kind);
-	unsupported(c, k, "helmCharts", "helm charts are not rendered by the gate (kustomize needs --enable-helm)");
-	unsupported(c, k, "helmChartInflationGenerator", "helm charts are not rendered by the gate");
-	unsupported(c, k, "helmGlobals", "helm charts are not rendered by the gate");
-	unsupported(c, k, "generators", "generator plugins are not run by the gate");
-	unsupported(c, k, "validators", "validator plugins are not run by the gate");
-	unsupported(c, k, "buildMetadata", "not supported yet");
+	unsupported(c, k, "helmCharts", "helm charts are not rendered by the gate (kustomize needs --enable-helm)", 1);
+	unsupported(c, k, "helmChartInflationGenerator", "helm charts are not rendered by the gate", 1);
+	unsupported(c, k, "helmGlobals", "helm charts are not rendered by the gate", 1);
+	unsupported(c, k, "generators", "generator plugins are not run by the gate", 1);
+	unsupported(c, k, "validators", "validator plugins are not run by the gate", 1);
+	unsupported(c, k, "buildMetadata", "not supported yet", 0);
 	if (c->depth == 1)
 		read_sort_options(c, k);
 

@@ -605,9 +605,12 @@ static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, 
 {
 	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
 
-	if (!kind || !av || strcmp(av, "builtin"))
-		rfail(c, cfg, "transformers: only built-in transformer configs (apiVersion: builtin) "
-			"are supported; plugins are not run by the gate");
+	if (!kind || !av || strcmp(av, "builtin")) {
+		runreachable(c, cfg->file, cfg->line, cfg->col, "transformers: %s is a plugin: only "
+			"built-in transformer configs (apiVersion: builtin) are run by the gate",
+			kind ? kind : "(no kind)");
+		return;
+	}
 	if (!strcmp(kind, "LabelTransformer") || !strcmp(kind, "AnnotationsTransformer")) {
 		const struct gate_rnode *fs = rn_get(cfg, "fieldSpecs");
 		uint32_t i;

@@ -81,14 +81,18 @@ enum gate_render_order {
 	GATE_RENDER_ORDER_NONE        /* input order (`--reorder none`, Flux) */
 };
 
+/* options flags */
+#define GATE_RENDER_SKIP_UNREACHABLE 0x01 /* remote resources, helm charts, plugins: warn and skip */
+
 struct gate_render_options {
 	int order;          /* enum gate_render_order; a kustomization's sortOptions wins */
 	size_t max_files;   /* files read by one build */
 	size_t max_bytes;   /* bytes read by one build */
 	size_t max_nodes;   /* nodes made by one build (copies and alias expansion count) */
 	size_t max_depth;   /* nesting of kustomizations */
+	unsigned flags;     /* GATE_RENDER_* */
 };
-#define GATE_RENDER_OPTIONS_INIT { GATE_RENDER_ORDER_LEGACY, 20000, 256u << 20, 16u << 20, 64 }
+#define GATE_RENDER_OPTIONS_INIT { GATE_RENDER_ORDER_LEGACY, 20000, 256u << 20, 16u << 20, 64, 0 }
 
 /*
  * A build that failed.  message is kustomize-like and lowercase; file, line
@@ -116,6 +120,14 @@ int gate_render_build(struct gate_render **out, const char *dir,
 /* The rendered objects in output order; pointers valid while r lives. */
 size_t gate_render_count(const struct gate_render *r);
 const struct gate_rnode *gate_render_object(const struct gate_render *r, size_t i);
+
+/*
+ * What a build skipped under GATE_RENDER_SKIP_UNREACHABLE (a remote
+ * resource, a helm chart, a plugin), each with its file and line; borrowed
+ * from r.
+ */
+size_t gate_render_warning_count(const struct gate_render *r);
+const struct gate_render_error *gate_render_warning(const struct gate_render *r, size_t i);
 
 /* Append the YAML stream kustomize prints ("---\n" between documents). */
 void gate_render_emit(const struct gate_render *r, struct gate_buf *out);

@@ -123,6 +123,10 @@ like "... naming the patch" "$(cat "$T_DIR/e")" "error: err3/p.yaml:1:1: no reso
 "$GATE_BIN" render err4 >/dev/null 2>"$T_DIR/e" && rc=0 || rc=$?
 is "a remote resource fails the build" "$rc" 1
 like "... naming its line" "$(cat "$T_DIR/e")" "error: err4/kustomization.yaml:2:3: remote resource"
+"$GATE_BIN" render --skip-unreachable err4 >"$T_DIR/o" 2>"$T_DIR/e" && rc=0 || rc=$?
+is "--skip-unreachable: the remote resource is skipped" "$rc:$(cat "$T_DIR/o")" "0:"
+is "... with a warning at its line" "$(cat "$T_DIR/e")" \
+	"warning: err4/kustomization.yaml:2:3: remote resource 'github.com/example/repo//base?ref=v1' is not rendered (the gate does not reach the network): skipped"
 "$GATE_BIN" render err5 >/dev/null 2>"$T_DIR/e" && rc=0 || rc=$?
 is "helmCharts fails the build" "$rc" 1
 like "... naming its key" "$(cat "$T_DIR/e")" "error: err5/kustomization.yaml:2:1: helmCharts: "
