@@ -94,8 +94,12 @@ static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 			read_specs(c, v, &cfg->replicas);
 		else if (!strcmp(k, "varReference"))
 			read_specs(c, v, &cfg->var_refs);
-		else if (!strcmp(k, "namePrefix") || !strcmp(k, "nameSuffix"))
-			continue; /* NEEDSWORK: names are only ever set at metadata/name */
+		else if (!strcmp(k, "namePrefix") || !strcmp(k, "nameSuffix")) {
+			/* NEEDSWORK: names are only ever set at metadata/name */
+			if (!rn_is_null(v) && v->len)
+				rfail_at(c, root->file, root->u.members[i].line, root->u.members[i].col,
+					"configurations: %s field specs are not supported yet", k);
+		}
 		else if (!strcmp(k, "nameReference")) {
 			if (rn_is_null(v))
 				continue;

@@ -341,6 +341,8 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	unsupported(c, k, "generators", "generator plugins are not run by the gate", 1);
 	unsupported(c, k, "validators", "validator plugins are not run by the gate", 1);
 	unsupported(c, k, "buildMetadata", "not supported yet", 0);
+	unsupported(c, k, "crds", "not supported yet (name references of custom kinds: use configurations)", 0);
+	unsupported(c, k, "openapi", "not supported yet (strategic merge of custom kinds merges lists by name)", 0);
 	if (c->depth == 1)
 		read_sort_options(c, k);
 
