@@ -320,7 +320,8 @@ static void emit_node(yaml_emitter_t *e, const struct gate_rnode *n)
 	default: {
 		struct gate_rmember *m = gate_xreallocarray(NULL, n->len ? n->len : 1, sizeof(*m));
 
-		memcpy(m, n->u.members, n->len * sizeof(*m));
+		if (n->len)
+			memcpy(m, n->u.members, n->len * sizeof(*m));
 		qsort(m, n->len, sizeof(*m), member_less_cmp);
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
 		yaml_emitter_emit(e, &ev);

@@ -100,10 +100,14 @@ static char *base64(struct rctx *c, const char *s, size_t n, int wrap)
 
 static void load_env(struct rctx *c, const char *dir, const struct gate_rnode *e, struct kvs *out)
 {
-	const char *path = rpath_join(c, dir, rn_scalar(e));
+	const char *path;
 	char *buf;
 	size_t len, pos = 0;
 	uint32_t line = 0;
+
+	if (e->type != GATE_RNODE_STR)
+		rfail(c, e, "env source files must be strings");
+	path = rpath_join(c, dir, e->str);
 
 	if (rload(c, path, &buf, &len))
 		rfail(c, e, "env source files: [%s]: open %s: no such file or directory", rn_scalar(e), path);
@@ -265,7 +269,8 @@ static struct rres *generate(struct rctx *c, const char *dir, const struct gate_
 				rfail(c, kv.v[i].origin, "%s %s illegally repeats the key `%s`",
 					secret ? "secret" : "configmap", name, k);
 	}
-	qsort(kv.v, kv.n, sizeof(*kv.v), kv_cmp);
+	if (kv.n)
+		qsort(kv.v, kv.n, sizeof(*kv.v), kv_cmp);
 	if (secret)
 		rn_set(c, root, "data", data = rn_new(c, GATE_RNODE_MAP, g));
 	for (i = 0; i < kv.n; i++) {

@@ -920,7 +920,8 @@ void rn_json(const struct gate_rnode *n, struct gate_buf *out)
 	default: {
 		struct gate_rmember *m = gate_xreallocarray(NULL, n->len ? n->len : 1, sizeof(*m));
 
-		memcpy(m, n->u.members, n->len * sizeof(*m));
+		if (n->len)
+			memcpy(m, n->u.members, n->len * sizeof(*m));
 		qsort(m, n->len, sizeof(*m), member_cmp);
 		gate_buf_addc(out, '{');
 		for (i = 0; i < n->len; i++) {

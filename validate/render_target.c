@@ -219,7 +219,7 @@ static void run_transformers(struct rctx *c, const char *dir, const struct gate_
 
 	rpatch_run(c, dir, k, acc, RPATCH_SMP_LIST);
 	rpatch_run(c, dir, k, acc, RPATCH_PATCHES);
-	if ((v = rn_get(k, "namespace")) && !rn_is_null(v) && rn_scalar(v)[0])
+	if ((v = rn_get(k, "namespace")) && rn_scalar(v) && rn_scalar(v)[0])
 		rx_namespace(c, v, acc);
 	rx_prefix_suffix(c, rn_get(k, "namePrefix"), rn_get(k, "nameSuffix"), acc);
 	run_labels(c, k, acc);
@@ -332,6 +332,19 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	if (!component && !strcmp(kind, "Component"))
 		rfail(c, where, "expected kind != 'Component' for path '%s'", dir);
 	check_fields(c, k, kpath);
+	{
+		static const char *const strings[] = { "namespace", "namePrefix", "nameSuffix", NULL };
+		int j;
+
+		for (j = 0; strings[j]; j++) {
+			const struct gate_rnode *v = rn_get(k, strings[j]);
+
+			if (v && (v->type == GATE_RNODE_SEQ || v->type == GATE_RNODE_MAP))
+				rfail(c, v, "invalid Kustomization: json: cannot unmarshal %s into Go struct "
+					"field Kustomization.%s of type string",
+					v->type == GATE_RNODE_MAP ? "object" : "array", strings[j]);
+		}
+	}
 	if (strcmp(kind, "Component") && strcmp(kind, "Kustomization"))
 		rfail(c, rn_get(k, "kind"), "invalid Kustomization: kind '%s' is neither Kustomization "
 			"nor Component", kind);
