@@ -293,6 +293,9 @@ void rn_set(struct rctx *c, struct gate_rnode *map, const char *key, struct gate
 {
 	uint32_t i;
 
+	if (map->type != GATE_RNODE_MAP)
+		rfail(c, map, "cannot set '%s': the value here is a %s, not a mapping", key,
+			map->type == GATE_RNODE_SEQ ? "list" : "scalar");
 	for (i = 0; i < map->len; i++)
 		if (!strcmp(map->u.members[i].key, key)) {
 			map->u.members[i].value = v;
@@ -335,8 +338,13 @@ struct gate_rnode *rn_lookup_create(struct rctx *c, struct gate_rnode *map, cons
 {
 	struct gate_rnode *v = rn_get(map, key);
 
-	if (v && v->type != GATE_RNODE_NULL)
+	if (v && v->type != GATE_RNODE_NULL) {
+		if (v->type != type && (type == GATE_RNODE_MAP || type == GATE_RNODE_SEQ ||
+			v->type == GATE_RNODE_MAP || v->type == GATE_RNODE_SEQ))
+			rfail(c, v, "'%s' must be a %s", key, type == GATE_RNODE_MAP ? "mapping" :
+				type == GATE_RNODE_SEQ ? "list" : "scalar");
 		return v;
+	}
 	v = rn_new(c, type, origin);
 	if (type == GATE_RNODE_STR) {
 		v->str = "";
