@@ -55,10 +55,11 @@ static int v2_less(const char *a, const char *b)
 					break;
 				}
 		}
+		/* Go's int64 arithmetic wraps: so does ours, through unsigned */
 		for (ai = i; ai < la && isdigit((unsigned char)a[ai]); ai++)
-			an = an * 10 + (a[ai] - '0');
+			an = (long long)((unsigned long long)an * 10u + (unsigned)(a[ai] - '0'));
 		for (bi = i; bi < lb && isdigit((unsigned char)b[bi]); bi++)
-			bn = bn * 10 + (b[bi] - '0');
+			bn = (long long)((unsigned long long)bn * 10u + (unsigned)(b[bi] - '0'));
 		if (an != bn)
 			return an < bn;
 		if (ai != bi)
