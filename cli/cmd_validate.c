@@ -70,6 +70,9 @@ static const char usage_text[] =
 "                                given several times)\n"
 "  -reject KINDS                 comma-separated kinds or group/version/Kind to\n"
 "                                reject\n"
+"  -render                       each DIR is a kustomization: judge what\n"
+"                                `kubectl kustomize DIR` builds from it (see\n"
+"                                'gitops-gate render'), not its files\n"
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
 "                                JSON schema FILE instead of Kubernetes schemas\n"
 "  -schema-location LOCATION     where schemas are found: a path or URL\n"
@@ -139,7 +142,7 @@ struct options {
 	const char *schema;
 	long workers;
 	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
-	int no_builtin_checks;
+	int no_builtin_checks, render;
 };
 
 enum flag_kind { F_BOOL, F_STRING, F_LIST, F_CSV, F_INT };
@@ -168,6 +171,7 @@ static const struct flag flags[] = {
 	{ "output", F_STRING, OFF(output) },
 	{ "policy", F_LIST, OFF(policies) },
 	{ "reject", F_CSV, OFF(reject) },
+	{ "render", F_BOOL, OFF(render) },
 	{ "schema", F_STRING, OFF(schema) },
 	{ "schema-location", F_LIST, OFF(locations) },
 	{ "skip", F_CSV, OFF(skip) },
@@ -438,6 +442,33 @@ static int add_stdin(struct finder *fd, size_t max)
 	return 0;
 }
 
+/* -render: the folder's kustomize build is the input, named after the folder */
+static void add_render(struct finder *fd, const char *dir)
+{
+	struct gate_buf out = GATE_BUF_INIT, err = GATE_BUF_INIT;
+	struct gate_input *in;
+
+	if (gate_cli_render(dir, 0, 0, &out, &err) < 0) {
+		struct gate_result *r;
+
+		in = add_input(fd, dir);
+		in->path = NULL;
+		r = gate_results_add(&in->results);
+		r->filename = gate_xstrdup(dir);
+		r->status = GATE_STATUS_ERROR;
+		r->msg = gate_xasprintf("render: %s", err.ptr ? err.ptr : "failed");
+		in->error = -1;
+		gate_buf_release(&out);
+		gate_buf_release(&err);
+		return;
+	}
+	in = add_input(fd, dir);
+	in->path = NULL;
+	in->len = out.len;
+	in->buf = out.ptr ? gate_buf_detach(&out) : gate_xstrdup("");
+	gate_buf_release(&err);
+}
+
 /* ---- --schema mode: documents against one JSON schema ---- */
 
 struct schema_ctx {
@@ -663,6 +694,8 @@ int cmd_validate(int argc, char **argv)
 		for (i = 0; i < o.files.n; i++) {
 			if (!strcmp(o.files.v[i], "-"))
 				add_stdin(&fd, lim.max_bytes);
+			else if (o.render)
+				add_render(&fd, o.files.v[i]);
 			else if (walk(&fd, o.files.v[i], 1, 0) < 0)
 				goto done;
 		}

@@ -7,6 +7,7 @@
 #define GATE_COMMANDS_H
 
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
+int cmd_render(int argc, char **argv);      /* cli/cmd_render.c */
 int cmd_hook(int argc, char **argv);        /* cli/cmd_hook.c: pre-receive, post-receive */
 int cmd_install(int argc, char **argv);     /* cli/cmd_install.c */
 int gate_post_receive_main(int argc, char **argv); /* cli/cmd_post_receive.c: hook post-receive */
@@ -15,5 +16,15 @@ int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+
+struct gate_buf;
+/*
+ * Render the kustomization in dir from disk and append the YAML stream to
+ * out (cli/cmd_render.c); flags are GATE_RENDER_* (what was skipped is
+ * printed as warnings).  Returns 0, or -1 with a one-line message
+ * ("file:line:col: what", escaped) appended to errmsg.
+ */
+int gate_cli_render(const char *dir, int order, unsigned flags, struct gate_buf *out,
+	struct gate_buf *errmsg);
 
 #endif

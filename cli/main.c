@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "validate", cmd_validate, "validate Kubernetes manifests (a drop-in for kubeconform)" },
+	{ "render", cmd_render, "print what kustomize builds from a folder (native kustomize)" },
 	{ "hook", cmd_hook, "run as a git hook: pre-receive (the gate), post-receive" },
 	{ "install", cmd_install, "install the hooks into a repository" },
 	{ "notify", cmd_notify, "notify --drain: send the queued notifications (cron, systemd timer)" },
