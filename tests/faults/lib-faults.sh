@@ -68,8 +68,10 @@ if [ -n "${FX_PR_PRELOAD:-}" ]; then
 	export LD_PRELOAD ASAN_OPTIONS
 fi
 if [ -n "${FX_PR_FAKETIME:-}" ]; then
+	# the clock jumps; files keep the times they were written with
 	FAKETIME=$FX_PR_FAKETIME
-	export FAKETIME
+	NO_FAKE_STAT=1
+	export FAKETIME NO_FAKE_STAT
 fi
 exec "$(dirname "$0")/post-receive.gate" "$@"
 EOF
@@ -137,6 +139,12 @@ fx_check() {
 	return "$_rc"
 }
 
+# the call that faulted in a trace: "<op> <path>" (paths relative to the repository)
+fx_fault_step() {
+	awk '$NF == "FAULT" { $1 = ""; $2 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); print; exit }' "$1" |
+		sed "s|$SRV/||g"
+}
+
 # the line of the trace for call N: "<op> <path>"
 fx_trace_step() {
 	awk -v n="$2" '$2 == n && $3 != "total" { $1 = ""; $2 = ""; sub(/^  /, ""); sub(/ (-|FAULT)$/, ""); print; exit }' "$1"
@@ -173,23 +181,48 @@ fx_stopped_pid() {
 
 # ---- scenarios ----
 
-# sweep ACTION: the fault at every file operation of post-receive, one case each
+# sweep ACTION [push-first]: the fault at every file operation of post-receive,
+# one case each.  After the faulted push, reconcile runs (as a timer on the
+# server would) before the next push; with push-first, the next push comes
+# before any reconcile.
 sc_sweep() {
 	_act=$1
+	_order=${2:-reconcile-first}
 	_max=${FAULTS_MAX_N:-0}
 	_steps=${FAULTS_STEPS:-$(seq 1 "$FX_TOTAL")}
-	for _n in $_steps; do
-		if [ "$_max" -gt 0 ] && [ "$_n" -gt "$_max" ]; then
+	for _step in $_steps; do
+		if [ "$_max" -gt 0 ] && [ "$_step" -gt "$_max" ]; then
 			break
 		fi
-		fx_case "$_act-$_n"
+		if [ "$_order" = push-first ]; then
+			fx_case "$_act-push-first-$_step"
+		else
+			fx_case "$_act-$_step"
+		fi
 		fx_commit
 		# shellcheck disable=SC2046
-		fx_push $(fx_fault "$_act" "$_n")
+		fx_push $(fx_fault "$_act" "$_step")
+		[ "$_order" = push-first ] || timeout "$FX_TIMEOUT" "$GATE_BIN" reconcile --git-dir "$SRV" >"$C/reconcile.out" 2>&1
 		fx_commit
 		fx_push
-		fx_check "[$(fx_trace_step "$T_DIR/count.trace" "$_n")]" || true
+		fx_check "[$(fx_fault_step "$C/trace")]" || true
 	done
+}
+
+# point NAME ACTION OP PATH [N]: one fault at the Nth call of OP on PATH (a
+# pattern under the repository), named by what it hits rather than by its
+# place in the sequence, so that it keeps its meaning when the sequence changes
+sc_point() {
+	fx_case "$1"
+	fx_commit
+	# shellcheck disable=SC2046
+	fx_push $(fx_fault "$2" "${5:-1}" "$3" "$SRV/$4")
+	timeout "$FX_TIMEOUT" "$GATE_BIN" reconcile --git-dir "$SRV" >"$C/reconcile.out" 2>&1
+	fx_commit
+	fx_push
+	_hit=$(fx_fault_step "$C/trace")
+	fx_check "[$2 at ${_hit:-nothing: no call matched}]" || true
+	[ -n "$_hit" ] || sed -i "\$s/^PASS /FAIL (no call matched) /" "$FX_RESULTS"
 }
 
 sc_baseline() {
@@ -276,6 +309,39 @@ sc_pause() {
 	fx_commit
 	fx_push
 	fx_check "[$*, while post-receive paused at $_op $(basename "$_path")]" || true
+}
+
+# reconcile paused just before it reads the journal in its ref pass (no intent
+# pending then), while a post-receive moves the ref and pauses before its
+# journal line; reconcile goes on first, then post-receive
+sc_reconcile_race() {
+	fx_case reconcile-race
+	fx_commit
+	rm -f "$C/rec.pid" "$C/stop.pid"
+	env LD_PRELOAD="$SHIM" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		GATE_FAULT_PROG=gitops-gate GATE_FAULT_ARGV=reconcile GATE_FAULT_ACTION=stop \
+		GATE_FAULT_N=1 GATE_FAULT_OP=open GATE_FAULT_PATH="$SRV/gitops-gate/journal" \
+		GATE_FAULT_PIDFILE="$C/rec.pid" timeout "$FX_TIMEOUT" "$GATE_BIN" reconcile --git-dir "$SRV" \
+		>"$C/rec.out" 2>&1 &
+	_rec=$!
+	_rp=$(fx_stopped_pid "$C/rec.pid") || { echo "FAIL reconcile-race: reconcile never reached the journal" >>"$FX_RESULTS"; return 0; }
+	env FX_PR_PRELOAD="$SHIM" GATE_FAULT_PROG=gitops-gate GATE_FAULT_ARGV=post-receive \
+		GATE_FAULT_ACTION=stop GATE_FAULT_N=1 GATE_FAULT_OP=open \
+		GATE_FAULT_PATH="$SRV/gitops-gate/journal" GATE_FAULT_PIDFILE="$C/stop.pid" \
+		timeout "$FX_TIMEOUT" git -C "$WORK" push origin main >"$C/push.out" 2>&1 &
+	_push=$!
+	if _pp=$(fx_stopped_pid "$C/stop.pid"); then
+		kill -CONT "$_rp"
+		wait "$_rec" || true
+		kill -CONT "$_pp"
+	else
+		kill -CONT "$_rp"
+		wait "$_rec" || true
+	fi
+	wait "$_push" || true
+	fx_commit
+	fx_push
+	fx_check "[reconcile's ref pass between post-receive's ref move and its journal line]" || true
 }
 
 fx_reconcile() {
@@ -403,8 +469,8 @@ sc_big_answer() {
 	fx_push
 	fx_commit
 	fx_push
+	fx_check "[receiver answers 200 with 2 MiB, also during recovery]" || true
 	set_mode r ok
-	fx_check "[receiver answers 200 with 2 MiB]" || true
 }
 
 # a torn outbox file (a disk error under the rename): the rest must flow
@@ -423,7 +489,7 @@ sc_long_journal() {
 import json, sys
 line = json.dumps({"time": "2024-01-01T00:00:00Z", "event": "accepted", "ref": "refs/heads/other",
                    "accepted_ref": "refs/heads/gitops/accepted/other", "target": "0" * 40,
-                   "moved": True, "pad": "x" * 400}) + "\n"
+                   "moved": False, "reason": "superseded", "pad": "x" * 400}) + "\n"
 with open(sys.argv[1], "a") as f:
     f.write(line * (65 * 1024 * 1024 // len(line) + 1))
 EOF

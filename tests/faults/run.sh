@@ -4,9 +4,12 @@
 # make check: a full run takes minutes.
 #
 # Scenarios: baseline; kill, enospc, eio, erofs (the fault at every file
-# operation of post-receive in turn, N from the counting mode); stale-ref-lock,
+# operation of post-receive in turn, N from the counting mode; reconcile runs
+# before the next push), kill-push-first (the next push before reconcile); stale-ref-lock,
 # stale-notes-lock, journal-flock; pause-before-ref, pause-after-ref,
-# pause-first-step (reconcile run while post-receive is paused there);
+# pause-first-step (reconcile run while post-receive is paused there),
+# reconcile-race (reconcile's ref pass between post-receive's ref move and its
+# journal line);
 # gc-notes (gc --prune=now while post-receive is paused inside the note
 # write), gc-loop; clock-ahead-queue, clock-ahead-prune, clock-behind
 # (libfaketime); concurrent (16 pushers, reconcile and drain loops);
@@ -21,8 +24,8 @@
 . "$GATE_SRCDIR/tests/faults/lib-faults.sh"
 set +e
 
-ALL="baseline kill enospc eio erofs stale-ref-lock stale-notes-lock journal-flock
-pause-before-ref pause-after-ref pause-first-step gc-notes gc-loop
+ALL="baseline kill kill-push-first enospc eio erofs stale-ref-lock stale-notes-lock journal-flock
+pause-before-ref pause-after-ref pause-first-step reconcile-race gc-notes gc-loop
 clock-ahead-queue clock-ahead-prune clock-behind concurrent big-answer
 corrupt-outbox long-journal"
 want=${*:-$ALL}
@@ -41,6 +44,7 @@ for sc in $want; do
 	case $sc in
 	baseline) sc_baseline ;;
 	kill) sc_sweep kill ;;
+	kill-push-first) sc_sweep kill push-first ;;
 	enospc) sc_sweep ENOSPC ;;
 	eio) sc_sweep EIO ;;
 	erofs) sc_sweep EROFS ;;
@@ -50,6 +54,7 @@ for sc in $want; do
 	pause-before-ref) sc_pause pause-before-ref any "$T_DIR/c/pause-before-ref/srv.git/refs/heads/gitops/accepted/main.lock" fx_reconcile ;;
 	pause-after-ref) sc_pause pause-after-ref open "$T_DIR/c/pause-after-ref/srv.git/gitops-gate/journal" fx_reconcile ;;
 	pause-first-step) sc_pause pause-first-step any "$T_DIR/c/pause-first-step/srv.git/*" fx_reconcile ;;
+	reconcile-race) sc_reconcile_race ;;
 	gc-notes) sc_pause gc-notes any "$T_DIR/c/gc-notes/srv.git/refs/notes/gitops-gate.lock" fx_gc ;;
 	gc-loop) sc_gc_loop ;;
 	clock-ahead-queue) sc_clock_ahead_queue ;;
