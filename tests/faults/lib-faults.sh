@@ -28,6 +28,8 @@ done
 FX_RESULTS="$T_DIR/results"
 : >"$FX_RESULTS"
 FX_SEQ=0
+FX_TIMES=${FX_TIMES:-}
+FX_FAIL=
 # a bound on any one push or tool run (against hangs; nothing asserts time)
 FX_TIMEOUT=${FX_TIMEOUT:-120}
 
@@ -196,12 +198,14 @@ sc_sweep() {
 		fi
 		if [ "$_order" = push-first ]; then
 			fx_case "$_act-push-first-$_step"
+		elif [ "$_order" = disk-full ]; then
+			fx_case "disk-full-$_step"
 		else
 			fx_case "$_act-$_step"
 		fi
 		fx_commit
 		# shellcheck disable=SC2046
-		fx_push $(fx_fault "$_act" "$_step")
+		fx_push $(fx_fault "$_act" "$_step") ${FX_TIMES:+GATE_FAULT_TIMES=$FX_TIMES}
 		[ "$_order" = push-first ] || timeout "$FX_TIMEOUT" "$GATE_BIN" reconcile --git-dir "$SRV" >"$C/reconcile.out" 2>&1
 		fx_commit
 		fx_push

@@ -5,12 +5,12 @@
 #
 # Scenarios: baseline; kill, enospc, eio, erofs (the fault at every file
 # operation of post-receive in turn, N from the counting mode; reconcile runs
-# before the next push), kill-push-first (the next push before reconcile); stale-ref-lock,
-# stale-notes-lock, journal-flock; pause-before-ref, pause-after-ref,
-# pause-first-step (reconcile run while post-receive is paused there),
-# reconcile-race (reconcile's ref pass between post-receive's ref move and its
-# journal line);
-# gc-notes (gc --prune=now while post-receive is paused inside the note
+# before the next push), kill-push-first (the next push before reconcile),
+# disk-full (ENOSPC at every call from N on, the disk freed before recovery);
+# stale-ref-lock, stale-notes-lock, journal-flock; pause-before-ref,
+# pause-after-ref, pause-first-step (reconcile run while post-receive is paused
+# there), reconcile-race (reconcile's ref pass between post-receive's ref move
+# and its journal line); gc-notes (gc --prune=now while post-receive is paused inside the note
 # write), gc-loop; clock-ahead-queue, clock-ahead-prune, clock-behind
 # (libfaketime); concurrent (16 pushers, reconcile and drain loops);
 # big-answer, corrupt-outbox, long-journal.
@@ -24,7 +24,7 @@
 . "$GATE_SRCDIR/tests/faults/lib-faults.sh"
 set +e
 
-ALL="baseline kill kill-push-first enospc eio erofs stale-ref-lock stale-notes-lock journal-flock
+ALL="baseline kill kill-push-first enospc eio erofs disk-full stale-ref-lock stale-notes-lock journal-flock
 pause-before-ref pause-after-ref pause-first-step reconcile-race gc-notes gc-loop
 clock-ahead-queue clock-ahead-prune clock-behind concurrent big-answer
 corrupt-outbox long-journal"
@@ -48,6 +48,11 @@ for sc in $want; do
 	enospc) sc_sweep ENOSPC ;;
 	eio) sc_sweep EIO ;;
 	erofs) sc_sweep EROFS ;;
+	disk-full)
+		FX_TIMES=0
+		sc_sweep ENOSPC disk-full
+		FX_TIMES=
+		;;
 	stale-ref-lock) sc_stale_lock ref refs/heads/gitops/accepted/main ;;
 	stale-notes-lock) sc_stale_lock notes refs/notes/gitops-gate ;;
 	journal-flock) sc_journal_flock ;;
