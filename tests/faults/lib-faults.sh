@@ -16,7 +16,7 @@
 #   fx_case NAME                  # $C (case folder), $SRV, $WORK
 #   fx_commit [TAG]               # a new valid manifest committed in $WORK
 #   fx_push [VAR=VALUE...]        # push $WORK; the VARs go to post-receive only
-#   fx_check NAME                 # run the checker; PASS/FAIL line in $FX_RESULTS
+#   fx_check [DETAIL]             # run the checker; a PASS/FAIL/SKIP line in $FX_RESULTS
 
 SHIM=${GATE_FAULT_SHIM:-$GATE_BUILDDIR/tests/faults/gate-fault-shim.so}
 CHECK="$GATE_SRCDIR/tests/faults/check-invariants"
@@ -125,6 +125,10 @@ fx_check() {
 	python3 "$CHECK" --git-dir "$SRV" --gate "$GATE_BIN" --record "$FX_REC" \
 		--paths "/hook/tmpl,/hook/$FX_NAME" --scratch "$C" >"$C/check.out" 2>&1
 	_rc=$?
+	if [ "$_rc" = 2 ]; then
+		printf 'SKIP %s%s: %s\n' "$FX_NAME" "${_extra:+ $_extra}" "$(grep '^SKIP' "$C/check.out" | sed 's/^SKIP //')" >>"$FX_RESULTS"
+		return 0
+	fi
 	if [ -n "${FX_FAIL:-}" ]; then
 		grep -q '^FAIL' "$C/check.out" || _rc=1
 		printf 'FAIL %s\n' "$FX_FAIL" >>"$C/check.out"
@@ -145,11 +149,6 @@ fx_check() {
 fx_fault_step() {
 	awk '$NF == "FAULT" { $1 = ""; $2 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); print; exit }' "$1" |
 		sed "s|$SRV/||g"
-}
-
-# the line of the trace for call N: "<op> <path>"
-fx_trace_step() {
-	awk -v n="$2" '$2 == n && $3 != "total" { $1 = ""; $2 = ""; sub(/^  /, ""); sub(/ (-|FAULT)$/, ""); print; exit }' "$1"
 }
 
 # fx_count: the file operations of one normal post-receive (counting mode);
