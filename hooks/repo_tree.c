@@ -228,8 +228,8 @@ git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char 
 	return t;
 }
 
-int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_fn fn,
-	void *payload)
+int gate_repo_folder_files(const git_tree *t, const char *dir, int (*name_ok)(const char *name),
+	gate_repo_change_fn fn, void *payload)
 {
 	size_t i, n = git_tree_entrycount(t);
 	int error = 0;
@@ -239,7 +239,8 @@ int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_
 		struct gate_repo_change ch;
 		char *path;
 
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE ||
+		    (name_ok && !name_ok(git_tree_entry_name(e))))
 			continue;
 		path = *dir ? gate_xasprintf("%s/%s", dir, git_tree_entry_name(e)) :
 			gate_xstrdup(git_tree_entry_name(e));
@@ -315,4 +316,20 @@ int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *
 	}
 	git_commit_free(c);
 	return rc;
+}
+
+int gate_repo_revparse_commit(struct gate_repo *r, const char *spec, git_oid *out)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int ret = -1;
+
+	if (git_revparse_single(&obj, gate_repo_git(r), spec) == 0 &&
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
+		git_oid_cpy(out, git_object_id(peeled));
+		ret = 0;
+	}
+	git_error_clear();
+	git_object_free(peeled);
+	git_object_free(obj);
+	return ret;
 }
