@@ -24,6 +24,7 @@ Modes (--mode-file, read at every request; default "ok"):
   ok    check and answer
   500   answer 500 without checking
   hang  sleep --hang-seconds, then close without answering
+  big   check and answer as "ok", with a body of 2 MiB (a chatty receiver)
 Ports: --port P (repeatable) or --count N free ports; the ports chosen are
 written one per line to --port-file once the receiver listens.  --tls CERT
 KEY serves HTTPS.
@@ -256,6 +257,9 @@ class Handler(BaseHTTPRequestHandler):
         good = all(v == "ok" for v in checks.values())
         entry["status"] = 200 if good else 400
         st.record(entry)
+        if good and mode == "big":
+            self._answer(200, b"ok " * (700 * 1024))
+            return
         self._answer(entry["status"], b"ok\n" if good else b"bad signature or payload\n")
 
     def _answer(self, code, text):
