@@ -72,8 +72,9 @@ static const char usage_text[] =
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
 "                                JSON schema FILE instead of Kubernetes schemas\n"
 "  -schema-location LOCATION     where schemas are found: a path or URL\n"
-"                                template, or \"default\" (may be given several\n"
-"                                times; tried in order)\n"
+"                                template, \"default\" (kubeconform's upstream\n"
+"                                URL) or \"catalog\" (the built-in catalog); may\n"
+"                                be given several times, tried in order\n"
 "  -skip KINDS                   comma-separated kinds or group/version/Kind to\n"
 "                                skip\n"
 "  -strict                       disallow properties not in the schema and\n"
@@ -82,10 +83,12 @@ static const char usage_text[] =
 "  -v                            show the version\n"
 "  -verbose                      print results for all resources\n"
 "\n"
-"Without -schema-location the default location is kubeconform's upstream URL,\n"
-"which needs the network.  Without network access, give local locations, e.g.\n"
+"Without -schema-location the built-in catalog is used, offline: Kubernetes\n"
+"1.36, Gateway API, Flux, Flagger, Flux Operator and OpenShift schemas, strict\n"
+"(closed objects).  kubeconform's own default, its upstream URL, needs the\n"
+"network: ask for it with -schema-location default.  Local locations, e.g.\n"
 "  -schema-location 'schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json'\n"
-"or use -offline with a -cache folder filled earlier.\n"
+"work offline too; add -schema-location catalog to fall back to the catalog.\n"
 "\n"
 "Exit status: 0 when all resources are valid, skipped or empty; 1 when any\n"
 "is invalid or could not be evaluated, or when the command line is wrong.\n";
@@ -705,6 +708,10 @@ int cmd_validate(int argc, char **argv)
 		size_t ntodo = 0;
 
 		memset(&so, 0, sizeof(so));
+		/* no location: the built-in catalog, offline (kubeconform's is "default") */
+		if (!o.locations.n)
+			strv_push(&o.locations, GATE_K8S_CATALOG);
+		so.catalog_dir = gate_cli_catalog_dir();
 		so.locations = (const char *const *)o.locations.v;
 		so.nlocations = o.locations.n;
 		so.kubernetes_version = o.k8s_version;

@@ -134,15 +134,28 @@ int gate_store_new(struct gate_store **out, const struct gate_store_opts *opts,
 	st->buckets = gate_xcalloc(st->nbuckets, sizeof(*st->buckets));
 
 	for (i = 0; i < nlocs; i++) {
-		char probe[MAX_LOCATION];
+		char probe[MAX_LOCATION], tmpl[MAX_LOCATION];
 		const char *l = locs[i];
 
 		if (!l || !*l) {
 			snprintf(msg, msgsize, "failed initialising schema location registry: empty location");
 			goto fail;
 		}
-		if (!strcmp(l, "default"))
-			l = GATE_K8S_DEFAULT_LOCATION;
+		if (!strcmp(l, GATE_K8S_CATALOG)) {
+			struct stat cs;
+			if (!opts->catalog_dir || stat(opts->catalog_dir, &cs) < 0 || !S_ISDIR(cs.st_mode)) {
+				snprintf(msg, msgsize, "failed initialising schema location registry: "
+					"the built-in schema catalog is not installed (no folder %.200s)",
+					opts->catalog_dir ? opts->catalog_dir : "given");
+				goto fail;
+			}
+		}
+		if (gate_k8s_location_template(tmpl, sizeof(tmpl), l, opts->catalog_dir) < 0) {
+			snprintf(msg, msgsize, "failed initialising schema location registry: "
+				"location too long '%.200s'", l);
+			goto fail;
+		}
+		l = tmpl;
 		/* kubeconform checks each template once, with a sample resource */
 		if (gate_k8s_expand_location(probe, sizeof(probe), l, "Deployment", "apps", "v1",
 				"master", 1) < 0) {
