@@ -569,6 +569,7 @@ static int pre_receive(int argc, char **argv)
 	js.pusher_groups = (const char *const *)groups;
 	js.npusher_groups = ngroups;
 	js.cfg = cfg;
+	js.catalog_dir = gate_cli_catalog_dir();
 	js.repo = repo;
 	js.cache = cache;
 	js.engine_id = eid;

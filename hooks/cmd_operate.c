@@ -225,6 +225,7 @@ static int rejudge(struct gate_op *op, const char *ref, const char *old_hex, con
 	js.repo = op->repo;
 	js.cache = cache;
 	js.engine_id = eid;
+	js.catalog_dir = gate_cli_catalog_dir();
 	js.threads = 2;
 	/* the same policy as pre-receive, so a re-judge reaches the same verdict */
 	if (gate_policy_from_config(&policy, json_object_get(gate_config_json(op->cfg), "policy"),
