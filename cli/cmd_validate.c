@@ -26,6 +26,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "gate/admit.h"
 #include "gate/doc.h"
 #include "gate/engine.h"
 #include "gate/k8s.h"
@@ -482,8 +483,10 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 	struct gate_doc_error derr;
 	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
 	struct gate_result *r;
+	struct gate_k8s_id id;
+	char idmsg[256];
 	size_t i;
-	int ret;
+	int ret, k8s;
 
 	c->ndocs++;
 	r = gate_results_add(c->out);
@@ -502,7 +505,11 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		return 0;
 	}
 	r->line = doc->root->line;
-	ret = gate_schema_validate(c->schema, doc->root, &errs, 100);
+	/* a Kubernetes object also meets the API server's metadata rules */
+	k8s = doc->root->type == GATE_NODE_OBJECT &&
+		gate_k8s_id_read(&id, doc->root, idmsg, sizeof(idmsg)) == 0;
+	ret = gate_admit_validate(c->schema, doc->root, k8s ? id.group : NULL,
+		k8s ? id.kind : NULL, &errs, 100);
 	if (ret < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xstrdup("could not validate: out of memory");
@@ -512,7 +519,8 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		r->status = GATE_STATUS_INVALID;
 		for (i = 0; i < errs.n; i++)
 			gate_result_add_problem(r, errs.v[i].pointer, errs.v[i].line, errs.v[i].col,
-				"schema", GATE_SEV_DENY, errs.v[i].message);
+				errs.v[i].keyword && !strcmp(errs.v[i].keyword, "metadata") ? "metadata" : "schema",
+				GATE_SEV_DENY, errs.v[i].message);
 		if (!errs.n)
 			r->msg = gate_xstrdup("does not validate against the schema");
 	}

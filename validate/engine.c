@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gate/admit.h"
 #include "gate/util.h"
 
 #define DEFAULT_MAX_ERRORS 100
@@ -104,16 +105,25 @@ static void schema_problems(struct judge *j, struct gate_result *r, const char *
 	 * jsonschema: '<pointer>' does not validate with <schema>#<keyword
 	 * path>: <message>".  We name the schema file and list every error.
 	 */
-	gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
+	for (i = 0; i < errs->n; i++)
+		if (!errs->v[i].keyword || strcmp(errs->v[i].keyword, "metadata"))
+			break;
+	if (i < errs->n || !errs->n)
+		gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
 	for (i = 0; i < errs->n; i++) {
 		const struct gate_schema_error *e = &errs->v[i];
-		gate_result_add_problem(r, e->pointer ? e->pointer : "", e->line, e->col, "schema",
-			GATE_SEV_DENY, e->message ? e->message : "does not validate");
+		int meta = e->keyword && !strcmp(e->keyword, "metadata");
+
+		gate_result_add_problem(r, e->pointer ? e->pointer : "", e->line, e->col,
+			meta ? "metadata" : "schema", GATE_SEV_DENY, e->message ? e->message : "does not validate");
 		if (i)
 			gate_buf_adds(&msg, " - ");
-		gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
-			e->pointer ? e->pointer : "", location ? location : "schema",
-			e->message ? e->message : "does not validate");
+		if (meta)
+			gate_buf_adds(&msg, e->message); /* the API server's own words */
+		else
+			gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
+				e->pointer ? e->pointer : "", location ? location : "schema",
+				e->message ? e->message : "does not validate");
 	}
 	if (!errs->n)
 		gate_buf_adds(&msg, "jsonschema: '' does not validate");
@@ -232,7 +242,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		goto check;
 	}
 
-	rc = gate_schema_validate(schema, node, &errs, j->max_errors);
+	rc = gate_admit_validate(schema, node, id.group, id.kind, &errs, j->max_errors);
 	if (rc < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xstrdup("problem validating schema: internal failure");
