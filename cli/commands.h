@@ -15,6 +15,7 @@ int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_extract(int argc, char **argv);     /* cli/cmd_extract.c: extract crd */
 
 /*
  * The built-in schema catalog's folder (GATE_CATALOG_DIR, else
