@@ -87,11 +87,52 @@ static void set_identity(struct gate_result *r, const struct gate_k8s_id *id,
 	r->api_version = gate_xstrdup(id->api_version);
 	r->kind = gate_xstrdup(id->kind);
 	/* kubeconform: a generateName wins over name */
-	if (gen)
+	if (gen && *gen)
 		r->name = gate_xasprintf("%s{{ generateName }}", gen);
 	else
 		r->name = gate_xstrdup(id->name);
 	r->namespace_ = gate_xstrdup(id->namespace_);
+}
+
+/*
+ * The identity of a result that could not be judged, read the lenient way
+ * kubeconform's Resource.Signature() reads it for its output (a non-strict
+ * parse; apiVersion, kind, metadata.name and namespace when they are strings;
+ * a non-empty generateName wins): an error result still names its resource.
+ */
+static void set_lenient_identity(struct gate_result *r, const struct gate_node *root)
+{
+	const struct gate_node *meta;
+	const char *gen;
+
+	if (!root || root->type != GATE_NODE_OBJECT)
+		return;
+	if (!r->api_version)
+		r->api_version = gate_xstrdup(gate_node_get_str(root, "apiVersion"));
+	if (!r->kind)
+		r->kind = gate_xstrdup(gate_node_get_str(root, "kind"));
+	meta = gate_node_get(root, "metadata");
+	if (!meta || meta->type != GATE_NODE_OBJECT)
+		return;
+	gen = gate_node_get_str(meta, "generateName");
+	if (!r->name)
+		r->name = gen && *gen ? gate_xasprintf("%s{{ generateName }}", gen) :
+			gate_xstrdup(gate_node_get_str(meta, "name"));
+	if (!r->namespace_)
+		r->namespace_ = gate_xstrdup(gate_node_get_str(meta, "namespace"));
+}
+
+/* A document that failed the strict parse: its identity from a lenient one. */
+static void identity_from_text(struct judge *j, struct gate_result *r, const char *part,
+	size_t len, uint32_t line)
+{
+	struct gate_doc_error err;
+	struct gate_doc *doc = NULL;
+
+	if (!j->flags || gate_doc_parse(&doc, part, len, line, &j->lim, 0, &err) < 0)
+		return;
+	set_lenient_identity(r, doc->root);
+	gate_doc_free(doc);
 }
 
 static void schema_problems(struct judge *j, struct gate_result *r, const char *location,
@@ -199,6 +240,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 	if (gate_k8s_id_read(&id, node, msg, sizeof(msg)) < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xasprintf("error while parsing: %s", msg);
+		set_lenient_identity(r, node);
 		return;
 	}
 	set_identity(r, &id, node);
@@ -281,10 +323,8 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 	struct gate_doc *doc = NULL;
 	struct gate_result *r;
 
-	if (len == 0) {
-		new_result(j, line)->status = GATE_STATUS_EMPTY;
-		return 0;
-	}
+	if (len == 0)
+		return 0; /* kubeconform skips empty parts (one empty result per file without any) */
 	if (len > j->max_document) {
 		r = new_result(j, line);
 		r->status = GATE_STATUS_ERROR;
@@ -307,6 +347,7 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 				"JSON: yaml: %s", err.message);
 		gate_result_add_problem(r, NULL, err.line, err.col, "yaml", GATE_SEV_DENY,
 			err.message[0] ? err.message : "invalid yaml");
+		identity_from_text(j, r, part, len, line);
 		return 0;
 	}
 	judge_any(j, doc->root, doc->line ? doc->line : line, 0);
@@ -382,7 +423,7 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	const char *buf, size_t len, struct gate_results *out)
 {
 	struct judge j;
-	size_t i;
+	size_t i, before;
 	int rc;
 
 	if (!o || !o->store || !out)
@@ -397,8 +438,12 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	j.max_errors = o->max_errors ? o->max_errors : DEFAULT_MAX_ERRORS;
 	if (!buf)
 		len = 0;
+	before = out->n;
 	if ((rc = gate_doc_split(buf ? buf : "", len, on_part, &j)) != 0)
 		return rc;
+	/* kubeconform: a file without any document still counts, as one empty resource */
+	if (out->n == before)
+		new_result(&j, 1)->status = GATE_STATUS_EMPTY;
 	for (i = 0; i < o->nscanners; i++)
 		if ((rc = o->scanners[i].scan(o->scanners[i].ctx, j.filename, buf ? buf : "", len, out)) < 0)
 			return rc;
