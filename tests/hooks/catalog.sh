@@ -51,4 +51,29 @@ is "SOPS-encrypted manifests accepted" "$st" 0
 unlike "the policy does not take the SOPS Secret for plaintext" "$(remote_lines)" "secret-plaintext"
 is "main moved to the SOPS commit" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD)"
 
+# a custom kind the catalog lacks: judged against its CRD pushed in the repository
+cat >"$work/apps/widget-crd.yaml" <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+YAML
+printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n' >"$work/apps/widget.yaml"
+git -C "$work" add apps
+git -C "$work" commit -q -m "a CRD and a bad Widget"
+not_ok "a custom resource against its pushed CRD, next to the catalog" push "$work" origin main
+like "the Widget is refused by its CRD's schema" "$(remote_lines)" "apps/widget.yaml:4:14: Widget/w: /spec/size: expected integer, got string"
+
 done_testing
