@@ -20,6 +20,9 @@
 #include "gate/doc.h"
 #include "gate/util.h"
 #include "commands.h"
+#include "process.h"
+
+#define MAX_INPUT ((size_t)64 << 20) /* one file or stdin, as validate */
 
 static const char usage_text[] =
 "usage: gitops-gate extract crd [-d DIR] FILE|- ...\n"
@@ -111,30 +114,6 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 	return 0;
 }
 
-static int read_stdin(char **out, size_t *len)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		gate_buf_add(&b, chunk, n);
-		if (b.len > ((size_t)64 << 20)) {
-			gate_buf_release(&b);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	if (ferror(stdin)) {
-		gate_buf_release(&b);
-		return -1;
-	}
-	*len = b.len;
-	*out = b.len ? gate_buf_detach(&b) : gate_xstrdup("");
-	gate_buf_release(&b);
-	return 0;
-}
-
 static int extract_one(struct ex *x, const char *file)
 {
 	char *data = NULL;
@@ -142,7 +121,8 @@ static int extract_one(struct ex *x, const char *file)
 	int rc;
 
 	x->filename = strcmp(file, "-") ? file : "stdin";
-	rc = strcmp(file, "-") ? gate_read_file(file, (size_t)64 << 20, &data, &len) : read_stdin(&data, &len);
+	rc = strcmp(file, "-") ? gate_read_file(file, MAX_INPUT, &data, &len) :
+		gate_cli_read_stdin(MAX_INPUT, &data, &len);
 	if (rc < 0) {
 		fprintf(stderr, "error: cannot read %s: %s\n", x->filename, strerror(errno));
 		x->failed++;

@@ -32,7 +32,7 @@
 #include "gate/report.h"
 #include "gate/util.h"
 #include "gate/verdicts.h"
-#include "hookenv.h"
+#include "process.h"
 
 #define INLINE_CACHE_WRITES 64 /* more verdict records are written after answering */
 
@@ -218,7 +218,7 @@ static int pre_receive(int argc, char **argv)
 	epusher = gate_escape_dup(pusher, GATE_PUSH_REPORT_ESC_MAX);
 	bypass = bypass_option();
 
-	if (gate_cli_read_stdin(&input, &len) < 0) {
+	if (gate_cli_read_stdin(GATE_CLI_MAX_STDIN, &input, &len) < 0) {
 		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate cannot read the ref updates on its standard input");
 		goto done;
 	}

@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #include "commands.h"
-#include "hookenv.h"
+#include "process.h"
 #include "operate.h"
 #include "gate/accept.h"
 #include "gate/handoff.h"
@@ -90,7 +90,7 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 		return -1;
 	}
 	memset(&ro, 0, sizeof(ro));
-	ro.repo = gate_repo_git(op->repo);
+	ro.repo = op->repo;
 	ro.git_dir = op->git_dir;
 	ro.prefix = op->prefix;
 	ro.rcv = &op->rcv;

@@ -36,6 +36,7 @@
 #include "gate/schema.h"
 #include "gate/util.h"
 #include "commands.h"
+#include "process.h"
 
 #define MAX_WALK_DEPTH 256
 #define MAX_INPUTS 1000000
@@ -424,37 +425,13 @@ static void finder_release(struct finder *fd)
 	free(fd->inputs);
 }
 
-/* Read all of stdin, at most max bytes. */
-static int read_stdin(size_t max, char **out, size_t *len)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (b.len + n > max) {
-			gate_buf_release(&b);
-			errno = EFBIG;
-			return -1;
-		}
-		gate_buf_add(&b, chunk, n);
-	}
-	if (ferror(stdin)) {
-		gate_buf_release(&b);
-		return -1;
-	}
-	*len = b.len;
-	*out = b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
-	return 0;
-}
-
 static int add_stdin(struct finder *fd, size_t max)
 {
 	struct gate_input *in;
 	char *buf;
 	size_t len;
 
-	if (read_stdin(max, &buf, &len) < 0) {
+	if (gate_cli_read_stdin(max, &buf, &len) < 0) {
 		add_error(fd, "stdin", "could not read", errno);
 		return 0;
 	}
