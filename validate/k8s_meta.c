@@ -131,11 +131,23 @@ static int cluster_scoped(const char *group, const char *kind)
 	return 0;
 }
 
-/* a Go %q of s, enough for messages: quotes, backslashes and control characters escaped */
+#define MAX_QUOTED 256 /* bytes of a value shown in a message (a line stays bounded) */
+
+/*
+ * A Go %q of s, enough for messages: quotes, backslashes and control
+ * characters escaped; a value longer than MAX_QUOTED bytes is cut, with
+ * "..." after the closing quote (the API server shows it whole).
+ */
 static void add_quoted(struct gate_buf *b, const char *s)
 {
+	const char *end = s + strnlen(s, MAX_QUOTED + 1);
+	int cut = end - s > MAX_QUOTED;
+
+	if (cut) /* not inside a UTF-8 sequence */
+		for (end = s + MAX_QUOTED; end > s && ((unsigned char)*end & 0xc0) == 0x80; end--)
+			;
 	gate_buf_adds(b, "\"");
-	for (; *s; s++) {
+	for (; s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			gate_buf_addf(b, "\\%c", c);
@@ -144,7 +156,7 @@ static void add_quoted(struct gate_buf *b, const char *s)
 		else
 			gate_buf_add(b, s, 1);
 	}
-	gate_buf_adds(b, "\"");
+	gate_buf_adds(b, cut ? "\"..." : "\"");
 }
 
 static void add_err(struct mctx *m, const char *pointer, const struct gate_node *at,

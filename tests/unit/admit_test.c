@@ -175,6 +175,20 @@ static void test_namespace_labels_annotations(void)
 		free(y);
 		free(v);
 	}
+	{
+		/* a long value is cut in the message: lines stay bounded */
+		char *v = gate_xmalloc(5001), *y, *got;
+		memset(v, 'x', 5000);
+		v[5000] = '\0';
+		v[0] = '-';
+		y = gate_xasprintf("metadata: {name: c, labels: {a: \"%s\"}}", v);
+		got = meta("", "ConfigMap", y);
+		ok(strlen(got) < 2000 && strstr(got, "xxx\"...: must be no more than 63 bytes"),
+			"a 5,000-byte label value is shown cut to 256 bytes (%zu)", strlen(got));
+		free(got);
+		free(y);
+		free(v);
+	}
 	is_meta("", "ConfigMap", "metadata: {name: \"${app}-config\", namespace: \"${ns}\", labels: {app: \"${app}\"}}", "",
 		"values holding ${VAR} (Flux post-build substitution) are not judged");
 	is_meta("", "ConfigMap", "metadata: {name: \"ENC[AES256_GCM,data:eA==,type:str]\"}", "",
