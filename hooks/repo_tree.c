@@ -316,3 +316,19 @@ int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *
 	git_commit_free(c);
 	return rc;
 }
+
+int gate_repo_revparse_commit(struct gate_repo *r, const char *spec, git_oid *out)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int ret = -1;
+
+	if (git_revparse_single(&obj, gate_repo_git(r), spec) == 0 &&
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
+		git_oid_cpy(out, git_object_id(peeled));
+		ret = 0;
+	}
+	git_error_clear();
+	git_object_free(peeled);
+	git_object_free(obj);
+	return ret;
+}

@@ -148,6 +148,9 @@ int gate_repo_tree_blob(const git_tree *t, const char *path, git_oid *id);
 /* Peel id to a commit: 1 with *out set, 0 when it is no commit, -1 unreadable. */
 int gate_repo_peel_commit(struct gate_repo *r, const git_oid *id, git_oid *out);
 
+/* The commit a revision (name, id, expression as git rev-parse) names: 0 with *out, or -1. */
+int gate_repo_revparse_commit(struct gate_repo *r, const char *spec, git_oid *out);
+
 /* The first parent of commit: 1 with *out set, 0 for a root commit, -1 unreadable. */
 int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *out);
 
