@@ -37,6 +37,14 @@ out=$(GATE_CATALOG_DIR="$T_DIR/no-such-catalog" v "$A/catalog.yaml") && st=0 || 
 is "a missing catalog: exit 1" "$st" 1
 like "a missing catalog is named" "$out" \
 	"error: failed initialising schema location registry: the built-in schema catalog is not installed (no folder $T_DIR/no-such-catalog)"
+printf 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x}\nsepc: {interval: 5m}\n' >sepc.yaml
+out=$(v -summary sepc.yaml) && st=0 || st=$?
+is "a CRD-derived root is open without -strict (as Flux Schema's catalog)" "$st" 0
+out=$(v -strict sepc.yaml) || true
+like "-strict closes it: an unknown top-level field is refused" "$out" \
+	'HelmRelease/x: /sepc: additional property "sepc" is not allowed'
+out=$(v -strict -summary "$A/catalog.yaml" "$A/sops.yaml")
+like "-strict: the valid resources stay valid (sops key and all)" "$out" "Valid: 5, Invalid: 0"
 printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n' >widget.yaml
 out=$(v widget.yaml) || true
 like "a kind the catalog lacks" "$out" "could not find schema for Widget"
