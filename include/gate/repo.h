@@ -132,11 +132,12 @@ git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char 
 void gate_repo_tree_free(git_tree *t);
 
 /*
- * Call fn for each file (not subfolder) of folder tree t at dir, as an
- * addition at "dir/name".  Stops and returns fn's value when it is not 0.
+ * Call fn for each file (not subfolder) of folder tree t at dir whose name
+ * name_ok accepts (NULL: every file), as an addition at "dir/name".  Stops
+ * and returns fn's value when it is not 0.
  */
-int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_fn fn,
-	void *payload);
+int gate_repo_folder_files(const git_tree *t, const char *dir, int (*name_ok)(const char *name),
+	gate_repo_change_fn fn, void *payload);
 
 /* Call fn for every entry below folder tree t at dir, as gate_repo_tree_changes() for a whole tree. */
 int gate_repo_folder_walk(struct gate_repo *r, const git_tree *t, const char *dir,
