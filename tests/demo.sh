@@ -15,7 +15,8 @@ took=$(($(date +%s) - start))
 out=$(cat "$T_DIR/demo.out")
 is "demo exits 0" "$st" 0
 [ "$st" = 0 ] || sed 's/^/#   /' "$T_DIR/demo.out" | tail -40
-ok "demo runs in under a minute ($took s)" test "$took" -lt 60
+# its time is reported, not asserted (timeout 120 above only stops a hang)
+echo "# demo took $took s"
 
 like "no schema configuration: the built-in catalog" "$out" "schemas: none configured: the built-in catalog"
 unlike "the configuration names no schemas" "$(cat "$D/fleet.git/gitops-gate.yaml")" "schemas:"
