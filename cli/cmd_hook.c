@@ -358,6 +358,7 @@ static int pre_receive(int argc, char **argv)
 	as.cfg = cfg;
 	as.pusher = *gate_cli_pusher();
 	as.engine_id = eid;
+	as.catalog_dir = gate_cli_catalog_dir();
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
 	as.phase = phase_cb;

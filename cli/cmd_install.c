@@ -51,7 +51,7 @@ static const char default_config[] =
 	"# schemas:                                # first entry matching a path wins\n"
 	"#   - paths: [\"**\"]\n"
 	"#     kubernetes_version: master\n"
-	"#     locations: [default]                # kubeconform templates or paths\n"
+	"#     locations: [catalog]                # the built-in catalog; or kubeconform templates, paths\n"
 	"#     strict: false\n"
 	"#     ignore_missing_schemas: false\n"
 	"#     skip_kinds: []\n"

@@ -164,6 +164,7 @@ void gate_op_accept_setup(struct gate_op *op, struct gate_accept_setup *s,
 	s->cfg = op->cfg;
 	s->pusher = *pusher;
 	s->engine_id = op->engine_id;
+	s->catalog_dir = gate_cli_catalog_dir();
 }
 
 int gate_op_accept_update(struct gate_op *op, const struct gate_ref_update *u,

@@ -26,6 +26,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "gate/admit.h"
 #include "gate/doc.h"
 #include "gate/engine.h"
 #include "gate/k8s.h"
@@ -76,8 +77,9 @@ static const char usage_text[] =
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
 "                                JSON schema FILE instead of Kubernetes schemas\n"
 "  -schema-location LOCATION     where schemas are found: a path or URL\n"
-"                                template, or \"default\" (may be given several\n"
-"                                times; tried in order)\n"
+"                                template, \"default\" (kubeconform's upstream\n"
+"                                URL) or \"catalog\" (the built-in catalog); may\n"
+"                                be given several times, tried in order\n"
 "  -skip KINDS                   comma-separated kinds or group/version/Kind to\n"
 "                                skip\n"
 "  -strict                       disallow properties not in the schema and\n"
@@ -86,10 +88,12 @@ static const char usage_text[] =
 "  -v                            show the version\n"
 "  -verbose                      print results for all resources\n"
 "\n"
-"Without -schema-location the default location is kubeconform's upstream URL,\n"
-"which needs the network.  Without network access, give local locations, e.g.\n"
+"Without -schema-location the built-in catalog is used, offline: Kubernetes\n"
+"1.36, Gateway API, Flux, Flagger, Flux Operator and OpenShift schemas, strict\n"
+"(closed objects).  kubeconform's own default, its upstream URL, needs the\n"
+"network: ask for it with -schema-location default.  Local locations, e.g.\n"
 "  -schema-location 'schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json'\n"
-"or use -offline with a -cache folder filled earlier.\n"
+"work offline too; add -schema-location catalog to fall back to the catalog.\n"
 "\n"
 "Exit status: 0 when all resources are valid, skipped or empty; 1 when any\n"
 "is invalid or could not be evaluated, or when the command line is wrong.\n";
@@ -487,8 +491,10 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 	struct gate_doc_error derr;
 	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
 	struct gate_result *r;
+	struct gate_k8s_id id;
+	char idmsg[256];
 	size_t i;
-	int ret;
+	int ret, k8s;
 
 	c->ndocs++;
 	r = gate_results_add(c->out);
@@ -507,7 +513,11 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		return 0;
 	}
 	r->line = doc->root->line;
-	ret = gate_schema_validate(c->schema, doc->root, &errs, 100);
+	/* a Kubernetes object also meets the API server's metadata rules */
+	k8s = doc->root->type == GATE_NODE_OBJECT &&
+		gate_k8s_id_read(&id, doc->root, idmsg, sizeof(idmsg)) == 0;
+	ret = gate_admit_validate(c->schema, doc->root, k8s ? id.group : NULL,
+		k8s ? id.kind : NULL, &errs, 100);
 	if (ret < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xstrdup("could not validate: out of memory");
@@ -517,7 +527,8 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		r->status = GATE_STATUS_INVALID;
 		for (i = 0; i < errs.n; i++)
 			gate_result_add_problem(r, errs.v[i].pointer, errs.v[i].line, errs.v[i].col,
-				"schema", GATE_SEV_DENY, errs.v[i].message);
+				errs.v[i].keyword && !strcmp(errs.v[i].keyword, "metadata") ? "metadata" : "schema",
+				GATE_SEV_DENY, errs.v[i].message);
 		if (!errs.n)
 			r->msg = gate_xstrdup("does not validate against the schema");
 	}
@@ -720,6 +731,10 @@ int cmd_validate(int argc, char **argv)
 		size_t ntodo = 0;
 
 		memset(&so, 0, sizeof(so));
+		/* no location: the built-in catalog, offline (kubeconform's is "default") */
+		if (!o.locations.n)
+			strv_push(&o.locations, GATE_K8S_CATALOG);
+		so.catalog_dir = gate_cli_catalog_dir();
 		so.locations = (const char *const *)o.locations.v;
 		so.nlocations = o.locations.n;
 		so.kubernetes_version = o.k8s_version;

@@ -16,6 +16,14 @@ int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_extract(int argc, char **argv);     /* cli/cmd_extract.c: extract crd */
+
+/*
+ * The built-in schema catalog's folder (GATE_CATALOG_DIR, else
+ * $GATE_SCHEMA_DIR/catalog, $(pkgdatadir)/catalog, the build tree's); it may
+ * not exist (the store then says so).  Borrowed, valid for the process.
+ */
+const char *gate_cli_catalog_dir(void);  /* cli/catalog_dir.c */
 
 struct gate_buf;
 /*

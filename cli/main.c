@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "rollback", cmd_rollback, "move an accepted ref back to an earlier accepted commit" },
 	{ "rollforward", cmd_rollforward, "move an accepted ref to its newest accepted commit" },
 	{ "reconcile", cmd_reconcile, "repair the record of accepted revisions after a crash" },
+	{ "extract", cmd_extract, "extract crd: JSON schemas from CustomResourceDefinitions" },
 	{ NULL, NULL, NULL }
 };
 

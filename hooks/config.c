@@ -7,6 +7,7 @@
 
 #include "gate/doc.h"
 #include "gate/hash.h"
+#include "gate/k8s.h"
 #include "gate/schema.h"
 #include "gate/util.h"
 
@@ -122,7 +123,7 @@ static void group_release(struct gate_config_group *g)
 static void group_from_json(struct gate_config_group *g, const json_t *o)
 {
 	static const char *const all[] = { "**", NULL };
-	static const char *const dflt_loc[] = { "default", NULL };
+	static const char *const dflt_loc[] = { GATE_K8S_CATALOG, NULL };
 	const char *ver = json_string_value(json_object_get(o, "kubernetes_version"));
 	struct strv s = { NULL, 0 };
 

@@ -5,7 +5,6 @@
 
 [ -x "$GATE_BIN" ] || skip_all "gitops-gate not built"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-gate_data >/dev/null
 
 D="$T_DIR/demo"
 st=0
@@ -19,7 +18,8 @@ is "demo exits 0" "$st" 0
 # its time is reported, not asserted (timeout 120 above only stops a hang)
 echo "# demo took $took s"
 
-like "uses the shared schemas" "$out" "schemas: the shared data, unpacked in $GATE_BUILDDIR/tests/data"
+like "no schema configuration: the built-in catalog" "$out" "schemas: none configured: the built-in catalog"
+unlike "the configuration names no schemas" "$(cat "$D/fleet.git/gitops-gate.yaml")" "schemas:"
 like "installs the gate" "$out" "fleet.git/hooks/pre-receive: installed"
 like "schema error shown to the pusher" "$out" \
 	"remote: error: refs/heads/main "

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gate/admit.h"
 #include "gate/unit.h"
 #include "gate/util.h"
 
@@ -81,11 +82,52 @@ static void set_identity(struct gate_result *r, const struct gate_k8s_id *id,
 	r->api_version = gate_xstrdup(id->api_version);
 	r->kind = gate_xstrdup(id->kind);
 	/* kubeconform: a generateName wins over name */
-	if (gen)
+	if (gen && *gen)
 		r->name = gate_xasprintf("%s{{ generateName }}", gen);
 	else
 		r->name = gate_xstrdup(id->name);
 	r->namespace_ = gate_xstrdup(id->namespace_);
+}
+
+/*
+ * The identity of a result that could not be judged, read the lenient way
+ * kubeconform's Resource.Signature() reads it for its output (a non-strict
+ * parse; apiVersion, kind, metadata.name and namespace when they are strings;
+ * a non-empty generateName wins): an error result still names its resource.
+ */
+static void set_lenient_identity(struct gate_result *r, const struct gate_node *root)
+{
+	const struct gate_node *meta;
+	const char *gen;
+
+	if (!root || root->type != GATE_NODE_OBJECT)
+		return;
+	if (!r->api_version)
+		r->api_version = gate_xstrdup(gate_node_get_str(root, "apiVersion"));
+	if (!r->kind)
+		r->kind = gate_xstrdup(gate_node_get_str(root, "kind"));
+	meta = gate_node_get(root, "metadata");
+	if (!meta || meta->type != GATE_NODE_OBJECT)
+		return;
+	gen = gate_node_get_str(meta, "generateName");
+	if (!r->name)
+		r->name = gen && *gen ? gate_xasprintf("%s{{ generateName }}", gen) :
+			gate_xstrdup(gate_node_get_str(meta, "name"));
+	if (!r->namespace_)
+		r->namespace_ = gate_xstrdup(gate_node_get_str(meta, "namespace"));
+}
+
+/* A document that failed the strict parse: its identity from a lenient one. */
+static void identity_from_text(struct judge *j, struct gate_result *r, const char *part,
+	size_t len, uint32_t line)
+{
+	struct gate_doc_error err;
+	struct gate_doc *doc = NULL;
+
+	if (!j->flags || gate_doc_parse(&doc, part, len, line, &j->lim, 0, &err) < 0)
+		return;
+	set_lenient_identity(r, doc->root);
+	gate_doc_free(doc);
 }
 
 static void schema_problems(struct judge *j, struct gate_result *r, const char *location,
@@ -99,16 +141,25 @@ static void schema_problems(struct judge *j, struct gate_result *r, const char *
 	 * jsonschema: '<pointer>' does not validate with <schema>#<keyword
 	 * path>: <message>".  We name the schema file and list every error.
 	 */
-	gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
+	for (i = 0; i < errs->n; i++)
+		if (!errs->v[i].keyword || strcmp(errs->v[i].keyword, "metadata"))
+			break;
+	if (i < errs->n || !errs->n)
+		gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
 	for (i = 0; i < errs->n; i++) {
 		const struct gate_schema_error *e = &errs->v[i];
-		gate_result_add_problem(r, e->pointer ? e->pointer : "", e->line, e->col, "schema",
-			GATE_SEV_DENY, e->message ? e->message : "does not validate");
+		int meta = e->keyword && !strcmp(e->keyword, "metadata");
+
+		gate_result_add_problem(r, e->pointer ? e->pointer : "", e->line, e->col,
+			meta ? "metadata" : "schema", GATE_SEV_DENY, e->message ? e->message : "does not validate");
 		if (i)
 			gate_buf_adds(&msg, " - ");
-		gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
-			e->pointer ? e->pointer : "", location ? location : "schema",
-			e->message ? e->message : "does not validate");
+		if (meta)
+			gate_buf_adds(&msg, e->message); /* the API server's own words */
+		else
+			gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
+				e->pointer ? e->pointer : "", location ? location : "schema",
+				e->message ? e->message : "does not validate");
 	}
 	if (!errs->n)
 		gate_buf_adds(&msg, "jsonschema: '' does not validate");
@@ -184,6 +235,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 	if (gate_k8s_id_read(&id, node, msg, sizeof(msg)) < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xasprintf("error while parsing: %s", msg);
+		set_lenient_identity(r, node);
 		return;
 	}
 	set_identity(r, &id, node);
@@ -227,7 +279,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		goto check;
 	}
 
-	rc = gate_schema_validate(schema, node, &errs, j->max_errors);
+	rc = gate_admit_validate(schema, node, id.group, id.kind, &errs, j->max_errors);
 	if (rc < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xstrdup("problem validating schema: internal failure");
@@ -266,10 +318,8 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 	struct gate_doc *doc = NULL;
 	struct gate_result *r;
 
-	if (len == 0) {
-		new_result(j, line)->status = GATE_STATUS_EMPTY;
-		return 0;
-	}
+	if (len == 0)
+		return 0; /* kubeconform skips empty parts (one empty result per file without any) */
 	if (len > j->max_document) {
 		r = new_result(j, line);
 		r->status = GATE_STATUS_ERROR;
@@ -292,6 +342,7 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 				"JSON: yaml: %s", err.message);
 		gate_result_add_problem(r, NULL, err.line, err.col, "yaml", GATE_SEV_DENY,
 			err.message[0] ? err.message : "invalid yaml");
+		identity_from_text(j, r, part, len, line);
 		return 0;
 	}
 	judge_any(j, doc->root, doc->line ? doc->line : line, 0);
@@ -367,7 +418,7 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	const char *buf, size_t len, struct gate_results *out)
 {
 	struct judge j;
-	size_t i;
+	size_t i, before;
 	int rc;
 
 	if (!o || !o->store || !out)
@@ -382,8 +433,12 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	j.max_errors = o->max_errors ? o->max_errors : DEFAULT_MAX_ERRORS;
 	if (!buf)
 		len = 0;
+	before = out->n;
 	if ((rc = gate_doc_split(buf ? buf : "", len, on_part, &j)) != 0)
 		return rc;
+	/* kubeconform: a file without any document still counts, as one empty resource */
+	if (out->n == before)
+		new_result(&j, 1)->status = GATE_STATUS_EMPTY;
 	for (i = 0; i < o->nscanners; i++)
 		if ((rc = o->scanners[i].scan(o->scanners[i].ctx, j.filename, buf ? buf : "", len, out)) < 0)
 			return rc;

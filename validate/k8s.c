@@ -177,6 +177,9 @@ int gate_k8s_expand_location(char *buf, size_t bufsize, const char *tmpl,
 			put(&o, version, strlen(version));
 		} else if (name_is(name, nlen, "Group")) {
 			put(&o, grp, strlen(grp));
+		} else if (name_is(name, nlen, "GroupOrCore")) {
+			/* the catalog's layout: "core" for the core group (gate extension) */
+			put(&o, *group ? group : "core", strlen(*group ? group : "core"));
 		} else if (name_is(name, nlen, "KindSuffix")) {
 			put(&o, "-", 1);
 			put_lower(&o, grp, strcspn(grp, "."));
@@ -198,4 +201,22 @@ int gate_k8s_expand_location(char *buf, size_t bufsize, const char *tmpl,
 		p = close + 2;
 	}
 	return o.overflow ? -1 : 0;
+}
+
+int gate_k8s_location_template(char *buf, size_t bufsize, const char *location,
+	const char *catalog_dir)
+{
+	int n;
+
+	if (!bufsize || !location)
+		return -1;
+	if (!strcmp(location, "default"))
+		n = snprintf(buf, bufsize, "%s", GATE_K8S_DEFAULT_LOCATION);
+	else if (!strcmp(location, GATE_K8S_CATALOG) && catalog_dir && *catalog_dir)
+		n = snprintf(buf, bufsize, "%s/%s", catalog_dir, GATE_K8S_CATALOG_LAYOUT);
+	else if (!strcmp(location, GATE_K8S_CATALOG))
+		return -1;
+	else
+		n = snprintf(buf, bufsize, "%s", location);
+	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
 }

@@ -42,7 +42,8 @@ enum sformat {
 	SF_REGEX,
 	SF_BYTE,
 	SF_INT32,
-	SF_INT64
+	SF_INT64,
+	SF_DURATION  /* Kubernetes semantics: gate/duration.h */
 };
 
 /* flags of a compiled node */

@@ -33,6 +33,7 @@ struct gate_accept_setup {
 	const struct gate_config *cfg;   /* required, borrowed */
 	struct gate_pusher pusher;       /* name and groups, borrowed */
 	const char *engine_id;           /* the build's identity, part of the fingerprint */
+	const char *catalog_dir;         /* the built-in schema catalog (location "catalog"); borrowed */
 	int64_t deadline_ms;             /* gate_judge_now_ms() clock; 0: now + limits.time_budget_ms */
 	int defer_cache;                 /* keep new verdict records in memory (see verdicts.h) */
 	/* Called after each stage ("policy", "setup", "judge"), for timings; may be NULL. */

@@ -251,7 +251,9 @@ static void test_documents(void)
 			rs.v[1].problems[0].line == 13, "second item invalid, lines of the file");
 	}
 	judge(&o, "apiVersion: v1\nkind: List\nitems: []\n", &rs);
-	ok(rs.n == 0, "empty List: nothing to judge, as kubeconform");
+	/* kubeconform's findResourcesInReader: a file without resources is one empty resource */
+	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_EMPTY,
+		"empty List alone: nothing to judge, the file counts as one empty resource, as kubeconform");
 	judge(&o, "apiVersion: v1\nkind: List\nitems: {a: 1}\n", &rs);
 	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_ERROR, "List items not a sequence: error");
 	judge(&o, "kind: List\nitems: []\n", &rs);
