@@ -24,6 +24,7 @@ void gate_delivery_release(struct gate_delivery *d)
 	free(d->format);
 	free(d->token_file);
 	free(d->ca_bundle);
+	free(d->signature);
 	free(d->event);
 	free(d->ref);
 	free(d->accepted_ref);
@@ -83,6 +84,8 @@ static char *delivery_to_json(const struct gate_delivery *d)
 	json_object_set_new(o, "format", str_or_null(d->format));
 	json_object_set_new(o, "token_file", str_or_null(d->token_file));
 	json_object_set_new(o, "ca_bundle", str_or_null(d->ca_bundle));
+	if (d->signature)
+		json_object_set_new(o, "signature", json_string(d->signature));
 	json_object_set_new(o, "event", str_or_null(d->event));
 	json_object_set_new(o, "ref", str_or_null(d->ref));
 	json_object_set_new(o, "accepted_ref", str_or_null(d->accepted_ref));
@@ -159,6 +162,7 @@ int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t le
 	    get_opt_str(o, "format", &d->format) < 0 ||
 	    get_opt_str(o, "token_file", &d->token_file) < 0 ||
 	    get_opt_str(o, "ca_bundle", &d->ca_bundle) < 0 ||
+	    get_opt_str(o, "signature", &d->signature) < 0 ||
 	    get_opt_str(o, "event", &d->event) < 0 || get_opt_str(o, "ref", &d->ref) < 0 ||
 	    get_opt_str(o, "accepted_ref", &d->accepted_ref) < 0 ||
 	    get_opt_str(o, "old", &d->old) < 0 || get_opt_str(o, "new", &d->new_) < 0 ||

@@ -21,7 +21,7 @@ struct gate_record {
 	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
 	const struct gate_receivers *rcv;
 	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
-	char *own_name, *own_url, *default_branch;
+	char *own_name, *own_url, *own_clone_url, *default_branch;
 	gate_record_step_fn step;
 	void *step_payload;
 };
@@ -128,6 +128,10 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 		r->repo_cfg.repo_name = r->own_name;
 	if (!r->repo_cfg.repo_html_url)
 		r->repo_cfg.repo_html_url = r->own_url;
+	if (!r->repo_cfg.repo_clone_url && r->repo_cfg.repo_html_url != r->own_url) {
+		r->own_clone_url = gate_xasprintf("%s.git", r->repo_cfg.repo_html_url);
+		r->repo_cfg.repo_clone_url = r->own_clone_url;
+	}
 	if (!r->repo_cfg.repo_clone_url)
 		r->repo_cfg.repo_clone_url = r->own_url;
 	if (r->repo_cfg.repo_default_branch)
@@ -160,6 +164,7 @@ void gate_record_free(struct gate_record *r)
 	free(r->pending);
 	free(r->own_name);
 	free(r->own_url);
+	free(r->own_clone_url);
 	free(r->default_branch);
 	free(r);
 }
@@ -305,16 +310,18 @@ static void cdata_view(const struct cdata *c, struct gate_push_commit *v)
 	v->nmodified = c->ch.modified.n;
 	v->removed = (const char *const *)c->ch.removed.v;
 	v->nremoved = c->ch.removed.n;
+	v->truncated = c->ch.all;
 }
 
 /*
  * The commits from prev (exclusive, may be NULL) to target, newest
  * GATE_NOTIFY_MAX_COMMITS of them, oldest first, each with its own changes.
  * When none (target behind prev: a rollback), one entry for target with the
- * changes prev -> target, so that receivers see every changed path.
+ * changes prev -> target, so that receivers see every changed path.  *more
+ * is set when older commits were left out.
  */
 static int collect_commits(git_repository *repo, const git_oid *prev, const git_oid *target,
-	struct cdata **out, size_t *n)
+	struct cdata **out, size_t *n, int *more)
 {
 	git_revwalk *walk = NULL;
 	git_commit *commit = NULL, *pc = NULL;
@@ -342,6 +349,11 @@ static int collect_commits(git_repository *repo, const git_oid *prev, const git_
 			goto done;
 		git_commit_free(commit);
 		commit = NULL;
+	}
+	*more = 0;
+	if (err == 0 && *n == GATE_NOTIFY_MAX_COMMITS) {
+		err = git_revwalk_next(&id, walk);
+		*more = err == 0;
 	}
 	if (err == GIT_ITEROVER)
 		err = 0;
@@ -646,7 +658,7 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
 	size_t ncommits = 0, i, j, k;
 	long long now = (long long)time(NULL);
-	int err = 0, forced = 0;
+	int err = 0, forced = 0, more = 0;
 
 	if (!r->rcv || r->rcv->nclusters == 0)
 		return 0;
@@ -669,7 +681,7 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 		int d = descends(r->repo, target, prev);
 		forced = d == 0;
 	}
-	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits)) < 0) {
+	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits, &more)) < 0) {
 		git_fail(msg, msgsize, "cannot list the commits");
 		goto done;
 	}
@@ -694,6 +706,14 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 	pe.head = ncommits ? &views[ncommits - 1] : NULL;
 	pe.default_branch = r->default_branch;
 	pe.repo = &r->repo_cfg;
+	pe.more_commits = more;
+	pe.diff_added = (const char *const *)all.added.v;
+	pe.ndiff_added = all.added.n;
+	pe.diff_modified = (const char *const *)all.modified.v;
+	pe.ndiff_modified = all.modified.n;
+	pe.diff_removed = (const char *const *)all.removed.v;
+	pe.ndiff_removed = all.removed.n;
+	pe.diff_complete = !all.all;
 	for (i = 0; i < r->rcv->nclusters; i++) {
 		const struct gate_cluster *c = &r->rcv->clusters[i];
 		if (!gate_cluster_wants_ref(c, ev->ref, aref) ||
@@ -717,7 +737,15 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 			d.accepted_ref = (char *)aref;
 			d.old = before;
 			d.new_ = after;
-			d.body = gate_notify_body(&pe, c->name, d.id, &d.body_len);
+			d.signature = rv->format == GATE_FORMAT_GITHUB ?
+				(char *)gate_notify_signature_name(rv->signature) : NULL;
+			d.body = gate_notify_body(&pe, rv->format, c->name, d.id,
+				r->repo_cfg.max_body_bytes, &d.body_len, NULL);
+			if (!d.body) {
+				err = fail(msg, msgsize, "cannot fit the notification for cluster \"%s\" in "
+					"notify.max_body_bytes (%zu)", c->name, r->repo_cfg.max_body_bytes);
+				goto done;
+			}
 			d.created = now;
 			d.next_attempt_time = now;
 			err = gate_outbox_put(r->outbox, &d);

@@ -7,8 +7,9 @@
  * File contents (one JSON object):
  *   id                 32 lowercase hex digits (128 random bits); also the
  *                      X-Gitops-Gate-Delivery header value
- *   cluster, url, format ("flux-generic-hmac" | "github" | "generic")
+ *   cluster, url, format ("flux-generic-hmac" | "github" | "gitlab" | "generic")
  *   token_file, ca_bundle  (strings or null; never the token itself)
+ *   signature          github only, optional: "sha1" | "sha256" | "both"
  *   event, ref, accepted_ref, old, new   what the delivery announces
  *   body               the exact bytes to POST (a JSON text, kept as a string)
  *   attempts           failed attempts so far
@@ -45,9 +46,10 @@ struct gate_delivery {
 	unsigned attempts;
 	long long next_attempt_time, created;
 	char *last_error;
+	char *signature; /* NULL: sha256 */
 };
 #define GATE_DELIVERY_INIT { { 0 }, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-	NULL, 0, 0, 0, 0, NULL }
+	NULL, 0, 0, 0, 0, NULL, NULL }
 
 void gate_delivery_release(struct gate_delivery *d);
 
