@@ -154,6 +154,7 @@ static json_t *commits_json(const struct gate_push_event *ev, enum gate_notify_c
 		s.removed = ev->diff_removed;
 		s.nremoved = ev->ndiff_removed;
 		json_array_append_new(a, commit_json(&s, html_url, gitlab));
+		s.nadded = s.nmodified = s.nremoved = 0; /* the paths once, not twice */
 		*head = commit_json(&s, html_url, gitlab);
 		free(msg);
 	}

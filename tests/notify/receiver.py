@@ -480,7 +480,7 @@ class Handler(BaseHTTPRequestHandler):
             "delivery": headers.get("X-Gitops-Gate-Delivery"),
             "event": headers.get("X-Gitops-Gate-Event"),
             "headers": headers,
-            "body": body.decode("utf-8", "replace") if len(body) < (1 << 20) else "",
+            "body": body.decode("utf-8", "replace") if len(body) <= (4 << 20) else "",
             "size": len(body),
             "mode": mode,
             "checks": {},
