@@ -15,5 +15,8 @@ int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_check_config(int argc, char **argv); /* cli/cmd_check_config.c */
+/* notify --test (cli/cmd_notify_test.c); git_dir, config, cluster may be NULL. */
+int cmd_notify_test(const char *git_dir, const char *config, const char *cluster);
 
 #endif

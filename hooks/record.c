@@ -174,6 +174,16 @@ const char *gate_record_outbox_dir(const struct gate_record *r)
 	return r->outbox;
 }
 
+const struct gate_notify_config *gate_record_repo_config(const struct gate_record *r)
+{
+	return &r->repo_cfg;
+}
+
+const char *gate_record_default_branch(const struct gate_record *r)
+{
+	return r->default_branch;
+}
+
 const char *gate_record_journal_path(const struct gate_record *r)
 {
 	return r->journal;

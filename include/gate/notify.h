@@ -189,4 +189,16 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	const struct gate_notify_config *cfg, long budget_ms, int only_due,
 	long long now, json_t **report);
 
+/*
+ * notify --test: send ev (a test push event built by the caller) to every
+ * receiver of rcv, or of the cluster named cluster, signed and formatted as
+ * real deliveries are, in parallel within budget_ms; nothing is queued.
+ * *report is a new JSON array, one object per receiver: {"cluster", "url",
+ * "format", "status": "ok"|"failed", "http_status", "answer", "error",
+ * "token_warning"}; *failed counts the failed ones.  Returns 0, or -1 when
+ * libcurl could not be set up.
+ */
+int gate_notify_probe(const struct gate_receivers *rcv, const struct gate_push_event *ev,
+	const char *cluster, long budget_ms, json_t **report, size_t *failed);
+
 #endif
