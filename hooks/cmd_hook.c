@@ -193,6 +193,17 @@ static void phase(struct phases *ph, const char *name)
 	ph->last = now;
 }
 
+/*
+ * Running as a GitLab server hook: Gitaly sets GL_ID, GL_PROTOCOL and
+ * GL_REPOSITORY for every hook it runs (doc/administration/server_hooks.md).
+ */
+int gate_hook_under_gitlab(void)
+{
+	const char *id = getenv("GL_ID"), *proto = getenv("GL_PROTOCOL");
+
+	return (id && *id) || (proto && *proto && getenv("GL_REPOSITORY"));
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -209,8 +220,7 @@ static void say(struct out *o, const char *level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!strcmp(level, "error"))
-		gate_buf_adds(&o->b, o->gl);
+	gate_buf_adds(&o->b, o->gl); /* GitLab shows only prefixed lines: every line, hint: too */
 	gate_buf_adds(&o->b, level);
 	gate_buf_adds(&o->b, ": ");
 	va_start(ap, fmt);
@@ -286,9 +296,9 @@ static void render_problems(struct out *o, const struct gate_verdict *v, size_t 
 			if (!cm->nproblems && !cm->nwarnings && !nsupp)
 				continue;
 			prefix = gate_xasprintf("%s%s: %s %.7s: ",
-				!strcmp(deny_level, "error") ? o->gl : "", deny_level, ref, cm->hex);
-			wprefix = gate_xasprintf("warning: %s %.7s: ", ref, cm->hex);
-			hprefix = gate_xasprintf("hint: %s %.7s: ", ref, cm->hex);
+				o->gl, deny_level, ref, cm->hex);
+			wprefix = gate_xasprintf("%swarning: %s %.7s: ", o->gl, ref, cm->hex);
+			hprefix = gate_xasprintf("%shint: %s %.7s: ", o->gl, ref, cm->hex);
 			ro.format = GATE_REPORT_REMOTE;
 			ro.prefix = prefix;
 			ro.warn_prefix = wprefix;
@@ -475,7 +485,7 @@ static int pre_receive(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (getenv("GL_ID"))
+	if (gate_hook_under_gitlab())
 		o.gl = "GL-HOOK-ERR: ";
 	env = getenv("GATE_SYSTEM_CONFIG");
 	if (env)
