@@ -709,7 +709,8 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 {
 	struct pending *p;
 	struct gate_send *sends;
-	size_t i, nsend = 0;
+	struct gate_delivery *retry = NULL;
+	size_t i, nsend = 0, nretry = 0, aretry = 0, *retry_of = NULL;
 	int ret = 0;
 
 	*report = json_array();
@@ -768,8 +769,8 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 		for (i = 0; i < nsend; i++)
 			snprintf(sends[i].error, sizeof(sends[i].error), "cannot set up libcurl");
 	}
+	retry_of = gate_xcalloc(n, sizeof(*retry_of));
 	for (i = 0; i < n; i++) {
-		json_t *o;
 		if (p[i].sent_index >= 0) {
 			struct gate_send *s = &sends[p[i].sent_index];
 			if (s->delivered) {
@@ -786,7 +787,17 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 			int dead = 0;
 			long delay = gate_notify_backoff_ms(p[i].d.attempts + 1, cfg->backoff_ms,
 				cfg->backoff_max_ms, random32());
-			if (gate_outbox_failed(dir, &p[i].claim, &p[i].d, p[i].error, now, delay,
+			if (cfg->max_attempts && p[i].d.attempts + 1 < cfg->max_attempts) {
+				/* rewritten below, all at once */
+				p[i].d.attempts++;
+				free(p[i].d.last_error);
+				p[i].d.last_error = gate_xstrndup(p[i].error, strnlen(p[i].error, 1024));
+				p[i].d.next_attempt_time = now + (delay + 999) / 1000;
+				p[i].status = "retry";
+				GATE_ALLOC_GROW(retry, nretry + 1, aretry);
+				retry[nretry] = p[i].d;
+				retry_of[nretry++] = i;
+			} else if (gate_outbox_failed(dir, &p[i].claim, &p[i].d, p[i].error, now, delay,
 				cfg->max_attempts, &dead) < 0) {
 				size_t used = strnlen(p[i].error, sizeof(p[i].error));
 				snprintf(p[i].error + used, sizeof(p[i].error) - used,
@@ -796,6 +807,21 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 				p[i].status = dead ? "dead" : "retry";
 			}
 		}
+	}
+	/* the failed attempts recorded together: one fsync each and one of the folder */
+	if (gate_outbox_put_many(dir, retry, nretry) < 0) {
+		for (i = 0; i < nretry; i++) {
+			struct pending *q = &p[retry_of[i]];
+			size_t used = strnlen(q->error, sizeof(q->error));
+			snprintf(q->error + used, sizeof(q->error) - used,
+				"; and cannot update the outbox file: %s", strerror(errno));
+			q->status = "error";
+		}
+	}
+	free(retry);
+	free(retry_of);
+	for (i = 0; i < n; i++) {
+		json_t *o;
 		o = json_pack("{s:s,s:s}", "id", p[i].id, "status", p[i].status);
 		if (p[i].d.cluster)
 			json_object_set_new(o, "cluster", json_string(p[i].d.cluster));

@@ -666,7 +666,8 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 	git_tree *a = NULL, *b = NULL;
 	struct gate_push_event pe;
 	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
-	size_t ncommits = 0, i, j, k;
+	struct gate_delivery *pend = NULL;
+	size_t ncommits = 0, i, j, k, npend = 0, apend = 0;
 	long long now = (long long)time(NULL);
 	int err = 0, forced = 0, more = 0;
 
@@ -731,46 +732,53 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 			continue;
 		out->nclusters++;
 		for (j = 0; j < c->nreceivers; j++) {
-			struct gate_delivery d = GATE_DELIVERY_INIT;
+			struct gate_delivery init = GATE_DELIVERY_INIT, *d;
 			const struct gate_receiver *rv = &c->receivers[j];
-			if (gate_outbox_new_id(d.id) < 0) {
+			GATE_ALLOC_GROW(pend, npend + 1, apend);
+			d = &pend[npend];
+			*d = init;
+			if (gate_outbox_new_id(d->id) < 0) {
 				err = fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
 				goto done;
 			}
-			d.cluster = c->name;
-			d.url = rv->url;
-			d.format = (char *)gate_notify_format_name(rv->format);
-			d.token_file = rv->token_file;
-			d.ca_bundle = rv->ca_bundle;
-			d.event = (char *)ev->event;
-			d.ref = (char *)ev->ref;
-			d.accepted_ref = (char *)aref;
-			d.old = before;
-			d.new_ = after;
-			d.signature = rv->format == GATE_FORMAT_GITHUB ?
+			d->cluster = c->name;
+			d->url = rv->url;
+			d->format = (char *)gate_notify_format_name(rv->format);
+			d->signature = rv->format == GATE_FORMAT_GITHUB ?
 				(char *)gate_notify_signature_name(rv->signature) : NULL;
-			d.body = gate_notify_body(&pe, rv->format, c->name, d.id,
-				r->repo_cfg.max_body_bytes, &d.body_len, NULL);
-			if (!d.body) {
+			d->token_file = rv->token_file;
+			d->ca_bundle = rv->ca_bundle;
+			d->event = (char *)ev->event;
+			d->ref = (char *)ev->ref;
+			d->accepted_ref = (char *)aref;
+			d->old = before;
+			d->new_ = after;
+			d->body = gate_notify_body(&pe, rv->format, c->name, d->id,
+				r->repo_cfg.max_body_bytes, &d->body_len, NULL);
+			if (!d->body) {
 				err = fail(msg, msgsize, "cannot fit the notification for cluster \"%s\" in "
 					"notify.max_body_bytes (%zu)", c->name, r->repo_cfg.max_body_bytes);
 				goto done;
 			}
-			d.created = now;
-			d.next_attempt_time = now;
-			err = gate_outbox_put(r->outbox, &d);
-			free(d.body);
-			if (err < 0) {
-				fail(msg, msgsize, "cannot write the outbox entry for cluster \"%s\": %s",
-					c->name, strerror(errno));
-				goto done;
-			}
-			out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1,
-				sizeof(char *));
-			out->deliveries[out->ndeliveries++] = gate_xstrdup(d.id);
+			d->created = now;
+			d->next_attempt_time = now;
+			npend++;
 		}
 	}
+	/* every delivery on disk, durably, before anything is sent or the ref moves */
+	if (gate_outbox_put_many(r->outbox, pend, npend) < 0) {
+		err = fail(msg, msgsize, "cannot write the outbox entries: %s", strerror(errno));
+		goto done;
+	}
+	for (i = 0; i < npend; i++) {
+		out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1,
+			sizeof(char *));
+		out->deliveries[out->ndeliveries++] = gate_xstrdup(pend[i].id);
+	}
 done:
+	for (i = 0; i < npend; i++)
+		free(pend[i].body);
+	free(pend);
 	for (i = 0; i < ncommits; i++)
 		cdata_clear(&commits[i]);
 	free(commits);

@@ -62,6 +62,14 @@ int gate_outbox_valid_id(const char *s);
 /* Write d to <dir>/<id>.json atomically, creating dir.  Returns 0 or -1 (errno). */
 int gate_outbox_put(const char *dir, const struct gate_delivery *d);
 
+/*
+ * Write d[0..n) as gate_outbox_put() does, but all at once: every temp file
+ * written, then each fsynced, renamed, and the folder fsynced once (one
+ * push to 100 receivers pays 101 fsyncs, not 200 in a row).  On failure no
+ * temp file is left; deliveries already renamed stay.  Returns 0 or -1 (errno).
+ */
+int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n);
+
 /* Parse a delivery from JSON text; returns 0, or -1 with a message in err. */
 int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t len,
 	char *err, size_t errlen);
