@@ -16,7 +16,8 @@
 #include "commands.h"
 #include "gate/notify.h"
 #include "gate/util.h"
-#include "../hooks/operate.h"
+#include "hookenv.h"
+#include "operate.h"
 
 #define ZERO_HEX "0000000000000000000000000000000000000000"
 
@@ -58,7 +59,7 @@ int cmd_notify_test(const char *git_dir, const char *config, const char *cluster
 	ev.accepted_ref = aref;
 	ev.before = hex;
 	ev.after = hex;
-	ev.pusher = gate_op_pusher();
+	ev.pusher = gate_cli_pusher()->name;
 	ev.default_branch = gate_record_default_branch(op.rec);
 	ev.repo = gate_record_repo_config(op.rec);
 	ev.diff_complete = 1;

@@ -9,10 +9,10 @@
 #include <stddef.h>
 
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
-int cmd_hook(int argc, char **argv);        /* hooks/cmd_hook.c: pre-receive, post-receive */
-int cmd_install(int argc, char **argv);     /* hooks/cmd_install.c */
-int gate_post_receive_main(int argc, char **argv); /* hooks/cmd_post_receive.c: hook post-receive */
-int cmd_notify(int argc, char **argv);      /* hooks/cmd_operate.c */
+int cmd_hook(int argc, char **argv);        /* cli/cmd_hook.c: pre-receive, post-receive */
+int cmd_install(int argc, char **argv);     /* cli/cmd_install.c */
+int gate_post_receive_main(int argc, char **argv); /* cli/cmd_post_receive.c: hook post-receive */
+int cmd_notify(int argc, char **argv);      /* cli/cmd_operate.c */
 int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);
@@ -21,8 +21,6 @@ int cmd_check_config(int argc, char **argv); /* cli/cmd_check_config.c */
 /* Write hooks[i] (contents[i]) as custom_hooks/<hook>.d/gitops-gate in a tar (cli/install_tar.c). */
 int gate_install_tar(const char *path, const char *const *hooks, const char *const *contents,
 	size_t n);
-/* 1 when running as a GitLab server hook (GL_ID, or GL_PROTOCOL and GL_REPOSITORY). */
-int gate_hook_under_gitlab(void);
 /* notify --test (cli/cmd_notify_test.c); git_dir, config, cluster may be NULL. */
 int cmd_notify_test(const char *git_dir, const char *config, const char *cluster);
 

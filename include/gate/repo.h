@@ -102,6 +102,52 @@ int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int who
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize);
 
+/*
+ * What commit changes against its first parent, as gate_repo_commit_changes()
+ * reports it without deletions (renames as additions), or every entry of its
+ * tree when whole_tree is set or it has no parent.  A subtree whose id did
+ * not change is not read, so a push that changes one file reads only the
+ * trees on that file's path.  Entries come in the order of their full paths;
+ * modes are normalised (git_tree_entry_filemode()).  Stops and returns fn's
+ * value when it is not 0.
+ */
+int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/*
+ * Trees (libgit2's git_tree, handed out for reading through the functions
+ * below only): the tree of a commit, of its first parent (NULL for a root
+ * commit), of a folder of a tree ("" the root; NULL when there is none).
+ * Each is new: release with gate_repo_tree_free().  The first two return 0
+ * or -1 with a message.
+ */
+int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
+	char *msg, size_t msgsize);
+int gate_repo_parent_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
+	char *msg, size_t msgsize);
+git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char *dir);
+void gate_repo_tree_free(git_tree *t);
+
+/*
+ * Call fn for each file (not subfolder) of folder tree t at dir, as an
+ * addition at "dir/name".  Stops and returns fn's value when it is not 0.
+ */
+int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_fn fn,
+	void *payload);
+
+/* Call fn for every entry below folder tree t at dir, as gate_repo_tree_changes() for a whole tree. */
+int gate_repo_folder_walk(struct gate_repo *r, const git_tree *t, const char *dir,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/* The blob at path in tree t: 1 with *id set, 0 when path is no blob there. */
+int gate_repo_tree_blob(const git_tree *t, const char *path, git_oid *id);
+
+/* Peel id to a commit: 1 with *out set, 0 when it is no commit, -1 unreadable. */
+int gate_repo_peel_commit(struct gate_repo *r, const git_oid *id, git_oid *out);
+
+/* The first parent of commit: 1 with *out set, 0 for a root commit, -1 unreadable. */
+int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *out);
+
 /* Copy libgit2's last error (or fallback) into msg after what. */
 void gate_repo_error(char *msg, size_t msgsize, const char *what);
 

@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,10 @@
 
 #include <curl/curl.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
+#include "hookenv.h"
 #include "operate.h"
+#include "gate/accept.h"
 #include "gate/handoff.h"
 #include "gate/journal.h"
 #include "gate/judge.h"
@@ -35,35 +36,7 @@
 
 char *gate_op_esc(const char *s)
 {
-	struct gate_buf b = GATE_BUF_INIT;
-	size_t n = s ? strnlen(s, 512) : 0;
-
-	gate_buf_add_escaped(&b, s ? s : "", n);
-	if (s && s[n])
-		gate_buf_adds(&b, "...");
-	return gate_buf_detach(&b);
-}
-
-const char *gate_op_pusher(void)
-{
-	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
-		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
-	static char name[256];
-	struct passwd *pw;
-	size_t i;
-
-	for (i = 0; vars[i]; i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return v;
-	}
-	pw = getpwuid(getuid());
-	if (pw && pw->pw_name) {
-		snprintf(name, sizeof(name), "%s", pw->pw_name);
-		return name;
-	}
-	snprintf(name, sizeof(name), "uid %ld", (long)getuid());
-	return name;
+	return gate_escape_dup(s, 512);
 }
 
 static void crash_step(void *payload, const char *step)
@@ -125,6 +98,7 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 	ro.step_payload = (void *)getenv("GATE_TEST_CRASH_AT");
 	if (gate_record_new(&op->rec, &ro, msg, msgsize) < 0)
 		return -1;
+	gate_cli_engine_id(op->engine_id, sizeof(op->engine_id));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return 0;
 }
@@ -182,186 +156,28 @@ int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms,
 	return ret;
 }
 
-static json_t *handoff_summary(const json_t *h)
+void gate_op_accept_setup(struct gate_op *op, struct gate_accept_setup *s,
+	const struct gate_pusher *pusher)
 {
-	json_t *s = json_object();
-
-	json_object_set_new(s, "problems", json_integer(json_integer_value(json_object_get(h, "problems"))));
-	json_object_set_new(s, "warnings", json_integer(json_integer_value(json_object_get(h, "warnings"))));
-	json_object_set_new(s, "suppressions",
-		json_integer((json_int_t)json_array_size(json_object_get(h, "suppressions"))));
-	json_object_set_new(s, "commits",
-		json_integer((json_int_t)json_array_size(json_object_get(h, "commits"))));
-	if (json_is_string(json_object_get(h, "fingerprint")))
-		json_object_set(s, "fingerprint", json_object_get(h, "fingerprint"));
-	json_object_set_new(s, "judged_by", json_string("pre-receive"));
-	return s;
+	memset(s, 0, sizeof(*s));
+	s->repo = op->repo;
+	s->cfg = op->cfg;
+	s->pusher = *pusher;
+	s->engine_id = op->engine_id;
 }
 
-/* Judge the update again (its hand-over is missing).  1 accepted, 0 not, -1 error. */
-static int rejudge(struct gate_op *op, const char *ref, const char *old_hex, const char *new_hex,
-	const char *pusher, json_t **summary, FILE *f)
+int gate_op_accept_update(struct gate_op *op, const struct gate_ref_update *u,
+	const struct gate_pusher *pusher, FILE *f, struct gate_accept_outcome *acc)
 {
-	struct gate_policy *policy = NULL;
-	struct gate_checker checker;
-	char pfp[128];
-	struct gate_ref_update *u = NULL;
-	struct gate_verdicts *cache = NULL;
-	struct gate_judge *judge = NULL;
-	struct gate_judge_setup js;
-	struct gate_verdict v = GATE_VERDICT_INIT;
-	char msg[1024], eid[128], *line, *cache_dir, *e;
-	size_t n = 0;
-	int rc, ret = -1;
+	struct gate_accept_setup s;
+	struct gate_buf b = GATE_BUF_INIT;
+	int ret;
 
-	line = gate_xasprintf("%s %s %s\n", old_hex, new_hex, ref);
-	cache_dir = gate_xasprintf("%s/gitops-gate/cache", op->git_dir);
-	if (gate_ref_updates_parse(op->repo, line, strlen(line), &u, &n, msg, sizeof(msg)) < 0)
-		goto done;
-	gate_verdicts_open(&cache, cache_dir);
-	snprintf(eid, sizeof(eid), "gitops-gate %s", PACKAGE_VERSION);
-	memset(&js, 0, sizeof(js));
-	js.cfg = op->cfg;
-	js.repo = op->repo;
-	js.cache = cache;
-	js.engine_id = eid;
-	js.threads = 2;
-	/* the same policy as pre-receive, so a re-judge reaches the same verdict */
-	if (gate_policy_from_config(&policy, json_object_get(gate_config_json(op->cfg), "policy"),
-			op->git_dir, NULL, msg, sizeof(msg)) < 0 ||
-	    gate_policy_checker(policy, &checker) < 0)
-		goto done;
-	gate_policy_fingerprint(policy, pfp, sizeof(pfp));
-	js.checkers = &checker;
-	js.ncheckers = 1;
-	js.extra_fingerprint = pfp;
-	js.path_sensitive = gate_policy_path_sensitive(policy);
-	js.policy = policy;
-	js.pusher = pusher;
-	if (gate_judge_new(&judge, &js, msg, sizeof(msg)) < 0)
-		goto done;
-	gate_judge_set_deadline(judge, gate_judge_now_ms() + gate_config_limits(op->cfg)->time_budget_ms);
-	rc = gate_judge_push(judge, u, n, &v, msg, sizeof(msg));
-	if (rc == GATE_JUDGE_ETIMEOUT) {
-		snprintf(msg, sizeof(msg), "ran out of its time budget");
-		goto done;
-	}
-	if (rc < 0)
-		goto done;
-	*summary = json_object();
-	json_object_set_new(*summary, "problems", json_integer((json_int_t)v.nproblems));
-	json_object_set_new(*summary, "warnings", json_integer((json_int_t)v.nwarnings));
-	json_object_set_new(*summary, "suppressions",
-		json_integer(v.nrefs ? (json_int_t)v.refs[0].nsuppressed : 0));
-	json_object_set_new(*summary, "commits", json_integer(v.nrefs ? (json_int_t)v.refs[0].ncommits : 0));
-	json_object_set_new(*summary, "fingerprint", json_string(gate_judge_fingerprint(judge)));
-	json_object_set_new(*summary, "judged_by", json_string("post-receive"));
-	ret = (v.ndenials || v.nproblems) ? 0 : 1;
-	if (!ret) {
-		e = gate_op_esc(ref);
-		fprintf(f, "warning: %s %.12s: not accepted on re-judging (%zu problems%s): the accepted ref stays\n",
-			e, new_hex, v.nproblems, v.ndenials ? ", refused by a ref rule" : "");
-		free(e);
-	}
-done:
-	if (ret < 0) {
-		e = gate_op_esc(msg);
-		fprintf(f, "warning: cannot re-judge %s: %s: the accepted ref stays (fix it, then run gitops-gate reconcile)\n",
-			ref, e);
-		free(e);
-	}
-	gate_verdict_release(&v);
-	gate_judge_free(judge);
-	gate_policy_free(policy);
-	gate_verdicts_free(cache);
-	gate_ref_updates_free(u, n);
-	free(cache_dir);
-	free(line);
-	return ret;
-}
-
-static int is_zero_hex(const char *h)
-{
-	return strspn(h, "0") == strlen(h);
-}
-
-int gate_op_accept_update(struct gate_op *op, const char *ref, const char *old_hex,
-	const char *new_hex, const char *pusher, FILE *f, struct gate_op_accept *acc)
-{
-	struct gate_record_outcome out = GATE_RECORD_OUTCOME_INIT;
-	struct gate_record_event ev;
-	json_t *h = NULL, *summary = NULL;
-	char msg[1024];
-	char *eref = gate_op_esc(ref);
-	int r, ret = 0;
-
-	memset(acc, 0, sizeof(*acc));
-	if (is_zero_hex(new_hex) || !gate_config_ref_is_gated(op->cfg, ref))
-		goto done;
-	r = gate_handoff_read(&h, op->git_dir, ref, old_hex, new_hex, msg, sizeof(msg));
-	if (r < 0) {
-		char *e = gate_op_esc(msg);
-		fprintf(f, "warning: %s: the pre-receive verdict is unreadable (%s): judging again\n", eref, e);
-		free(e);
-	}
-	if (r == 1 && !json_is_true(json_object_get(h, "accepted"))) {
-		fprintf(f, "warning: %s %.12s: pre-receive did not accept it: the accepted ref stays\n",
-			eref, new_hex);
-		goto done;
-	}
-	if (r == 1) {
-		summary = handoff_summary(h);
-	} else {
-		if (r == 0)
-			fprintf(f, "warning: %s %.12s: no pre-receive verdict (were the hooks bypassed?): judging again\n",
-				eref, new_hex);
-		if (rejudge(op, ref, old_hex, new_hex, pusher, &summary, f) != 1)
-			goto done;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "accepted";
-	ev.ref = ref;
-	ev.old_hex = old_hex;
-	ev.new_hex = new_hex;
-	ev.target_hex = new_hex;
-	ev.pusher = r == 1 && json_is_string(json_object_get(h, "pusher")) ?
-		json_string_value(json_object_get(h, "pusher")) : pusher;
-	ev.bypass = r == 1 ? json_string_value(json_object_get(h, "bypass")) : NULL;
-	ev.verdict = summary;
-	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
-		char *e = gate_op_esc(msg);
-		fprintf(f, "warning: %s %.12s: cannot record the accepted revision: %s (run gitops-gate reconcile)\n",
-			eref, new_hex, e);
-		free(e);
-		ret = -1;
-		goto done;
-	}
-	acc->recorded = 1;
-	if (out.warning[0]) {
-		char *e = gate_op_esc(out.warning);
-		fprintf(f, "warning: %s: %s\n", eref, e);
-		free(e);
-	}
-	if (r != 0)
-		gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
-	if (out.moved)
-		fprintf(f, "success: %s: accepted revision %.12s is now %s (%zu %s to %zu %s queued)\n",
-			eref, new_hex, out.accepted_ref, out.ndeliveries,
-			out.ndeliveries == 1 ? "notification" : "notifications", out.nclusters,
-			out.nclusters == 1 ? "cluster" : "clusters");
-	else
-		fprintf(f, "warning: %s %.12s: %s stays at %.12s (%s)\n", eref, new_hex, out.accepted_ref,
-			out.previous, out.reason && !strcmp(out.reason, "already") ? "already there" :
-			"a newer accepted commit is already recorded");
-	acc->ids = out.deliveries;
-	acc->nids = out.ndeliveries;
-	out.deliveries = NULL;
-	out.ndeliveries = 0;
-done:
-	gate_record_outcome_release(&out);
-	json_decref(h);
-	json_decref(summary);
-	free(eref);
+	gate_op_accept_setup(op, &s, pusher);
+	ret = gate_accept_update(&s, op->rec, u, &b, acc);
+	if (b.len)
+		fwrite(b.ptr, 1, b.len, f);
+	gate_buf_release(&b);
 	return ret;
 }
 
@@ -680,7 +496,7 @@ static int move_to(struct gate_op *op, const char *event, const char *src, const
 	ev.event = event;
 	ev.ref = src;
 	ev.target_hex = target_hex;
-	ev.pusher = gate_op_pusher();
+	ev.pusher = gate_cli_pusher()->name;
 	ev.force = 1;
 	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);
@@ -893,10 +709,17 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 			current = git_oid_equal(&cur, &want) ||
 				git_graph_descendant_of(gate_repo_git(op->repo), &cur, &want) == 1;
 		if (current) {
-			struct gate_op_accept acc;
-			const char *pusher = json_string_value(json_object_get(h, "pusher"));
-			if (gate_op_accept_update(op, ref, old_hex, new_hex, pusher ? pusher : "", stdout, &acc) < 0)
+			struct gate_accept_outcome acc;
+			struct gate_ref_update u;
+			/* the pusher's groups are not kept in the hand-over: its verdict is used as is */
+			struct gate_pusher pusher = { json_string_value(json_object_get(h, "pusher")), NULL, 0 };
+			if (!pusher.name)
+				pusher.name = "";
+			memset(&acc, 0, sizeof(acc));
+			if (gate_ref_update_init(&u, op->repo, ref, old_hex, new_hex) < 0 ||
+			    gate_op_accept_update(op, &u, &pusher, stdout, &acc) < 0)
 				ret = -1;
+			gate_ref_update_release(&u);
 			json_array_append_new(report, json_pack("{s:s,s:s,s:s,s:s}", "action",
 				acc.recorded ? "recorded-push" : "push-not-recorded", "accepted_ref", ref,
 				"target", new_hex, "detail", "post-receive had not run"));
