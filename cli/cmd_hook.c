@@ -32,7 +32,7 @@
 #include "gate/report.h"
 #include "gate/util.h"
 #include "gate/verdicts.h"
-#include "hookenv.h"
+#include "process.h"
 
 #define INLINE_CACHE_WRITES 64 /* more verdict records are written after answering */
 
@@ -170,11 +170,134 @@ static void flush_cache(struct gate_verdicts *cache)
 	_exit(0);
 }
 
+/* A bypass asked for: 1 allowed, -1 refused (said). */
+static int check_bypass(struct out *o, const struct gate_config *cfg, const char *bypass,
+	const char *pusher, const char *epusher)
+{
+	if (!gate_push_option_reason_ok(bypass)) {
+		gate_push_report_say(&o->b, o->gl, "error", "bypass refused: give a reason of 1 to %d bytes with "
+			"-o " GATE_PUSH_OPTION_BYPASS "<reason>", GATE_BYPASS_REASON_MAX);
+		return -1;
+	}
+	if (!gate_config_may_bypass(cfg, pusher)) {
+		gate_push_report_say(&o->b, o->gl, "error", "bypass refused: pusher \"%s\" is not allowed to bypass", epusher);
+		return -1;
+	}
+	return 1;
+}
+
+/* Why judging did not complete (rc < 0 from gate_accept_judge()). */
+static void say_judge_failure(struct out *o, int rc, const struct gate_accept *acc, long budget,
+	const char *msg)
+{
+	char *e;
+
+	if (rc == GATE_JUDGE_ETIMEOUT) {
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate ran out of its time budget (%ld ms) after judging "
+			"%zu of %zu files", budget, acc->verdict.files_done, acc->verdict.files_total);
+		gate_push_report_say(&o->b, o->gl, "hint", "push fewer commits at once, or raise limits.time_budget_ms");
+		return;
+	}
+	e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
+	if (!strcmp(acc->failed, "policy"))
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate policy: %s", e);
+	else if (!strcmp(acc->failed, "setup"))
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate: %s", msg);
+	else
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate cannot judge this push: %s", e);
+	free(e);
+}
+
+/*
+ * The verdict for the pusher: problems, then the summary and hint (rejected:
+ * -1, *summary_said set) or the bypass warning or success lines (0).
+ * bypass: the allowed bypass reason, else NULL.
+ */
+static int report_verdict(struct out *o, const struct gate_verdict *v, const struct gate_config *cfg,
+	const char *bypass, const char *epusher, int *summary_said)
+{
+	struct gate_buf s = GATE_BUF_INIT;
+	char *reason;
+
+	if (!v->ndenials && !v->nproblems) {
+		gate_push_report_problems(&o->b, o->gl, v, gate_config_limits(cfg)->max_problems_shown,
+			"error");
+		gate_push_report_success(&o->b, v);
+		return 0;
+	}
+	gate_push_report_problems(&o->b, o->gl, v, gate_config_limits(cfg)->max_problems_shown,
+		bypass ? "warning" : "error");
+	gate_push_report_counts(&s, v);
+	if (!bypass) {
+		gate_push_report_say(&o->b, o->gl, "error", "push rejected: %s", s.ptr);
+		*summary_said = 1;
+		if (v->nproblems)
+			gate_push_report_hint(&o->b, o->gl, cfg);
+		gate_buf_release(&s);
+		return -1;
+	}
+	reason = gate_escape_dup(bypass, GATE_PUSH_REPORT_ESC_MAX);
+	gate_push_report_say(&o->b, o->gl, "warning", "bypass by \"%s\": %s: accepted anyway (%s)", epusher,
+		reason, s.ptr);
+	free(reason);
+	gate_buf_release(&s);
+	return 0;
+}
+
+/*
+ * Open the repository of the hook's environment and load its configuration
+ * (GATE_SYSTEM_CONFIG, GATE_SCHEMA_DIR as documented above).  Returns 0, or
+ * -1 when either failed (said).
+ */
+static int open_repo_config(struct out *o, const char *config_path, const char *system_path,
+	struct gate_repo **repo, struct gate_config **cfg, struct phases *ph)
+{
+	struct gate_config_load_opts lo;
+	const char *schema_dir = getenv("GATE_SCHEMA_DIR"), *env = getenv("GATE_SYSTEM_CONFIG");
+	char msg[1024], *repo_cfg = NULL;
+	int ret = -1;
+
+	if (env)
+		system_path = *env ? env : NULL;
+	if (!schema_dir || !*schema_dir)
+		schema_dir = GATE_PKGDATADIR;
+	if (gate_repo_open(repo, NULL, msg, sizeof(msg)) < 0) {
+		char *e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate %s", e);
+		free(e);
+		goto fail;
+	}
+	/*
+	 * libgit2 hashes every object it reads again to compare it with its id
+	 * (SHA-1 with collision detection: a quarter of the time of a push that
+	 * reads the whole tree).  receive-pack computed the id of every pushed
+	 * object from its content as it arrived, objects already in the
+	 * repository were checked when they came in, and git does not hash
+	 * objects again when reading them either; zlib still checks every read.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	if (!config_path)
+		config_path = repo_cfg = gate_xasprintf("%s/%s", gate_repo_git_dir(*repo), GATE_CONFIG_FILE);
+	memset(&lo, 0, sizeof(lo));
+	lo.system_path = system_path;
+	lo.repo_path = config_path;
+	lo.schema_dir = schema_dir;
+	lo.git_dir = gate_repo_git_dir(*repo);
+	phase(ph, "repo");
+	if (gate_config_load(cfg, &lo, msg, sizeof(msg)) < 0) {
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate configuration: %s", msg);
+		goto fail;
+	}
+	ret = 0;
+fail:
+	free(repo_cfg);
+	return ret;
+}
+
 static int pre_receive(int argc, char **argv)
 {
 	const char *config_path = NULL, *system_path = GATE_CONFIG_SYSTEM_FILE;
-	const char *schema_dir, *pusher, *bypass, *env;
-	struct gate_config_load_opts lo;
+	const char *pusher, *bypass;
 	struct gate_config *cfg = NULL;
 	struct gate_repo *repo = NULL;
 	struct gate_accept_setup as;
@@ -183,7 +306,7 @@ static int pre_receive(int argc, char **argv)
 	struct gate_ref_update *updates = NULL;
 	struct out o = { GATE_BUF_INIT, "" };
 	char msg[1024], eid[256];
-	char *input = NULL, *repo_cfg = NULL, *epusher = NULL;
+	char *input = NULL, *epusher = NULL;
 	size_t len = 0, nupdates = 0;
 	int64_t start = gate_judge_now_ms();
 	struct phases ph = { start, GATE_BUF_INIT };
@@ -208,48 +331,17 @@ static int pre_receive(int argc, char **argv)
 	}
 	if (gate_cli_under_gitlab())
 		o.gl = "GL-HOOK-ERR: ";
-	env = getenv("GATE_SYSTEM_CONFIG");
-	if (env)
-		system_path = *env ? env : NULL;
-	schema_dir = getenv("GATE_SCHEMA_DIR");
-	if (!schema_dir || !*schema_dir)
-		schema_dir = GATE_PKGDATADIR;
 	pusher = gate_cli_pusher()->name;
 	epusher = gate_escape_dup(pusher, GATE_PUSH_REPORT_ESC_MAX);
 	bypass = bypass_option();
 
-	if (gate_cli_read_stdin(&input, &len) < 0) {
+	if (gate_cli_read_stdin(GATE_CLI_MAX_STDIN, &input, &len) < 0) {
 		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate cannot read the ref updates on its standard input");
 		goto done;
 	}
 	phase(&ph, "stdin");
-	if (gate_repo_open(&repo, NULL, msg, sizeof(msg)) < 0) {
-		char *e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
-		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate %s", e);
-		free(e);
+	if (open_repo_config(&o, config_path, system_path, &repo, &cfg, &ph) < 0)
 		goto done;
-	}
-	/*
-	 * libgit2 hashes every object it reads again to compare it with its id
-	 * (SHA-1 with collision detection: a quarter of the time of a push that
-	 * reads the whole tree).  receive-pack computed the id of every pushed
-	 * object from its content as it arrived, objects already in the
-	 * repository were checked when they came in, and git does not hash
-	 * objects again when reading them either; zlib still checks every read.
-	 */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if (!config_path)
-		config_path = repo_cfg = gate_xasprintf("%s/%s", gate_repo_git_dir(repo), GATE_CONFIG_FILE);
-	memset(&lo, 0, sizeof(lo));
-	lo.system_path = system_path;
-	lo.repo_path = config_path;
-	lo.schema_dir = schema_dir;
-	lo.git_dir = gate_repo_git_dir(repo);
-	phase(&ph, "repo");
-	if (gate_config_load(&cfg, &lo, msg, sizeof(msg)) < 0) {
-		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate configuration: %s", msg);
-		goto done;
-	}
 	phase(&ph, "config");
 	budget = gate_config_limits(cfg)->time_budget_ms;
 	arm_alarm(budget);
@@ -257,22 +349,8 @@ static int pre_receive(int argc, char **argv)
 		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate: %s", msg);
 		goto done;
 	}
-	if (bypass) {
-		char *reason = gate_escape_dup(bypass, GATE_PUSH_REPORT_ESC_MAX);
-		if (!gate_push_option_reason_ok(bypass)) {
-			gate_push_report_say(&o.b, o.gl, "error", "bypass refused: give a reason of 1 to %d bytes with "
-				"-o " GATE_PUSH_OPTION_BYPASS "<reason>", GATE_BYPASS_REASON_MAX);
-			free(reason);
-			goto done;
-		}
-		if (!gate_config_may_bypass(cfg, pusher)) {
-			gate_push_report_say(&o.b, o.gl, "error", "bypass refused: pusher \"%s\" is not allowed to bypass", epusher);
-			free(reason);
-			goto done;
-		}
-		bypass_ok = 1;
-		free(reason);
-	}
+	if (bypass && (bypass_ok = check_bypass(&o, cfg, bypass, pusher, epusher)) < 0)
+		goto done;
 
 	gate_cli_engine_id(eid, sizeof(eid));
 	memset(&as, 0, sizeof(as));
@@ -285,49 +363,13 @@ static int pre_receive(int argc, char **argv)
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));
-	if (rc == GATE_JUDGE_ETIMEOUT) {
-		gate_push_report_say(&o.b, o.gl, "error", "gitops-gate ran out of its time budget (%ld ms) after judging "
-			"%zu of %zu files", budget, v->files_done, v->files_total);
-		gate_push_report_say(&o.b, o.gl, "hint", "push fewer commits at once, or raise limits.time_budget_ms");
-		goto done;
-	}
 	if (rc < 0) {
-		char *e = gate_escape_dup(msg, GATE_PUSH_REPORT_ESC_MAX);
-		if (!strcmp(acc.failed, "policy"))
-			gate_push_report_say(&o.b, o.gl, "error", "gitops-gate policy: %s", e);
-		else if (!strcmp(acc.failed, "setup"))
-			gate_push_report_say(&o.b, o.gl, "error", "gitops-gate: %s", msg);
-		else
-			gate_push_report_say(&o.b, o.gl, "error", "gitops-gate cannot judge this push: %s", e);
-		free(e);
+		say_judge_failure(&o, rc, &acc, budget, msg);
 		goto done;
 	}
 
-	if (v->ndenials || v->nproblems) {
-		struct gate_buf s = GATE_BUF_INIT;
-		gate_push_report_problems(&o.b, o.gl, v, gate_config_limits(cfg)->max_problems_shown,
-			bypass_ok ? "warning" : "error");
-		gate_push_report_counts(&s, v);
-		if (!bypass_ok) {
-			gate_push_report_say(&o.b, o.gl, "error", "push rejected: %s", s.ptr);
-			summary_said = 1;
-			if (v->nproblems)
-				gate_push_report_hint(&o.b, o.gl, cfg);
-			gate_buf_release(&s);
-			goto done;
-		}
-		{
-			char *reason = gate_escape_dup(bypass, GATE_PUSH_REPORT_ESC_MAX);
-			gate_push_report_say(&o.b, o.gl, "warning", "bypass by \"%s\": %s: accepted anyway (%s)", epusher,
-				reason, s.ptr);
-			free(reason);
-		}
-		gate_buf_release(&s);
-	} else {
-		gate_push_report_problems(&o.b, o.gl, v, gate_config_limits(cfg)->max_problems_shown,
-			"error");
-		gate_push_report_success(&o.b, v);
-	}
+	if (report_verdict(&o, v, cfg, bypass_ok ? bypass : NULL, epusher, &summary_said) < 0)
+		goto done;
 	{
 		struct gate_handoff_meta m;
 		m.pusher = pusher;
@@ -357,7 +399,6 @@ done:
 	gate_ref_updates_free(updates, nupdates);
 	gate_config_free(cfg);
 	gate_repo_free(repo);
-	free(repo_cfg);
 	free(input);
 	free(epusher);
 	alarm(0);

@@ -16,7 +16,7 @@
 #include "commands.h"
 #include "gate/notify.h"
 #include "gate/util.h"
-#include "hookenv.h"
+#include "process.h"
 #include "operate.h"
 
 #define ZERO_HEX "0000000000000000000000000000000000000000"

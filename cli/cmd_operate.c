@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #include "commands.h"
-#include "hookenv.h"
+#include "process.h"
 #include "operate.h"
 #include "gate/accept.h"
 #include "gate/handoff.h"
@@ -90,7 +90,7 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 		return -1;
 	}
 	memset(&ro, 0, sizeof(ro));
-	ro.repo = gate_repo_git(op->repo);
+	ro.repo = op->repo;
 	ro.git_dir = op->git_dir;
 	ro.prefix = op->prefix;
 	ro.rcv = &op->rcv;
@@ -337,15 +337,65 @@ static void add_name(json_t *names, const char *s)
 	json_array_append_new(names, json_string(s));
 }
 
+/* The status of one accepted ref (new reference): the journal's word, the ref, the outbox. */
+static json_t *status_of_ref(struct gate_op *op, const char *aref, const json_t *journal,
+	json_t *stats)
+{
+	size_t j;
+	const json_t *last = gate_record_last_entry(journal, aref), *moved = NULL, *e;
+	json_t *r = json_object(), *clusters = json_object();
+	git_oid id;
+	int exists = 0;
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	size_t k = json_array_size(journal);
+
+	while (k-- > 0) {
+		e = json_array_get(journal, k);
+		if (json_is_true(json_object_get(e, "moved")) &&
+		    !strcmp(json_string_value(json_object_get(e, "accepted_ref")) ?
+			    json_string_value(json_object_get(e, "accepted_ref")) : "", aref)) {
+			moved = e;
+			break;
+		}
+	}
+	if (gate_repo_ref_read(op->repo, aref, &id, &exists) == 0 && exists)
+		git_oid_tostr(hex, sizeof(hex), &id);
+	json_object_set(r, "ref", last ? json_object_get(last, "ref") : json_null());
+	json_object_set_new(r, "accepted_ref", json_string(aref));
+	json_object_set_new(r, "commit", hex[0] ? json_string(hex) : json_null());
+	json_object_set(r, "event", moved ? json_object_get(moved, "event") : json_null());
+	json_object_set(r, "time", moved ? json_object_get(moved, "time") : json_null());
+	json_object_set(r, "pusher", moved ? json_object_get(moved, "pusher") : json_null());
+	json_object_set(r, "bypass", moved ? json_object_get(moved, "bypass") : json_null());
+	json_object_set_new(r, "in_sync", json_boolean(moved && hex[0] &&
+		!strcmp(json_string_value(json_object_get(moved, "target")) ?
+			json_string_value(json_object_get(moved, "target")) : "", hex)));
+	for (j = 0; j < op->rcv.nclusters; j++) {
+		const struct gate_cluster *c = &op->rcv.clusters[j];
+		const char *src = last ? json_string_value(json_object_get(last, "ref")) : NULL;
+		if (gate_cluster_wants_ref(c, src, aref))
+			json_object_set_new(clusters, c->name, json_pack("{s:i,s:i}", "pending", 0, "dead", 0));
+	}
+	{
+		const char *cname;
+		json_t *cs;
+		json_object_foreach(stats, cname, cs) {
+			json_t *per = json_object_get(json_object_get(cs, "accepted_refs"), aref);
+			if (per)
+				json_object_set(clusters, cname, per);
+		}
+	}
+	json_object_set_new(r, "clusters", clusters);
+	return r;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
 	json_t *journal = NULL, *stats = NULL, *names, *out, *refs, *v;
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	char msg[1024];
-	size_t i, j, plen;
+	char msg[1024], **anames = NULL;
+	size_t i, nanames = 0;
 	int rc = parse_opts(argc, argv, &o, status_usage, 0, "j");
 
 	if (rc)
@@ -362,65 +412,18 @@ int cmd_status(int argc, char **argv)
 		return 1;
 	}
 	names = json_array();
-	plen = strlen(op.prefix);
-	if (git_reference_iterator_new(&it, gate_repo_git(op.repo)) == 0) {
-		while (git_reference_next(&ref, it) == 0) {
-			if (!strncmp(git_reference_name(ref), op.prefix, plen))
-				add_name(names, git_reference_name(ref));
-			git_reference_free(ref);
+	if (gate_repo_ref_names(op.repo, op.prefix, &anames, &nanames) == 0) {
+		for (i = 0; i < nanames; i++) {
+			add_name(names, anames[i]);
+			free(anames[i]);
 		}
-		git_reference_iterator_free(it);
+		free(anames);
 	}
 	json_array_foreach(journal, i, v)
 		add_name(names, json_string_value(json_object_get(v, "accepted_ref")));
 	refs = json_array();
-	json_array_foreach(names, i, v) {
-		const char *aref = json_string_value(v);
-		const json_t *last = gate_record_last_entry(journal, aref), *moved = NULL, *e;
-		json_t *r = json_object(), *clusters = json_object();
-		git_oid id;
-		char hex[GIT_OID_HEXSZ + 1] = "";
-		size_t k = json_array_size(journal);
-
-		while (k-- > 0) {
-			e = json_array_get(journal, k);
-			if (json_is_true(json_object_get(e, "moved")) &&
-			    !strcmp(json_string_value(json_object_get(e, "accepted_ref")) ?
-				    json_string_value(json_object_get(e, "accepted_ref")) : "", aref)) {
-				moved = e;
-				break;
-			}
-		}
-		if (git_reference_name_to_id(&id, gate_repo_git(op.repo), aref) == 0)
-			git_oid_tostr(hex, sizeof(hex), &id);
-		json_object_set(r, "ref", last ? json_object_get(last, "ref") : json_null());
-		json_object_set_new(r, "accepted_ref", json_string(aref));
-		json_object_set_new(r, "commit", hex[0] ? json_string(hex) : json_null());
-		json_object_set(r, "event", moved ? json_object_get(moved, "event") : json_null());
-		json_object_set(r, "time", moved ? json_object_get(moved, "time") : json_null());
-		json_object_set(r, "pusher", moved ? json_object_get(moved, "pusher") : json_null());
-		json_object_set(r, "bypass", moved ? json_object_get(moved, "bypass") : json_null());
-		json_object_set_new(r, "in_sync", json_boolean(moved && hex[0] &&
-			!strcmp(json_string_value(json_object_get(moved, "target")) ?
-				json_string_value(json_object_get(moved, "target")) : "", hex)));
-		for (j = 0; j < op.rcv.nclusters; j++) {
-			const struct gate_cluster *c = &op.rcv.clusters[j];
-			const char *src = last ? json_string_value(json_object_get(last, "ref")) : NULL;
-			if (gate_cluster_wants_ref(c, src, aref))
-				json_object_set_new(clusters, c->name, json_pack("{s:i,s:i}", "pending", 0, "dead", 0));
-		}
-		{
-			const char *cname;
-			json_t *cs;
-			json_object_foreach(stats, cname, cs) {
-				json_t *per = json_object_get(json_object_get(cs, "accepted_refs"), aref);
-				if (per)
-					json_object_set(clusters, cname, per);
-			}
-		}
-		json_object_set_new(r, "clusters", clusters);
-		json_array_append_new(refs, r);
-	}
+	json_array_foreach(names, i, v)
+		json_array_append_new(refs, status_of_ref(&op, json_string_value(v), journal, stats));
 	out = json_object();
 	json_object_set_new(out, "refs", refs);
 	{
@@ -533,7 +536,7 @@ int cmd_rollback(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
-	git_object *obj = NULL, *peeled = NULL;
+	git_oid target;
 	json_t *journal = NULL;
 	char msg[1024], hex[GIT_OID_HEXSZ + 1];
 	char *src = NULL, *aref = NULL, *e;
@@ -550,14 +553,13 @@ int cmd_rollback(int argc, char **argv)
 	rc = 1;
 	src = source_ref(op.prefix, o.args[0]);
 	aref = gate_record_accepted_ref(op.prefix, src);
-	if (git_revparse_single(&obj, gate_repo_git(op.repo), o.args[1]) < 0 ||
-	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+	if (gate_repo_revparse_commit(op.repo, o.args[1], &target) < 0) {
 		e = gate_op_esc(o.args[1]);
 		fprintf(stderr, "error: \"%s\" is not a commit of this repository\n", e);
 		free(e);
 		goto done;
 	}
-	git_oid_tostr(hex, sizeof(hex), git_object_id(peeled));
+	git_oid_tostr(hex, sizeof(hex), &target);
 	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "error: %s\n", msg);
 		goto done;
@@ -573,8 +575,6 @@ int cmd_rollback(int argc, char **argv)
 	rc = move_to(&op, "rollback", src, hex);
 done:
 	json_decref(journal);
-	git_object_free(peeled);
-	git_object_free(obj);
 	free(src);
 	free(aref);
 	gate_op_close(&op);
@@ -679,7 +679,7 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 		json_error_t je;
 		struct stat st;
 		git_oid cur, want;
-		int fresh, current = 0;
+		int fresh, current = 0, exists = 0;
 
 		if (len != 64 + 5 || strcmp(de->d_name + 64, ".json"))
 			continue;
@@ -705,9 +705,8 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 			free(path);
 			continue;
 		}
-		if (git_reference_name_to_id(&cur, gate_repo_git(op->repo), ref) == 0)
-			current = git_oid_equal(&cur, &want) ||
-				git_graph_descendant_of(gate_repo_git(op->repo), &cur, &want) == 1;
+		if (gate_repo_ref_read(op->repo, ref, &cur, &exists) == 0 && exists)
+			current = gate_repo_descends(op->repo, &cur, &want, NULL, 0) == 1;
 		if (current) {
 			struct gate_accept_outcome acc;
 			struct gate_ref_update u;

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "hookenv.h"
+#include "process.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
@@ -72,7 +72,7 @@ int gate_post_receive_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (gate_cli_read_stdin(&input, &len) < 0) {
+	if (gate_cli_read_stdin(GATE_CLI_MAX_STDIN, &input, &len) < 0) {
 		fprintf(stderr, "warning: gitops-gate post-receive cannot read its input: %s\n",
 			strerror(errno));
 		return 1;

@@ -6,7 +6,7 @@
  * Environment: GIT_DIR (the repository, else --git-dir or "."),
  * GATE_SCHEMA_DIR (config schemas outside the installed pkgdatadir),
  * GATE_SYSTEM_CONFIG (another system-wide config file, "" for none), the
- * pusher's identity (hookenv.h), and for tests only GATE_TEST_CRASH_AT
+ * pusher's identity (process.h), and for tests only GATE_TEST_CRASH_AT
  * (after-outbox | after-ref | after-journal | after-note: post-receive kills
  * itself with SIGKILL at that step).
  */
@@ -29,7 +29,7 @@ struct gate_op {
 	struct gate_record *rec;
 	const char *git_dir; /* borrowed from repo */
 	const char *prefix;  /* accepted prefix, borrowed from cfg */
-	char engine_id[256]; /* the build's identity (hookenv.h) */
+	char engine_id[256]; /* the build's identity (process.h) */
 };
 
 /*

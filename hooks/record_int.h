@@ -10,11 +10,13 @@
 
 #include "gate/notify.h"
 #include "gate/record.h"
+#include "gate/repo.h"
 
 #define ZERO_HEX "0000000000000000000000000000000000000000"
 
 struct gate_record {
-	git_repository *repo;
+	struct gate_repo *grepo;
+	git_repository *repo;   /* of grepo: the commit log for notifications (NEEDSWORK: through repo) */
 	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
 	const struct gate_receivers *rcv;
 	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
@@ -36,8 +38,6 @@ int gate_record_fail(char *msg, size_t msgsize, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* "what: <libgit2's last error>" into msg; returns -1. */
 int gate_record_git_fail(char *msg, size_t msgsize, const char *what);
-/* 1 when a descends from (or equals) b, 0 when not, negative on error. */
-int gate_record_descends(git_repository *repo, const git_oid *a, const git_oid *b);
 
 /*
  * Queue one delivery per receiver of every cluster concerned by ev moving

@@ -256,7 +256,7 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 	for (k = 0; k < all.removed.n; k++)
 		gate_record_strv_add(&paths, all.removed.v[k]);
 	if (prev) {
-		int d = gate_record_descends(r->repo, target, prev);
+		int d = gate_repo_descends(r->grepo, target, prev, NULL, 0);
 		forced = d == 0;
 	}
 	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits, &more)) < 0) {

@@ -118,56 +118,72 @@ static int walk_trees(struct walk *w, const git_tree *old, const git_tree *new, 
 	return error;
 }
 
-int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
-	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
+int gate_repo_commit_trees(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	git_tree **tree, git_tree **ptree, char *msg, size_t msgsize)
 {
 	git_commit *c = NULL, *parent = NULL;
-	git_tree *tree = NULL, *ptree = NULL;
-	struct walk w;
 	int error;
 
-	memset(&w, 0, sizeof(w));
-	w.git = gate_repo_git(r);
-	w.fn = fn;
-	w.payload = payload;
-	w.msg = msg;
-	w.msgsize = msgsize;
-	if ((error = git_commit_lookup(&c, w.git, commit)) < 0 ||
-	    (error = git_commit_tree(&tree, c)) < 0) {
+	*tree = *ptree = NULL;
+	if ((error = git_commit_lookup(&c, gate_repo_git(r), commit)) < 0 ||
+	    (error = git_commit_tree(tree, c)) < 0) {
 		gate_repo_error(msg, msgsize, "cannot read commit");
 		goto done;
 	}
 	if (!whole_tree && git_commit_parentcount(c) > 0) {
 		if ((error = git_commit_parent(&parent, c, 0)) < 0 ||
-		    (error = git_commit_tree(&ptree, parent)) < 0) {
+		    (error = git_commit_tree(ptree, parent)) < 0) {
 			gate_repo_error(msg, msgsize, "cannot read parent commit");
 			goto done;
 		}
 	}
+done:
+	if (error < 0) {
+		git_tree_free(*tree);
+		git_tree_free(*ptree);
+		*tree = *ptree = NULL;
+	}
+	git_commit_free(parent);
+	git_commit_free(c);
+	return error < 0 ? -1 : 0;
+}
+
+static void walk_init(struct walk *w, struct gate_repo *r, gate_repo_change_fn fn, void *payload,
+	char *msg, size_t msgsize)
+{
+	memset(w, 0, sizeof(*w));
+	w->git = gate_repo_git(r);
+	w->fn = fn;
+	w->payload = payload;
+	w->msg = msg;
+	w->msgsize = msgsize;
+}
+
+int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
+{
+	git_tree *tree = NULL, *ptree = NULL;
+	struct walk w;
+	int error;
+
+	if ((error = gate_repo_commit_trees(r, commit, whole_tree, &tree, &ptree, msg, msgsize)) < 0)
+		return error;
+	walk_init(&w, r, fn, payload, msg, msgsize);
 	gate_buf_adds(&w.path, "");
 	if (!ptree || !git_oid_equal(git_tree_id(ptree), git_tree_id(tree)))
 		error = walk_trees(&w, ptree, tree, 0);
-done:
 	gate_buf_release(&w.path);
 	git_tree_free(ptree);
 	git_tree_free(tree);
-	git_commit_free(parent);
-	git_commit_free(c);
 	return error;
 }
 
 int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize)
 {
-	git_commit *c = NULL;
-	int error;
+	git_tree *none;
 
-	*out = NULL;
-	if ((error = git_commit_lookup(&c, gate_repo_git(r), commit)) < 0 ||
-	    (error = git_commit_tree(out, c)) < 0)
-		gate_repo_error(msg, msgsize, "cannot read commit");
-	git_commit_free(c);
-	return error < 0 ? -1 : 0;
+	return gate_repo_commit_trees(r, commit, 1, out, &none, msg, msgsize);
 }
 
 int gate_repo_parent_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
@@ -244,12 +260,7 @@ int gate_repo_folder_walk(struct gate_repo *r, const git_tree *t, const char *di
 	struct walk w;
 	int error;
 
-	memset(&w, 0, sizeof(w));
-	w.git = gate_repo_git(r);
-	w.fn = fn;
-	w.payload = payload;
-	w.msg = msg;
-	w.msgsize = msgsize;
+	walk_init(&w, r, fn, payload, msg, msgsize);
 	gate_buf_adds(&w.path, dir);
 	if (*dir)
 		gate_buf_addc(&w.path, '/');
@@ -304,4 +315,20 @@ int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *
 	}
 	git_commit_free(c);
 	return rc;
+}
+
+int gate_repo_revparse_commit(struct gate_repo *r, const char *spec, git_oid *out)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int ret = -1;
+
+	if (git_revparse_single(&obj, gate_repo_git(r), spec) == 0 &&
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
+		git_oid_cpy(out, git_object_id(peeled));
+		ret = 0;
+	}
+	git_error_clear();
+	git_object_free(peeled);
+	git_object_free(obj);
+	return ret;
 }

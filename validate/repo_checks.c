@@ -217,17 +217,12 @@ static void obj_result(struct gate_results *out, const struct tfile *t, const st
 		r->msg = gate_xstrdup(msg);
 }
 
-int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void *payload,
-	struct gate_results *out)
+/* Each file's unit (tc->v[].unit), and which files share one with a changed file (needed). */
+static void assign_units(struct gate_tree_check *tc)
 {
 	char **kdirs = NULL, **units = NULL;
-	struct tfile **byname = NULL;
-	size_t nk = 0, ak = 0, nunits = 0, aunits = 0, i, k, nprob = 0, nbyname = 0, abyname = 0;
+	size_t nk = 0, ak = 0, nunits = 0, aunits = 0, i;
 	size_t *uslots = NULL, nuslots = 16;
-	struct seen *seen = NULL;
-	struct def *defs = NULL;
-	size_t nseen = 0, aseen = 0, ndefs = 0, adefs = 0;
-	int error = 0;
 
 	/* units: kustomization folders, else each file's folder */
 	while (nuslots < 2 * tc->n + 2)
@@ -269,14 +264,20 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 			tc->v[i].needed = changed_unit[tc->v[i].unit];
 		free(changed_unit);
 	}
-	for (i = 0; i < tc->n; i++) {
-		if (!tc->v[i].needed)
-			continue;
-		tc->v[i].facts = NULL;
-		if ((error = load(payload, i, tc->v[i].path, &tc->v[i].facts)) < 0)
-			goto done;
-	}
-	/* patch files named by kustomizations define nothing (needed files by path: a binary search) */
+	for (i = 0; i < nunits; i++)
+		free(units[i]);
+	free(units);
+	free(uslots);
+	free(kdirs);
+}
+
+/* Mark the needed files a kustomization names as patches: they define nothing. */
+static void mark_patches(struct gate_tree_check *tc)
+{
+	struct tfile **byname = NULL;
+	size_t nbyname = 0, abyname = 0, i, k;
+
+	/* needed files by path: a binary search */
 	for (i = 0; i < tc->n; i++)
 		if (tc->v[i].needed) {
 			GATE_ALLOC_GROW(byname, nbyname + 1, abyname);
@@ -301,8 +302,16 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 			free(p);
 		}
 	}
+	free(byname);
+}
 
-	/* duplicates: sort every object of the needed files by identity and unit */
+/* Objects defined twice within one unit, reported on a changed file. */
+static void report_duplicates(struct gate_tree_check *tc, struct gate_results *out, size_t *nprob)
+{
+	struct seen *seen = NULL;
+	size_t nseen = 0, aseen = 0, i, k;
+
+	/* sort every object of the needed files by identity and unit */
 	for (i = 0; i < tc->n; i++) {
 		const struct gate_tree_facts *f = tc->v[i].facts;
 		if (!f || tc->v[i].is_patch)
@@ -318,7 +327,7 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 	}
 	if (nseen)
 		qsort(seen, nseen, sizeof(*seen), cmp_seen);
-	for (i = 0; i < nseen && nprob < MAX_PROBLEMS; ) {
+	for (i = 0; i < nseen && *nprob < MAX_PROBLEMS; ) {
 		size_t e = i + 1, a, b;
 		while (e < nseen && !strcmp(seen[e].o->kind, seen[i].o->kind) &&
 		       !strcmp(seen[e].o->name, seen[i].o->name) &&
@@ -326,7 +335,7 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 		       !strcmp(seen[e].o->ns, seen[i].o->ns))
 			e++;
 		/* within [i, e): pairs in one unit; report each changed later one against the first */
-		for (b = i; b < e && nprob < MAX_PROBLEMS; b++) {
+		for (b = i; b < e && *nprob < MAX_PROBLEMS; b++) {
 			const struct tfile *tb = &tc->v[seen[b].file];
 			for (a = i; a < b; a++) {
 				const struct tfile *ta = &tc->v[seen[a].file];
@@ -351,14 +360,21 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 					obj_result(out, ta, seen[a].o, NULL, GATE_SEV_DENY,
 						GATE_RULE_DUPLICATE_OBJECT, NULL, seen[a].o->line, 1, m);
 				free(m);
-				nprob++;
+				(*nprob)++;
 				break;
 			}
 		}
 		i = e;
 	}
+	free(seen);
+}
 
-	/* references of changed files to objects their unit does not define */
+/* References of changed files to objects their unit does not define. */
+static void report_missing(struct gate_tree_check *tc, struct gate_results *out, size_t *nprob)
+{
+	struct def *defs = NULL;
+	size_t ndefs = 0, adefs = 0, i, k;
+
 	for (i = 0; i < tc->n; i++) {
 		const struct gate_tree_facts *f = tc->v[i].facts;
 		if (!f)
@@ -374,12 +390,12 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 	}
 	if (ndefs)
 		qsort(defs, ndefs, sizeof(*defs), cmp_def);
-	for (i = 0; i < tc->n && nprob < MAX_PROBLEMS; i++) {
+	for (i = 0; i < tc->n && *nprob < MAX_PROBLEMS; i++) {
 		const struct tfile *t = &tc->v[i];
 		const struct gate_tree_facts *f = t->facts;
 		if (!f || !t->changed || t->is_patch)
 			continue;
-		for (k = 0; k < f->nrefs && nprob < MAX_PROBLEMS; k++) {
+		for (k = 0; k < f->nrefs && *nprob < MAX_PROBLEMS; k++) {
 			const struct fref *r = &f->refs[k];
 			if (!defined(defs, ndefs, t->unit, r)) {
 				struct fobj from;
@@ -394,18 +410,29 @@ int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void
 				obj_result(out, t, &from, r->from_api, GATE_SEV_WARN,
 					GATE_RULE_MISSING_REFERENCE, r->pointer, r->line, r->col, msg);
 				free(msg);
-				nprob++;
+				(*nprob)++;
 			}
 		}
 	}
-done:
-	for (i = 0; i < nunits; i++)
-		free(units[i]);
-	free(units);
-	free(uslots);
-	free(byname);
-	free(kdirs);
-	free(seen);
 	free(defs);
-	return error;
+}
+
+int gate_tree_check_run(struct gate_tree_check *tc, gate_tree_load_fn load, void *payload,
+	struct gate_results *out)
+{
+	size_t i, nprob = 0;
+	int error;
+
+	assign_units(tc);
+	for (i = 0; i < tc->n; i++) {
+		if (!tc->v[i].needed)
+			continue;
+		tc->v[i].facts = NULL;
+		if ((error = load(payload, i, tc->v[i].path, &tc->v[i].facts)) < 0)
+			return error;
+	}
+	mark_patches(tc);
+	report_duplicates(tc, out, &nprob);
+	report_missing(tc, out, &nprob);
+	return 0;
 }

@@ -194,7 +194,7 @@ int main(void)
 	git_reference_free(ref);
 	ok(gate_receivers_parse(&rcv, gate_config_json(cfg), msg, sizeof(msg)) == 0, "receivers: %s", msg);
 	memset(&ro, 0, sizeof(ro));
-	ro.repo = gate_repo_git(repo);
+	ro.repo = repo;
 	ro.git_dir = gate_repo_git_dir(repo);
 	ro.prefix = gate_config_accepted_prefix(cfg);
 	ro.rcv = &rcv;

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "gate/util.h"
-#include "hookenv.h"
+#include "process.h"
 
-int gate_cli_read_stdin(char **out, size_t *len)
+int gate_cli_read_stdin(size_t max, char **out, size_t *len)
 {
 	struct gate_buf b = GATE_BUF_INIT;
 	char chunk[65536];
@@ -28,7 +28,7 @@ int gate_cli_read_stdin(char **out, size_t *len)
 		}
 		if (r == 0)
 			break;
-		if (b.len + (size_t)r > GATE_CLI_MAX_STDIN) {
+		if (b.len + (size_t)r > max) {
 			gate_buf_release(&b);
 			errno = EFBIG;
 			return -1;

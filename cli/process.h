@@ -1,7 +1,7 @@
 /*
- * hookenv: what the programs take from the process for the library, once
- * for pre-receive, post-receive and the operate commands: the ref updates on
- * stdin, the pusher's identity (name and groups) and the build's identity.
+ * process: what the programs take from the process for the library, once
+ * for every command: stdin (the hooks' ref updates, validate's "-"), the
+ * pusher's identity (name and groups) and the build's identity.
  * Program layer only (reads stdin, the environment and /proc).
  *
  * Environment: the pusher's name from GL_USERNAME, GITEA_PUSHER_NAME,
@@ -9,8 +9,8 @@
  * GATE_PUSHER_GROUPS (comma separated), else, when no hosting identity is
  * set, the Unix groups of the account running the hook.
  */
-#ifndef GATE_CLI_HOOKENV_H
-#define GATE_CLI_HOOKENV_H
+#ifndef GATE_CLI_PROCESS_H
+#define GATE_CLI_PROCESS_H
 
 #include <stddef.h>
 
@@ -19,11 +19,11 @@
 #define GATE_CLI_MAX_STDIN (16u << 20)
 
 /*
- * Read all of stdin (at most GATE_CLI_MAX_STDIN bytes) into a new
- * NUL-terminated buffer (caller frees).  Returns 0, or -1 with errno (EFBIG
- * when over the bound).
+ * Read all of stdin (at most max bytes; the hooks' ref updates:
+ * GATE_CLI_MAX_STDIN) into a new NUL-terminated buffer (caller frees).
+ * Returns 0, or -1 with errno (EFBIG when over the bound).
  */
-int gate_cli_read_stdin(char **out, size_t *len);
+int gate_cli_read_stdin(size_t max, char **out, size_t *len);
 
 /* The pusher (static storage, computed on the first call). */
 const struct gate_pusher *gate_cli_pusher(void);
