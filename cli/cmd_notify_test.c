@@ -30,6 +30,7 @@ int cmd_notify_test(const char *git_dir, const char *config, const char *cluster
 	git_oid oid;
 	json_t *report = NULL, *o;
 	size_t failed = 0, i, j, n = 0;
+	int exists = 0;
 
 	if (gate_op_open(&op, git_dir, config, msg, sizeof(msg)) < 0) {
 		e = gate_op_esc(msg);
@@ -49,7 +50,7 @@ int cmd_notify_test(const char *git_dir, const char *config, const char *cluster
 	}
 	sref = gate_xasprintf("refs/heads/%s", gate_record_default_branch(op.rec));
 	aref = gate_xasprintf("%s%s", op.prefix, gate_record_default_branch(op.rec));
-	if (git_reference_name_to_id(&oid, gate_repo_git(op.repo), aref) == 0)
+	if (gate_repo_ref_read(op.repo, aref, &oid, &exists) == 0 && exists)
 		git_oid_tostr(hex, sizeof(hex), &oid);
 	else
 		snprintf(hex, sizeof(hex), "%s", ZERO_HEX);
