@@ -262,6 +262,25 @@ static int set_push_options(struct gate_repo *repo)
 	return ret;
 }
 
+/* install --tar: the wrappers in an archive for `gitaly hooks set`; the exit code. */
+static int write_tar(const char *tar, enum layout lay, const char *exe, const char *schema_dir)
+{
+	const char *hooks[] = { "pre-receive", "post-receive" };
+	char *content[2];
+	int ret;
+
+	content[0] = wrapper(lay, hooks[0], exe, schema_dir);
+	content[1] = wrapper(lay, hooks[1], exe, schema_dir);
+	ret = gate_install_tar(tar, hooks, (const char *const *)content, 2);
+	if (ret < 0)
+		fprintf(stderr, "error: cannot write %s: %s\n", tar, strerror(errno));
+	else
+		printf("%s: hooks for `gitaly hooks set` written\n", tar);
+	free(content[0]);
+	free(content[1]);
+	return ret < 0 ? 1 : 0;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	const char *path = NULL, *schema_dir = NULL, *tar = NULL;
@@ -324,20 +343,8 @@ int cmd_install(int argc, char **argv)
 		}
 		schema_dir = abs_schema;
 	}
-	if (tar) {
-		const char *hooks[] = { "pre-receive", "post-receive" };
-		char *content[2];
-		content[0] = wrapper(lay, hooks[0], exe, schema_dir);
-		content[1] = wrapper(lay, hooks[1], exe, schema_dir);
-		ret = gate_install_tar(tar, hooks, (const char *const *)content, 2);
-		if (ret < 0)
-			fprintf(stderr, "error: cannot write %s: %s\n", tar, strerror(errno));
-		else
-			printf("%s: hooks for `gitaly hooks set` written\n", tar);
-		free(content[0]);
-		free(content[1]);
-		return ret < 0 ? 1 : 0;
-	}
+	if (tar)
+		return write_tar(tar, lay, exe, schema_dir);
 	if (gate_repo_open(&repo, path, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "error: %s: %s\n", path, msg);
 		return 1;

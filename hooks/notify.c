@@ -703,6 +703,55 @@ static enum gate_notify_signature signature_of(const char *name)
 	return GATE_SIGNATURE_SHA256;
 }
 
+/*
+ * Claim delivery id and read its token: 1 when it is to be sent (*s filled,
+ * borrowing from p), 0 when not (p->status says why).
+ */
+static int prepare(struct pending *p, const char *dir, char *id, int only_due, long long now,
+	struct gate_send *s)
+{
+	struct gate_delivery init = GATE_DELIVERY_INIT;
+	enum gate_notify_format fmt;
+	int r;
+
+	p->id = id;
+	p->d = init;
+	p->claim.fd = -1;
+	p->sent_index = -1;
+	r = gate_outbox_claim(dir, id, &p->claim, &p->d, p->error, sizeof(p->error));
+	if (r <= 0) {
+		p->status = r < 0 ? "error" : "busy";
+		return 0;
+	}
+	p->claimed = 1;
+	if (only_due && p->d.next_attempt_time > now) {
+		p->status = "not-due";
+		return 0;
+	}
+	if (gate_notify_format_parse(p->d.format, &fmt) < 0) {
+		snprintf(p->error, sizeof(p->error), "unknown format");
+		p->status = "failed";
+		return 0;
+	}
+	if (p->d.token_file &&
+	    gate_notify_read_token(p->d.token_file, &p->token, &p->token_len, p->error,
+		sizeof(p->error)) < 0) {
+		p->status = "failed";
+		return 0;
+	}
+	s->id = p->d.id;
+	s->url = p->d.url;
+	s->event = p->d.event;
+	s->format = fmt;
+	s->body = p->d.body;
+	s->body_len = p->d.body_len;
+	s->token = p->token;
+	s->token_len = p->token_len;
+	s->signature = signature_of(p->d.signature);
+	s->ca_bundle = p->d.ca_bundle;
+	return 1;
+}
+
 int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	const struct gate_notify_config *cfg, long budget_ms, int only_due,
 	long long now, json_t **report)
@@ -718,52 +767,9 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 		return 0;
 	p = gate_xcalloc(n, sizeof(*p));
 	sends = gate_xcalloc(n, sizeof(*sends));
-	for (i = 0; i < n; i++) {
-		struct gate_delivery init = GATE_DELIVERY_INIT;
-		enum gate_notify_format fmt;
-		int r;
-
-		p[i].id = ids[i];
-		p[i].d = init;
-		p[i].claim.fd = -1;
-		p[i].sent_index = -1;
-		r = gate_outbox_claim(dir, ids[i], &p[i].claim, &p[i].d, p[i].error, sizeof(p[i].error));
-		if (r < 0) {
-			p[i].status = "error";
-			continue;
-		}
-		if (r == 0) {
-			p[i].status = "busy";
-			continue;
-		}
-		p[i].claimed = 1;
-		if (only_due && p[i].d.next_attempt_time > now) {
-			p[i].status = "not-due";
-			continue;
-		}
-		if (gate_notify_format_parse(p[i].d.format, &fmt) < 0) {
-			snprintf(p[i].error, sizeof(p[i].error), "unknown format");
-			p[i].status = "failed";
-			continue;
-		}
-		if (p[i].d.token_file &&
-		    gate_notify_read_token(p[i].d.token_file, &p[i].token, &p[i].token_len, p[i].error,
-			sizeof(p[i].error)) < 0) {
-			p[i].status = "failed";
-			continue;
-		}
-		sends[nsend].id = p[i].d.id;
-		sends[nsend].url = p[i].d.url;
-		sends[nsend].event = p[i].d.event;
-		sends[nsend].format = fmt;
-		sends[nsend].body = p[i].d.body;
-		sends[nsend].body_len = p[i].d.body_len;
-		sends[nsend].token = p[i].token;
-		sends[nsend].token_len = p[i].token_len;
-		sends[nsend].signature = signature_of(p[i].d.signature);
-		sends[nsend].ca_bundle = p[i].d.ca_bundle;
-		p[i].sent_index = (int)nsend++;
-	}
+	for (i = 0; i < n; i++)
+		if (prepare(&p[i], dir, ids[i], only_due, now, &sends[nsend]) == 1)
+			p[i].sent_index = (int)nsend++;
 	if (nsend && gate_notify_send(sends, nsend, budget_ms, cfg->timeout_ms) < 0) {
 		ret = -1;
 		for (i = 0; i < nsend; i++)

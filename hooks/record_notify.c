@@ -221,6 +221,42 @@ done:
 	return err;
 }
 
+/*
+ * The delivery of pe to receiver rv of cluster c: a fresh id and its body
+ * (new, in d->body); every other string borrowed.  0 or -1 with msg.
+ */
+static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
+	const struct gate_push_event *pe, const struct gate_record_event *ev,
+	const struct gate_cluster *c, const struct gate_receiver *rv, long long now,
+	char *msg, size_t msgsize)
+{
+	struct gate_delivery init = GATE_DELIVERY_INIT;
+
+	*d = init;
+	if (gate_outbox_new_id(d->id) < 0)
+		return gate_record_fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
+	d->cluster = c->name;
+	d->url = rv->url;
+	d->format = (char *)gate_notify_format_name(rv->format);
+	d->signature = rv->format == GATE_FORMAT_GITHUB ?
+		(char *)gate_notify_signature_name(rv->signature) : NULL;
+	d->token_file = rv->token_file;
+	d->ca_bundle = rv->ca_bundle;
+	d->event = (char *)ev->event;
+	d->ref = (char *)ev->ref;
+	d->accepted_ref = (char *)pe->accepted_ref;
+	d->old = (char *)pe->before;
+	d->new_ = (char *)pe->after;
+	d->body = gate_notify_body(pe, rv->format, c->name, d->id, r->repo_cfg.max_body_bytes,
+		&d->body_len, NULL);
+	if (!d->body)
+		return gate_record_fail(msg, msgsize, "cannot fit the notification for cluster \"%s\" in "
+			"notify.max_body_bytes (%zu)", c->name, r->repo_cfg.max_body_bytes);
+	d->created = now;
+	d->next_attempt_time = now;
+	return 0;
+}
+
 int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
 	const char *aref, const git_oid *prev, const git_oid *target, struct gate_record_outcome *out,
 	char *msg, size_t msgsize)
@@ -299,36 +335,10 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 			continue;
 		out->nclusters++;
 		for (j = 0; j < c->nreceivers; j++) {
-			struct gate_delivery init = GATE_DELIVERY_INIT, *d;
-			const struct gate_receiver *rv = &c->receivers[j];
 			GATE_ALLOC_GROW(pend, npend + 1, apend);
-			d = &pend[npend];
-			*d = init;
-			if (gate_outbox_new_id(d->id) < 0) {
-				err = gate_record_fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
+			if ((err = make_delivery(&pend[npend], r, &pe, ev, c, &c->receivers[j], now,
+				msg, msgsize)) < 0)
 				goto done;
-			}
-			d->cluster = c->name;
-			d->url = rv->url;
-			d->format = (char *)gate_notify_format_name(rv->format);
-			d->signature = rv->format == GATE_FORMAT_GITHUB ?
-				(char *)gate_notify_signature_name(rv->signature) : NULL;
-			d->token_file = rv->token_file;
-			d->ca_bundle = rv->ca_bundle;
-			d->event = (char *)ev->event;
-			d->ref = (char *)ev->ref;
-			d->accepted_ref = (char *)aref;
-			d->old = before;
-			d->new_ = after;
-			d->body = gate_notify_body(&pe, rv->format, c->name, d->id,
-				r->repo_cfg.max_body_bytes, &d->body_len, NULL);
-			if (!d->body) {
-				err = gate_record_fail(msg, msgsize, "cannot fit the notification for cluster \"%s\" in "
-					"notify.max_body_bytes (%zu)", c->name, r->repo_cfg.max_body_bytes);
-				goto done;
-			}
-			d->created = now;
-			d->next_attempt_time = now;
 			npend++;
 		}
 	}
