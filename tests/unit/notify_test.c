@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gate/check.h"
+#include "gate/doc.h"
 #include "gate/journal.h"
 #include "gate/notify.h"
 #include "gate/outbox.h"
@@ -398,6 +400,55 @@ static void test_changes(void)
 	json_decref(root);
 }
 
+/* check-config's framework: findings land on the line of their key, in the file that sets it. */
+static void test_check(void)
+{
+	static const char repo_text[] = "version: 1\nclusters:\n  - name: prod\n    receivers:\n"
+		"      - url: https://f/hook/1\n        token_file: /nonexistent/token\n";
+	static const char sys_text[] = "notify:\n  budget_ms: 100\n";
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *rd = NULL, *sd = NULL;
+	struct gate_check_report rep = GATE_CHECK_REPORT_INIT;
+	struct gate_check_input in;
+	json_t *cfg;
+	size_t i;
+	int found_token = 0;
+
+	ok(gate_doc_parse(&rd, repo_text, sizeof(repo_text) - 1, 1, &lim, 0, &derr) == 0 &&
+	   gate_doc_parse(&sd, sys_text, sizeof(sys_text) - 1, 1, &lim, 0, &derr) == 0, "documents parse");
+	memset(&in, 0, sizeof(in));
+	in.repo_path = "repo.yaml";
+	in.system_path = "system.yaml";
+	in.repo_doc = rd;
+	in.system_doc = sd;
+	gate_check_add(&rep, &in, "warning", "notify.budget_ms", "x");
+	ok(rep.n == 1 && !strcmp(rep.v[0].file, "system.yaml") && rep.v[0].line == 2,
+		"a key only the system file sets: system.yaml:2");
+	gate_check_add(&rep, &in, "ok", "clusters[0].receivers[0].token_file", "y");
+	ok(rep.n == 2 && !strcmp(rep.v[1].file, "repo.yaml") && rep.v[1].line == 6,
+		"a receiver key: repo.yaml:6");
+	gate_check_add(&rep, &in, "error", "clusters[0].receivers[3].url", "z");
+	ok(rep.n == 3 && rep.v[2].line == 4 && rep.errors == 1 && rep.warnings == 1,
+		"a missing item: the deepest line found (receivers, line 4); counts");
+	gate_check_report_release(&rep);
+
+	cfg = load("{\"clusters\":[{\"name\":\"prod\",\"receivers\":[{\"url\":\"https://f/hook/1\","
+		"\"token_file\":\"/nonexistent/token\"}]}]}");
+	in.config = cfg;
+	ok(gate_check_run(&in, &rep) == 1, "the notify check finds one error");
+	for (i = 0; i < rep.n; i++)
+		if (rep.v[i].key && !strcmp(rep.v[i].key, "clusters[0].receivers[0].token_file") &&
+		    !strcmp(rep.v[i].level, "error") && rep.v[i].line == 6 &&
+		    strstr(rep.v[i].message, "cannot open token file"))
+			found_token = 1;
+	ok(found_token, "an unreadable token file, at its line");
+	gate_check_report_release(&rep);
+	json_decref(cfg);
+	gate_doc_free(rd);
+	gate_doc_free(sd);
+}
+
 int main(void)
 {
 	snprintf(tmp, sizeof(tmp), "%s/notify-test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -408,6 +459,7 @@ int main(void)
 	test_outbox();
 	test_notify();
 	test_changes();
+	test_check();
 	{
 		char *cmd = gate_xasprintf("rm -rf '%s'", tmp);
 		if (system(cmd) != 0)
