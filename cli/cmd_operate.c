@@ -144,6 +144,8 @@ int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms,
 			else
 				fprintf(f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
 					word, json_string_value(json_object_get(o, "id")), cl, er);
+			if (json_object_get(o, "token_warning"))
+				fprintf(f, "hint: %s\n", json_string_value(json_object_get(o, "token_warning")));
 			free(cl);
 			free(er);
 		}

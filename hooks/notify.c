@@ -559,10 +559,14 @@ static void finish(struct xfer *x, CURLcode rc)
 	struct gate_send *s = x->s;
 	struct gate_buf b = GATE_BUF_INIT;
 	long status = 0;
+	size_t len;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	s->http_status = status;
-	gate_buf_add_escaped(&b, x->answer, x->answer_len > 80 ? 80 : x->answer_len);
+	len = x->answer_len > 80 ? 80 : x->answer_len;
+	while (len && (x->answer[len - 1] == '\n' || x->answer[len - 1] == '\r'))
+		len--; /* http.Error's final newline */
+	gate_buf_add_escaped(&b, x->answer, len);
 	snprintf(s->answer, sizeof(s->answer), "%s", b.len ? b.ptr : "");
 	gate_buf_release(&b);
 	if (rc == CURLE_OK && status >= 200 && status < 300) {
@@ -840,6 +844,14 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 			json_object_set_new(o, "attempts", json_integer(p[i].d.attempts));
 		if (p[i].error[0])
 			json_object_set_new(o, "error", json_string(p[i].error));
+		if (p[i].token && p[i].sent_index >= 0 && strcmp(p[i].status, "delivered")) {
+			long st = sends[p[i].sent_index].http_status;
+			int fatal = 0;
+			const char *why = gate_notify_token_problem(p[i].token, p[i].token_len,
+				sends[p[i].sent_index].format, &fatal);
+			if (why && st >= 400 && st < 500)
+				json_object_set_new(o, "token_warning", json_string(why));
+		}
 		json_array_append_new(*report, o);
 		if (p[i].token) {
 			OPENSSL_cleanse(p[i].token, p[i].token_len);

@@ -182,7 +182,8 @@ long gate_notify_backoff_ms(unsigned attempts, long base, long max, uint32_t rnd
  * failed attempt (backoff, dead-letter after cfg->max_attempts) for the
  * others.  *report is a new JSON array, one object per id: {"id","cluster",
  * "url","status": "delivered"|"retry"|"dead"|"busy"|"not-due"|"error",
- * "http_status", "error", "attempts"}.  Returns 0, or -1 when nothing could be
+ * "http_status", "error", "attempts", "token_warning" (a 4xx answer while the
+ * token has a problem of gate_notify_token_problem())}.  Returns 0, or -1 when nothing could be
  * attempted (libcurl setup).
  */
 int gate_notify_deliver(const char *dir, char *const *ids, size_t n,

@@ -72,6 +72,10 @@ not_ok "notify --test fails when the receivers hold other bytes" sh -c "'$GATE_B
 out=$(cat "$T_DIR/nt.out")
 like "Flux's answer is shown" "$out" "error: cluster \"prod\": http://127.0.0.1:$P/hook/prod (flux-generic-hmac): HTTP 400: unable to validate HMAC signature: payload signature check failed"
 like "with the likely cause" "$out" "hint: the token file ends in whitespace"
+put_file "$work" clusters/prod/web.yaml "$(valid_deployment web2)" "prod: web2"
+ok "a push while the token bytes differ is accepted" push "$work" origin main
+like "post-receive names the refusal" "$(remote_lines)" "HTTP 400: unable to validate HMAC signature: payload signature check failed: queued for retry"
+like "and the likely cause" "$(remote_lines)" "hint: the token file ends in whitespace"
 not_ok "notify --test for an unknown cluster" "$GATE_BIN" notify --test --cluster nope --git-dir "$srv"
 
 notify_config "$srv" \
