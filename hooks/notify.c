@@ -284,6 +284,8 @@ char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format
 		max_body = GATE_NOTIFY_MAX_BODY_DEFAULT;
 	if (!commits_complete(ev))
 		h = ev->diff_complete ? GATE_CHANGES_SUMMARY : GATE_CHANGES_NONE;
+	if (how && *how > h && *how <= GATE_CHANGES_NONE)
+		h = *how; /* a form that did not fit for another receiver is not tried again */
 	for (; h <= GATE_CHANGES_NONE; h++) {
 		json_t *o = format == GATE_FORMAT_GITLAB ? gitlab_body(ev, cluster, delivery_id, h) :
 			github_body(ev, cluster, delivery_id, h);

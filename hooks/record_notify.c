@@ -223,12 +223,13 @@ done:
 
 /*
  * The delivery of pe to receiver rv of cluster c: a fresh id and its body
- * (new, in d->body); every other string borrowed.  0 or -1 with msg.
+ * (new, in d->body); every other string borrowed.  how: the body form to
+ * start from per kind of body (GitHub-like, GitLab), updated.  0 or -1 with msg.
  */
 static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
 	const struct gate_push_event *pe, const struct gate_record_event *ev,
 	const struct gate_cluster *c, const struct gate_receiver *rv, long long now,
-	char *msg, size_t msgsize)
+	enum gate_notify_changes how[2], char *msg, size_t msgsize)
 {
 	struct gate_delivery init = GATE_DELIVERY_INIT;
 
@@ -248,7 +249,7 @@ static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
 	d->old = (char *)pe->before;
 	d->new_ = (char *)pe->after;
 	d->body = gate_notify_body(pe, rv->format, c->name, d->id, r->repo_cfg.max_body_bytes,
-		&d->body_len, NULL);
+		&d->body_len, &how[rv->format == GATE_FORMAT_GITLAB]);
 	if (!d->body)
 		return gate_record_fail(msg, msgsize, "cannot fit the notification for cluster \"%s\" in "
 			"notify.max_body_bytes (%zu)", c->name, r->repo_cfg.max_body_bytes);
@@ -273,6 +274,7 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 	size_t ncommits = 0, i, j, k, npend = 0, apend = 0;
 	long long now = (long long)time(NULL);
 	int err = 0, forced = 0, more = 0;
+	enum gate_notify_changes how[2] = { GATE_CHANGES_COMMITS, GATE_CHANGES_COMMITS }; /* github-like, gitlab */
 
 	if (!r->rcv || r->rcv->nclusters == 0)
 		return 0;
@@ -337,7 +339,7 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 		for (j = 0; j < c->nreceivers; j++) {
 			GATE_ALLOC_GROW(pend, npend + 1, apend);
 			if ((err = make_delivery(&pend[npend], r, &pe, ev, c, &c->receivers[j], now,
-				msg, msgsize)) < 0)
+				how, msg, msgsize)) < 0)
 				goto done;
 			npend++;
 		}

@@ -103,8 +103,11 @@ const char *gate_notify_changes_name(enum gate_notify_changes c);
 /*
  * The body for one delivery in format to cluster with delivery id: a new
  * string of *len bytes (caller frees), compact JSON of at most max_body
- * bytes (0: GATE_NOTIFY_MAX_BODY_DEFAULT).  *how (may be NULL) tells which
- * change list it holds.  Returns NULL when even the body without commits is
+ * bytes (0: GATE_NOTIFY_MAX_BODY_DEFAULT).  how may be NULL; else *how on
+ * entry is the first form to try (GATE_CHANGES_COMMITS: every form; pass
+ * the previous result when building the same event for several receivers,
+ * so the forms that were too large are not built again) and on return the
+ * form of the body.  Returns NULL when even the body without commits is
  * larger than max_body.
  */
 char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format format,

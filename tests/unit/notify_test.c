@@ -294,7 +294,7 @@ static void test_changes(void)
 	struct gate_notify_config rc;
 	struct gate_push_event ev;
 	struct gate_receivers r = GATE_RECEIVERS_INIT;
-	enum gate_notify_changes how;
+	enum gate_notify_changes how = GATE_CHANGES_COMMITS;
 	const char *warn, *why;
 	char *body, err[256];
 	size_t len, i;
@@ -326,10 +326,16 @@ static void test_changes(void)
 	ev.ndiff_added = 3;
 	ev.diff_complete = 1;
 
+	how = GATE_CHANGES_COMMITS;
 	body = gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "id", 0, &len, &how);
 	ok(body && how == GATE_CHANGES_COMMITS, "complete list: every commit sent");
 	free(body);
+	how = GATE_CHANGES_SUMMARY;
+	body = gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "id", 0, &len, &how);
+	ok(body && how == GATE_CHANGES_SUMMARY, "a form given on entry is where the forms start");
+	free(body);
 	cs[1].truncated = 1;
+	how = GATE_CHANGES_COMMITS;
 	body = gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "id", 0, &len, &how);
 	v = body ? json_loadb(body, len, 0, NULL) : NULL;
 	ok(v && how == GATE_CHANGES_SUMMARY && json_array_size(json_object_get(v, "commits")) == 1 &&
@@ -340,6 +346,7 @@ static void test_changes(void)
 	cs[1].truncated = 0;
 	ev.more_commits = 1;
 	ev.diff_complete = 0;
+	how = GATE_CHANGES_COMMITS;
 	body = gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "id", 0, &len, &how);
 	v = body ? json_loadb(body, len, 0, NULL) : NULL;
 	ok(v && how == GATE_CHANGES_NONE && json_array_size(json_object_get(v, "commits")) == 0,
@@ -348,13 +355,16 @@ static void test_changes(void)
 	free(body);
 	ev.more_commits = 0;
 	ev.diff_complete = 1;
+	how = GATE_CHANGES_COMMITS;
 	body = gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "id", 1000, &len, &how);
 	ok(body && len <= 1000 && how != GATE_CHANGES_COMMITS, "size limit: a smaller form (%zu bytes, %s)",
 		len, gate_notify_changes_name(how));
 	free(body);
+	how = GATE_CHANGES_COMMITS;
 	ok(gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "id", 100, &len, &how) == NULL,
 		"nothing fits in 100 bytes: NULL");
 
+	how = GATE_CHANGES_COMMITS;
 	body = gate_notify_body(&ev, GATE_FORMAT_GITLAB, "prod", "id", 0, &len, &how);
 	v = body ? json_loadb(body, len, 0, NULL) : NULL;
 	ok(v && !strcmp(json_string_value(json_object_get(v, "object_kind")), "push") &&
