@@ -17,6 +17,8 @@ export GATE_SRCDIR GATE_BUILDDIR GATE_BIN
 . "$GATE_SRCDIR/tests/lib.sh"
 . "$GATE_SRCDIR/tests/notify/lib-notify.sh"
 RUNS=${RUNS:-5}
+# a token as README recommends it (no final newline)
+printf 'bench-secret-%s' "$$" >"$TOKEN"
 
 # timed INPUT CMD...: run CMD with INPUT on stdin, its stderr to $T_DIR/pr.out;
 # print "<wall ms> <cpu ms>" (cpu: user+sys of CMD and its children)
