@@ -16,7 +16,6 @@
 
 struct gate_record {
 	struct gate_repo *grepo;
-	git_repository *repo;   /* of grepo: the commit log for notifications (NEEDSWORK: through repo) */
 	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
 	const struct gate_receivers *rcv;
 	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
