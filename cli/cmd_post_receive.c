@@ -38,12 +38,13 @@ static long long now_ms(void)
  * What is left of notify.budget_ms for sending, counted from the hook's
  * start, keeping back time to record the failed attempts (rewriting as many
  * outbox files as were just written: as long as recording took, at least 5
- * ms a delivery), so that the whole hook returns within its budget.
+ * ms a delivery) and 150 ms for the rest (the process's start before `start`,
+ * clean-up, exit), so that the whole hook returns within its budget.
  */
 static long send_budget(long budget, long long start, size_t n, long long record_ms)
 {
 	long long keep = 5 * (long long)n > record_ms ? 5 * (long long)n : record_ms;
-	long long left = budget - (now_ms() - start) - 50 - keep;
+	long long left = budget - (now_ms() - start) - 150 - keep;
 
 	if (left < 100)
 		left = 100;
