@@ -103,11 +103,22 @@ hangs=$(make_server hangs)
 clusters_yaml >"$T_DIR/c.yaml"
 write_config "$hangs" "$(cat "$T_DIR/c.yaml")"
 wh=$(make_work wh "$hangs")
-set -- $(time_post_receive "$hangs" "$wh")
-q_hang=$(outbox_count "$hangs")
-echo "post-receive, 20 receivers hanging:         ${1} ms wall, ${2} ms CPU, ${q_hang} deliveries queued (budget 2000 ms)"
-[ "$q_hang" -eq 20 ] || { echo "FAIL: deliveries not queued while the receivers hang"; status=1; }
-[ "$1" -le 2500 ] || echo "note: over the budget (load?)"
+: >"$T_DIR/hwalls"
+: >"$T_DIR/hcpus"
+n=0
+while [ $n -lt "$RUNS" ]; do
+	n=$((n + 1))
+	q0=$(outbox_count "$hangs")
+	set -- $(time_post_receive "$hangs" "$wh")
+	q_hang=$(($(outbox_count "$hangs") - q0))
+	echo "$1" >>"$T_DIR/hwalls"
+	echo "$2" >>"$T_DIR/hcpus"
+	echo "  run $n: ${1} ms wall, ${2} ms CPU, ${q_hang} deliveries queued"
+	[ "$q_hang" -eq 20 ] || { echo "FAIL: deliveries not queued while the receivers hang"; status=1; }
+done
+w=$(median <"$T_DIR/hwalls")
+echo "post-receive, 20 receivers hanging:         ${w} ms wall, $(median <"$T_DIR/hcpus") ms CPU (median of $RUNS; budget 2000 ms), max $(sort -n "$T_DIR/hwalls" | tail -1) ms"
+[ "$w" -le 2000 ] || echo "note: over the budget (load?)"
 stop_receiver hang
 
 # (2) fan-out to 100 receivers, RUNS times
