@@ -459,6 +459,43 @@ static void test_check(void)
 	gate_doc_free(sd);
 }
 
+/* Many deliveries written together: all on disk, no temp file left, signature kept. */
+static void test_put_many(void)
+{
+	char *dir = gate_xasprintf("%s/outbox-many", tmp);
+	struct gate_delivery d[3];
+	struct gate_delivery init = GATE_DELIVERY_INIT, l = GATE_DELIVERY_INIT;
+	char **ids = NULL, *cmd;
+	size_t i, n = 0;
+	int leftover;
+
+	for (i = 0; i < 3; i++) {
+		d[i] = init;
+		gate_outbox_new_id(d[i].id);
+		d[i].cluster = (char *)"prod";
+		d[i].url = (char *)"http://127.0.0.1:1/api/webhook";
+		d[i].format = (char *)"github";
+		d[i].signature = (char *)"both";
+		d[i].body = (char *)"{}";
+		d[i].body_len = 2;
+	}
+	ok(gate_outbox_put_many(dir, d, 3) == 0, "put_many of 3");
+	ok(gate_outbox_list(dir, 100, &ids, &n) == 0 && n == 3, "3 deliveries listed");
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	cmd = gate_xasprintf("ls -a '%s' | grep -q tmp", dir);
+	leftover = system(cmd) == 0;
+	free(cmd);
+	ok(!leftover, "no temp file left");
+	ok(gate_outbox_load(dir, d[1].id, &l) == 0 && l.signature && !strcmp(l.signature, "both"),
+		"the signature choice is kept in the delivery");
+	gate_delivery_release(&l);
+	d[0].id[0] = 'X';
+	ok(gate_outbox_put_many(dir, d, 1) < 0, "a bad id refused");
+	free(dir);
+}
+
 int main(void)
 {
 	snprintf(tmp, sizeof(tmp), "%s/notify-test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -470,6 +507,7 @@ int main(void)
 	test_notify();
 	test_changes();
 	test_check();
+	test_put_many();
 	{
 		char *cmd = gate_xasprintf("rm -rf '%s'", tmp);
 		if (system(cmd) != 0)
