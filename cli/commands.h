@@ -6,6 +6,8 @@
 #ifndef GATE_COMMANDS_H
 #define GATE_COMMANDS_H
 
+#include <stddef.h>
+
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
 int cmd_render(int argc, char **argv);      /* cli/cmd_render.c */
 int cmd_hook(int argc, char **argv);        /* cli/cmd_hook.c: pre-receive, post-receive */
@@ -34,5 +36,11 @@ struct gate_buf;
  */
 int gate_cli_render(const char *dir, int order, unsigned flags, struct gate_buf *out,
 	struct gate_buf *errmsg);
+int cmd_check_config(int argc, char **argv); /* cli/cmd_check_config.c */
+/* Write hooks[i] (contents[i]) as custom_hooks/<hook>.d/gitops-gate in a tar (cli/install_tar.c). */
+int gate_install_tar(const char *path, const char *const *hooks, const char *const *contents,
+	size_t n);
+/* notify --test (cli/cmd_notify_test.c); git_dir, config, cluster may be NULL. */
+int cmd_notify_test(const char *git_dir, const char *config, const char *cluster);
 
 #endif

@@ -16,8 +16,7 @@ void gate_push_report_say(struct gate_buf *out, const char *error_mark, const ch
 {
 	va_list ap;
 
-	if (!strcmp(level, "error"))
-		gate_buf_adds(out, error_mark);
+	gate_buf_adds(out, error_mark); /* GitLab shows only marked lines: every one, hint: too */
 	gate_buf_adds(out, level);
 	gate_buf_adds(out, ": ");
 	va_start(ap, fmt);
@@ -44,10 +43,10 @@ static void commit_problems(struct gate_buf *out, const char *error_mark, const 
 		nsupp += cm->files[f].nsuppressed;
 	if (!cm->nproblems && !cm->nwarnings && !nsupp)
 		return;
-	prefix = gate_xasprintf("%s%s: %s %.7s: ", !strcmp(deny_level, "error") ? error_mark : "",
+	prefix = gate_xasprintf("%s%s: %s %.7s: ", error_mark,
 		deny_level, ref, cm->hex);
-	wprefix = gate_xasprintf("warning: %s %.7s: ", ref, cm->hex);
-	hprefix = gate_xasprintf("hint: %s %.7s: ", ref, cm->hex);
+	wprefix = gate_xasprintf("%swarning: %s %.7s: ", error_mark, ref, cm->hex);
+	hprefix = gate_xasprintf("%shint: %s %.7s: ", error_mark, ref, cm->hex);
 	ro.format = GATE_REPORT_REMOTE;
 	ro.prefix = prefix;
 	ro.warn_prefix = wprefix;
@@ -116,7 +115,8 @@ void gate_push_report_counts(struct gate_buf *b, const struct gate_verdict *v)
 			plural(v->nbad_commits, "commit", "commits"));
 }
 
-void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg)
+void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
+	const struct gate_config *cfg)
 {
 	size_t ng;
 	const struct gate_config_group *g = gate_config_groups(cfg, &ng);
@@ -128,7 +128,7 @@ void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg)
 	if (ng && strcmp(g[0].kubernetes_version, "master"))
 		gate_buf_addf(&b, " -kubernetes-version %s", g[0].kubernetes_version);
 	gate_buf_adds(&b, " FILE...");
-	gate_push_report_say(out, "", "hint", "%s", b.ptr);
+	gate_push_report_say(out, error_mark, "hint", "%s", b.ptr);
 	gate_buf_release(&b);
 }
 
