@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gate/k8s.h"
 #include "gate/util.h"
@@ -402,18 +403,25 @@ struct parse_ctx {
 	const struct gate_doc_limits *lim;
 };
 
-void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root)
+/* Lists are expanded as the engine expands them (gate_k8s_list_kind()), to a bounded depth. */
+static void add_document(struct gate_tree_facts *f, const struct gate_node *root, int depth)
 {
-	const struct gate_node *items = obj_get(root, "items");
+	const struct gate_node *items = gate_k8s_list_items(root);
 	uint32_t i;
 
-	if (root && obj_str(root, "kind") && !strcmp(obj_str(root, "kind"), "List") &&
-	    items && items->type == GATE_NODE_ARRAY) {
-		for (i = 0; i < items->len; i++)
-			read_resource(f, &items->u.items[i]);
-	} else {
+	if (!items) {
 		read_resource(f, root);
+		return;
 	}
+	if (strcasecmp(obj_str(root, "kind"), "List"))
+		read_resource(f, root);
+	for (i = 0; i < items->len && depth < 8; i++)
+		add_document(f, &items->u.items[i], depth + 1);
+}
+
+void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root)
+{
+	add_document(f, root, 0);
 }
 
 static int on_part(const char *part, size_t len, uint32_t line, void *payload)
@@ -1515,9 +1523,7 @@ static int crd_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (!len || !gate_crd_maybe(part, len) || !part_may_define(c->set, part, len) ||
 	    gate_doc_parse(&doc, part, len, line, c->lim, 0, &err) < 0)
 		return 0;
-	items = obj_get(doc->root, "items");
-	if (items && items->type == GATE_NODE_ARRAY && obj_str(doc->root, "kind") &&
-	    !strcmp(obj_str(doc->root, "kind"), "List")) {
+	if ((items = gate_k8s_list_items(doc->root))) {
 		for (i = 0; i < items->len; i++)
 			read_crd(c, &items->u.items[i]);
 	} else {
