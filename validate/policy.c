@@ -28,6 +28,7 @@ const char *const policy_check_ids[NCHECKS] = {
 	[CHECK_HOST_IPC] = "host-ipc",
 	[CHECK_HOST_PATH] = "host-path",
 	[CHECK_DOCKER_SOCKET] = "docker-socket",
+	[CHECK_HOST_ROOT] = "host-root",
 	[CHECK_IMAGE_TAG_LATEST] = "image-tag-latest",
 	[CHECK_IMAGE_REGISTRY] = "image-registry",
 	[CHECK_RESOURCES_REQUESTS] = "resources-requests",

@@ -8,10 +8,12 @@
  * and is read-only afterwards: checks may then run from several threads at
  * once.  Loading a file while checks run is not allowed.
  *
- * Built-in checks (id, default severity, what fails).  They apply to every
- * pod-bearing kind: Pod, PodTemplate, ReplicationController, Deployment,
- * StatefulSet, DaemonSet, ReplicaSet, Job, CronJob and Argo Rollout, and to
- * containers, initContainers and ephemeralContainers unless said otherwise.
+ * Built-in checks (id, default severity, what fails).  The pod and container
+ * checks apply to every pod spec found in a resource, whatever its kind
+ * (gate/podspec.h: any mapping with a container list, Argo Workflows
+ * templates, Tekton steps, Knative, KEDA, OpenKruise...), and to every
+ * container group (containers, initContainers, ephemeralContainers,
+ * sidecars, steps, container, script, stepTemplate) unless said otherwise.
  *
  *   privileged                deny  securityContext.privileged is true
  *   privilege-escalation      deny  securityContext.allowPrivilegeEscalation is true
@@ -28,6 +30,8 @@
  *   host-path                 warn  a hostPath volume
  *   docker-socket             deny  a hostPath volume of docker.sock, containerd.sock
  *                                   or crio.sock
+ *   host-root                 deny  a hostPath volume of the host's root "/" (also
+ *                                   written "//", "/.", "/./")
  *   image-tag-latest          deny  image without tag or digest, or tagged latest
  *   image-registry            deny  image outside the allowed registries (on only
  *                                   when allowed registries are configured; the
@@ -36,8 +40,9 @@
  *                                   docker.io/library/nginx:1)
  *   resources-requests        warn  no cpu or memory request (not ephemeral)
  *   resources-limits          warn  no cpu or memory limit (not ephemeral)
- *   liveness-probe            warn  no livenessProbe (containers only, not Job/CronJob)
- *   readiness-probe           warn  no readinessProbe (containers only, not Job/CronJob)
+ *   liveness-probe            warn  no livenessProbe (containers of kinds that run
+ *                                   until stopped: Pod, Deployment, Rollout, Knative...)
+ *   readiness-probe           warn  no readinessProbe (as liveness-probe)
  *   service-type              warn  Service of type NodePort or LoadBalancer
  *   default-namespace         warn  metadata.namespace is "default"
  *   removed-api               deny  apiVersion removed in the target Kubernetes version

@@ -643,7 +643,7 @@ static void test_builtin_table(void)
 	for (i = 0; i < n; i++)
 		if (!c[i].id || !c[i].summary)
 			all = 0;
-	ok(n == 22 && all && !strcmp(c[0].id, "privileged"), "the built-in table is complete");
+	ok(n == 23 && all && !strcmp(c[0].id, "privileged"), "the built-in table is complete");
 }
 
 int main(void)

@@ -1,0 +1,219 @@
+/*
+ * podspec: find pod specs by their shape, plus a table for shapes that hold
+ * no containers (see include/gate/podspec.h).
+ */
+#include "gate/podspec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct walk {
+	const struct gate_k8s_id *id;
+	gate_podspec_fn fn;
+	void *payload;
+	char ptr[2048];
+	size_t plen;
+	int found, truncated, long_running;
+};
+
+static const char *const list_keys[] = {
+	"containers", "initContainers", "ephemeralContainers", "sidecars", "steps",
+};
+static const char *const single_keys[] = { "container", "script", "stepTemplate" };
+
+static int is_obj(const struct gate_node *n)
+{
+	return n && n->type == GATE_NODE_OBJECT;
+}
+
+static int is_container(const struct gate_node *n)
+{
+	return is_obj(n) && gate_node_get_str(n, "image") != NULL;
+}
+
+static int container_list(const struct gate_node *n)
+{
+	uint32_t i;
+
+	if (!n || n->type != GATE_NODE_ARRAY)
+		return 0;
+	for (i = 0; i < n->len; i++)
+		if (is_container(&n->u.items[i]))
+			return 1;
+	return 0;
+}
+
+/* Append one reference token, escaped (RFC 6901); returns the old length. */
+static size_t push(struct walk *w, const char *tok, size_t idx)
+{
+	size_t old = w->plen;
+	char num[32];
+	const char *s = tok;
+
+	if (!tok) {
+		snprintf(num, sizeof(num), "%zu", idx);
+		s = num;
+	}
+	if (w->plen + 1 < sizeof(w->ptr))
+		w->ptr[w->plen++] = '/';
+	for (; *s && w->plen + 2 < sizeof(w->ptr); s++) {
+		if (*s == '~' || *s == '/') {
+			w->ptr[w->plen++] = '~';
+			w->ptr[w->plen++] = *s == '~' ? '0' : '1';
+		} else {
+			w->ptr[w->plen++] = *s;
+		}
+	}
+	w->ptr[w->plen] = '\0';
+	return old;
+}
+
+static void pop(struct walk *w, size_t old)
+{
+	w->plen = old;
+	w->ptr[old] = '\0';
+}
+
+static void emit(struct walk *w, struct gate_podspec *ps)
+{
+	if (w->found >= GATE_PODSPEC_MAX_PODS) {
+		w->truncated = 1;
+		return;
+	}
+	w->found++;
+	ps->ptr = w->ptr;
+	w->fn(ps, w->payload);
+}
+
+/* The container groups of obj; returns how many. */
+static size_t groups_of(const struct gate_node *obj, struct gate_podspec *ps)
+{
+	size_t k;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->spec = obj;
+	for (k = 0; k < sizeof(list_keys) / sizeof(list_keys[0]); k++) {
+		const struct gate_node *n = gate_node_get(obj, list_keys[k]);
+		if (container_list(n)) {
+			ps->groups[ps->ngroups].node = n;
+			ps->groups[ps->ngroups++].key = list_keys[k];
+		}
+	}
+	for (k = 0; k < sizeof(single_keys) / sizeof(single_keys[0]); k++) {
+		const struct gate_node *n = gate_node_get(obj, single_keys[k]);
+		if (is_container(n)) {
+			ps->groups[ps->ngroups].node = n;
+			ps->groups[ps->ngroups].key = single_keys[k];
+			ps->groups[ps->ngroups++].single = 1;
+		}
+	}
+	return ps->ngroups;
+}
+
+static int is_group(const struct gate_podspec *ps, const struct gate_node *n)
+{
+	size_t g;
+
+	for (g = 0; g < ps->ngroups; g++)
+		if (ps->groups[g].node == n)
+			return 1;
+	return 0;
+}
+
+static void walk(struct walk *w, const struct gate_node *n, int depth)
+{
+	struct gate_podspec ps, pt;
+	uint32_t i;
+
+	if (!n || (n->type != GATE_NODE_OBJECT && n->type != GATE_NODE_ARRAY))
+		return;
+	if (depth >= GATE_PODSPEC_MAX_DEPTH) {
+		w->truncated = 1;
+		return;
+	}
+	if (n->type == GATE_NODE_ARRAY) {
+		for (i = 0; i < n->len; i++) {
+			size_t old = push(w, NULL, i);
+			walk(w, &n->u.items[i], depth + 1);
+			pop(w, old);
+		}
+		return;
+	}
+	if (groups_of(n, &ps)) {
+		ps.long_running = w->long_running && gate_node_get(n, "containers") == ps.groups[0].node;
+		emit(w, &ps);
+	}
+	for (i = 0; i < n->len; i++) {
+		const struct gate_member *m = &n->u.members[i];
+		size_t old;
+
+		if (is_group(&ps, &m->value))
+			continue; /* containers hold no pods */
+		old = push(w, m->key, 0);
+		if (!strcmp(m->key, "podTemplate") && is_obj(&m->value) && !groups_of(&m->value, &pt))
+			emit(w, &pt); /* Tekton: a pod template without containers */
+		walk(w, &m->value, depth + 1);
+		pop(w, old);
+	}
+}
+
+static int kind_is(const struct gate_k8s_id *id, const char *group, const char *kind)
+{
+	return !strcmp(id->group, group) && !strcmp(id->kind, kind);
+}
+
+/* Kinds known to run until stopped: their containers should have probes. */
+static int long_running(const struct gate_k8s_id *id)
+{
+	static const char *const kinds[][2] = {
+		{ "", "Pod" }, { "", "ReplicationController" }, { "", "PodTemplate" },
+		{ "apps", "Deployment" }, { "apps", "StatefulSet" }, { "apps", "DaemonSet" },
+		{ "apps", "ReplicaSet" }, { "extensions", "Deployment" }, { "extensions", "DaemonSet" },
+		{ "extensions", "ReplicaSet" }, { "argoproj.io", "Rollout" },
+		{ "serving.knative.dev", "Service" }, { "serving.knative.dev", "Configuration" },
+		{ "serving.knative.dev", "Revision" }, { "apps.kruise.io", "CloneSet" },
+		{ "apps.kruise.io", "StatefulSet" }, { "apps.kruise.io", "DaemonSet" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kind_is(id, kinds[i][0], kinds[i][1]))
+			return 1;
+	return 0;
+}
+
+int gate_podspec_find(const struct gate_k8s_id *id, const struct gate_node *root,
+	gate_podspec_fn fn, void *payload)
+{
+	struct walk w;
+
+	if (!id || !id->kind || !is_obj(root) || !fn)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	w.id = id;
+	w.fn = fn;
+	w.payload = payload;
+	w.long_running = long_running(id);
+	if (!strcmp(id->group, "argoproj.io") && (!strcmp(id->kind, "Workflow") ||
+	    !strcmp(id->kind, "CronWorkflow") || !strcmp(id->kind, "WorkflowTemplate") ||
+	    !strcmp(id->kind, "ClusterWorkflowTemplate"))) {
+		/* the workflow-wide pod fields: hostNetwork, volumes, securityContext */
+		const struct gate_node *spec = gate_node_get(root, "spec");
+		const char *ptr = "/spec";
+		struct gate_podspec ps;
+
+		if (!strcmp(id->kind, "CronWorkflow") && is_obj(spec)) {
+			spec = gate_node_get(spec, "workflowSpec");
+			ptr = "/spec/workflowSpec";
+		}
+		if (is_obj(spec) && !groups_of(spec, &ps)) {
+			snprintf(w.ptr, sizeof(w.ptr), "%s", ptr);
+			w.plen = strlen(w.ptr);
+			emit(&w, &ps);
+			w.plen = 0;
+			w.ptr[0] = '\0';
+		}
+	}
+	walk(&w, root, 0);
+	return w.truncated ? -1 : w.found;
+}
