@@ -211,12 +211,39 @@ static int list_names(const char *s, const char *rule)
 	return 0;
 }
 
-/* An annotation suppression for rule, if honoured: writes the reason or a note. */
+static int parse_expiry(const char *s, time_t *end);
+
+/* The grant that lets an annotation waive rule in this file, or NULL. */
+static const struct gate_policy_grant *granted(const struct pctx *c, const char *rule)
+{
+	const struct gate_policy *p = c->p;
+	size_t i;
+
+	for (i = 0; i < p->opts.nannotation_grants; i++) {
+		const struct gate_policy_grant *g = &p->opts.annotation_grants[i];
+		struct strlist checks = { (const char **)g->checks, g->nchecks };
+		struct strlist paths = { (const char **)g->paths, g->npaths };
+
+		if ((strlist_has(&checks, rule) || strlist_has(&checks, "*")) &&
+		    policy_match_path(&paths, c->filename))
+			return g;
+	}
+	return NULL;
+}
+
+/*
+ * An annotation suppression for rule, if honoured: writes the reason or a
+ * note saying why not.  Off unless the server grants it for this check and
+ * path; then it needs a reason and an expiry date that has not passed and is
+ * within the grant's max_days.
+ */
 static int annotation_suppression(const struct pctx *c, const char *rule, char *supp,
 	size_t suppsize, char *note, size_t notesize)
 {
-	const char *ignore, *reason;
+	const char *ignore, *reason, *expires;
 	const struct gate_policy *p = c->p;
+	const struct gate_policy_grant *g;
+	time_t end;
 
 	if (!c->annotations || c->annotations->type != GATE_NODE_OBJECT)
 		return 0;
@@ -227,16 +254,14 @@ static int annotation_suppression(const struct pctx *c, const char *rule, char *
 		snprintf(note, notesize, " (secret checks cannot be suppressed by annotation)");
 		return 0;
 	}
-	if (p->opts.no_annotation_suppressions) {
-		snprintf(note, notesize, " (annotation suppressions are disabled on this server)");
+	if (p->opts.no_annotation_suppressions || !p->opts.nannotation_grants) {
+		snprintf(note, notesize, " (annotation suppressions are off on this server)");
 		return 0;
 	}
-	if (p->opts.nsuppression_paths) {
-		struct strlist l = { (const char **)p->opts.suppression_paths, p->opts.nsuppression_paths };
-		if (!policy_match_path(&l, c->filename)) {
-			snprintf(note, notesize, " (annotation suppressions are not allowed in this path)");
-			return 0;
-		}
+	if (!(g = granted(c, rule))) {
+		snprintf(note, notesize, " (this server does not let an annotation suppress "
+			"\"%.60s\" in this path)", rule);
+		return 0;
 	}
 	reason = gate_node_get_str(c->annotations, GATE_POLICY_ANNOTATION_REASON);
 	while (reason && (*reason == ' ' || *reason == '\t' || *reason == '\n'))
@@ -246,7 +271,27 @@ static int annotation_suppression(const struct pctx *c, const char *rule, char *
 			GATE_POLICY_ANNOTATION_REASON " annotation)");
 		return 0;
 	}
-	snprintf(supp, suppsize, "annotation: %.300s", reason);
+	expires = gate_node_get_str(c->annotations, GATE_POLICY_ANNOTATION_EXPIRES);
+	if (!expires) {
+		snprintf(note, notesize, " (suppression not honoured: it needs a "
+			GATE_POLICY_ANNOTATION_EXPIRES " annotation, a date YYYY-MM-DD)");
+		return 0;
+	}
+	if (parse_expiry(expires, &end) < 0) {
+		snprintf(note, notesize, " (suppression not honoured: "
+			GATE_POLICY_ANNOTATION_EXPIRES " \"%.40s\" is not a date YYYY-MM-DD)", expires);
+		return 0;
+	}
+	if (p->now >= end) {
+		snprintf(note, notesize, " (suppression expired on %.10s)", expires);
+		return 0;
+	}
+	if (g->max_days > 0 && end - p->now > (time_t)(g->max_days + 1) * 86400) {
+		snprintf(note, notesize, " (suppression not honoured: it expires on %.10s, more "
+			"than %d days ahead)", expires, g->max_days);
+		return 0;
+	}
+	snprintf(supp, suppsize, "annotation until %.10s: %.300s", expires, reason);
 	return 1;
 }
 
@@ -781,6 +826,23 @@ static void fp_strv(struct gate_buf *b, const char *what, const char *const *v, 
 		gate_buf_addf(b, "%s %s\n", what, v[i]);
 }
 
+static const struct gate_policy_grant *copy_grants(struct gate_policy *p,
+	const struct gate_policy_grant *v, size_t n)
+{
+	struct gate_policy_grant *out;
+	size_t i;
+
+	if (!n)
+		return NULL;
+	out = policy_pool_add(p, gate_xcalloc(n, sizeof(*out)));
+	for (i = 0; i < n; i++) {
+		out[i] = v[i];
+		out[i].checks = copy_strv(p, v[i].checks, v[i].nchecks);
+		out[i].paths = copy_strv(p, v[i].paths, v[i].npaths);
+	}
+	return out;
+}
+
 int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opts,
 	char *msg, size_t msgsize)
 {
@@ -795,7 +857,9 @@ int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opt
 		opts = &defaults;
 	p = gate_xcalloc(1, sizeof(*p));
 	p->opts = *opts;
-	p->opts.suppression_paths = copy_strv(p, opts->suppression_paths, opts->nsuppression_paths);
+	p->opts.annotation_grants = copy_grants(p, opts->annotation_grants, opts->nannotation_grants);
+	if (opts->nannotation_grants)
+		p->any_expiry = 1; /* verdicts depend on the day */
 	p->opts.allowed_registries = copy_strv(p, opts->allowed_registries, opts->nallowed_registries);
 	p->opts.repository_policy_paths = copy_strv(p, opts->repository_policy_paths,
 		opts->nrepository_policy_paths);
@@ -822,7 +886,13 @@ int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opt
 		!opts->no_annotation_suppressions, p->target_minor);
 	gate_buf_addf(&p->fpdata, "repository %d ratchet %d\n", !opts->no_repository_checks,
 		opts->ratchet);
-	fp_strv(&p->fpdata, "suppression-path", p->opts.suppression_paths, opts->nsuppression_paths);
+	for (i = 0; i < opts->nannotation_grants; i++) {
+		const struct gate_policy_grant *g = &p->opts.annotation_grants[i];
+
+		gate_buf_addf(&p->fpdata, "grant %d\n", g->max_days);
+		fp_strv(&p->fpdata, "grant-check", g->checks, g->nchecks);
+		fp_strv(&p->fpdata, "grant-path", g->paths, g->npaths);
+	}
 	fp_strv(&p->fpdata, "registry", p->opts.allowed_registries, opts->nallowed_registries);
 	*out = p;
 	p = NULL;
@@ -877,6 +947,32 @@ static const char **json_strv(struct gate_policy_opts *o, const json_t *arr, siz
 	return v;
 }
 
+/* Every check a grant names must exist (rules of the loaded files included) and not be a secret rule. */
+static int check_grants(const struct gate_policy *p, char *msg, size_t msgsize)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->opts.nannotation_grants; i++) {
+		const struct gate_policy_grant *g = &p->opts.annotation_grants[i];
+
+		for (k = 0; k < g->nchecks; k++) {
+			const char *id = g->checks[k];
+
+			if (!strncmp(id, "secret-", 7)) {
+				snprintf(msg, msgsize, "policy.suppressions.annotations[%zu]: secret "
+					"checks cannot be suppressed by annotation: \"%.100s\"", i, id);
+				return -1;
+			}
+			if (strcmp(id, "*") && !rule_id_known(p, id)) {
+				snprintf(msg, msgsize, "policy.suppressions.annotations[%zu]: unknown "
+					"check \"%.100s\"", i, id);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 	const char *config_dir, const struct gate_policy_opts *overrides,
 	char *msg, size_t msgsize)
@@ -884,7 +980,8 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 	struct gate_policy_opts o;
 	struct gate_policy *p = NULL;
 	const json_t *v, *sup;
-	void *tofree[4] = { NULL, NULL, NULL, NULL }, **tf = tofree;
+	void *tofree[4] = { NULL, NULL, NULL, NULL }, **tf = tofree, **gtofree = NULL;
+	struct gate_policy_grant *grants = NULL;
 	size_t ntofree = 0, i;
 	int error = -1;
 
@@ -908,11 +1005,28 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 		&o.nallowed_registries, &tf, &ntofree);
 	o.repository_policy_paths = json_strv(&o, json_object_get(section, "repository_policy"),
 		&o.nrepository_policy_paths, &tf, &ntofree);
-	if ((sup = json_object_get(section, "suppressions"))) {
-		if ((v = json_object_get(sup, "annotations")) && json_is_false(v))
-			o.no_annotation_suppressions = 1;
-		o.suppression_paths = json_strv(&o, json_object_get(sup, "paths"),
-			&o.nsuppression_paths, &tf, &ntofree);
+	if ((sup = json_object_get(section, "suppressions")) &&
+	    json_is_array(v = json_object_get(sup, "annotations")) && json_array_size(v)) {
+		/* the grants of in-content waivers; false or absent: none */
+		size_t n = json_array_size(v);
+
+		grants = gate_xcalloc(n, sizeof(*grants));
+		gtofree = gate_xcalloc(2 * n, sizeof(*gtofree));
+		for (i = 0; i < n; i++) {
+			const json_t *g = json_array_get(v, i), *d;
+			void **gt = gtofree + 2 * i;
+			size_t ng = 0;
+
+			grants[i].checks = json_strv(&o, json_object_get(g, "checks"),
+				&grants[i].nchecks, &gt, &ng);
+			grants[i].paths = json_strv(&o, json_object_get(g, "paths"),
+				&grants[i].npaths, &gt, &ng);
+			if ((d = json_object_get(g, "max_days")) && json_is_integer(d) &&
+			    json_integer_value(d) > 0 && json_integer_value(d) < 100000)
+				grants[i].max_days = (int)json_integer_value(d);
+		}
+		o.annotation_grants = grants;
+		o.nannotation_grants = n;
 	}
 	if (overrides) {
 		if (overrides->no_builtin_checks)
@@ -949,12 +1063,18 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 		if (rc < 0)
 			goto done;
 	}
+	if (check_grants(p, msg, msgsize) < 0)
+		goto done;
 	*out = p;
 	p = NULL;
 	error = 0;
 done:
 	for (i = 0; i < ntofree; i++)
 		free(tofree[i]);
+	for (i = 0; i < 2 * o.nannotation_grants; i++)
+		free(gtofree[i]);
+	free(gtofree);
+	free(grants);
 	gate_policy_free(p);
 	return error;
 }
@@ -991,7 +1111,7 @@ int gate_policy_path_sensitive(const struct gate_policy *p)
 {
 	size_t i;
 
-	if (p->opts.nsuppression_paths || p->nsecret_skip)
+	if (p->opts.nannotation_grants || p->nsecret_skip)
 		return 1;
 	for (i = 0; i < p->nrules; i++)
 		if (p->rules[i].m.paths.n)

@@ -67,10 +67,15 @@
  *   secret-gitlab-token, secret-slack-token, secret-jwt, secret-generic
  *   (a password/token/secret/api key assignment whose value has high entropy).
  *
- * Suppressions.  An object opts out of checks with the annotations
+ * Suppressions.  In-content waivers are off unless the server grants them
+ * (gate_policy_opts.annotation_grants: which checks, in which paths, how far
+ * ahead they may expire).  Where granted, an object opts out of checks with
+ * the annotations
  *   gitops-gate.io/ignore: "check-id, other-id"
- *   gitops-gate.io/ignore-reason: "why"   (required, else not honoured)
- * unless the server forbids annotation suppressions or limits them to paths.
+ *   gitops-gate.io/ignore-reason: "why"          (required)
+ *   gitops-gate.io/ignore-expires: "YYYY-MM-DD"  (required; last day, UTC)
+ * and a waiver that is not granted, lacks a reason or an expiry, or has
+ * expired is not honoured: the problem stays, with a note saying why.
  * Secret checks cannot be suppressed by annotation.  Exceptions in a policy
  * file (server side) suppress any check, may match paths, kinds, names..., and
  * stop applying after their `expires` date (inclusive, UTC).  A suppressed
@@ -88,6 +93,20 @@
 
 #define GATE_POLICY_ANNOTATION_IGNORE "gitops-gate.io/ignore"
 #define GATE_POLICY_ANNOTATION_REASON "gitops-gate.io/ignore-reason"
+#define GATE_POLICY_ANNOTATION_EXPIRES "gitops-gate.io/ignore-expires"
+
+/*
+ * A server's grant of in-content waivers: the annotation may suppress these
+ * checks (ids, or "*" for every check but the secret ones) in files matching
+ * these path globs, with an expiry at most max_days ahead (0: any).
+ */
+struct gate_policy_grant {
+	const char *const *checks;
+	size_t nchecks;
+	const char *const *paths;
+	size_t npaths;
+	int max_days;
+};
 
 struct gate_policy;
 
@@ -95,9 +114,9 @@ struct gate_policy;
 struct gate_policy_opts {
 	int no_builtin_checks;          /* built-in checks off (rules and secrets still run) */
 	int no_secret_scanning;         /* gate_policy_scan_secrets() finds nothing */
-	int no_annotation_suppressions; /* never honour gitops-gate.io/ignore */
-	const char *const *suppression_paths; /* globs: honour annotations only there; none: everywhere */
-	size_t nsuppression_paths;
+	int no_annotation_suppressions; /* never honour gitops-gate.io/ignore, even where granted */
+	const struct gate_policy_grant *annotation_grants; /* none: annotations are never honoured */
+	size_t nannotation_grants;
 	const char *const *allowed_registries; /* PCRE2 patterns; turns image-registry on */
 	size_t nallowed_registries;
 	const char *const *repository_policy_paths; /* globs of repository files usable as policy */
