@@ -281,6 +281,9 @@ struct finder {
 	struct gate_input *inputs;
 	size_t n, alloc;
 	struct gate_results errors; /* discovery errors, each tied to an input slot */
+	int all_files;              /* -policy: every file is scanned for secrets */
+	char *scan_only;            /* per input: not a manifest, only scanned */
+	size_t scan_alloc;
 };
 
 static int has_ext(const char *name)
@@ -307,6 +310,8 @@ static struct gate_input *add_input(struct finder *fd, const char *path)
 	struct gate_input *in;
 
 	GATE_ALLOC_GROW(fd->inputs, fd->n + 1, fd->alloc);
+	GATE_ALLOC_GROW(fd->scan_only, fd->n + 1, fd->scan_alloc);
+	fd->scan_only[fd->n] = 0;
 	in = &fd->inputs[fd->n++];
 	memset(in, 0, sizeof(*in));
 	in->filename = gate_xstrdup(path);
@@ -357,6 +362,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int is_git_dir(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return !strcmp(b ? b + 1 : path, ".git");
+}
+
 static int walk(struct finder *fd, const char *path, int is_root, int depth)
 {
 	struct stat st;
@@ -371,15 +383,24 @@ static int walk(struct finder *fd, const char *path, int is_root, int depth)
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		if (!has_ext(path) || ignored(fd, path))
+		/*
+		 * With -policy every file is read, as the hook reads every
+		 * pushed file: manifests are judged, the others (keys, .env,
+		 * logs) scanned for secrets.  Links inside folders are not
+		 * followed (lstat); only regular files are read.
+		 */
+		if ((!has_ext(path) && !(fd->all_files && S_ISREG(st.st_mode))) || ignored(fd, path))
 			return 0;
 		if (fd->n >= MAX_INPUTS) {
 			fprintf(stderr, "error: more than %d files to validate\n", MAX_INPUTS);
 			return -1;
 		}
 		add_input(fd, path);
+		fd->scan_only[fd->n - 1] = !has_ext(path);
 		return 0;
 	}
+	if (!is_root && fd->all_files && is_git_dir(path))
+		return 0; /* a repository's own store is not content */
 	if (depth > MAX_WALK_DEPTH) {
 		add_error(fd, path, "folder nesting too deep", ELOOP);
 		return 0;
@@ -411,6 +432,7 @@ static void finder_release(struct finder *fd)
 		pcre2_code_free(fd->ignore[i]);
 	free(fd->ignore);
 	pcre2_match_data_free(fd->md);
+	free(fd->scan_only);
 	for (i = 0; i < fd->n; i++) {
 		free((char *)fd->inputs[i].filename);
 		if (!fd->inputs[i].path && fd->inputs[i].buf)
@@ -585,6 +607,51 @@ static int scan_secrets(void *ctx, const char *filename, const char *buf, size_t
 	return 0;
 }
 
+/*
+ * A file that is no manifest: scanned for secrets in pieces, in bounded
+ * memory, as the hook scans a pushed file that matches no manifest glob.
+ */
+static void scan_file(const struct gate_policy *p, struct gate_input *in)
+{
+	struct gate_result tmp;
+	struct gate_policy_scan *s;
+	struct stat st;
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.status = GATE_STATUS_VALID;
+	if (!(f = fopen(in->path, "rb")) || fstat(fileno(f), &st) < 0) {
+		tmp.status = GATE_STATUS_ERROR;
+		tmp.msg = gate_xasprintf("could not read file: %s", strerror(errno));
+		if (f)
+			fclose(f);
+		goto out;
+	}
+	if ((size_t)st.st_size > gate_policy_scan_max_bytes(p)) {
+		gate_policy_scan_too_large(p, in->filename, (size_t)st.st_size, &tmp);
+		fclose(f);
+		goto out;
+	}
+	s = gate_policy_scan_start(p, in->filename, &tmp);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		gate_policy_scan_feed(s, chunk, n);
+	if (ferror(f)) {
+		tmp.status = GATE_STATUS_ERROR;
+		tmp.msg = gate_xasprintf("could not read file: %s", strerror(errno));
+	}
+	gate_policy_scan_finish(s);
+	fclose(f);
+out:
+	if (tmp.nproblems || tmp.status == GATE_STATUS_ERROR) {
+		tmp.filename = gate_xstrdup(in->filename);
+		*gate_results_add(&in->results) = tmp;
+	} else {
+		gate_result_release(&tmp);
+	}
+}
+
 /* ---- main ---- */
 
 static int ncpus(void)
@@ -665,6 +732,7 @@ int cmd_validate(int argc, char **argv)
 		fd.ignore[fd.nignore++] = re;
 	}
 	fd.md = pcre2_match_data_create(4, NULL);
+	fd.all_files = o.policies.n > 0 && !o.schema;
 
 	/* inputs, in command-line order */
 	if (!o.files.n || (o.files.n == 1 && !strcmp(o.files.v[0], "-"))) {
@@ -749,7 +817,7 @@ int cmd_validate(int argc, char **argv)
 		/* discovery errors already hold their verdict: judge the rest */
 		todo = gate_xcalloc(fd.n ? fd.n : 1, sizeof(*todo));
 		for (i = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error)
+			if (!fd.inputs[i].error && !fd.scan_only[i])
 				todo[ntodo++] = fd.inputs[i];
 		if (gate_engine_run(&eo, todo, ntodo, threads) < 0) {
 			fputs("error: validation could not complete (internal failure)\n", stderr);
@@ -759,9 +827,12 @@ int cmd_validate(int argc, char **argv)
 			goto done;
 		}
 		for (i = 0, j = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error)
+			if (!fd.inputs[i].error && !fd.scan_only[i])
 				fd.inputs[i] = todo[j++];
 		free(todo);
+		for (i = 0; i < fd.n; i++)
+			if (!fd.inputs[i].error && fd.scan_only[i])
+				scan_file(policy, &fd.inputs[i]);
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);

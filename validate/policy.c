@@ -886,6 +886,8 @@ int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opt
 		!opts->no_annotation_suppressions, p->target_minor);
 	gate_buf_addf(&p->fpdata, "repository %d ratchet %d\n", !opts->no_repository_checks,
 		opts->ratchet);
+	gate_buf_addf(&p->fpdata, "scan %zu %d\n", gate_policy_scan_max_bytes(p),
+		opts->secret_scan_too_large_warn);
 	for (i = 0; i < opts->nannotation_grants; i++) {
 		const struct gate_policy_grant *g = &p->opts.annotation_grants[i];
 
@@ -999,6 +1001,14 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 		o.no_repository_checks = 1;
 	if ((v = json_object_get(section, "ratchet")) && json_is_true(v))
 		o.ratchet = 1;
+	if ((sup = json_object_get(section, "secret_scan"))) {
+		if ((v = json_object_get(sup, "max_bytes")) && json_is_integer(v) &&
+		    json_integer_value(v) > 0)
+			o.secret_scan_max_bytes = (size_t)json_integer_value(v);
+		if ((v = json_object_get(sup, "too_large")) && json_is_string(v) &&
+		    !strcmp(json_string_value(v), "warn"))
+			o.secret_scan_too_large_warn = 1;
+	}
 	if ((v = json_object_get(section, "kubernetes_version")) && json_is_string(v))
 		o.kubernetes_version = json_string_value(v);
 	o.allowed_registries = json_strv(&o, json_object_get(section, "allowed_registries"),

@@ -125,7 +125,12 @@ struct gate_policy_opts {
 	time_t now;                     /* for exception expiry; 0: time(NULL) at creation */
 	int no_repository_checks;       /* no repository-wide checks (duplicates, references, CRDs) */
 	int ratchet;                    /* reject a commit only for problems it introduces */
+	size_t secret_scan_max_bytes;   /* larger files are not scanned; 0: GATE_POLICY_SCAN_MAX_BYTES */
+	int secret_scan_too_large_warn; /* such a file is a warning, not a denial */
 };
+
+/* Files up to this size are scanned for secrets unless configured otherwise. */
+#define GATE_POLICY_SCAN_MAX_BYTES ((size_t)64 << 20)
 
 /* One built-in check, for documentation and `--list-checks`. */
 struct gate_policy_check_info {
@@ -211,6 +216,33 @@ int gate_policy_checker(struct gate_policy *p, struct gate_checker *out);
  */
 int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
 	const char *buf, size_t len, struct gate_result *res);
+
+/*
+ * The same scan over a file given in pieces, in bounded memory (a window of
+ * about 1 MiB whatever the file's size; a secret across two pieces is found).
+ * Text is decoded first when it is UTF-16: by its byte order mark, or
+ * without one by its pattern of NUL bytes in the first 4 KiB (gate/utf16.h);
+ * lines and columns are those of the decoded text.  gate_policy_scan_start()
+ * returns a new scan (never NULL) that reports into res (borrowed until
+ * finish); gate_policy_scan_finish() reports what is left and frees the
+ * scan.  Both return 0 or negative.  gate_policy_scan_secrets() is start,
+ * one feed and finish, after the size check below.
+ */
+struct gate_policy_scan;
+struct gate_policy_scan *gate_policy_scan_start(const struct gate_policy *p, const char *filename,
+	struct gate_result *res);
+int gate_policy_scan_feed(struct gate_policy_scan *s, const char *buf, size_t len);
+int gate_policy_scan_finish(struct gate_policy_scan *s);
+
+/*
+ * Files larger than gate_policy_scan_max_bytes() are not scanned: the
+ * caller reports them with gate_policy_scan_too_large(), a problem with rule
+ * secret-scan, deny (or warn when configured: policy.secret_scan.too_large).
+ * Nothing when secret scanning is off.
+ */
+size_t gate_policy_scan_max_bytes(const struct gate_policy *p);
+void gate_policy_scan_too_large(const struct gate_policy *p, const char *filename, size_t size,
+	struct gate_result *res);
 
 /*
  * Ownership: for each changed path, the last `owners` entry of the policy
