@@ -66,7 +66,9 @@ static const char usage_text[] =
 "                                (default \"text\")\n"
 "  -policy FILE                  also apply gitops-gate policy: built-in checks,\n"
 "                                the rules of FILE and secret scanning (may be\n"
-"                                given several times)\n"
+"                                given several times; \"builtin\": no file, the\n"
+"                                built-in checks alone); every file given is\n"
+"                                then read: non-manifests are scanned for secrets\n"
 "  -reject KINDS                 comma-separated kinds or group/version/Kind to\n"
 "                                reject\n"
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
@@ -804,7 +806,8 @@ int cmd_validate(int argc, char **argv)
 			if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0)
 				goto policy_failed;
 			for (i = 0; i < o.policies.n; i++)
-				if (gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)
+				if (strcmp(o.policies.v[i], "builtin") &&
+				    gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)
 					goto policy_failed;
 			gate_policy_checker(policy, &checker);
 			eo.checkers = &checker;

@@ -340,10 +340,38 @@ static void render_summary_counts(struct gate_buf *b, const struct gate_verdict 
 			plural(v->nbad_commits, "commit", "commits"));
 }
 
-static void render_hint(struct out *o, const struct gate_config *cfg)
+/* Was a ref refused for a policy problem (anything beyond schema and YAML)? */
+static int policy_refusal(const struct gate_verdict *v)
 {
-	size_t ng;
+	size_t r, c, f, i, k;
+
+	for (r = 0; r < v->nrefs; r++)
+		for (c = 0; c < v->refs[r].ncommits; c++) {
+			const struct gate_judged_commit *cm = &v->refs[r].commits[c];
+			for (f = 0; f < cm->nfiles; f++)
+				for (i = 0; i < cm->files[f].results.n; i++) {
+					const struct gate_result *res = &cm->files[f].results.v[i];
+					for (k = 0; k < res->nproblems; k++) {
+						const struct gate_problem *p = &res->problems[k];
+						if (p->severity == GATE_SEV_DENY && !p->suppressed && p->rule &&
+						    strcmp(p->rule, "schema") && strcmp(p->rule, "yaml"))
+							return 1;
+					}
+				}
+		}
+	return 0;
+}
+
+/*
+ * The command that reproduces the refusal on the pusher's side: the first
+ * schema group's settings and, on a policy refusal, -policy with the
+ * server's policy files (by name: the pusher needs copies) or "builtin".
+ */
+static void render_hint(struct out *o, const struct gate_config *cfg, const struct gate_verdict *v)
+{
+	size_t ng, i;
 	const struct gate_config_group *g = gate_config_groups(cfg, &ng);
+	const json_t *files = json_object_get(json_object_get(gate_config_json(cfg), "policy"), "files");
 	struct gate_buf b = GATE_BUF_INIT;
 
 	gate_buf_adds(&b, "check the files before pushing with: gitops-gate validate");
@@ -351,6 +379,16 @@ static void render_hint(struct out *o, const struct gate_config *cfg)
 		gate_buf_adds(&b, " -strict");
 	if (ng && strcmp(g[0].kubernetes_version, "master"))
 		gate_buf_addf(&b, " -kubernetes-version %s", g[0].kubernetes_version);
+	if (policy_refusal(v)) {
+		for (i = 0; i < json_array_size(files); i++) {
+			const char *f = json_string_value(json_array_get(files, i));
+			const char *base = f ? strrchr(f, '/') : NULL;
+			if (f)
+				gate_buf_addf(&b, " -policy %s", base ? base + 1 : f);
+		}
+		if (!json_array_size(files))
+			gate_buf_adds(&b, " -policy builtin");
+	}
 	gate_buf_adds(&b, " FILE...");
 	say(o, "hint", "%s", b.ptr);
 	gate_buf_release(&b);
@@ -603,7 +641,7 @@ static int pre_receive(int argc, char **argv)
 			say(&o, "error", "push rejected: %s", s.ptr);
 			summary_said = 1;
 			if (v.nproblems)
-				render_hint(&o, cfg);
+				render_hint(&o, cfg, &v);
 			gate_buf_release(&s);
 			goto done;
 		}

@@ -343,7 +343,9 @@ void policy_report(struct pctx *c, const char *rule, enum gate_severity sev,
 		rule, sev, msg);
 	if (suppressed)
 		pb->suppressed = gate_xstrdup(supp);
-	else if (sev == GATE_SEV_DENY && c->res->status == GATE_STATUS_VALID)
+	else if (sev == GATE_SEV_DENY && (c->res->status == GATE_STATUS_VALID ||
+		 c->res->status == GATE_STATUS_SKIPPED))
+		/* a resource without a schema is still refused for its policy problems */
 		c->res->status = GATE_STATUS_INVALID;
 }
 
