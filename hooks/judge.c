@@ -14,6 +14,7 @@
 #include "gate/policy.h"
 #include "gate/record.h"
 #include "gate/repo_checks.h"
+#include "gate/utf16.h"
 #include "gate/util.h"
 #include "judge_int.h"
 
@@ -1107,9 +1108,13 @@ static int collect_ref(struct gate_judge *j, struct utable *t, const struct gate
 
 /* ---- judging the distinct blobs ---- */
 
+/* A NUL byte near the start, unless the text is UTF-16 with a byte order mark (YAML allows it) */
 static int is_binary(const char *buf, size_t len)
 {
-	return memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) != NULL;
+	size_t bom;
+
+	return memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) != NULL &&
+		gate_utf16_detect(buf, len, 0, &bom) == GATE_UTF16_NONE;
 }
 
 static int cacheable(const struct gate_results *rs)
@@ -1144,11 +1149,19 @@ static void scan_secrets(struct gate_judge *j, struct uniq *u, const char *buf, 
 	}
 }
 
+static void scan_too_large(struct gate_judge *j, struct uniq *u, size_t size)
+{
+	struct gate_result *r = gate_results_add(&u->results);
+
+	r->filename = gate_xstrdup(u->path);
+	r->status = GATE_STATUS_VALID;
+	gate_policy_scan_too_large(j->policy, u->path, size, r);
+}
+
 /* Files that are no manifests: only their secrets.  Too large or binary ones are not read. */
 static int judge_scan_only(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
 	char *msg, size_t msgsize)
 {
-	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
@@ -1161,17 +1174,19 @@ static int judge_scan_only(struct gate_judge *j, struct utable *t, struct gate_v
 			continue;
 		if (past_deadline(j))
 			return GATE_JUDGE_ETIMEOUT;
-		rc = gate_repo_read_blob(j->repo, &u->blob, lim->max_blob_bytes, &buf, &len,
-			emsg, sizeof(emsg));
+		rc = gate_repo_read_blob(j->repo, &u->blob, gate_policy_scan_max_bytes(j->policy),
+			&buf, &len, emsg, sizeof(emsg));
 		if (rc < 0 && rc != GATE_REPO_ETOOBIG) {
 			char hex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &u->blob);
 			gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 			return -1;
 		}
-		/* NEEDSWORK: large and binary files are not scanned */
-		if (rc == 0 && !memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE))
+		/* the scanner decodes UTF-16 and reads binary files too; too large: said so */
+		if (rc == 0)
 			scan_secrets(j, u, buf, len);
+		else
+			scan_too_large(j, u, len);
 		free(buf);
 		u->done = 1;
 		out->files_done++;
@@ -1723,7 +1738,7 @@ static int read_tree_blob(struct gate_judge *j, const git_oid *id, char **buf, s
 		gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 		return -1;
 	}
-	if (memchr(*buf, '\0', *len < BINARY_PROBE ? *len : BINARY_PROBE)) {
+	if (is_binary(*buf, *len)) {
 		free(*buf);
 		*buf = NULL;
 	}
