@@ -1,0 +1,296 @@
+#!/bin/sh
+# Holes through which bad content reached the accepted ref (issue 10, the
+# judging engine's part).  Each case is one block: a file committed on a
+# branch of its own from a clean base, pushed for real over file:// and
+# smart HTTP (git http-backend under lighttpd); the push must be refused
+# with the line that names the problem and the branch must not exist.  The
+# same file through `gitops-gate validate -policy builtin` must fail with the
+# same problem: the CLI and the hook give the same verdicts.
+. "$GATE_SRCDIR/tests/lib.sh"
+. "$GATE_SRCDIR/tests/hooks/lib-git.sh"
+
+# not strict, missing schemas skipped: the holes are in what is judged, not in the schemas
+holes_config() {
+	cat >"$1/gitops-gate.yaml" <<YAML
+version: 1
+schemas:
+  - paths: ["**"]
+    kubernetes_version: 1.32.2
+    strict: false
+    ignore_missing_schemas: true
+    locations:
+      - "$HK_K8S"
+      - "$HK_CRD"
+YAML
+	[ $# -gt 1 ] && printf '%s\n' "$2" >>"$1/gitops-gate.yaml"
+	return 0
+}
+
+mkdir -p "$T_DIR/srv" "$T_DIR/cases"
+frepo=$(make_bare files)
+hrepo=$(make_bare srv/web)
+holes_config "$frepo"
+holes_config "$hrepo"
+start_http "$T_DIR/srv"
+fwork=$(make_work fw "file://$frepo")
+hwork=$(make_work hw "$HTTP_URL/web.git")
+for w in "$fwork" "$hwork"; do
+	put_file "$w" apps/svc.yaml "$(valid_service svc)" "base"
+	git -C "$w" tag base
+done
+ok "base over file://" push "$fwork" origin main
+ok "base over http" push "$hwork" origin main
+
+validate() {
+	"$GATE_BIN" validate -kubernetes-version 1.32.2 -ignore-missing-schemas \
+		-schema-location "$HK_K8S" -schema-location "$HK_CRD" -policy builtin "$@"
+}
+
+# commit_case WORK NAME: a branch NAME from base holding the files of case NAME
+commit_case() {
+	git -C "$1" checkout -q -B "$2" base
+	cp -R "$T_DIR/cases/$2/." "$1/"
+	git -C "$1" add -A
+	git -C "$1" commit -q -m "$2"
+}
+
+# refused NAME NEEDLE: case NAME (files under $T_DIR/cases/NAME) is refused
+# over both transports and by validate, each time naming NEEDLE
+refused() {
+	for t in file http; do
+		if [ "$t" = file ]; then w=$fwork r=$frepo; else w=$hwork r=$hrepo; fi
+		commit_case "$w" "$1"
+		not_ok "$1: refused over $t" push "$w" origin "$1"
+		like "$1: $t: says why" "$(remote_lines)" "$2"
+		is "$1: $t: no branch" "$(ref_of "$r" "refs/heads/$1")" none
+	done
+	run_validate "$1"
+	is "$1: validate -policy fails" "$V_RC" 1
+	like "$1: validate says why" "$(cat "$T_DIR/validate.out")" "$2"
+}
+
+# run_validate NAME: validate the files of case NAME from its folder; status in V_RC
+run_validate() {
+	set +e
+	(cd "$T_DIR/cases/$1" && validate .) >"$T_DIR/validate.out" 2>&1
+	V_RC=$?
+	set -e
+}
+
+# accepted NAME: case NAME is accepted over both transports and by validate
+accepted() {
+	for t in file http; do
+		if [ "$t" = file ]; then w=$fwork r=$frepo; else w=$hwork r=$hrepo; fi
+		commit_case "$w" "$1"
+		ok "$1: accepted over $t" push "$w" origin "$1"
+		is "$1: $t: branch created" "$(ref_of "$r" "refs/heads/$1")" "$(git -C "$w" rev-parse HEAD)"
+	done
+	run_validate "$1"
+	is "$1: validate -policy passes" "$V_RC" 0
+}
+
+# case_file NAME PATH: write stdin to PATH in case NAME
+case_file() {
+	mkdir -p "$(dirname "$T_DIR/cases/$1/$2")"
+	cat >"$T_DIR/cases/$1/$2"
+}
+
+privileged_deployment() {
+	valid_deployment "$1" | sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: true\n            privileged: true/'
+}
+
+# ---- 1. typed lists: every *List kind is expanded into its items ----
+
+{
+	echo "apiVersion: apps/v1"
+	echo "kind: DeploymentList"
+	echo "items:"
+	privileged_deployment evil | sed 's/^/  /; 1s/^  /- /'
+} | case_file deployment-list apps/list.yaml
+refused deployment-list 'Deployment/evil: /spec/template/spec/containers/0/securityContext/privileged: container "evil" is privileged'
+
+case_file secret-list apps/secrets.yaml <<'YAML'
+apiVersion: v1
+kind: SecretList
+items:
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: db}
+  stringData: {password: hunter2-hunter2}
+YAML
+refused secret-list 'Secret/db: /stringData: secret "db" holds plaintext values in stringData'
+
+# an item with neither kind nor apiVersion is a Deployment to kubectl
+case_file list-item-without-kind apps/list.yaml <<'YAML'
+apiVersion: apps/v1
+kind: DeploymentList
+items:
+- metadata: {name: nokind}
+  spec:
+    selector: {matchLabels: {app: n}}
+    template:
+      metadata: {labels: {app: n}}
+      spec:
+        hostNetwork: true
+        containers: [{name: n, image: "nginx:1.25"}]
+YAML
+refused list-item-without-kind 'Deployment/nokind: /spec/template/spec/hostNetwork: pod uses the host network (hostNetwork: true)'
+
+# a list kind nobody has a schema for
+case_file custom-list apps/foo.yaml <<'YAML'
+apiVersion: example.com/v1
+kind: FooList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: inner}
+  spec:
+    containers: [{name: c, image: "busybox:latest"}]
+YAML
+refused custom-list 'Pod/inner: /spec/containers/0/image: container "c" image "busybox:latest" uses the latest tag'
+
+# ---- 2. items smuggled in a kind that is no list ----
+
+case_file items-on-configmap apps/cm.yaml <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {a: b}
+items:
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: smuggled}
+  stringData: {token: hunter2-hunter2}
+YAML
+refused items-on-configmap 'ConfigMap/settings: /items: a ConfigMap with a top-level items sequence: kubectl and Argo CD apply its items instead of the object'
+like "items-on-configmap: the smuggled Secret is judged too" "$(remote_lines)" 'Secret/smuggled: /stringData: secret "smuggled" holds plaintext values'
+
+# ---- 5. pod-bearing kinds found by shape ----
+
+case_file argo-cronworkflow apps/cron.yaml <<'YAML'
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  workflowSpec:
+    entrypoint: main
+    hostNetwork: true
+    volumes:
+    - name: host
+      hostPath: {path: /}
+    templates:
+    - name: main
+      container:
+        image: alpine:latest
+        securityContext: {privileged: true}
+YAML
+refused argo-cronworkflow 'CronWorkflow/nightly: /spec/workflowSpec/templates/0/container/securityContext/privileged: container "container" is privileged'
+for needle in '/spec/workflowSpec/hostNetwork: pod uses the host network' \
+	'/spec/workflowSpec/volumes/0/hostPath: volume "host" mounts the host'"'"'s root filesystem "/"' \
+	'/spec/workflowSpec/templates/0/container/image: container "container" image "alpine:latest" uses the latest tag'; do
+	like "argo-cronworkflow: $needle" "$(remote_lines)" "$needle"
+done
+
+case_file tekton-task apps/task.yaml <<'YAML'
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: build}
+spec:
+  steps:
+  - name: build
+    image: gcr.io/kaniko-project/executor:v1.23.0
+    securityContext: {privileged: true}
+YAML
+refused tekton-task 'Task/build: /spec/steps/0/securityContext/privileged: container "build" is privileged'
+
+case_file knative-service apps/ksvc.yaml <<'YAML'
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: hello}
+spec:
+  template:
+    spec:
+      containers:
+      - image: ghcr.io/example/hello:latest
+YAML
+refused knative-service 'Service/hello: /spec/template/spec/containers/0/image: container "#0" image "ghcr.io/example/hello:latest" uses the latest tag'
+
+case_file keda-scaledjob apps/job.yaml <<'YAML'
+apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata: {name: worker}
+spec:
+  jobTargetRef:
+    template:
+      spec:
+        volumes:
+        - name: sock
+          hostPath: {path: /var/run/docker.sock}
+        containers:
+        - {name: w, image: "example/worker:1.0"}
+YAML
+refused keda-scaledjob 'ScaledJob/worker: /spec/jobTargetRef/template/spec/volumes/0/hostPath: volume "sock" mounts the container runtime socket'
+
+# ---- 7. self-waivers are off unless the server grants them ----
+
+privileged_deployment waived | sed 's/^  name: waived$/  name: waived\n  annotations:\n    gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: trust me\n    gitops-gate.io\/ignore-expires: "2099-12-31"/' |
+	case_file self-waiver apps/waived.yaml
+refused self-waiver 'container "waived" is privileged (annotation suppressions are off on this server)'
+
+# ---- 8. secrets the scanner did not read ----
+
+# a UTF-16 .env without a byte order mark (not a manifest: scanned only)
+printf 'AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\nREGION=eu-west-1\n' | iconv -f UTF-8 -t UTF-16LE |
+	case_file utf16-env config/.env
+refused utf16-env 'config/.env:1:19: aws access key id'
+
+# the same, big endian with a mark
+printf 'AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\n' | iconv -f UTF-8 -t UTF-16 | case_file utf16-env-bom config/prod.env
+refused utf16-env-bom 'config/prod.env:1:19: aws access key id'
+
+# a 5 MiB log with a private key near its end (more than limits.max_blob_bytes)
+awk 'BEGIN { l = "2026-01-01T00:00:00Z INFO served /api/v1/items in 12ms status=200 bytes=5120"
+	for (i = 0; i < 70000; i++) print l
+	print "-----BEGIN RSA PRIVATE KEY-----"; print "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn"; print "-----END RSA PRIVATE KEY-----"
+	print l }' | case_file big-log logs/app.log
+refused big-log 'logs/app.log:70001:1: private key block'
+
+# a manifest in UTF-16 with a mark (YAML allows it, kubectl reads it): judged, its key found
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  key: AKIAQWERTYUIOPASDFGH\n' |
+	iconv -f UTF-8 -t UTF-16 | case_file utf16-manifest apps/cfg.yaml
+refused utf16-manifest 'apps/cfg.yaml:5:8: aws access key id'
+
+# and a clean one is accepted, as kubectl and kubeconform accept it
+valid_service u16 | iconv -f UTF-8 -t UTF-16 | case_file utf16-manifest-clean apps/u16.yaml
+accepted utf16-manifest-clean
+
+# non-manifest files: the hook refuses a key, and so does validate -policy
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n' |
+	case_file private-key keys/id_rsa
+refused private-key 'keys/id_rsa:1:1: private key block'
+
+# ---- 11. display spoofing: bidi and C1 controls are escaped ----
+
+rlo=$(printf '\342\200\256')
+c1=$(printf '\302\233')
+printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: "db%sfdp.exe"}\nstringData: {password: hunter2-hunter2}\n' "$rlo" |
+	case_file bidi-name apps/secret.yaml
+refused bidi-name 'Secret/db\u202efdp.exe: /stringData: secret "db\u202efdp.exe" holds plaintext values'
+unlike "bidi-name: no raw U+202E reaches the pusher" "$(cat "$T_DIR/push.out")" "$rlo"
+
+valid_deployment web | sed 's/image: nginx:1.25/image: nginx:latest/' | case_file bidi-path "apps/x${rlo}lmay.yaml"
+printf 'token: ghp_0123456789abcdefghijABCDEFGHIJ0123456789\n' | case_file bidi-path "notes/a${c1}b.txt"
+refused bidi-path 'apps/x\u202elmay.yaml'
+like "bidi-path: a C1 control in a path is escaped" "$(remote_lines)" 'notes/a\u009bb.txt'
+unlike "bidi-path: no raw U+202E" "$(cat "$T_DIR/push.out")" "$rlo"
+unlike "bidi-path: no raw C1 CSI" "$(cat "$T_DIR/push.out")" "$c1"
+
+# ---- the hint names the command that reproduces a policy refusal ----
+
+commit_case "$fwork" self-waiver
+not_ok "a policy refusal again" push "$fwork" origin self-waiver
+like "the hint names validate -policy" "$(remote_lines)" \
+	"hint: check the files before pushing with: gitops-gate validate -kubernetes-version 1.32.2 -policy builtin FILE..."
+
+done_testing
