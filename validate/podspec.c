@@ -9,6 +9,7 @@
 
 struct walk {
 	const struct gate_k8s_id *id;
+	const struct gate_node *skip; /* a list's items: judged as objects of their own */
 	gate_podspec_fn fn;
 	void *payload;
 	char ptr[2048];
@@ -147,8 +148,8 @@ static void walk(struct walk *w, const struct gate_node *n, int depth)
 		const struct gate_member *m = &n->u.members[i];
 		size_t old;
 
-		if (is_group(&ps, &m->value))
-			continue; /* containers hold no pods */
+		if (is_group(&ps, &m->value) || &m->value == w->skip)
+			continue; /* containers hold no pods; list items are objects of their own */
 		old = push(w, m->key, 0);
 		if (!strcmp(m->key, "podTemplate") && is_obj(&m->value) && !groups_of(&m->value, &pt))
 			emit(w, &pt); /* Tekton: a pod template without containers */
@@ -194,6 +195,8 @@ int gate_podspec_find(const struct gate_k8s_id *id, const struct gate_node *root
 	w.fn = fn;
 	w.payload = payload;
 	w.long_running = long_running(id);
+	if (gate_k8s_list_kind(root) != GATE_K8S_NOT_LIST)
+		w.skip = gate_node_get(root, "items");
 	if (!strcmp(id->group, "argoproj.io") && (!strcmp(id->kind, "Workflow") ||
 	    !strcmp(id->kind, "CronWorkflow") || !strcmp(id->kind, "WorkflowTemplate") ||
 	    !strcmp(id->kind, "ClusterWorkflowTemplate"))) {

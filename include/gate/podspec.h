@@ -18,7 +18,9 @@
  *    (`Workflow`, `CronWorkflow`, `WorkflowTemplate`,
  *    `ClusterWorkflowTemplate`), whose hostNetwork, volumes and
  *    securityContext apply to every template: pod specs without containers.
- * Container groups are not searched for further pods.  The walk stops at
+ * Container groups are not searched for further pods, nor the top-level
+ * `items` of a list (gate_k8s_list_kind(): the engine judges each item as
+ * an object of its own).  The walk stops at
  * GATE_PODSPEC_MAX_DEPTH levels and GATE_PODSPEC_MAX_PODS pods; going over
  * is reported (truncated), never silent.
  */

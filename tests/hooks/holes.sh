@@ -286,6 +286,137 @@ like "bidi-path: a C1 control in a path is escaped" "$(remote_lines)" 'notes/a\u
 unlike "bidi-path: no raw U+202E" "$(cat "$T_DIR/push.out")" "$rlo"
 unlike "bidi-path: no raw C1 CSI" "$(cat "$T_DIR/push.out")" "$c1"
 
+# ---- red team: what an attacker tries next ----
+
+# a Secret three lists deep: List > DeploymentList > SecretList
+case_file rt-nested-lists apps/nested.yaml <<'YAML'
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: DeploymentList
+  items:
+  - apiVersion: v1
+    kind: SecretList
+    items:
+    - apiVersion: v1
+      kind: Secret
+      metadata: {name: deep}
+      stringData: {a: hunter2-hunter2}
+YAML
+refused rt-nested-lists 'Secret/deep: /stringData: secret "deep" holds plaintext values'
+
+# a List smuggled in a ConfigMap's items
+case_file rt-list-in-items apps/outer.yaml <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: outer}
+items:
+- apiVersion: v1
+  kind: List
+  items:
+  - {apiVersion: v1, kind: Pod, metadata: {name: inlist}, spec: {hostPID: true, containers: [{name: c, image: "x:1"}]}}
+YAML
+refused rt-list-in-items 'Pod/inlist: /spec/hostPID: pod shares the host process namespace'
+
+# items brought in by a YAML merge key
+case_file rt-merge-key apps/merge.yaml <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: merged}
+<<: {items: [{apiVersion: v1, kind: Pod, metadata: {name: m}, spec: {hostPID: true, containers: [{name: c, image: "x:1"}]}}]}
+YAML
+refused rt-merge-key 'ConfigMap/merged: /items: a ConfigMap with a top-level items sequence'
+
+# CRLF line ends
+printf 'apiVersion: apps/v1\r\nkind: DeploymentList\r\nitems:\r\n- apiVersion: v1\r\n  kind: Pod\r\n  metadata: {name: crlf}\r\n  spec:\r\n    hostPID: true\r\n    containers: [{name: c, image: "x:1"}]\r\n' |
+	case_file rt-crlf apps/crlf.yaml
+refused rt-crlf 'Pod/crlf: /spec/hostPID: pod shares the host process namespace'
+
+# a JSON typed list whose items carry no kind
+printf '{"apiVersion":"v1","kind":"PodList","items":[{"metadata":{"name":"j"},"spec":{"hostIPC":true,"containers":[{"name":"c","image":"x:1"}]}}]}\n' |
+	case_file rt-json-list apps/list.json
+refused rt-json-list 'Pod/j: /spec/hostIPC: pod shares the host ipc namespace'
+
+# an item with a kind but no apiVersion: kubectl does not fill it in, and neither does the gate
+case_file rt-item-kind-only apps/ko.yaml <<'YAML'
+apiVersion: apps/v1
+kind: DeploymentList
+items:
+- kind: Pod
+  metadata: {name: ko}
+  spec: {hostPID: true, containers: [{name: c, image: "x:1"}]}
+YAML
+refused rt-item-kind-only "error while parsing: missing 'apiVersion' key"
+
+# a privileged Pod in UTF-16 with a mark: read and judged like UTF-8
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: u16}\nspec:\n  containers: [{name: c, image: "x:1", securityContext: {privileged: true}}]\n' |
+	iconv -f UTF-8 -t UTF-16 | case_file rt-utf16-privileged apps/pod.yaml
+refused rt-utf16-privileged 'Pod/u16: /spec/containers/0/securityContext/privileged: container "c" is privileged'
+
+# UTF-16 big endian without a mark
+printf 'AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\n' | iconv -f UTF-8 -t UTF-16BE | case_file rt-utf16be-env config/be.env
+refused rt-utf16be-env 'config/be.env:1:19: aws access key id'
+
+# the host's root written another way
+case_file rt-host-root apps/root.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: root}
+spec:
+  volumes: [{name: r, hostPath: {path: "/var/../"}}]
+  containers: [{name: c, image: "x:1"}]
+YAML
+refused rt-host-root 'Pod/root: /spec/volumes/0/hostPath: volume "r" mounts the host'"'"'s root filesystem "/var/../"'
+
+# a pod spec deep in an operator's CRD nobody listed
+case_file rt-unknown-crd apps/crd.yaml <<'YAML'
+apiVersion: example.com/v1
+kind: Database
+metadata: {name: pg}
+spec:
+  instances:
+    primary:
+      podSpec:
+        containers:
+        - {name: pg, image: "postgres:16", securityContext: {privileged: true}}
+YAML
+refused rt-unknown-crd 'Database/pg: /spec/instances/primary/podSpec/containers/0/securityContext/privileged: container "pg" is privileged'
+
+# a file over the scanner's limit is refused, not passed unread
+for r in "$frepo" "$hrepo"; do
+	holes_config "$r" "policy: {secret_scan: {max_bytes: 1000}}"
+done
+awk 'BEGIN { for (i = 0; i < 100; i++) print "padding line number", i, "of a small log" }' | case_file rt-too-large logs/x.log
+for t in file http; do
+	if [ "$t" = file ]; then w=$fwork r=$frepo; else w=$hwork r=$hrepo; fi
+	commit_case "$w" rt-too-large
+	not_ok "rt-too-large: refused over $t" push "$w" origin rt-too-large
+	like "rt-too-large: $t: says why" "$(remote_lines)" "logs/x.log: file of 3790 bytes is larger than the 1000 bytes the secret scanner reads: not scanned"
+done
+
+# a granted waiver: a bidi reason is escaped, an expired one is refused and says so
+for r in "$frepo" "$hrepo"; do
+	holes_config "$r" "policy: {suppressions: {annotations: [{checks: [privileged], paths: ['apps/**']}]}}"
+done
+privileged_deployment granted | sed 's/^  name: granted$/  name: granted\n  annotations:\n    gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: "ok '"$rlo"'reversed"\n    gitops-gate.io\/ignore-expires: "2099-12-31"/' |
+	case_file rt-granted apps/granted.yaml
+privileged_deployment expired | sed 's/^  name: expired$/  name: expired\n  annotations:\n    gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: legacy\n    gitops-gate.io\/ignore-expires: "2020-01-01"/' |
+	case_file rt-expired apps/expired.yaml
+for t in file http; do
+	if [ "$t" = file ]; then w=$fwork; else w=$hwork; fi
+	commit_case "$w" rt-granted
+	ok "rt-granted: accepted over $t" push "$w" origin rt-granted
+	like "rt-granted: $t: the reason is escaped" "$(remote_lines)" '(annotation until 2099-12-31: ok \u202ereversed)'
+	unlike "rt-granted: $t: no raw U+202E" "$(cat "$T_DIR/push.out")" "$rlo"
+	commit_case "$w" rt-expired
+	not_ok "rt-expired: refused over $t" push "$w" origin rt-expired
+	like "rt-expired: $t: says it expired" "$(remote_lines)" 'container "expired" is privileged (suppression expired on 2020-01-01)'
+done
+for r in "$frepo" "$hrepo"; do
+	holes_config "$r"
+done
+
 # ---- the hint names the command that reproduces a policy refusal ----
 
 commit_case "$fwork" self-waiver

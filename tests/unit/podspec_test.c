@@ -102,6 +102,13 @@ int main(void)
 		"spec: {containers: [{name: c, image: \"x:1\", env: [{name: E, value: {containers: " C "}}]}]}\n",
 		"/spec[containers]+", 1, "containers are not searched for pods");
 
+	is_pods("apiVersion: apps/v1\nkind: DeploymentList\nitems:\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: " C "}}\n",
+		"", 0, "a list's items are objects of their own, not pods of the list");
+	is_pods("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nitems:\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: " C "}}\n",
+		"", 0, "nor the items smuggled in a ConfigMap (judged, and refused, by the engine)");
+
 	gate_buf_adds(&deep, "apiVersion: v1\nkind: X\nmetadata: {name: d}\nspec: ");
 	for (i = 0; i < GATE_PODSPEC_MAX_DEPTH + 2; i++)
 		gate_buf_adds(&deep, "{a: ");
