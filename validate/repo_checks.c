@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gate/k8s.h"
 #include "gate/util.h"
@@ -403,17 +402,25 @@ struct parse_ctx {
 	const struct gate_doc_limits *lim;
 };
 
-/* Lists are expanded as the engine expands them (gate_k8s_list_kind()), to a bounded depth. */
+/*
+ * Lists are expanded as kustomize expands them: every kind ending in "List"
+ * (gate_k8s_list_items()), to a bounded depth; a typed list is read as a
+ * resource too.  A lowercase "list", which only kubeconform expands, stays
+ * one object here.
+ */
 static void add_document(struct gate_tree_facts *f, const struct gate_node *root, int depth)
 {
-	const struct gate_node *items = gate_k8s_list_items(root);
+	const char *kind = obj_str(root, "kind");
+	size_t n = kind ? strlen(kind) : 0;
+	const struct gate_node *items = n >= 4 && !strcmp(kind + n - 4, "List") ?
+		gate_k8s_list_items(root) : NULL;
 	uint32_t i;
 
 	if (!items) {
 		read_resource(f, root);
 		return;
 	}
-	if (strcasecmp(obj_str(root, "kind"), "List"))
+	if (strcmp(kind, "List"))
 		read_resource(f, root);
 	for (i = 0; i < items->len && depth < 8; i++)
 		add_document(f, &items->u.items[i], depth + 1);
