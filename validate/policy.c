@@ -573,15 +573,21 @@ static int load_rule(struct lctx *l, const struct gate_node *n)
 /* Parse YYYY-MM-DD; the exception holds through that whole day (UTC). */
 static int parse_expiry(const char *s, time_t *end)
 {
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	struct tm tm;
-	int y, mo, d;
-	char tail;
+	int y, mo, d, i;
 
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) < 3 || strlen(s) < 10)
-		return -1;
+	/* exactly YYYY-MM-DD, optionally followed by a time: "2026-1-5" or "2026-02-30" are no dates */
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return -1;
 	if (s[10] && s[10] != 'T' && s[10] != ' ')
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	mo = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || y < 1970 ||
+	    (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
