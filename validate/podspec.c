@@ -86,27 +86,45 @@ static void emit(struct walk *w, struct gate_podspec *ps)
 	w->fn(ps, w->payload);
 }
 
-/* The container groups of obj; returns how many. */
+#define NLIST (sizeof(list_keys) / sizeof(list_keys[0]))
+#define NKEYS (NLIST + sizeof(single_keys) / sizeof(single_keys[0]))
+
+/* Index of key among list_keys then single_keys, or -1 (one pass per object: most keys fail the first byte). */
+static int group_key(const char *key)
+{
+	size_t k;
+
+	if (key[0] != 'c' && key[0] != 'i' && key[0] != 'e' && key[0] != 's')
+		return -1;
+	for (k = 0; k < NKEYS; k++)
+		if (!strcmp(key, k < NLIST ? list_keys[k] : single_keys[k - NLIST]))
+			return (int)k;
+	return -1;
+}
+
+/* The container groups of obj, in the order of list_keys then single_keys; returns how many. */
 static size_t groups_of(const struct gate_node *obj, struct gate_podspec *ps)
 {
+	const struct gate_node *found[NKEYS];
+	uint32_t i;
 	size_t k;
 
 	memset(ps, 0, sizeof(*ps));
 	ps->spec = obj;
-	for (k = 0; k < sizeof(list_keys) / sizeof(list_keys[0]); k++) {
-		const struct gate_node *n = gate_node_get(obj, list_keys[k]);
-		if (container_list(n)) {
-			ps->groups[ps->ngroups].node = n;
-			ps->groups[ps->ngroups++].key = list_keys[k];
-		}
+	memset(found, 0, sizeof(found));
+	for (i = 0; i < obj->len; i++) {
+		const struct gate_member *m = &obj->u.members[i];
+		int g = group_key(m->key);
+
+		if (g >= 0)
+			found[g] = &m->value; /* a duplicate key: the last wins, as in the parser */
 	}
-	for (k = 0; k < sizeof(single_keys) / sizeof(single_keys[0]); k++) {
-		const struct gate_node *n = gate_node_get(obj, single_keys[k]);
-		if (is_container(n)) {
-			ps->groups[ps->ngroups].node = n;
-			ps->groups[ps->ngroups].key = single_keys[k];
-			ps->groups[ps->ngroups++].single = 1;
-		}
+	for (k = 0; k < NKEYS; k++) {
+		if (!found[k] || (k < NLIST ? !container_list(found[k]) : !is_container(found[k])))
+			continue;
+		ps->groups[ps->ngroups].node = found[k];
+		ps->groups[ps->ngroups].key = k < NLIST ? list_keys[k] : single_keys[k - NLIST];
+		ps->groups[ps->ngroups++].single = k >= NLIST;
 	}
 	return ps->ngroups;
 }
