@@ -449,23 +449,30 @@ static void scan_window(struct gate_policy_scan *s, int final)
 	s->win_abs += drop;
 }
 
+/* Add bytes to the window, a slice at a time, so that one large piece costs no copy of it. */
 static void take(struct gate_policy_scan *s, const char *buf, size_t len, int final)
 {
-	size_t used;
+	do {
+		size_t n = len < WINDOW / 2 ? len : WINDOW / 2, used;
 
-	if (s->enc == GATE_UTF16_NONE) {
-		gate_buf_add(&s->win, buf, len);
-	} else {
-		gate_buf_add(&s->carry, buf, len);
-		used = gate_utf16_decode(&s->win, s->carry.ptr ? s->carry.ptr : "", s->carry.len,
-			(enum gate_utf16)s->enc, final);
-		memmove(s->carry.ptr, s->carry.ptr + used, s->carry.len - used);
-		s->carry.len -= used;
-	}
-	while (s->win.len >= WINDOW + OVERLAP && !s->truncated)
-		scan_window(s, 0);
-	if (s->truncated)
-		s->win.len = 0; /* nothing more will be reported */
+		if (s->enc == GATE_UTF16_NONE) {
+			gate_buf_add(&s->win, buf, n);
+		} else {
+			gate_buf_add(&s->carry, buf, n);
+			used = gate_utf16_decode(&s->win, s->carry.ptr ? s->carry.ptr : "", s->carry.len,
+				(enum gate_utf16)s->enc, final && n == len);
+			memmove(s->carry.ptr, s->carry.ptr + used, s->carry.len - used);
+			s->carry.len -= used;
+		}
+		buf += n;
+		len -= n;
+		while (s->win.len >= WINDOW + OVERLAP && !s->truncated)
+			scan_window(s, 0);
+		if (s->truncated) {
+			s->win.len = 0; /* nothing more will be reported */
+			return;
+		}
+	} while (len);
 }
 
 /* Decide the encoding from the bytes held, then feed them. */

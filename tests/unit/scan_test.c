@@ -83,6 +83,8 @@ int main(void)
 		scan(p, b.ptr, b.len, 65536, got, sizeof(got));
 		ok(!strcmp(got, want), "key %ld bytes around the window's end: found once, %s (%s)",
 			around[i], got, want);
+		scan(p, b.ptr, b.len, b.len, got, sizeof(got));
+		ok(!strcmp(got, want), "the same fed in one piece: %s", got);
 	}
 
 	/* a credential assignment with its key and value on either side of the deferred part */
