@@ -12,8 +12,12 @@ struct walk {
 	const struct gate_node *skip; /* a list's items: judged as objects of their own */
 	gate_podspec_fn fn;
 	void *payload;
+	/* the path to the node being walked, as tokens: written out only for a pod found */
+	const char *tok[GATE_PODSPEC_MAX_DEPTH + 1]; /* key, or NULL for an index */
+	size_t idx[GATE_PODSPEC_MAX_DEPTH + 1];
+	int depth;
+	const char *prefix;           /* a pointer given whole (the table's), or NULL */
 	char ptr[2048];
-	size_t plen;
 	int found, truncated, long_running;
 };
 
@@ -44,35 +48,37 @@ static int container_list(const struct gate_node *n)
 	return 0;
 }
 
-/* Append one reference token, escaped (RFC 6901); returns the old length. */
-static size_t push(struct walk *w, const char *tok, size_t idx)
+/* Write the JSON pointer of the current path into w->ptr, tokens escaped (RFC 6901). */
+static void write_ptr(struct walk *w)
 {
-	size_t old = w->plen;
-	char num[32];
-	const char *s = tok;
+	size_t len = 0;
+	int d;
 
-	if (!tok) {
-		snprintf(num, sizeof(num), "%zu", idx);
-		s = num;
+	w->ptr[0] = '\0';
+	if (w->prefix) {
+		snprintf(w->ptr, sizeof(w->ptr), "%s", w->prefix);
+		return;
 	}
-	if (w->plen + 1 < sizeof(w->ptr))
-		w->ptr[w->plen++] = '/';
-	for (; *s && w->plen + 2 < sizeof(w->ptr); s++) {
-		if (*s == '~' || *s == '/') {
-			w->ptr[w->plen++] = '~';
-			w->ptr[w->plen++] = *s == '~' ? '0' : '1';
-		} else {
-			w->ptr[w->plen++] = *s;
+	for (d = 0; d < w->depth; d++) {
+		char num[32];
+		const char *s = w->tok[d];
+
+		if (!s) {
+			snprintf(num, sizeof(num), "%zu", w->idx[d]);
+			s = num;
 		}
+		if (len + 1 < sizeof(w->ptr))
+			w->ptr[len++] = '/';
+		for (; *s && len + 2 < sizeof(w->ptr); s++) {
+			if (*s == '~' || *s == '/') {
+				w->ptr[len++] = '~';
+				w->ptr[len++] = *s == '~' ? '0' : '1';
+			} else {
+				w->ptr[len++] = *s;
+			}
+		}
+		w->ptr[len] = '\0';
 	}
-	w->ptr[w->plen] = '\0';
-	return old;
-}
-
-static void pop(struct walk *w, size_t old)
-{
-	w->plen = old;
-	w->ptr[old] = '\0';
 }
 
 static void emit(struct walk *w, struct gate_podspec *ps)
@@ -82,6 +88,7 @@ static void emit(struct walk *w, struct gate_podspec *ps)
 		return;
 	}
 	w->found++;
+	write_ptr(w);
 	ps->ptr = w->ptr;
 	w->fn(ps, w->payload);
 }
@@ -152,9 +159,10 @@ static void walk(struct walk *w, const struct gate_node *n, int depth)
 	}
 	if (n->type == GATE_NODE_ARRAY) {
 		for (i = 0; i < n->len; i++) {
-			size_t old = push(w, NULL, i);
+			w->tok[w->depth] = NULL;
+			w->idx[w->depth++] = i;
 			walk(w, &n->u.items[i], depth + 1);
-			pop(w, old);
+			w->depth--;
 		}
 		return;
 	}
@@ -164,15 +172,16 @@ static void walk(struct walk *w, const struct gate_node *n, int depth)
 	}
 	for (i = 0; i < n->len; i++) {
 		const struct gate_member *m = &n->u.members[i];
-		size_t old;
 
 		if (is_group(&ps, &m->value) || &m->value == w->skip)
 			continue; /* containers hold no pods; list items are objects of their own */
-		old = push(w, m->key, 0);
+		if (m->value.type != GATE_NODE_OBJECT && m->value.type != GATE_NODE_ARRAY)
+			continue;
+		w->tok[w->depth++] = m->key;
 		if (!strcmp(m->key, "podTemplate") && is_obj(&m->value) && !groups_of(&m->value, &pt))
 			emit(w, &pt); /* Tekton: a pod template without containers */
 		walk(w, &m->value, depth + 1);
-		pop(w, old);
+		w->depth--;
 	}
 }
 
@@ -228,11 +237,9 @@ int gate_podspec_find(const struct gate_k8s_id *id, const struct gate_node *root
 			ptr = "/spec/workflowSpec";
 		}
 		if (is_obj(spec) && !groups_of(spec, &ps)) {
-			snprintf(w.ptr, sizeof(w.ptr), "%s", ptr);
-			w.plen = strlen(w.ptr);
+			w.prefix = ptr;
 			emit(&w, &ps);
-			w.plen = 0;
-			w.ptr[0] = '\0';
+			w.prefix = NULL;
 		}
 	}
 	walk(&w, root, 0);
