@@ -361,7 +361,9 @@ struct gate_policy_scan {
 	struct gate_buf head;     /* bytes held until the encoding is decided */
 	struct gate_buf carry;    /* UTF-16 bytes not decoded yet */
 	struct gate_buf win;      /* decoded text */
-	size_t win_abs;           /* offset of win.ptr[0] in the decoded text */
+	size_t win_abs;           /* offset of the window's first byte in the decoded text */
+	const char *direct;       /* a whole UTF-8 buffer scanned in place (borrowed), or NULL */
+	size_t direct_len;
 	size_t reported_upto;     /* findings before this offset were handled */
 	size_t last_end;          /* end of the last reported finding */
 	size_t cur_abs, cur_line, line_start_abs; /* line counting, up to cur_abs */
@@ -374,7 +376,7 @@ struct gate_policy_scan {
 static void advance(struct gate_policy_scan *s, size_t abs)
 {
 	for (; s->cur_abs < abs; s->cur_abs++)
-		if (s->win.ptr[s->cur_abs - s->win_abs] == '\n') {
+		if ((s->direct ? s->direct[s->cur_abs] : s->win.ptr[s->cur_abs - s->win_abs]) == '\n') {
 			s->cur_line++;
 			s->line_start_abs = s->cur_abs + 1;
 		}
@@ -383,11 +385,14 @@ static void advance(struct gate_policy_scan *s, size_t abs)
 static void scan_window(struct gate_policy_scan *s, int final)
 {
 	const struct gate_policy *p = s->p;
-	const char *buf = s->win.ptr;
+	const char *buf = s->direct ? s->direct + s->win_abs : s->win.ptr;
 	size_t len = s->win.len, limit, i, start[NSECRET_RULES], drop;
 	struct findings *f = s->f;
 	int rule;
 
+	if (s->direct)
+		len = s->direct_len - s->win_abs < WINDOW + OVERLAP ? s->direct_len - s->win_abs :
+			WINDOW + OVERLAP;
 	limit = final || len <= DEFER ? len : len - DEFER;
 	f->n = 0;
 	f->truncated = 0;
@@ -443,6 +448,10 @@ static void scan_window(struct gate_policy_scan *s, int final)
 	/* keep the last OVERLAP bytes */
 	drop = len - OVERLAP;
 	advance(s, s->win_abs + drop);
+	if (s->direct) {
+		s->win_abs += drop;
+		return;
+	}
 	memmove(s->win.ptr, s->win.ptr + drop, OVERLAP);
 	s->win.len = OVERLAP;
 	s->win.ptr[OVERLAP] = '\0';
@@ -553,6 +562,7 @@ int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
 	const char *buf, size_t len, struct gate_result *res)
 {
 	struct gate_policy_scan *s;
+	size_t bom;
 
 	if (p->opts.no_secret_scanning || !len)
 		return 0;
@@ -561,6 +571,22 @@ int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
 		return 0;
 	}
 	s = gate_policy_scan_start(p, filename, res);
+	if (!s->skip && gate_utf16_detect(buf, len, 1, &bom) == GATE_UTF16_NONE) {
+		/* in memory already: the same windows, over the caller's bytes, without a copy */
+		s->enc = GATE_UTF16_NONE;
+		s->direct = buf;
+		s->direct_len = len;
+		while (!s->truncated) {
+			int final = len - s->win_abs <= WINDOW + OVERLAP;
+			scan_window(s, final);
+			if (final)
+				break;
+		}
+		s->direct = NULL;
+		s->win_abs = len;
+		s->cur_abs = len; /* nothing is left to count lines in */
+		return gate_policy_scan_finish(s);
+	}
 	gate_policy_scan_feed(s, buf, len);
 	return gate_policy_scan_finish(s);
 }

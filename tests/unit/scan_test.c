@@ -25,10 +25,15 @@ static void scan(const struct gate_policy *p, const char *buf, size_t len, size_
 
 	memset(&res, 0, sizeof(res));
 	res.status = GATE_STATUS_VALID;
-	s = gate_policy_scan_start(p, "f.log", &res);
-	for (off = 0; off < len; off += piece)
-		gate_policy_scan_feed(s, buf + off, len - off < piece ? len - off : piece);
-	gate_policy_scan_finish(s);
+	if (!piece) {
+		/* the whole buffer at once: scanned in place */
+		gate_policy_scan_secrets(p, "f.log", buf, len, &res);
+	} else {
+		s = gate_policy_scan_start(p, "f.log", &res);
+		for (off = 0; off < len; off += piece)
+			gate_policy_scan_feed(s, buf + off, len - off < piece ? len - off : piece);
+		gate_policy_scan_finish(s);
+	}
 	out[0] = '\0';
 	for (i = 0; i < res.nproblems && o < outsize; i++)
 		o += (size_t)snprintf(out + o, outsize - o, "%s%s@%u:%u", i ? " " : "",
@@ -85,6 +90,8 @@ int main(void)
 			around[i], got, want);
 		scan(p, b.ptr, b.len, b.len, got, sizeof(got));
 		ok(!strcmp(got, want), "the same fed in one piece: %s", got);
+		scan(p, b.ptr, b.len, 0, got, sizeof(got));
+		ok(!strcmp(got, want), "the same scanned in place: %s", got);
 	}
 
 	/* a credential assignment with its key and value on either side of the deferred part */
@@ -100,6 +107,8 @@ int main(void)
 		scan(p, b.ptr, b.len, 4096, got, sizeof(got));
 		ok(strstr(got, "secret-generic@") && !strchr(got, ' ') && strstr(got, ":14"),
 			"an assignment %ld bytes around the window's end: found once, %s", around[i], got);
+		scan(p, b.ptr, b.len, 0, want, sizeof(want));
+		ok(!strcmp(got, want), "the same scanned in place: %s", want);
 	}
 
 	/* UTF-16LE without a mark, fed a byte at a time */
