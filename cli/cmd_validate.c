@@ -35,6 +35,7 @@
 #include "gate/schema.h"
 #include "gate/util.h"
 #include "commands.h"
+#include "process.h"
 
 #define MAX_WALK_DEPTH 256
 #define MAX_INPUTS 1000000
@@ -444,37 +445,13 @@ static void finder_release(struct finder *fd)
 	free(fd->inputs);
 }
 
-/* Read all of stdin, at most max bytes. */
-static int read_stdin(size_t max, char **out, size_t *len)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (b.len + n > max) {
-			gate_buf_release(&b);
-			errno = EFBIG;
-			return -1;
-		}
-		gate_buf_add(&b, chunk, n);
-	}
-	if (ferror(stdin)) {
-		gate_buf_release(&b);
-		return -1;
-	}
-	*len = b.len;
-	*out = b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
-	return 0;
-}
-
 static int add_stdin(struct finder *fd, size_t max)
 {
 	struct gate_input *in;
 	char *buf;
 	size_t len;
 
-	if (read_stdin(max, &buf, &len) < 0) {
+	if (gate_cli_read_stdin(max, &buf, &len) < 0) {
 		add_error(fd, "stdin", "could not read", errno);
 		return 0;
 	}
@@ -673,6 +650,11 @@ static int flush_out(struct gate_buf *out)
 	return error;
 }
 
+/*
+ * NEEDSWORK: over 200 lines (kubeconform's flags, the store, the policy, the
+ * run and the report in turn); left whole while render and extract land
+ * beside it (issue 9), to be split into set-up and run steps after.
+ */
 int cmd_validate(int argc, char **argv)
 {
 	struct options o;

@@ -7,10 +7,10 @@
 #define GATE_COMMANDS_H
 
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
-int cmd_hook(int argc, char **argv);        /* hooks/cmd_hook.c: pre-receive, post-receive */
-int cmd_install(int argc, char **argv);     /* hooks/cmd_install.c */
-int gate_post_receive_main(int argc, char **argv); /* hooks/cmd_post_receive.c: hook post-receive */
-int cmd_notify(int argc, char **argv);      /* hooks/cmd_operate.c */
+int cmd_hook(int argc, char **argv);        /* cli/cmd_hook.c: pre-receive, post-receive */
+int cmd_install(int argc, char **argv);     /* cli/cmd_install.c */
+int gate_post_receive_main(int argc, char **argv); /* cli/cmd_post_receive.c: hook post-receive */
+int cmd_notify(int argc, char **argv);      /* cli/cmd_operate.c */
 int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);

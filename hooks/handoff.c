@@ -29,15 +29,13 @@ char *gate_handoff_path(const char *git_dir, const char *ref, const char *old_he
 json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_handoff_meta *m)
 {
 	json_t *o = json_object(), *commits = json_array(), *sup = json_array();
-	char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1], when[32];
+	char when[32];
 	struct tm tm;
 	size_t c, f, i, k;
 
-	git_oid_tostr(oldh, sizeof(oldh), &r->old_id);
-	git_oid_tostr(newh, sizeof(newh), &r->new_id);
-	json_object_set_new(o, "ref", json_string(r->ref));
-	json_object_set_new(o, "old", json_string(oldh));
-	json_object_set_new(o, "new", json_string(newh));
+	json_object_set_new(o, "ref", json_string(r->update.ref));
+	json_object_set_new(o, "old", json_string(r->update.old_hex));
+	json_object_set_new(o, "new", json_string(r->update.new_hex));
 	json_object_set_new(o, "accepted", json_true());
 	json_object_set_new(o, "gated", json_boolean(r->gated));
 	for (c = 0; c < r->ncommits; c++) {
@@ -87,14 +85,12 @@ json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_han
 int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
 	const struct gate_handoff_meta *m, char *msg, size_t msgsize)
 {
-	char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1], sum[GATE_SHA256_HEX];
+	char sum[GATE_SHA256_HEX];
 	char *dir = gate_xasprintf("%s/%s", git_dir, GATE_HANDOFF_DIR), *path = NULL, *text = NULL;
 	char *signed_text = NULL;
 	json_t *o = NULL;
 	int ret = -1;
 
-	git_oid_tostr(oldh, sizeof(oldh), &r->old_id);
-	git_oid_tostr(newh, sizeof(newh), &r->new_id);
 	if (gate_mkdir_p(dir, 0777) < 0) {
 		snprintf(msg, msgsize, "cannot create %s: %s", dir, strerror(errno));
 		goto done;
@@ -108,7 +104,7 @@ int gate_handoff_write(const char *git_dir, const struct gate_judged_ref *r,
 	/* the sum of the text, as a first member: {"sum":"<hex>",<the rest>} */
 	gate_sha256_hex(text, strlen(text), sum);
 	signed_text = gate_xasprintf("%s%s\",%s", SUM_HEAD, sum, text + 1);
-	path = gate_handoff_path(git_dir, r->ref, oldh, newh);
+	path = gate_handoff_path(git_dir, r->update.ref, r->update.old_hex, r->update.new_hex);
 	if (gate_write_file_replace(path, signed_text, strlen(signed_text), 0666, 0) < 0) {
 		snprintf(msg, msgsize, "cannot write %s: %s", path, strerror(errno));
 		goto done;

@@ -1,24 +1,208 @@
 /*
- * judge_int.h: the judge's own tree walk, visible to its unit test
- * (tests/unit/walk_test.c).  Private to the judge.
+ * judge_int.h: what the files of the judge share, private to them (and to
+ * their unit tests).  The judge is one module (include/gate/judge.h) in
+ * files of one concern each:
+ *
+ *   judge.c          setup, the verdict fingerprint, verdict bookkeeping,
+ *                    gate_judge_push() (the order of the steps)
+ *   judge_commits.c  ref rules, the new commits of each update and the files
+ *                    each changes (with ownership)
+ *   judge_batch.c    the distinct (blob, group) of a push, judged in batches
+ *                    through the engine or taken from the verdict cache, and
+ *                    their verdicts given back to every file
+ *   judge_units.c    the facts of blobs, a commit's manifests as the tree
+ *                    checks need them (kustomization units), the tree checks
+ *   judge_crd.c      CRD schema sets built from the tree, the re-judge of
+ *                    custom resources against them
+ *   judge_policy.c   policy over commits: the ratchet, tree checks per commit
+ *
+ * Every git object is read through hooks/repo.c.  Helpers shared between the
+ * files are named gate_judge__<name> (libgit2's convention for private ones).
  */
 #ifndef GATE_JUDGE_INT_H
 #define GATE_JUDGE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <git2.h>
 
+#include "gate/engine.h"
+#include "gate/hash.h"
+#include "gate/judge.h"
+#include "gate/policy.h"
 #include "gate/repo.h"
+#include "gate/repo_checks.h"
+
+#define BATCH_BYTES (8u << 20)
+#define BATCH_FILES 512
+#define BINARY_PROBE 8000
+/* judge_batch.c: a NUL byte in the first BINARY_PROBE bytes, and no UTF-16 byte order mark */
+int gate_judge__is_binary(const char *buf, size_t len);
+#define GROUP_SCAN (-2) /* a file that is no manifest, only scanned for secrets */
+
+/* One distinct (blob, group) of the push. */
+struct uniq {
+	git_oid blob;
+	int group;
+	char *path;               /* first path seen (engine filename) */
+	char key[GATE_SHA256_HEX];
+	struct gate_results results;
+	int done, from_cache;
+};
+
+struct utable {
+	struct uniq *v;
+	size_t n, alloc;
+	size_t *slots;            /* index + 1, 0 empty */
+	size_t nslots;
+};
+
+struct gate_judge {
+	const struct gate_config *cfg;
+	struct gate_repo *repo;
+	struct gate_verdicts *cache;
+	struct gate_store **stores;
+	struct gate_engine_opts *eopts;
+	size_t ngroups;
+	int path_sensitive;
+	int threads;
+	int64_t deadline;
+	const struct gate_policy *policy; /* NULL: none */
+	const char *pusher;
+	const char *const *pgroups;
+	size_t npgroups;
+	int scan, ratchet, tree_checks, owners;
+	char fingerprint[GATE_SHA256_HEX];
+};
+
+/* Facts of each blob read during one push (blob id -> facts). */
+struct fmemo {
+	git_oid *ids;
+	struct gate_tree_facts **facts;
+	size_t n, alloc;
+	size_t *slots;  /* index + 1, 0 empty */
+	size_t nslots;
+};
+
+struct tree_entry {
+	char *path;
+	git_oid id;
+	int changed;
+};
+
+struct tree_walk {
+	struct gate_judge *j;
+	struct tree_entry *v;
+	size_t n, alloc;
+	char **changed;  /* sorted paths the commit changed; NULL: every path counts as changed */
+	size_t nchanged;
+	struct fmemo *memo;
+	char *msg;
+	size_t msgsize;
+};
+
+/* A (group, kind) some custom resource of a commit has no schema for. */
+struct crdneed {
+	char *group, *kind;
+};
+
+/* The CRD set of one need: what it was built from, and the schemas. */
+struct needset {
+	struct crdneed need;
+	int strict;
+	struct tree_entry *cands;  /* the files it was built from (path, id), in tree order */
+	size_t ncands, acands;
+	struct gate_crd_set *set;
+};
 
 /*
- * What commit changes against its first parent, as gate_repo_commit_changes()
- * reports it without deletions (renames as additions), or every entry of its
- * tree when whole_tree is set or it has no parent.  A subtree whose id did
- * not change is not read.  Entries come in the order of their full paths;
- * modes are normalised (git_tree_entry_filemode()).  Stops and returns fn's
- * value when it is not 0.
+ * The CRDs of the trees of one push, built lazily: only CRDs of a (group,
+ * kind) a changed custom resource lacks a schema for are compiled, from the
+ * files that may define one.  Which files those are comes from the facts of
+ * blobs the push already read (gate_tree_facts_defines_crd()), else from the
+ * words of the blob (gate_crd_words_may_define()), and when the words may,
+ * from the facts kept with the blob's verdict by an earlier push; each blob
+ * without facts is read once per push to learn whether it holds CRD text at
+ * all, and a blob that does once more for its words.  The set of each (group, kind) is
+ * kept while its candidate files and strictness stay the same (consecutive
+ * commits share nearly every blob).
  */
-int gate_judge_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
-	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+struct crdcache {
+	git_oid *ids;            /* blobs byte-tested */
+	unsigned char *maybe;    /* 1: holds "CustomResourceDefinition" */
+	struct gate_crd_words **words; /* of a blob that may, once needed */
+	unsigned char *asked;    /* the verdict cache was asked for the blob's facts */
+	size_t n, alloc;
+	size_t *slots;           /* index + 1, 0 empty */
+	size_t nslots;
+	struct needset *sets;
+	size_t nsets, asets;
+};
+
+/* judge.c */
+int gate_judge__past_deadline(const struct gate_judge *j);
+void gate_judge__count_file(struct gate_judged_file *f);
+void gate_judge__copy_results(struct gate_results *dst, const struct gate_results *src,
+	const char *filename);
+/* A verdict made here, not by the engine: one result with msg, or a warning. */
+void gate_judge__own_result(struct gate_results *rs, const char *filename, enum gate_status st,
+	const char *rule, enum gate_severity sev, const char *message);
+
+/* judge_batch.c */
+/* The verdict cache key of blob judged under group at path (the path counts when path-sensitive). */
+void gate_judge__verdict_key(const struct gate_judge *j, const git_oid *blob, int group,
+	const char *path, char key[GATE_SHA256_HEX]);
+/* Find (blob, group, path when path-sensitive); add when absent.  Returns the index. */
+size_t gate_judge__utable_get(struct gate_judge *j, struct utable *t, const git_oid *blob,
+	int group, const char *path);
+void gate_judge__utable_release(struct utable *t);
+/* Files that are no manifests: only their secrets.  Too large or binary ones are not read. */
+int gate_judge__scan_only(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
+	char *msg, size_t msgsize);
+/* Judge every (blob, group) not in the cache; with memo, keep the facts the engine's pass gives. */
+int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out, char *msg, size_t msgsize);
+/* Give every file of every commit its verdict and count. */
+void gate_judge__distribute(struct gate_judge *j, struct utable *t, struct gate_verdict *out);
+
+/* judge_units.c */
+/* The facts of blob id, or NULL when not known yet. */
+const struct gate_tree_facts *gate_judge__fmemo_get(struct fmemo *m, const git_oid *id);
+/* Keep facts f (taken over) as those of blob id; returns what is kept. */
+const struct gate_tree_facts *gate_judge__fmemo_put(struct fmemo *m, const git_oid *id,
+	struct gate_tree_facts *f);
+void gate_judge__fmemo_release(struct fmemo *m);
+int gate_judge__cmp_path(const void *a, const void *b);
+int gate_judge__tree_entry_fn(const struct gate_repo_change *ch, void *payload);
+void gate_judge__tree_walk_release(struct tree_walk *tw);
+/* Read a blob of the tree, or NULL when too large or binary (the file's own verdict says so). */
+int gate_judge__read_tree_blob(struct gate_judge *j, const git_oid *id, char **buf, size_t *len,
+	char *msg, size_t msgsize);
+/* Run the tree checks of commit (its tree, or its parent's) into out. */
+int gate_judge__tree_check_commit(struct gate_judge *j, struct tree_walk *tw, const git_oid *commit,
+	struct gate_results *out, char *msg, size_t msgsize);
+
+/* judge_commits.c */
+struct gate_judged_file *gate_judge__add_file(struct gate_judged_commit *c, const char *path,
+	const git_oid *blob, int group);
+int gate_judge__collect_ref(struct gate_judge *j, struct utable *t, const struct gate_ref_update *u,
+	const char *const *keep, size_t nkeep, struct gate_judged_ref *r, char *msg, size_t msgsize);
+
+/* judge_crd.c */
+void gate_judge__crdcache_release(struct crdcache *cc);
+/*
+ * Judge again the changed files holding custom resources the schema store
+ * had no schema for, against the CRDs of the tree that describe them.
+ */
+int gate_judge__crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, struct crdcache *cc,
+	struct fmemo *memo, char *msg, size_t msgsize);
+
+/* judge_policy.c */
+/*
+ * After judging the files: give each changed manifest its results, apply the
+ * ratchet to them, and run the repository-wide checks on each commit's tree.
+ */
+int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out, char *msg, size_t msgsize);
 
 #endif

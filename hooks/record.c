@@ -17,7 +17,8 @@
 #define MAX_INTENTS 10000
 
 struct gate_record {
-	git_repository *repo;
+	struct gate_repo *grepo;
+	git_repository *repo;   /* of grepo: the commit log for notifications (NEEDSWORK: through repo) */
 	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
 	const struct gate_receivers *rcv;
 	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
@@ -89,7 +90,6 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	char *msg, size_t msgsize)
 {
 	struct gate_record *r;
-	git_reference *head = NULL;
 	const char *base;
 	size_t len;
 
@@ -97,7 +97,8 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	if (!o->repo || !o->git_dir)
 		return fail(msg, msgsize, "record: repository and git directory are required");
 	r = gate_xcalloc(1, sizeof(*r));
-	r->repo = o->repo;
+	r->grepo = o->repo;
+	r->repo = gate_repo_git(o->repo);
 	r->git_dir = gate_xstrdup(o->git_dir);
 	len = strlen(r->git_dir);
 	while (len > 1 && r->git_dir[len - 1] == '/')
@@ -132,13 +133,8 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 		r->repo_cfg.repo_clone_url = r->own_url;
 	if (r->repo_cfg.repo_default_branch)
 		r->default_branch = gate_xstrdup(r->repo_cfg.repo_default_branch);
-	else if (git_reference_lookup(&head, r->repo, "HEAD") == 0 &&
-		 git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
-		 !strncmp(git_reference_symbolic_target(head), "refs/heads/", 11))
-		r->default_branch = gate_xstrdup(git_reference_symbolic_target(head) + 11);
-	else
+	else if (!(r->default_branch = gate_repo_head_branch(r->grepo)))
 		r->default_branch = gate_xstrdup("main");
-	git_reference_free(head);
 	if (gate_mkdir_p(r->outbox, 0755) < 0 || gate_mkdir_p(r->pending, 0755) < 0) {
 		fail(msg, msgsize, "cannot create %s: %s", r->state_dir, strerror(errno));
 		gate_record_free(r);
@@ -475,92 +471,6 @@ static int journal_has_intent(const json_t *entries, const char *intent)
 
 /* ---- refs and notes ---- */
 
-/* 1 when a descends from (or equals) b, 0 when not, negative on error. */
-static int descends(git_repository *repo, const git_oid *a, const git_oid *b)
-{
-	if (git_oid_equal(a, b))
-		return 1;
-	return git_graph_descendant_of(repo, a, b);
-}
-
-static int read_ref(git_repository *repo, const char *name, git_oid *out, int *exists)
-{
-	int err = git_reference_name_to_id(out, repo, name);
-
-	*exists = err == 0;
-	if (err == GIT_ENOTFOUND) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
-	return err;
-}
-
-/*
- * Move name from *cur (exists: have_cur) to target by compare-and-swap;
- * on a lost race re-read and decide again.  Without force a target that lies
- * behind (or at) the current value is not applied (*reason set).
- * *moved tells whether the ref points to target because of this call.
- */
-static int move_ref(git_repository *repo, const char *name, git_oid *cur, int *have_cur,
-	const git_oid *target, int force, const char *logmsg, int *moved, const char **reason)
-{
-	git_reference *ref = NULL;
-	int tries, err = 0;
-
-	*moved = 0;
-	*reason = NULL;
-	for (tries = 0; tries < 50; tries++) {
-		if (*have_cur && git_oid_equal(cur, target)) {
-			*reason = "already";
-			return 0;
-		}
-		if (*have_cur && !force) {
-			int d = descends(repo, cur, target);
-			if (d < 0)
-				return d;
-			if (d) {
-				*reason = "superseded";
-				return 0;
-			}
-		}
-		if (*have_cur)
-			err = git_reference_create_matching(&ref, repo, name, target, 1, cur, logmsg);
-		else
-			err = git_reference_create(&ref, repo, name, target, 0, logmsg);
-		git_reference_free(ref);
-		ref = NULL;
-		if (err == 0) {
-			*moved = 1;
-			return 0;
-		}
-		if (err != GIT_EMODIFIED && err != GIT_EEXISTS && err != GIT_ELOCKED)
-			return err;
-		if (err == GIT_ELOCKED)
-			usleep(5000 + (unsigned)(tries * 2000));
-		if ((err = read_ref(repo, name, cur, have_cur)) < 0)
-			return err;
-	}
-	return GIT_ELOCKED;
-}
-
-static int write_note(git_repository *repo, const git_oid *commit, const char *text)
-{
-	git_signature *sig = NULL;
-	git_oid note;
-	int err, tries;
-
-	if ((err = git_signature_now(&sig, "gitops-gate", "gitops-gate@localhost")) < 0)
-		return err;
-	for (tries = 0; tries < 50; tries++) {
-		err = git_note_create(&note, repo, GATE_RECORD_NOTES_REF, sig, sig, commit, text, 1);
-		if (err != GIT_EMODIFIED && err != GIT_ELOCKED && err != GIT_EEXISTS)
-			break;
-		usleep(5000 + (unsigned)(tries * 2000));
-	}
-	git_signature_free(sig);
-	return err;
-}
-
 /* ---- one event ---- */
 
 static json_t *str_or_null(const char *s)
@@ -666,7 +576,7 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 	for (k = 0; k < all.removed.n; k++)
 		strv_add(&paths, all.removed.v[k]);
 	if (prev) {
-		int d = descends(r->repo, target, prev);
+		int d = gate_repo_descends(r->grepo, target, prev, NULL, 0);
 		forced = d == 0;
 	}
 	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits)) < 0) {
@@ -763,7 +673,7 @@ static int complete_intent(struct gate_record *r, const char *id, const json_t *
 	*reason = NULL;
 	if (!aref || !t || !ev || git_oid_fromstr(&target, t) < 0)
 		return fail(msg, msgsize, "intent %s is malformed", id);
-	if ((err = read_ref(r->repo, aref, &cur, &have_cur)) < 0)
+	if ((err = gate_repo_ref_read(r->grepo, aref, &cur, &have_cur)) < 0)
 		return git_fail(msg, msgsize, "cannot read the accepted ref");
 	if (reconciling && force && expected) {
 		/* a rollback applies only if nobody moved the ref since */
@@ -782,7 +692,7 @@ static int complete_intent(struct gate_record *r, const char *id, const json_t *
 		*moved = 1;
 	} else if (!*moved) {
 		logmsg = gate_xasprintf("gitops-gate: %s", ev);
-		err = move_ref(r->repo, aref, &cur, &have_cur, &target, force, logmsg, moved, reason);
+		err = gate_repo_ref_move(r->grepo, aref, &cur, &have_cur, &target, force, logmsg, moved, reason);
 		free(logmsg);
 		if (err < 0)
 			return git_fail(msg, msgsize, "cannot move the accepted ref");
@@ -800,7 +710,7 @@ journal:
 	step(r, "after-journal");
 	if (!strcmp(ev, "accepted")) {
 		text = note_text(intent);
-		err = write_note(r->repo, &target, text);
+		err = gate_repo_note_write(r->grepo, GATE_RECORD_NOTES_REF, &target, text);
 		free(text);
 		if (err < 0) {
 			const git_error *e = git_error_last();
@@ -820,7 +730,6 @@ journal:
 int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	struct gate_record_outcome *out, char *msg, size_t msgsize)
 {
-	git_commit *commit = NULL;
 	git_oid target, cur;
 	char intent_id[GATE_OUTBOX_ID_LEN + 1], now[32], hex[GIT_OID_HEXSZ + 1];
 	char *aref;
@@ -832,16 +741,15 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 		return fail(msg, msgsize, "record: event, ref and target are required");
 	aref = gate_record_accepted_ref(r->prefix, ev->ref);
 	snprintf(out->accepted_ref, sizeof(out->accepted_ref), "%s", aref);
-	if (strlen(aref) >= sizeof(out->accepted_ref) || git_reference_name_is_valid(&d, aref) < 0 || !d) {
+	if (strlen(aref) >= sizeof(out->accepted_ref) || !gate_repo_ref_name_valid(aref)) {
 		fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
 		goto done;
 	}
-	if (git_oid_fromstr(&target, ev->target_hex) < 0 ||
-	    git_commit_lookup(&commit, r->repo, &target) < 0) {
+	if (git_oid_fromstr(&target, ev->target_hex) < 0 || gate_repo_is_commit(r->grepo, &target) != 1) {
 		fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
 		goto done;
 	}
-	if (read_ref(r->repo, aref, &cur, &have_cur) < 0) {
+	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0) {
 		git_fail(msg, msgsize, "cannot read the accepted ref");
 		goto done;
 	}
@@ -849,7 +757,7 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 		git_oid_tostr(out->previous, sizeof(out->previous), &cur);
 	/* notify only when the ref will move (I4) */
 	if (!(have_cur && git_oid_equal(&cur, &target))) {
-		d = have_cur && !ev->force ? descends(r->repo, &cur, &target) : 0;
+		d = have_cur && !ev->force ? gate_repo_descends(r->grepo, &cur, &target, NULL, 0) : 0;
 		if (d < 0) {
 			git_fail(msg, msgsize, "cannot compare commits");
 			goto done;
@@ -893,7 +801,6 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 		out->warning, sizeof(out->warning), msg, msgsize);
 done:
 	json_decref(intent);
-	git_commit_free(commit);
 	free(aref);
 	return err;
 }
@@ -1008,21 +915,14 @@ done:
 
 static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size_t msgsize)
 {
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
 	struct strv names = STRV_INIT;
 	json_t *journal = NULL;
-	size_t i, plen = strlen(r->prefix);
+	size_t i;
 	int ret = 0;
 
-	if (git_reference_iterator_new(&it, r->repo) < 0)
+	if (gate_repo_ref_names(r->grepo, r->prefix, &names.v, &names.n) < 0)
 		return git_fail(msg, msgsize, "cannot list refs");
-	while (git_reference_next(&ref, it) == 0) {
-		if (!strncmp(git_reference_name(ref), r->prefix, plen))
-			strv_add(&names, git_reference_name(ref));
-		git_reference_free(ref);
-	}
-	git_reference_iterator_free(it);
+	names.alloc = names.n;
 	if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
 		strv_clear(&names);
 		return -1;
@@ -1039,7 +939,7 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 		json_t *line;
 		const char *xhex = truth ? jstr(truth, "target") : NULL;
 
-		if (read_ref(r->repo, aref, &y, &have_y) < 0 || !have_y)
+		if (gate_repo_ref_read(r->grepo, aref, &y, &have_y) < 0 || !have_y)
 			continue;
 		git_oid_tostr(yhex, sizeof(yhex), &y);
 		if (xhex && !strcmp(xhex, yhex))
@@ -1059,16 +959,13 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 			json_object_set_new(line, "reason", json_string("adopted: no journal line for this accepted ref"));
 			report_add(report, "adopted", aref, yhex, "accepted ref had no journal line");
 		} else if (gate_record_was_accepted(journal, aref, yhex) &&
-			   (d = descends(r->repo, &y, &x)) > 0) {
+			   (d = gate_repo_descends(r->grepo, &y, &x, NULL, 0)) > 0) {
 			json_object_set_new(line, "target", json_string(yhex));
 			json_object_set_new(line, "moved", json_true());
 			json_object_set_new(line, "reason", json_string("recorded: the ref holds a newer accepted commit"));
 			report_add(report, "recorded", aref, yhex, "the ref holds a newer accepted commit");
 		} else {
-			git_reference *nr = NULL;
-			int err = git_reference_create_matching(&nr, r->repo, aref, &x, 1, &y,
-				"gitops-gate: reconcile");
-			git_reference_free(nr);
+			int err = gate_repo_ref_replace(r->grepo, aref, &x, &y, "gitops-gate: reconcile");
 			if (err < 0) {
 				json_decref(line);
 				report_add(report, "error", aref, xhex, "cannot move the accepted ref back");

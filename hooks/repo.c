@@ -229,24 +229,13 @@ int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int who
 	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
 {
 	git_diff_options opts;
-	git_commit *c = NULL, *parent = NULL;
 	git_tree *tree = NULL, *ptree = NULL;
 	git_diff *diff = NULL;
 	size_t i, nd;
 	int error;
 
-	if ((error = git_commit_lookup(&c, r->git, commit)) < 0 ||
-	    (error = git_commit_tree(&tree, c)) < 0) {
-		gate_repo_error(msg, msgsize, "cannot read commit");
+	if ((error = gate_repo_commit_trees(r, commit, whole_tree, &tree, &ptree, msg, msgsize)) < 0)
 		goto done;
-	}
-	if (!whole_tree && git_commit_parentcount(c) > 0) {
-		if ((error = git_commit_parent(&parent, c, 0)) < 0 ||
-		    (error = git_commit_tree(&ptree, parent)) < 0) {
-			gate_repo_error(msg, msgsize, "cannot read parent commit");
-			goto done;
-		}
-	}
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_INCLUDE_TYPECHANGE |
 		GIT_DIFF_INCLUDE_TYPECHANGE_TREES;
@@ -290,8 +279,6 @@ done:
 	git_diff_free(diff);
 	git_tree_free(ptree);
 	git_tree_free(tree);
-	git_commit_free(parent);
-	git_commit_free(c);
 	return error;
 }
 

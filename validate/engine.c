@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gate/unit.h"
 #include "gate/util.h"
 
 #define DEFAULT_MAX_ERRORS 100
@@ -56,12 +57,6 @@ static int kind_listed(const char *const *list, size_t n, const struct gate_k8s_
 			return 1;
 	}
 	return 0;
-}
-
-static int is_kustomize_file(const struct gate_k8s_id *id)
-{
-	return !strncmp(id->api_version, "kustomize.config.k8s.io/", 24) &&
-		(!strcmp(id->kind, "Kustomization") || !strcmp(id->kind, "Component"));
 }
 
 /* Go's name of a JSON value's type, as in encoding/json's UnmarshalTypeError */
@@ -205,7 +200,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		r->msg = gate_xasprintf("prohibited resource kind %s", id.kind);
 		goto check;
 	}
-	if (is_kustomize_file(&id)) {
+	if (gate_unit_is_kustomize_kind(id.api_version, id.kind)) {
 		r->status = GATE_STATUS_SKIPPED;
 		r->msg = gate_xstrdup("kustomization file: read by kustomize, not applied to the cluster");
 		return;

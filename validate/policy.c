@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 
+#include "gate/hash.h"
 #include "gate/schema.h"
 
 /* the policy file schema, generated from schemas/policy.schema.json */
@@ -1142,19 +1142,13 @@ int gate_policy_path_sensitive(const struct gate_policy *p)
 
 void gate_policy_fingerprint(const struct gate_policy *p, char *buf, size_t bufsize)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t off = 0;
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX];
 
 	if (!bufsize)
 		return;
-	buf[0] = '\0';
-	if (!ctx)
-		return;
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	if (p->fpdata.len)
-		EVP_DigestUpdate(ctx, p->fpdata.ptr, p->fpdata.len);
+	gate_sha256_init(&h);
+	gate_sha256_update(&h, p->fpdata.ptr, p->fpdata.len);
 	if (p->any_expiry) {
 		char day[32];
 		time_t now = p->now;
@@ -1162,12 +1156,10 @@ void gate_policy_fingerprint(const struct gate_policy *p, char *buf, size_t bufs
 
 		gmtime_r(&now, &tm);
 		strftime(day, sizeof(day), "day %Y-%m-%d\n", &tm);
-		EVP_DigestUpdate(ctx, day, strlen(day));
+		gate_sha256_update(&h, day, strlen(day));
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < mdlen && off + 3 <= bufsize; i++, off += 2)
-		snprintf(buf + off, bufsize - off, "%02x", md[i]);
+	gate_sha256_final(&h, hex);
+	gate_sha256_copy_hex(buf, bufsize, hex);
 }
 
 /* ---- checking ---- */

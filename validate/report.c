@@ -517,6 +517,10 @@ static void remote_line(struct gate_report *rep, struct gate_buf *out, const cha
 		rep->c.problems++;
 	if (rep->o.max_lines && rep->c.problems + rep->c.suppressed > rep->o.max_lines) {
 		rep->c.lines_dropped++;
+		if (p && p->suppressed)
+			rep->c.dropped_suppressed++;
+		else if (!p || p->severity == GATE_SEV_DENY)
+			rep->c.dropped_deny++;
 		return;
 	}
 	problem_line(&line, r, p, word);

@@ -924,6 +924,10 @@ static void build_slots(struct snode *n)
 	}
 }
 
+/*
+ * Long on purpose: one flat step per JSON Schema keyword, in one place, so
+ * that which keywords a node compiles (and in which order) reads top down.
+ */
 static int compile_keywords(struct compiler *c, struct snode *n, json_t *j, const char *scope,
 	struct sdoc *doc)
 {

@@ -34,7 +34,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <locale.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +42,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gate/hash.h"
 #include "gate/util.h"
 #include "store_int.h"
 
@@ -81,21 +81,6 @@ struct gate_store {
 	size_t nbuckets, nentries;
 	struct gate_store_stats stats;
 };
-
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-		mdlen = 0;
-	for (i = 0; i < mdlen && i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[2 * i] = '\0';
-}
 
 static void errno_msg(int err, char *buf, size_t size)
 {
@@ -419,7 +404,7 @@ static enum fetch fetch_http(struct gate_store *st, const char *url, struct gate
 		char *data;
 		size_t len;
 
-		sha256_hex(url, strlen(url), hex);
+		gate_sha256_hex(url, strlen(url), hex);
 		cpath = gate_xasprintf("%s/%s", st->cache_dir, hex);
 		if (gate_read_file(cpath, MAX_SCHEMA_BYTES, &data, &len) == 0) {
 			gate_buf_release(body);
@@ -942,7 +927,7 @@ static void resolve(struct gate_store *st, struct entry *e, struct gate_store_st
 		stats->compiles++;
 		e->schema = schema;
 		e->location = gate_xstrdup(loc);
-		sha256_hex(body.ptr, body.len, e->sha);
+		gate_sha256_hex(body.ptr, body.len, e->sha);
 		break;
 	}
 	if (!e->schema && !e->error && parse_err[0])
@@ -1044,13 +1029,10 @@ static int entry_cmp(const void *a, const void *b)
  */
 void gate_store_fingerprint(struct gate_store *st, char *buf, size_t bufsize)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	char hex[GATE_SHA256_HEX];
 	struct entry **v = NULL;
 	size_t n = 0, j;
 	struct gate_buf b = GATE_BUF_INIT;
-	EVP_MD_CTX *ctx;
 
 	if (!bufsize)
 		return;
@@ -1082,17 +1064,7 @@ void gate_store_fingerprint(struct gate_store *st, char *buf, size_t bufsize)
 	pthread_mutex_unlock(&st->mu);
 	free(v);
 
-	if ((ctx = EVP_MD_CTX_new())) {
-		if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-			!EVP_DigestUpdate(ctx, b.ptr, b.len) ||
-			!EVP_DigestFinal_ex(ctx, md, &mdlen))
-			mdlen = 0;
-		EVP_MD_CTX_free(ctx);
-	}
+	gate_sha256_hex(b.ptr, b.len, hex);
 	gate_buf_release(&b);
-	for (i = 0; i < mdlen && 2 * i + 2 < bufsize; i++) {
-		buf[2 * i] = hex[md[i] >> 4];
-		buf[2 * i + 1] = hex[md[i] & 15];
-		buf[2 * i + 2] = '\0';
-	}
+	gate_sha256_copy_hex(buf, bufsize, hex);
 }

@@ -22,6 +22,7 @@
 
 #include "gate/config.h"
 #include "gate/engine.h"
+#include "gate/ref_update.h"
 #include "gate/repo.h"
 #include "gate/result.h"
 #include "gate/verdicts.h"
@@ -29,24 +30,13 @@
 struct gate_policy;
 
 #define GATE_JUDGE_ETIMEOUT (-30)  /* the time budget ran out */
-#define GATE_JUDGE_MAX_UPDATES 10000
-#define GATE_JUDGE_MAX_REF 1024    /* bytes of a ref name */
 
-/* One "<old> <new> <ref>" line of a hook's stdin. */
-struct gate_ref_update {
-	char *ref;
-	git_oid old_id, new_id;
-	int old_zero, new_zero; /* creation / deletion */
+/* Who pushes: for path ownership (policy) and the record.  All borrowed. */
+struct gate_pusher {
+	const char *name;
+	const char *const *groups;
+	size_t ngroups;
 };
-
-/*
- * Parse a hook's stdin (every line "<old-hex> <new-hex> <ref>").  *out is a
- * new array (release with gate_ref_updates_free()).  Returns 0, or -1 with a
- * message for a malformed line (its number and escaped text).
- */
-int gate_ref_updates_parse(struct gate_repo *repo, const char *input, size_t len,
-	struct gate_ref_update **out, size_t *n, char *msg, size_t msgsize);
-void gate_ref_updates_free(struct gate_ref_update *u, size_t n);
 
 /* What was decided for one file of one commit. */
 struct gate_judged_file {
@@ -72,9 +62,7 @@ struct gate_judged_commit {
 };
 
 struct gate_judged_ref {
-	char *ref;
-	git_oid old_id, new_id;
-	int old_zero, new_zero;
+	struct gate_ref_update update; /* the update judged, as parsed (a copy; update.ref owned) */
 	int gated;
 	char *denial;               /* a ref rule refused the update, else NULL */
 	struct gate_judged_commit *commits;

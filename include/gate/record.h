@@ -56,6 +56,8 @@
 
 #include <stddef.h>
 #include <git2.h>
+
+#include "gate/repo.h"
 #include <jansson.h>
 
 #include "gate/receivers.h"
@@ -71,7 +73,7 @@ struct gate_record;
 typedef void (*gate_record_step_fn)(void *payload, const char *step);
 
 struct gate_record_opts {
-	git_repository *repo;            /* required, borrowed */
+	struct gate_repo *repo;          /* required, borrowed */
 	const char *git_dir;             /* required */
 	const char *prefix;              /* accepted prefix; NULL: the default */
 	const struct gate_receivers *rcv; /* borrowed; NULL: no clusters */

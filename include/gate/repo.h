@@ -102,6 +102,84 @@ int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int who
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize);
 
+/*
+ * What commit changes against its first parent, as gate_repo_commit_changes()
+ * reports it without deletions (renames as additions), or every entry of its
+ * tree when whole_tree is set or it has no parent.  A subtree whose id did
+ * not change is not read, so a push that changes one file reads only the
+ * trees on that file's path.  Entries come in the order of their full paths;
+ * modes are normalised (git_tree_entry_filemode()).  Stops and returns fn's
+ * value when it is not 0.
+ */
+int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/*
+ * Trees (libgit2's git_tree, handed out for reading through the functions
+ * below only): the tree of a commit, of its first parent (NULL for a root
+ * commit), of a folder of a tree ("" the root; NULL when there is none).
+ * Each is new: release with gate_repo_tree_free().  The first two return 0
+ * or -1 with a message.
+ */
+int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
+	char *msg, size_t msgsize);
+/* Both at once: *ptree NULL with whole_tree set or for a root commit. */
+int gate_repo_commit_trees(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	git_tree **tree, git_tree **ptree, char *msg, size_t msgsize);
+int gate_repo_parent_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
+	char *msg, size_t msgsize);
+git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char *dir);
+void gate_repo_tree_free(git_tree *t);
+
+/*
+ * Call fn for each file (not subfolder) of folder tree t at dir, as an
+ * addition at "dir/name".  Stops and returns fn's value when it is not 0.
+ */
+int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_fn fn,
+	void *payload);
+
+/* Call fn for every entry below folder tree t at dir, as gate_repo_tree_changes() for a whole tree. */
+int gate_repo_folder_walk(struct gate_repo *r, const git_tree *t, const char *dir,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/* The blob at path in tree t: 1 with *id set, 0 when path is no blob there. */
+int gate_repo_tree_blob(const git_tree *t, const char *path, git_oid *id);
+
+/* Peel id to a commit: 1 with *out set, 0 when it is no commit, -1 unreadable. */
+int gate_repo_peel_commit(struct gate_repo *r, const git_oid *id, git_oid *out);
+
+/* The commit a revision (name, id, expression as git rev-parse) names: 0 with *out, or -1. */
+int gate_repo_revparse_commit(struct gate_repo *r, const char *spec, git_oid *out);
+
+/* The first parent of commit: 1 with *out set, 0 for a root commit, -1 unreadable. */
+int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *out);
+
+/*
+ * Refs and notes (hooks/repo_refs.c).  Failures return libgit2's negative
+ * code with its error left set.
+ *
+ * gate_repo_ref_read: *out and *exists (0 and a zero id when missing).
+ * gate_repo_ref_move: move name from *cur (*have_cur: it exists) to target
+ * by compare-and-swap; on a lost race read again and decide again.  Without
+ * force a target behind (or at) the current value is not applied (*reason
+ * "already" or "superseded").  *moved: name points to target by this call.
+ * gate_repo_ref_replace: one compare-and-swap from expected to target.
+ * gate_repo_ref_names: the names of the refs under prefix (new array of new
+ * strings, caller frees).  gate_repo_head_branch: the branch HEAD names (new
+ * string) or NULL.  gate_repo_note_write: the note of commit under
+ * notes_ref, replacing one there (retried while another writer holds it).
+ */
+int gate_repo_ref_read(struct gate_repo *r, const char *name, git_oid *out, int *exists);
+int gate_repo_ref_move(struct gate_repo *r, const char *name, git_oid *cur, int *have_cur,
+	const git_oid *target, int force, const char *logmsg, int *moved, const char **reason);
+int gate_repo_ref_replace(struct gate_repo *r, const char *name, const git_oid *target,
+	const git_oid *expected, const char *logmsg);
+int gate_repo_ref_names(struct gate_repo *r, const char *prefix, char ***out, size_t *n);
+int gate_repo_ref_name_valid(const char *name); /* 1 valid, 0 not */
+char *gate_repo_head_branch(struct gate_repo *r);
+int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
+	const char *text);
+
 /* Copy libgit2's last error (or fallback) into msg after what. */
 void gate_repo_error(char *msg, size_t msgsize, const char *what);
 

@@ -65,6 +65,8 @@ struct gate_report_counts {
 	size_t problems;      /* problem lines (deny and warn, unsuppressed) */
 	size_t lines_dropped; /* remote: lines (problems and suppressions) not shown because of max_lines */
 	size_t suppressed;    /* suppressed problems listed (line formats) */
+	size_t dropped_deny;  /* remote: of lines_dropped, rejecting lines (deny, or an invalid result's message) */
+	size_t dropped_suppressed; /* remote: of lines_dropped, suppression lines */
 };
 
 struct gate_report;

@@ -56,6 +56,11 @@ void gate_buf_vaddf(struct gate_buf *b, const char *fmt, va_list ap);
  * (U+200B-200D, U+2060-2064), U+2028-2029 and U+FEFF.
  */
 void gate_buf_add_escaped(struct gate_buf *b, const char *s, size_t len);
+/*
+ * s escaped as gate_buf_add_escaped() does, at most max bytes of it, "..."
+ * after a cut; NULL reads as "".  A new string (caller frees).
+ */
+char *gate_escape_dup(const char *s, size_t max);
 void gate_buf_reset(struct gate_buf *b);   /* len 0, keeps memory */
 void gate_buf_release(struct gate_buf *b); /* frees, back to GATE_BUF_INIT */
 char *gate_buf_detach(struct gate_buf *b); /* caller frees; b is reset to INIT */

@@ -51,9 +51,11 @@ int main(void)
 	}
 	memset(&r, 0, sizeof(r));
 	memset(&cm, 0, sizeof(cm));
-	r.ref = gate_xstrdup("refs/heads/main");
-	git_oid_fromstr(&r.old_id, oldh);
-	git_oid_fromstr(&r.new_id, newh);
+	r.update.ref = gate_xstrdup("refs/heads/main");
+	git_oid_fromstr(&r.update.old_id, oldh);
+	git_oid_fromstr(&r.update.new_id, newh);
+	snprintf(r.update.old_hex, sizeof(r.update.old_hex), "%s", oldh);
+	snprintf(r.update.new_hex, sizeof(r.update.new_hex), "%s", newh);
 	r.gated = 1;
 	r.nproblems = 1;
 	r.nwarnings = 2;
@@ -69,10 +71,10 @@ int main(void)
 	m.fingerprint = "fp";
 	m.time = 1700000000;
 
-	ok(gate_handoff_read(&h, dir, r.ref, oldh, newh, msg, sizeof(msg)) == 0 && !h,
+	ok(gate_handoff_read(&h, dir, r.update.ref, oldh, newh, msg, sizeof(msg)) == 0 && !h,
 		"no hand-over yet: 0");
 	ok(gate_handoff_write(dir, &r, &m, msg, sizeof(msg)) == 0, "written");
-	rc = gate_handoff_read(&h, dir, r.ref, oldh, newh, msg, sizeof(msg));
+	rc = gate_handoff_read(&h, dir, r.update.ref, oldh, newh, msg, sizeof(msg));
 	ok(rc == 1 && h, "read back: 1");
 	ok(h && json_is_true(json_object_get(h, "accepted")) &&
 		!strcmp(json_string_value(json_object_get(h, "pusher")), "alice \"the admin\"") &&
@@ -83,7 +85,7 @@ int main(void)
 	json_decref(h);
 	h = NULL;
 
-	path = gate_handoff_path(dir, r.ref, oldh, newh);
+	path = gate_handoff_path(dir, r.update.ref, oldh, newh);
 	buf = slurp(path, &len);
 	ok(buf && !strncmp(buf, "{\"sum\":\"", 8), "the sum comes first");
 	plain = buf ? json_loadb(buf, len, 0, &je) : NULL;
@@ -99,7 +101,7 @@ int main(void)
 		if (at)
 			at[11] = '7';
 		ok(at && spit(path, bad, len) == 0 &&
-			gate_handoff_read(&h, dir, r.ref, oldh, newh, msg, sizeof(msg)) == -1 && !h,
+			gate_handoff_read(&h, dir, r.update.ref, oldh, newh, msg, sizeof(msg)) == -1 && !h,
 			"an altered count is refused: -1");
 		ok(strstr(msg, "sum does not match") != NULL, "saying so: %s", msg);
 		free(bad);
@@ -107,7 +109,7 @@ int main(void)
 	/* torn: every shorter prefix, as a crash may leave it */
 	for (cut = 0, rc = 0; buf && cut < len; cut += 7) {
 		if (spit(path, buf, cut) < 0 ||
-		    gate_handoff_read(&h, dir, r.ref, oldh, newh, msg, sizeof(msg)) != -1 || h)
+		    gate_handoff_read(&h, dir, r.update.ref, oldh, newh, msg, sizeof(msg)) != -1 || h)
 			rc++;
 		json_decref(h);
 		h = NULL;
@@ -119,26 +121,26 @@ int main(void)
 		char *unsigned_text = rest ? gate_xasprintf("{%s", rest + 1) : NULL;
 		json_t *j2 = unsigned_text ? json_loadb(unsigned_text, strlen(unsigned_text), 0, &je) : NULL;
 		ok(j2 && spit(path, unsigned_text, strlen(unsigned_text)) == 0 &&
-			gate_handoff_read(&h, dir, r.ref, oldh, newh, msg, sizeof(msg)) == -1,
+			gate_handoff_read(&h, dir, r.update.ref, oldh, newh, msg, sizeof(msg)) == -1,
 			"a hand-over without its sum is refused");
 		json_decref(j2);
 		free(unsigned_text);
 	}
 	/* intact again, then removed */
 	ok(buf && spit(path, buf, len) == 0 &&
-		gate_handoff_read(&h, dir, r.ref, oldh, newh, msg, sizeof(msg)) == 1,
+		gate_handoff_read(&h, dir, r.update.ref, oldh, newh, msg, sizeof(msg)) == 1,
 		"the intact text reads again");
 	json_decref(h);
 	h = NULL;
 	ok(gate_handoff_read(&h, dir, "refs/heads/other", oldh, newh, msg, sizeof(msg)) == 0,
 		"another ref has none");
-	ok(gate_handoff_remove(dir, r.ref, oldh, newh) == 0 && access(path, F_OK) != 0,
+	ok(gate_handoff_remove(dir, r.update.ref, oldh, newh) == 0 && access(path, F_OK) != 0,
 		"removed");
-	ok(gate_handoff_remove(dir, r.ref, oldh, newh) == 0, "removing again is fine");
+	ok(gate_handoff_remove(dir, r.update.ref, oldh, newh) == 0, "removing again is fine");
 
 	free(buf);
 	free(path);
-	free(r.ref);
+	free(r.update.ref);
 	cmd = gate_xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);

@@ -1,5 +1,5 @@
 /*
- * walk_test: the judge's own tree walk (gate_judge_tree_changes(), which
+ * walk_test: the repo module's own tree walk (gate_repo_tree_changes(), which
  * skips unchanged subtrees) reports what libgit2's git_diff_tree_to_tree()
  * reports through gate_repo_commit_changes(), deletions and folders left
  * out: the same entries, in the same order, with the same ids, modes and
@@ -16,7 +16,6 @@
 
 #include "gate/repo.h"
 #include "gate/util.h"
-#include "../../hooks/judge_int.h"
 #include "../tap.h"
 
 /* ---- one change list ---- */
@@ -103,7 +102,7 @@ static int same_changes(struct gate_repo *r, const git_oid *commit, int whole, c
 
 	memset(&w, 0, sizeof(w));
 	memset(&d, 0, sizeof(d));
-	ew = gate_judge_tree_changes(r, commit, whole, collect, &w, msg, sizeof(msg));
+	ew = gate_repo_tree_changes(r, commit, whole, collect, &w, msg, sizeof(msg));
 	ed = gate_repo_commit_changes(r, commit, whole, collect, &d, msg, sizeof(msg));
 	same = ew == 0 && ed == 0 && w.n == d.n;
 	for (i = 0; same && i < w.n; i++) {
@@ -437,7 +436,7 @@ int main(void)
 	ok(same_changes(r, &child, 1, "odd mode, whole"), "an odd mode, whole tree");
 
 	/* fn's value stops both */
-	rc = gate_judge_tree_changes(r, &c0, 1, stop_at_two, &stopped, msg, sizeof(msg));
+	rc = gate_repo_tree_changes(r, &c0, 1, stop_at_two, &stopped, msg, sizeof(msg));
 	ok(rc == 42 && stopped == 2, "a callback's value stops the walk and is returned");
 
 	/* random histories: each commit against its parent, and whole */

@@ -6,8 +6,7 @@
  * Environment: GIT_DIR (the repository, else --git-dir or "."),
  * GATE_SCHEMA_DIR (config schemas outside the installed pkgdatadir),
  * GATE_SYSTEM_CONFIG (another system-wide config file, "" for none), the
- * pusher's identity (GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN,
- * REMOTE_USER, else the Unix user), and for tests only GATE_TEST_CRASH_AT
+ * pusher's identity (process.h), and for tests only GATE_TEST_CRASH_AT
  * (after-outbox | after-ref | after-journal | after-note: post-receive kills
  * itself with SIGKILL at that step).
  */
@@ -17,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "gate/accept.h"
 #include "gate/config.h"
 #include "gate/receivers.h"
 #include "gate/record.h"
@@ -29,6 +29,7 @@ struct gate_op {
 	struct gate_record *rec;
 	const char *git_dir; /* borrowed from repo */
 	const char *prefix;  /* accepted prefix, borrowed from cfg */
+	char engine_id[256]; /* the build's identity (process.h) */
 };
 
 /*
@@ -39,9 +40,6 @@ struct gate_op {
 int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_path,
 	char *msg, size_t msgsize);
 void gate_op_close(struct gate_op *op);
-
-/* The pusher's identity from the hosting environment (static storage). */
-const char *gate_op_pusher(void);
 
 /* Escape an untrusted string for a terminal line (new string). */
 char *gate_op_esc(const char *s);
@@ -54,13 +52,12 @@ char *gate_op_esc(const char *s);
 int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms, int only_due,
 	FILE *f, const char *word, size_t *delivered, size_t *failed);
 
-/* Record an accepted update "<old> <new> <ref>" after checking its verdict. */
-struct gate_op_accept {
-	char **ids;      /* deliveries queued (new strings) */
-	size_t nids;
-	int recorded;    /* the event reached the journal */
-};
-int gate_op_accept_update(struct gate_op *op, const char *ref, const char *old_hex,
-	const char *new_hex, const char *pusher, FILE *f, struct gate_op_accept *acc);
+/* The accept setup of op for pusher (borrowed, must outlive s). */
+void gate_op_accept_setup(struct gate_op *op, struct gate_accept_setup *s,
+	const struct gate_pusher *pusher);
+
+/* gate_accept_update() with op's setup, its lines written to f. */
+int gate_op_accept_update(struct gate_op *op, const struct gate_ref_update *u,
+	const struct gate_pusher *pusher, FILE *f, struct gate_accept_outcome *acc);
 
 #endif

@@ -463,3 +463,14 @@ int gate_glob_match(const char *pattern, const char *path)
 {
 	return glob_rec(pattern, path, 0);
 }
+
+char *gate_escape_dup(const char *s, size_t max)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t n = s ? strnlen(s, max) : 0;
+
+	gate_buf_add_escaped(&b, s ? s : "", n);
+	if (s && s[n])
+		gate_buf_adds(&b, "...");
+	return gate_buf_detach(&b);
+}

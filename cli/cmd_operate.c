@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,10 @@
 
 #include <curl/curl.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
+#include "process.h"
 #include "operate.h"
+#include "gate/accept.h"
 #include "gate/handoff.h"
 #include "gate/journal.h"
 #include "gate/judge.h"
@@ -35,35 +36,7 @@
 
 char *gate_op_esc(const char *s)
 {
-	struct gate_buf b = GATE_BUF_INIT;
-	size_t n = s ? strnlen(s, 512) : 0;
-
-	gate_buf_add_escaped(&b, s ? s : "", n);
-	if (s && s[n])
-		gate_buf_adds(&b, "...");
-	return gate_buf_detach(&b);
-}
-
-const char *gate_op_pusher(void)
-{
-	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME",
-		"GITHUB_USER_LOGIN", "REMOTE_USER", NULL };
-	static char name[256];
-	struct passwd *pw;
-	size_t i;
-
-	for (i = 0; vars[i]; i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return v;
-	}
-	pw = getpwuid(getuid());
-	if (pw && pw->pw_name) {
-		snprintf(name, sizeof(name), "%s", pw->pw_name);
-		return name;
-	}
-	snprintf(name, sizeof(name), "uid %ld", (long)getuid());
-	return name;
+	return gate_escape_dup(s, 512);
 }
 
 static void crash_step(void *payload, const char *step)
@@ -117,7 +90,7 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 		return -1;
 	}
 	memset(&ro, 0, sizeof(ro));
-	ro.repo = gate_repo_git(op->repo);
+	ro.repo = op->repo;
 	ro.git_dir = op->git_dir;
 	ro.prefix = op->prefix;
 	ro.rcv = &op->rcv;
@@ -125,6 +98,7 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 	ro.step_payload = (void *)getenv("GATE_TEST_CRASH_AT");
 	if (gate_record_new(&op->rec, &ro, msg, msgsize) < 0)
 		return -1;
+	gate_cli_engine_id(op->engine_id, sizeof(op->engine_id));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return 0;
 }
@@ -182,186 +156,28 @@ int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms,
 	return ret;
 }
 
-static json_t *handoff_summary(const json_t *h)
+void gate_op_accept_setup(struct gate_op *op, struct gate_accept_setup *s,
+	const struct gate_pusher *pusher)
 {
-	json_t *s = json_object();
-
-	json_object_set_new(s, "problems", json_integer(json_integer_value(json_object_get(h, "problems"))));
-	json_object_set_new(s, "warnings", json_integer(json_integer_value(json_object_get(h, "warnings"))));
-	json_object_set_new(s, "suppressions",
-		json_integer((json_int_t)json_array_size(json_object_get(h, "suppressions"))));
-	json_object_set_new(s, "commits",
-		json_integer((json_int_t)json_array_size(json_object_get(h, "commits"))));
-	if (json_is_string(json_object_get(h, "fingerprint")))
-		json_object_set(s, "fingerprint", json_object_get(h, "fingerprint"));
-	json_object_set_new(s, "judged_by", json_string("pre-receive"));
-	return s;
+	memset(s, 0, sizeof(*s));
+	s->repo = op->repo;
+	s->cfg = op->cfg;
+	s->pusher = *pusher;
+	s->engine_id = op->engine_id;
 }
 
-/* Judge the update again (its hand-over is missing).  1 accepted, 0 not, -1 error. */
-static int rejudge(struct gate_op *op, const char *ref, const char *old_hex, const char *new_hex,
-	const char *pusher, json_t **summary, FILE *f)
+int gate_op_accept_update(struct gate_op *op, const struct gate_ref_update *u,
+	const struct gate_pusher *pusher, FILE *f, struct gate_accept_outcome *acc)
 {
-	struct gate_policy *policy = NULL;
-	struct gate_checker checker;
-	char pfp[128];
-	struct gate_ref_update *u = NULL;
-	struct gate_verdicts *cache = NULL;
-	struct gate_judge *judge = NULL;
-	struct gate_judge_setup js;
-	struct gate_verdict v = GATE_VERDICT_INIT;
-	char msg[1024], eid[128], *line, *cache_dir, *e;
-	size_t n = 0;
-	int rc, ret = -1;
+	struct gate_accept_setup s;
+	struct gate_buf b = GATE_BUF_INIT;
+	int ret;
 
-	line = gate_xasprintf("%s %s %s\n", old_hex, new_hex, ref);
-	cache_dir = gate_xasprintf("%s/gitops-gate/cache", op->git_dir);
-	if (gate_ref_updates_parse(op->repo, line, strlen(line), &u, &n, msg, sizeof(msg)) < 0)
-		goto done;
-	gate_verdicts_open(&cache, cache_dir);
-	snprintf(eid, sizeof(eid), "gitops-gate %s", PACKAGE_VERSION);
-	memset(&js, 0, sizeof(js));
-	js.cfg = op->cfg;
-	js.repo = op->repo;
-	js.cache = cache;
-	js.engine_id = eid;
-	js.threads = 2;
-	/* the same policy as pre-receive, so a re-judge reaches the same verdict */
-	if (gate_policy_from_config(&policy, json_object_get(gate_config_json(op->cfg), "policy"),
-			op->git_dir, NULL, msg, sizeof(msg)) < 0 ||
-	    gate_policy_checker(policy, &checker) < 0)
-		goto done;
-	gate_policy_fingerprint(policy, pfp, sizeof(pfp));
-	js.checkers = &checker;
-	js.ncheckers = 1;
-	js.extra_fingerprint = pfp;
-	js.path_sensitive = gate_policy_path_sensitive(policy);
-	js.policy = policy;
-	js.pusher = pusher;
-	if (gate_judge_new(&judge, &js, msg, sizeof(msg)) < 0)
-		goto done;
-	gate_judge_set_deadline(judge, gate_judge_now_ms() + gate_config_limits(op->cfg)->time_budget_ms);
-	rc = gate_judge_push(judge, u, n, &v, msg, sizeof(msg));
-	if (rc == GATE_JUDGE_ETIMEOUT) {
-		snprintf(msg, sizeof(msg), "ran out of its time budget");
-		goto done;
-	}
-	if (rc < 0)
-		goto done;
-	*summary = json_object();
-	json_object_set_new(*summary, "problems", json_integer((json_int_t)v.nproblems));
-	json_object_set_new(*summary, "warnings", json_integer((json_int_t)v.nwarnings));
-	json_object_set_new(*summary, "suppressions",
-		json_integer(v.nrefs ? (json_int_t)v.refs[0].nsuppressed : 0));
-	json_object_set_new(*summary, "commits", json_integer(v.nrefs ? (json_int_t)v.refs[0].ncommits : 0));
-	json_object_set_new(*summary, "fingerprint", json_string(gate_judge_fingerprint(judge)));
-	json_object_set_new(*summary, "judged_by", json_string("post-receive"));
-	ret = (v.ndenials || v.nproblems) ? 0 : 1;
-	if (!ret) {
-		e = gate_op_esc(ref);
-		fprintf(f, "warning: %s %.12s: not accepted on re-judging (%zu problems%s): the accepted ref stays\n",
-			e, new_hex, v.nproblems, v.ndenials ? ", refused by a ref rule" : "");
-		free(e);
-	}
-done:
-	if (ret < 0) {
-		e = gate_op_esc(msg);
-		fprintf(f, "warning: cannot re-judge %s: %s: the accepted ref stays (fix it, then run gitops-gate reconcile)\n",
-			ref, e);
-		free(e);
-	}
-	gate_verdict_release(&v);
-	gate_judge_free(judge);
-	gate_policy_free(policy);
-	gate_verdicts_free(cache);
-	gate_ref_updates_free(u, n);
-	free(cache_dir);
-	free(line);
-	return ret;
-}
-
-static int is_zero_hex(const char *h)
-{
-	return strspn(h, "0") == strlen(h);
-}
-
-int gate_op_accept_update(struct gate_op *op, const char *ref, const char *old_hex,
-	const char *new_hex, const char *pusher, FILE *f, struct gate_op_accept *acc)
-{
-	struct gate_record_outcome out = GATE_RECORD_OUTCOME_INIT;
-	struct gate_record_event ev;
-	json_t *h = NULL, *summary = NULL;
-	char msg[1024];
-	char *eref = gate_op_esc(ref);
-	int r, ret = 0;
-
-	memset(acc, 0, sizeof(*acc));
-	if (is_zero_hex(new_hex) || !gate_config_ref_is_gated(op->cfg, ref))
-		goto done;
-	r = gate_handoff_read(&h, op->git_dir, ref, old_hex, new_hex, msg, sizeof(msg));
-	if (r < 0) {
-		char *e = gate_op_esc(msg);
-		fprintf(f, "warning: %s: the pre-receive verdict is unreadable (%s): judging again\n", eref, e);
-		free(e);
-	}
-	if (r == 1 && !json_is_true(json_object_get(h, "accepted"))) {
-		fprintf(f, "warning: %s %.12s: pre-receive did not accept it: the accepted ref stays\n",
-			eref, new_hex);
-		goto done;
-	}
-	if (r == 1) {
-		summary = handoff_summary(h);
-	} else {
-		if (r == 0)
-			fprintf(f, "warning: %s %.12s: no pre-receive verdict (were the hooks bypassed?): judging again\n",
-				eref, new_hex);
-		if (rejudge(op, ref, old_hex, new_hex, pusher, &summary, f) != 1)
-			goto done;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "accepted";
-	ev.ref = ref;
-	ev.old_hex = old_hex;
-	ev.new_hex = new_hex;
-	ev.target_hex = new_hex;
-	ev.pusher = r == 1 && json_is_string(json_object_get(h, "pusher")) ?
-		json_string_value(json_object_get(h, "pusher")) : pusher;
-	ev.bypass = r == 1 ? json_string_value(json_object_get(h, "bypass")) : NULL;
-	ev.verdict = summary;
-	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
-		char *e = gate_op_esc(msg);
-		fprintf(f, "warning: %s %.12s: cannot record the accepted revision: %s (run gitops-gate reconcile)\n",
-			eref, new_hex, e);
-		free(e);
-		ret = -1;
-		goto done;
-	}
-	acc->recorded = 1;
-	if (out.warning[0]) {
-		char *e = gate_op_esc(out.warning);
-		fprintf(f, "warning: %s: %s\n", eref, e);
-		free(e);
-	}
-	if (r != 0)
-		gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
-	if (out.moved)
-		fprintf(f, "success: %s: accepted revision %.12s is now %s (%zu %s to %zu %s queued)\n",
-			eref, new_hex, out.accepted_ref, out.ndeliveries,
-			out.ndeliveries == 1 ? "notification" : "notifications", out.nclusters,
-			out.nclusters == 1 ? "cluster" : "clusters");
-	else
-		fprintf(f, "warning: %s %.12s: %s stays at %.12s (%s)\n", eref, new_hex, out.accepted_ref,
-			out.previous, out.reason && !strcmp(out.reason, "already") ? "already there" :
-			"a newer accepted commit is already recorded");
-	acc->ids = out.deliveries;
-	acc->nids = out.ndeliveries;
-	out.deliveries = NULL;
-	out.ndeliveries = 0;
-done:
-	gate_record_outcome_release(&out);
-	json_decref(h);
-	json_decref(summary);
-	free(eref);
+	gate_op_accept_setup(op, &s, pusher);
+	ret = gate_accept_update(&s, op->rec, u, &b, acc);
+	if (b.len)
+		fwrite(b.ptr, 1, b.len, f);
+	gate_buf_release(&b);
 	return ret;
 }
 
@@ -503,15 +319,65 @@ static void add_name(json_t *names, const char *s)
 	json_array_append_new(names, json_string(s));
 }
 
+/* The status of one accepted ref (new reference): the journal's word, the ref, the outbox. */
+static json_t *status_of_ref(struct gate_op *op, const char *aref, const json_t *journal,
+	json_t *stats)
+{
+	size_t j;
+	const json_t *last = gate_record_last_entry(journal, aref), *moved = NULL, *e;
+	json_t *r = json_object(), *clusters = json_object();
+	git_oid id;
+	int exists = 0;
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	size_t k = json_array_size(journal);
+
+	while (k-- > 0) {
+		e = json_array_get(journal, k);
+		if (json_is_true(json_object_get(e, "moved")) &&
+		    !strcmp(json_string_value(json_object_get(e, "accepted_ref")) ?
+			    json_string_value(json_object_get(e, "accepted_ref")) : "", aref)) {
+			moved = e;
+			break;
+		}
+	}
+	if (gate_repo_ref_read(op->repo, aref, &id, &exists) == 0 && exists)
+		git_oid_tostr(hex, sizeof(hex), &id);
+	json_object_set(r, "ref", last ? json_object_get(last, "ref") : json_null());
+	json_object_set_new(r, "accepted_ref", json_string(aref));
+	json_object_set_new(r, "commit", hex[0] ? json_string(hex) : json_null());
+	json_object_set(r, "event", moved ? json_object_get(moved, "event") : json_null());
+	json_object_set(r, "time", moved ? json_object_get(moved, "time") : json_null());
+	json_object_set(r, "pusher", moved ? json_object_get(moved, "pusher") : json_null());
+	json_object_set(r, "bypass", moved ? json_object_get(moved, "bypass") : json_null());
+	json_object_set_new(r, "in_sync", json_boolean(moved && hex[0] &&
+		!strcmp(json_string_value(json_object_get(moved, "target")) ?
+			json_string_value(json_object_get(moved, "target")) : "", hex)));
+	for (j = 0; j < op->rcv.nclusters; j++) {
+		const struct gate_cluster *c = &op->rcv.clusters[j];
+		const char *src = last ? json_string_value(json_object_get(last, "ref")) : NULL;
+		if (gate_cluster_wants_ref(c, src, aref))
+			json_object_set_new(clusters, c->name, json_pack("{s:i,s:i}", "pending", 0, "dead", 0));
+	}
+	{
+		const char *cname;
+		json_t *cs;
+		json_object_foreach(stats, cname, cs) {
+			json_t *per = json_object_get(json_object_get(cs, "accepted_refs"), aref);
+			if (per)
+				json_object_set(clusters, cname, per);
+		}
+	}
+	json_object_set_new(r, "clusters", clusters);
+	return r;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
 	json_t *journal = NULL, *stats = NULL, *names, *out, *refs, *v;
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	char msg[1024];
-	size_t i, j, plen;
+	char msg[1024], **anames = NULL;
+	size_t i, nanames = 0;
 	int rc = parse_opts(argc, argv, &o, status_usage, 0, "j");
 
 	if (rc)
@@ -528,65 +394,18 @@ int cmd_status(int argc, char **argv)
 		return 1;
 	}
 	names = json_array();
-	plen = strlen(op.prefix);
-	if (git_reference_iterator_new(&it, gate_repo_git(op.repo)) == 0) {
-		while (git_reference_next(&ref, it) == 0) {
-			if (!strncmp(git_reference_name(ref), op.prefix, plen))
-				add_name(names, git_reference_name(ref));
-			git_reference_free(ref);
+	if (gate_repo_ref_names(op.repo, op.prefix, &anames, &nanames) == 0) {
+		for (i = 0; i < nanames; i++) {
+			add_name(names, anames[i]);
+			free(anames[i]);
 		}
-		git_reference_iterator_free(it);
+		free(anames);
 	}
 	json_array_foreach(journal, i, v)
 		add_name(names, json_string_value(json_object_get(v, "accepted_ref")));
 	refs = json_array();
-	json_array_foreach(names, i, v) {
-		const char *aref = json_string_value(v);
-		const json_t *last = gate_record_last_entry(journal, aref), *moved = NULL, *e;
-		json_t *r = json_object(), *clusters = json_object();
-		git_oid id;
-		char hex[GIT_OID_HEXSZ + 1] = "";
-		size_t k = json_array_size(journal);
-
-		while (k-- > 0) {
-			e = json_array_get(journal, k);
-			if (json_is_true(json_object_get(e, "moved")) &&
-			    !strcmp(json_string_value(json_object_get(e, "accepted_ref")) ?
-				    json_string_value(json_object_get(e, "accepted_ref")) : "", aref)) {
-				moved = e;
-				break;
-			}
-		}
-		if (git_reference_name_to_id(&id, gate_repo_git(op.repo), aref) == 0)
-			git_oid_tostr(hex, sizeof(hex), &id);
-		json_object_set(r, "ref", last ? json_object_get(last, "ref") : json_null());
-		json_object_set_new(r, "accepted_ref", json_string(aref));
-		json_object_set_new(r, "commit", hex[0] ? json_string(hex) : json_null());
-		json_object_set(r, "event", moved ? json_object_get(moved, "event") : json_null());
-		json_object_set(r, "time", moved ? json_object_get(moved, "time") : json_null());
-		json_object_set(r, "pusher", moved ? json_object_get(moved, "pusher") : json_null());
-		json_object_set(r, "bypass", moved ? json_object_get(moved, "bypass") : json_null());
-		json_object_set_new(r, "in_sync", json_boolean(moved && hex[0] &&
-			!strcmp(json_string_value(json_object_get(moved, "target")) ?
-				json_string_value(json_object_get(moved, "target")) : "", hex)));
-		for (j = 0; j < op.rcv.nclusters; j++) {
-			const struct gate_cluster *c = &op.rcv.clusters[j];
-			const char *src = last ? json_string_value(json_object_get(last, "ref")) : NULL;
-			if (gate_cluster_wants_ref(c, src, aref))
-				json_object_set_new(clusters, c->name, json_pack("{s:i,s:i}", "pending", 0, "dead", 0));
-		}
-		{
-			const char *cname;
-			json_t *cs;
-			json_object_foreach(stats, cname, cs) {
-				json_t *per = json_object_get(json_object_get(cs, "accepted_refs"), aref);
-				if (per)
-					json_object_set(clusters, cname, per);
-			}
-		}
-		json_object_set_new(r, "clusters", clusters);
-		json_array_append_new(refs, r);
-	}
+	json_array_foreach(names, i, v)
+		json_array_append_new(refs, status_of_ref(&op, json_string_value(v), journal, stats));
 	out = json_object();
 	json_object_set_new(out, "refs", refs);
 	{
@@ -662,7 +481,7 @@ static int move_to(struct gate_op *op, const char *event, const char *src, const
 	ev.event = event;
 	ev.ref = src;
 	ev.target_hex = target_hex;
-	ev.pusher = gate_op_pusher();
+	ev.pusher = gate_cli_pusher()->name;
 	ev.force = 1;
 	if (gate_record_apply(op->rec, &ev, &out, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);
@@ -699,7 +518,7 @@ int cmd_rollback(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
-	git_object *obj = NULL, *peeled = NULL;
+	git_oid target;
 	json_t *journal = NULL;
 	char msg[1024], hex[GIT_OID_HEXSZ + 1];
 	char *src = NULL, *aref = NULL, *e;
@@ -716,14 +535,13 @@ int cmd_rollback(int argc, char **argv)
 	rc = 1;
 	src = source_ref(op.prefix, o.args[0]);
 	aref = gate_record_accepted_ref(op.prefix, src);
-	if (git_revparse_single(&obj, gate_repo_git(op.repo), o.args[1]) < 0 ||
-	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+	if (gate_repo_revparse_commit(op.repo, o.args[1], &target) < 0) {
 		e = gate_op_esc(o.args[1]);
 		fprintf(stderr, "error: \"%s\" is not a commit of this repository\n", e);
 		free(e);
 		goto done;
 	}
-	git_oid_tostr(hex, sizeof(hex), git_object_id(peeled));
+	git_oid_tostr(hex, sizeof(hex), &target);
 	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "error: %s\n", msg);
 		goto done;
@@ -739,8 +557,6 @@ int cmd_rollback(int argc, char **argv)
 	rc = move_to(&op, "rollback", src, hex);
 done:
 	json_decref(journal);
-	git_object_free(peeled);
-	git_object_free(obj);
 	free(src);
 	free(aref);
 	gate_op_close(&op);
@@ -845,7 +661,7 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 		json_error_t je;
 		struct stat st;
 		git_oid cur, want;
-		int fresh, current = 0;
+		int fresh, current = 0, exists = 0;
 
 		if (len != 64 + 5 || strcmp(de->d_name + 64, ".json"))
 			continue;
@@ -871,14 +687,20 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 			free(path);
 			continue;
 		}
-		if (git_reference_name_to_id(&cur, gate_repo_git(op->repo), ref) == 0)
-			current = git_oid_equal(&cur, &want) ||
-				git_graph_descendant_of(gate_repo_git(op->repo), &cur, &want) == 1;
+		if (gate_repo_ref_read(op->repo, ref, &cur, &exists) == 0 && exists)
+			current = gate_repo_descends(op->repo, &cur, &want, NULL, 0) == 1;
 		if (current) {
-			struct gate_op_accept acc;
-			const char *pusher = json_string_value(json_object_get(h, "pusher"));
-			if (gate_op_accept_update(op, ref, old_hex, new_hex, pusher ? pusher : "", stdout, &acc) < 0)
+			struct gate_accept_outcome acc;
+			struct gate_ref_update u;
+			/* the pusher's groups are not kept in the hand-over: its verdict is used as is */
+			struct gate_pusher pusher = { json_string_value(json_object_get(h, "pusher")), NULL, 0 };
+			if (!pusher.name)
+				pusher.name = "";
+			memset(&acc, 0, sizeof(acc));
+			if (gate_ref_update_init(&u, op->repo, ref, old_hex, new_hex) < 0 ||
+			    gate_op_accept_update(op, &u, &pusher, stdout, &acc) < 0)
 				ret = -1;
+			gate_ref_update_release(&u);
 			json_array_append_new(report, json_pack("{s:s,s:s,s:s,s:s}", "action",
 				acc.recorded ? "recorded-push" : "push-not-recorded", "accepted_ref", ref,
 				"target", new_hex, "detail", "post-receive had not run"));

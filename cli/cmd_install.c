@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
 #include "gate/config.h"
 #include "gate/repo.h"
 #include "gate/util.h"

@@ -56,3 +56,16 @@ void gate_sha256_hex(const void *data, size_t len, char hex[GATE_SHA256_HEX])
 	gate_sha256_update(&h, data, len);
 	gate_sha256_final(&h, hex);
 }
+
+void gate_sha256_copy_hex(char *buf, size_t bufsize, const char hex[GATE_SHA256_HEX])
+{
+	size_t n;
+
+	if (!bufsize)
+		return;
+	n = (bufsize - 1) & ~(size_t)1;
+	if (n > GATE_SHA256_HEX - 1)
+		n = GATE_SHA256_HEX - 1;
+	memcpy(buf, hex, n);
+	buf[n] = '\0';
+}

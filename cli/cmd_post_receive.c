@@ -17,42 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cli/commands.h"
+#include "commands.h"
+#include "process.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
 #include "gate/util.h"
 
-#define MAX_STDIN (16u << 20)
 #define GATE_HANDOFF_STALE_SECONDS 3600 /* an hour: older hand-overs are stale */
-
-static int read_stdin(char **out, size_t *len)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	char chunk[65536];
-	ssize_t r;
-
-	for (;;) {
-		r = read(0, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			gate_buf_release(&b);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		if (b.len + (size_t)r > MAX_STDIN) {
-			gate_buf_release(&b);
-			errno = EFBIG;
-			return -1;
-		}
-		gate_buf_add(&b, chunk, (size_t)r);
-	}
-	*len = b.len;
-	*out = gate_buf_detach(&b);
-	return 0;
-}
 
 static long long now_ms(void)
 {
@@ -98,7 +70,7 @@ int gate_post_receive_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (read_stdin(&input, &len) < 0) {
+	if (gate_cli_read_stdin(GATE_CLI_MAX_STDIN, &input, &len) < 0) {
 		fprintf(stderr, "warning: gitops-gate post-receive cannot read its input: %s\n",
 			strerror(errno));
 		return 1;
@@ -120,15 +92,12 @@ int gate_post_receive_main(int argc, char **argv)
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		struct gate_op_accept acc;
-		char oldh[GIT_OID_HEXSZ + 1], newh[GIT_OID_HEXSZ + 1];
+		struct gate_accept_outcome acc;
 		size_t k;
 
-		git_oid_tostr(oldh, sizeof(oldh), &u[i].old_id);
-		git_oid_tostr(newh, sizeof(newh), &u[i].new_id);
 		if (u[i].new_zero)
 			continue;
-		gate_op_accept_update(&op, u[i].ref, oldh, newh, gate_op_pusher(), stderr, &acc);
+		gate_op_accept_update(&op, &u[i], gate_cli_pusher(), stderr, &acc);
 		for (k = 0; k < acc.nids; k++) {
 			GATE_ALLOC_GROW(ids, nids + 1, alloc);
 			ids[nids++] = acc.ids[k];

@@ -1,0 +1,597 @@
+#include "gate/judge.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "gate/hash.h"
+#include "gate/k8s.h"
+#include "gate/policy.h"
+#include "gate/record.h"
+#include "gate/repo_checks.h"
+#include "gate/unit.h"
+#include "gate/utf16.h"
+#include "gate/util.h"
+#include "judge_int.h"
+
+/* ---- distinct (blob, group) of a push ---- */
+
+static size_t uhash(const git_oid *id, int group)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	return h ^ ((size_t)(unsigned)group * 0x9e3779b97f4a7c15ull);
+}
+
+static void utable_rehash(struct utable *t)
+{
+	size_t i, ns = t->nslots ? t->nslots * 2 : 256;
+
+	free(t->slots);
+	t->slots = gate_xcalloc(ns, sizeof(*t->slots));
+	t->nslots = ns;
+	for (i = 0; i < t->n; i++) {
+		size_t s = uhash(&t->v[i].blob, t->v[i].group) & (ns - 1);
+		while (t->slots[s])
+			s = (s + 1) & (ns - 1);
+		t->slots[s] = i + 1;
+	}
+}
+
+/* The verdict cache key of blob judged under group at path (the path counts when path-sensitive). */
+void gate_judge__verdict_key(const struct gate_judge *j, const git_oid *blob, int group,
+	const char *path, char key[GATE_SHA256_HEX])
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), blob);
+	if (j->path_sensitive) {
+		char fp[GATE_SHA256_HEX * 2 + 8];
+		char ph[GATE_SHA256_HEX];
+		gate_sha256_hex(path, strlen(path), ph);
+		snprintf(fp, sizeof(fp), "%s/%s", j->fingerprint, ph);
+		gate_verdicts_key(key, hex, fp, group);
+	} else {
+		gate_verdicts_key(key, hex, j->fingerprint, group);
+	}
+}
+
+/* Find (blob, group, path when path-sensitive); add when absent.  Returns the index. */
+size_t gate_judge__utable_get(struct gate_judge *j, struct utable *t, const git_oid *blob,
+	int group, const char *path)
+{
+	size_t s;
+	struct uniq *u;
+
+	if ((t->n + 1) * 2 > t->nslots)
+		utable_rehash(t);
+	s = uhash(blob, group) & (t->nslots - 1);
+	while (t->slots[s]) {
+		u = &t->v[t->slots[s] - 1];
+		if (u->group == group && git_oid_equal(&u->blob, blob) &&
+		    (!j->path_sensitive || !strcmp(u->path, path)))
+			return t->slots[s] - 1;
+		s = (s + 1) & (t->nslots - 1);
+	}
+	GATE_ALLOC_GROW(t->v, t->n + 1, t->alloc);
+	u = &t->v[t->n];
+	memset(u, 0, sizeof(*u));
+	git_oid_cpy(&u->blob, blob);
+	u->group = group;
+	u->path = gate_xstrdup(path);
+	gate_judge__verdict_key(j, blob, group, path, u->key);
+	t->slots[s] = t->n + 1;
+	return t->n++;
+}
+
+void gate_judge__utable_release(struct utable *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].path);
+		gate_results_release(&t->v[i].results);
+	}
+	free(t->v);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+
+/* ---- judging the distinct blobs ---- */
+
+/* A NUL byte near the start, unless the text is UTF-16 with a byte order mark (YAML allows it) */
+int gate_judge__is_binary(const char *buf, size_t len)
+{
+	size_t bom;
+
+	return memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) != NULL &&
+		gate_utf16_detect(buf, len, 0, &bom) == GATE_UTF16_NONE;
+}
+
+static int cacheable(const struct gate_results *rs)
+{
+	size_t i;
+
+	/* errors may come from the environment (schema store): judge them again */
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].status == GATE_STATUS_ERROR)
+			return 0;
+	return 1;
+}
+
+struct batch {
+	struct gate_input *in;
+	size_t *idx;     /* uniq index of each input */
+	char **bufs;
+	size_t n, alloc, bytes;
+};
+
+/* Scan a file's bytes for credentials; findings become one result of u. */
+static void scan_secrets(struct gate_judge *j, struct uniq *u, const char *buf, size_t len)
+{
+	struct gate_result *r = gate_results_add(&u->results);
+
+	r->filename = gate_xstrdup(u->path);
+	r->status = GATE_STATUS_VALID;
+	gate_policy_scan_secrets(j->policy, u->path, buf, len, r);
+	if (!r->nproblems) {
+		gate_result_release(r);
+		u->results.n--;
+	}
+}
+
+static void scan_too_large(struct gate_judge *j, struct uniq *u, size_t size)
+{
+	struct gate_result *r = gate_results_add(&u->results);
+
+	r->filename = gate_xstrdup(u->path);
+	r->status = GATE_STATUS_VALID;
+	gate_policy_scan_too_large(j->policy, u->path, size, r);
+}
+
+/*
+ * Files that are no manifests: only their secrets, read up to the scanner's
+ * limit (policy.secret_scan.max_bytes); a larger one is reported.
+ */
+int gate_judge__scan_only(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
+	char *msg, size_t msgsize)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct uniq *u = &t->v[i];
+		char *buf = NULL, emsg[256];
+		size_t len = 0;
+		int rc;
+
+		if (u->done || u->group != GROUP_SCAN)
+			continue;
+		if (gate_judge__past_deadline(j))
+			return GATE_JUDGE_ETIMEOUT;
+		rc = gate_repo_read_blob(j->repo, &u->blob, gate_policy_scan_max_bytes(j->policy),
+			&buf, &len, emsg, sizeof(emsg));
+		if (rc < 0 && rc != GATE_REPO_ETOOBIG) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &u->blob);
+			gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+			return -1;
+		}
+		/* the scanner decodes UTF-16 and reads binary files too; too large: said so */
+		if (rc == 0)
+			scan_secrets(j, u, buf, len);
+		else
+			scan_too_large(j, u, len);
+		free(buf);
+		u->done = 1;
+		out->files_done++;
+		if (j->cache)
+			gate_verdicts_put(j->cache, u->key, u->results.v, u->results.n);
+	}
+	return 0;
+}
+
+/*
+ * What the engine's threads gather for one input besides its verdict: the
+ * facts of its documents (a checker sees every identified resource, as
+ * parsed for validation), where each document root was, and whether the
+ * file's bytes were scanned for secrets.
+ */
+struct fslot {
+	struct gate_tree_facts *facts;
+	uint32_t (*pos)[2];       /* line, column of each root given, in order */
+	size_t npos, apos;
+	int verified;             /* facts are what gate_tree_facts_parse() gives */
+	int scanned;
+	char *note;               /* verified facts as text, for the verdict cache */
+};
+
+/* Per batch: the engine names an input by its filename pointer (each uniq has its own). */
+struct gather {
+	struct gate_judge *j;
+	struct gate_input *in;
+	struct fslot *slots;
+	size_t n;
+	size_t *hslots;           /* index + 1 by filename pointer, 0 empty */
+	size_t nh;
+	int facts, scan, notes;
+};
+
+static size_t ptr_hash(const void *p)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 17);
+}
+
+static struct fslot *gather_slot(struct gather *g, const char *filename)
+{
+	size_t s = ptr_hash(filename) & (g->nh - 1);
+
+	while (g->hslots[s]) {
+		if (g->in[g->hslots[s] - 1].filename == filename)
+			return &g->slots[g->hslots[s] - 1];
+		s = (s + 1) & (g->nh - 1);
+	}
+	return NULL; /* not a name we gave: the facts are read again later */
+}
+
+static int gather_check(void *ctx, const char *filename, const struct gate_k8s_id *id,
+	const struct gate_node *root, struct gate_result *res)
+{
+	struct fslot *sl = gather_slot(ctx, filename);
+
+	(void)id;
+	(void)res;
+	if (!sl || !root)
+		return 0;
+	if (!sl->facts)
+		gate_tree_facts_new(&sl->facts);
+	gate_tree_facts_add_document(sl->facts, root);
+	GATE_ALLOC_GROW(sl->pos, sl->npos + 1, sl->apos);
+	sl->pos[sl->npos][0] = root->line;
+	sl->pos[sl->npos][1] = root->col;
+	sl->npos++;
+	return 0;
+}
+
+struct verify {
+	const struct fslot *sl;
+	size_t next;
+	int ok;
+};
+
+/*
+ * Check one document part against the roots the checker saw: a part with
+ * content must have had exactly its root given (found where its first
+ * character is), and a part without any none.  A List the engine expanded,
+ * a document it did not parse or did not check (Kustomize files, skipped
+ * kinds, duplicate keys under strict, too large) breaks the match, and then
+ * the file's facts are read again.  Only blanks, line feeds, comment lines
+ * and a bare document start marker may come before the first character, so
+ * that lines and columns count as the parser counts them (a lone CR or a
+ * Unicode line break in a comment is refused).
+ */
+static int verify_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct verify *v = payload;
+	size_t i = 0, bol = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)part[i];
+		if (i == bol && len - i >= 3 && !memcmp(part + i, "---", 3) &&
+		    (len - i == 3 || strchr(" \t\r\n", part[i + 3]))) {
+			/* a document start marker (first line of a file): a blank if nothing follows */
+			i += 3;
+			while (i < len && (part[i] == ' ' || part[i] == '\t'))
+				i++;
+			if (i < len && part[i] != '\n' && part[i] != '\r' && part[i] != '#') {
+				v->ok = 0;
+				return 1;
+			}
+		} else if (c == ' ' || c == '\t') {
+			i++;
+		} else if (c == '\r' && i + 1 < len && part[i + 1] == '\n') {
+			i++;
+		} else if (c == '\n') {
+			line++;
+			bol = ++i;
+		} else if (c == '#') {
+			while (i < len && part[i] != '\n') {
+				c = (unsigned char)part[i++];
+				if (c >= 0x80 || (c == '\r' && (i >= len || part[i] != '\n'))) {
+					v->ok = 0;
+					return 1;
+				}
+			}
+		} else {
+			break;
+		}
+	}
+	if (i >= len)
+		return 0;
+	if (v->next >= v->sl->npos || v->sl->pos[v->next][0] != line ||
+	    v->sl->pos[v->next][1] != (uint32_t)(i - bol + 1)) {
+		v->ok = 0;
+		return 1;
+	}
+	v->next++;
+	return 0;
+}
+
+static int gather_scan(void *ctx, const char *filename, const char *buf, size_t len,
+	struct gate_results *out)
+{
+	struct gather *g = ctx;
+	struct fslot *sl = gather_slot(g, filename);
+
+	if (!sl)
+		return 0;
+	if (g->facts) {
+		struct verify v;
+		v.sl = sl;
+		v.next = 0;
+		v.ok = 1;
+		gate_doc_split(buf, len, verify_part, &v);
+		sl->verified = v.ok && v.next == sl->npos;
+		if (sl->verified && !sl->facts)
+			gate_tree_facts_new(&sl->facts);
+		if (sl->verified && g->notes) {
+			/* kept with the verdict: a later push over this blob need not read it again */
+			struct gate_buf nb = GATE_BUF_INIT;
+			gate_tree_facts_serialize(sl->facts, &nb);
+			sl->note = gate_buf_detach(&nb);
+		}
+	}
+	if (g->scan) {
+		/* as scan_secrets() */
+		struct gate_result *r = gate_results_add(out);
+		r->filename = gate_xstrdup(filename);
+		r->status = GATE_STATUS_VALID;
+		gate_policy_scan_secrets(g->j->policy, filename, buf, len, r);
+		if (!r->nproblems) {
+			gate_result_release(r);
+			out->n--;
+		}
+		sl->scanned = 1;
+	}
+	return 0;
+}
+
+static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo, int group,
+	struct batch *b, struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	struct gate_engine_opts eo = j->eopts[group];
+	struct gate_checker *ck = NULL;
+	struct gate_scanner sc;
+	struct gather g;
+	size_t i, k;
+	int error = 0;
+
+	if (!b->n)
+		return 0;
+	memset(&g, 0, sizeof(g));
+	g.j = j;
+	g.in = b->in;
+	g.n = b->n;
+	g.facts = memo != NULL;
+	g.notes = g.facts && j->cache;
+	g.scan = j->scan;
+	if (g.facts || g.scan) {
+		g.slots = gate_xcalloc(b->n, sizeof(*g.slots));
+		for (g.nh = 16; g.nh < 2 * b->n; g.nh *= 2)
+			;
+		g.hslots = gate_xcalloc(g.nh, sizeof(*g.hslots));
+		for (i = 0; i < b->n; i++) {
+			size_t s = ptr_hash(b->in[i].filename) & (g.nh - 1);
+			while (g.hslots[s])
+				s = (s + 1) & (g.nh - 1);
+			g.hslots[s] = i + 1;
+		}
+		sc.scan = gather_scan;
+		sc.ctx = &g;
+		eo.scanners = &sc;
+		eo.nscanners = 1;
+	}
+	if (g.facts) {
+		/* first, so that no other checker's failure keeps a root from it */
+		ck = gate_xcalloc(eo.ncheckers + 1, sizeof(*ck));
+		ck[0].check = gather_check;
+		ck[0].ctx = &g;
+		for (k = 0; k < eo.ncheckers; k++)
+			ck[k + 1] = eo.checkers[k];
+		eo.checkers = ck;
+		eo.ncheckers++;
+	}
+	if (gate_engine_run(&eo, b->in, b->n, j->threads) < 0) {
+		gate_set_msg(msg, msgsize, "the validation engine failed");
+		error = -1;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct uniq *u = &t->v[b->idx[i]];
+		struct fslot *sl = g.slots ? &g.slots[i] : NULL;
+		if (!error) {
+			gate_results_move(&u->results, &b->in[i].results);
+			if (j->scan && !(sl && sl->scanned))
+				scan_secrets(j, u, b->bufs[i], b->in[i].len);
+			u->done = 1;
+			out->files_done++;
+			if (j->cache && b->in[i].error == 0 && cacheable(&u->results))
+				gate_verdicts_put_note(j->cache, u->key, u->results.v, u->results.n,
+					sl && sl->verified ? sl->note : NULL);
+			if (sl && sl->verified && b->in[i].error == 0) {
+				gate_judge__fmemo_put(memo, &u->blob, sl->facts);
+				sl->facts = NULL;
+			}
+		}
+		if (sl) {
+			gate_tree_facts_free(sl->facts);
+			free(sl->pos);
+			free(sl->note);
+		}
+		gate_results_release(&b->in[i].results);
+		free(b->bufs[i]);
+	}
+	free(g.slots);
+	free(g.hslots);
+	free(ck);
+	b->n = 0;
+	b->bytes = 0;
+	return error;
+}
+
+/* Judge every (blob, group) not in the cache; with memo, keep the facts the engine's pass gives. */
+int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
+	struct batch b;
+	size_t i, g;
+	int error = 0;
+
+	out->files_total = t->n;
+	/* cache first: cheap, and it tells how much is left */
+	if (j->cache && t->n > 256)
+		gate_verdicts_scan(j->cache);
+	for (i = 0; j->cache && i < t->n; i++) {
+		struct uniq *u = &t->v[i];
+		char *note = NULL;
+
+		if (gate_judge__past_deadline(j))
+			return GATE_JUDGE_ETIMEOUT;
+		if (gate_verdicts_get_note(j->cache, u->key, u->path, &u->results,
+				memo ? &note : NULL) == 1) {
+			struct gate_tree_facts *f = NULL;
+			u->done = u->from_cache = 1;
+			out->files_done++;
+			out->files_cached++;
+			/* the facts judged with it, when kept (else the file is read if needed) */
+			if (note && gate_tree_facts_deserialize(&f, note, strlen(note)) == 0)
+				gate_judge__fmemo_put(memo, &u->blob, f);
+		}
+		free(note);
+	}
+	memset(&b, 0, sizeof(b));
+	for (g = 0; g < j->ngroups && !error; g++) {
+		for (i = 0; i < t->n && !error; i++) {
+			struct uniq *u = &t->v[i];
+			char *buf = NULL, emsg[256];
+			size_t len = 0;
+			int rc;
+
+			if (u->done || u->group != (int)g)
+				continue;
+			if (gate_judge__past_deadline(j)) {
+				error = GATE_JUDGE_ETIMEOUT;
+				break;
+			}
+			rc = gate_repo_read_blob(j->repo, &u->blob, lim->max_blob_bytes, &buf, &len,
+				emsg, sizeof(emsg));
+			if (rc == GATE_REPO_ETOOBIG) {
+				char *m = gate_xasprintf("file too large: %zu bytes, more than "
+					"limits.max_blob_bytes (%zu)", len, lim->max_blob_bytes);
+				gate_judge__own_result(&u->results, u->path, GATE_STATUS_ERROR, "size", GATE_SEV_DENY, m);
+				free(m);
+				u->done = 1;
+				out->files_done++;
+				continue;
+			}
+			if (rc < 0) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), &u->blob);
+				gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+				error = -1;
+				break;
+			}
+			if (gate_judge__is_binary(buf, len)) {
+				gate_judge__own_result(&u->results, u->path, GATE_STATUS_ERROR, "binary", GATE_SEV_DENY,
+					"binary file (a NUL byte in its first 8000 bytes): not a manifest");
+				free(buf);
+				u->done = 1;
+				out->files_done++;
+				continue;
+			}
+			if (b.n == b.alloc) {
+				size_t na = b.alloc ? b.alloc * 2 : 64;
+				b.in = gate_xreallocarray(b.in, na, sizeof(*b.in));
+				b.idx = gate_xreallocarray(b.idx, na, sizeof(*b.idx));
+				b.bufs = gate_xreallocarray(b.bufs, na, sizeof(*b.bufs));
+				b.alloc = na;
+			}
+			memset(&b.in[b.n], 0, sizeof(b.in[b.n]));
+			b.in[b.n].filename = u->path;
+			b.in[b.n].buf = buf;
+			b.in[b.n].len = len;
+			b.idx[b.n] = i;
+			b.bufs[b.n] = buf;
+			b.n++;
+			b.bytes += len;
+			if (b.n >= BATCH_FILES || b.bytes >= BATCH_BYTES)
+				error = run_batch(j, t, memo, (int)g, &b, out, msg, msgsize);
+		}
+		if (!error)
+			error = run_batch(j, t, memo, (int)g, &b, out, msg, msgsize);
+	}
+	/* a batch left after an early stop: free its buffers */
+	for (i = 0; i < b.n; i++) {
+		gate_results_release(&b.in[i].results);
+		free(b.bufs[i]);
+	}
+	free(b.in);
+	free(b.idx);
+	free(b.bufs);
+	return error;
+}
+
+/* Give every file of every commit its verdict and count. */
+void gate_judge__distribute(struct gate_judge *j, struct utable *t, struct gate_verdict *out)
+{
+	size_t i, c, f;
+
+	for (i = 0; i < out->nrefs; i++) {
+		struct gate_judged_ref *r = &out->refs[i];
+		for (c = 0; c < r->ncommits; c++) {
+			struct gate_judged_commit *cm = &r->commits[c];
+			for (f = 0; f < cm->nfiles; f++) {
+				struct gate_judged_file *fl = &cm->files[f];
+				if (!fl->results.n && fl->group != -1) {
+					git_oid id;
+					size_t k;
+					git_oid_fromstr(&id, fl->blob);
+					k = gate_judge__utable_get(j, t, &id, fl->group, fl->path);
+					gate_judge__copy_results(&fl->results, &t->v[k].results, fl->path);
+					fl->from_cache = t->v[k].from_cache;
+				}
+				/* a file scanned for secrets alone counts when it has findings */
+				if (fl->group == GROUP_SCAN && !fl->results.n)
+					continue;
+				gate_judge__count_file(fl);
+				cm->nproblems += fl->nproblems;
+				cm->nwarnings += fl->nwarnings;
+				r->nsuppressed += fl->nsuppressed;
+				if (fl->nproblems)
+					cm->nbad_files++;
+				r->nfiles++;
+				if (fl->from_cache)
+					r->ncached++;
+			}
+			r->nproblems += cm->nproblems;
+			r->nwarnings += cm->nwarnings;
+			r->nbad_files += cm->nbad_files;
+			if (cm->nproblems)
+				r->nbad_commits++;
+		}
+		out->nproblems += r->nproblems;
+		out->nwarnings += r->nwarnings;
+		out->nbad_files += r->nbad_files;
+		out->nbad_commits += r->nbad_commits;
+		if (r->denial)
+			out->ndenials++;
+	}
+}

@@ -1,0 +1,139 @@
+/*
+ * repo_refs.c: the repo module's writing side (include/gate/repo.h): refs
+ * read, moved by compare-and-swap, listed; notes written.  libgit2's error
+ * stays set after a failure, for the caller's message.
+ */
+#include "gate/repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gate/util.h"
+
+int gate_repo_ref_read(struct gate_repo *r, const char *name, git_oid *out, int *exists)
+{
+	int err = git_reference_name_to_id(out, gate_repo_git(r), name);
+
+	*exists = err == 0;
+	if (err == GIT_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	return err;
+}
+
+int gate_repo_ref_move(struct gate_repo *r, const char *name, git_oid *cur, int *have_cur,
+	const git_oid *target, int force, const char *logmsg, int *moved, const char **reason)
+{
+	git_repository *repo = gate_repo_git(r);
+	git_reference *ref = NULL;
+	int tries, err = 0;
+
+	*moved = 0;
+	*reason = NULL;
+	for (tries = 0; tries < 50; tries++) {
+		if (*have_cur && git_oid_equal(cur, target)) {
+			*reason = "already";
+			return 0;
+		}
+		if (*have_cur && !force) {
+			int d = gate_repo_descends(r, cur, target, NULL, 0);
+			if (d < 0)
+				return d;
+			if (d) {
+				*reason = "superseded";
+				return 0;
+			}
+		}
+		if (*have_cur)
+			err = git_reference_create_matching(&ref, repo, name, target, 1, cur, logmsg);
+		else
+			err = git_reference_create(&ref, repo, name, target, 0, logmsg);
+		git_reference_free(ref);
+		ref = NULL;
+		if (err == 0) {
+			*moved = 1;
+			return 0;
+		}
+		if (err != GIT_EMODIFIED && err != GIT_EEXISTS && err != GIT_ELOCKED)
+			return err;
+		if (err == GIT_ELOCKED)
+			usleep(5000 + (unsigned)(tries * 2000));
+		if ((err = gate_repo_ref_read(r, name, cur, have_cur)) < 0)
+			return err;
+	}
+	return GIT_ELOCKED;
+}
+
+int gate_repo_ref_replace(struct gate_repo *r, const char *name, const git_oid *target,
+	const git_oid *expected, const char *logmsg)
+{
+	git_reference *nr = NULL;
+	int err = git_reference_create_matching(&nr, gate_repo_git(r), name, target, 1, expected,
+		logmsg);
+
+	git_reference_free(nr);
+	return err;
+}
+
+int gate_repo_ref_names(struct gate_repo *r, const char *prefix, char ***out, size_t *n)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t plen = strlen(prefix), alloc = 0;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if ((err = git_reference_iterator_new(&it, gate_repo_git(r))) < 0)
+		return err;
+	while (git_reference_next(&ref, it) == 0) {
+		if (!strncmp(git_reference_name(ref), prefix, plen)) {
+			GATE_ALLOC_GROW(*out, *n + 1, alloc);
+			(*out)[(*n)++] = gate_xstrdup(git_reference_name(ref));
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return 0;
+}
+
+int gate_repo_ref_name_valid(const char *name)
+{
+	int valid = 0;
+
+	return git_reference_name_is_valid(&valid, name) == 0 && valid;
+}
+
+char *gate_repo_head_branch(struct gate_repo *r)
+{
+	git_reference *head = NULL;
+	char *b = NULL;
+
+	if (git_reference_lookup(&head, gate_repo_git(r), "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	    !strncmp(git_reference_symbolic_target(head), "refs/heads/", 11))
+		b = gate_xstrdup(git_reference_symbolic_target(head) + 11);
+	git_reference_free(head);
+	return b;
+}
+
+int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
+	const char *text)
+{
+	git_signature *sig = NULL;
+	git_oid note;
+	int err, tries;
+
+	if ((err = git_signature_now(&sig, "gitops-gate", "gitops-gate@localhost")) < 0)
+		return err;
+	for (tries = 0; tries < 50; tries++) {
+		err = git_note_create(&note, gate_repo_git(r), notes_ref, sig, sig, commit, text, 1);
+		if (err != GIT_EMODIFIED && err != GIT_ELOCKED && err != GIT_EEXISTS)
+			break;
+		usleep(5000 + (unsigned)(tries * 2000));
+	}
+	git_signature_free(sig);
+	return err;
+}
