@@ -18,7 +18,6 @@
 
 struct gate_record {
 	struct gate_repo *grepo;
-	git_repository *repo;   /* of grepo: the commit log for notifications (NEEDSWORK: through repo) */
 	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
 	const struct gate_receivers *rcv;
 	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
@@ -98,7 +97,6 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 		return fail(msg, msgsize, "record: repository and git directory are required");
 	r = gate_xcalloc(1, sizeof(*r));
 	r->grepo = o->repo;
-	r->repo = gate_repo_git(o->repo);
 	r->git_dir = gate_xstrdup(o->git_dir);
 	len = strlen(r->git_dir);
 	while (len > 1 && r->git_dir[len - 1] == '/')
@@ -200,101 +198,74 @@ static void changes_clear(struct changes *c)
 	c->all = 0;
 }
 
-/* Changes between two trees (a may be NULL: everything added), at most max paths. */
-static int diff_trees(git_repository *repo, git_tree *a, git_tree *b, size_t max,
-	struct changes *c)
-{
-	git_diff_options opts;
-	git_diff *diff = NULL;
-	size_t i, n;
+struct changes_max {
+	struct changes *c;
+	size_t max;
+};
 
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags |= GIT_DIFF_IGNORE_SUBMODULES;
-	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0)
-		return -1;
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if (c->total >= max) {
-			c->all = 1;
-			break;
-		}
-		switch (d->status) {
-		case GIT_DELTA_ADDED:
-			strv_add(&c->added, d->new_file.path);
-			break;
-		case GIT_DELTA_DELETED:
-			strv_add(&c->removed, d->old_file.path);
-			break;
-		default:
-			strv_add(&c->modified, d->new_file.path);
-			break;
-		}
-		c->total++;
+/* gate_repo_change_fn: one changed path into its list, at most max (then stop). */
+static int add_change(const struct gate_repo_change *ch, void *payload)
+{
+	struct changes_max *cm = payload;
+	struct changes *c = cm->c;
+
+	if (c->total >= cm->max) {
+		c->all = 1;
+		return 1;
 	}
-	git_diff_free(diff);
+	if (ch->status == GATE_CHANGE_ADDED)
+		strv_add(&c->added, ch->path);
+	else if (ch->status == GATE_CHANGE_DELETED)
+		strv_add(&c->removed, ch->path);
+	else
+		strv_add(&c->modified, ch->path);
+	c->total++;
 	return 0;
 }
 
-static int commit_changes(git_repository *repo, git_commit *commit, size_t max, struct changes *c)
+/* Changes between the trees of commits from (NULL: everything added) and to, at most max paths. */
+static int diff_commits(struct gate_repo *repo, const git_oid *from, const git_oid *to, size_t max,
+	struct changes *c)
 {
-	git_commit *parent = NULL;
-	git_tree *a = NULL, *b = NULL;
-	int err;
+	struct changes_max cm = { c, max };
+	int err = gate_repo_diff_commits(repo, from, to, add_change, &cm);
 
-	if (git_commit_parentcount(commit) > 0 && (err = git_commit_parent(&parent, commit, 0)) < 0)
-		return err;
-	if ((parent && (err = git_commit_tree(&a, parent)) < 0) ||
-	    (err = git_commit_tree(&b, commit)) < 0)
-		goto done;
-	err = diff_trees(repo, a, b, max, c);
-done:
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(parent);
-	return err;
+	return err < 0 ? err : 0;
 }
 
 struct cdata {
 	char id[GIT_OID_HEXSZ + 1];
 	char ts[32];
-	char *message, *an, *ae, *cn, *ce;
+	struct gate_repo_commit_info info;
 	struct changes ch;
 };
 
 static void cdata_clear(struct cdata *c)
 {
-	free(c->message);
-	free(c->an);
-	free(c->ae);
-	free(c->cn);
-	free(c->ce);
+	gate_repo_commit_info_release(&c->info);
 	changes_clear(&c->ch);
 }
 
-static void cdata_fill(struct cdata *c, git_commit *commit)
+static int cdata_fill(struct gate_repo *repo, struct cdata *c, const git_oid *id)
 {
-	const git_signature *a = git_commit_author(commit), *m = git_commit_committer(commit);
-	const char *msg = git_commit_message(commit);
+	int err = gate_repo_commit_info(repo, id, &c->info);
 
-	git_oid_tostr(c->id, sizeof(c->id), git_commit_id(commit));
-	gate_journal_time(c->ts, sizeof(c->ts), (long long)git_commit_time(commit));
-	c->message = gate_xstrndup(msg ? msg : "", msg ? strnlen(msg, 4096) : 0);
-	c->an = gate_xstrdup(a && a->name ? a->name : "");
-	c->ae = gate_xstrdup(a && a->email ? a->email : "");
-	c->cn = gate_xstrdup(m && m->name ? m->name : "");
-	c->ce = gate_xstrdup(m && m->email ? m->email : "");
+	if (err < 0)
+		return err;
+	git_oid_tostr(c->id, sizeof(c->id), &c->info.id);
+	gate_journal_time(c->ts, sizeof(c->ts), c->info.time);
+	return 0;
 }
 
 static void cdata_view(const struct cdata *c, struct gate_push_commit *v)
 {
 	v->id = c->id;
-	v->message = c->message;
+	v->message = c->info.message;
 	v->timestamp = c->ts;
-	v->author_name = c->an;
-	v->author_email = c->ae;
-	v->committer_name = c->cn;
-	v->committer_email = c->ce;
+	v->author_name = c->info.author_name;
+	v->author_email = c->info.author_email;
+	v->committer_name = c->info.committer_name;
+	v->committer_email = c->info.committer_email;
 	v->added = (const char *const *)c->ch.added.v;
 	v->nadded = c->ch.added.n;
 	v->modified = (const char *const *)c->ch.modified.v;
@@ -309,66 +280,41 @@ static void cdata_view(const struct cdata *c, struct gate_push_commit *v)
  * When none (target behind prev: a rollback), one entry for target with the
  * changes prev -> target, so that receivers see every changed path.
  */
-static int collect_commits(git_repository *repo, const git_oid *prev, const git_oid *target,
+static int collect_commits(struct gate_repo *repo, const git_oid *prev, const git_oid *target,
 	struct cdata **out, size_t *n)
 {
-	git_revwalk *walk = NULL;
-	git_commit *commit = NULL, *pc = NULL;
-	git_tree *a = NULL, *b = NULL;
-	git_oid id;
+	git_oid *ids = NULL, parent;
 	struct cdata *v = NULL;
-	size_t alloc = 0, i;
-	int err;
+	size_t nids = 0, i;
+	int err, hp;
 
 	*out = NULL;
 	*n = 0;
-	if ((err = git_revwalk_new(&walk, repo)) < 0)
+	if ((err = gate_repo_log(repo, prev, target, GATE_NOTIFY_MAX_COMMITS, &ids, &nids)) < 0)
 		return err;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	if ((err = git_revwalk_push(walk, target)) < 0 || (prev && (err = git_revwalk_hide(walk, prev)) < 0))
-		goto done;
-	while (*n < GATE_NOTIFY_MAX_COMMITS && (err = git_revwalk_next(&id, walk)) == 0) {
-		if ((err = git_commit_lookup(&commit, repo, &id)) < 0)
-			goto done;
-		GATE_ALLOC_GROW(v, *n + 1, alloc);
-		memset(&v[*n], 0, sizeof(v[*n]));
-		cdata_fill(&v[*n], commit);
-		(*n)++;
-		if ((err = commit_changes(repo, commit, GATE_NOTIFY_MAX_FILES, &v[*n - 1].ch)) < 0)
-			goto done;
-		git_commit_free(commit);
-		commit = NULL;
-	}
-	if (err == GIT_ITEROVER)
-		err = 0;
-	if (err < 0)
-		goto done;
+	v = gate_xcalloc(nids ? nids : 1, sizeof(*v));
 	/* oldest first */
-	for (i = 0; i < *n / 2; i++) {
-		struct cdata t = v[i];
-		v[i] = v[*n - 1 - i];
-		v[*n - 1 - i] = t;
+	for (i = 0; i < nids; i++) {
+		const git_oid *id = &ids[nids - 1 - i];
+		if ((err = cdata_fill(repo, &v[i], id)) < 0)
+			goto done;
+		*n = i + 1;
+		if ((hp = gate_repo_first_parent(repo, id, &parent)) < 0) {
+			err = -1;
+			goto done;
+		}
+		if ((err = diff_commits(repo, hp ? &parent : NULL, id, GATE_NOTIFY_MAX_FILES,
+				&v[i].ch)) < 0)
+			goto done;
 	}
 	if (*n == 0) {
-		if ((err = git_commit_lookup(&commit, repo, target)) < 0)
+		if ((err = cdata_fill(repo, &v[0], target)) < 0)
 			goto done;
-		GATE_ALLOC_GROW(v, 1, alloc);
-		memset(&v[0], 0, sizeof(v[0]));
-		cdata_fill(&v[0], commit);
 		*n = 1;
-		if (prev && ((err = git_commit_lookup(&pc, repo, prev)) < 0 ||
-			     (err = git_commit_tree(&a, pc)) < 0))
-			goto done;
-		if ((err = git_commit_tree(&b, commit)) < 0 ||
-		    (err = diff_trees(repo, a, b, GATE_NOTIFY_MAX_FILES, &v[0].ch)) < 0)
-			goto done;
+		err = diff_commits(repo, prev, target, GATE_NOTIFY_MAX_FILES, &v[0].ch);
 	}
 done:
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(pc);
-	git_commit_free(commit);
-	git_revwalk_free(walk);
+	free(ids);
 	if (err < 0) {
 		for (i = 0; i < *n; i++)
 			cdata_clear(&v[i]);
@@ -550,8 +496,6 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 	struct gate_push_commit *views = NULL;
 	struct changes all = { STRV_INIT, STRV_INIT, STRV_INIT, 0, 0 };
 	struct strv paths = STRV_INIT;
-	git_commit *pc = NULL, *tc = NULL;
-	git_tree *a = NULL, *b = NULL;
 	struct gate_push_event pe;
 	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
 	size_t ncommits = 0, i, j, k;
@@ -561,11 +505,7 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 	if (!r->rcv || r->rcv->nclusters == 0)
 		return 0;
 	/* the paths that changed for the clusters: previous accepted tree -> target tree */
-	if ((prev && ((err = git_commit_lookup(&pc, r->repo, prev)) < 0 ||
-		      (err = git_commit_tree(&a, pc)) < 0)) ||
-	    (err = git_commit_lookup(&tc, r->repo, target)) < 0 ||
-	    (err = git_commit_tree(&b, tc)) < 0 ||
-	    (err = diff_trees(r->repo, a, b, GATE_RECORD_MAX_PATHS, &all)) < 0) {
+	if ((err = diff_commits(r->grepo, prev, target, GATE_RECORD_MAX_PATHS, &all)) < 0) {
 		git_fail(msg, msgsize, "cannot compute the changed paths");
 		goto done;
 	}
@@ -579,7 +519,7 @@ static int queue_deliveries(struct gate_record *r, const struct gate_record_even
 		int d = gate_repo_descends(r->grepo, target, prev, NULL, 0);
 		forced = d == 0;
 	}
-	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits)) < 0) {
+	if ((err = collect_commits(r->grepo, prev, target, &commits, &ncommits)) < 0) {
 		git_fail(msg, msgsize, "cannot list the commits");
 		goto done;
 	}
@@ -649,10 +589,6 @@ done:
 	free(views);
 	changes_clear(&all);
 	strv_clear(&paths);
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(pc);
-	git_commit_free(tc);
 	return err < 0 ? -1 : 0;
 }
 
