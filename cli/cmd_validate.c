@@ -26,6 +26,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "gate/config.h"
 #include "gate/doc.h"
 #include "gate/engine.h"
 #include "gate/k8s.h"
@@ -74,6 +75,10 @@ static const char usage_text[] =
 "                                reject\n"
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
 "                                JSON schema FILE instead of Kubernetes schemas\n"
+"  -server-config FILE           apply the policy section of a gitops-gate server\n"
+"                                config as the hook does (its policy files,\n"
+"                                waiver grants and secret_scan limits); implies\n"
+"                                the policy and reading every file, as -policy\n"
 "  -schema-location LOCATION     where schemas are found: a path or URL\n"
 "                                template, or \"default\" (may be given several\n"
 "                                times; tried in order)\n"
@@ -139,6 +144,7 @@ struct options {
 	const char *output;
 	const char *cache;
 	const char *schema;
+	const char *server_config;
 	long workers;
 	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
 	int no_builtin_checks;
@@ -172,6 +178,7 @@ static const struct flag flags[] = {
 	{ "reject", F_CSV, OFF(reject) },
 	{ "schema", F_STRING, OFF(schema) },
 	{ "schema-location", F_LIST, OFF(locations) },
+	{ "server-config", F_STRING, OFF(server_config) },
 	{ "skip", F_CSV, OFF(skip) },
 	{ "strict", F_BOOL, OFF(strict) },
 	{ "summary", F_BOOL, OFF(summary) },
@@ -631,6 +638,37 @@ out:
 	}
 }
 
+/*
+ * The policy of a server config, built as the hook builds it: its policy
+ * section, files relative to the config's folder.  Only -no-builtin-checks
+ * is applied on top (the section's kubernetes_version targets removed-api).
+ */
+static int server_policy(struct gate_policy **out, const char *path,
+	const struct gate_policy_opts *po, char *msg, size_t msgsize)
+{
+	struct gate_config_load_opts lo;
+	struct gate_policy_opts over;
+	struct gate_config *cfg = NULL;
+	const char *schema_dir = getenv("GATE_SCHEMA_DIR");
+	char *dir = gate_xstrdup(path), *slash = strrchr(dir, '/');
+	int rc;
+
+	if (slash)
+		*slash = '\0';
+	memset(&lo, 0, sizeof(lo));
+	lo.repo_path = path;
+	lo.schema_dir = schema_dir && *schema_dir ? schema_dir : GATE_PKGDATADIR;
+	memset(&over, 0, sizeof(over));
+	over.no_builtin_checks = po->no_builtin_checks;
+	rc = gate_config_load(&cfg, &lo, msg, msgsize);
+	if (rc == 0)
+		rc = gate_policy_from_config(out, json_object_get(gate_config_json(cfg), "policy"),
+			slash ? dir : ".", &over, msg, msgsize);
+	gate_config_free(cfg);
+	free(dir);
+	return rc;
+}
+
 /* ---- main ---- */
 
 static int ncpus(void)
@@ -692,7 +730,7 @@ int cmd_validate(int argc, char **argv)
 		ret = 0;
 		goto done;
 	}
-	if (o.no_builtin_checks && !o.policies.n) {
+	if (o.no_builtin_checks && !o.policies.n && !o.server_config) {
 		usage_error("-no-builtin-checks needs -policy", NULL);
 		goto done;
 	}
@@ -716,7 +754,7 @@ int cmd_validate(int argc, char **argv)
 		fd.ignore[fd.nignore++] = re;
 	}
 	fd.md = pcre2_match_data_create(4, NULL);
-	fd.all_files = o.policies.n > 0 && !o.schema;
+	fd.all_files = (o.policies.n > 0 || o.server_config) && !o.schema;
 
 	/* inputs, in command-line order */
 	if (!o.files.n || (o.files.n == 1 && !strcmp(o.files.v[0], "-"))) {
@@ -779,14 +817,18 @@ int cmd_validate(int argc, char **argv)
 		eo.nreject = o.reject.n;
 		eo.ignore_missing_schemas = o.ignore_missing;
 		eo.limits = lim;
-		if (o.policies.n) {
+		if (o.policies.n || o.server_config) {
 			struct gate_policy_opts po;
 
 			memset(&po, 0, sizeof(po));
 			po.no_builtin_checks = o.no_builtin_checks;
 			po.kubernetes_version = o.k8s_version;
-			if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0)
+			if (o.server_config) {
+				if (server_policy(&policy, o.server_config, &po, msg, sizeof(msg)) < 0)
+					goto policy_failed;
+			} else if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0) {
 				goto policy_failed;
+			}
 			for (i = 0; i < o.policies.n; i++)
 				if (strcmp(o.policies.v[i], "builtin") &&
 				    gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)

@@ -394,6 +394,18 @@ for t in file http; do
 	not_ok "rt-too-large: refused over $t" push "$w" origin rt-too-large
 	like "rt-too-large: $t: says why" "$(remote_lines)" "logs/x.log: file of 3790 bytes is larger than the 1000 bytes the secret scanner reads: not scanned"
 done
+# validate with the server's config gives the same verdict
+server_validate() {
+	set +e
+	(cd "$T_DIR/cases/$1" && "$GATE_BIN" validate -kubernetes-version 1.32.2 -ignore-missing-schemas \
+		-schema-location "$HK_K8S" -schema-location "$HK_CRD" -server-config "$frepo/gitops-gate.yaml" .) \
+		>"$T_DIR/validate.out" 2>&1
+	V_RC=$?
+	set -e
+}
+server_validate rt-too-large
+is "rt-too-large: validate -server-config fails" "$V_RC" 1
+like "rt-too-large: validate -server-config says why" "$(cat "$T_DIR/validate.out")" "larger than the 1000 bytes the secret scanner reads"
 
 # a granted waiver: a bidi reason is escaped, an expired one is refused and says so
 for r in "$frepo" "$hrepo"; do
@@ -413,6 +425,13 @@ for t in file http; do
 	not_ok "rt-expired: refused over $t" push "$w" origin rt-expired
 	like "rt-expired: $t: says it expired" "$(remote_lines)" 'container "expired" is privileged (suppression expired on 2020-01-01)'
 done
+server_validate rt-granted
+is "rt-granted: validate -server-config passes, as the hook" "$V_RC" 0
+server_validate rt-expired
+is "rt-expired: validate -server-config fails, as the hook" "$V_RC" 1
+like "rt-expired: validate -server-config says it expired" "$(cat "$T_DIR/validate.out")" '(suppression expired on 2020-01-01)'
+run_validate rt-granted
+is "rt-granted: validate -policy builtin knows no grant: fails" "$V_RC" 1
 for r in "$frepo" "$hrepo"; do
 	holes_config "$r"
 done
