@@ -286,6 +286,13 @@ like "bidi-path: a C1 control in a path is escaped" "$(remote_lines)" 'notes/a\u
 unlike "bidi-path: no raw U+202E" "$(cat "$T_DIR/push.out")" "$rlo"
 unlike "bidi-path: no raw C1 CSI" "$(cat "$T_DIR/push.out")" "$c1"
 
+# a ref name with U+202E: escaped on every remote: line (git's own "! [remote
+# rejected]" line, printed by the client, is out of the gate's reach)
+commit_case "$fwork" self-waiver
+not_ok "bidi ref: refused" push "$fwork" origin "HEAD:refs/heads/fix${rlo}lmth.exe"
+like "bidi ref: the ref is escaped" "$(remote_lines)" 'error: refs/heads/fix\u202elmth.exe '
+unlike "bidi ref: no raw U+202E on a remote: line" "$(grep '^remote:' "$T_DIR/push.out")" "$rlo"
+
 # ---- red team: what an attacker tries next ----
 
 # a Secret three lists deep: List > DeploymentList > SecretList
