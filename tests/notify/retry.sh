@@ -84,7 +84,12 @@ t0=$(now_ms)
 ok "push accepted while the receiver hangs" push "$work" origin main
 t1=$(now_ms)
 like "warning names the cut-off delivery" "$(remote_lines)" "to cluster \"prod\" failed: "
-ok "the push took less than the budget plus 2.5 s ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 3500
+# Whether post-receive keeps notify.budget_ms is measured by make bench
+# (bench/notify.sh), not asserted here: a loaded machine stretches any wall
+# time.  What is asserted is that the push did not wait for the receiver,
+# which holds the connection for 30 s (receiver.py --hang-seconds).
+ok "the push returned while the receiver still hung ($((t1 - t0)) ms of its 30 s)" \
+	test $((t1 - t0)) -lt 30000
 is "queued while hanging" "$(outbox_count "$srv")" 1
 set_mode r ok
 ok "drain after the hang" "$GATE_BIN" notify --drain --git-dir "$srv"
