@@ -232,7 +232,7 @@ static int report_verdict(struct out *o, const struct gate_verdict *v, const str
 		gate_push_report_say(&o->b, o->gl, "error", "push rejected: %s", s.ptr);
 		*summary_said = 1;
 		if (v->nproblems)
-			gate_push_report_hint(&o->b, o->gl, cfg);
+			gate_push_report_hint(&o->b, o->gl, cfg, v);
 		gate_buf_release(&s);
 		return -1;
 	}

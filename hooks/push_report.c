@@ -115,11 +115,34 @@ void gate_push_report_counts(struct gate_buf *b, const struct gate_verdict *v)
 			plural(v->nbad_commits, "commit", "commits"));
 }
 
-void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
-	const struct gate_config *cfg)
+/* Was a ref refused for a policy problem (anything beyond schema and YAML)? */
+static int policy_refusal(const struct gate_verdict *v)
 {
-	size_t ng;
+	size_t r, c, f, i, k;
+
+	for (r = 0; r < v->nrefs; r++)
+		for (c = 0; c < v->refs[r].ncommits; c++) {
+			const struct gate_judged_commit *cm = &v->refs[r].commits[c];
+			for (f = 0; f < cm->nfiles; f++)
+				for (i = 0; i < cm->files[f].results.n; i++) {
+					const struct gate_result *res = &cm->files[f].results.v[i];
+					for (k = 0; k < res->nproblems; k++) {
+						const struct gate_problem *p = &res->problems[k];
+						if (p->severity == GATE_SEV_DENY && !p->suppressed && p->rule &&
+						    strcmp(p->rule, "schema") && strcmp(p->rule, "yaml"))
+							return 1;
+					}
+				}
+		}
+	return 0;
+}
+
+void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
+	const struct gate_config *cfg, const struct gate_verdict *v)
+{
+	size_t ng, i;
 	const struct gate_config_group *g = gate_config_groups(cfg, &ng);
+	const json_t *files = json_object_get(json_object_get(gate_config_json(cfg), "policy"), "files");
 	struct gate_buf b = GATE_BUF_INIT;
 
 	gate_buf_adds(&b, "check the files before pushing with: gitops-gate validate");
@@ -127,6 +150,17 @@ void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
 		gate_buf_adds(&b, " -strict");
 	if (ng && strcmp(g[0].kubernetes_version, "master"))
 		gate_buf_addf(&b, " -kubernetes-version %s", g[0].kubernetes_version);
+	if (v && policy_refusal(v)) {
+		/* the server's policy files by name (the pusher needs copies), else the built-in checks */
+		for (i = 0; i < json_array_size(files); i++) {
+			const char *f = json_string_value(json_array_get(files, i));
+			const char *base = f ? strrchr(f, '/') : NULL;
+			if (f)
+				gate_buf_addf(&b, " -policy %s", base ? base + 1 : f);
+		}
+		if (!json_array_size(files))
+			gate_buf_adds(&b, " -policy builtin");
+	}
 	gate_buf_adds(&b, " FILE...");
 	gate_push_report_say(out, error_mark, "hint", "%s", b.ptr);
 	gate_buf_release(&b);

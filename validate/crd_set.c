@@ -414,9 +414,7 @@ static int crd_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (!len || !gate_crd_maybe(part, len) || !part_may_define(c->set, part, len) ||
 	    gate_doc_parse(&doc, part, len, line, c->lim, 0, &err) < 0)
 		return 0;
-	items = obj_get(doc->root, "items");
-	if (items && items->type == GATE_NODE_ARRAY && obj_str(doc->root, "kind") &&
-	    !strcmp(obj_str(doc->root, "kind"), "List")) {
+	if ((items = gate_k8s_list_items(doc->root))) {
 		for (i = 0; i < items->len; i++)
 			read_crd(c, &items->u.items[i]);
 	} else {

@@ -201,19 +201,21 @@ static void run_checkers(struct judge *j, const struct gate_k8s_id *id,
  * an identity except those skipped by kind and Kustomize files (which are not
  * resources).
  */
-static void judge_any(struct judge *j, const struct gate_node *node, uint32_t line, int depth);
-static int list_like(const struct gate_node *root);
+static void judge_any(struct judge *j, const struct gate_node *node, uint32_t line, int depth,
+	const struct gate_node *list);
+static void judge_items(struct judge *j, struct gate_result *r, const struct gate_node *node,
+	int depth);
 
-static void judge_node(struct judge *j, const struct gate_node *node, uint32_t line, int depth)
+static void judge_node(struct judge *j, const struct gate_node *node, uint32_t line, int depth,
+	const struct gate_node *list)
 {
-	const struct gate_node *expand = NULL;
 	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
 	const struct gate_schema *schema = NULL;
 	const char *location = NULL;
 	struct gate_result *r;
 	struct gate_k8s_id id;
-	char msg[8192];
-	int rc;
+	char msg[8192], kind[256];
+	int rc, inherited;
 
 	if (node && node->line)
 		line = node->line;
@@ -232,7 +234,8 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		gate_result_add_problem(r, "", node->line, node->col, "yaml", GATE_SEV_DENY, p);
 		return;
 	}
-	if (gate_k8s_id_read(&id, node, msg, sizeof(msg)) < 0) {
+	if (gate_k8s_item_id_read(&id, node, list, kind, sizeof(kind), &inherited,
+		msg, sizeof(msg)) < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xasprintf("error while parsing: %s", msg);
 		set_lenient_identity(r, node);
@@ -242,7 +245,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 
 	if (kind_listed(j->o->skip_kinds, j->o->nskip, &id)) {
 		r->status = GATE_STATUS_SKIPPED;
-		return;
+		goto items;
 	}
 	if (kind_listed(j->o->reject_kinds, j->o->nreject, &id)) {
 		r->status = GATE_STATUS_ERROR;
@@ -262,14 +265,6 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		goto check;
 	}
 	if (!schema) {
-		/*
-		 * A kind ending in "List" with items and no schema: kubectl and
-		 * kustomize apply its items, so they are judged one by one (the
-		 * list keeps kubeconform's verdict).  Without this a list kind
-		 * nobody has a schema for would carry its items past the gate.
-		 */
-		if (list_like(node) && depth < MAX_LIST_DEPTH)
-			expand = gate_node_get(node, "items");
 		if (j->o->ignore_missing_schemas) {
 			r->status = GATE_STATUS_SKIPPED;
 		} else {
@@ -292,10 +287,69 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 	gate_schema_errors_release(&errs);
 check:
 	run_checkers(j, &id, node, r);
-	if (expand) {
-		uint32_t i;
-		for (i = 0; i < expand->len; i++)
-			judge_any(j, &expand->u.items[i], expand->u.items[i].line, depth + 1);
+items:
+	judge_items(j, r, node, depth);
+}
+
+/* an items entry that looks like an object of its own */
+static int object_like(const struct gate_node *n)
+{
+	return n->type == GATE_NODE_OBJECT &&
+		(gate_node_get(n, "kind") || gate_node_get(n, "apiVersion"));
+}
+
+static void deny(struct gate_result *r, const struct gate_node *at, const char *pointer,
+	const char *rule, char *msg)
+{
+	gate_result_add_problem(r, pointer, at->line, at->col, rule, GATE_SEV_DENY, msg);
+	if (r->status == GATE_STATUS_VALID || r->status == GATE_STATUS_SKIPPED ||
+	    r->status == GATE_STATUS_EMPTY)
+		r->status = GATE_STATUS_INVALID;
+	if (!r->msg)
+		r->msg = msg;
+	else
+		free(msg);
+}
+
+/*
+ * The items of a resource, as the tools that apply it see them (see
+ * gate_k8s_list_kind()).  A typed list (`DeploymentList`, `FooList`)
+ * keeps its own verdict and each item is judged as an object, whatever
+ * schemas exist.  Any other kind with an `items` sequence is refused:
+ * kubectl and Argo CD would apply its items and drop the object, kustomize
+ * and Flux the reverse, so no single verdict is right; its entries that look
+ * like objects are judged too, so that the pusher sees their problems.
+ */
+static void judge_items(struct judge *j, struct gate_result *r, const struct gate_node *node,
+	int depth)
+{
+	enum gate_k8s_list lk = gate_k8s_list_kind(node);
+	const struct gate_node *items = gate_node_get(node, "items");
+	uint32_t i;
+
+	if (lk == GATE_K8S_NOT_LIST)
+		return;
+	if (lk == GATE_K8S_LIST && items && items->type != GATE_NODE_ARRAY) {
+		if (items->type != GATE_NODE_NULL)
+			deny(r, items, "/items", "yaml", gate_xasprintf("the items of a %s must be a "
+				"sequence, got %s", r->kind, gate_node_type_name(items)));
+		return;
+	}
+	if (!items)
+		return;
+	if (depth + 1 >= MAX_LIST_DEPTH) {
+		deny(r, node, "", "yaml", gate_xasprintf("lists nested more than %d deep",
+			MAX_LIST_DEPTH));
+		return;
+	}
+	if (lk == GATE_K8S_ITEMS_ON_OBJECT)
+		deny(r, items, "/items", "object-items", gate_xasprintf("a %s with a top-level items "
+			"sequence: kubectl and Argo CD apply its items instead of the object, kustomize "
+			"and Flux the object: give each object a document of its own", r->kind));
+	for (i = 0; i < items->len; i++) {
+		if (lk == GATE_K8S_ITEMS_ON_OBJECT && !object_like(&items->u.items[i]))
+			continue;
+		judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1, node);
 	}
 }
 
@@ -345,19 +399,9 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 		identity_from_text(j, r, part, len, line);
 		return 0;
 	}
-	judge_any(j, doc->root, doc->line ? doc->line : line, 0);
+	judge_any(j, doc->root, doc->line ? doc->line : line, 0, NULL);
 	gate_doc_free(doc);
 	return 0;
-}
-
-/* A kind ending in "List" (not "List" itself) with an items sequence. */
-static int list_like(const struct gate_node *root)
-{
-	const char *kind = gate_node_get_str(root, "kind");
-	const struct gate_node *items = gate_node_get(root, "items");
-	size_t n = kind ? strlen(kind) : 0;
-
-	return n > 4 && !strcmp(kind + n - 4, "List") && items && items->type == GATE_NODE_ARRAY;
 }
 
 /*
@@ -366,14 +410,15 @@ static int list_like(const struct gate_node *root)
  * (kubectl flattens nested lists), to a bounded depth.  Items that are not a
  * sequence would be dropped silently there; a gate reports them.
  */
-static void judge_any(struct judge *j, const struct gate_node *root, uint32_t line, int depth)
+static void judge_any(struct judge *j, const struct gate_node *root, uint32_t line, int depth,
+	const struct gate_node *list)
 {
 	const struct gate_node *items;
 	struct gate_result *r;
 	uint32_t i;
 
 	if (!is_list(root)) {
-		judge_node(j, root, line, depth);
+		judge_node(j, root, line, depth, list);
 		return;
 	}
 	items = gate_node_get(root, "items");
@@ -386,7 +431,7 @@ static void judge_any(struct judge *j, const struct gate_node *root, uint32_t li
 			strlen("error while parsing: "));
 	} else if (items && items->type == GATE_NODE_ARRAY) {
 		for (i = 0; i < items->len; i++)
-			judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1);
+			judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1, root);
 	} else if (items && items->type != GATE_NODE_NULL) {
 		r = new_result(j, root->line);
 		r->status = GATE_STATUS_ERROR;

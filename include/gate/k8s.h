@@ -45,6 +45,39 @@ struct gate_k8s_id {
 int gate_k8s_id_read(struct gate_k8s_id *id, const struct gate_node *root,
 	char *msg, size_t msgsize);
 
+/*
+ * What the tools that apply manifests make of a document's top-level
+ * `items` (gate_k8s_list_kind()):
+ *  - GATE_K8S_LIST: a kind ending in "List" (`List`, `DeploymentList`,
+ *    `FooList`, any case for `list`).  kubectl, kustomize (so Flux) and
+ *    Argo CD apply its items, not the list; an item with neither kind nor
+ *    apiVersion becomes an object of the list's kind minus "List" and the
+ *    list's apiVersion (apimachinery's unstructured list decoder).
+ *  - GATE_K8S_ITEMS_ON_OBJECT: any other kind with an `items` sequence.
+ *    kubectl's decoder and Argo CD (`IsList()`: an items array) apply its
+ *    items and drop the object; kustomize and Flux apply the object.
+ *  - GATE_K8S_NOT_LIST: neither.
+ */
+enum gate_k8s_list {
+	GATE_K8S_NOT_LIST = 0,
+	GATE_K8S_LIST,
+	GATE_K8S_ITEMS_ON_OBJECT
+};
+enum gate_k8s_list gate_k8s_list_kind(const struct gate_node *root);
+
+/* The items of a GATE_K8S_LIST with an items sequence, else NULL (borrowed from root). */
+const struct gate_node *gate_k8s_list_items(const struct gate_node *root);
+
+/*
+ * Like gate_k8s_id_read() for an item of the list `list`: an item with
+ * neither kind nor apiVersion takes the list's apiVersion and its kind
+ * minus "List" (written into kindbuf, which must outlive id).  *inherited
+ * is set to 1 when it did.
+ */
+int gate_k8s_item_id_read(struct gate_k8s_id *id, const struct gate_node *item,
+	const struct gate_node *list, char *kindbuf, size_t kindsize, int *inherited,
+	char *msg, size_t msgsize);
+
 struct gate_store_opts {
 	const char *const *locations; /* templates, "default" or "catalog"; none: default */
 	size_t nlocations;

@@ -36,9 +36,14 @@ void gate_push_report_problems(struct gate_buf *out, const char *error_mark,
 /* "N ref updates refused, N problems in N files of N commits" (no newline). */
 void gate_push_report_counts(struct gate_buf *out, const struct gate_verdict *v);
 
-/* The hint line naming `gitops-gate validate` with the first group's settings. */
+/*
+ * The hint line naming the `gitops-gate validate` command that reproduces
+ * the refusal: the first group's settings and, when v (may be NULL) was
+ * refused for a policy problem, -policy with the server's policy file names
+ * or "builtin".  error_mark prefixes the line (GitLab's "GL-HOOK-ERR: ", or "").
+ */
 void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
-	const struct gate_config *cfg);
+	const struct gate_config *cfg, const struct gate_verdict *v);
 
 /* A success line per gated ref update that was judged. */
 void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v);

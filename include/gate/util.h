@@ -47,7 +47,14 @@ void gate_buf_adds(struct gate_buf *b, const char *s);
 void gate_buf_addc(struct gate_buf *b, char c);
 void gate_buf_addf(struct gate_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gate_buf_vaddf(struct gate_buf *b, const char *fmt, va_list ap);
-/* Append s escaped for a terminal: control bytes and DEL as \xNN, backslash doubled. */
+/*
+ * Append s escaped for a terminal: control bytes, DEL and bytes that are not
+ * UTF-8 as \xNN, backslash doubled, and as \uNNNN the code points that
+ * change how the text around them shows: C1 controls (U+0080-009F),
+ * bidirectional marks, embeddings, overrides and isolates (U+061C,
+ * U+200E-200F, U+202A-202E, U+2066-2069), zero-width characters
+ * (U+200B-200D, U+2060-2064), U+2028-2029 and U+FEFF.
+ */
 void gate_buf_add_escaped(struct gate_buf *b, const char *s, size_t len);
 /*
  * s escaped as gate_buf_add_escaped() does, at most max bytes of it, "..."
