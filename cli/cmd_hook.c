@@ -232,7 +232,7 @@ static int report_verdict(struct out *o, const struct gate_verdict *v, const str
 		gate_push_report_say(&o->b, o->gl, "error", "push rejected: %s", s.ptr);
 		*summary_said = 1;
 		if (v->nproblems)
-			gate_push_report_hint(&o->b, cfg, v);
+			gate_push_report_hint(&o->b, o->gl, cfg, v);
 		gate_buf_release(&s);
 		return -1;
 	}
@@ -329,7 +329,7 @@ static int pre_receive(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (getenv("GL_ID"))
+	if (gate_cli_under_gitlab())
 		o.gl = "GL-HOOK-ERR: ";
 	pusher = gate_cli_pusher()->name;
 	epusher = gate_escape_dup(pusher, GATE_PUSH_REPORT_ESC_MAX);

@@ -10,7 +10,9 @@
  *           runs every <name>.chained-1, -2, ... first with the same standard
  *           input; for pre-receive, a chained hook that fails rejects the push.
  *           --force replaces a foreign hook instead.
- *   gitlab  $GIT_DIR/custom_hooks/<name>.d/gitops-gate
+ *   gitlab  $GIT_DIR/custom_hooks/<name>.d/gitops-gate, or with --tar FILE
+ *           (no REPO needed) the same files in a tar archive for GitLab
+ *           15.11+'s `gitaly hooks set` (cli/install_tar.c)
  *   gitea   $GIT_DIR/hooks/<name>.d/gitops-gate
  *           (these servers run every file of <name>.d themselves; a foreign
  *           file named gitops-gate there is replaced only with --force).
@@ -67,13 +69,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: gitops-gate install REPO.git [--layout plain|gitlab|gitea] [--force]\n"
 		"                           [--schema-dir DIR] [--no-config]\n"
+		"       gitops-gate install --layout gitlab --tar FILE [--schema-dir DIR]\n"
 		"\n"
 		"Writes pre-receive and post-receive hooks that run gitops-gate.\n"
 		"  --layout       plain (hooks/ or core.hooksPath), gitlab (custom_hooks/*.d),\n"
 		"                 gitea (hooks/*.d); default plain\n"
 		"  --force        replace a hook that is not ours instead of chaining it\n"
 		"  --schema-dir   the wrappers export GATE_SCHEMA_DIR=DIR (an uninstalled build)\n"
-		"  --no-config    do not write a default gitops-gate.yaml\n");
+		"  --no-config    do not write a default gitops-gate.yaml\n"
+		"  --tar FILE     write the gitlab hooks as a tar for `gitaly hooks set` instead:\n"
+		"                 gitaly hooks set --storage S --repository R --config C < FILE\n");
 }
 
 /* Append s single-quoted for sh. */
@@ -257,9 +262,28 @@ static int set_push_options(struct gate_repo *repo)
 	return ret;
 }
 
+/* install --tar: the wrappers in an archive for `gitaly hooks set`; the exit code. */
+static int write_tar(const char *tar, enum layout lay, const char *exe, const char *schema_dir)
+{
+	const char *hooks[] = { "pre-receive", "post-receive" };
+	char *content[2];
+	int ret;
+
+	content[0] = wrapper(lay, hooks[0], exe, schema_dir);
+	content[1] = wrapper(lay, hooks[1], exe, schema_dir);
+	ret = gate_install_tar(tar, hooks, (const char *const *)content, 2);
+	if (ret < 0)
+		fprintf(stderr, "error: cannot write %s: %s\n", tar, strerror(errno));
+	else
+		printf("%s: hooks for `gitaly hooks set` written\n", tar);
+	free(content[0]);
+	free(content[1]);
+	return ret < 0 ? 1 : 0;
+}
+
 int cmd_install(int argc, char **argv)
 {
-	const char *path = NULL, *schema_dir = NULL;
+	const char *path = NULL, *schema_dir = NULL, *tar = NULL;
 	enum layout lay = LAYOUT_PLAIN;
 	struct gate_repo *repo = NULL;
 	char exe[PATH_MAX], msg[512], abs_schema[PATH_MAX];
@@ -286,6 +310,8 @@ int cmd_install(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--schema-dir") && i + 1 < argc) {
 			schema_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--tar") && i + 1 < argc) {
+			tar = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -296,7 +322,11 @@ int cmd_install(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!path) {
+	if (tar && (lay != LAYOUT_GITLAB || path)) {
+		fprintf(stderr, "error: --tar goes with --layout gitlab and no repository\n");
+		return 2;
+	}
+	if (!path && !tar) {
 		usage(stderr);
 		return 2;
 	}
@@ -313,6 +343,8 @@ int cmd_install(int argc, char **argv)
 		}
 		schema_dir = abs_schema;
 	}
+	if (tar)
+		return write_tar(tar, lay, exe, schema_dir);
 	if (gate_repo_open(&repo, path, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "error: %s: %s\n", path, msg);
 		return 1;

@@ -215,6 +215,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage_t
 			o->all = 1;
 		} else if (strstr(flags, "q") && !strcmp(a, "--quiet")) {
 			o->quiet = 1;
+		} else if (strstr(flags, "t") && !strcmp(a, "--test")) {
+			/* notify --test */
+		} else if (strstr(flags, "c") && !strcmp(a, "--cluster") && i + 1 < argc) {
+			i++; /* read by cmd_notify */
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "error: unknown option '%s'\n", a);
 			fputs(usage_text, stderr);
@@ -261,6 +265,10 @@ static void free_ids(char **ids, size_t n)
 
 static const char notify_usage[] =
 	"usage: gitops-gate notify --drain [--all] [--quiet] [--git-dir DIR] [--config FILE]\n"
+	"       gitops-gate notify --test [--cluster NAME] [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"--test: send a signed test push event (the accepted branch as it is, no commits) to\n"
+	"every receiver (of cluster NAME) and print each answer; nothing is queued.\n"
 	"\n"
 	"Send the deliveries waiting in $GIT_DIR/gitops-gate/outbox whose retry time has come\n"
 	"(--all: every one now), in parallel, each within notify.timeout_ms.  Delivered ones\n"
@@ -278,8 +286,18 @@ int cmd_notify(int argc, char **argv)
 	struct opts o;
 	char **ids = NULL;
 	size_t n = 0, ok = 0, bad = 0;
-	int rc = parse_opts(argc, argv, &o, notify_usage, 0, "daq");
+	int rc, i;
 
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--test")) {
+			const char *cluster = NULL;
+			for (i = 1; i + 1 < argc; i++)
+				if (!strcmp(argv[i], "--cluster"))
+					cluster = argv[i + 1];
+			rc = parse_opts(argc, argv, &o, notify_usage, 0, "tc");
+			return rc ? (rc == 1 ? 0 : 2) : cmd_notify_test(o.git_dir, o.config, cluster);
+		}
+	rc = parse_opts(argc, argv, &o, notify_usage, 0, "daq");
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (open_or_say(&op, &o) < 0)

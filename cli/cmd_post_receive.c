@@ -36,12 +36,14 @@ static long long now_ms(void)
 
 /*
  * What is left of notify.budget_ms for sending, counted from the hook's
- * start, keeping back time to record the failed attempts (a few fsyncs per
- * delivery), so that the whole hook returns within its budget.
+ * start, keeping back time to record the failed attempts (rewriting as many
+ * outbox files as were just written: as long as recording took, at least 5
+ * ms a delivery), so that the whole hook returns within its budget.
  */
-static long send_budget(long budget, long long start, size_t n)
+static long send_budget(long budget, long long start, size_t n, long long record_ms)
 {
-	long long left = budget - (now_ms() - start) - 50 - 5 * (long long)n;
+	long long keep = 5 * (long long)n > record_ms ? 5 * (long long)n : record_ms;
+	long long left = budget - (now_ms() - start) - 50 - keep;
 
 	if (left < 100)
 		left = 100;
@@ -50,7 +52,7 @@ static long send_budget(long budget, long long start, size_t n)
 
 int gate_post_receive_main(int argc, char **argv)
 {
-	long long start = now_ms();
+	long long start = now_ms(), record_start;
 	struct gate_op op;
 	struct gate_ref_update *u = NULL;
 	char msg[1024], *input = NULL, **ids = NULL;
@@ -91,6 +93,7 @@ int gate_post_receive_main(int argc, char **argv)
 		free(e);
 		goto done;
 	}
+	record_start = now_ms();
 	for (i = 0; i < n; i++) {
 		struct gate_accept_outcome acc;
 		size_t k;
@@ -105,8 +108,8 @@ int gate_post_receive_main(int argc, char **argv)
 		free(acc.ids);
 	}
 	if (nids) {
-		gate_op_send(&op, ids, nids, send_budget(op.rcv.notify.budget_ms, start, nids), 0, stderr,
-			"warning", &ok, &bad);
+		gate_op_send(&op, ids, nids, send_budget(op.rcv.notify.budget_ms, start, nids,
+			now_ms() - record_start), 0, stderr, "warning", &ok, &bad);
 		if (bad)
 			fprintf(stderr, "hint: %zu of %zu notifications wait in the outbox for gitops-gate notify --drain\n",
 				bad, nids);

@@ -6,6 +6,8 @@
 #ifndef GATE_COMMANDS_H
 #define GATE_COMMANDS_H
 
+#include <stddef.h>
+
 int cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
 int cmd_hook(int argc, char **argv);        /* cli/cmd_hook.c: pre-receive, post-receive */
 int cmd_install(int argc, char **argv);     /* cli/cmd_install.c */
@@ -15,5 +17,11 @@ int cmd_status(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_rollforward(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_check_config(int argc, char **argv); /* cli/cmd_check_config.c */
+/* Write hooks[i] (contents[i]) as custom_hooks/<hook>.d/gitops-gate in a tar (cli/install_tar.c). */
+int gate_install_tar(const char *path, const char *const *hooks, const char *const *contents,
+	size_t n);
+/* notify --test (cli/cmd_notify_test.c); git_dir, config, cluster may be NULL. */
+int cmd_notify_test(const char *git_dir, const char *config, const char *cluster);
 
 #endif

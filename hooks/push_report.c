@@ -16,8 +16,7 @@ void gate_push_report_say(struct gate_buf *out, const char *error_mark, const ch
 {
 	va_list ap;
 
-	if (!strcmp(level, "error"))
-		gate_buf_adds(out, error_mark);
+	gate_buf_adds(out, error_mark); /* GitLab shows only marked lines: every one, hint: too */
 	gate_buf_adds(out, level);
 	gate_buf_adds(out, ": ");
 	va_start(ap, fmt);
@@ -44,10 +43,10 @@ static void commit_problems(struct gate_buf *out, const char *error_mark, const 
 		nsupp += cm->files[f].nsuppressed;
 	if (!cm->nproblems && !cm->nwarnings && !nsupp)
 		return;
-	prefix = gate_xasprintf("%s%s: %s %.7s: ", !strcmp(deny_level, "error") ? error_mark : "",
+	prefix = gate_xasprintf("%s%s: %s %.7s: ", error_mark,
 		deny_level, ref, cm->hex);
-	wprefix = gate_xasprintf("warning: %s %.7s: ", ref, cm->hex);
-	hprefix = gate_xasprintf("hint: %s %.7s: ", ref, cm->hex);
+	wprefix = gate_xasprintf("%swarning: %s %.7s: ", error_mark, ref, cm->hex);
+	hprefix = gate_xasprintf("%shint: %s %.7s: ", error_mark, ref, cm->hex);
 	ro.format = GATE_REPORT_REMOTE;
 	ro.prefix = prefix;
 	ro.warn_prefix = wprefix;
@@ -138,8 +137,8 @@ static int policy_refusal(const struct gate_verdict *v)
 	return 0;
 }
 
-void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg,
-	const struct gate_verdict *v)
+void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
+	const struct gate_config *cfg, const struct gate_verdict *v)
 {
 	size_t ng, i;
 	const struct gate_config_group *g = gate_config_groups(cfg, &ng);
@@ -163,7 +162,7 @@ void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg,
 			gate_buf_adds(&b, " -policy builtin");
 	}
 	gate_buf_adds(&b, " FILE...");
-	gate_push_report_say(out, "", "hint", "%s", b.ptr);
+	gate_push_report_say(out, error_mark, "hint", "%s", b.ptr);
 	gate_buf_release(&b);
 }
 

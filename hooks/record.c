@@ -12,34 +12,17 @@
 #include "gate/notify.h"
 #include "gate/outbox.h"
 #include "gate/util.h"
+#include "record_int.h"
 
-#define ZERO_HEX "0000000000000000000000000000000000000000"
 #define MAX_INTENTS 10000
 
-struct gate_record {
-	struct gate_repo *grepo;
-	git_repository *repo;   /* of grepo: the commit log for notifications (NEEDSWORK: through repo) */
-	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
-	const struct gate_receivers *rcv;
-	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
-	char *own_name, *own_url, *default_branch;
-	gate_record_step_fn step;
-	void *step_payload;
-};
-
-struct strv {
-	char **v;
-	size_t n, alloc;
-};
-#define STRV_INIT { NULL, 0, 0 }
-
-static void strv_add(struct strv *s, const char *p)
+void gate_record_strv_add(struct strv *s, const char *p)
 {
 	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
 	s->v[s->n++] = gate_xstrdup(p);
 }
 
-static void strv_clear(struct strv *s)
+void gate_record_strv_clear(struct strv *s)
 {
 	size_t i;
 
@@ -50,9 +33,7 @@ static void strv_clear(struct strv *s)
 	s->n = s->alloc = 0;
 }
 
-static int fail(char *msg, size_t msgsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *msg, size_t msgsize, const char *fmt, ...)
+int gate_record_fail(char *msg, size_t msgsize, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,11 +43,11 @@ static int fail(char *msg, size_t msgsize, const char *fmt, ...)
 	return -1;
 }
 
-static int git_fail(char *msg, size_t msgsize, const char *what)
+int gate_record_git_fail(char *msg, size_t msgsize, const char *what)
 {
 	const git_error *e = git_error_last();
 
-	return fail(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
+	return gate_record_fail(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
 }
 
 static void step(struct gate_record *r, const char *name)
@@ -95,7 +76,7 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 
 	*out = NULL;
 	if (!o->repo || !o->git_dir)
-		return fail(msg, msgsize, "record: repository and git directory are required");
+		return gate_record_fail(msg, msgsize, "record: repository and git directory are required");
 	r = gate_xcalloc(1, sizeof(*r));
 	r->grepo = o->repo;
 	r->repo = gate_repo_git(o->repo);
@@ -129,6 +110,10 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 		r->repo_cfg.repo_name = r->own_name;
 	if (!r->repo_cfg.repo_html_url)
 		r->repo_cfg.repo_html_url = r->own_url;
+	if (!r->repo_cfg.repo_clone_url && r->repo_cfg.repo_html_url != r->own_url) {
+		r->own_clone_url = gate_xasprintf("%s.git", r->repo_cfg.repo_html_url);
+		r->repo_cfg.repo_clone_url = r->own_clone_url;
+	}
 	if (!r->repo_cfg.repo_clone_url)
 		r->repo_cfg.repo_clone_url = r->own_url;
 	if (r->repo_cfg.repo_default_branch)
@@ -136,7 +121,7 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	else if (!(r->default_branch = gate_repo_head_branch(r->grepo)))
 		r->default_branch = gate_xstrdup("main");
 	if (gate_mkdir_p(r->outbox, 0755) < 0 || gate_mkdir_p(r->pending, 0755) < 0) {
-		fail(msg, msgsize, "cannot create %s: %s", r->state_dir, strerror(errno));
+		gate_record_fail(msg, msgsize, "cannot create %s: %s", r->state_dir, strerror(errno));
 		gate_record_free(r);
 		return -1;
 	}
@@ -156,6 +141,7 @@ void gate_record_free(struct gate_record *r)
 	free(r->pending);
 	free(r->own_name);
 	free(r->own_url);
+	free(r->own_clone_url);
 	free(r->default_branch);
 	free(r);
 }
@@ -163,6 +149,16 @@ void gate_record_free(struct gate_record *r)
 const char *gate_record_outbox_dir(const struct gate_record *r)
 {
 	return r->outbox;
+}
+
+const struct gate_notify_config *gate_record_repo_config(const struct gate_record *r)
+{
+	return &r->repo_cfg;
+}
+
+const char *gate_record_default_branch(const struct gate_record *r)
+{
+	return r->default_branch;
 }
 
 const char *gate_record_journal_path(const struct gate_record *r)
@@ -185,201 +181,6 @@ void gate_record_outcome_release(struct gate_record_outcome *o)
 
 /* ---- what changed ---- */
 
-struct changes {
-	struct strv added, modified, removed;
-	size_t total;
-	int all; /* too many to list */
-};
-
-static void changes_clear(struct changes *c)
-{
-	strv_clear(&c->added);
-	strv_clear(&c->modified);
-	strv_clear(&c->removed);
-	c->total = 0;
-	c->all = 0;
-}
-
-/* Changes between two trees (a may be NULL: everything added), at most max paths. */
-static int diff_trees(git_repository *repo, git_tree *a, git_tree *b, size_t max,
-	struct changes *c)
-{
-	git_diff_options opts;
-	git_diff *diff = NULL;
-	size_t i, n;
-
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags |= GIT_DIFF_IGNORE_SUBMODULES;
-	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0)
-		return -1;
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if (c->total >= max) {
-			c->all = 1;
-			break;
-		}
-		switch (d->status) {
-		case GIT_DELTA_ADDED:
-			strv_add(&c->added, d->new_file.path);
-			break;
-		case GIT_DELTA_DELETED:
-			strv_add(&c->removed, d->old_file.path);
-			break;
-		default:
-			strv_add(&c->modified, d->new_file.path);
-			break;
-		}
-		c->total++;
-	}
-	git_diff_free(diff);
-	return 0;
-}
-
-static int commit_changes(git_repository *repo, git_commit *commit, size_t max, struct changes *c)
-{
-	git_commit *parent = NULL;
-	git_tree *a = NULL, *b = NULL;
-	int err;
-
-	if (git_commit_parentcount(commit) > 0 && (err = git_commit_parent(&parent, commit, 0)) < 0)
-		return err;
-	if ((parent && (err = git_commit_tree(&a, parent)) < 0) ||
-	    (err = git_commit_tree(&b, commit)) < 0)
-		goto done;
-	err = diff_trees(repo, a, b, max, c);
-done:
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(parent);
-	return err;
-}
-
-struct cdata {
-	char id[GIT_OID_HEXSZ + 1];
-	char ts[32];
-	char *message, *an, *ae, *cn, *ce;
-	struct changes ch;
-};
-
-static void cdata_clear(struct cdata *c)
-{
-	free(c->message);
-	free(c->an);
-	free(c->ae);
-	free(c->cn);
-	free(c->ce);
-	changes_clear(&c->ch);
-}
-
-static void cdata_fill(struct cdata *c, git_commit *commit)
-{
-	const git_signature *a = git_commit_author(commit), *m = git_commit_committer(commit);
-	const char *msg = git_commit_message(commit);
-
-	git_oid_tostr(c->id, sizeof(c->id), git_commit_id(commit));
-	gate_journal_time(c->ts, sizeof(c->ts), (long long)git_commit_time(commit));
-	c->message = gate_xstrndup(msg ? msg : "", msg ? strnlen(msg, 4096) : 0);
-	c->an = gate_xstrdup(a && a->name ? a->name : "");
-	c->ae = gate_xstrdup(a && a->email ? a->email : "");
-	c->cn = gate_xstrdup(m && m->name ? m->name : "");
-	c->ce = gate_xstrdup(m && m->email ? m->email : "");
-}
-
-static void cdata_view(const struct cdata *c, struct gate_push_commit *v)
-{
-	v->id = c->id;
-	v->message = c->message;
-	v->timestamp = c->ts;
-	v->author_name = c->an;
-	v->author_email = c->ae;
-	v->committer_name = c->cn;
-	v->committer_email = c->ce;
-	v->added = (const char *const *)c->ch.added.v;
-	v->nadded = c->ch.added.n;
-	v->modified = (const char *const *)c->ch.modified.v;
-	v->nmodified = c->ch.modified.n;
-	v->removed = (const char *const *)c->ch.removed.v;
-	v->nremoved = c->ch.removed.n;
-}
-
-/*
- * The commits from prev (exclusive, may be NULL) to target, newest
- * GATE_NOTIFY_MAX_COMMITS of them, oldest first, each with its own changes.
- * When none (target behind prev: a rollback), one entry for target with the
- * changes prev -> target, so that receivers see every changed path.
- */
-static int collect_commits(git_repository *repo, const git_oid *prev, const git_oid *target,
-	struct cdata **out, size_t *n)
-{
-	git_revwalk *walk = NULL;
-	git_commit *commit = NULL, *pc = NULL;
-	git_tree *a = NULL, *b = NULL;
-	git_oid id;
-	struct cdata *v = NULL;
-	size_t alloc = 0, i;
-	int err;
-
-	*out = NULL;
-	*n = 0;
-	if ((err = git_revwalk_new(&walk, repo)) < 0)
-		return err;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	if ((err = git_revwalk_push(walk, target)) < 0 || (prev && (err = git_revwalk_hide(walk, prev)) < 0))
-		goto done;
-	while (*n < GATE_NOTIFY_MAX_COMMITS && (err = git_revwalk_next(&id, walk)) == 0) {
-		if ((err = git_commit_lookup(&commit, repo, &id)) < 0)
-			goto done;
-		GATE_ALLOC_GROW(v, *n + 1, alloc);
-		memset(&v[*n], 0, sizeof(v[*n]));
-		cdata_fill(&v[*n], commit);
-		(*n)++;
-		if ((err = commit_changes(repo, commit, GATE_NOTIFY_MAX_FILES, &v[*n - 1].ch)) < 0)
-			goto done;
-		git_commit_free(commit);
-		commit = NULL;
-	}
-	if (err == GIT_ITEROVER)
-		err = 0;
-	if (err < 0)
-		goto done;
-	/* oldest first */
-	for (i = 0; i < *n / 2; i++) {
-		struct cdata t = v[i];
-		v[i] = v[*n - 1 - i];
-		v[*n - 1 - i] = t;
-	}
-	if (*n == 0) {
-		if ((err = git_commit_lookup(&commit, repo, target)) < 0)
-			goto done;
-		GATE_ALLOC_GROW(v, 1, alloc);
-		memset(&v[0], 0, sizeof(v[0]));
-		cdata_fill(&v[0], commit);
-		*n = 1;
-		if (prev && ((err = git_commit_lookup(&pc, repo, prev)) < 0 ||
-			     (err = git_commit_tree(&a, pc)) < 0))
-			goto done;
-		if ((err = git_commit_tree(&b, commit)) < 0 ||
-		    (err = diff_trees(repo, a, b, GATE_NOTIFY_MAX_FILES, &v[0].ch)) < 0)
-			goto done;
-	}
-done:
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(pc);
-	git_commit_free(commit);
-	git_revwalk_free(walk);
-	if (err < 0) {
-		for (i = 0; i < *n; i++)
-			cdata_clear(&v[i]);
-		free(v);
-		v = NULL;
-		*n = 0;
-	}
-	*out = v;
-	return err;
-}
-
 /* ---- journal helpers ---- */
 
 int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize)
@@ -388,7 +189,7 @@ int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size
 	int truncated;
 
 	if (gate_journal_read(r->journal, GATE_RECORD_MAX_JOURNAL, entries, &skipped, &truncated) < 0)
-		return fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
+		return gate_record_fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
 	return 0;
 }
 
@@ -541,121 +342,6 @@ static json_t *journal_line(const json_t *intent, int moved, const char *reason,
 	return e;
 }
 
-/* Queue one delivery per receiver of every cluster concerned. */
-static int queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
-	const char *aref, const git_oid *prev, const git_oid *target, struct gate_record_outcome *out,
-	char *msg, size_t msgsize)
-{
-	struct cdata *commits = NULL;
-	struct gate_push_commit *views = NULL;
-	struct changes all = { STRV_INIT, STRV_INIT, STRV_INIT, 0, 0 };
-	struct strv paths = STRV_INIT;
-	git_commit *pc = NULL, *tc = NULL;
-	git_tree *a = NULL, *b = NULL;
-	struct gate_push_event pe;
-	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
-	size_t ncommits = 0, i, j, k;
-	long long now = (long long)time(NULL);
-	int err = 0, forced = 0;
-
-	if (!r->rcv || r->rcv->nclusters == 0)
-		return 0;
-	/* the paths that changed for the clusters: previous accepted tree -> target tree */
-	if ((prev && ((err = git_commit_lookup(&pc, r->repo, prev)) < 0 ||
-		      (err = git_commit_tree(&a, pc)) < 0)) ||
-	    (err = git_commit_lookup(&tc, r->repo, target)) < 0 ||
-	    (err = git_commit_tree(&b, tc)) < 0 ||
-	    (err = diff_trees(r->repo, a, b, GATE_RECORD_MAX_PATHS, &all)) < 0) {
-		git_fail(msg, msgsize, "cannot compute the changed paths");
-		goto done;
-	}
-	for (k = 0; k < all.added.n; k++)
-		strv_add(&paths, all.added.v[k]);
-	for (k = 0; k < all.modified.n; k++)
-		strv_add(&paths, all.modified.v[k]);
-	for (k = 0; k < all.removed.n; k++)
-		strv_add(&paths, all.removed.v[k]);
-	if (prev) {
-		int d = gate_repo_descends(r->grepo, target, prev, NULL, 0);
-		forced = d == 0;
-	}
-	if ((err = collect_commits(r->repo, prev, target, &commits, &ncommits)) < 0) {
-		git_fail(msg, msgsize, "cannot list the commits");
-		goto done;
-	}
-	views = gate_xcalloc(ncommits + 1, sizeof(*views));
-	for (i = 0; i < ncommits; i++)
-		cdata_view(&commits[i], &views[i]);
-	if (prev)
-		git_oid_tostr(before, sizeof(before), prev);
-	else
-		snprintf(before, sizeof(before), "%s", ZERO_HEX);
-	git_oid_tostr(after, sizeof(after), target);
-	memset(&pe, 0, sizeof(pe));
-	pe.event = ev->event;
-	pe.source_ref = ev->ref;
-	pe.accepted_ref = aref;
-	pe.before = before;
-	pe.after = after;
-	pe.forced = forced;
-	pe.pusher = ev->pusher;
-	pe.commits = views;
-	pe.ncommits = ncommits;
-	pe.head = ncommits ? &views[ncommits - 1] : NULL;
-	pe.default_branch = r->default_branch;
-	pe.repo = &r->repo_cfg;
-	for (i = 0; i < r->rcv->nclusters; i++) {
-		const struct gate_cluster *c = &r->rcv->clusters[i];
-		if (!gate_cluster_wants_ref(c, ev->ref, aref) ||
-		    !gate_cluster_wants_paths(c, (const char *const *)paths.v, paths.n, all.all))
-			continue;
-		out->nclusters++;
-		for (j = 0; j < c->nreceivers; j++) {
-			struct gate_delivery d = GATE_DELIVERY_INIT;
-			const struct gate_receiver *rv = &c->receivers[j];
-			if (gate_outbox_new_id(d.id) < 0) {
-				err = fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
-				goto done;
-			}
-			d.cluster = c->name;
-			d.url = rv->url;
-			d.format = (char *)gate_notify_format_name(rv->format);
-			d.token_file = rv->token_file;
-			d.ca_bundle = rv->ca_bundle;
-			d.event = (char *)ev->event;
-			d.ref = (char *)ev->ref;
-			d.accepted_ref = (char *)aref;
-			d.old = before;
-			d.new_ = after;
-			d.body = gate_notify_body(&pe, c->name, d.id, &d.body_len);
-			d.created = now;
-			d.next_attempt_time = now;
-			err = gate_outbox_put(r->outbox, &d);
-			free(d.body);
-			if (err < 0) {
-				fail(msg, msgsize, "cannot write the outbox entry for cluster \"%s\": %s",
-					c->name, strerror(errno));
-				goto done;
-			}
-			out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1,
-				sizeof(char *));
-			out->deliveries[out->ndeliveries++] = gate_xstrdup(d.id);
-		}
-	}
-done:
-	for (i = 0; i < ncommits; i++)
-		cdata_clear(&commits[i]);
-	free(commits);
-	free(views);
-	changes_clear(&all);
-	strv_clear(&paths);
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(pc);
-	git_commit_free(tc);
-	return err < 0 ? -1 : 0;
-}
-
 /* Steps 2-5 for an intent (shared by apply and reconcile). */
 static int complete_intent(struct gate_record *r, const char *id, const json_t *intent,
 	const json_t *journal, int reconciling, int *moved, const char **reason,
@@ -672,14 +358,14 @@ static int complete_intent(struct gate_record *r, const char *id, const json_t *
 	*moved = 0;
 	*reason = NULL;
 	if (!aref || !t || !ev || git_oid_fromstr(&target, t) < 0)
-		return fail(msg, msgsize, "intent %s is malformed", id);
+		return gate_record_fail(msg, msgsize, "intent %s is malformed", id);
 	if ((err = gate_repo_ref_read(r->grepo, aref, &cur, &have_cur)) < 0)
-		return git_fail(msg, msgsize, "cannot read the accepted ref");
+		return gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
 	if (reconciling && force && expected) {
 		/* a rollback applies only if nobody moved the ref since */
 		int exp_zero = !strcmp(expected, ZERO_HEX);
 		if (git_oid_fromstr(&exp, expected) < 0)
-			return fail(msg, msgsize, "intent %s is malformed", id);
+			return gate_record_fail(msg, msgsize, "intent %s is malformed", id);
 		if (have_cur && git_oid_equal(&cur, &target)) {
 			*moved = 1;
 		} else if ((exp_zero && have_cur) || (!exp_zero && (!have_cur || !git_oid_equal(&cur, &exp)))) {
@@ -695,7 +381,7 @@ static int complete_intent(struct gate_record *r, const char *id, const json_t *
 		err = gate_repo_ref_move(r->grepo, aref, &cur, &have_cur, &target, force, logmsg, moved, reason);
 		free(logmsg);
 		if (err < 0)
-			return git_fail(msg, msgsize, "cannot move the accepted ref");
+			return gate_record_git_fail(msg, msgsize, "cannot move the accepted ref");
 	}
 	step(r, "after-ref");
 journal:
@@ -704,7 +390,7 @@ journal:
 		err = gate_journal_append(r->journal, line);
 		json_decref(line);
 		if (err < 0)
-			return fail(msg, msgsize, "cannot append to the journal %s: %s", r->journal,
+			return gate_record_fail(msg, msgsize, "cannot append to the journal %s: %s", r->journal,
 				strerror(errno));
 	}
 	step(r, "after-journal");
@@ -738,19 +424,19 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	size_t i;
 
 	if (!ev->ref || !ev->target_hex || !ev->event)
-		return fail(msg, msgsize, "record: event, ref and target are required");
+		return gate_record_fail(msg, msgsize, "record: event, ref and target are required");
 	aref = gate_record_accepted_ref(r->prefix, ev->ref);
 	snprintf(out->accepted_ref, sizeof(out->accepted_ref), "%s", aref);
 	if (strlen(aref) >= sizeof(out->accepted_ref) || !gate_repo_ref_name_valid(aref)) {
-		fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
+		gate_record_fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
 		goto done;
 	}
 	if (git_oid_fromstr(&target, ev->target_hex) < 0 || gate_repo_is_commit(r->grepo, &target) != 1) {
-		fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
+		gate_record_fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
 		goto done;
 	}
 	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0) {
-		git_fail(msg, msgsize, "cannot read the accepted ref");
+		gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
 		goto done;
 	}
 	if (have_cur)
@@ -759,15 +445,15 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	if (!(have_cur && git_oid_equal(&cur, &target))) {
 		d = have_cur && !ev->force ? gate_repo_descends(r->grepo, &cur, &target, NULL, 0) : 0;
 		if (d < 0) {
-			git_fail(msg, msgsize, "cannot compare commits");
+			gate_record_git_fail(msg, msgsize, "cannot compare commits");
 			goto done;
 		}
-		if (!d && queue_deliveries(r, ev, aref, have_cur ? &cur : NULL, &target, out, msg,
+		if (!d && gate_record_queue_deliveries(r, ev, aref, have_cur ? &cur : NULL, &target, out, msg,
 			msgsize) < 0)
 			goto done;
 	}
 	if (gate_outbox_new_id(intent_id) < 0) {
-		fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
+		gate_record_fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
 		goto done;
 	}
 	gate_journal_time(now, sizeof(now), (long long)time(NULL));
@@ -793,7 +479,7 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	if (ev->force)
 		json_object_set_new(intent, "force", json_true());
 	if (write_intent(r, intent_id, intent) < 0) {
-		fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending, strerror(errno));
+		gate_record_fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending, strerror(errno));
 		goto done;
 	}
 	step(r, "after-outbox");
@@ -833,7 +519,7 @@ static int reconcile_intents(struct gate_record *r, json_t *report, char *msg, s
 
 	if (gate_outbox_list(r->pending, MAX_INTENTS, &ids, &n) < 0) {
 		json_decref(items);
-		return fail(msg, msgsize, "cannot list %s: %s", r->pending, strerror(errno));
+		return gate_record_fail(msg, msgsize, "cannot list %s: %s", r->pending, strerror(errno));
 	}
 	if (n && gate_record_journal(r, &journal, msg, msgsize) < 0) {
 		ret = -1;
@@ -921,10 +607,10 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 	int ret = 0;
 
 	if (gate_repo_ref_names(r->grepo, r->prefix, &names.v, &names.n) < 0)
-		return git_fail(msg, msgsize, "cannot list refs");
+		return gate_record_git_fail(msg, msgsize, "cannot list refs");
 	names.alloc = names.n;
 	if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
-		strv_clear(&names);
+		gate_record_strv_clear(&names);
 		return -1;
 	}
 	if (names.n) /* qsort(NULL, 0, ...) is undefined */
@@ -969,7 +655,7 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 			if (err < 0) {
 				json_decref(line);
 				report_add(report, "error", aref, xhex, "cannot move the accepted ref back");
-				ret = git_fail(msg, msgsize, "cannot move the accepted ref back");
+				ret = gate_record_git_fail(msg, msgsize, "cannot move the accepted ref back");
 				continue;
 			}
 			json_object_set_new(line, "target", json_string(xhex));
@@ -978,10 +664,10 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 			report_add(report, "restored", aref, xhex, yhex);
 		}
 		if (gate_journal_append(r->journal, line) < 0)
-			ret = fail(msg, msgsize, "cannot append to the journal: %s", strerror(errno));
+			ret = gate_record_fail(msg, msgsize, "cannot append to the journal: %s", strerror(errno));
 		json_decref(line);
 	}
-	strv_clear(&names);
+	gate_record_strv_clear(&names);
 	json_decref(journal);
 	return ret;
 }

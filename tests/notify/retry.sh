@@ -37,7 +37,9 @@ cfg() {
 		"  budget_ms: 1000" \
 		"  timeout_ms: 2000" \
 		"  max_attempts: 3" \
-		"  backoff_ms: $1"
+		"  backoff_ms: $1" \
+		"  repository:" \
+		"    html_url: https://git.example/org/fleet"
 }
 cfg 0
 R="$T_DIR/r.jsonl"

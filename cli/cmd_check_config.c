@@ -1,0 +1,137 @@
+/*
+ * gitops-gate check-config: load the server configuration as the hooks do
+ * and run every check of libgate's check list (include/gate/check.h), one
+ * line per finding: "<level>: <file>:<line>: <key>: <message>".  Exit 1 when
+ * an error was found, 0 otherwise (warnings included).
+ *
+ * Environment (as the hooks): GIT_DIR (else --git-dir or "."),
+ * GATE_SCHEMA_DIR, GATE_SYSTEM_CONFIG ("" for none).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "gate/check.h"
+#include "gate/config.h"
+#include "gate/doc.h"
+#include "gate/repo.h"
+#include "gate/util.h"
+
+static const char usage_text[] =
+	"usage: gitops-gate check-config [--git-dir DIR] [--config FILE] [--quiet]\n"
+	"\n"
+	"Load the server configuration ($GIT_DIR/gitops-gate.yaml and the system file) as the\n"
+	"hooks do and check it: every receiver's URL, token file (readable, private, its bytes\n"
+	"as they are, no final whitespace), CA bundle, and notify.repository.html_url.  One line\n"
+	"per finding, with the file and line that set it; --quiet shows errors and warnings only.\n"
+	"Exit 1 when there is an error.\n";
+
+/* Parse path for line numbers (NULL when absent or unparsable: the load check says why). */
+static struct gate_doc *parse_for_lines(const char *path)
+{
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *doc = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!path || gate_read_file(path, GATE_CONFIG_MAX_BYTES, &buf, &len) < 0)
+		return NULL;
+	if (gate_doc_parse(&doc, buf, len, 1, &lim, 0, &derr) < 0)
+		doc = NULL;
+	free(buf);
+	return doc;
+}
+
+int cmd_check_config(int argc, char **argv)
+{
+	const char *git_dir = getenv("GIT_DIR"), *config_path = NULL;
+	const char *schema_dir = getenv("GATE_SCHEMA_DIR"), *env = getenv("GATE_SYSTEM_CONFIG");
+	const char *sys = GATE_CONFIG_SYSTEM_FILE;
+	struct gate_check_report rep = GATE_CHECK_REPORT_INIT;
+	struct gate_check_input in;
+	struct gate_config_load_opts lo;
+	struct gate_config *cfg = NULL;
+	struct gate_repo *repo = NULL;
+	struct gate_doc *rdoc = NULL, *sdoc = NULL;
+	char msg[1024], *repo_cfg = NULL;
+	int i, quiet = 0, ret = 1;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--git-dir") && i + 1 < argc) {
+			git_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config_path = argv[++i];
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = 1;
+		} else {
+			fprintf(stderr, "error: unknown argument '%s'\n", argv[i]);
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (!git_dir || !*git_dir)
+		git_dir = ".";
+	if (!schema_dir || !*schema_dir)
+		schema_dir = GATE_PKGDATADIR;
+	if (env)
+		sys = *env ? env : NULL;
+	if (sys && access(sys, F_OK) < 0)
+		sys = NULL;
+	if (gate_repo_open(&repo, git_dir, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "error: %s\n", msg);
+		return 1;
+	}
+	if (!config_path)
+		config_path = repo_cfg = gate_xasprintf("%s/%s", gate_repo_git_dir(repo), GATE_CONFIG_FILE);
+	if (access(config_path, F_OK) < 0 && errno == ENOENT)
+		config_path = NULL;
+	memset(&lo, 0, sizeof(lo));
+	lo.system_path = sys;
+	lo.repo_path = config_path;
+	lo.schema_dir = schema_dir;
+	lo.git_dir = gate_repo_git_dir(repo);
+	memset(&in, 0, sizeof(in));
+	in.repo_path = config_path;
+	in.system_path = sys;
+	in.repo_doc = rdoc = parse_for_lines(config_path);
+	in.system_doc = sdoc = parse_for_lines(sys);
+	if (gate_config_load(&cfg, &lo, msg, sizeof(msg)) < 0)
+		in.load_error = msg;
+	else
+		in.config = gate_config_json(cfg);
+	gate_check_run(&in, &rep);
+	for (k = 0; k < rep.n; k++) {
+		const struct gate_check_finding *f = &rep.v[k];
+		struct gate_buf b = GATE_BUF_INIT;
+		if (quiet && f->level[0] == 'o')
+			continue;
+		if (f->file)
+			gate_buf_addf(&b, "%s:", f->file);
+		if (f->file && f->line)
+			gate_buf_addf(&b, "%u:", f->line);
+		if (f->key)
+			gate_buf_addf(&b, "%s%s:", b.len ? " " : "", f->key);
+		printf("%s: %s%s%s\n", f->level, b.len ? b.ptr : "", b.len ? " " : "", f->message);
+		gate_buf_release(&b);
+	}
+	printf("check-config: %zu error%s, %zu warning%s\n", rep.errors, rep.errors == 1 ? "" : "s",
+		rep.warnings, rep.warnings == 1 ? "" : "s");
+	ret = rep.errors ? 1 : 0;
+	gate_check_report_release(&rep);
+	gate_config_free(cfg);
+	gate_doc_free(rdoc);
+	gate_doc_free(sdoc);
+	free(repo_cfg);
+	gate_repo_free(repo);
+	return ret;
+}
