@@ -38,6 +38,7 @@ Modes (--mode-file, read at every request; default "ok"):
   ok    check and answer
   500   answer 500 without checking
   hang  sleep --hang-seconds, then close without answering
+  big   check and answer as "ok", with a body of 2 MiB (a chatty receiver)
 Ports: --port P (repeatable) or --count N free ports; the ports chosen are
 written one per line to --port-file once the receiver listens.  --tls CERT
 KEY serves HTTPS.
@@ -522,6 +523,9 @@ class Handler(BaseHTTPRequestHandler):
         entry["checks"][kind] = err or "ok"
         entry["status"] = status
         st.record(entry)
+        if status == 200 and mode == "big":
+            self._answer(200, b"ok " * (700 * 1024))
+            return
         self._answer(status, b"ok\n" if status == 200 else (err or "error").encode() + b"\n")
 
     def _answer(self, code, text):
