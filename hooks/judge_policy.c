@@ -143,7 +143,13 @@ int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo
 				error = GATE_JUDGE_ETIMEOUT;
 				break;
 			}
-			has_parent = gate_repo_first_parent(j->repo, &cm->id, &pid);
+			/* the tip check compares with the accepted revision, not with a parent */
+			if (cm->tip_check) {
+				has_parent = cm->has_base;
+				git_oid_cpy(&pid, &cm->base);
+			} else {
+				has_parent = gate_repo_first_parent(j->repo, &cm->id, &pid);
+			}
 			if (has_parent < 0) {
 				gate_set_msg(msg, msgsize, "cannot read commit %s", cm->hex);
 				error = -1;
