@@ -174,6 +174,7 @@ void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
 
 void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v)
 {
+	struct gate_buf tip = GATE_BUF_INIT;
 	size_t i, ncommits;
 
 	for (i = 0; i < v->nrefs; i++) {
@@ -184,17 +185,29 @@ void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v
 			continue;
 		ref = gate_escape_dup(r->update.ref, GATE_PUSH_REPORT_ESC_MAX);
 		ncommits = gate_judged_ref_commits(r);
+		gate_buf_addf(&tip, "%s", "");
+		if (r->ntip_files) {
+			const struct gate_judged_commit *t = &r->commits[r->ncommits - 1];
+			if (t->has_base)
+				gate_buf_addf(&tip, "; %zu more %s of the tree since accepted %.7s (%zu from cache)",
+					r->ntip_files, plural(r->ntip_files, "file", "files"), t->base_hex,
+					r->ntip_cached);
+			else
+				gate_buf_addf(&tip, "; %zu more %s of the tree, nothing accepted yet (%zu from cache)",
+					r->ntip_files, plural(r->ntip_files, "file", "files"), r->ntip_cached);
+		}
 		if (r->nwarnings)
 			gate_push_report_say(out, "", "success",
-				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s",
+				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s%s",
 				ref, ncommits, plural(ncommits, "commit", "commits"), r->nfiles,
 				plural(r->nfiles, "file", "files"), r->ncached, r->nwarnings,
-				plural(r->nwarnings, "warning", "warnings"));
+				plural(r->nwarnings, "warning", "warnings"), tip.ptr);
 		else
 			gate_push_report_say(out, "", "success",
-				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems",
+				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems%s",
 				ref, ncommits, plural(ncommits, "commit", "commits"), r->nfiles,
-				plural(r->nfiles, "file", "files"), r->ncached);
+				plural(r->nfiles, "file", "files"), r->ncached, tip.ptr);
+		gate_buf_release(&tip);
 		free(ref);
 	}
 }

@@ -85,6 +85,7 @@ struct gate_judged_ref {
 	size_t ncommits, acommits;
 	size_t nnew;                /* of commits, those the push adds (the rest: the tip check) */
 	size_t nproblems, nwarnings, nsuppressed, nfiles, ncached, nbad_files, nbad_commits;
+	size_t ntip_files, ntip_cached; /* files of the tip check (not in nfiles, ncached) */
 };
 
 struct gate_verdict {

@@ -108,10 +108,11 @@ cached() {
 	ok "$1: before install" ungated origin main
 	put_file "$W" apps/web.yaml "$(valid_deployment web)" "first gated push"
 	ok "$1: first push judges the whole tree" push "$W" origin main
-	like "$1: 4 files judged" "$(remote_lines)" "1 commit, 4 files judged (0 from cache)"
+	like "$1: 4 files judged" "$(remote_lines)" "1 commit, 1 file judged (0 from cache), 0 problems; 3 more files of the tree, nothing accepted yet (0 from cache)"
 	put_file "$W" apps/web.yaml "$(valid_deployment web | sed 's/replicas: 2/replicas: 3/')" "scale"
 	ok "$1: next push" push "$W" origin main
-	like "$1: only the changed file" "$(remote_lines)" "1 commit, 1 file judged (0 from cache)"
+	like "$1: only the changed file" "$(remote_lines)" "1 commit, 1 file judged (0 from cache), 0 problems"
+	unlike "$1: nothing more of the tree: it was accepted" "$(remote_lines)" "of the tree"
 }
 
 for t in file http; do
