@@ -62,8 +62,22 @@ config_groups() {
 	ok "$1: alice is, by the server config" push_as alice "$1" main
 }
 
+# red team: with non-fast-forward allowed, bob forces main back before alice's change
+force_back() {
+	new_case back "$1" "$(policy 'owners: [{paths: ["clusters/prod/**"], users: [alice]}]' "b-$1")" \
+		'refs: {allow_non_fast_forward: true}'
+	put_file "$W" clusters/prod/web.yaml "$(valid_deployment web)" "alice's first"
+	ok "$1: alice pushes" push_as alice "$1" main
+	before=$(git -C "$W" rev-parse HEAD)
+	put_file "$W" clusters/prod/web.yaml "$(valid_deployment web | sed 's/replicas: 2/replicas: 4/')" "alice's fix"
+	ok "$1: alice pushes her fix" push_as alice "$1" main
+	not_ok "$1: bob forcing main back over it is refused" push_as bob "$1" "+$before:main"
+	like "$1: names the path" "$(remote_lines)" "clusters/prod/web.yaml"
+}
+
 for t in file http; do
 	fast_forward $t
+	force_back $t
 	config_groups $t
 done
 
