@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -27,26 +28,11 @@ static const char usage_text[] =
 	"\n"
 	"Load the server configuration ($GIT_DIR/gitops-gate.yaml and the system file) as the\n"
 	"hooks do and check it: every receiver's URL, token file (readable, private, its bytes\n"
-	"as they are, no final whitespace), CA bundle, and notify.repository.html_url.  One line\n"
+	"as they are, no final whitespace), CA bundle, notify.repository.html_url, and the globs\n"
+	"(malformed ones, gated_refs that match no branch or tag).  A named file that is missing,\n"
+	"a link to nothing or an empty file is an error.  One line\n"
 	"per finding, with the file and line that set it; --quiet shows errors and warnings only.\n"
 	"Exit 1 when there is an error.\n";
-
-/* Parse path for line numbers (NULL when absent or unparsable: the load check says why). */
-static struct gate_doc *parse_for_lines(const char *path)
-{
-	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
-	struct gate_doc_error derr;
-	struct gate_doc *doc = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!path || gate_read_file(path, GATE_CONFIG_MAX_BYTES, &buf, &len) < 0)
-		return NULL;
-	if (gate_doc_parse(&doc, buf, len, 1, &lim, 0, &derr) < 0)
-		doc = NULL;
-	free(buf);
-	return doc;
-}
 
 int cmd_check_config(int argc, char **argv)
 {
@@ -54,11 +40,10 @@ int cmd_check_config(int argc, char **argv)
 	const char *schema_dir = getenv("GATE_SCHEMA_DIR"), *env = getenv("GATE_SYSTEM_CONFIG");
 	const char *sys = GATE_CONFIG_SYSTEM_FILE;
 	struct gate_check_report rep = GATE_CHECK_REPORT_INIT;
-	struct gate_check_input in;
 	struct gate_config_load_opts lo;
+	struct stat st;
 	struct gate_config *cfg = NULL;
 	struct gate_repo *repo = NULL;
-	struct gate_doc *rdoc = NULL, *sdoc = NULL;
 	char msg[1024], *repo_cfg = NULL;
 	int i, quiet = 0, ret = 1;
 	size_t k;
@@ -85,31 +70,28 @@ int cmd_check_config(int argc, char **argv)
 		schema_dir = GATE_PKGDATADIR;
 	if (env)
 		sys = *env ? env : NULL;
-	if (sys && access(sys, F_OK) < 0)
+	/* the default system file may be absent; a named one, or a link to nothing, is a finding */
+	if (sys && !env && lstat(sys, &st) < 0)
 		sys = NULL;
 	if (gate_repo_open(&repo, git_dir, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "error: %s\n", msg);
 		return 1;
 	}
+	memset(&lo, 0, sizeof(lo));
+	lo.repo_required = config_path != NULL;
+	lo.system_required = sys && env;
 	if (!config_path)
 		config_path = repo_cfg = gate_xasprintf("%s/%s", gate_repo_git_dir(repo), GATE_CONFIG_FILE);
-	if (access(config_path, F_OK) < 0 && errno == ENOENT)
+	if (!lo.repo_required && lstat(config_path, &st) < 0 && errno == ENOENT)
 		config_path = NULL;
-	memset(&lo, 0, sizeof(lo));
 	lo.system_path = sys;
 	lo.repo_path = config_path;
 	lo.schema_dir = schema_dir;
 	lo.git_dir = gate_repo_git_dir(repo);
-	memset(&in, 0, sizeof(in));
-	in.repo_path = config_path;
-	in.system_path = sys;
-	in.repo_doc = rdoc = parse_for_lines(config_path);
-	in.system_doc = sdoc = parse_for_lines(sys);
 	if (gate_config_load(&cfg, &lo, msg, sizeof(msg)) < 0)
-		in.load_error = msg;
+		gate_check_files(config_path, sys, NULL, msg, &rep);
 	else
-		in.config = gate_config_json(cfg);
-	gate_check_run(&in, &rep);
+		gate_check_files(config_path, sys, gate_config_json(cfg), NULL, &rep);
 	for (k = 0; k < rep.n; k++) {
 		const struct gate_check_finding *f = &rep.v[k];
 		struct gate_buf b = GATE_BUF_INIT;
@@ -129,8 +111,6 @@ int cmd_check_config(int argc, char **argv)
 	ret = rep.errors ? 1 : 0;
 	gate_check_report_release(&rep);
 	gate_config_free(cfg);
-	gate_doc_free(rdoc);
-	gate_doc_free(sdoc);
 	free(repo_cfg);
 	gate_repo_free(repo);
 	return ret;

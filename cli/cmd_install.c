@@ -281,6 +281,53 @@ static int write_tar(const char *tar, enum layout lay, const char *exe, const ch
 	return ret < 0 ? 1 : 0;
 }
 
+/* Does the executable hook file run every file of <hook>.d (Gitea's multiplexer)? */
+static int runs_hook_dir(const char *git_dir, const char *hook)
+{
+	char *path = gate_xasprintf("%s/hooks/%s", git_dir, hook), *buf = NULL, *dname;
+	size_t len = 0;
+	int ok;
+
+	ok = access(path, X_OK) == 0 && gate_read_file(path, 1u << 20, &buf, &len) == 0;
+	dname = gate_xasprintf("%s.d", hook);
+	ok = ok && (strstr(buf, "${hookname}.d") || strstr(buf, "$hookname.d") || strstr(buf, dname));
+	free(dname);
+	free(buf);
+	free(path);
+	return ok;
+}
+
+/*
+ * The forge layouts put the hooks where only the forge's multiplexer runs
+ * them: without it, "installed" would be a gate that never runs.  Gitea and
+ * Forgejo: hooks/pre-receive and post-receive run every file of <hook>.d.
+ * GitLab: Gitaly runs custom_hooks/; a repository of it has gitlab.fullpath
+ * in its config (or lies under @hashed/).  Returns 0, or -1 (said).
+ */
+static int check_forge(enum layout lay, struct gate_repo *repo)
+{
+	const char *gd = gate_repo_git_dir(repo);
+
+	if (lay == LAYOUT_GITEA) {
+		if (runs_hook_dir(gd, "pre-receive") && runs_hook_dir(gd, "post-receive"))
+			return 0;
+		fprintf(stderr, "error: %s: not a Gitea/Forgejo repository: hooks/pre-receive and "
+			"hooks/post-receive do not run the files of pre-receive.d/ and post-receive.d/, so the "
+			"gate would never run (Gitea writes them; \"Resynchronize hooks\" in its admin panel "
+			"restores them); for a plain repository use --layout plain\n", gd);
+		return -1;
+	}
+	if (lay != LAYOUT_GITLAB)
+		return 0;
+	if (gate_repo_config_has(repo, "gitlab.fullpath") || strstr(gd, "/@hashed/"))
+		return 0;
+	fprintf(stderr, "error: %s: not a GitLab (Gitaly) repository: no gitlab.fullpath in its "
+		"config and not under @hashed/, so nothing would run custom_hooks/ and the gate would "
+		"never run; for a plain repository use --layout plain, for GitLab use --tar and "
+		"gitaly hooks set\n", gd);
+	return -1;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	const char *path = NULL, *schema_dir = NULL, *tar = NULL;
@@ -349,6 +396,8 @@ int cmd_install(int argc, char **argv)
 		fprintf(stderr, "error: %s: %s\n", path, msg);
 		return 1;
 	}
+	if (check_forge(lay, repo) < 0)
+		goto done;
 	switch (lay) {
 	case LAYOUT_PLAIN:
 		dir = hooks_dir(repo);

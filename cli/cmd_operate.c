@@ -74,6 +74,8 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 	if (!config_path)
 		config_path = repo_cfg = gate_xasprintf("%s/%s", op->git_dir, GATE_CONFIG_FILE);
 	memset(&lo, 0, sizeof(lo));
+	lo.system_required = sys && env;
+	lo.repo_required = !repo_cfg;
 	lo.system_path = sys;
 	lo.repo_path = config_path;
 	lo.schema_dir = schema_dir;

@@ -19,6 +19,8 @@
 
 #include "commands.h"
 #include "process.h"
+#include "gate/check.h"
+#include "gate/config.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
@@ -49,6 +51,37 @@ static long send_budget(long budget, long long start, size_t n, long long record
 	if (left < 100)
 		left = 100;
 	return left > budget ? budget : (long)left;
+}
+
+/*
+ * What check-config finds wrong (a token file missing, a directory or
+ * readable by others, ...): post-receive cannot refuse, so it says so and
+ * records anyway; the deliveries wait in the outbox until the file is fixed.
+ */
+static void warn_config(struct gate_op *op)
+{
+	struct gate_check_report rep = GATE_CHECK_REPORT_INIT;
+	size_t k;
+
+	if (!gate_check_files(gate_config_repo_path(op->cfg), gate_config_system_path(op->cfg),
+			gate_config_json(op->cfg), NULL, &rep)) {
+		gate_check_report_release(&rep);
+		return;
+	}
+	for (k = 0; k < rep.n; k++) {
+		const struct gate_check_finding *f = &rep.v[k];
+		char *e;
+		if (f->level[0] != 'e')
+			continue;
+		e = gate_op_esc(f->message);
+		fprintf(stderr, "warning: gitops-gate post-receive: configuration: %s%s%.0u%s%s%s%s%s\n",
+			f->file ? f->file : "", f->file ? ":" : "", f->line, f->line ? ":" : "",
+			f->key ? " " : "", f->key ? f->key : "", f->key ? ": " : " ", e);
+		free(e);
+	}
+	fprintf(stderr, "hint: recorded anyway; fix the configuration (gitops-gate check-config), "
+		"then gitops-gate notify --drain\n");
+	gate_check_report_release(&rep);
 }
 
 int gate_post_receive_main(int argc, char **argv)
@@ -88,6 +121,7 @@ int gate_post_receive_main(int argc, char **argv)
 		free(input);
 		return 0;
 	}
+	warn_config(&op);
 	if (gate_ref_updates_parse(op.repo, input, len, &u, &n, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);
 		fprintf(stderr, "warning: gitops-gate post-receive: %s\n", e);

@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/config.h"
 #include "gate/util.h"
 
 static void check_config_loads(const struct gate_check_input *in, struct gate_check_report *out);
+static void check_globs(const struct gate_check_input *in, struct gate_check_report *out);
 
 const struct gate_check gate_checks[] = {
 	{ "config", check_config_loads },
+	{ "globs", check_globs },
 	{ "notify", gate_check_notify },
 	{ NULL, NULL }
 };
@@ -127,4 +130,86 @@ static void check_config_loads(const struct gate_check_input *in, struct gate_ch
 	gate_check_add(out, in, "ok", NULL, "the configuration loads%s%s%s%s",
 		in->repo_path ? " from " : "", in->repo_path ? in->repo_path : "",
 		in->system_path ? " and " : "", in->system_path ? in->system_path : "");
+}
+
+struct glob_ctx {
+	struct gate_check_report *out;
+	const char *file;
+	const char *load_error;
+};
+
+static void glob_finding(void *payload, unsigned line, unsigned col, const char *key,
+	const char *message)
+{
+	struct glob_ctx *g = payload;
+	struct gate_check_finding *f;
+	char *same = gate_xasprintf("%s:%u:%u: invalid config: %s:", g->file, line, col, key);
+	int dup = g->load_error && strstr(g->load_error, same);
+
+	free(same);
+	if (dup)
+		return; /* the load check said it already */
+	GATE_ALLOC_GROW(g->out->v, g->out->n + 1, g->out->alloc);
+	f = &g->out->v[g->out->n++];
+	memset(f, 0, sizeof(*f));
+	f->level = "error";
+	f->file = gate_xstrdup(g->file);
+	f->line = line;
+	f->key = gate_xstrdup(key);
+	f->message = gate_xstrdup(message);
+	g->out->errors++;
+}
+
+/* Every malformed glob of both files, and gated_refs that match no branch and no tag. */
+static void check_globs(const struct gate_check_input *in, struct gate_check_report *out)
+{
+	struct glob_ctx g;
+
+	g.out = out;
+	g.load_error = in->load_error;
+	if (in->system_doc && in->system_path) {
+		g.file = in->system_path;
+		gate_config_check_globs(in->system_doc->root, glob_finding, &g);
+	}
+	if (in->repo_doc && in->repo_path) {
+		g.file = in->repo_path;
+		gate_config_check_globs(in->repo_doc->root, glob_finding, &g);
+	}
+}
+
+/* Parse path for line numbers (NULL when absent or unparsable: the load check says why). */
+static struct gate_doc *parse_for_lines(const char *path)
+{
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *doc = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!path || gate_read_file(path, GATE_CONFIG_MAX_BYTES, &buf, &len) < 0)
+		return NULL;
+	if (gate_doc_parse(&doc, buf, len, 1, &lim, 0, &derr) < 0)
+		doc = NULL;
+	free(buf);
+	return doc;
+}
+
+size_t gate_check_files(const char *repo_path, const char *system_path, const json_t *config,
+	const char *load_error, struct gate_check_report *out)
+{
+	struct gate_check_input in;
+	struct gate_doc *rdoc, *sdoc;
+	size_t n;
+
+	memset(&in, 0, sizeof(in));
+	in.repo_path = repo_path;
+	in.system_path = system_path;
+	in.repo_doc = rdoc = parse_for_lines(repo_path);
+	in.system_doc = sdoc = parse_for_lines(system_path);
+	in.config = config;
+	in.load_error = load_error;
+	n = gate_check_run(&in, out);
+	gate_doc_free(rdoc);
+	gate_doc_free(sdoc);
+	return n;
 }

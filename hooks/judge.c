@@ -269,6 +269,11 @@ void gate_verdict_release(struct gate_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
+size_t gate_judged_ref_commits(const struct gate_judged_ref *r)
+{
+	return r->ncommits && r->commits[r->ncommits - 1].tip_check ? r->ncommits - 1 : r->ncommits;
+}
+
 size_t gate_judge_result_problems(const struct gate_result *r)
 {
 	size_t i, n = 0;

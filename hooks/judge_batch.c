@@ -577,6 +577,12 @@ void gate_judge__distribute(struct gate_judge *j, struct utable *t, struct gate_
 				r->nsuppressed += fl->nsuppressed;
 				if (fl->nproblems)
 					cm->nbad_files++;
+				/* the tip check is counted apart: files of the tree, not of the commits */
+				if (cm->tip_check) {
+					r->ntip_files++;
+					r->ntip_cached += fl->from_cache != 0;
+					continue;
+				}
 				r->nfiles++;
 				if (fl->from_cache)
 					r->ncached++;

@@ -36,17 +36,23 @@ static void commit_problems(struct gate_buf *out, const char *error_mark, const 
 	struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
 	struct gate_report *rep = NULL;
 	struct gate_buf scratch = GATE_BUF_INIT;
-	char *prefix, *wprefix, *hprefix;
+	char *prefix, *wprefix, *hprefix, *what;
 	size_t f, nsupp = 0;
 
 	for (f = 0; f < cm->nfiles; f++)
 		nsupp += cm->files[f].nsuppressed;
 	if (!cm->nproblems && !cm->nwarnings && !nsupp)
 		return;
-	prefix = gate_xasprintf("%s%s: %s %.7s: ", error_mark,
-		deny_level, ref, cm->hex);
-	wprefix = gate_xasprintf("%swarning: %s %.7s: ", error_mark, ref, cm->hex);
-	hprefix = gate_xasprintf("%shint: %s %.7s: ", error_mark, ref, cm->hex);
+	if (cm->tip_check && cm->has_base)
+		what = gate_xasprintf("%.7s (tree since accepted %.7s)", cm->hex, cm->base_hex);
+	else if (cm->tip_check)
+		what = gate_xasprintf("%.7s (whole tree, nothing accepted yet)", cm->hex);
+	else
+		what = gate_xasprintf("%.7s", cm->hex);
+	prefix = gate_xasprintf("%s%s: %s %s: ", error_mark, deny_level, ref, what);
+	wprefix = gate_xasprintf("%swarning: %s %s: ", error_mark, ref, what);
+	hprefix = gate_xasprintf("%shint: %s %s: ", error_mark, ref, what);
+	free(what);
 	ro.format = GATE_REPORT_REMOTE;
 	ro.prefix = prefix;
 	ro.warn_prefix = wprefix;
@@ -168,7 +174,8 @@ void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
 
 void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v)
 {
-	size_t i;
+	struct gate_buf tip = GATE_BUF_INIT;
+	size_t i, ncommits;
 
 	for (i = 0; i < v->nrefs; i++) {
 		const struct gate_judged_ref *r = &v->refs[i];
@@ -177,17 +184,30 @@ void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v
 		if (!r->gated || r->update.new_zero)
 			continue;
 		ref = gate_escape_dup(r->update.ref, GATE_PUSH_REPORT_ESC_MAX);
+		ncommits = gate_judged_ref_commits(r);
+		gate_buf_addf(&tip, "%s", "");
+		if (r->ntip_files) {
+			const struct gate_judged_commit *t = &r->commits[r->ncommits - 1];
+			if (t->has_base)
+				gate_buf_addf(&tip, "; %zu more %s of the tree since accepted %.7s (%zu from cache)",
+					r->ntip_files, plural(r->ntip_files, "file", "files"), t->base_hex,
+					r->ntip_cached);
+			else
+				gate_buf_addf(&tip, "; %zu more %s of the tree, nothing accepted yet (%zu from cache)",
+					r->ntip_files, plural(r->ntip_files, "file", "files"), r->ntip_cached);
+		}
 		if (r->nwarnings)
 			gate_push_report_say(out, "", "success",
-				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s",
-				ref, r->ncommits, plural(r->ncommits, "commit", "commits"), r->nfiles,
+				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s%s",
+				ref, ncommits, plural(ncommits, "commit", "commits"), r->nfiles,
 				plural(r->nfiles, "file", "files"), r->ncached, r->nwarnings,
-				plural(r->nwarnings, "warning", "warnings"));
+				plural(r->nwarnings, "warning", "warnings"), tip.ptr);
 		else
 			gate_push_report_say(out, "", "success",
-				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems",
-				ref, r->ncommits, plural(r->ncommits, "commit", "commits"), r->nfiles,
-				plural(r->nfiles, "file", "files"), r->ncached);
+				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems%s",
+				ref, ncommits, plural(ncommits, "commit", "commits"), r->nfiles,
+				plural(r->nfiles, "file", "files"), r->ncached, tip.ptr);
+		gate_buf_release(&tip);
 		free(ref);
 	}
 }

@@ -388,8 +388,11 @@ done:
 	return ret;
 }
 
-/* Match one path segment-aware glob: '*' and '?' stop at '/', "**" crosses. */
-static int glob_rec(const char *p, const char *s, int depth)
+/*
+ * Match one path segment-aware glob: '*' and '?' stop at '/', "**" crosses.
+ * With pfx, s is the start of a path: running out of s is a match.
+ */
+static int glob_rec(const char *p, const char *s, int depth, int pfx)
 {
 	if (depth > 64)
 		return 0;
@@ -400,16 +403,16 @@ static int glob_rec(const char *p, const char *s, int depth)
 				if (*rest == '/') {
 					/* "**" + "/": zero or more whole segments */
 					rest++;
-					if (glob_rec(rest, s, depth + 1))
+					if (glob_rec(rest, s, depth + 1, pfx))
 						return 1;
 					for (; *s; s++)
-						if (*s == '/' && glob_rec(rest, s + 1, depth + 1))
+						if (*s == '/' && glob_rec(rest, s + 1, depth + 1, pfx))
 							return 1;
 					return 0;
 				}
 				/* "**" elsewhere: any characters, slashes included */
 				for (;; s++) {
-					if (glob_rec(rest, s, depth + 1))
+					if (glob_rec(rest, s, depth + 1, pfx))
 						return 1;
 					if (!*s)
 						return 0;
@@ -417,14 +420,14 @@ static int glob_rec(const char *p, const char *s, int depth)
 			}
 			p++;
 			for (;; s++) {
-				if (glob_rec(p, s, depth + 1))
+				if (glob_rec(p, s, depth + 1, pfx))
 					return 1;
 				if (!*s || *s == '/')
 					return 0;
 			}
 		}
 		if (!*s)
-			return 0;
+			return pfx;
 		if (*p == '?') {
 			if (*s == '/')
 				return 0;
@@ -461,7 +464,55 @@ static int glob_rec(const char *p, const char *s, int depth)
 
 int gate_glob_match(const char *pattern, const char *path)
 {
-	return glob_rec(pattern, path, 0);
+	return glob_rec(pattern, path, 0, 0);
+}
+
+int gate_glob_may_match_under(const char *pattern, const char *dir)
+{
+	char *s = gate_xasprintf("%s/", dir);
+	int m = glob_rec(pattern, s, 0, 1);
+
+	free(s);
+	return m;
+}
+
+int gate_glob_check(const char *pattern, char *why, size_t whysize)
+{
+	const char *p;
+
+	if (!*pattern) {
+		gate_set_msg(why, whysize, "an empty pattern matches nothing");
+		return -1;
+	}
+	for (p = pattern; *p; p++) {
+		if (*p == '\\') {
+			if (!p[1]) {
+				gate_set_msg(why, whysize, "ends in a lone backslash");
+				return -1;
+			}
+			p++;
+		} else if (*p == '[') {
+			const char *q = p + 1;
+			if (*q == '!' || *q == '^')
+				q++;
+			if (*q == ']') {
+				gate_set_msg(why, whysize, "empty bracket expression at offset %zu", (size_t)(p - pattern));
+				return -1;
+			}
+			while (*q && *q != ']' && *q != '/')
+				q++;
+			if (*q != ']') {
+				gate_set_msg(why, whysize, "unterminated '[' at offset %zu (write \\[ for a literal bracket)",
+					(size_t)(p - pattern));
+				return -1;
+			}
+			p = q;
+		} else if (*p == '*' && p[1] == '*' && p[2] == '*') {
+			gate_set_msg(why, whysize, "'***' at offset %zu: use * or **", (size_t)(p - pattern));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 char *gate_escape_dup(const char *s, size_t max)

@@ -65,6 +65,14 @@ void gate_check_add(struct gate_check_report *r, const struct gate_check_input *
 	const char *level, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * Run every check over the configuration files repo_path and system_path
+ * (either may be NULL; read here for line numbers), as merged into config
+ * (NULL with load_error when it did not load).  Returns the number of errors.
+ */
+size_t gate_check_files(const char *repo_path, const char *system_path, const json_t *config,
+	const char *load_error, struct gate_check_report *out);
+
 /* The notify settings: receivers' URLs, token files, CA bundles, html_url. */
 void gate_check_notify(const struct gate_check_input *in, struct gate_check_report *out);
 

@@ -89,5 +89,12 @@ int gate_mkdir_p(const char *path, int mode);
 
 /* Shell-style glob match with ** for any number of path components. */
 int gate_glob_match(const char *pattern, const char *path);
+/* Could pattern match some path below folder dir ("dir/...")?  1 yes, 0 no. */
+int gate_glob_may_match_under(const char *pattern, const char *dir);
+/*
+ * Is pattern a well-formed glob (no unterminated '[', no empty "[]", no
+ * trailing '\\', no "***", not empty)?  0 yes, -1 with why.
+ */
+int gate_glob_check(const char *pattern, char *why, size_t whysize);
 
 #endif

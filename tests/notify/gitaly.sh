@@ -26,6 +26,7 @@ write_config "$srv"
 if [ -f "$TAR" ]; then
 	tar -xf "$TAR" -C "$srv"
 else
+	git -C "$srv" config gitlab.fullpath org/fleet
 	"$GATE_BIN" install "$srv" --layout gitlab --no-config --schema-dir "$GATE_SCHEMA_DIR" >/dev/null
 fi
 # a hook of the repository's own that records the environment it was given

@@ -201,8 +201,8 @@ is "(2, 3) no commits: Argo CD refreshes every app of the repository" \
 section four "$FLUX_HMAC_C
 $ARGOCD_C"
 put_file "$work" apps/web/note.txt "three" "web: three"
-ok "push accepted without html_url (the gate still records it)" push "$work" origin main
-like "(4) post-receive says html_url is required" "$(remote_lines)" \
+not_ok "push refused without html_url (the configuration is broken)" push "$work" origin main
+like "(4) pre-receive says html_url is required" "$(remote_lines)" \
 	"notify.repository.html_url: required with the github receiver clusters[0].receivers[1]"
 is "(4) nobody was told" "$(ganswers)" ""
 err=$("$GATE_BIN" notify --drain --git-dir "$srv" 2>&1 || true)
