@@ -181,12 +181,6 @@ static int load_facts(void *payload, size_t index, const char *path,
 	return blob_facts(tw->j, tw->memo, id, out, tw->msg, tw->msgsize);
 }
 
-/* gate_repo_change_fn: offer a kustomization file to gate_judge__tree_entry_fn */
-static int kust_entry_fn(const struct gate_repo_change *ch, void *payload)
-{
-	return gate_unit_is_kustomization_path(ch->path) ? gate_judge__tree_entry_fn(ch, payload) : 0;
-}
-
 /*
  * Offer the files (not subfolders) of folder dir, tree t, to gate_judge__tree_entry_fn; with
  * kust_only, only its kustomization files.  Returns how many were kept.
@@ -195,7 +189,8 @@ static size_t folder_files(struct tree_walk *tw, const git_tree *t, const char *
 {
 	size_t before = tw->n;
 
-	gate_repo_folder_files(t, dir, kust_only ? kust_entry_fn : gate_judge__tree_entry_fn, tw);
+	gate_repo_folder_files(t, dir, kust_only ? gate_unit_is_kustomization_path : NULL,
+		gate_judge__tree_entry_fn, tw);
 	return tw->n - before;
 }
 

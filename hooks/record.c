@@ -79,7 +79,6 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 		return gate_record_fail(msg, msgsize, "record: repository and git directory are required");
 	r = gate_xcalloc(1, sizeof(*r));
 	r->grepo = o->repo;
-	r->repo = gate_repo_git(o->repo);
 	r->git_dir = gate_xstrdup(o->git_dir);
 	len = strlen(r->git_dir);
 	while (len > 1 && r->git_dir[len - 1] == '/')

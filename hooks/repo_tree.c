@@ -228,8 +228,8 @@ git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char 
 	return t;
 }
 
-int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_fn fn,
-	void *payload)
+int gate_repo_folder_files(const git_tree *t, const char *dir, int (*name_ok)(const char *name),
+	gate_repo_change_fn fn, void *payload)
 {
 	size_t i, n = git_tree_entrycount(t);
 	int error = 0;
@@ -239,7 +239,8 @@ int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_
 		struct gate_repo_change ch;
 		char *path;
 
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE ||
+		    (name_ok && !name_ok(git_tree_entry_name(e))))
 			continue;
 		path = *dir ? gate_xasprintf("%s/%s", dir, git_tree_entry_name(e)) :
 			gate_xstrdup(git_tree_entry_name(e));

@@ -132,11 +132,12 @@ git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char 
 void gate_repo_tree_free(git_tree *t);
 
 /*
- * Call fn for each file (not subfolder) of folder tree t at dir, as an
- * addition at "dir/name".  Stops and returns fn's value when it is not 0.
+ * Call fn for each file (not subfolder) of folder tree t at dir whose name
+ * name_ok accepts (NULL: every file), as an addition at "dir/name".  Stops
+ * and returns fn's value when it is not 0.
  */
-int gate_repo_folder_files(const git_tree *t, const char *dir, gate_repo_change_fn fn,
-	void *payload);
+int gate_repo_folder_files(const git_tree *t, const char *dir, int (*name_ok)(const char *name),
+	gate_repo_change_fn fn, void *payload);
 
 /* Call fn for every entry below folder tree t at dir, as gate_repo_tree_changes() for a whole tree. */
 int gate_repo_folder_walk(struct gate_repo *r, const git_tree *t, const char *dir,
@@ -179,6 +180,34 @@ int gate_repo_ref_name_valid(const char *name); /* 1 valid, 0 not */
 char *gate_repo_head_branch(struct gate_repo *r);
 int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
 	const char *text);
+
+/*
+ * History for notifications (hooks/repo_log.c).  Failures return libgit2's
+ * negative code with its error left set.
+ *
+ * gate_repo_diff_commits: fn for each path the trees of from (NULL: an
+ * empty tree) and to differ in, as libgit2's tree diff reports them
+ * (submodules ignored, no rename detection): added, deleted (old path) or
+ * modified; stops and returns fn's value when it is not 0.
+ * gate_repo_log: the commits reachable from target and not from prev (may be
+ * NULL), newest first (topological, then time), at most max, into a new
+ * array (caller frees).
+ * gate_repo_commit_info: what a commit says about itself; release with
+ * gate_repo_commit_info_release().
+ */
+#define GATE_REPO_MESSAGE_MAX 4096 /* bytes of a commit message kept */
+struct gate_repo_commit_info {
+	git_oid id;
+	long long time;  /* committer time, Unix seconds */
+	char *message;   /* at most GATE_REPO_MESSAGE_MAX bytes */
+	char *author_name, *author_email, *committer_name, *committer_email;
+};
+int gate_repo_diff_commits(struct gate_repo *r, const git_oid *from, const git_oid *to,
+	gate_repo_change_fn fn, void *payload);
+int gate_repo_log(struct gate_repo *r, const git_oid *prev, const git_oid *target, size_t max,
+	git_oid **out, size_t *n);
+int gate_repo_commit_info(struct gate_repo *r, const git_oid *id, struct gate_repo_commit_info *out);
+void gate_repo_commit_info_release(struct gate_repo_commit_info *c);
 
 /* Copy libgit2's last error (or fallback) into msg after what. */
 void gate_repo_error(char *msg, size_t msgsize, const char *what);

@@ -24,7 +24,9 @@
  *                      descriptor the path is /proc/self/fd/N's target.  For
  *                      rename/link either name may match.
  *   GATE_FAULT_ACTION  ENOSPC, EIO, EROFS, EDQUOT, EACCES (fail with that errno,
- *                      the call not made), kill (SIGKILL before the call),
+ *                      the call not made; a call that cannot fail so on a real
+ *                      system, as unlink on a full disk, is made and traced
+ *                      NOFAULT), kill (SIGKILL before the call),
  *                      kill-after (make the call, then SIGKILL), stop (SIGSTOP
  *                      before the call, so a driver can act and SIGCONT it),
  *                      count (default: never fault).
@@ -32,7 +34,7 @@
  *                      argv[0]) is this, e.g. gitops-gate; default: all.
  *   GATE_FAULT_ARGV    only act when some argv element equals this (post-receive).
  *   GATE_FAULT_TRACE   a file to which every counted call is appended as one line
- *                      "<pid> <seq> <op> <path>[ -> <path2>] <fault|->" and, at
+ *                      "<pid> <seq> <op> <path>[ -> <path2>] FAULT|NOFAULT|-" and, at
  *                      exit, "<pid> total <n> <op>=<n>..." (the counting mode).
  *   GATE_FAULT_PIDFILE the acting process writes its pid here (at start; with stop,
  *                      again just before it stops), so a driver can watch it.
@@ -296,6 +298,22 @@ static int path_matches(const char *a, const char *b)
 }
 
 /*
+ * Can this call fail with S.err on a real system?  A full disk (ENOSPC,
+ * EDQUOT) fails what allocates: writes, creating opens, mkdir, link, rename,
+ * fsync (delayed allocation); never unlink, flock or a read-only open.  A
+ * read-only file system (EROFS) fails every change but not flock or a
+ * read-only open.  EIO and EACCES: anything.
+ */
+static int errno_possible(enum op op, int mutating)
+{
+	if (S.err == ENOSPC || S.err == EDQUOT)
+		return op != OP_UNLINK && op != OP_UNLINKAT && op != OP_FLOCK && mutating;
+	if (S.err == EROFS)
+		return op != OP_FLOCK && mutating;
+	return 1;
+}
+
+/*
  * Decide for one call: 0 go on, 1 fail with S.err (errno set), 2 kill after
  * the call.  Kills and stops before the call happen here.
  */
@@ -315,8 +333,12 @@ static int decide(enum op op, int mutating, const char *a, const char *b)
 	__atomic_add_fetch(&S.per_op[op], 1, __ATOMIC_SEQ_CST);
 	if (S.act != ACT_COUNT && S.n > 0 && seq >= S.n && (S.times == 0 || seq < S.n + S.times))
 		fault = 1;
+	if (fault && S.act == ACT_ERRNO && !errno_possible(op, mutating))
+		fault = 2; /* made, as a real system would */
 	trace_line("%ld %ld %s %s%s%s %s\n", (long)getpid(), seq, op_names[op], a ? a : "-",
-		b ? " -> " : "", b ? b : "", fault ? "FAULT" : "-");
+		b ? " -> " : "", b ? b : "", fault == 1 ? "FAULT" : fault == 2 ? "NOFAULT" : "-");
+	if (fault == 2)
+		return 0;
 	if (!fault)
 		return 0;
 	switch (S.act) {
