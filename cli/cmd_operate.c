@@ -753,6 +753,14 @@ int cmd_reconcile(int argc, char **argv)
 	if (open_or_say(&op, &o) < 0)
 		return 1;
 	rc = 0;
+	/* one gate lock over both passes: no post-receive is half-way through a record meanwhile */
+	if (gate_record_lock(op.rec, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: reconcile: %s\n", e);
+		free(e);
+		gate_op_close(&op);
+		return 1;
+	}
 	if (gate_record_reconcile(op.rec, &report, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);
 		fprintf(stderr, "error: reconcile: %s\n", e);
@@ -761,6 +769,7 @@ int cmd_reconcile(int argc, char **argv)
 	}
 	if (reconcile_handoffs(&op, report) < 0)
 		rc = 1;
+	gate_record_unlock(op.rec);
 	gate_outbox_list(gate_record_outbox_dir(op.rec), (size_t)-1, &ids, &pending);
 	free_ids(ids, pending);
 	if (o.json) {

@@ -86,6 +86,18 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	char *msg, size_t msgsize);
 void gate_record_free(struct gate_record *r);
 
+/*
+ * The gate lock (flock on $GIT_DIR/gitops-gate/lock, released by the kernel
+ * when the process dies), taken by every writer of gate state; recursive
+ * within one gate_record.  Taking it removes the ".lock" files of the gate's
+ * refs (accepted refs, notes ref): under it they can only be leftovers of a
+ * killed process.  Waits GATE_RECORD_LOCK_WAIT_MS; 0, or -1 with msg.
+ * gate_record_apply and gate_record_reconcile take it themselves.
+ */
+#define GATE_RECORD_LOCK_WAIT_MS 10000
+int gate_record_lock(struct gate_record *r, char *msg, size_t msgsize);
+void gate_record_unlock(struct gate_record *r);
+
 /* Paths of the state (borrowed). */
 const char *gate_record_outbox_dir(const struct gate_record *r);
 /* The repository as receivers see it, defaults filled in (borrowed). */
