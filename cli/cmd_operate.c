@@ -564,7 +564,8 @@ int cmd_rollback(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", msg);
 		goto done;
 	}
-	if (!gate_record_was_accepted(journal, aref, hex)) {
+	if (!gate_record_was_accepted(journal, aref, hex) &&
+	    gate_record_accepted_in_journal(op.rec, aref, hex) != 1) {
 		e = gate_op_esc(src);
 		fprintf(stderr, "error: %.12s was never accepted for %s: refusing to roll back to it\n", hex, e);
 		fprintf(stderr, "hint: gitops-gate status lists the accepted revisions' refs; the journal is %s\n",

@@ -16,6 +16,7 @@
 #include "record_int.h"
 
 #define MAX_INTENTS 10000
+#define APPLY_JOURNAL_WINDOW (4u << 20) /* bytes of journal an event is checked against */
 
 void gate_record_strv_add(struct strv *s, const char *p)
 {
@@ -223,6 +224,36 @@ int gate_record_was_accepted(const json_t *entries, const char *accepted_ref, co
 			return 1;
 	}
 	return 0;
+}
+
+int gate_record_accepted_in_journal(struct gate_record *r, const char *accepted_ref, const char *target_hex)
+{
+	FILE *f = fopen(r->journal, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int found = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	/* the whole file, one line at a time; only lines naming the commit are parsed */
+	while (!found && (len = getline(&line, &cap, f)) > 0) {
+		json_t *e, *one;
+		json_error_t je;
+
+		if (!strstr(line, target_hex))
+			continue;
+		e = json_loadb(line, (size_t)len, 0, &je);
+		one = json_array();
+		if (json_is_object(e))
+			json_array_append(one, e);
+		found = gate_record_was_accepted(one, accepted_ref, target_hex);
+		json_decref(one);
+		json_decref(e);
+	}
+	free(line);
+	fclose(f);
+	return found;
 }
 
 const char *gate_record_newest_accepted(const json_t *entries, const char *accepted_ref)
@@ -588,7 +619,8 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	git_oid target;
 	char *aref;
 	json_t *journal = NULL;
-	int err = -1;
+	size_t skipped;
+	int err = -1, truncated;
 
 	if (!ev->ref || !ev->target_hex || !ev->event)
 		return gate_record_fail(msg, msgsize, "record: event, ref and target are required");
@@ -604,7 +636,10 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	}
 	if (gate_record_lock(r, msg, msgsize) < 0)
 		goto done;
-	if (gate_record_journal(r, &journal, msg, msgsize) == 0)
+	/* the recent journal is enough to find a retry of a push (reconcile checks more first) */
+	if (gate_journal_read(r->journal, APPLY_JOURNAL_WINDOW, &journal, &skipped, &truncated) < 0)
+		gate_record_fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
+	else
 		err = apply_locked(r, ev, aref, &target, journal, out, msg, msgsize);
 	gate_record_unlock(r);
 done:

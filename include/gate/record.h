@@ -156,6 +156,13 @@ int gate_record_reconcile(struct gate_record *r, json_t **report, char *msg, siz
 int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize);
 
 /*
+ * gate_record_was_accepted over the whole journal file, however long (read
+ * line by line, beyond the GATE_RECORD_MAX_JOURNAL window of
+ * gate_record_journal): 1, 0, or -1 with errno.
+ */
+int gate_record_accepted_in_journal(struct gate_record *r, const char *accepted_ref,
+	const char *target_hex);
+/*
  * Does the journal record target_hex as accepted for ref (source or accepted
  * ref name)?  1 yes, 0 no.  entries from gate_record_journal().
  */

@@ -6,7 +6,8 @@
 # findings fixed since (issue 13): stale ref and notes locks, a kill between
 # the outbox file and its intent, reconcile running while post-receive is
 # paused before or after the ref move, reconcile's ref pass racing it, gc
-# --prune=now while the note's objects are not yet referenced.  Each case
+# --prune=now while the note's objects are not yet referenced, rollback past
+# 64 MiB of journal.  Each case
 # pushes for real, recovers with reconcile and notify --drain, and runs
 # tests/faults/check-invariants.  The failing scenarios run in `make faults`
 # (tests/faults/run.sh); their state today is tests/faults/FINDINGS.md.
@@ -29,6 +30,7 @@ sc_pause pause-before-ref any "$T_DIR/c/pause-before-ref/srv.git/refs/heads/gito
 sc_pause pause-after-ref open "$T_DIR/c/pause-after-ref/srv.git/gitops-gate/journal" fx_reconcile
 sc_reconcile_race
 sc_pause gc-notes any "$T_DIR/c/gc-notes/srv.git/refs/notes/gitops-gate.lock" fx_gc
+sc_long_journal
 set -e
 # one TAP line per case, named by the case; the checker's verdict as diagnostics
 while IFS= read -r line; do
@@ -39,5 +41,5 @@ while IFS= read -r line; do
 	*) ok "$name" sh -c 'printf "%s\n" "$1"; cat "$2"' - "$line" "$T_DIR/c/$name/check.out" ;;
 	esac
 done <"$FX_RESULTS"
-is "every scenario ran" "$(wc -l <"$FX_RESULTS" | tr -d ' ')" 13
+is "every scenario ran" "$(wc -l <"$FX_RESULTS" | tr -d ' ')" 14
 done_testing
