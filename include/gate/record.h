@@ -21,7 +21,13 @@
  *     "deliveries": [ids], "intent": id, "reconciled": true when written by
  *     reconcile}.
  *
- * Order of one event (gate_record_apply), for crash safety:
+ * Order of one event (gate_record_apply), for crash safety, all under the
+ * gate lock (gate_record_lock):
+ *   0. the push looked up: a journal line for the same update (since the
+ *      source ref last came to its old value) or a line or intent file with
+ *      its intent id (derived from event, ref, old, new, target) means it
+ *      is recorded or being recorded: nothing new is written (an intent
+ *      file found is completed, its deliveries reused);
  *   1. intent file $GIT_DIR/gitops-gate/pending/<intent>.json (the whole
  *      event, expected previous value, delivery ids) and the outbox entries
  *      (outbox.h), each written atomically and fsynced;
