@@ -569,7 +569,8 @@ int cmd_rollback(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", msg);
 		goto done;
 	}
-	if (!gate_record_was_accepted(journal, aref, hex)) {
+	if (!gate_record_was_accepted(journal, aref, hex) &&
+	    gate_record_accepted_in_journal(op.rec, aref, hex) != 1) {
 		e = gate_op_esc(src);
 		fprintf(stderr, "error: %.12s was never accepted for %s: refusing to roll back to it\n", hex, e);
 		fprintf(stderr, "hint: gitops-gate status lists the accepted revisions' refs; the journal is %s\n",
@@ -758,6 +759,14 @@ int cmd_reconcile(int argc, char **argv)
 	if (open_or_say(&op, &o) < 0)
 		return 1;
 	rc = 0;
+	/* one gate lock over both passes: no post-receive is half-way through a record meanwhile */
+	if (gate_record_lock(op.rec, msg, sizeof(msg)) < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: reconcile: %s\n", e);
+		free(e);
+		gate_op_close(&op);
+		return 1;
+	}
 	if (gate_record_reconcile(op.rec, &report, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);
 		fprintf(stderr, "error: reconcile: %s\n", e);
@@ -766,6 +775,7 @@ int cmd_reconcile(int argc, char **argv)
 	}
 	if (reconcile_handoffs(&op, report) < 0)
 		rc = 1;
+	gate_record_unlock(op.rec);
 	gate_outbox_list(gate_record_outbox_dir(op.rec), (size_t)-1, &ids, &pending);
 	free_ids(ids, pending);
 	if (o.json) {

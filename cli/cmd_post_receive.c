@@ -150,7 +150,8 @@ int gate_post_receive_main(int argc, char **argv)
 				bad, nids);
 	}
 	/* hand-overs of pushes whose ref update lost a race are never consumed */
-	if (gate_handoff_prune(op.git_dir, time(NULL), GATE_HANDOFF_STALE_SECONDS) < 0)
+	if (gate_handoff_prune(op.git_dir, time(NULL), GATE_HANDOFF_STALE_SECONDS,
+		gate_handoff_needed_in_repo, op.repo) < 0)
 		fprintf(stderr, "warning: gitops-gate post-receive: cannot clean up old hand-over files\n");
 done:
 	for (i = 0; i < nids; i++)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gate/hash.h"
+#include "gate/repo.h"
 #include "gate/util.h"
 
 char *gate_handoff_path(const char *git_dir, const char *ref, const char *old_hex,
@@ -180,7 +181,29 @@ int gate_handoff_remove(const char *git_dir, const char *ref, const char *old_he
 	return ret;
 }
 
-int gate_handoff_prune(const char *git_dir, time_t now, long max_age)
+/* 1 when the hand-over at path is of a push that may still need recording. */
+static int still_needed(const char *path, gate_handoff_needed_fn needed, void *payload)
+{
+	char *text = NULL;
+	size_t len;
+	json_t *h;
+	const char *ref, *new_hex;
+	int ret = 0;
+
+	if (gate_read_file(path, 1u << 20, &text, &len) < 0)
+		return errno == ENOENT ? 0 : 1;
+	h = json_loadb(text, len, 0, NULL);
+	free(text);
+	ref = json_string_value(json_object_get(h, "ref"));
+	new_hex = json_string_value(json_object_get(h, "new"));
+	if (ref && new_hex)
+		ret = needed(ref, new_hex, payload) != 0;
+	json_decref(h);
+	return ret;
+}
+
+int gate_handoff_prune(const char *git_dir, time_t now, long max_age,
+	gate_handoff_needed_fn needed, void *payload)
 {
 	char *dir = gate_xasprintf("%s/%s", git_dir, GATE_HANDOFF_DIR);
 	DIR *d = opendir(dir);
@@ -201,11 +224,27 @@ int gate_handoff_prune(const char *git_dir, time_t now, long max_age)
 			continue;
 		p = gate_xasprintf("%s/%s", dir, de->d_name);
 		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_mtime < now - (time_t)max_age && unlink(p) == 0)
+		    st.st_mtime < now - (time_t)max_age &&
+		    (!needed || !still_needed(p, needed, payload)) && unlink(p) == 0)
 			removed++;
 		free(p);
 	}
 	closedir(d);
 	free(dir);
 	return removed;
+}
+
+int gate_handoff_needed_in_repo(const char *ref, const char *new_hex, void *payload)
+{
+	struct gate_repo *repo = payload;
+	git_oid cur, want;
+	int exists = 0;
+
+	if (git_oid_fromstr(&want, new_hex) < 0)
+		return 0;
+	if (gate_repo_ref_read(repo, ref, &cur, &exists) < 0)
+		return 1;
+	if (!exists)
+		return 0;
+	return gate_repo_descends(repo, &cur, &want, NULL, 0) != 0;
 }

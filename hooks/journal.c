@@ -61,9 +61,9 @@ int gate_journal_append(const char *path, const json_t *entry)
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto done;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			goto done;
+	/* a stuck holder must not hold a push: fail, the intent stays for reconcile */
+	if (gate_flock_wait(fd, GATE_JOURNAL_LOCK_WAIT_MS) < 0)
+		goto done;
 	if (fstat(fd, &st) < 0)
 		goto done;
 	/* A torn last line (crash mid-write) gets its newline before ours. */

@@ -450,9 +450,13 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		x->answer_len += take;
 		x->answer[x->answer_len] = '\0';
 	}
+	/*
+	 * The answer beyond what we keep is read and dropped: a delivery is judged
+	 * by its status, whatever the size of the body (aborting here made a 200
+	 * with a large body a failure, sent again and again).  The transfer's
+	 * timeout bounds a receiver that never stops talking.
+	 */
 	x->received += n;
-	if (x->received > (1u << 20))
-		return 0; /* a receiver answering more than 1 MiB is cut off */
 	return n;
 }
 
@@ -714,7 +718,7 @@ static enum gate_notify_signature signature_of(const char *name)
  * borrowing from p), 0 when not (p->status says why).
  */
 static int prepare(struct pending *p, const char *dir, char *id, int only_due, long long now,
-	struct gate_send *s)
+	long long max_wait_s, struct gate_send *s)
 {
 	struct gate_delivery init = GATE_DELIVERY_INIT;
 	enum gate_notify_format fmt;
@@ -730,7 +734,13 @@ static int prepare(struct pending *p, const char *dir, char *id, int only_due, l
 		return 0;
 	}
 	p->claimed = 1;
-	if (only_due && p->d.next_attempt_time > now) {
+	/*
+	 * Due, or written while the clock was ahead: no backoff puts a retry
+	 * further out than backoff_max_ms, so a later time can only come from a
+	 * clock jump and must not stall the delivery until the clock catches up.
+	 */
+	if (only_due && p->d.next_attempt_time > now &&
+	    p->d.next_attempt_time <= now + max_wait_s) {
 		p->status = "not-due";
 		return 0;
 	}
@@ -768,13 +778,16 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	size_t i, nsend = 0, nretry = 0, aretry = 0, *retry_of = NULL;
 	int ret = 0;
 
+	long long max_wait_s = ((cfg->backoff_max_ms > cfg->backoff_ms ? cfg->backoff_max_ms :
+		cfg->backoff_ms) + 999) / 1000 + 1;
+
 	*report = json_array();
 	if (n == 0)
 		return 0;
 	p = gate_xcalloc(n, sizeof(*p));
 	sends = gate_xcalloc(n, sizeof(*sends));
 	for (i = 0; i < n; i++)
-		if (prepare(&p[i], dir, ids[i], only_due, now, &sends[nsend]) == 1)
+		if (prepare(&p[i], dir, ids[i], only_due, now, max_wait_s, &sends[nsend]) == 1)
 			p[i].sent_index = (int)nsend++;
 	if (nsend && gate_notify_send(sends, nsend, budget_ms, cfg->timeout_ms) < 0) {
 		ret = -1;

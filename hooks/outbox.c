@@ -376,6 +376,25 @@ void gate_outbox_unclaim(struct gate_outbox_claim *c)
 	c->path = NULL;
 }
 
+/* Move an unreadable delivery file to <dir>/dead/<id>.corrupt; err says where. */
+static void quarantine(const char *dir, const char *id, const char *path, char *err,
+	size_t errlen)
+{
+	char *deaddir = gate_xasprintf("%s/dead", dir);
+	char *to = gate_xasprintf("%s/%s.corrupt", deaddir, id);
+	size_t used = strnlen(err, errlen);
+
+	if ((mkdir(deaddir, 0777) == 0 || errno == EEXIST) && rename(path, to) == 0) {
+		fsync_path(dir, O_RDONLY | O_DIRECTORY);
+		snprintf(err + used, errlen - used, "; moved to dead/%s.corrupt", id);
+	} else {
+		snprintf(err + used, errlen - used, "; and cannot move it to dead/: %s",
+			strerror(errno));
+	}
+	free(to);
+	free(deaddir);
+}
+
 int gate_outbox_claim(const char *dir, const char *id, struct gate_outbox_claim *c,
 	struct gate_delivery *d, char *err, size_t errlen)
 {
@@ -415,15 +434,23 @@ int gate_outbox_claim(const char *dir, const char *id, struct gate_outbox_claim 
 	}
 	if (gate_delivery_from_json(d, text, len, err, errlen) < 0) {
 		free(text);
-		goto fail;
+		goto corrupt;
 	}
 	free(text);
 	if (strcmp(d->id, id)) {
 		snprintf(err, errlen, "delivery file %s holds id %s", id, d->id);
 		gate_delivery_release(d);
-		goto fail;
+		goto corrupt;
 	}
 	return 1;
+corrupt:
+	/*
+	 * A record no drain can ever send (torn by a crash, edited by hand): keep
+	 * its bytes in dead/ for a person and take it out of the outbox, so that
+	 * every later drain does not stop on it again.  We hold its lock.
+	 */
+	quarantine(dir, id, c->path, err, errlen);
+	goto fail;
 busy:
 	gate_outbox_unclaim(c);
 	return 0;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gate/hash.h"
 #include "gate/journal.h"
 #include "gate/notify.h"
 #include "gate/outbox.h"
@@ -15,6 +16,7 @@
 #include "record_int.h"
 
 #define MAX_INTENTS 10000
+#define APPLY_JOURNAL_WINDOW (4u << 20) /* bytes of journal an event is checked against */
 
 void gate_record_strv_add(struct strv *s, const char *p)
 {
@@ -91,6 +93,7 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	r->rcv = o->rcv;
 	r->step = o->step;
 	r->step_payload = o->step_payload;
+	r->lock_fd = -1;
 	if (o->rcv)
 		r->repo_cfg = o->rcv->notify;
 	else {
@@ -132,6 +135,10 @@ void gate_record_free(struct gate_record *r)
 {
 	if (!r)
 		return;
+	if (r->lock_depth > 0) {
+		r->lock_depth = 1;
+		gate_record_unlock(r);
+	}
 	free(r->git_dir);
 	free(r->prefix);
 	free(r->state_dir);
@@ -218,6 +225,36 @@ int gate_record_was_accepted(const json_t *entries, const char *accepted_ref, co
 	return 0;
 }
 
+int gate_record_accepted_in_journal(struct gate_record *r, const char *accepted_ref, const char *target_hex)
+{
+	FILE *f = fopen(r->journal, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int found = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	/* the whole file, one line at a time; only lines naming the commit are parsed */
+	while (!found && (len = getline(&line, &cap, f)) > 0) {
+		json_t *e, *one;
+		json_error_t je;
+
+		if (!strstr(line, target_hex))
+			continue;
+		e = json_loadb(line, (size_t)len, 0, &je);
+		one = json_array();
+		if (json_is_object(e))
+			json_array_append(one, e);
+		found = gate_record_was_accepted(one, accepted_ref, target_hex);
+		json_decref(one);
+		json_decref(e);
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 const char *gate_record_newest_accepted(const json_t *entries, const char *accepted_ref)
 {
 	size_t i = json_array_size(entries);
@@ -266,6 +303,55 @@ static int journal_has_intent(const json_t *entries, const char *intent)
 		if (v && !strcmp(v, intent))
 			return 1;
 	}
+	return 0;
+}
+
+/*
+ * 1 when the journal records the push ev (ref, old -> new) since the source
+ * ref last came to old: walking back over ref's "accepted" lines, a line for
+ * this update is found before one whose new is ev's old (the same update
+ * pushed again after a force push back is a new event).
+ */
+static int journal_has_update(const json_t *entries, const struct gate_record_event *ev)
+{
+	size_t i = json_array_size(entries);
+
+	while (i-- > 0) {
+		const json_t *e = json_array_get(entries, i);
+		const char *ref = jstr(e, "ref"), *ev_name = jstr(e, "event");
+		const char *o = jstr(e, "old"), *n = jstr(e, "new");
+		if (!ref || !ev_name || !o || !n || strcmp(ref, ev->ref) || strcmp(ev_name, ev->event))
+			continue;
+		if (!strcmp(o, ev->old_hex) && !strcmp(n, ev->new_hex))
+			return 1;
+		if (!strcmp(n, ev->old_hex))
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * The intent id of ev: for a push, derived from the update, so that every
+ * retry and every recovery of one push (post-receive, reconcile, two
+ * servers) names the same intent and the same deliveries; else random.
+ */
+static int intent_id_of(const struct gate_record_event *ev, char id[GATE_OUTBOX_ID_LEN + 1])
+{
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX];
+
+	if (!ev->old_hex || !ev->new_hex)
+		return gate_outbox_new_id(id);
+	gate_sha256_init(&h);
+	gate_sha256_update(&h, "gitops-gate intent", 19);
+	gate_sha256_update(&h, ev->event, strlen(ev->event) + 1);
+	gate_sha256_update(&h, ev->ref, strlen(ev->ref) + 1);
+	gate_sha256_update(&h, ev->old_hex, strlen(ev->old_hex) + 1);
+	gate_sha256_update(&h, ev->new_hex, strlen(ev->new_hex) + 1);
+	gate_sha256_update(&h, ev->target_hex, strlen(ev->target_hex) + 1);
+	gate_sha256_final(&h, hex);
+	memcpy(id, hex, GATE_OUTBOX_ID_LEN);
+	id[GATE_OUTBOX_ID_LEN] = '\0';
 	return 0;
 }
 
@@ -412,15 +498,128 @@ journal:
 	return 0;
 }
 
+/*
+ * The intent id already on disk (a post-receive or reconcile died after
+ * writing it): complete it, its deliveries as the outcome's.  *found 0 when
+ * there is none (or it is unreadable: it is written again).
+ */
+static int resume_intent(struct gate_record *r, const char *id, const json_t *journal,
+	struct gate_record_outcome *out, int *found, char *msg, size_t msgsize)
+{
+	char *path = intent_path(r, id), *text = NULL;
+	size_t len, i;
+	json_error_t je;
+	json_t *intent, *v;
+	int err;
+
+	*found = 0;
+	err = gate_read_file(path, 1u << 20, &text, &len);
+	free(path);
+	if (err < 0)
+		return 0;
+	intent = json_loadb(text, len, 0, &je);
+	free(text);
+	if (!json_is_object(intent) || !jstr(intent, "target")) {
+		json_decref(intent);
+		return 0;
+	}
+	*found = 1;
+	json_array_foreach(json_object_get(intent, "deliveries"), i, v) {
+		if (!json_is_string(v))
+			continue;
+		out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1, sizeof(char *));
+		out->deliveries[out->ndeliveries++] = gate_xstrdup(json_string_value(v));
+	}
+	err = complete_intent(r, id, intent, journal, 1, &out->moved, &out->reason,
+		out->warning, sizeof(out->warning), msg, msgsize);
+	json_decref(intent);
+	return err;
+}
+
+static json_t *new_intent(const struct gate_record_event *ev, const char *intent_id, const char *aref,
+	const char *hex, int have_cur, const char *previous, const struct gate_record_outcome *out)
+{
+	char now[32];
+	json_t *intent = json_object(), *ids = json_array();
+	size_t i;
+
+	gate_journal_time(now, sizeof(now), (long long)time(NULL));
+	for (i = 0; i < out->ndeliveries; i++)
+		json_array_append_new(ids, json_string(out->deliveries[i]));
+	json_object_set_new(intent, "time", json_string(now));
+	json_object_set_new(intent, "event", json_string(ev->event));
+	json_object_set_new(intent, "ref", str_or_null(ev->ref));
+	json_object_set_new(intent, "old", str_or_null(ev->old_hex));
+	json_object_set_new(intent, "new", str_or_null(ev->new_hex));
+	json_object_set_new(intent, "target", json_string(hex));
+	json_object_set_new(intent, "accepted_ref", str_or_null(aref));
+	json_object_set_new(intent, "previous", have_cur ? json_string(previous) : json_null());
+	json_object_set_new(intent, "expected", json_string(have_cur ? previous : ZERO_HEX));
+	json_object_set_new(intent, "pusher", str_or_null(ev->pusher));
+	json_object_set_new(intent, "bypass", str_or_null(ev->bypass));
+	json_object_set_new(intent, "verdict", ev->verdict ? json_deep_copy(ev->verdict) : json_null());
+	json_object_set_new(intent, "deliveries", ids);
+	json_object_set_new(intent, "intent", json_string(intent_id));
+	if (ev->force)
+		json_object_set_new(intent, "force", json_true());
+	return intent;
+}
+
+/* gate_record_apply under the gate lock, journal read. */
+static int apply_locked(struct gate_record *r, const struct gate_record_event *ev, const char *aref,
+	const git_oid *target, const json_t *journal, struct gate_record_outcome *out, char *msg,
+	size_t msgsize)
+{
+	git_oid cur;
+	char intent_id[GATE_OUTBOX_ID_LEN + 1], hex[GIT_OID_HEXSZ + 1];
+	json_t *intent;
+	int have_cur, d, found, err;
+
+	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0)
+		return gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
+	if (have_cur)
+		git_oid_tostr(out->previous, sizeof(out->previous), &cur);
+	if (intent_id_of(ev, intent_id) < 0)
+		return gate_record_fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
+	/* the same push recorded before (reconcile, another server, a retry): nothing to do */
+	if (ev->old_hex && ev->new_hex &&
+	    (journal_has_intent(journal, intent_id) || journal_has_update(journal, ev))) {
+		out->reason = "already";
+		return 0;
+	}
+	if ((err = resume_intent(r, intent_id, journal, out, &found, msg, msgsize)) < 0 || found)
+		return err;
+	/* notify only when the ref will move (I4) */
+	if (!(have_cur && git_oid_equal(&cur, target))) {
+		d = have_cur && !ev->force ? gate_repo_descends(r->grepo, &cur, target, NULL, 0) : 0;
+		if (d < 0)
+			return gate_record_git_fail(msg, msgsize, "cannot compare commits");
+		if (!d && gate_record_queue_deliveries(r, ev, intent_id, aref, have_cur ? &cur : NULL, target,
+			out, msg, msgsize) < 0)
+			return -1;
+	}
+	git_oid_tostr(hex, sizeof(hex), target);
+	intent = new_intent(ev, intent_id, aref, hex, have_cur, out->previous, out);
+	if (write_intent(r, intent_id, intent) < 0) {
+		json_decref(intent);
+		return gate_record_fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending,
+			strerror(errno));
+	}
+	step(r, "after-outbox");
+	err = complete_intent(r, intent_id, intent, journal, 0, &out->moved, &out->reason,
+		out->warning, sizeof(out->warning), msg, msgsize);
+	json_decref(intent);
+	return err;
+}
+
 int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	struct gate_record_outcome *out, char *msg, size_t msgsize)
 {
-	git_oid target, cur;
-	char intent_id[GATE_OUTBOX_ID_LEN + 1], now[32], hex[GIT_OID_HEXSZ + 1];
+	git_oid target;
 	char *aref;
-	json_t *intent = NULL, *ids;
-	int have_cur, err = -1, d;
-	size_t i;
+	json_t *journal = NULL;
+	size_t skipped;
+	int err = -1, truncated;
 
 	if (!ev->ref || !ev->target_hex || !ev->event)
 		return gate_record_fail(msg, msgsize, "record: event, ref and target are required");
@@ -434,58 +633,16 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 		gate_record_fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
 		goto done;
 	}
-	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0) {
-		gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
+	if (gate_record_lock(r, msg, msgsize) < 0)
 		goto done;
-	}
-	if (have_cur)
-		git_oid_tostr(out->previous, sizeof(out->previous), &cur);
-	/* notify only when the ref will move (I4) */
-	if (!(have_cur && git_oid_equal(&cur, &target))) {
-		d = have_cur && !ev->force ? gate_repo_descends(r->grepo, &cur, &target, NULL, 0) : 0;
-		if (d < 0) {
-			gate_record_git_fail(msg, msgsize, "cannot compare commits");
-			goto done;
-		}
-		if (!d && gate_record_queue_deliveries(r, ev, aref, have_cur ? &cur : NULL, &target, out, msg,
-			msgsize) < 0)
-			goto done;
-	}
-	if (gate_outbox_new_id(intent_id) < 0) {
-		gate_record_fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
-		goto done;
-	}
-	gate_journal_time(now, sizeof(now), (long long)time(NULL));
-	git_oid_tostr(hex, sizeof(hex), &target);
-	ids = json_array();
-	for (i = 0; i < out->ndeliveries; i++)
-		json_array_append_new(ids, json_string(out->deliveries[i]));
-	intent = json_object();
-	json_object_set_new(intent, "time", json_string(now));
-	json_object_set_new(intent, "event", json_string(ev->event));
-	json_object_set_new(intent, "ref", str_or_null(ev->ref));
-	json_object_set_new(intent, "old", str_or_null(ev->old_hex));
-	json_object_set_new(intent, "new", str_or_null(ev->new_hex));
-	json_object_set_new(intent, "target", json_string(hex));
-	json_object_set_new(intent, "accepted_ref", str_or_null(aref));
-	json_object_set_new(intent, "previous", have_cur ? json_string(out->previous) : json_null());
-	json_object_set_new(intent, "expected", json_string(have_cur ? out->previous : ZERO_HEX));
-	json_object_set_new(intent, "pusher", str_or_null(ev->pusher));
-	json_object_set_new(intent, "bypass", str_or_null(ev->bypass));
-	json_object_set_new(intent, "verdict", ev->verdict ? json_deep_copy(ev->verdict) : json_null());
-	json_object_set_new(intent, "deliveries", ids);
-	json_object_set_new(intent, "intent", json_string(intent_id));
-	if (ev->force)
-		json_object_set_new(intent, "force", json_true());
-	if (write_intent(r, intent_id, intent) < 0) {
-		gate_record_fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending, strerror(errno));
-		goto done;
-	}
-	step(r, "after-outbox");
-	err = complete_intent(r, intent_id, intent, NULL, 0, &out->moved, &out->reason,
-		out->warning, sizeof(out->warning), msg, msgsize);
+	/* the recent journal is enough to find a retry of a push (reconcile checks more first) */
+	if (gate_journal_read(r->journal, APPLY_JOURNAL_WINDOW, &journal, &skipped, &truncated) < 0)
+		gate_record_fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
+	else
+		err = apply_locked(r, ev, aref, &target, journal, out, msg, msgsize);
+	gate_record_unlock(r);
 done:
-	json_decref(intent);
+	json_decref(journal);
 	free(aref);
 	return err;
 }
@@ -673,8 +830,14 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 
 int gate_record_reconcile(struct gate_record *r, json_t **report, char *msg, size_t msgsize)
 {
+	int ret;
+
 	*report = json_array();
-	if (reconcile_intents(r, *report, msg, msgsize) < 0)
+	if (gate_record_lock(r, msg, msgsize) < 0)
 		return -1;
-	return reconcile_refs(r, *report, msg, msgsize);
+	ret = reconcile_intents(r, *report, msg, msgsize);
+	if (ret == 0)
+		ret = reconcile_refs(r, *report, msg, msgsize);
+	gate_record_unlock(r);
+	return ret;
 }

@@ -22,6 +22,7 @@ struct gate_record {
 	char *own_name, *own_url, *own_clone_url, *default_branch;
 	gate_record_step_fn step;
 	void *step_payload;
+	int lock_fd, lock_depth; /* the gate lock (record_lock.c) */
 };
 
 struct strv {
@@ -41,10 +42,12 @@ int gate_record_git_fail(char *msg, size_t msgsize, const char *what);
 /*
  * Queue one delivery per receiver of every cluster concerned by ev moving
  * aref from prev (NULL: new) to target: the bodies, then every outbox file
- * at once (gate_outbox_put_many); their ids go to out.  0 or -1 with msg.
+ * at once (gate_outbox_put_many); their ids go to out.  Each id is derived
+ * from intent_id and the receiver, so a retry writes the same files.
+ * 0 or -1 with msg.
  */
 int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
-	const char *aref, const git_oid *prev, const git_oid *target, struct gate_record_outcome *out,
-	char *msg, size_t msgsize);
+	const char *intent_id, const char *aref, const git_oid *prev, const git_oid *target,
+	struct gate_record_outcome *out, char *msg, size_t msgsize);
 
 #endif

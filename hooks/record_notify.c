@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gate/hash.h"
 #include "gate/journal.h"
 #include "gate/notify.h"
 #include "gate/outbox.h"
@@ -169,20 +170,42 @@ done:
 }
 
 /*
- * The delivery of pe to receiver rv of cluster c: a fresh id and its body
+ * The id of the delivery of intent_id to receiver rv of cluster c: derived,
+ * so that a retry or a recovery of the event rewrites the same outbox file
+ * and receivers see one id for it.
+ */
+static void delivery_id(char id[GATE_OUTBOX_ID_LEN + 1], const char *intent_id,
+	const struct gate_cluster *c, const struct gate_receiver *rv)
+{
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX];
+	const char *fmt = gate_notify_format_name(rv->format);
+
+	gate_sha256_init(&h);
+	gate_sha256_update(&h, "gitops-gate delivery", 21);
+	gate_sha256_update(&h, intent_id, strlen(intent_id) + 1);
+	gate_sha256_update(&h, c->name, strlen(c->name) + 1);
+	gate_sha256_update(&h, rv->url ? rv->url : "", strlen(rv->url ? rv->url : "") + 1);
+	gate_sha256_update(&h, fmt ? fmt : "", strlen(fmt ? fmt : "") + 1);
+	gate_sha256_final(&h, hex);
+	memcpy(id, hex, GATE_OUTBOX_ID_LEN);
+	id[GATE_OUTBOX_ID_LEN] = '\0';
+}
+
+/*
+ * The delivery of pe to receiver rv of cluster c: its derived id and its body
  * (new, in d->body); every other string borrowed.  how: the body form to
  * start from per kind of body (GitHub-like, GitLab), updated.  0 or -1 with msg.
  */
 static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
-	const struct gate_push_event *pe, const struct gate_record_event *ev,
+	const struct gate_push_event *pe, const struct gate_record_event *ev, const char *intent_id,
 	const struct gate_cluster *c, const struct gate_receiver *rv, long long now,
 	enum gate_notify_changes how[2], char *msg, size_t msgsize)
 {
 	struct gate_delivery init = GATE_DELIVERY_INIT;
 
 	*d = init;
-	if (gate_outbox_new_id(d->id) < 0)
-		return gate_record_fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
+	delivery_id(d->id, intent_id, c, rv);
 	d->cluster = c->name;
 	d->url = rv->url;
 	d->format = (char *)gate_notify_format_name(rv->format);
@@ -206,8 +229,8 @@ static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
 }
 
 int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
-	const char *aref, const git_oid *prev, const git_oid *target, struct gate_record_outcome *out,
-	char *msg, size_t msgsize)
+	const char *intent_id, const char *aref, const git_oid *prev, const git_oid *target,
+	struct gate_record_outcome *out, char *msg, size_t msgsize)
 {
 	struct cdata *commits = NULL;
 	struct gate_push_commit *views = NULL;
@@ -279,8 +302,8 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 		out->nclusters++;
 		for (j = 0; j < c->nreceivers; j++) {
 			GATE_ALLOC_GROW(pend, npend + 1, apend);
-			if ((err = make_delivery(&pend[npend], r, &pe, ev, c, &c->receivers[j], now,
-				how, msg, msgsize)) < 0)
+			if ((err = make_delivery(&pend[npend], r, &pe, ev, intent_id, c, &c->receivers[j],
+				now, how, msg, msgsize)) < 0)
 				goto done;
 			npend++;
 		}

@@ -119,21 +119,102 @@ char *gate_repo_head_branch(struct gate_repo *r)
 	return b;
 }
 
+/*
+ * 1 when the commit id and its tree are in the object store (not in the
+ * object cache: a gc --prune=now of another process removes files under us).
+ */
+static int notes_commit_whole(git_repository *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_commit *c = NULL;
+	int ok;
+
+	if (git_repository_odb(&odb, repo) < 0)
+		return 0;
+	ok = git_odb_exists(odb, id) && git_commit_lookup(&c, repo, id) == 0 &&
+		git_odb_exists(odb, git_commit_tree_id(c));
+	git_commit_free(c);
+	git_odb_free(odb);
+	return ok;
+}
+
+/*
+ * A notes ref pointing at a pruned commit (a gc --prune=now between the
+ * write of its loose objects and the ref move) is put back on the newest
+ * whole commit of its reflog, else removed.  0, or a libgit2 error.
+ */
+static int notes_repair(git_repository *repo, const char *notes_ref)
+{
+	git_oid id;
+	git_reflog *log = NULL;
+	size_t i, n;
+	int err;
+
+	if (git_reference_name_to_id(&id, repo, notes_ref) < 0 || notes_commit_whole(repo, &id))
+		return 0;
+	if (git_reflog_read(&log, repo, notes_ref) == 0) {
+		n = git_reflog_entrycount(log);
+		for (i = 0; i < n; i++) {
+			const git_reflog_entry *e = git_reflog_entry_byindex(log, i);
+			const git_oid *o = git_reflog_entry_id_new(e);
+			git_reference *ref = NULL;
+			if (git_oid_is_zero(o) || !notes_commit_whole(repo, o))
+				continue;
+			err = git_reference_create(&ref, repo, notes_ref, o, 1,
+				"gitops-gate: notes repaired (pointed at a pruned commit)");
+			git_reference_free(ref);
+			git_reflog_free(log);
+			return err;
+		}
+		git_reflog_free(log);
+	}
+	return git_reference_remove(repo, notes_ref);
+}
+
 int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
 	const char *text)
 {
+	git_repository *repo = gate_repo_git(r);
 	git_signature *sig = NULL;
-	git_oid note;
-	int err, tries;
+	git_oid note, blob, back;
+	git_odb *odb = NULL;
+	int err, tries, have_back;
 
 	if ((err = git_signature_now(&sig, "gitops-gate", "gitops-gate@localhost")) < 0)
 		return err;
+	if ((err = git_odb_hash(&blob, text, strlen(text), GIT_OBJECT_BLOB)) < 0 ||
+	    (err = git_repository_odb(&odb, repo)) < 0)
+		goto done;
 	for (tries = 0; tries < 50; tries++) {
-		err = git_note_create(&note, gate_repo_git(r), notes_ref, sig, sig, commit, text, 1);
+		if ((err = notes_repair(repo, notes_ref)) < 0)
+			break;
+		have_back = git_reference_name_to_id(&back, repo, notes_ref) == 0;
+		err = git_note_create(&note, repo, notes_ref, sig, sig, commit, text, 1);
+		if (err == 0) {
+			git_oid now;
+			/* the objects just written may have been pruned before the ref held them */
+			if (git_reference_name_to_id(&now, repo, notes_ref) < 0 ||
+			    !git_oid_equal(&now, &note) ||
+			    (notes_commit_whole(repo, &note) && git_odb_exists(odb, &blob)))
+				break;
+			if (have_back) {
+				git_reference *ref = NULL;
+				err = git_reference_create_matching(&ref, repo, notes_ref, &back, 1, &note,
+					"gitops-gate: notes put back (the new commit was pruned)");
+				git_reference_free(ref);
+			} else {
+				err = git_reference_remove(repo, notes_ref);
+			}
+			if (err < 0 && err != GIT_EMODIFIED)
+				break;
+			continue;
+		}
 		if (err != GIT_EMODIFIED && err != GIT_ELOCKED && err != GIT_EEXISTS)
 			break;
 		usleep(5000 + (unsigned)(tries * 2000));
 	}
+done:
+	git_odb_free(odb);
 	git_signature_free(sig);
 	return err;
 }

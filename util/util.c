@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void oom(void)
@@ -524,4 +526,21 @@ char *gate_escape_dup(const char *s, size_t max)
 	if (s && s[n])
 		gate_buf_adds(&b, "...");
 	return gate_buf_detach(&b);
+}
+
+int gate_flock_wait(int fd, long wait_ms)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	long waited = 0;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited >= wait_ms)
+			return -1;
+		nanosleep(&pause, NULL);
+		waited += 10;
+	}
 }

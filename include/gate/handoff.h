@@ -78,11 +78,31 @@ int gate_handoff_remove(const char *git_dir, const char *ref, const char *old_he
 	const char *new_hex);
 
 /*
- * Remove the hand-over files (and leftover temp files) of git_dir whose mtime
- * is more than max_age seconds before now: those of pushes whose ref update
- * lost a race, which no post-receive will consume.  Returns how many were
- * removed, or -1 when the folder cannot be read (a missing one is empty).
+ * Asked of each old hand-over before it goes: 1 when the push it speaks for
+ * may still need recording (its ref holds new_hex, or cannot be read), 0 when
+ * the ref never took it (a push whose ref update lost a race).
  */
-int gate_handoff_prune(const char *git_dir, time_t now, long max_age);
+typedef int (*gate_handoff_needed_fn)(const char *ref, const char *new_hex, void *payload);
+
+/*
+ * Remove the hand-over files (and leftover temp files) of git_dir whose mtime
+ * is more than max_age seconds before now and that needed() says no push
+ * needs any more: those of pushes whose ref update lost a race, which no
+ * post-receive will consume.  A hand-over of an accepted push is never removed
+ * here, however old (a clock jump or a post-receive that died an hour ago
+ * must not lose the push: reconcile records it).  An unreadable hand-over
+ * counts as not needed (its push is judged again when recorded).  Returns how
+ * many were removed, or -1 when the folder cannot be read (a missing one is
+ * empty).
+ */
+int gate_handoff_prune(const char *git_dir, time_t now, long max_age,
+	gate_handoff_needed_fn needed, void *payload);
+
+/*
+ * A gate_handoff_needed_fn over a repository (payload: struct gate_repo *):
+ * 1 when ref holds new_hex (its tip is new_hex or descends from it) or the
+ * ref cannot be read, 0 when the ref does not hold it.
+ */
+int gate_handoff_needed_in_repo(const char *ref, const char *new_hex, void *payload);
 
 #endif

@@ -17,11 +17,14 @@
 
 /* A journal line may not exceed this many bytes (bigger entries are refused). */
 #define GATE_JOURNAL_MAX_LINE (256u << 10)
+/* An append waits this long for the file's flock, then fails (EWOULDBLOCK). */
+#define GATE_JOURNAL_LOCK_WAIT_MS 5000
 
 /*
  * Append entry (borrowed, a JSON object) as one line to the journal at path,
  * creating the file (mode 0644) when missing.  Returns 0, or -1 with errno
- * set (EFBIG for an entry over GATE_JOURNAL_MAX_LINE).
+ * set (EFBIG for an entry over GATE_JOURNAL_MAX_LINE, EWOULDBLOCK when
+ * another process held the flock for GATE_JOURNAL_LOCK_WAIT_MS).
  */
 int gate_journal_append(const char *path, const json_t *entry);
 

@@ -21,7 +21,13 @@
  *     "deliveries": [ids], "intent": id, "reconciled": true when written by
  *     reconcile}.
  *
- * Order of one event (gate_record_apply), for crash safety:
+ * Order of one event (gate_record_apply), for crash safety, all under the
+ * gate lock (gate_record_lock):
+ *   0. the push looked up: a journal line for the same update (since the
+ *      source ref last came to its old value) or a line or intent file with
+ *      its intent id (derived from event, ref, old, new, target) means it
+ *      is recorded or being recorded: nothing new is written (an intent
+ *      file found is completed, its deliveries reused);
  *   1. intent file $GIT_DIR/gitops-gate/pending/<intent>.json (the whole
  *      event, expected previous value, delivery ids) and the outbox entries
  *      (outbox.h), each written atomically and fsynced;
@@ -86,6 +92,18 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	char *msg, size_t msgsize);
 void gate_record_free(struct gate_record *r);
 
+/*
+ * The gate lock (flock on $GIT_DIR/gitops-gate/lock, released by the kernel
+ * when the process dies), taken by every writer of gate state; recursive
+ * within one gate_record.  Taking it removes the ".lock" files of the gate's
+ * refs (accepted refs, notes ref): under it they can only be leftovers of a
+ * killed process.  Waits GATE_RECORD_LOCK_WAIT_MS; 0, or -1 with msg.
+ * gate_record_apply and gate_record_reconcile take it themselves.
+ */
+#define GATE_RECORD_LOCK_WAIT_MS 10000
+int gate_record_lock(struct gate_record *r, char *msg, size_t msgsize);
+void gate_record_unlock(struct gate_record *r);
+
 /* Paths of the state (borrowed). */
 const char *gate_record_outbox_dir(const struct gate_record *r);
 /* The repository as receivers see it, defaults filled in (borrowed). */
@@ -143,6 +161,13 @@ int gate_record_reconcile(struct gate_record *r, json_t **report, char *msg, siz
  */
 int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize);
 
+/*
+ * gate_record_was_accepted over the whole journal file, however long (read
+ * line by line, beyond the GATE_RECORD_MAX_JOURNAL window of
+ * gate_record_journal): 1, 0, or -1 with errno.
+ */
+int gate_record_accepted_in_journal(struct gate_record *r, const char *accepted_ref,
+	const char *target_hex);
 /*
  * Does the journal record target_hex as accepted for ref (source or accepted
  * ref name)?  1 yes, 0 no.  entries from gate_record_journal().

@@ -184,7 +184,10 @@ int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *
  * gate_repo_ref_names: the names of the refs under prefix (new array of new
  * strings, caller frees).  gate_repo_head_branch: the branch HEAD names (new
  * string) or NULL.  gate_repo_note_write: the note of commit under
- * notes_ref, replacing one there (retried while another writer holds it).
+ * notes_ref, replacing one there (retried while another writer holds it);
+ * a notes ref left on a commit gc pruned is first put back on the newest
+ * whole commit of its reflog (else removed), and a note whose new objects
+ * were pruned before the ref held them is written again.
  */
 int gate_repo_ref_read(struct gate_repo *r, const char *name, git_oid *out, int *exists);
 int gate_repo_ref_move(struct gate_repo *r, const char *name, git_oid *cur, int *have_cur,

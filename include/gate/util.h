@@ -84,6 +84,12 @@ int gate_write_file_replace(const char *path, const void *data, size_t len, int 
 /* gate_write_file_replace(..., GATE_WRITE_DURABLE) */
 int gate_write_file_atomic(const char *path, const void *data, size_t len, int mode);
 
+/*
+ * flock(fd, LOCK_EX), waiting at most wait_ms (polling every 10 ms): 0, or
+ * -1 with errno (EWOULDBLOCK: still held by another open file after wait_ms).
+ */
+int gate_flock_wait(int fd, long wait_ms);
+
 /* mkdir -p */
 int gate_mkdir_p(const char *path, int mode);
 

@@ -7,6 +7,8 @@
  * gate_accept_update() re-judges an update whose hand-over is missing with
  * the pusher's groups and records it on the accepted ref.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +216,56 @@ int main(void)
 			git_oid_equal(&got, &c1), "the accepted ref is the new commit");
 		gate_buf_release(&b);
 		free(out.ids);
+	}
+	{
+		/* issue 13: recording the same push again changes nothing (reconcile after post-receive) */
+		struct gate_record_outcome out = GATE_RECORD_OUTCOME_INIT;
+		struct gate_record_event ev;
+		char *jtext = NULL, *p;
+		size_t jlen = 0, lines = 0;
+		int r;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.event = "accepted";
+		ev.ref = "refs/heads/main";
+		ev.old_hex = u[0].old_hex;
+		ev.new_hex = u[0].new_hex;
+		ev.target_hex = u[0].new_hex;
+		r = gate_record_apply(rec, &ev, &out, msg, sizeof(msg));
+		ok(r == 0 && !out.moved && out.ndeliveries == 0 && out.reason && !strcmp(out.reason, "already"),
+			"the same push recorded again: nothing done (%s)", r == 0 && out.reason ? out.reason : msg);
+		gate_record_outcome_release(&out);
+		if (gate_read_file(gate_record_journal_path(rec), 1u << 20, &jtext, &jlen) == 0)
+			for (p = jtext; p && (p = memchr(p, '\n', jlen - (size_t)(p - jtext))); p++)
+				lines++;
+		ok(lines == 1, "one journal line for it (%zu)", lines);
+		free(jtext);
+	}
+	{
+		/* issue 13: the gate lock; lock files of the gate's refs left by a killed process */
+		char *ref_lock = gate_xasprintf("%s/refs/heads/gitops/accepted/main.lock", gitdir);
+		char *notes_lock = gate_xasprintf("%s/refs/notes/gitops-gate.lock", gitdir);
+		char *lock = gate_xasprintf("%s/gitops-gate/lock", gitdir);
+		int fd, r;
+
+		put("server.git/refs/heads/gitops/accepted/main.lock", "");
+		put("server.git/refs/notes/gitops-gate.lock", "");
+		r = gate_record_lock(rec, msg, sizeof(msg));
+		ok(r == 0, "gate lock taken%s%s", r ? ": " : "", r ? msg : "");
+		ok(access(ref_lock, F_OK) < 0 && access(notes_lock, F_OK) < 0,
+			"stale accepted-ref and notes lock files removed under it");
+		ok(gate_record_lock(rec, msg, sizeof(msg)) == 0, "taken again by its holder (recursive)");
+		gate_record_unlock(rec);
+		fd = open(lock, O_RDWR | O_CLOEXEC);
+		ok(fd >= 0 && gate_flock_wait(fd, 30) < 0 && errno == EWOULDBLOCK,
+			"another open file waits, then gives up while it is held");
+		gate_record_unlock(rec);
+		ok(fd >= 0 && gate_flock_wait(fd, 30) == 0, "and gets it once released");
+		if (fd >= 0)
+			close(fd);
+		free(ref_lock);
+		free(notes_lock);
+		free(lock);
 	}
 	gate_record_free(rec);
 	gate_receivers_release(&rcv);
