@@ -1,0 +1,593 @@
+/*
+ * judge_render.c: deployment roots.  The cluster applies renders, not files:
+ * each commit's tree is searched for Flux Kustomizations (spec.path) and
+ * Argo CD Applications (spec.source.path, spec.sources[].path) whose folder
+ * is in the tree; each such folder is built with the native kustomize
+ * (validate/render_*.c) reading blobs of the commit, with Flux's generated
+ * kustomization when a Flux root has none.  Every rendered object is judged
+ * (schema and policy, through the engine) and each problem is reported at the
+ * source that set the value: "ROOT: FILE" with FILE's line and column.  A
+ * changed manifest a root reads is judged through the renders only (a patch
+ * is a partial object); a build that fails as kustomize would rejects.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/config.h"
+#include "gate/doc.h"
+#include "gate/render.h"
+#include "gate/util.h"
+#include "judge_int.h"
+
+/* One blob of the commit's tree. */
+struct rfile {
+	char *path;
+	git_oid id;
+};
+
+struct rtree {
+	struct gate_judge *j;
+	struct rfile *v;
+	size_t n, alloc;
+	char *msg;
+	size_t msgsize;
+};
+
+/* A deployment root: a folder and the object that names it. */
+struct root {
+	char *dir;
+	char *from;     /* the file of the Flux or Argo CD object */
+	int flux;       /* Flux: a folder without kustomization gets a generated one */
+};
+
+struct roots {
+	struct root *v;
+	size_t n, alloc;
+};
+
+/* What one build read. */
+struct reads {
+	struct rtree *t;
+	const struct root *root;
+	char *gen_path;  /* the generated kustomization's path, NULL: none */
+	char **paths;
+	size_t n, alloc;
+	int io_error;
+};
+
+static int cmp_rfile(const void *a, const void *b)
+{
+	return strcmp(((const struct rfile *)a)->path, ((const struct rfile *)b)->path);
+}
+
+static int tree_fn(const struct gate_repo_change *ch, void *payload)
+{
+	struct rtree *t = payload;
+	struct rfile *f;
+
+	if (ch->mode != GIT_FILEMODE_BLOB && ch->mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	GATE_ALLOC_GROW(t->v, t->n + 1, t->alloc);
+	f = &t->v[t->n++];
+	f->path = gate_xstrdup(ch->path);
+	git_oid_cpy(&f->id, &ch->id);
+	return 0;
+}
+
+static void rtree_release(struct rtree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i].path);
+	free(t->v);
+}
+
+static const struct rfile *rtree_find(const struct rtree *t, const char *path)
+{
+	struct rfile key;
+
+	key.path = (char *)path;
+	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), cmp_rfile) : NULL;
+}
+
+/* Is dir ("" the root) a folder of the tree? */
+static int rtree_is_dir(const struct rtree *t, const char *dir)
+{
+	size_t lo = 0, hi = t->n, len = strlen(dir);
+
+	if (!len)
+		return t->n > 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(t->v[mid].path, dir) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->n && !strncmp(t->v[lo].path, dir, len); lo++)
+		if (t->v[lo].path[len] == '/')
+			return 1;
+	return 0;
+}
+
+static const char *const kust_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
+static int has_kustomization(const struct rtree *t, const char *dir)
+{
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < 3 && !found; i++) {
+		char *p = *dir ? gate_xasprintf("%s/%s", dir, kust_names[i]) : gate_xstrdup(kust_names[i]);
+		found = rtree_find(t, p) != NULL;
+		free(p);
+	}
+	return found;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* A repository path ("./apps/x/", "apps//x") cleaned to "apps/x"; NULL when it leaves the tree. */
+static char *clean_path(const char *p)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *s = p;
+
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			gate_buf_release(&b);
+			return NULL;
+		}
+		if (len && !(len == 1 && *s == '.')) {
+			if (b.len)
+				gate_buf_addc(&b, '/');
+			gate_buf_add(&b, s, len);
+		}
+		s += len;
+		if (*s == '/')
+			s++;
+	}
+	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+}
+
+/*
+ * Flux's generated kustomization: every .yaml and .yml file of the folder,
+ * recursively, as resources; a sub-folder holding a kustomization is one
+ * resource and not entered (fluxcd/pkg kustomize generator).
+ */
+static char *generate_kustomization(const struct rtree *t, const char *dir)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i, len = strlen(dir);
+	char *skip = NULL;
+
+	gate_buf_adds(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+	for (i = 0; i < t->n; i++) {
+		const char *p = t->v[i].path, *rel, *slash;
+		if (len && (strncmp(p, dir, len) || p[len] != '/'))
+			continue;
+		rel = len ? p + len + 1 : p;
+		if (skip && !strncmp(rel, skip, strlen(skip)))
+			continue;
+		/* the first sub-folder on the way down that holds a kustomization */
+		for (slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+			char *sub = gate_xstrndup(p, (size_t)(slash - p));
+			if (has_kustomization(t, sub)) {
+				free(skip);
+				skip = gate_xstrndup(rel, (size_t)(slash - rel) + 1);
+				gate_buf_addf(&b, "- \"%.*s\"\n", (int)(slash - rel), rel);
+				free(sub);
+				break;
+			}
+			free(sub);
+		}
+		if (slash)
+			continue;
+		if (ends_with(rel, ".yaml") || ends_with(rel, ".yml"))
+			gate_buf_addf(&b, "- \"%s\"\n", rel);
+	}
+	free(skip);
+	return gate_buf_detach(&b);
+}
+
+static void reads_add(struct reads *r, const char *path)
+{
+	GATE_ALLOC_GROW(r->paths, r->n + 1, r->alloc);
+	r->paths[r->n++] = gate_xstrdup(path);
+}
+
+static int loader_read(void *payload, const char *path, char **buf, size_t *len)
+{
+	struct reads *r = payload;
+	const struct rfile *f;
+	char emsg[256];
+	int rc;
+
+	if (r->gen_path && !strcmp(path, r->gen_path)) {
+		*buf = generate_kustomization(r->t, r->root->dir);
+		*len = strlen(*buf);
+		return 0;
+	}
+	if (!strncmp(path, "../", 3) || !strcmp(path, ".."))
+		return GATE_RENDER_ENOENT;
+	if (!(f = rtree_find(r->t, path)))
+		return rtree_is_dir(r->t, path) ? GATE_RENDER_EISDIR : GATE_RENDER_ENOENT;
+	rc = gate_repo_read_blob(r->t->j->repo, &f->id,
+		gate_config_limits(r->t->j->cfg)->max_blob_bytes, buf, len, emsg, sizeof(emsg));
+	if (rc < 0) {
+		gate_set_msg(r->t->msg, r->t->msgsize, "cannot read %s: %s", path, emsg);
+		r->io_error = 1;
+		return rc == GATE_REPO_ETOOBIG ? -1 : rc;
+	}
+	reads_add(r, path);
+	return 0;
+}
+
+static void roots_add(struct roots *rs, const char *dir, const char *from, int flux)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].dir, dir))
+			return;
+	GATE_ALLOC_GROW(rs->v, rs->n + 1, rs->alloc);
+	rs->v[rs->n].dir = gate_xstrdup(dir);
+	rs->v[rs->n].from = gate_xstrdup(from);
+	rs->v[rs->n].flux = flux;
+	rs->n++;
+}
+
+static void roots_release(struct roots *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].dir);
+		free(rs->v[i].from);
+	}
+	free(rs->v);
+}
+
+/* A path of an object: taken when it names a folder of this tree. */
+static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
+	const char *from, int flux)
+{
+	char *dir;
+
+	if (!path || !(dir = clean_path(path)))
+		return;
+	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux))
+		roots_add(rs, dir, from, flux);
+	free(dir);
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return s && !strncmp(s, prefix, strlen(prefix));
+}
+
+struct scan {
+	const struct rtree *t;
+	struct roots *rs;
+	const char *path;
+	const char *buf;
+};
+
+static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct scan *s = payload;
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *doc = NULL;
+	const struct gate_node *spec, *src;
+	const char *api, *kind;
+	size_t i;
+
+	if (gate_doc_parse(&doc, part, len, line, &lim, 0, &derr) < 0 || !doc->root ||
+	    doc->root->type != GATE_NODE_OBJECT)
+		goto done;
+	api = gate_node_get_str(doc->root, "apiVersion");
+	kind = gate_node_get_str(doc->root, "kind");
+	spec = gate_node_get(doc->root, "spec");
+	if (!kind || !spec || spec->type != GATE_NODE_OBJECT)
+		goto done;
+	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
+		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1);
+	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
+		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT)
+			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0);
+		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
+			for (i = 0; i < src->len; i++)
+				if (src->u.items[i].type == GATE_NODE_OBJECT)
+					consider_path(s->t, s->rs,
+						gate_node_get_str(&src->u.items[i], "path"), s->path, 0);
+	}
+done:
+	gate_doc_free(doc);
+	return 0;
+}
+
+/* The roots named by the manifests of the tree. */
+static int find_roots(struct rtree *t, struct roots *rs)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct scan s;
+		char *buf = NULL;
+		size_t len;
+		if (!gate_config_path_is_manifest(t->j->cfg, t->v[i].path))
+			continue;
+		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+			return -1;
+		if (!buf)
+			continue;
+		if (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/")) {
+			s.t = t;
+			s.rs = rs;
+			s.path = t->v[i].path;
+			s.buf = buf;
+			gate_doc_split(buf, len, scan_part, &s);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+/* The node at JSON pointer ptr in obj, or the deepest one on its way. */
+static const struct gate_rnode *resolve(const struct gate_rnode *n, const char *ptr)
+{
+	char key[256];
+
+	while (ptr && *ptr == '/' && n) {
+		const struct gate_rnode *next = NULL;
+		size_t k = 0, i;
+		ptr++;
+		while (*ptr && *ptr != '/') {
+			char c = *ptr++;
+			if (c == '~' && (*ptr == '0' || *ptr == '1'))
+				c = *ptr++ == '0' ? '~' : '/';
+			if (k + 1 < sizeof(key))
+				key[k++] = c;
+		}
+		key[k] = '\0';
+		if (n->type == GATE_RNODE_MAP) {
+			for (i = 0; i < n->len; i++)
+				if (!strcmp(n->u.members[i].key, key))
+					next = n->u.members[i].value;
+		} else if (n->type == GATE_RNODE_SEQ) {
+			char *end;
+			long idx = strtol(key, &end, 10);
+			if (*key && !*end && idx >= 0 && (size_t)idx < n->len)
+				next = n->u.items[idx];
+		}
+		if (!next || !next->file)
+			break;
+		n = next;
+	}
+	return n;
+}
+
+/* The result for (root, file) of object index obj: found or added to out. */
+static struct gate_result *result_for(struct gate_results *out, size_t first, const char *root,
+	const char *file, const struct gate_result *src)
+{
+	char *name = gate_xasprintf("%s: %s", root, file);
+	struct gate_result *d;
+	size_t i;
+
+	for (i = first; i < out->n; i++)
+		if (!strcmp(out->v[i].filename, name)) {
+			free(name);
+			return &out->v[i];
+		}
+	d = gate_results_add(out);
+	d->filename = name;
+	d->line = src->line;
+	d->api_version = gate_xstrdup(src->api_version);
+	d->kind = gate_xstrdup(src->kind);
+	d->name = gate_xstrdup(src->name);
+	d->namespace_ = gate_xstrdup(src->namespace_);
+	d->status = GATE_STATUS_VALID;
+	return d;
+}
+
+/* Judge one rendered object; its problems go to out, at their sources. */
+static int judge_object(struct gate_judge *j, const struct root *root, const struct gate_rnode *obj,
+	struct gate_results *out)
+{
+	struct gate_buf y = GATE_BUF_INIT;
+	struct gate_results rs = GATE_RESULTS_INIT;
+	const char *ofile = obj->file ? obj->file : root->dir;
+	int group = gate_config_group_for(j->cfg, ofile);
+	size_t i, k, first = out->n;
+	int error;
+
+	if (group < 0)
+		return 0;
+	gate_render_emit_node(obj, &y);
+	error = gate_engine_validate_buffer(&j->eopts[group], ofile, y.ptr ? y.ptr : "", y.len, &rs);
+	for (i = 0; !error && i < rs.n; i++) {
+		const struct gate_result *s = &rs.v[i];
+		if (s->status == GATE_STATUS_VALID && !s->nproblems)
+			continue;
+		if (s->status == GATE_STATUS_SKIPPED || s->status == GATE_STATUS_EMPTY)
+			continue;
+		if (!s->nproblems) {
+			struct gate_result *d = result_for(out, first, root->dir, ofile, s);
+			d->line = obj->line;
+			d->status = s->status;
+			free(d->msg);
+			d->msg = gate_xstrdup(s->msg);
+			continue;
+		}
+		for (k = 0; k < s->nproblems; k++) {
+			const struct gate_problem *p = &s->problems[k];
+			const struct gate_rnode *at = resolve(obj, p->pointer);
+			const char *file = at && at->file ? at->file : ofile;
+			struct gate_result *d = result_for(out, first, root->dir, file, s);
+			struct gate_problem *q = gate_result_add_problem(d, p->pointer,
+				at ? at->line : 0, at ? at->col : 0, p->rule, p->severity, p->message);
+			q->suppressed = gate_xstrdup(p->suppressed);
+			if (s->status > d->status)
+				d->status = s->status;
+			if (!d->msg && s->msg)
+				d->msg = gate_xstrdup(s->msg);
+		}
+	}
+	gate_results_release(&rs);
+	gate_buf_release(&y);
+	return error;
+}
+
+/* Was one of the paths read by this build changed by the commit? */
+static int touches(const struct gate_judged_commit *cm, const struct reads *r, const char *from)
+{
+	size_t f, i;
+
+	if (cm->whole_tree)
+		return 1;
+	for (f = 0; f < cm->nfiles; f++) {
+		if (!strcmp(cm->files[f].path, from))
+			return 1;
+		for (i = 0; i < r->n; i++)
+			if (!strcmp(cm->files[f].path, r->paths[i]))
+				return 1;
+	}
+	return 0;
+}
+
+/* Changed manifests a root reads: judged through the renders, not as whole objects. */
+static void hand_over(struct gate_judged_commit *cm, const struct reads *r)
+{
+	size_t f, i;
+
+	for (f = 0; f < cm->nfiles; f++)
+		for (i = 0; i < r->n; i++)
+			if (cm->files[f].group >= 0 && !strcmp(cm->files[f].path, r->paths[i]))
+				cm->files[f].group = -1;
+}
+
+static void build_failed(struct gate_judged_commit *cm, const struct root *root,
+	const struct gate_render_error *err)
+{
+	struct gate_judged_file *fl;
+	struct gate_result *d;
+	git_oid zero;
+	const char *file = *err->file ? err->file : root->dir;
+
+	memset(&zero, 0, sizeof(zero));
+	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+	d = gate_results_add(&fl->results);
+	d->filename = gate_xasprintf("%s: %s", root->dir, file);
+	d->line = err->line;
+	d->status = GATE_STATUS_INVALID;
+	d->msg = err->line ? gate_xasprintf("%u:%u: kustomize build failed: %s", err->line, err->col,
+		err->message) : gate_xasprintf("kustomize build failed: %s", err->message);
+}
+
+static void reads_release(struct reads *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	free(r->gen_path);
+}
+
+/* Build root in the commit's tree and judge what it renders. */
+static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
+	const struct root *root)
+{
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr;
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct reads rd;
+	struct gate_judged_file *fl = NULL;
+	size_t i;
+	int rc, error = 0;
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&err, 0, sizeof(err));
+	rd.t = t;
+	rd.root = root;
+	if (root->flux && !has_kustomization(t, root->dir))
+		rd.gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
+			gate_xstrdup("kustomization.yaml");
+	ldr.read = loader_read;
+	ldr.payload = &rd;
+	/* Flux builds in input order (kustomize's --reorder none) */
+	ro.order = root->flux ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
+	rc = gate_render_build(&r, *root->dir ? root->dir : ".", &ldr, &ro, &err);
+	if (rd.io_error) {
+		error = -1;
+		goto done;
+	}
+	hand_over(cm, &rd);
+	if (!touches(cm, &rd, root->from))
+		goto done;
+	if (rc < 0) {
+		build_failed(cm, root, &err);
+		goto done;
+	}
+	for (i = 0; i < gate_render_count(r) && !error; i++) {
+		struct gate_results found = GATE_RESULTS_INIT;
+		error = judge_object(j, root, gate_render_object(r, i), &found);
+		if (!error && found.n) {
+			git_oid zero;
+			memset(&zero, 0, sizeof(zero));
+			if (!fl)
+				fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+			gate_results_move(&fl->results, &found);
+		}
+		gate_results_release(&found);
+	}
+	if (error)
+		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
+done:
+	gate_render_free(r);
+	reads_release(&rd);
+	return error;
+}
+
+int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	size_t i, c, k;
+	int error = 0;
+
+	for (i = 0; i < out->nrefs && !error; i++) {
+		struct gate_judged_ref *r = &out->refs[i];
+		for (c = 0; c < r->ncommits && !error; c++) {
+			struct gate_judged_commit *cm = &r->commits[c];
+			struct rtree t;
+			struct roots rs;
+
+			if (gate_judge__past_deadline(j))
+				return GATE_JUDGE_ETIMEOUT;
+			memset(&t, 0, sizeof(t));
+			memset(&rs, 0, sizeof(rs));
+			t.j = j;
+			t.msg = msg;
+			t.msgsize = msgsize;
+			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
+			if (!error) {
+				qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
+				error = find_roots(&t, &rs);
+			}
+			for (k = 0; !error && k < rs.n; k++)
+				error = judge_root(j, &t, cm, &rs.v[k]);
+			roots_release(&rs);
+			rtree_release(&t);
+		}
+	}
+	return error;
+}

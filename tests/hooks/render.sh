@@ -1,0 +1,165 @@
+#!/bin/sh
+# Deployment roots: the hook renders the folders Flux Kustomizations and
+# Argo CD Applications name and judges what the cluster would apply, at the
+# source line that set each value.  One block per case, each from the same
+# accepted base (a Flux Kustomization for apps/web); real pushes over file://
+# and one over smart HTTP.
+. "$GATE_SRCDIR/tests/lib.sh"
+. "$GATE_SRCDIR/tests/hooks/lib-git.sh"
+
+flux_ks() { # flux_ks NAME PATH [extra spec lines]
+	cat <<YAML
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: $1
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  path: $2
+  prune: true
+YAML
+}
+
+# --- Flux's example repository layout pushes cleanly
+shared="${GATE_SHARED_DIR:-$GATE_SRCDIR/../shared}/data/kustomize-goldens.tar.xz"
+[ -f "$shared" ] || bail "shared data missing: expected $shared"
+mkdir -p "$T_DIR/goldens"
+tar xJf "$shared" -C "$T_DIR/goldens" "kustomize-goldens/fluxcd+flux2-kustomize-helm-example/tree" ||
+	bail "could not unpack $shared"
+repo=$(make_bare example)
+# the Gateway API has no schema in the test set: the files would be refused as much as the renders
+sed -i 's/^    strict: true$/    strict: true\n    ignore_missing_schemas: true/' "$repo/gitops-gate.yaml"
+work=$(make_work example-w "file://$repo")
+cp -R "$T_DIR/goldens/kustomize-goldens/fluxcd+flux2-kustomize-helm-example/tree/." "$work/"
+# the Kustomizations the example keeps beside flux-system (bootstrap writes gotk-sync.yaml)
+for env in production staging; do
+	flux_ks apps "./apps/$env" >"$work/clusters/$env/apps.yaml"
+	{ flux_ks infra-controllers ./infrastructure/controllers; echo "---"
+	  flux_ks infra-configs ./infrastructure/configs; } >"$work/clusters/$env/infrastructure.yaml"
+done
+git -C "$work" add -A
+git -C "$work" commit -q -m "flux2-kustomize-helm-example"
+ok "Flux's example repository is accepted" push "$work" origin main
+unlike "the production values patch is judged through its render" "$(remote_lines)" "podinfo-values.yaml"
+is "main moved" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD)"
+
+# the same values patch with a wrong type in it: found in the render, named at the patch
+sed -i 's/version: ">=1.0.0"/version: 7/' "$work/apps/production/podinfo-values.yaml"
+git -C "$work" commit -q -am "a number for the chart version"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "a wrong type in a patch is rejected" push "$work" origin main
+like "at the patch's line, under the root" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/production: apps/production/podinfo-values.yaml:9:16: HelmRelease/podinfo: /spec/chart/spec/version: "
+
+# --- the base of the other cases: a Flux Kustomization for apps/web
+repo=$(make_bare server)
+work=$(make_work w "file://$repo")
+mkdir -p "$work/clusters/prod" "$work/apps/web"
+flux_ks web ./apps/web >"$work/clusters/prod/web.yaml"
+valid_deployment web >"$work/apps/web/deploy.yaml"
+printf '%s\n' "resources:" "  - deploy.yaml" >"$work/apps/web/kustomization.yaml"
+git -C "$work" add -A
+git -C "$work" commit -q -m "web"
+ok "the base is accepted" push "$work" origin main
+
+# kust LINES...: apps/web/kustomization.yaml with the base resource and LINES, committed
+kust() {
+	printf '%s\n' "resources:" "  - deploy.yaml" "$@" >"$work/apps/web/kustomization.yaml"
+	git -C "$work" commit -q -am "$1"
+	c=$(git -C "$work" rev-parse --short=7 HEAD)
+}
+reset_base() {
+	git -C "$work" reset -q --hard origin/main
+}
+
+# --- a privileged inline patch
+kust "patches:" \
+	"  - patch: |-" \
+	"      apiVersion: apps/v1" \
+	"      kind: Deployment" \
+	"      metadata: {name: web}" \
+	"      spec:" \
+	"        template:" \
+	"          spec:" \
+	"            containers:" \
+	"              - name: web" \
+	"                securityContext: {privileged: true}"
+not_ok "a privileged inline patch is rejected" push "$work" origin main
+is "named at the patch's line in the kustomization" "$(remote_lines | sed -n 1p)" \
+	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:13:41: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container \"web\" is privileged [privileged]"
+is "nothing moved" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse origin/main)"
+reset_base
+
+# --- images: newTag: latest
+kust "images:" "  - name: nginx" "    newTag: latest"
+not_ok "images: newTag: latest is rejected" push "$work" origin main
+like "named at the images entry" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:4:5: "
+like "the latest tag" "$(remote_lines)" "Deployment/web: /spec/template/spec/containers/0/image: "
+reset_base
+
+# --- a secretGenerator makes a plaintext Secret
+kust "secretGenerator:" "  - name: creds" "    literals:" "      - password=hunter2"
+not_ok "a generated plaintext Secret is rejected" push "$work" origin main
+like "named at the generator" "$(remote_lines)" "apps/web: apps/web/kustomization.yaml:"
+like "as a Secret" "$(remote_lines)" "Secret/creds-"
+reset_base
+
+# --- a missing resource fails the build, as kustomize fails
+kust "  - service.yaml"
+not_ok "a missing resource is rejected" push "$work" origin main
+like "the build error, at the kustomization" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml"
+like "kustomize's reason" "$(remote_lines)" "service.yaml"
+reset_base
+
+# --- a patch that matches nothing fails the build
+printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: api}" "spec: {replicas: 3}" \
+	>"$work/apps/web/replicas.yaml"
+git -C "$work" add apps/web/replicas.yaml
+kust "patches:" "  - path: replicas.yaml"
+not_ok "a patch that matches nothing is rejected" push "$work" origin main
+like "the build error" "$(remote_lines)" "error: refs/heads/main $c: apps/web: "
+like "names the unmatched patch" "$(remote_lines)" "kustomize build failed"
+reset_base
+
+# --- a partial object in a folder no root reaches is still judged as a file
+put_file "$work" loose/patch.yaml "$(printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: x}" "spec: {replicas: 3}")" "loose"
+not_ok "a file no root reaches is judged as a whole object" push "$work" origin main
+like "as today" "$(remote_lines)" "loose/patch.yaml"
+reset_base
+
+# --- an Argo CD Application's path is a root too
+mkdir -p "$work/argo/app"
+printf '%s\n' "apiVersion: argoproj.io/v1alpha1" "kind: Application" "metadata: {name: web, namespace: argocd}" \
+	"spec:" "  project: default" "  destination: {server: https://kubernetes.default.svc, namespace: web}" \
+	"  source:" "    repoURL: https://git.example.com/fleet.git" "    path: argo/app" >"$work/argo/app.yaml"
+valid_deployment api >"$work/argo/app/deploy.yaml"
+printf '%s\n' "resources:" "  - deploy.yaml" "images:" "  - name: nginx" "    newTag: latest" \
+	>"$work/argo/app/kustomization.yaml"
+git -C "$work" add -A
+git -C "$work" commit -q -m "argo app"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "an Application's render is judged" push "$work" origin main
+like "under its root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app/kustomization.yaml:4:5: "
+reset_base
+
+# --- over smart HTTP: the same privileged patch
+start_http "$T_DIR"
+hwork=$(make_work hw "$HTTP_URL/server.git")
+git -C "$hwork" config http.receivepack true 2>/dev/null || true
+printf '%s\n' "resources:" "  - deploy.yaml" "patches:" "  - patch: |" \
+	"      {\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"web\"}," \
+	"       \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"web\", \"securityContext\": {\"privileged\": true}}]}}}}" \
+	>"$hwork/apps/web/kustomization.yaml"
+git -C "$hwork" commit -q -am "privileged over http"
+c=$(git -C "$hwork" rev-parse --short=7 HEAD)
+not_ok "over HTTP, a privileged patch is rejected" push "$hwork" origin main
+like "at its source" "$(remote_lines)" "error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:6:"
+stop_http
+
+done_testing
