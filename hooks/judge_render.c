@@ -33,12 +33,24 @@ struct rtree {
 	size_t msgsize;
 };
 
-/* A deployment root: a folder and the object that names it. */
+/*
+ * A deployment root: a folder and the object that names it.  A Flux
+ * Kustomization's own fields (targetNamespace, namePrefix, nameSuffix,
+ * images, patches) become an overlay kustomization in a virtual folder
+ * beside the root (OVERLAY_DIR), whose text keeps the lines of the Flux
+ * object's file and its columns less indent, so what it sets is reported at
+ * the Flux object's line.
+ */
 struct root {
 	char *dir;
 	char *from;     /* the file of the Flux or Argo CD object */
 	int flux;       /* Flux: a folder without kustomization gets a generated one */
+	char *overlay;  /* the overlay's text, NULL: none */
+	uint32_t indent;
+	char *vdir, *vpath; /* the overlay's folder and file, NULL: none */
 };
+
+#define OVERLAY_DIR ".gitops-gate-flux"
 
 struct roots {
 	struct root *v;
@@ -210,6 +222,13 @@ static int loader_read(void *payload, const char *path, char **buf, size_t *len)
 	char emsg[256];
 	int rc;
 
+	if (r->root->vpath && !strcmp(path, r->root->vpath)) {
+		*buf = gate_xstrdup(r->root->overlay);
+		*len = strlen(*buf);
+		return 0;
+	}
+	if (r->root->vdir && !strcmp(path, r->root->vdir))
+		return GATE_RENDER_EISDIR;
 	if (r->gen_path && !strcmp(path, r->gen_path)) {
 		*buf = generate_kustomization(r->t, r->root->dir);
 		*len = strlen(*buf);
@@ -230,18 +249,36 @@ static int loader_read(void *payload, const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-static void roots_add(struct roots *rs, const char *dir, const char *from, int flux)
+static int streq0(const char *a, const char *b)
 {
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Add a root; one already there with the same folder and overlay is kept.  Takes overlay over. */
+static void roots_add(struct roots *rs, const char *dir, const char *from, int flux,
+	char *overlay, uint32_t indent)
+{
+	struct root *r;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (!strcmp(rs->v[i].dir, dir))
+		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, overlay) &&
+		    (!overlay || !strcmp(rs->v[i].from, from))) {
+			free(overlay);
 			return;
+		}
 	GATE_ALLOC_GROW(rs->v, rs->n + 1, rs->alloc);
-	rs->v[rs->n].dir = gate_xstrdup(dir);
-	rs->v[rs->n].from = gate_xstrdup(from);
-	rs->v[rs->n].flux = flux;
-	rs->n++;
+	r = &rs->v[rs->n++];
+	memset(r, 0, sizeof(*r));
+	r->dir = gate_xstrdup(dir);
+	r->from = gate_xstrdup(from);
+	r->flux = flux;
+	r->overlay = overlay;
+	r->indent = indent;
+	if (overlay) {
+		r->vdir = *dir ? gate_xasprintf("%s/" OVERLAY_DIR, dir) : gate_xstrdup(OVERLAY_DIR);
+		r->vpath = gate_xasprintf("%s/kustomization.yaml", r->vdir);
+	}
 }
 
 static void roots_release(struct roots *rs)
@@ -251,21 +288,107 @@ static void roots_release(struct roots *rs)
 	for (i = 0; i < rs->n; i++) {
 		free(rs->v[i].dir);
 		free(rs->v[i].from);
+		free(rs->v[i].overlay);
+		free(rs->v[i].vdir);
+		free(rs->v[i].vpath);
 	}
 	free(rs->v);
 }
 
 /* A path of an object: taken when it names a folder of this tree. */
 static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
-	const char *from, int flux)
+	const char *from, int flux, char *overlay, uint32_t indent)
 {
 	char *dir;
 
-	if (!path || !(dir = clean_path(path)))
+	if (!path || !(dir = clean_path(path))) {
+		free(overlay);
 		return;
+	}
 	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux))
-		roots_add(rs, dir, from, flux);
+		roots_add(rs, dir, from, flux, overlay, indent);
+	else
+		free(overlay);
 	free(dir);
+}
+
+static const char *const flux_fields[] = {
+	"targetNamespace", "namePrefix", "nameSuffix", "images", "patches"
+};
+
+static int is_flux_field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flux_fields) / sizeof(flux_fields[0]); i++)
+		if (!strcmp(key, flux_fields[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The overlay of a Flux Kustomization (part: its document, from line
+ * first): its fields of flux_fields, line for line where they stand, less
+ * the spec's indent; "resources" on the spec: line.  NULL when it has none.
+ */
+static char *flux_overlay(const char *part, size_t len, uint32_t first, const struct gate_node *root,
+	const struct gate_node *spec, uint32_t *indent)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	uint32_t spec_line = 0, spec_end = UINT32_MAX, line, *from, *to;
+	size_t i, nm = 0;
+	const char *p = part, *end = part + len;
+	int any = 0;
+
+	for (i = 0; i < root->len; i++)
+		if (!strcmp(root->u.members[i].key, "spec"))
+			spec_line = root->u.members[i].line;
+		else if (spec_line && root->u.members[i].line > spec_line && spec_end == UINT32_MAX)
+			spec_end = root->u.members[i].line;
+	if (!spec->len || spec->u.members[0].line <= spec_line)
+		return NULL; /* a flow mapping */
+	*indent = spec->u.members[0].col - 1;
+	from = gate_xcalloc(spec->len, sizeof(*from));
+	to = gate_xcalloc(spec->len, sizeof(*to));
+	for (i = 0; i < spec->len; i++) {
+		if (!is_flux_field(spec->u.members[i].key))
+			continue;
+		from[nm] = spec->u.members[i].line;
+		to[nm] = i + 1 < spec->len ? spec->u.members[i + 1].line : spec_end;
+		nm++;
+	}
+	for (line = 1; line < first; line++)
+		gate_buf_addc(&b, '\n');
+	for (line = first; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k;
+		int copy = 0;
+		for (k = 0; k < nm; k++)
+			if (line >= from[k] && line < to[k])
+				copy = 1;
+		if (line == spec_line) {
+			gate_buf_adds(&b, "resources: [\"..\"]");
+		} else if (copy && ll > *indent && strspn(p, " ") >= *indent) {
+			const char *q = p + *indent;
+			size_t ql = ll - *indent;
+			if (!strncmp(q, "targetNamespace:", 16)) {
+				gate_buf_adds(&b, "namespace:      ");
+				q += 16;
+				ql -= 16;
+			}
+			gate_buf_add(&b, q, ql);
+			any = 1;
+		}
+		gate_buf_addc(&b, '\n');
+		p = nl ? nl + 1 : end;
+	}
+	free(from);
+	free(to);
+	if (!any) {
+		gate_buf_release(&b);
+		return NULL;
+	}
+	return gate_buf_detach(&b);
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -299,15 +422,18 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (!kind || !spec || spec->type != GATE_NODE_OBJECT)
 		goto done;
 	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
-		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1);
+		uint32_t indent = 0;
+		char *ov = flux_overlay(part, len, line, doc->root, spec, &indent);
+		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent);
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT)
-			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0);
+			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
 				if (src->u.items[i].type == GATE_NODE_OBJECT)
 					consider_path(s->t, s->rs,
-						gate_node_get_str(&src->u.items[i], "path"), s->path, 0);
+						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
+						NULL, 0);
 	}
 done:
 	gate_doc_free(doc);
@@ -432,9 +558,16 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 			const struct gate_problem *p = &s->problems[k];
 			const struct gate_rnode *at = resolve(obj, p->pointer);
 			const char *file = at && at->file ? at->file : ofile;
-			struct gate_result *d = result_for(out, first, root->dir, file, s);
-			struct gate_problem *q = gate_result_add_problem(d, p->pointer,
-				at ? at->line : 0, at ? at->col : 0, p->rule, p->severity, p->message);
+			uint32_t col = at ? at->col : 0;
+			struct gate_result *d;
+			struct gate_problem *q;
+			if (root->vpath && !strcmp(file, root->vpath)) {
+				file = root->from;
+				col += col ? root->indent : 0;
+			}
+			d = result_for(out, first, root->dir, file, s);
+			q = gate_result_add_problem(d, p->pointer, at ? at->line : 0, col, p->rule,
+				p->severity, p->message);
 			q->suppressed = gate_xstrdup(p->suppressed);
 			if (s->status > d->status)
 				d->status = s->status;
@@ -482,6 +615,12 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
 	struct gate_result *d;
 	git_oid zero;
 	const char *file = *err->file ? err->file : root->dir;
+	uint32_t col = err->col;
+
+	if (root->vpath && !strcmp(file, root->vpath)) {
+		file = root->from;
+		col += col ? root->indent : 0;
+	}
 
 	memset(&zero, 0, sizeof(zero));
 	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
@@ -489,7 +628,7 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
 	d->filename = gate_xasprintf("%s: %s", root->dir, file);
 	d->line = err->line;
 	d->status = GATE_STATUS_INVALID;
-	d->msg = err->line ? gate_xasprintf("%u:%u: kustomize build failed: %s", err->line, err->col,
+	d->msg = err->line ? gate_xasprintf("%u:%u: kustomize build failed: %s", err->line, col,
 		err->message) : gate_xasprintf("kustomize build failed: %s", err->message);
 }
 
@@ -527,7 +666,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	ldr.payload = &rd;
 	/* Flux builds in input order (kustomize's --reorder none) */
 	ro.order = root->flux ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
-	rc = gate_render_build(&r, *root->dir ? root->dir : ".", &ldr, &ro, &err);
+	rc = gate_render_build(&r, root->vdir ? root->vdir : *root->dir ? root->dir : ".", &ldr, &ro, &err);
 	if (rd.io_error) {
 		error = -1;
 		goto done;

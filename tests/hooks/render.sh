@@ -127,6 +127,30 @@ like "the build error" "$(remote_lines)" "error: refs/heads/main $c: apps/web: "
 like "names the unmatched patch" "$(remote_lines)" "kustomize build failed"
 reset_base
 
+# --- the Flux Kustomization's own spec.patches: a privileged container
+{ flux_ks web ./apps/web; printf '%s\n' "  targetNamespace: web" "  patches:" "    - patch: |" \
+	"        apiVersion: apps/v1" "        kind: Deployment" "        metadata: {name: web}" \
+	"        spec:" "          template:" "            spec:" "              containers:" \
+	"                - name: web" "                  securityContext: {privileged: true}" \
+	"      target: {kind: Deployment}"; } >"$work/clusters/prod/web.yaml"
+git -C "$work" commit -q -am "flux patches"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "a privileged container from a Flux spec.patches is rejected" push "$work" origin main
+like "named at the Flux object's line" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web: clusters/prod/web.yaml:24:"
+like "at the privileged field" "$(remote_lines)" "Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: "
+reset_base
+
+# --- the Flux Kustomization's own spec.images: newTag latest
+{ flux_ks web ./apps/web; printf '%s\n' "  images:" "    - name: nginx" "      newTag: latest"; } \
+	>"$work/clusters/prod/web.yaml"
+git -C "$work" commit -q -am "flux images"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "images: newTag: latest in a Flux Kustomization is rejected" push "$work" origin main
+like "named at the Flux object's images entry" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web: clusters/prod/web.yaml:14:7: Deployment/web: /spec/template/spec/containers/0/image: "
+reset_base
+
 # --- a partial object in a folder no root reaches is still judged as a file
 put_file "$work" loose/patch.yaml "$(printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: x}" "spec: {replicas: 3}")" "loose"
 not_ok "a file no root reaches is judged as a whole object" push "$work" origin main
