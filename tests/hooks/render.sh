@@ -61,14 +61,14 @@ work=$(make_work w "file://$repo")
 mkdir -p "$work/clusters/prod" "$work/apps/web"
 flux_ks web ./apps/web >"$work/clusters/prod/web.yaml"
 valid_deployment web >"$work/apps/web/deploy.yaml"
-printf '%s\n' "resources:" "  - deploy.yaml" >"$work/apps/web/kustomization.yaml"
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - deploy.yaml" >"$work/apps/web/kustomization.yaml"
 git -C "$work" add -A
 git -C "$work" commit -q -m "web"
 ok "the base is accepted" push "$work" origin main
 
 # kust LINES...: apps/web/kustomization.yaml with the base resource and LINES, committed
 kust() {
-	printf '%s\n' "resources:" "  - deploy.yaml" "$@" >"$work/apps/web/kustomization.yaml"
+	printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - deploy.yaml" "$@" >"$work/apps/web/kustomization.yaml"
 	git -C "$work" commit -q -am "$1"
 	c=$(git -C "$work" rev-parse --short=7 HEAD)
 }
@@ -90,7 +90,7 @@ kust "patches:" \
 	"                securityContext: {privileged: true}"
 not_ok "a privileged inline patch is rejected" push "$work" origin main
 is "named at the patch's line in the kustomization" "$(remote_lines | sed -n 1p)" \
-	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:13:41: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container \"web\" is privileged [privileged]"
+	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:15:41: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container \"web\" is privileged [privileged]"
 is "nothing moved" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse origin/main)"
 reset_base
 
@@ -98,7 +98,7 @@ reset_base
 kust "images:" "  - name: nginx" "    newTag: latest"
 not_ok "images: newTag: latest is rejected" push "$work" origin main
 like "named at the images entry" "$(remote_lines)" \
-	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:4:5: "
+	"error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:6:5: "
 like "the latest tag" "$(remote_lines)" "Deployment/web: /spec/template/spec/containers/0/image: "
 reset_base
 
@@ -163,27 +163,27 @@ printf '%s\n' "apiVersion: argoproj.io/v1alpha1" "kind: Application" "metadata: 
 	"spec:" "  project: default" "  destination: {server: https://kubernetes.default.svc, namespace: web}" \
 	"  source:" "    repoURL: https://git.example.com/fleet.git" "    path: argo/app" >"$work/argo/app.yaml"
 valid_deployment api >"$work/argo/app/deploy.yaml"
-printf '%s\n' "resources:" "  - deploy.yaml" "images:" "  - name: nginx" "    newTag: latest" \
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - deploy.yaml" "images:" "  - name: nginx" "    newTag: latest" \
 	>"$work/argo/app/kustomization.yaml"
 git -C "$work" add -A
 git -C "$work" commit -q -m "argo app"
 c=$(git -C "$work" rev-parse --short=7 HEAD)
 not_ok "an Application's render is judged" push "$work" origin main
-like "under its root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app/kustomization.yaml:4:5: "
+like "under its root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app/kustomization.yaml:6:5: "
 reset_base
 
 # --- over smart HTTP: the same privileged patch
 start_http "$T_DIR"
 hwork=$(make_work hw "$HTTP_URL/server.git")
 git -C "$hwork" config http.receivepack true 2>/dev/null || true
-printf '%s\n' "resources:" "  - deploy.yaml" "patches:" "  - patch: |" \
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - deploy.yaml" "patches:" "  - patch: |" \
 	"      {\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"web\"}," \
 	"       \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"web\", \"securityContext\": {\"privileged\": true}}]}}}}" \
 	>"$hwork/apps/web/kustomization.yaml"
 git -C "$hwork" commit -q -am "privileged over http"
 c=$(git -C "$hwork" rev-parse --short=7 HEAD)
 not_ok "over HTTP, a privileged patch is rejected" push "$hwork" origin main
-like "at its source" "$(remote_lines)" "error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:6:"
+like "at its source" "$(remote_lines)" "error: refs/heads/main $c: apps/web: apps/web/kustomization.yaml:8:"
 stop_http
 
 done_testing
