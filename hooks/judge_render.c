@@ -440,10 +440,33 @@ done:
 	return 0;
 }
 
-/* The roots named by the manifests of the tree. */
+/* Folders holding a kustomization that match render.roots. */
+static void config_roots(const struct rtree *t, struct roots *rs)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->n; i++) {
+		const char *p = t->v[i].path, *slash = strrchr(p, '/');
+		const char *base = slash ? slash + 1 : p;
+		char *dir;
+		for (k = 0; k < 3; k++)
+			if (!strcmp(base, kust_names[k]))
+				break;
+		if (k == 3)
+			continue;
+		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
+		if (gate_config_is_render_root(t->j->cfg, dir))
+			roots_add(rs, dir, p, 0, NULL, 0);
+		free(dir);
+	}
+}
+
+/* The roots named by the manifests of the tree, and those of render.roots. */
 static int find_roots(struct rtree *t, struct roots *rs)
 {
 	size_t i;
+
+	config_roots(t, rs);
 
 	for (i = 0; i < t->n; i++) {
 		struct scan s;

@@ -108,6 +108,8 @@ int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref);
 int gate_config_path_is_manifest(const struct gate_config *cfg, const char *path);
 /* Index of the first schemas group matching path, or -1 when none matches. */
 int gate_config_group_for(const struct gate_config *cfg, const char *path);
+/* Does folder dir ("apps/prod", "" the root) match a render.roots glob? */
+int gate_config_is_render_root(const struct gate_config *cfg, const char *dir);
 /* Is pusher on bypass.allowed? */
 int gate_config_may_bypass(const struct gate_config *cfg, const char *pusher);
 

@@ -172,6 +172,21 @@ not_ok "an Application's render is judged" push "$work" origin main
 like "under its root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app/kustomization.yaml:6:5: "
 reset_base
 
+# --- render.roots in the server config: a folder no object names
+mkdir -p "$work/plain/app"
+valid_deployment plain >"$work/plain/app/deploy.yaml"
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - deploy.yaml" \
+	"images:" "  - name: nginx" "    newTag: latest" >"$work/plain/app/kustomization.yaml"
+git -C "$work" add -A
+git -C "$work" commit -q -m "plain app"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+write_config "$repo" "render:" "  roots: [\"plain/*\"]"
+not_ok "a folder render.roots names is rendered and judged" push "$work" origin main
+like "under its root" "$(remote_lines)" "error: refs/heads/main $c: plain/app: plain/app/kustomization.yaml:6:5: "
+write_config "$repo"
+ok "without it, its files are judged as files" push "$work" origin main
+reset_base
+
 # --- over smart HTTP: the same privileged patch
 start_http "$T_DIR"
 hwork=$(make_work hw "$HTTP_URL/server.git")
