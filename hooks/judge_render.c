@@ -48,6 +48,7 @@ struct root {
 	char *overlay;  /* the overlay's text, NULL: none */
 	uint32_t indent;
 	char *vdir, *vpath; /* the overlay's folder and file, NULL: none */
+	char *subst;    /* postBuild.substitute as "name=value\n" lines; NULL: no postBuild */
 };
 
 #define OVERLAY_DIR ".gitops-gate-flux"
@@ -256,15 +257,16 @@ static int streq0(const char *a, const char *b)
 
 /* Add a root; one already there with the same folder and overlay is kept.  Takes overlay over. */
 static void roots_add(struct roots *rs, const char *dir, const char *from, int flux,
-	char *overlay, uint32_t indent)
+	char *overlay, uint32_t indent, char *subst)
 {
 	struct root *r;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
 		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, overlay) &&
-		    (!overlay || !strcmp(rs->v[i].from, from))) {
+		    streq0(rs->v[i].subst, subst) && (!overlay || !strcmp(rs->v[i].from, from))) {
 			free(overlay);
+			free(subst);
 			return;
 		}
 	GATE_ALLOC_GROW(rs->v, rs->n + 1, rs->alloc);
@@ -275,6 +277,7 @@ static void roots_add(struct roots *rs, const char *dir, const char *from, int f
 	r->flux = flux;
 	r->overlay = overlay;
 	r->indent = indent;
+	r->subst = subst;
 	if (overlay) {
 		r->vdir = *dir ? gate_xasprintf("%s/" OVERLAY_DIR, dir) : gate_xstrdup(OVERLAY_DIR);
 		r->vpath = gate_xasprintf("%s/kustomization.yaml", r->vdir);
@@ -291,25 +294,139 @@ static void roots_release(struct roots *rs)
 		free(rs->v[i].overlay);
 		free(rs->v[i].vdir);
 		free(rs->v[i].vpath);
+		free(rs->v[i].subst);
 	}
 	free(rs->v);
 }
 
 /* A path of an object: taken when it names a folder of this tree. */
 static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
-	const char *from, int flux, char *overlay, uint32_t indent)
+	const char *from, int flux, char *overlay, uint32_t indent, char *subst)
 {
 	char *dir;
 
 	if (!path || !(dir = clean_path(path))) {
 		free(overlay);
+		free(subst);
 		return;
 	}
-	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux))
-		roots_add(rs, dir, from, flux, overlay, indent);
-	else
+	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux)) {
+		roots_add(rs, dir, from, flux, overlay, indent, subst);
+	} else {
 		free(overlay);
+		free(subst);
+	}
 	free(dir);
+}
+
+/* spec.postBuild.substitute as "name=value\n" lines; NULL without postBuild. */
+static char *flux_substitute(const struct gate_node *spec)
+{
+	const struct gate_node *pb = gate_node_get(spec, "postBuild"), *sub;
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i;
+
+	if (!pb || pb->type != GATE_NODE_OBJECT)
+		return NULL;
+	gate_buf_adds(&b, "");
+	sub = gate_node_get(pb, "substitute");
+	for (i = 0; sub && sub->type == GATE_NODE_OBJECT && i < sub->len; i++) {
+		const struct gate_member *m = &sub->u.members[i];
+		if (m->value.type != GATE_NODE_STRING || strchr(m->key, '\n') || strchr(m->value.u.str, '\n'))
+			continue;
+		gate_buf_addf(&b, "%s=%s\n", m->key, m->value.u.str);
+	}
+	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+}
+
+/* The value of name in subst ("name=value\n" lines), or NULL. */
+static const char *subst_get(const char *subst, const char *name, size_t nlen, size_t *vlen)
+{
+	const char *p = subst;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		if (!strncmp(p, name, nlen) && p[nlen] == '=') {
+			*vlen = (size_t)(nl - p) - nlen - 1;
+			return p + nlen + 1;
+		}
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+static int is_var_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * Flux's post-build substitution on an object's YAML text: ${var},
+ * ${var:=default}, ${var:-default} (and = / - without the colon); an
+ * undefined variable without default becomes empty; $${var} stays ${var}.
+ */
+static void substitute(const char *subst, const struct gate_buf *in, struct gate_buf *out)
+{
+	const char *p = in->ptr ? in->ptr : "", *end = p + in->len;
+
+	while (p < end) {
+		const char *name, *close;
+		size_t nlen, vlen;
+		const char *v;
+		if (p[0] == '$' && p + 2 < end && p[1] == '$' && p[2] == '{') {
+			gate_buf_adds(out, "${");
+			p += 3;
+			continue;
+		}
+		if (!(p[0] == '$' && p + 1 < end && p[1] == '{')) {
+			gate_buf_addc(out, *p++);
+			continue;
+		}
+		name = p + 2;
+		for (nlen = 0; name + nlen < end && is_var_char(name[nlen]); nlen++)
+			;
+		close = memchr(name + nlen, '}', (size_t)(end - name - nlen));
+		if (!nlen || !close || memchr(name, '\n', (size_t)(close - name))) {
+			gate_buf_addc(out, *p++);
+			continue;
+		}
+		v = subst_get(subst, name, nlen, &vlen);
+		if (name[nlen] == '}') {
+			if (v)
+				gate_buf_add(out, v, vlen);
+		} else {
+			const char *op = name + nlen;
+			size_t skip = op[0] == ':' ? 2 : 1;
+			if ((op[0] == ':' && (op[1] == '=' || op[1] == '-')) || op[0] == '=' || op[0] == '-') {
+				if (v && (vlen || op[0] != ':'))
+					gate_buf_add(out, v, vlen);
+				else
+					gate_buf_add(out, op + skip, (size_t)(close - op - skip));
+			} else {
+				gate_buf_add(out, p, (size_t)(close - p + 1));
+			}
+		}
+		p = close + 1;
+	}
+}
+
+/* Does the object opt out (label kustomize.toolkit.fluxcd.io/substitute: disabled)? */
+static int subst_disabled(const struct gate_rnode *obj)
+{
+	const struct gate_rnode *m = NULL, *l = NULL;
+	size_t i;
+
+	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++)
+		if (!strcmp(obj->u.members[i].key, "metadata"))
+			m = obj->u.members[i].value;
+	for (i = 0; m && m->type == GATE_RNODE_MAP && i < m->len; i++)
+		if (!strcmp(m->u.members[i].key, "labels"))
+			l = m->u.members[i].value;
+	for (i = 0; l && l->type == GATE_RNODE_MAP && i < l->len; i++)
+		if (!strcmp(l->u.members[i].key, "kustomize.toolkit.fluxcd.io/substitute") &&
+		    l->u.members[i].value->str && !strcmp(l->u.members[i].value->str, "disabled"))
+			return 1;
+	return 0;
 }
 
 static const char *const flux_fields[] = {
@@ -424,16 +541,17 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
 		uint32_t indent = 0;
 		char *ov = flux_overlay(part, len, line, doc->root, spec, &indent);
-		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent);
+		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent,
+			flux_substitute(spec));
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT)
-			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0);
+			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0, NULL);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
 				if (src->u.items[i].type == GATE_NODE_OBJECT)
 					consider_path(s->t, s->rs,
 						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
-						NULL, 0);
+						NULL, 0, NULL);
 	}
 done:
 	gate_doc_free(doc);
@@ -456,7 +574,7 @@ static void config_roots(const struct rtree *t, struct roots *rs)
 			continue;
 		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
 		if (gate_config_is_render_root(t->j->cfg, dir))
-			roots_add(rs, dir, p, 0, NULL, 0);
+			roots_add(rs, dir, p, 0, NULL, 0, NULL);
 		free(dir);
 	}
 }
@@ -562,6 +680,12 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 	if (group < 0)
 		return 0;
 	gate_render_emit_node(obj, &y);
+	if (root->subst && !subst_disabled(obj)) {
+		struct gate_buf z = GATE_BUF_INIT;
+		substitute(root->subst, &y, &z);
+		gate_buf_release(&y);
+		y = z;
+	}
 	error = gate_engine_validate_buffer(&j->eopts[group], ofile, y.ptr ? y.ptr : "", y.len, &rs);
 	for (i = 0; !error && i < rs.n; i++) {
 		const struct gate_result *s = &rs.v[i];

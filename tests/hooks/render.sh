@@ -151,6 +151,25 @@ like "named at the Flux object's images entry" "$(remote_lines)" \
 	"error: refs/heads/main $c: apps/web: clusters/prod/web.yaml:14:7: Deployment/web: /spec/template/spec/containers/0/image: "
 reset_base
 
+# --- postBuild.substitute: ${var:=default} in a manifest, as Flux substitutes it
+valid_deployment web | sed 's/replicas: 2/replicas: ${REPLICAS:=2}/; s/nginx:1.25/nginx:${TAG:=1.25}/' \
+	>"$work/apps/web/deploy.yaml"
+{ flux_ks web ./apps/web; printf '%s\n' "  postBuild:" "    substitute:" "      CLUSTER: prod"; } \
+	>"$work/clusters/prod/web.yaml"
+git -C "$work" commit -q -am "substitution defaults"
+ok "defaults substituted: an integer replicas, a pinned tag" push "$work" origin main
+{ flux_ks web ./apps/web; printf '%s\n' "  postBuild:" "    substitute:" "      TAG: latest"; } \
+	>"$work/clusters/prod/web.yaml"
+git -C "$work" commit -q -am "substitute latest"
+c=$(git -C "$work" rev-parse --short=7 HEAD)
+not_ok "a substituted latest tag is rejected" push "$work" origin main
+like "at the image line of the manifest" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web: apps/web/deploy.yaml:17:18: Deployment/web: /spec/template/spec/containers/0/image: "
+git -C "$work" reset -q --hard HEAD~1
+git -C "$work" revert --no-edit HEAD >/dev/null
+ok "back to the plain base" push "$work" origin main
+reset_base
+
 # --- a partial object in a folder no root reaches is still judged as a file
 put_file "$work" loose/patch.yaml "$(printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: x}" "spec: {replicas: 3}")" "loose"
 not_ok "a file no root reaches is judged as a whole object" push "$work" origin main
