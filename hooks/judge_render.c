@@ -15,6 +15,7 @@
 
 #include "gate/config.h"
 #include "gate/doc.h"
+#include "gate/policy.h"
 #include "gate/render.h"
 #include "gate/util.h"
 #include "judge_int.h"
@@ -744,15 +745,45 @@ static int touches(const struct gate_judged_commit *cm, const struct reads *r, c
 	return 0;
 }
 
-/* Changed manifests a root reads: judged through the renders, not as whole objects. */
-static void hand_over(struct gate_judged_commit *cm, const struct reads *r)
+/*
+ * Changed manifests a root reads: judged through the renders, not as whole
+ * objects (group -1); their bytes are still scanned for secrets (comments
+ * included), as every changed file is.
+ */
+static int hand_over(struct gate_judge *j, struct gate_judged_commit *cm, const struct reads *r,
+	char *msg, size_t msgsize)
 {
 	size_t f, i;
 
 	for (f = 0; f < cm->nfiles; f++)
-		for (i = 0; i < r->n; i++)
-			if (cm->files[f].group >= 0 && !strcmp(cm->files[f].path, r->paths[i]))
-				cm->files[f].group = -1;
+		for (i = 0; i < r->n; i++) {
+			struct gate_judged_file *fl = &cm->files[f];
+			struct gate_result *res;
+			git_oid id;
+			char *buf = NULL;
+			size_t len = 0;
+			if (fl->group < 0 || strcmp(fl->path, r->paths[i]))
+				continue;
+			fl->group = -1;
+			if (!j->policy || !j->scan)
+				break;
+			git_oid_fromstr(&id, fl->blob);
+			if (gate_judge__read_tree_blob(j, &id, &buf, &len, msg, msgsize) < 0)
+				return -1;
+			if (buf) {
+				res = gate_results_add(&fl->results);
+				res->filename = gate_xstrdup(fl->path);
+				res->status = GATE_STATUS_VALID;
+				gate_policy_scan_secrets(j->policy, fl->path, buf, len, res);
+				if (!res->nproblems) {
+					gate_result_release(res);
+					fl->results.n--;
+				}
+			}
+			free(buf);
+			break;
+		}
+	return 0;
 }
 
 static void build_failed(struct gate_judged_commit *cm, const struct root *root,
@@ -818,7 +849,8 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		error = -1;
 		goto done;
 	}
-	hand_over(cm, &rd);
+	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
+		goto done;
 	if (!touches(cm, &rd, root->from))
 		goto done;
 	if (rc < 0) {
@@ -870,7 +902,8 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 				error = find_roots(&t, &rs);
 			}
 			for (k = 0; !error && k < rs.n; k++)
-				error = judge_root(j, &t, cm, &rs.v[k]);
+				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
+					judge_root(j, &t, cm, &rs.v[k]);
 			roots_release(&rs);
 			rtree_release(&t);
 		}

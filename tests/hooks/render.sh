@@ -170,6 +170,16 @@ git -C "$work" revert --no-edit HEAD >/dev/null
 ok "back to the plain base" push "$work" origin main
 reset_base
 
+# --- a patch reached by a root is still scanned for secrets, comments included
+printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: web}" \
+	"# export AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAM2" "spec: {replicas: 3}" >"$work/apps/web/replicas.yaml"
+git -C "$work" add apps/web/replicas.yaml
+kust "patches:" "  - path: replicas.yaml"
+not_ok "a key in a comment of a patch is rejected" push "$work" origin main
+like "named at the patch's line" "$(remote_lines)" "error: refs/heads/main $c: apps/web/replicas.yaml:4:"
+like "and nothing else" "$(remote_lines)" "error: push rejected: 1 problem in 1 file of 1 commit"
+reset_base
+
 # --- a partial object in a folder no root reaches is still judged as a file
 put_file "$work" loose/patch.yaml "$(printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: x}" "spec: {replicas: 3}")" "loose"
 not_ok "a file no root reaches is judged as a whole object" push "$work" origin main
