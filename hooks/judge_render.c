@@ -26,8 +26,15 @@ struct rfile {
 	git_oid id;
 };
 
+/* Blobs of one push known to name no root (no Flux or Argo CD apiVersion in them). */
+struct noroot {
+	git_oid *ids;
+	size_t n, nslots; /* nslots: a power of two, 0 before the first add */
+};
+
 struct rtree {
 	struct gate_judge *j;
+	struct noroot *nr;
 	struct rfile *v;
 	size_t n, alloc;
 	char *msg;
@@ -580,6 +587,43 @@ static void config_roots(const struct rtree *t, struct roots *rs)
 	}
 }
 
+static size_t noroot_slot(const struct noroot *nr, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	h &= nr->nslots - 1;
+	while (!git_oid_is_zero(&nr->ids[h]) && !git_oid_equal(&nr->ids[h], id))
+		h = (h + 1) & (nr->nslots - 1);
+	return h;
+}
+
+static int noroot_has(const struct noroot *nr, const git_oid *id)
+{
+	return nr->nslots && git_oid_equal(&nr->ids[noroot_slot(nr, id)], id);
+}
+
+static void noroot_add(struct noroot *nr, const git_oid *id)
+{
+	if (2 * (nr->n + 1) > nr->nslots) {
+		struct noroot old = *nr;
+		size_t i;
+		nr->nslots = old.nslots ? 2 * old.nslots : 256;
+		nr->ids = gate_xcalloc(nr->nslots, sizeof(*nr->ids));
+		nr->n = 0;
+		for (i = 0; i < old.nslots; i++)
+			if (!git_oid_is_zero(&old.ids[i])) {
+				git_oid_cpy(&nr->ids[noroot_slot(nr, &old.ids[i])], &old.ids[i]);
+				nr->n++;
+			}
+		free(old.ids);
+	}
+	if (!git_oid_is_zero(id) && !noroot_has(nr, id)) {
+		git_oid_cpy(&nr->ids[noroot_slot(nr, id)], id);
+		nr->n++;
+	}
+}
+
 /* The roots named by the manifests of the tree, and those of render.roots. */
 static int find_roots(struct rtree *t, struct roots *rs)
 {
@@ -591,7 +635,8 @@ static int find_roots(struct rtree *t, struct roots *rs)
 		struct scan s;
 		char *buf = NULL;
 		size_t len;
-		if (!gate_config_path_is_manifest(t->j->cfg, t->v[i].path))
+		if (!gate_config_path_is_manifest(t->j->cfg, t->v[i].path) ||
+		    noroot_has(t->nr, &t->v[i].id))
 			continue;
 		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
 			return -1;
@@ -603,6 +648,9 @@ static int find_roots(struct rtree *t, struct roots *rs)
 			s.path = t->v[i].path;
 			s.buf = buf;
 			gate_doc_split(buf, len, scan_part, &s);
+		} else {
+			/* consecutive commits share nearly every blob: read each once per push */
+			noroot_add(t->nr, &t->v[i].id);
 		}
 		free(buf);
 	}
@@ -879,9 +927,11 @@ done:
 
 int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize)
 {
+	struct noroot nr;
 	size_t i, c, k;
 	int error = 0;
 
+	memset(&nr, 0, sizeof(nr));
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
 		for (c = 0; c < r->ncommits && !error; c++) {
@@ -889,11 +939,14 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			struct rtree t;
 			struct roots rs;
 
-			if (gate_judge__past_deadline(j))
-				return GATE_JUDGE_ETIMEOUT;
+			if (gate_judge__past_deadline(j)) {
+				error = GATE_JUDGE_ETIMEOUT;
+				break;
+			}
 			memset(&t, 0, sizeof(t));
 			memset(&rs, 0, sizeof(rs));
 			t.j = j;
+			t.nr = &nr;
 			t.msg = msg;
 			t.msgsize = msgsize;
 			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
@@ -908,5 +961,6 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			rtree_release(&t);
 		}
 	}
+	free(nr.ids);
 	return error;
 }
