@@ -178,6 +178,26 @@ static char *clean_path(const char *p)
 	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
 }
 
+/* What source-controller leaves out of an artifact by default (its .sourceignore defaults). */
+static int flux_ignored(const char *path)
+{
+	static const char *const dirs[] = { ".github/", ".circleci/" };
+	static const char *const names[] = { ".travis.yml", ".gitlab-ci.yml", "appveyor.yml",
+		".drone.yml", "cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml",
+		".goreleaser.yml", ".sops.yaml", ".flux.yaml" };
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(base, names[i]))
+			return 1;
+	return 0;
+}
+
 /*
  * Flux's generated kustomization: every .yaml and .yml file of the folder,
  * recursively, as resources; a sub-folder holding a kustomization is one
@@ -195,6 +215,8 @@ static char *generate_kustomization(const struct rtree *t, const char *dir)
 		if (len && (strncmp(p, dir, len) || p[len] != '/'))
 			continue;
 		rel = len ? p + len + 1 : p;
+		if (flux_ignored(p))
+			continue;
 		if (skip && !strncmp(rel, skip, strlen(skip)))
 			continue;
 		/* the first sub-folder on the way down that holds a kustomization */

@@ -201,6 +201,21 @@ not_ok "an Application's render is judged" push "$work" origin main
 like "under its root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app/kustomization.yaml:6:5: "
 reset_base
 
+# --- a Flux root at the top of the repository: its generated kustomization
+# leaves out what source-controller leaves out (.github/ and the like)
+write_config "$repo" "manifests: {exclude: [\".github/**\"]}"
+flux_ks everything ./ >"$work/clusters/prod/all.yaml"
+mkdir -p "$work/.github/workflows"
+printf '%s\n' "name: ci" "on: push" "jobs: {}" >"$work/.github/workflows/ci.yaml"
+git -C "$work" add -A
+git -C "$work" commit -q -m "flux root at the top"
+ok "a root at the top of the repository builds without the CI files" push "$work" origin main
+write_config "$repo"
+git -C "$work" rm -q -r .github clusters/prod/all.yaml
+git -C "$work" commit -q -m "no top root"
+ok "removed again" push "$work" origin main
+reset_base
+
 # --- render.roots in the server config: a folder no object names
 mkdir -p "$work/plain/app"
 valid_deployment plain >"$work/plain/app/deploy.yaml"
