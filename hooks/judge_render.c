@@ -15,6 +15,8 @@
 
 #include "gate/config.h"
 #include "gate/doc.h"
+#include "gate/hash.h"
+#include "gate/verdicts.h"
 #include "gate/policy.h"
 #include "gate/render.h"
 #include "gate/util.h"
@@ -66,15 +68,31 @@ struct roots {
 	size_t n, alloc;
 };
 
-/* What one build read. */
+/*
+ * What one build read: paths read (paths), and every probe with what it
+ * found (states: "state path\n" lines; a blob id, "-" absent, "d" a folder,
+ * "g<sha256>" the generated kustomization of a folder), the root's inputs
+ * as the render index keeps them.
+ */
 struct reads {
 	struct rtree *t;
 	const struct root *root;
 	char *gen_path;  /* the generated kustomization's path, NULL: none */
 	char **paths;
 	size_t n, alloc;
+	struct gate_buf states;
 	int io_error;
+	int unindexable; /* a path the index cannot hold (a newline in it) */
 };
+
+static void reads_state(struct reads *r, const char *state, const char *path)
+{
+	if (strchr(path, '\n')) {
+		r->unindexable = 1;
+		return;
+	}
+	gate_buf_addf(&r->states, "%s %s\n", state, path);
+}
 
 static int cmp_rfile(const void *a, const void *b)
 {
@@ -261,14 +279,26 @@ static int loader_read(void *payload, const char *path, char **buf, size_t *len)
 	if (r->root->vdir && !strcmp(path, r->root->vdir))
 		return GATE_RENDER_EISDIR;
 	if (r->gen_path && !strcmp(path, r->gen_path)) {
+		char hex[GATE_SHA256_HEX], state[GATE_SHA256_HEX + 1];
 		*buf = generate_kustomization(r->t, r->root->dir);
 		*len = strlen(*buf);
+		gate_sha256_hex(*buf, *len, hex);
+		snprintf(state, sizeof(state), "g%s", hex);
+		reads_state(r, state, r->root->dir);
 		return 0;
 	}
 	if (!strncmp(path, "../", 3) || !strcmp(path, ".."))
 		return GATE_RENDER_ENOENT;
-	if (!(f = rtree_find(r->t, path)))
-		return rtree_is_dir(r->t, path) ? GATE_RENDER_EISDIR : GATE_RENDER_ENOENT;
+	if (!(f = rtree_find(r->t, path))) {
+		int dir = rtree_is_dir(r->t, path);
+		reads_state(r, dir ? "d" : "-", path);
+		return dir ? GATE_RENDER_EISDIR : GATE_RENDER_ENOENT;
+	}
+	{
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &f->id);
+		reads_state(r, hex, path);
+	}
 	rc = gate_repo_read_blob(r->t->j->repo, &f->id,
 		gate_config_limits(r->t->j->cfg)->max_blob_bytes, buf, len, emsg, sizeof(emsg));
 	if (rc < 0) {
@@ -367,77 +397,6 @@ static char *flux_substitute(const struct gate_node *spec)
 		gate_buf_addf(&b, "%s=%s\n", m->key, m->value.u.str);
 	}
 	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
-}
-
-/* The value of name in subst ("name=value\n" lines), or NULL. */
-static const char *subst_get(const char *subst, const char *name, size_t nlen, size_t *vlen)
-{
-	const char *p = subst;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		if (!strncmp(p, name, nlen) && p[nlen] == '=') {
-			*vlen = (size_t)(nl - p) - nlen - 1;
-			return p + nlen + 1;
-		}
-		p = nl + 1;
-	}
-	return NULL;
-}
-
-static int is_var_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/*
- * Flux's post-build substitution on an object's YAML text: ${var},
- * ${var:=default}, ${var:-default} (and = / - without the colon); an
- * undefined variable without default becomes empty; $${var} stays ${var}.
- */
-static void substitute(const char *subst, const struct gate_buf *in, struct gate_buf *out)
-{
-	const char *p = in->ptr ? in->ptr : "", *end = p + in->len;
-
-	while (p < end) {
-		const char *name, *close;
-		size_t nlen, vlen;
-		const char *v;
-		if (p[0] == '$' && p + 2 < end && p[1] == '$' && p[2] == '{') {
-			gate_buf_adds(out, "${");
-			p += 3;
-			continue;
-		}
-		if (!(p[0] == '$' && p + 1 < end && p[1] == '{')) {
-			gate_buf_addc(out, *p++);
-			continue;
-		}
-		name = p + 2;
-		for (nlen = 0; name + nlen < end && is_var_char(name[nlen]); nlen++)
-			;
-		close = memchr(name + nlen, '}', (size_t)(end - name - nlen));
-		if (!nlen || !close || memchr(name, '\n', (size_t)(close - name))) {
-			gate_buf_addc(out, *p++);
-			continue;
-		}
-		v = subst_get(subst, name, nlen, &vlen);
-		if (name[nlen] == '}') {
-			if (v)
-				gate_buf_add(out, v, vlen);
-		} else {
-			const char *op = name + nlen;
-			size_t skip = op[0] == ':' ? 2 : 1;
-			if ((op[0] == ':' && (op[1] == '=' || op[1] == '-')) || op[0] == '=' || op[0] == '-') {
-				if (v && (vlen || op[0] != ':'))
-					gate_buf_add(out, v, vlen);
-				else
-					gate_buf_add(out, op + skip, (size_t)(close - op - skip));
-			} else {
-				gate_buf_add(out, p, (size_t)(close - p + 1));
-			}
-		}
-		p = close + 1;
-	}
 }
 
 /* Does the object opt out (label kustomize.toolkit.fluxcd.io/substitute: disabled)? */
@@ -753,7 +712,7 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 	gate_render_emit_node(obj, &y);
 	if (root->subst && !subst_disabled(obj)) {
 		struct gate_buf z = GATE_BUF_INIT;
-		substitute(root->subst, &y, &z);
+		gate_judge__flux_substitute(root->subst, &y, &z);
 		gate_buf_release(&y);
 		y = z;
 	}
@@ -888,6 +847,67 @@ static void reads_release(struct reads *r)
 		free(r->paths[i]);
 	free(r->paths);
 	free(r->gen_path);
+	gate_buf_release(&r->states);
+}
+
+/*
+ * The render index, in the verdict cache: under a key of the root (the
+ * judge's fingerprint, folder, overlay, substitutions) a record of its last
+ * clean render whose note holds its inputs with their states.  A root whose
+ * inputs all still have those states renders the same objects, judged clean
+ * under the same fingerprint: it is not built again.
+ */
+static void index_key(const struct gate_judge *j, const struct root *root, char key[GATE_SHA256_HEX])
+{
+	struct gate_sha256 h;
+
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate render root 1");
+	gate_sha256_update_str(&h, j->fingerprint);
+	gate_sha256_update_str(&h, root->dir);
+	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
+	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
+	gate_sha256_update_str(&h, root->subst ? root->subst : "\n-");
+	gate_sha256_final(&h, key);
+}
+
+/* Do the states of note hold in this tree?  Fills r->paths with the paths read. */
+static int index_holds(struct rtree *t, const struct root *root, const char *note, struct reads *r)
+{
+	const char *p = note;
+
+	if (!*p)
+		return 0;
+	while (*p) {
+		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+		char *path, *state;
+		const struct rfile *f;
+		int ok;
+		if (!sp || !nl || sp > nl)
+			return 0;
+		state = gate_xstrndup(p, (size_t)(sp - p));
+		path = gate_xstrndup(sp + 1, (size_t)(nl - sp - 1));
+		if (state[0] == 'g') {
+			char *gen = generate_kustomization(t, root->dir), hex[GATE_SHA256_HEX];
+			gate_sha256_hex(gen, strlen(gen), hex);
+			ok = !strcmp(path, root->dir) && !strcmp(state + 1, hex);
+			free(gen);
+		} else if ((f = rtree_find(t, path))) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &f->id);
+			ok = !strcmp(state, hex);
+			if (ok)
+				reads_add(r, path);
+		} else {
+			ok = !strcmp(state, rtree_is_dir(t, path) ? "d" : "-");
+		}
+		free(state);
+		free(path);
+		if (!ok)
+			return 0;
+		p = nl + 1;
+	}
+	return 1;
 }
 
 /* Build root in the commit's tree and judge what it renders. */
@@ -900,6 +920,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	struct gate_render *r = NULL;
 	struct reads rd;
 	struct gate_judged_file *fl = NULL;
+	char key[GATE_SHA256_HEX] = "";
 	size_t i;
 	int rc, error = 0;
 
@@ -910,6 +931,23 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	if (root->flux && !has_kustomization(t, root->dir))
 		rd.gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
 			gate_xstrdup("kustomization.yaml");
+	if (j->cache) {
+		char *note = NULL;
+		struct gate_results none = GATE_RESULTS_INIT;
+		index_key(j, root, key);
+		if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note &&
+		    !none.n && index_holds(t, root, note, &rd)) {
+			free(note);
+			gate_results_release(&none);
+			error = hand_over(j, cm, &rd, t->msg, t->msgsize);
+			goto done;
+		}
+		free(note);
+		gate_results_release(&none);
+		for (i = 0; i < rd.n; i++)
+			free(rd.paths[i]);
+		rd.n = 0;
+	}
 	ldr.read = loader_read;
 	ldr.payload = &rd;
 	/* Flux builds in input order (kustomize's --reorder none) */
@@ -929,6 +967,10 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	for (i = 0; i < gate_render_count(r) && !error; i++) {
 		struct gate_results found = GATE_RESULTS_INIT;
+		if (gate_judge__past_deadline(j)) {
+			error = GATE_JUDGE_ETIMEOUT;
+			break;
+		}
 		error = judge_object(j, root, gate_render_object(r, i), &found);
 		if (!error && found.n) {
 			git_oid zero;
@@ -939,8 +981,11 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		}
 		gate_results_release(&found);
 	}
-	if (error)
+	if (error < 0 && error != GATE_JUDGE_ETIMEOUT)
 		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
+	/* a clean render, all warnings included: remember its inputs */
+	if (!error && !fl && j->cache && *key && !rd.unindexable && !gate_render_warning_count(r) && rd.states.len)
+		gate_verdicts_put_note(j->cache, key, NULL, 0, rd.states.ptr);
 done:
 	gate_render_free(r);
 	reads_release(&rd);

@@ -231,6 +231,27 @@ write_config "$repo"
 ok "without it, its files are judged as files" push "$work" origin main
 reset_base
 
+# --- the render index: a root whose inputs did not change is not built again
+printf '%s\n' "color=blue" >"$work/apps/web/app.properties"
+git -C "$work" add apps/web/app.properties
+kust "configMapGenerator:" "  - name: web-config" "    files: [app.properties]"
+ok "a clean render is recorded" push "$work" origin main
+obj=$(git -C "$work" rev-parse HEAD:apps/web/app.properties)
+loose="$repo/objects/$(echo "$obj" | cut -c1-2)/$(echo "$obj" | cut -c3-)"
+[ -f "$loose" ] || bail "expected $obj loose in the server repository"
+# the generator's input is gone from the server: only a build would read it
+rm -f "$loose"
+put_file "$work" README.md "readme" "unrelated"
+ok "an unchanged root is not built again (its lost input is never read)" push "$work" origin main
+valid_deployment web | sed 's/replicas: 2/replicas: 3/' >"$work/apps/web/deploy.yaml"
+git -C "$work" commit -q -am "an input changes"
+not_ok "a changed input builds the root again" push "$work" origin main
+like "which now fails closed on the lost blob" "$(remote_lines)" "$obj"
+git -C "$work" reset -q --hard HEAD~1
+git -C "$work" hash-object -w --stdin </dev/null >/dev/null
+(cd "$work" && git cat-file blob "$obj") | git -C "$repo" hash-object -w --stdin >/dev/null
+reset_base
+
 # --- over smart HTTP: the same privileged patch
 start_http "$T_DIR"
 hwork=$(make_work hw "$HTTP_URL/server.git")
