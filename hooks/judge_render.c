@@ -528,16 +528,24 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (!kind || !spec || spec->type != GATE_NODE_OBJECT)
 		goto done;
 	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
+		const struct gate_node *sref = gate_node_get(spec, "sourceRef");
+		const char *skind = sref && sref->type == GATE_NODE_OBJECT ? gate_node_get_str(sref, "kind") : NULL;
 		uint32_t indent = 0;
-		char *ov = flux_overlay(part, len, line, doc->root, spec, &indent);
+		char *ov;
+		/* an OCIRepository or a Bucket is not this repository */
+		if (skind && strcmp(skind, "GitRepository"))
+			goto done;
+		ov = flux_overlay(part, len, line, doc->root, spec, &indent);
 		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent,
 			flux_substitute(spec));
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
-		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT)
+		/* a Helm chart source (spec.source.chart) is no folder of this repository */
+		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
+		    !gate_node_get(src, "chart"))
 			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0, NULL);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
-				if (src->u.items[i].type == GATE_NODE_OBJECT)
+				if (src->u.items[i].type == GATE_NODE_OBJECT && !gate_node_get(&src->u.items[i], "chart"))
 					consider_path(s->t, s->rs,
 						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
 						NULL, 0, NULL);

@@ -180,6 +180,24 @@ like "named at the patch's line" "$(remote_lines)" "error: refs/heads/main $c: a
 like "and nothing else" "$(remote_lines)" "error: push rejected: 1 problem in 1 file of 1 commit"
 reset_base
 
+# --- a Flux Kustomization of an OCIRepository names no folder of this repository
+mkdir -p "$work/oci/app"
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - missing.yaml" \
+	>"$work/oci/app/kustomization.yaml"
+flux_ks oci ./oci/app | sed 's/kind: GitRepository/kind: OCIRepository/' >"$work/clusters/prod/oci.yaml"
+git -C "$work" add -A
+git -C "$work" commit -q -m "oci"
+ok "its path is not built here" push "$work" origin main
+sed -i 's/kind: OCIRepository/kind: GitRepository/' "$work/clusters/prod/oci.yaml"
+git -C "$work" commit -q -am "git"
+not_ok "the same path from a GitRepository is built" push "$work" origin main
+like "and fails like kustomize" "$(remote_lines)" "oci/app: oci/app/kustomization.yaml"
+git -C "$work" reset -q --hard HEAD~1
+git -C "$work" rm -q -r oci clusters/prod/oci.yaml
+git -C "$work" commit -q -m "no oci"
+ok "removed again" push "$work" origin main
+reset_base
+
 # --- a partial object in a folder no root reaches is still judged as a file
 put_file "$work" loose/patch.yaml "$(printf '%s\n' "apiVersion: apps/v1" "kind: Deployment" "metadata: {name: x}" "spec: {replicas: 3}")" "loose"
 not_ok "a file no root reaches is judged as a whole object" push "$work" origin main
