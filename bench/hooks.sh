@@ -5,6 +5,7 @@
 #   (b) a push creating a new gated branch with the whole fleet, cold cache (target <= 1 s)
 #   (c) one push of 100 commits each changing 3 files
 #   (d) a second gated branch at the same commit: the whole tree, every verdict cached
+#   (e) one manifest changed with no accepted revision yet: the whole tree, every verdict cached
 # Hook time is the hook's own measure (GATE_TIMING: "hint: judged in N ms
 # (phase ms, ...)", from reading stdin to the verdict, without process start);
 # push time is git push's wall time around it.  Each result line is followed
@@ -15,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 GATE_SRCDIR=${GATE_SRCDIR:-$(cd "$here/.." && pwd)}
 GATE_BUILDDIR=${GATE_BUILDDIR:-$(pwd)}
 GATE_BIN=${GATE_BIN:-$GATE_BUILDDIR/gitops-gate}
-shared="$GATE_SRCDIR/../shared"
+shared="${GATE_SHARED_DIR:-$GATE_SRCDIR/../shared}"
 [ -x "$GATE_BIN" ] || { echo "bench hooks: no binary at $GATE_BIN" >&2; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gate-bench-hooks.XXXXXX")
@@ -81,6 +82,10 @@ git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/b.
 	{ cat "$T/b.out"; exit 1; }
 t1=$(now_ms)
 b_hook=$(hook_ms "$T/b.out")
+# post-receive is not run here: record the accepted revision as it would, so
+# later pushes are judged since it (the tree check of issue 10)
+accept() { git -C "$repo" update-ref refs/heads/gitops/accepted/main refs/heads/main; }
+accept
 echo "(b) new gated branch, whole fleet ($files files), cold cache: hook ${b_hook} ms, push $((t1 - t0)) ms (target <= 1000 ms)"
 phases "$T/b.out"
 
@@ -95,6 +100,7 @@ while [ $i -le 10 ]; do
 	git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/a.out" 2>&1 ||
 		{ cat "$T/a.out"; exit 1; }
 	t1=$(now_ms)
+	accept
 	echo "$(hook_ms "$T/a.out") $((t1 - t0)) $(phases "$T/a.out" | sed "s/^ *//" | tr " " ":")" >>"$T/a.times"
 	i=$((i + 1))
 done
@@ -122,6 +128,19 @@ git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/c.
 t1=$(now_ms)
 echo "(c) 100 commits x 3 files: hook $(hook_ms "$T/c.out") ms, push $((t1 - t0)) ms"
 phases "$T/c.out"
+
+# (e) one manifest changed with nothing accepted yet (the first push after
+# install to a branch with history): the whole tree is judged, every verdict cached
+git -C "$repo" update-ref -d refs/heads/gitops/accepted/main
+printf '# change e\n' >>"$w/$f"
+git -C "$w" commit -q -am "change e"
+t0=$(now_ms)
+git -C "$w" push -o gitops-gate.bypass=bench origin HEAD:refs/heads/main >"$T/e.out" 2>&1 ||
+	{ cat "$T/e.out"; exit 1; }
+t1=$(now_ms)
+accept
+echo "(e) one manifest changed, nothing accepted yet (whole tree, warm cache): hook $(hook_ms "$T/e.out") ms, push $((t1 - t0)) ms"
+phases "$T/e.out"
 
 # (d) a second gated branch at the same commit: the whole tree again, every verdict cached
 t0=$(now_ms)

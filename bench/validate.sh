@@ -6,11 +6,13 @@
 # resources per second.  Then the policy's cost, both in one run: the median
 # of `runs` alternating runs with all built-in checks (-policy of a policy
 # file that changes nothing) against schema validation alone, and their ratio (issue 4:
-# at most 1.25).  The fleet and the schemas are built once into
+# at most 1.25).  Then the built-in catalog: the same fleet with no schema
+# location (the catalog, strict), against the two schema sets of the first
+# run.  The fleet and the schemas are built once into
 # $GATE_BUILDDIR/bench-data.  Needs /usr/bin/time (apt-get install time).
 set -eu
 : "${GATE_SRCDIR:?}" "${GATE_BUILDDIR:?}" "${GATE_BIN:?}"
-shared="$GATE_SRCDIR/../shared"
+shared=${GATE_SHARED_DIR:-$GATE_SRCDIR/../shared}
 dir="$GATE_BUILDDIR/bench-data"
 runs=${BENCH_RUNS:-3}
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
@@ -101,3 +103,33 @@ echo "$s $p" | awk -v n="$runs" '{
 	printf "validate fleet, all built-in checks (median of %d): wall %.2f s, cpu %.2f s\n", n, $3, $4
 	printf "policy cost: wall x%.2f, cpu x%.2f (target <= x1.25)\n", ($1 > 0 ? $3 / $1 : 0), ($2 > 0 ? $4 / $2 : 0)
 }'
+
+# the built-in catalog (no -schema-location) against the Kubernetes and CRD sets, alternating
+: >"$dir/times.sets"
+: >"$dir/times.catalog"
+i=1
+while [ "$i" -le "$runs" ]; do
+	for mode in sets catalog; do
+		set --
+		[ "$mode" = sets ] && set -- -kubernetes-version 1.32.2 -schema-location "$k8s" -schema-location "$crd"
+		set +e
+		/usr/bin/time -f '%e %U %S %M' -o "$dir/time.$mode" "$GATE_BIN" validate -strict -summary -n 2 \
+			"$@" "$dir/fleet" >"$dir/out.$mode" 2>"$dir/err.$mode"
+		rc=$?
+		set -e
+		if [ "$rc" -gt 1 ]; then
+			echo "bench: $mode run $i failed with status $rc:" >&2
+			head -5 "$dir/err.$mode" >&2
+			exit 1
+		fi
+		tail -n 1 "$dir/time.$mode" >>"$dir/times.$mode"
+	done
+	i=$((i + 1))
+done
+s=$(med "$dir/times.sets")
+c=$(med "$dir/times.catalog")
+echo "$s $c" | awk -v n="$runs" '{
+	printf "validate fleet, Kubernetes 1.32.2 + CRD sets (median of %d): wall %.2f s, cpu %.2f s\n", n, $1, $2
+	printf "validate fleet, built-in catalog, no location (median of %d): wall %.2f s, cpu %.2f s (cpu x%.2f)\n", n, $3, $4, ($2 > 0 ? $4 / $2 : 0)
+}'
+grep '^Summary:' "$dir/out.catalog" | sed 's/^/catalog: /'

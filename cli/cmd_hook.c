@@ -23,6 +23,7 @@
 
 #include "commands.h"
 #include "gate/accept.h"
+#include "gate/check.h"
 #include "gate/config.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
@@ -232,7 +233,7 @@ static int report_verdict(struct out *o, const struct gate_verdict *v, const str
 		gate_push_report_say(&o->b, o->gl, "error", "push rejected: %s", s.ptr);
 		*summary_said = 1;
 		if (v->nproblems)
-			gate_push_report_hint(&o->b, cfg);
+			gate_push_report_hint(&o->b, o->gl, cfg, v);
 		gate_buf_release(&s);
 		return -1;
 	}
@@ -242,6 +243,36 @@ static int report_verdict(struct out *o, const struct gate_verdict *v, const str
 	free(reason);
 	gate_buf_release(&s);
 	return 0;
+}
+
+/*
+ * What check-config finds wrong in a configuration that loads (a token file
+ * missing, a directory or readable by others, ...): pushes are refused while
+ * any is left, each said with its file and line.  Returns how many.
+ */
+static size_t config_problems(struct out *o, const struct gate_config *cfg)
+{
+	struct gate_check_report rep = GATE_CHECK_REPORT_INIT;
+	size_t k, n;
+
+	n = gate_check_files(gate_config_repo_path(cfg), gate_config_system_path(cfg),
+		gate_config_json(cfg), NULL, &rep);
+	for (k = 0; k < rep.n; k++) {
+		const struct gate_check_finding *f = &rep.v[k];
+		if (f->level[0] != 'e')
+			continue;
+		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate configuration: %s%s%.0u%s%s%s%s",
+			f->file ? f->file : "", f->file ? ":" : "", f->line, f->line ? ":" : "",
+			f->key ? " " : "", f->key ? f->key : "", f->key ? ": " : " ");
+		o->b.len--; /* the line break: the message follows */
+		gate_buf_adds(&o->b, f->message);
+		gate_buf_addc(&o->b, '\n');
+	}
+	if (n)
+		gate_push_report_say(&o->b, o->gl, "hint", "every push is refused until the "
+			"configuration is fixed: gitops-gate check-config --git-dir DIR on the server");
+	gate_check_report_release(&rep);
+	return n;
 }
 
 /*
@@ -259,6 +290,10 @@ static int open_repo_config(struct out *o, const char *config_path, const char *
 
 	if (env)
 		system_path = *env ? env : NULL;
+	memset(&lo, 0, sizeof(lo));
+	/* a file named on the command line or in the environment must exist */
+	lo.repo_required = config_path != NULL;
+	lo.system_required = system_path && strcmp(system_path, GATE_CONFIG_SYSTEM_FILE);
 	if (!schema_dir || !*schema_dir)
 		schema_dir = GATE_PKGDATADIR;
 	if (gate_repo_open(repo, NULL, msg, sizeof(msg)) < 0) {
@@ -278,7 +313,6 @@ static int open_repo_config(struct out *o, const char *config_path, const char *
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if (!config_path)
 		config_path = repo_cfg = gate_xasprintf("%s/%s", gate_repo_git_dir(*repo), GATE_CONFIG_FILE);
-	memset(&lo, 0, sizeof(lo));
 	lo.system_path = system_path;
 	lo.repo_path = config_path;
 	lo.schema_dir = schema_dir;
@@ -288,6 +322,8 @@ static int open_repo_config(struct out *o, const char *config_path, const char *
 		gate_push_report_say(&o->b, o->gl, "error", "gitops-gate configuration: %s", msg);
 		goto fail;
 	}
+	if (config_problems(o, *cfg) > 0)
+		goto fail;
 	ret = 0;
 fail:
 	free(repo_cfg);
@@ -329,7 +365,7 @@ static int pre_receive(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (getenv("GL_ID"))
+	if (gate_cli_under_gitlab())
 		o.gl = "GL-HOOK-ERR: ";
 	pusher = gate_cli_pusher()->name;
 	epusher = gate_escape_dup(pusher, GATE_PUSH_REPORT_ESC_MAX);
@@ -358,6 +394,7 @@ static int pre_receive(int argc, char **argv)
 	as.cfg = cfg;
 	as.pusher = *gate_cli_pusher();
 	as.engine_id = eid;
+	as.catalog_dir = gate_cli_catalog_dir();
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
 	as.phase = phase_cb;

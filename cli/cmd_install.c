@@ -10,7 +10,9 @@
  *           runs every <name>.chained-1, -2, ... first with the same standard
  *           input; for pre-receive, a chained hook that fails rejects the push.
  *           --force replaces a foreign hook instead.
- *   gitlab  $GIT_DIR/custom_hooks/<name>.d/gitops-gate
+ *   gitlab  $GIT_DIR/custom_hooks/<name>.d/gitops-gate, or with --tar FILE
+ *           (no REPO needed) the same files in a tar archive for GitLab
+ *           15.11+'s `gitaly hooks set` (cli/install_tar.c)
  *   gitea   $GIT_DIR/hooks/<name>.d/gitops-gate
  *           (these servers run every file of <name>.d themselves; a foreign
  *           file named gitops-gate there is replaced only with --force).
@@ -51,7 +53,7 @@ static const char default_config[] =
 	"# schemas:                                # first entry matching a path wins\n"
 	"#   - paths: [\"**\"]\n"
 	"#     kubernetes_version: master\n"
-	"#     locations: [default]                # kubeconform templates or paths\n"
+	"#     locations: [catalog]                # the built-in catalog; or kubeconform templates, paths\n"
 	"#     strict: false\n"
 	"#     ignore_missing_schemas: false\n"
 	"#     skip_kinds: []\n"
@@ -67,13 +69,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: gitops-gate install REPO.git [--layout plain|gitlab|gitea] [--force]\n"
 		"                           [--schema-dir DIR] [--no-config]\n"
+		"       gitops-gate install --layout gitlab --tar FILE [--schema-dir DIR]\n"
 		"\n"
 		"Writes pre-receive and post-receive hooks that run gitops-gate.\n"
 		"  --layout       plain (hooks/ or core.hooksPath), gitlab (custom_hooks/*.d),\n"
 		"                 gitea (hooks/*.d); default plain\n"
 		"  --force        replace a hook that is not ours instead of chaining it\n"
 		"  --schema-dir   the wrappers export GATE_SCHEMA_DIR=DIR (an uninstalled build)\n"
-		"  --no-config    do not write a default gitops-gate.yaml\n");
+		"  --no-config    do not write a default gitops-gate.yaml\n"
+		"  --tar FILE     write the gitlab hooks as a tar for `gitaly hooks set` instead:\n"
+		"                 gitaly hooks set --storage S --repository R --config C < FILE\n");
 }
 
 /* Append s single-quoted for sh. */
@@ -257,9 +262,75 @@ static int set_push_options(struct gate_repo *repo)
 	return ret;
 }
 
+/* install --tar: the wrappers in an archive for `gitaly hooks set`; the exit code. */
+static int write_tar(const char *tar, enum layout lay, const char *exe, const char *schema_dir)
+{
+	const char *hooks[] = { "pre-receive", "post-receive" };
+	char *content[2];
+	int ret;
+
+	content[0] = wrapper(lay, hooks[0], exe, schema_dir);
+	content[1] = wrapper(lay, hooks[1], exe, schema_dir);
+	ret = gate_install_tar(tar, hooks, (const char *const *)content, 2);
+	if (ret < 0)
+		fprintf(stderr, "error: cannot write %s: %s\n", tar, strerror(errno));
+	else
+		printf("%s: hooks for `gitaly hooks set` written\n", tar);
+	free(content[0]);
+	free(content[1]);
+	return ret < 0 ? 1 : 0;
+}
+
+/* Does the executable hook file run every file of <hook>.d (Gitea's multiplexer)? */
+static int runs_hook_dir(const char *git_dir, const char *hook)
+{
+	char *path = gate_xasprintf("%s/hooks/%s", git_dir, hook), *buf = NULL, *dname;
+	size_t len = 0;
+	int ok;
+
+	ok = access(path, X_OK) == 0 && gate_read_file(path, 1u << 20, &buf, &len) == 0;
+	dname = gate_xasprintf("%s.d", hook);
+	ok = ok && (strstr(buf, "${hookname}.d") || strstr(buf, "$hookname.d") || strstr(buf, dname));
+	free(dname);
+	free(buf);
+	free(path);
+	return ok;
+}
+
+/*
+ * The forge layouts put the hooks where only the forge's multiplexer runs
+ * them: without it, "installed" would be a gate that never runs.  Gitea and
+ * Forgejo: hooks/pre-receive and post-receive run every file of <hook>.d.
+ * GitLab: Gitaly runs custom_hooks/; a repository of it has gitlab.fullpath
+ * in its config (or lies under @hashed/).  Returns 0, or -1 (said).
+ */
+static int check_forge(enum layout lay, struct gate_repo *repo)
+{
+	const char *gd = gate_repo_git_dir(repo);
+
+	if (lay == LAYOUT_GITEA) {
+		if (runs_hook_dir(gd, "pre-receive") && runs_hook_dir(gd, "post-receive"))
+			return 0;
+		fprintf(stderr, "error: %s: not a Gitea/Forgejo repository: hooks/pre-receive and "
+			"hooks/post-receive do not run the files of pre-receive.d/ and post-receive.d/, so the "
+			"gate would never run (Gitea writes them; \"Resynchronize hooks\" in its admin panel "
+			"restores them); for a plain repository use --layout plain\n", gd);
+		return -1;
+	}
+	if (lay != LAYOUT_GITLAB)
+		return 0;
+	if (gate_repo_config_has(repo, "gitlab.fullpath") || strstr(gd, "/@hashed/"))
+		return 0;
+	fprintf(stderr, "error: %s: not a GitLab (Gitaly) repository: no gitlab.fullpath in its "
+		"config and not under @hashed/, so nothing would run custom_hooks/ and the gate would "
+		"never run; for a plain repository use --layout plain, for GitLab use --tar and "
+		"gitaly hooks set\n", gd);
+	return -1;
+}
+
 int cmd_install(int argc, char **argv)
 {
-	const char *path = NULL, *schema_dir = NULL;
+	const char *path = NULL, *schema_dir = NULL, *tar = NULL;
 	enum layout lay = LAYOUT_PLAIN;
 	struct gate_repo *repo = NULL;
 	char exe[PATH_MAX], msg[512], abs_schema[PATH_MAX];
@@ -286,6 +357,8 @@ int cmd_install(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--schema-dir") && i + 1 < argc) {
 			schema_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--tar") && i + 1 < argc) {
+			tar = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -296,7 +369,11 @@ int cmd_install(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!path) {
+	if (tar && (lay != LAYOUT_GITLAB || path)) {
+		fprintf(stderr, "error: --tar goes with --layout gitlab and no repository\n");
+		return 2;
+	}
+	if (!path && !tar) {
 		usage(stderr);
 		return 2;
 	}
@@ -313,10 +390,14 @@ int cmd_install(int argc, char **argv)
 		}
 		schema_dir = abs_schema;
 	}
+	if (tar)
+		return write_tar(tar, lay, exe, schema_dir);
 	if (gate_repo_open(&repo, path, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "error: %s: %s\n", path, msg);
 		return 1;
 	}
+	if (check_forge(lay, repo) < 0)
+		goto done;
 	switch (lay) {
 	case LAYOUT_PLAIN:
 		dir = hooks_dir(repo);

@@ -74,6 +74,8 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 	if (!config_path)
 		config_path = repo_cfg = gate_xasprintf("%s/%s", op->git_dir, GATE_CONFIG_FILE);
 	memset(&lo, 0, sizeof(lo));
+	lo.system_required = sys && env;
+	lo.repo_required = !repo_cfg;
 	lo.system_path = sys;
 	lo.repo_path = config_path;
 	lo.schema_dir = schema_dir;
@@ -144,6 +146,8 @@ int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms,
 			else
 				fprintf(f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
 					word, json_string_value(json_object_get(o, "id")), cl, er);
+			if (json_object_get(o, "token_warning"))
+				fprintf(f, "hint: %s\n", json_string_value(json_object_get(o, "token_warning")));
 			free(cl);
 			free(er);
 		}
@@ -164,6 +168,7 @@ void gate_op_accept_setup(struct gate_op *op, struct gate_accept_setup *s,
 	s->cfg = op->cfg;
 	s->pusher = *pusher;
 	s->engine_id = op->engine_id;
+	s->catalog_dir = gate_cli_catalog_dir();
 }
 
 int gate_op_accept_update(struct gate_op *op, const struct gate_ref_update *u,
@@ -215,6 +220,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage_t
 			o->all = 1;
 		} else if (strstr(flags, "q") && !strcmp(a, "--quiet")) {
 			o->quiet = 1;
+		} else if (strstr(flags, "t") && !strcmp(a, "--test")) {
+			/* notify --test */
+		} else if (strstr(flags, "c") && !strcmp(a, "--cluster") && i + 1 < argc) {
+			i++; /* read by cmd_notify */
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "error: unknown option '%s'\n", a);
 			fputs(usage_text, stderr);
@@ -261,6 +270,10 @@ static void free_ids(char **ids, size_t n)
 
 static const char notify_usage[] =
 	"usage: gitops-gate notify --drain [--all] [--quiet] [--git-dir DIR] [--config FILE]\n"
+	"       gitops-gate notify --test [--cluster NAME] [--git-dir DIR] [--config FILE]\n"
+	"\n"
+	"--test: send a signed test push event (the accepted branch as it is, no commits) to\n"
+	"every receiver (of cluster NAME) and print each answer; nothing is queued.\n"
 	"\n"
 	"Send the deliveries waiting in $GIT_DIR/gitops-gate/outbox whose retry time has come\n"
 	"(--all: every one now), in parallel, each within notify.timeout_ms.  Delivered ones\n"
@@ -278,8 +291,18 @@ int cmd_notify(int argc, char **argv)
 	struct opts o;
 	char **ids = NULL;
 	size_t n = 0, ok = 0, bad = 0;
-	int rc = parse_opts(argc, argv, &o, notify_usage, 0, "daq");
+	int rc, i;
 
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--test")) {
+			const char *cluster = NULL;
+			for (i = 1; i + 1 < argc; i++)
+				if (!strcmp(argv[i], "--cluster"))
+					cluster = argv[i + 1];
+			rc = parse_opts(argc, argv, &o, notify_usage, 0, "tc");
+			return rc ? (rc == 1 ? 0 : 2) : cmd_notify_test(o.git_dir, o.config, cluster);
+		}
+	rc = parse_opts(argc, argv, &o, notify_usage, 0, "daq");
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (open_or_say(&op, &o) < 0)

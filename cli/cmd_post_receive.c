@@ -19,6 +19,8 @@
 
 #include "commands.h"
 #include "process.h"
+#include "gate/check.h"
+#include "gate/config.h"
 #include "operate.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
@@ -36,21 +38,55 @@ static long long now_ms(void)
 
 /*
  * What is left of notify.budget_ms for sending, counted from the hook's
- * start, keeping back time to record the failed attempts (a few fsyncs per
- * delivery), so that the whole hook returns within its budget.
+ * start, keeping back time to record the failed attempts (rewriting as many
+ * outbox files as were just written: as long as recording took, at least 5
+ * ms a delivery) and 150 ms for the rest (the process's start before `start`,
+ * clean-up, exit), so that the whole hook returns within its budget.
  */
-static long send_budget(long budget, long long start, size_t n)
+static long send_budget(long budget, long long start, size_t n, long long record_ms)
 {
-	long long left = budget - (now_ms() - start) - 50 - 5 * (long long)n;
+	long long keep = 5 * (long long)n > record_ms ? 5 * (long long)n : record_ms;
+	long long left = budget - (now_ms() - start) - 150 - keep;
 
 	if (left < 100)
 		left = 100;
 	return left > budget ? budget : (long)left;
 }
 
+/*
+ * What check-config finds wrong (a token file missing, a directory or
+ * readable by others, ...): post-receive cannot refuse, so it says so and
+ * records anyway; the deliveries wait in the outbox until the file is fixed.
+ */
+static void warn_config(struct gate_op *op)
+{
+	struct gate_check_report rep = GATE_CHECK_REPORT_INIT;
+	size_t k;
+
+	if (!gate_check_files(gate_config_repo_path(op->cfg), gate_config_system_path(op->cfg),
+			gate_config_json(op->cfg), NULL, &rep)) {
+		gate_check_report_release(&rep);
+		return;
+	}
+	for (k = 0; k < rep.n; k++) {
+		const struct gate_check_finding *f = &rep.v[k];
+		char *e;
+		if (f->level[0] != 'e')
+			continue;
+		e = gate_op_esc(f->message);
+		fprintf(stderr, "warning: gitops-gate post-receive: configuration: %s%s%.0u%s%s%s%s%s\n",
+			f->file ? f->file : "", f->file ? ":" : "", f->line, f->line ? ":" : "",
+			f->key ? " " : "", f->key ? f->key : "", f->key ? ": " : " ", e);
+		free(e);
+	}
+	fprintf(stderr, "hint: recorded anyway; fix the configuration (gitops-gate check-config), "
+		"then gitops-gate notify --drain\n");
+	gate_check_report_release(&rep);
+}
+
 int gate_post_receive_main(int argc, char **argv)
 {
-	long long start = now_ms();
+	long long start = now_ms(), record_start;
 	struct gate_op op;
 	struct gate_ref_update *u = NULL;
 	char msg[1024], *input = NULL, **ids = NULL;
@@ -85,12 +121,14 @@ int gate_post_receive_main(int argc, char **argv)
 		free(input);
 		return 0;
 	}
+	warn_config(&op);
 	if (gate_ref_updates_parse(op.repo, input, len, &u, &n, msg, sizeof(msg)) < 0) {
 		char *e = gate_op_esc(msg);
 		fprintf(stderr, "warning: gitops-gate post-receive: %s\n", e);
 		free(e);
 		goto done;
 	}
+	record_start = now_ms();
 	for (i = 0; i < n; i++) {
 		struct gate_accept_outcome acc;
 		size_t k;
@@ -105,8 +143,8 @@ int gate_post_receive_main(int argc, char **argv)
 		free(acc.ids);
 	}
 	if (nids) {
-		gate_op_send(&op, ids, nids, send_budget(op.rcv.notify.budget_ms, start, nids), 0, stderr,
-			"warning", &ok, &bad);
+		gate_op_send(&op, ids, nids, send_budget(op.rcv.notify.budget_ms, start, nids,
+			now_ms() - record_start), 0, stderr, "warning", &ok, &bad);
 		if (bad)
 			fprintf(stderr, "hint: %zu of %zu notifications wait in the outbox for gitops-gate notify --drain\n",
 				bad, nids);

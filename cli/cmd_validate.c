@@ -26,6 +26,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "gate/admit.h"
+#include "gate/config.h"
 #include "gate/doc.h"
 #include "gate/engine.h"
 #include "gate/k8s.h"
@@ -67,7 +69,9 @@ static const char usage_text[] =
 "                                (default \"text\")\n"
 "  -policy FILE                  also apply gitops-gate policy: built-in checks,\n"
 "                                the rules of FILE and secret scanning (may be\n"
-"                                given several times)\n"
+"                                given several times; \"builtin\": no file, the\n"
+"                                built-in checks alone); every file given is\n"
+"                                then read: non-manifests are scanned for secrets\n"
 "  -reject KINDS                 comma-separated kinds or group/version/Kind to\n"
 "                                reject\n"
 "  -render                       each DIR is a kustomization: judge what\n"
@@ -75,9 +79,14 @@ static const char usage_text[] =
 "                                'gitops-gate render'), not its files\n"
 "  -schema FILE                  validate any JSON/YAML documents against the\n"
 "                                JSON schema FILE instead of Kubernetes schemas\n"
+"  -server-config FILE           apply the policy section of a gitops-gate server\n"
+"                                config as the hook does (its policy files,\n"
+"                                waiver grants and secret_scan limits); implies\n"
+"                                the policy and reading every file, as -policy\n"
 "  -schema-location LOCATION     where schemas are found: a path or URL\n"
-"                                template, or \"default\" (may be given several\n"
-"                                times; tried in order)\n"
+"                                template, \"default\" (kubeconform's upstream\n"
+"                                URL) or \"catalog\" (the built-in catalog); may\n"
+"                                be given several times, tried in order\n"
 "  -skip KINDS                   comma-separated kinds or group/version/Kind to\n"
 "                                skip\n"
 "  -strict                       disallow properties not in the schema and\n"
@@ -86,10 +95,12 @@ static const char usage_text[] =
 "  -v                            show the version\n"
 "  -verbose                      print results for all resources\n"
 "\n"
-"Without -schema-location the default location is kubeconform's upstream URL,\n"
-"which needs the network.  Without network access, give local locations, e.g.\n"
+"Without -schema-location the built-in catalog is used, offline: Kubernetes\n"
+"1.36, Gateway API, Flux, Flagger, Flux Operator and OpenShift schemas, strict\n"
+"(closed objects).  kubeconform's own default, its upstream URL, needs the\n"
+"network: ask for it with -schema-location default.  Local locations, e.g.\n"
 "  -schema-location 'schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json'\n"
-"or use -offline with a -cache folder filled earlier.\n"
+"work offline too; add -schema-location catalog to fall back to the catalog.\n"
 "\n"
 "Exit status: 0 when all resources are valid, skipped or empty; 1 when any\n"
 "is invalid or could not be evaluated, or when the command line is wrong.\n";
@@ -140,6 +151,7 @@ struct options {
 	const char *output;
 	const char *cache;
 	const char *schema;
+	const char *server_config;
 	long workers;
 	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
 	int no_builtin_checks, render;
@@ -174,6 +186,7 @@ static const struct flag flags[] = {
 	{ "render", F_BOOL, OFF(render) },
 	{ "schema", F_STRING, OFF(schema) },
 	{ "schema-location", F_LIST, OFF(locations) },
+	{ "server-config", F_STRING, OFF(server_config) },
 	{ "skip", F_CSV, OFF(skip) },
 	{ "strict", F_BOOL, OFF(strict) },
 	{ "summary", F_BOOL, OFF(summary) },
@@ -286,6 +299,9 @@ struct finder {
 	struct gate_input *inputs;
 	size_t n, alloc;
 	struct gate_results errors; /* discovery errors, each tied to an input slot */
+	int all_files;              /* -policy: every file is scanned for secrets */
+	char *scan_only;            /* per input: not a manifest, only scanned */
+	size_t scan_alloc;
 };
 
 static int has_ext(const char *name)
@@ -312,6 +328,8 @@ static struct gate_input *add_input(struct finder *fd, const char *path)
 	struct gate_input *in;
 
 	GATE_ALLOC_GROW(fd->inputs, fd->n + 1, fd->alloc);
+	GATE_ALLOC_GROW(fd->scan_only, fd->n + 1, fd->scan_alloc);
+	fd->scan_only[fd->n] = 0;
 	in = &fd->inputs[fd->n++];
 	memset(in, 0, sizeof(*in));
 	in->filename = gate_xstrdup(path);
@@ -362,6 +380,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int is_git_dir(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return !strcmp(b ? b + 1 : path, ".git");
+}
+
 static int walk(struct finder *fd, const char *path, int is_root, int depth)
 {
 	struct stat st;
@@ -376,15 +401,24 @@ static int walk(struct finder *fd, const char *path, int is_root, int depth)
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		if (!has_ext(path) || ignored(fd, path))
+		/*
+		 * With -policy every file is read, as the hook reads every
+		 * pushed file: manifests are judged, the others (keys, .env,
+		 * logs) scanned for secrets.  Links inside folders are not
+		 * followed (lstat); only regular files are read.
+		 */
+		if ((!has_ext(path) && !(fd->all_files && S_ISREG(st.st_mode))) || ignored(fd, path))
 			return 0;
 		if (fd->n >= MAX_INPUTS) {
 			fprintf(stderr, "error: more than %d files to validate\n", MAX_INPUTS);
 			return -1;
 		}
 		add_input(fd, path);
+		fd->scan_only[fd->n - 1] = !has_ext(path);
 		return 0;
 	}
+	if (!is_root && fd->all_files && is_git_dir(path))
+		return 0; /* a repository's own store is not content */
 	if (depth > MAX_WALK_DEPTH) {
 		add_error(fd, path, "folder nesting too deep", ELOOP);
 		return 0;
@@ -416,6 +450,7 @@ static void finder_release(struct finder *fd)
 		pcre2_code_free(fd->ignore[i]);
 	free(fd->ignore);
 	pcre2_match_data_free(fd->md);
+	free(fd->scan_only);
 	for (i = 0; i < fd->n; i++) {
 		free((char *)fd->inputs[i].filename);
 		if (!fd->inputs[i].path && fd->inputs[i].buf)
@@ -487,8 +522,10 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 	struct gate_doc_error derr;
 	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
 	struct gate_result *r;
+	struct gate_k8s_id id;
+	char idmsg[256];
 	size_t i;
-	int ret;
+	int ret, k8s;
 
 	c->ndocs++;
 	r = gate_results_add(c->out);
@@ -507,7 +544,11 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		return 0;
 	}
 	r->line = doc->root->line;
-	ret = gate_schema_validate(c->schema, doc->root, &errs, 100);
+	/* a Kubernetes object also meets the API server's metadata rules */
+	k8s = doc->root->type == GATE_NODE_OBJECT &&
+		gate_k8s_id_read(&id, doc->root, idmsg, sizeof(idmsg)) == 0;
+	ret = gate_admit_validate(c->schema, doc->root, k8s ? id.group : NULL,
+		k8s ? id.kind : NULL, &errs, 100);
 	if (ret < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xstrdup("could not validate: out of memory");
@@ -517,7 +558,8 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		r->status = GATE_STATUS_INVALID;
 		for (i = 0; i < errs.n; i++)
 			gate_result_add_problem(r, errs.v[i].pointer, errs.v[i].line, errs.v[i].col,
-				"schema", GATE_SEV_DENY, errs.v[i].message);
+				errs.v[i].keyword && !strcmp(errs.v[i].keyword, "metadata") ? "metadata" : "schema",
+				GATE_SEV_DENY, errs.v[i].message);
 		if (!errs.n)
 			r->msg = gate_xstrdup("does not validate against the schema");
 	}
@@ -593,6 +635,82 @@ static int scan_secrets(void *ctx, const char *filename, const char *buf, size_t
 	return 0;
 }
 
+/*
+ * A file that is no manifest: scanned for secrets in pieces, in bounded
+ * memory, as the hook scans a pushed file that matches no manifest glob.
+ */
+static void scan_file(const struct gate_policy *p, struct gate_input *in)
+{
+	struct gate_result tmp;
+	struct gate_policy_scan *s;
+	struct stat st;
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.status = GATE_STATUS_VALID;
+	if (!(f = fopen(in->path, "rb")) || fstat(fileno(f), &st) < 0) {
+		tmp.status = GATE_STATUS_ERROR;
+		tmp.msg = gate_xasprintf("could not read file: %s", strerror(errno));
+		if (f)
+			fclose(f);
+		goto out;
+	}
+	if ((size_t)st.st_size > gate_policy_scan_max_bytes(p)) {
+		gate_policy_scan_too_large(p, in->filename, (size_t)st.st_size, &tmp);
+		fclose(f);
+		goto out;
+	}
+	s = gate_policy_scan_start(p, in->filename, &tmp);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		gate_policy_scan_feed(s, chunk, n);
+	if (ferror(f)) {
+		tmp.status = GATE_STATUS_ERROR;
+		tmp.msg = gate_xasprintf("could not read file: %s", strerror(errno));
+	}
+	gate_policy_scan_finish(s);
+	fclose(f);
+out:
+	if (tmp.nproblems || tmp.status == GATE_STATUS_ERROR) {
+		tmp.filename = gate_xstrdup(in->filename);
+		*gate_results_add(&in->results) = tmp;
+	} else {
+		gate_result_release(&tmp);
+	}
+}
+
+/*
+ * The policy of a server config, built as the hook builds it: its policy
+ * section, files relative to the config's folder.  Only -no-builtin-checks
+ * is applied on top (the section's kubernetes_version targets removed-api).
+ */
+static int server_policy(struct gate_policy **out, const char *path,
+	const struct gate_policy_opts *po, char *msg, size_t msgsize)
+{
+	struct gate_config_load_opts lo;
+	struct gate_policy_opts over;
+	struct gate_config *cfg = NULL;
+	const char *schema_dir = getenv("GATE_SCHEMA_DIR");
+	char *dir = gate_xstrdup(path), *slash = strrchr(dir, '/');
+	int rc;
+
+	if (slash)
+		*slash = '\0';
+	memset(&lo, 0, sizeof(lo));
+	lo.repo_path = path;
+	lo.schema_dir = schema_dir && *schema_dir ? schema_dir : GATE_PKGDATADIR;
+	memset(&over, 0, sizeof(over));
+	over.no_builtin_checks = po->no_builtin_checks;
+	rc = gate_config_load(&cfg, &lo, msg, msgsize);
+	if (rc == 0)
+		rc = gate_policy_from_config(out, json_object_get(gate_config_json(cfg), "policy"),
+			slash ? dir : ".", &over, msg, msgsize);
+	gate_config_free(cfg);
+	free(dir);
+	return rc;
+}
+
 /* ---- main ---- */
 
 static int ncpus(void)
@@ -654,7 +772,7 @@ int cmd_validate(int argc, char **argv)
 		ret = 0;
 		goto done;
 	}
-	if (o.no_builtin_checks && !o.policies.n) {
+	if (o.no_builtin_checks && !o.policies.n && !o.server_config) {
 		usage_error("-no-builtin-checks needs -policy", NULL);
 		goto done;
 	}
@@ -678,6 +796,7 @@ int cmd_validate(int argc, char **argv)
 		fd.ignore[fd.nignore++] = re;
 	}
 	fd.md = pcre2_match_data_create(4, NULL);
+	fd.all_files = (o.policies.n > 0 || o.server_config) && !o.schema;
 
 	/* inputs, in command-line order */
 	if (!o.files.n || (o.files.n == 1 && !strcmp(o.files.v[0], "-"))) {
@@ -720,6 +839,10 @@ int cmd_validate(int argc, char **argv)
 		size_t ntodo = 0;
 
 		memset(&so, 0, sizeof(so));
+		/* no location: the built-in catalog, offline (kubeconform's is "default") */
+		if (!o.locations.n)
+			strv_push(&o.locations, GATE_K8S_CATALOG);
+		so.catalog_dir = gate_cli_catalog_dir();
 		so.locations = (const char *const *)o.locations.v;
 		so.nlocations = o.locations.n;
 		so.kubernetes_version = o.k8s_version;
@@ -742,16 +865,21 @@ int cmd_validate(int argc, char **argv)
 		eo.nreject = o.reject.n;
 		eo.ignore_missing_schemas = o.ignore_missing;
 		eo.limits = lim;
-		if (o.policies.n) {
+		if (o.policies.n || o.server_config) {
 			struct gate_policy_opts po;
 
 			memset(&po, 0, sizeof(po));
 			po.no_builtin_checks = o.no_builtin_checks;
 			po.kubernetes_version = o.k8s_version;
-			if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0)
+			if (o.server_config) {
+				if (server_policy(&policy, o.server_config, &po, msg, sizeof(msg)) < 0)
+					goto policy_failed;
+			} else if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0) {
 				goto policy_failed;
+			}
 			for (i = 0; i < o.policies.n; i++)
-				if (gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)
+				if (strcmp(o.policies.v[i], "builtin") &&
+				    gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)
 					goto policy_failed;
 			gate_policy_checker(policy, &checker);
 			eo.checkers = &checker;
@@ -764,7 +892,7 @@ int cmd_validate(int argc, char **argv)
 		/* discovery errors already hold their verdict: judge the rest */
 		todo = gate_xcalloc(fd.n ? fd.n : 1, sizeof(*todo));
 		for (i = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error)
+			if (!fd.inputs[i].error && !fd.scan_only[i])
 				todo[ntodo++] = fd.inputs[i];
 		if (gate_engine_run(&eo, todo, ntodo, threads) < 0) {
 			fputs("error: validation could not complete (internal failure)\n", stderr);
@@ -774,9 +902,12 @@ int cmd_validate(int argc, char **argv)
 			goto done;
 		}
 		for (i = 0, j = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error)
+			if (!fd.inputs[i].error && !fd.scan_only[i])
 				fd.inputs[i] = todo[j++];
 		free(todo);
+		for (i = 0; i < fd.n; i++)
+			if (!fd.inputs[i].error && fd.scan_only[i])
+				scan_file(policy, &fd.inputs[i]);
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);

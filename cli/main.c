@@ -19,11 +19,13 @@ static const struct command commands[] = {
 	{ "render", cmd_render, "print what kustomize builds from a folder (native kustomize)" },
 	{ "hook", cmd_hook, "run as a git hook: pre-receive (the gate), post-receive" },
 	{ "install", cmd_install, "install the hooks into a repository" },
-	{ "notify", cmd_notify, "notify --drain: send the queued notifications (cron, systemd timer)" },
+	{ "notify", cmd_notify, "notify --drain: send the queued notifications; --test: ask each receiver" },
 	{ "status", cmd_status, "desired revision per accepted ref, pending and dead notifications" },
 	{ "rollback", cmd_rollback, "move an accepted ref back to an earlier accepted commit" },
 	{ "rollforward", cmd_rollforward, "move an accepted ref to its newest accepted commit" },
 	{ "reconcile", cmd_reconcile, "repair the record of accepted revisions after a crash" },
+	{ "extract", cmd_extract, "extract crd: JSON schemas from CustomResourceDefinitions" },
+	{ "check-config", cmd_check_config, "check the server configuration (receivers, tokens, URLs)" },
 	{ NULL, NULL, NULL }
 };
 

@@ -138,3 +138,10 @@ void gate_cli_engine_id(char *buf, size_t size)
 	else
 		snprintf(buf, size, "gitops-gate %s", PACKAGE_VERSION);
 }
+
+int gate_cli_under_gitlab(void)
+{
+	const char *id = getenv("GL_ID"), *proto = getenv("GL_PROTOCOL");
+
+	return (id && *id) || (proto && *proto && getenv("GL_REPOSITORY"));
+}

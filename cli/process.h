@@ -28,6 +28,12 @@ int gate_cli_read_stdin(size_t max, char **out, size_t *len);
 /* The pusher (static storage, computed on the first call). */
 const struct gate_pusher *gate_cli_pusher(void);
 
+/*
+ * 1 when running as a GitLab server hook: Gitaly sets GL_ID, GL_PROTOCOL and
+ * GL_REPOSITORY for every hook it runs (doc/administration/server_hooks.md).
+ */
+int gate_cli_under_gitlab(void);
+
 /* The build's identity: version plus the program file, so a rebuilt engine re-judges. */
 void gate_cli_engine_id(char *buf, size_t size);
 

@@ -14,23 +14,15 @@
 # Environment (all optional; `make demo` sets them):
 #   GATE_BIN         the gitops-gate program (default: ./gitops-gate, else PATH)
 #   GATE_SRCDIR      the source tree (default: the folder above this script)
-#   GATE_BUILDDIR    where the shared schema tarballs are unpacked once
-#                    (default: the current folder)
-#   GATE_SHARED_DIR  the shared material holding data/*.tar.xz
-#                    (default: $GATE_SRCDIR/../shared)
 #   GATE_SCHEMA_DIR  the folder of config.schema.json and friends
 #                    (default: $GATE_SRCDIR/schemas)
-#   DEMO_CACHE       without the shared data: a schema cache filled earlier
-#                    (gitops-gate validate -cache DIR ...); used offline
 #   DEMO_DIR         keep everything in this folder instead of a temp one
 #
-# Schemas come from the shared data when present, else from DEMO_CACHE
-# (offline), else from kubeconform's upstream location (needs the network).
+# The configuration names no schemas: the gate's built-in catalog judges,
+# offline (found next to GATE_SCHEMA_DIR, installed, or in the build tree).
 set -eu
 
 : "${GATE_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${GATE_BUILDDIR:=$(pwd)}"
-: "${GATE_SHARED_DIR:=$GATE_SRCDIR/../shared}"
 : "${GATE_SCHEMA_DIR:=$GATE_SRCDIR/schemas}"
 if [ -z "${GATE_BIN:-}" ]; then
 	if [ -x ./gitops-gate ]; then
@@ -131,41 +123,9 @@ received() {
 	wc -l <"$D/receiver.jsonl" | tr -d ' '
 }
 
-# ---- schemas: shared data, else a filled cache, else upstream ----
-step "0. set up: schemas, a stand-in cluster, a gated repository, a clone"
-DATA=
-if [ -f "$GATE_SHARED_DIR/data/kubernetes-schemas-v1.32.2.tar.xz" ]; then
-	DATA=$GATE_BUILDDIR/tests/data
-	mkdir -p "$DATA"
-	(
-		flock 9
-		for t in kubernetes-schemas-v1.32.2 crd-schemas; do
-			[ -f "$DATA/.$t.done" ] && continue
-			mkdir -p "$DATA/$t"
-			tar xJf "$GATE_SHARED_DIR/data/$t.tar.xz" -C "$DATA/$t" || exit 1
-			touch "$DATA/.$t.done"
-		done
-	) 9>"$DATA/.lock" || fail "cannot unpack the schemas of $GATE_SHARED_DIR/data"
-	SCHEMAS="    kubernetes_version: 1.32.2
-    locations:
-      - \"$DATA/kubernetes-schemas-v1.32.2/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json\"
-      - \"$DATA/crd-schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json\""
-	OFFLINE="offline: true"
-	say "schemas: the shared data, unpacked in $DATA"
-elif [ -n "${DEMO_CACHE:-}" ]; then
-	[ -d "$DEMO_CACHE" ] || fail "DEMO_CACHE=$DEMO_CACHE is not a folder"
-	SCHEMAS="    kubernetes_version: 1.32.2
-    locations: [default]"
-	OFFLINE="cache_dir: \"$(cd "$DEMO_CACHE" && pwd)\"
-offline: true"
-	say "schemas: the cache $DEMO_CACHE (offline)"
-else
-	SCHEMAS="    kubernetes_version: 1.32.2
-    locations: [default]"
-	OFFLINE="cache_dir: \"$D/schema-cache\"
-offline: false"
-	say "schemas: kubeconform's upstream location (needs the network)"
-fi
+# ---- schemas: none configured, the built-in catalog judges ----
+step "0. set up: a stand-in cluster, a gated repository, a clone"
+say "schemas: none configured: the built-in catalog (Kubernetes 1.36, Flux, Gateway API, ...), offline"
 
 # the shared secret of the webhook, as a Flux Receiver's secret would hold it
 TOKEN=$D/webhook-token
@@ -192,11 +152,6 @@ show "$GATE_BIN" install "$SRV" --schema-dir "$GATE_SCHEMA_DIR" --no-config ||
 cat >"$SRV/gitops-gate.yaml" <<EOF
 # the server's configuration: never read from pushed commits
 version: 1
-schemas:
-  - paths: ["**"]
-    strict: true
-$SCHEMAS
-$OFFLINE
 policy:
   builtin_checks: true
 clusters:

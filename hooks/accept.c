@@ -46,12 +46,24 @@ int gate_accept_judge(struct gate_accept *a, const struct gate_accept_setup *s,
 	js.path_sensitive = gate_policy_path_sensitive(a->policy);
 	js.policy = a->policy;
 	js.pusher = s->pusher.name;
-	js.pusher_groups = s->pusher.groups;
-	js.npusher_groups = s->pusher.ngroups;
+	{
+		/* the groups the forge or the account gives, then those of `groups:` */
+		size_t nc = 0, i;
+		const char **cg = gate_config_groups_of(s->cfg, s->pusher.name, &nc);
+		a->groups = gate_xcalloc(s->pusher.ngroups + nc + 1, sizeof(*a->groups));
+		for (i = 0; i < s->pusher.ngroups; i++)
+			a->groups[a->ngroups++] = s->pusher.groups[i];
+		for (i = 0; i < nc; i++)
+			a->groups[a->ngroups++] = cg[i];
+		free(cg);
+	}
+	js.pusher_groups = a->groups;
+	js.npusher_groups = a->ngroups;
 	js.cfg = s->cfg;
 	js.repo = s->repo;
 	js.cache = a->cache;
 	js.engine_id = s->engine_id;
+	js.catalog_dir = s->catalog_dir;
 	js.threads = 2;
 	if (gate_judge_new(&a->judge, &js, msg, msgsize) < 0) {
 		a->failed = "setup";
@@ -88,6 +100,9 @@ void gate_accept_release(struct gate_accept *a)
 	gate_judge_free(a->judge);
 	gate_policy_free(a->policy);
 	gate_verdicts_free(a->cache);
+	free(a->groups);
+	a->groups = NULL;
+	a->ngroups = 0;
 	a->judge = NULL;
 	a->policy = NULL;
 	a->cache = NULL;
@@ -142,7 +157,7 @@ static int rejudge(const struct gate_accept_setup *s, const struct gate_ref_upda
 	json_object_set_new(*summary, "warnings", json_integer((json_int_t)v->nwarnings));
 	json_object_set_new(*summary, "suppressions",
 		json_integer(v->nrefs ? (json_int_t)v->refs[0].nsuppressed : 0));
-	json_object_set_new(*summary, "commits", json_integer(v->nrefs ? (json_int_t)v->refs[0].ncommits : 0));
+	json_object_set_new(*summary, "commits", json_integer(v->nrefs ? (json_int_t)gate_judged_ref_commits(&v->refs[0]) : 0));
 	json_object_set_new(*summary, "fingerprint", json_string(gate_accept_fingerprint(&a)));
 	json_object_set_new(*summary, "judged_by", json_string("post-receive"));
 	ret = gate_accept_ok(&a);

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gate/doc.h"
 #include "gate/hash.h"
+#include "gate/k8s.h"
 #include "gate/schema.h"
 #include "gate/util.h"
 
@@ -30,6 +32,7 @@ struct gate_config {
 	struct gate_config_limits limits;
 	struct gate_config_refs refs;
 	char *accepted_prefix;
+	int allow_submodules;
 };
 
 static void strv_release(struct strv *s)
@@ -122,7 +125,7 @@ static void group_release(struct gate_config_group *g)
 static void group_from_json(struct gate_config_group *g, const json_t *o)
 {
 	static const char *const all[] = { "**", NULL };
-	static const char *const dflt_loc[] = { "default", NULL };
+	static const char *const dflt_loc[] = { GATE_K8S_CATALOG, NULL };
 	const char *ver = json_string_value(json_object_get(o, "kubernetes_version"));
 	struct strv s = { NULL, 0 };
 
@@ -198,14 +201,90 @@ static void extract(struct gate_config *cfg, const char *git_dir)
 	o = json_object_get(root, "accepted");
 	s = json_string_value(json_object_get(o, "prefix"));
 	cfg->accepted_prefix = gate_xstrdup(s ? s : DEFAULT_ACCEPTED_PREFIX);
+	cfg->allow_submodules = get_bool(root, "allow_submodules", 0);
+}
+
+/* ---- globs that would gate less than they say ---- */
+
+static size_t check_glob_list(const struct gate_node *arr, const char *key, int refs,
+	gate_config_glob_fn fn, void *payload)
+{
+	size_t i, nbad = 0;
+	char why[256], k[128];
+
+	if (!arr || arr->type != GATE_NODE_ARRAY)
+		return 0;
+	for (i = 0; i < arr->len; i++) {
+		const struct gate_node *n = &arr->u.items[i];
+		if (n->type != GATE_NODE_STRING)
+			continue;
+		snprintf(k, sizeof(k), "%s[%zu]", key, i);
+		if (gate_glob_check(n->u.str, why, sizeof(why)) < 0) {
+			nbad++;
+			fn(payload, n->line, n->col, k, why);
+		} else if (refs && !gate_glob_may_match_under(n->u.str, "refs/heads") &&
+			   !gate_glob_may_match_under(n->u.str, "refs/tags")) {
+			nbad++;
+			fn(payload, n->line, n->col, k, "matches no branch (refs/heads/...) and no tag "
+				"(refs/tags/...): a typo would leave every branch ungated");
+		}
+	}
+	return nbad;
+}
+
+static const struct gate_node *member(const struct gate_node *o, const char *key)
+{
+	uint32_t i;
+
+	if (!o || o->type != GATE_NODE_OBJECT)
+		return NULL;
+	for (i = 0; i < o->len; i++)
+		if (!strcmp(o->u.members[i].key, key))
+			return &o->u.members[i].value;
+	return NULL;
+}
+
+size_t gate_config_check_globs(const struct gate_node *root, gate_config_glob_fn fn, void *payload)
+{
+	const struct gate_node *m = member(root, "manifests"), *sch = member(root, "schemas");
+	size_t n = 0, i;
+	char key[64];
+
+	n += check_glob_list(member(root, "gated_refs"), "gated_refs", 1, fn, payload);
+	n += check_glob_list(member(m, "include"), "manifests.include", 0, fn, payload);
+	n += check_glob_list(member(m, "exclude"), "manifests.exclude", 0, fn, payload);
+	for (i = 0; sch && sch->type == GATE_NODE_ARRAY && i < sch->len; i++) {
+		snprintf(key, sizeof(key), "schemas[%zu].paths", i);
+		n += check_glob_list(member(&sch->u.items[i], "paths"), key, 0, fn, payload);
+	}
+	return n;
+}
+
+struct first_glob {
+	const char *file;
+	char *msg;
+	size_t msgsize;
+	int said;
+};
+
+static void first_glob_fn(void *payload, unsigned line, unsigned col, const char *key,
+	const char *message)
+{
+	struct first_glob *fg = payload;
+
+	if (fg->said++)
+		return;
+	gate_set_msg(fg->msg, fg->msgsize, "%s:%u:%u: invalid config: %s: %s", fg->file, line, col,
+		key, message);
 }
 
 /*
  * Read, parse and validate one file.  Returns 1 with *out set (new reference),
- * 0 when the file does not exist, -1 with a message.
+ * 0 when the file does not exist and is not required, -1 with a message (a
+ * required file missing, a link to nothing, an empty file, a bad glob).
  */
-static int load_file(json_t **out, const char *path, const struct gate_schema *schema,
-	struct gate_sha256 *fp, char *msg, size_t msgsize)
+static int load_file(json_t **out, const char *path, int required,
+	const struct gate_schema *schema, struct gate_sha256 *fp, char *msg, size_t msgsize)
 {
 	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
 	struct gate_doc_error derr;
@@ -218,12 +297,23 @@ static int load_file(json_t **out, const char *path, const struct gate_schema *s
 
 	*out = NULL;
 	if (gate_read_file(path, GATE_CONFIG_MAX_BYTES, &buf, &len) < 0) {
-		if (errno == ENOENT)
+		struct stat lst;
+		int e = errno;
+		if (e == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			gate_buf_add_escaped(&esc, path, strlen(path));
+			gate_set_msg(msg, msgsize, "%s: config file is a symbolic link to a missing file",
+				esc.ptr);
+			goto done;
+		}
+		errno = e;
+		if (errno == ENOENT && !required)
 			return 0;
 		gate_buf_add_escaped(&esc, path, strlen(path));
 		if (errno == EFBIG)
 			gate_set_msg(msg, msgsize, "%s: config file larger than %u bytes", esc.ptr,
 				GATE_CONFIG_MAX_BYTES);
+		else if (errno == ENOENT)
+			gate_set_msg(msg, msgsize, "%s: config file named but missing", esc.ptr);
 		else
 			gate_set_msg(msg, msgsize, "%s: cannot read config file: %s", esc.ptr,
 				strerror(errno));
@@ -247,8 +337,9 @@ static int load_file(json_t **out, const char *path, const struct gate_schema *s
 		goto done;
 	}
 	if (!doc->root || doc->root->type == GATE_NODE_NULL) {
-		*out = json_object();
-		ret = 1;
+		/* a truncated or emptied file must not silently mean "defaults" */
+		gate_set_msg(msg, msgsize, "%s: config file is empty (no YAML document): write at "
+			"least \"version: 1\" for the defaults", esc.ptr);
 		goto done;
 	}
 	v = gate_schema_validate(schema, doc->root, &errs, 10);
@@ -268,6 +359,11 @@ static int load_file(json_t **out, const char *path, const struct gate_schema *s
 			gate_set_msg(msg, msgsize, "%s: invalid config", esc.ptr);
 		}
 		goto done;
+	}
+	{
+		struct first_glob fg = { esc.ptr, msg, msgsize, 0 };
+		if (gate_config_check_globs(doc->root, first_glob_fn, &fg))
+			goto done;
 	}
 	*out = gate_node_to_jansson(doc->root);
 	if (!*out) {
@@ -327,7 +423,7 @@ int gate_config_load(struct gate_config **out, const struct gate_config_load_opt
 	gate_sha256_init(&fp);
 	fp_open = 1;
 	if (opts->system_path) {
-		if ((r = load_file(&part, opts->system_path, schema, &fp, msg, msgsize)) < 0)
+		if ((r = load_file(&part, opts->system_path, opts->system_required, schema, &fp, msg, msgsize)) < 0)
 			goto done;
 		if (r > 0) {
 			merge_into(cfg->root, part);
@@ -337,7 +433,7 @@ int gate_config_load(struct gate_config **out, const struct gate_config_load_opt
 		part = NULL;
 	}
 	if (opts->repo_path) {
-		if ((r = load_file(&part, opts->repo_path, schema, &fp, msg, msgsize)) < 0)
+		if ((r = load_file(&part, opts->repo_path, opts->repo_required, schema, &fp, msg, msgsize)) < 0)
 			goto done;
 		if (r > 0) {
 			merge_into(cfg->root, part);
@@ -462,6 +558,32 @@ const char *gate_config_accepted_prefix(const struct gate_config *cfg)
 	return cfg->accepted_prefix;
 }
 
+int gate_config_allow_submodules(const struct gate_config *cfg)
+{
+	return cfg->allow_submodules;
+}
+
+const char **gate_config_groups_of(const struct gate_config *cfg, const char *name, size_t *n)
+{
+	const json_t *groups = json_object_get(cfg->root, "groups"), *members, *m;
+	const char **v = NULL, *g;
+	size_t alloc = 0, i;
+
+	*n = 0;
+	if (!name || !*name || !json_is_object(groups))
+		return NULL;
+	json_object_foreach((json_t *)groups, g, members) {
+		json_array_foreach(members, i, m) {
+			if (json_is_string(m) && !strcmp(json_string_value(m), name)) {
+				GATE_ALLOC_GROW(v, *n + 1, alloc);
+				v[(*n)++] = g;
+				break;
+			}
+		}
+	}
+	return v;
+}
+
 static int any_match(const struct strv *s, const char *str)
 {
 	size_t i;
@@ -494,6 +616,26 @@ int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref)
 int gate_config_path_is_manifest(const struct gate_config *cfg, const char *path)
 {
 	return any_match(&cfg->include, path) && !any_match(&cfg->exclude, path);
+}
+
+int gate_config_dir_may_hold_manifests(const struct gate_config *cfg, const char *dir)
+{
+	char *a, *b;
+	size_t i;
+	int inc = 0, exc = 0;
+
+	for (i = 0; i < cfg->include.n && !inc; i++)
+		inc = gate_glob_may_match_under(cfg->include.v[i], dir);
+	if (!inc)
+		return 0;
+	/* wholly excluded: an exclude glob takes any name at any depth below dir */
+	a = gate_xasprintf("%s/\001", dir);
+	b = gate_xasprintf("%s/\001/\001.yaml", dir);
+	for (i = 0; i < cfg->exclude.n && !exc; i++)
+		exc = gate_glob_match(cfg->exclude.v[i], a) && gate_glob_match(cfg->exclude.v[i], b);
+	free(a);
+	free(b);
+	return !exc;
 }
 
 int gate_config_group_for(const struct gate_config *cfg, const char *path)

@@ -40,11 +40,13 @@ json_t *gate_handoff_json(const struct gate_judged_ref *r, const struct gate_han
 	json_object_set_new(o, "gated", json_boolean(r->gated));
 	for (c = 0; c < r->ncommits; c++) {
 		const struct gate_judged_commit *cm = &r->commits[c];
-		json_t *co = json_object();
-		json_object_set_new(co, "id", json_string(cm->hex));
-		json_object_set_new(co, "problems", json_integer((json_int_t)cm->nproblems));
-		json_object_set_new(co, "warnings", json_integer((json_int_t)cm->nwarnings));
-		json_array_append_new(commits, co);
+		if (!cm->tip_check) {
+			json_t *co = json_object();
+			json_object_set_new(co, "id", json_string(cm->hex));
+			json_object_set_new(co, "problems", json_integer((json_int_t)cm->nproblems));
+			json_object_set_new(co, "warnings", json_integer((json_int_t)cm->nwarnings));
+			json_array_append_new(commits, co);
+		}
 		for (f = 0; f < cm->nfiles; f++) {
 			const struct gate_judged_file *fl = &cm->files[f];
 			for (i = 0; i < fl->results.n; i++) {

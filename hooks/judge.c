@@ -100,15 +100,18 @@ static void hash_tree(struct gate_sha256 *h, const char *dir, int depth, size_t 
 
 /* Add what identifies the schema files behind a local location template. */
 static void hash_location(struct gate_sha256 *h, const struct gate_config_group *g,
-	const char *tmpl, size_t *budget)
+	const char *loc, const char *catalog_dir, size_t *budget)
 {
-	char buf[4096], other[4096], *slash;
-	const char *brace;
+	char buf[4096], other[4096], tbuf[4096], *slash;
+	const char *brace, *tmpl = tbuf;
 	struct stat st;
 	size_t k;
 	int pass;
 
-	if (!strncmp(tmpl, "http://", 7) || !strncmp(tmpl, "https://", 8) || !strcmp(tmpl, "default"))
+	/* "catalog" is its folder's template */
+	if (gate_k8s_location_template(tbuf, sizeof(tbuf), loc, catalog_dir) < 0)
+		return;
+	if (!strncmp(tmpl, "http://", 7) || !strncmp(tmpl, "https://", 8))
 		return;
 	/*
 	 * The files a template can reach: expand it for two unrelated resources;
@@ -198,6 +201,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 		so.strict = g->strict;
 		so.cache_dir = gate_config_cache_dir(s->cfg);
 		so.offline = gate_config_offline(s->cfg);
+		so.catalog_dir = s->catalog_dir;
 		if (gate_store_new(&j->stores[i], &so, smsg, sizeof(smsg)) < 0) {
 			gate_set_msg(msg, msgsize, "cannot set up the schema store of schemas[%zu]: %s", i, smsg);
 			gate_sha256_final(&h, j->fingerprint);
@@ -207,7 +211,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 		gate_store_fingerprint(j->stores[i], sfp, sizeof(sfp));
 		gate_sha256_update_str(&h, sfp);
 		for (k = 0; k < g->nlocations; k++)
-			hash_location(&h, g, g->locations[k], &budget);
+			hash_location(&h, g, g->locations[k], s->catalog_dir, &budget);
 
 		eo->store = j->stores[i];
 		eo->strict = g->strict;
@@ -263,6 +267,11 @@ void gate_verdict_release(struct gate_verdict *v)
 	}
 	free(v->refs);
 	memset(v, 0, sizeof(*v));
+}
+
+size_t gate_judged_ref_commits(const struct gate_judged_ref *r)
+{
+	return r->ncommits && r->commits[r->ncommits - 1].tip_check ? r->ncommits - 1 : r->ncommits;
 }
 
 size_t gate_judge_result_problems(const struct gate_result *r)

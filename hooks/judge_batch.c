@@ -15,6 +15,7 @@
 #include "gate/record.h"
 #include "gate/repo_checks.h"
 #include "gate/unit.h"
+#include "gate/utf16.h"
 #include "gate/util.h"
 #include "judge_int.h"
 
@@ -105,9 +106,13 @@ void gate_judge__utable_release(struct utable *t)
 
 /* ---- judging the distinct blobs ---- */
 
-static int is_binary(const char *buf, size_t len)
+/* A NUL byte near the start, unless the text is UTF-16 with a byte order mark (YAML allows it) */
+int gate_judge__is_binary(const char *buf, size_t len)
 {
-	return memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) != NULL;
+	size_t bom;
+
+	return memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) != NULL &&
+		gate_utf16_detect(buf, len, 0, &bom) == GATE_UTF16_NONE;
 }
 
 static int cacheable(const struct gate_results *rs)
@@ -142,11 +147,22 @@ static void scan_secrets(struct gate_judge *j, struct uniq *u, const char *buf, 
 	}
 }
 
-/* Files that are no manifests: only their secrets.  Too large or binary ones are not read. */
+static void scan_too_large(struct gate_judge *j, struct uniq *u, size_t size)
+{
+	struct gate_result *r = gate_results_add(&u->results);
+
+	r->filename = gate_xstrdup(u->path);
+	r->status = GATE_STATUS_VALID;
+	gate_policy_scan_too_large(j->policy, u->path, size, r);
+}
+
+/*
+ * Files that are no manifests: only their secrets, read up to the scanner's
+ * limit (policy.secret_scan.max_bytes); a larger one is reported.
+ */
 int gate_judge__scan_only(struct gate_judge *j, struct utable *t, struct gate_verdict *out,
 	char *msg, size_t msgsize)
 {
-	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
@@ -159,17 +175,19 @@ int gate_judge__scan_only(struct gate_judge *j, struct utable *t, struct gate_ve
 			continue;
 		if (gate_judge__past_deadline(j))
 			return GATE_JUDGE_ETIMEOUT;
-		rc = gate_repo_read_blob(j->repo, &u->blob, lim->max_blob_bytes, &buf, &len,
-			emsg, sizeof(emsg));
+		rc = gate_repo_read_blob(j->repo, &u->blob, gate_policy_scan_max_bytes(j->policy),
+			&buf, &len, emsg, sizeof(emsg));
 		if (rc < 0 && rc != GATE_REPO_ETOOBIG) {
 			char hex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &u->blob);
 			gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 			return -1;
 		}
-		/* NEEDSWORK: large and binary files are not scanned */
-		if (rc == 0 && !memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE))
+		/* the scanner decodes UTF-16 and reads binary files too; too large: said so */
+		if (rc == 0)
 			scan_secrets(j, u, buf, len);
+		else
+			scan_too_large(j, u, len);
 		free(buf);
 		u->done = 1;
 		out->files_done++;
@@ -491,7 +509,7 @@ int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 				error = -1;
 				break;
 			}
-			if (is_binary(buf, len)) {
+			if (gate_judge__is_binary(buf, len)) {
 				gate_judge__own_result(&u->results, u->path, GATE_STATUS_ERROR, "binary", GATE_SEV_DENY,
 					"binary file (a NUL byte in its first 8000 bytes): not a manifest");
 				free(buf);
@@ -559,6 +577,12 @@ void gate_judge__distribute(struct gate_judge *j, struct utable *t, struct gate_
 				r->nsuppressed += fl->nsuppressed;
 				if (fl->nproblems)
 					cm->nbad_files++;
+				/* the tip check is counted apart: files of the tree, not of the commits */
+				if (cm->tip_check) {
+					r->ntip_files++;
+					r->ntip_cached += fl->from_cache != 0;
+					continue;
+				}
 				r->nfiles++;
 				if (fl->from_cache)
 					r->ncached++;

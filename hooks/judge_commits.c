@@ -50,6 +50,17 @@ static int collect_change(const struct gate_repo_change *ch, void *payload)
 
 	if (ch->status == GATE_CHANGE_DELETED)
 		return 0;
+	if (ch->mode == GIT_FILEMODE_COMMIT && !gate_config_allow_submodules(cfg) &&
+	    (gate_config_path_is_manifest(cfg, ch->path) ||
+	     gate_config_dir_may_hold_manifests(cfg, ch->path))) {
+		/* Argo CD (and kustomize's remote bases) fetch what the gate never sees */
+		f = gate_judge__add_file(cl->c, ch->path, &ch->id, gate_config_group_for(cfg, ch->path));
+		gate_judge__own_result(&f->results, ch->path, GATE_STATUS_ERROR, "submodule", GATE_SEV_DENY,
+			"submodule (gitlink) where manifests may lie: Argo CD fetches submodules and "
+			"the gate cannot judge them; commit the files, or set allow_submodules: true "
+			"in the server config");
+		return 0;
+	}
 	if (!gate_config_path_is_manifest(cfg, ch->path)) {
 		/* any other file: scanned for credentials */
 		if (cl->j->scan && (ch->mode == GIT_FILEMODE_BLOB ||
@@ -270,6 +281,199 @@ static int ref_was_judged(const char *name, void *payload)
 	return gate_config_ref_is_gated(cfg, name) ? 1 : 0;
 }
 
+/* ---- the tree the ref moves to ---- */
+
+/* "path\nblob" keys of what the new commits of r judged, sorted */
+struct judged_set {
+	char **v;
+	size_t n, alloc;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *file_key(const char *path, const char *hex)
+{
+	return gate_xasprintf("%s\n%s", path, hex);
+}
+
+static int set_has(const struct judged_set *s, const char *key)
+{
+	return s->n && bsearch(&key, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+}
+
+/*
+ * What the new commits judged for good: a file judged whole, or (with the
+ * ratchet) against the same version the accepted tree holds.  A file
+ * ratcheted against an unjudged parent is judged again against the base.
+ */
+static void judged_set_fill(struct judged_set *s, struct gate_judge *j,
+	const struct gate_judged_ref *r, git_tree *base_tree)
+{
+	size_t c, f;
+
+	for (c = 0; c < r->ncommits; c++)
+		for (f = 0; f < r->commits[c].nfiles; f++) {
+			const struct gate_judged_file *fl = &r->commits[c].files[f];
+			git_oid bid;
+			if (j->ratchet && fl->has_parent && (!base_tree ||
+			    !gate_repo_tree_blob(base_tree, fl->path, &bid) ||
+			    !git_oid_equal(&bid, &fl->parent_blob)))
+				continue;
+			GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
+			s->v[s->n++] = file_key(fl->path, fl->blob);
+		}
+	qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+static void judged_set_release(struct judged_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+struct tip_walk {
+	struct collect cl;
+	const struct judged_set *seen;
+};
+
+static int tip_change(const struct gate_repo_change *ch, void *payload)
+{
+	struct tip_walk *tw = payload;
+	char hex[GIT_OID_HEXSZ + 1], *key;
+	int seen;
+
+	git_oid_tostr(hex, sizeof(hex), &ch->id);
+	key = file_key(ch->path, hex);
+	seen = set_has(tw->seen, key);
+	free(key);
+	return seen ? 0 : collect_change(ch, &tw->cl);
+}
+
+/* Paths of r's new commits that already carry an ownership refusal. */
+static int owner_refused(const struct gate_judged_ref *r, size_t upto, const char *path)
+{
+	size_t c, f, i, k;
+
+	for (c = 0; c < upto; c++)
+		for (f = 0; f < r->commits[c].nfiles; f++) {
+			const struct gate_judged_file *fl = &r->commits[c].files[f];
+			if (strcmp(fl->path, path))
+				continue;
+			for (i = 0; i < fl->results.n; i++)
+				for (k = 0; k < fl->results.v[i].nproblems; k++)
+					if (!strcmp(fl->results.v[i].problems[k].rule ?
+					    fl->results.v[i].problems[k].rule : "", "ownership"))
+						return 1;
+		}
+	return 0;
+}
+
+/*
+ * Ownership of the ref's move old->new for the pusher who makes it (a
+ * non-owner fast-forwarding to an owner's commit changes the owner's paths
+ * as much as committing there), on paths no new commit was refused for.
+ */
+static int check_move_owners(struct gate_judge *j, struct gate_judged_ref *r,
+	struct gate_judged_commit *tip, const git_oid *old_commit, char *msg, size_t msgsize)
+{
+	struct gate_results rs = GATE_RESULTS_INIT;
+	struct paths ps;
+	size_t i;
+	int error;
+
+	memset(&ps, 0, sizeof(ps));
+	error = gate_repo_commits_diff(j->repo, old_commit, &tip->id, collect_path, &ps, msg, msgsize);
+	if (error >= 0 && gate_policy_owner_check(j->policy, j->pusher, j->pgroups, j->npgroups,
+			(const char *const *)ps.v, ps.n, &rs) < 0) {
+		gate_set_msg(msg, msgsize, "cannot evaluate path ownership");
+		error = -1;
+	}
+	for (i = 0; error >= 0 && i < rs.n; i++) {
+		git_oid zero;
+		struct gate_judged_file *f;
+		struct gate_results one = GATE_RESULTS_INIT;
+
+		if (owner_refused(r, r->nnew, rs.v[i].filename))
+			continue;
+		memset(&zero, 0, sizeof(zero));
+		f = gate_judge__add_file(tip, rs.v[i].filename, &zero, -1);
+		*gate_results_add(&one) = rs.v[i];
+		memset(&rs.v[i], 0, sizeof(rs.v[i]));
+		gate_results_move(&f->results, &one);
+		gate_results_release(&one);
+	}
+	for (i = 0; i < ps.n; i++)
+		free(ps.v[i]);
+	free(ps.v);
+	gate_results_release(&rs);
+	return error < 0 ? error : 0;
+}
+
+/*
+ * The tip check of r (judge.h, tip_check): the files of the tree at
+ * new_commit that differ from the ref's last accepted revision (the whole
+ * tree when there is none) and that no new commit judged, and the
+ * ownership of the move.  Dropped again when it holds nothing.
+ */
+static int collect_tip(struct gate_judge *j, struct utable *t, const struct gate_ref_update *u,
+	struct gate_judged_ref *r, const git_oid *new_commit, char *msg, size_t msgsize)
+{
+	char *aref = gate_record_accepted_ref(gate_config_accepted_prefix(j->cfg), u->ref);
+	struct judged_set seen;
+	struct tip_walk tw;
+	struct gate_judged_commit *tip;
+	git_oid base, old_commit;
+	git_tree *base_tree = NULL;
+	int exists = 0, error;
+
+	memset(&seen, 0, sizeof(seen));
+	error = gate_repo_ref_read(j->repo, aref, &base, &exists);
+	free(aref);
+	if (error < 0) {
+		gate_repo_error(msg, msgsize, "cannot read the accepted ref");
+		return -1;
+	}
+	if (exists && gate_repo_peel_commit(j->repo, &base, &base) != 1)
+		exists = 0;
+	if (exists && (error = gate_repo_commit_tree(j->repo, &base, &base_tree, msg, msgsize)) < 0)
+		return error;
+	r->nnew = r->ncommits;
+	judged_set_fill(&seen, j, r, base_tree);
+	tip = add_commit(r, new_commit, !exists);
+	tip->tip_check = 1;
+	tip->has_base = exists;
+	if (exists) {
+		git_oid_cpy(&tip->base, &base);
+		git_oid_tostr(tip->base_hex, sizeof(tip->base_hex), &base);
+	}
+	memset(&tw, 0, sizeof(tw));
+	tw.cl.j = j;
+	tw.cl.t = t;
+	tw.cl.c = tip;
+	tw.cl.parent_tree = j->ratchet ? base_tree : NULL;
+	tw.seen = &seen;
+	error = gate_repo_diff_changes(j->repo, exists ? &base : NULL, new_commit, tip_change, &tw,
+		msg, msgsize);
+	if (error >= 0 && j->owners && !u->old_zero &&
+	    gate_repo_peel_commit(j->repo, &u->old_id, &old_commit) == 1)
+		error = check_move_owners(j, r, tip, &old_commit, msg, msgsize);
+	gate_repo_tree_free(base_tree);
+	judged_set_release(&seen);
+	if (error < 0)
+		return error;
+	if (!tip->nfiles) {
+		free(tip->files);
+		r->ncommits--;
+	}
+	return 0;
+}
+
 int gate_judge__collect_ref(struct gate_judge *j, struct utable *t, const struct gate_ref_update *u,
 	const char *const *keep, size_t nkeep, struct gate_judged_ref *r, char *msg, size_t msgsize)
 {
@@ -324,5 +528,7 @@ int gate_judge__collect_ref(struct gate_judge *j, struct utable *t, const struct
 		}
 	}
 	free(ids);
-	return 0;
+	if (gate_judge__past_deadline(j))
+		return GATE_JUDGE_ETIMEOUT;
+	return collect_tip(j, t, u, r, &new_commit, msg, msgsize);
 }

@@ -39,6 +39,8 @@
 #define BATCH_BYTES (8u << 20)
 #define BATCH_FILES 512
 #define BINARY_PROBE 8000
+/* judge_batch.c: a NUL byte in the first BINARY_PROBE bytes, and no UTF-16 byte order mark */
+int gate_judge__is_binary(const char *buf, size_t len);
 #define GROUP_SCAN (-2) /* a file that is no manifest, only scanned for secrets */
 
 /* One distinct (blob, group) of the push. */

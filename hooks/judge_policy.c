@@ -12,6 +12,7 @@
 #include "gate/hash.h"
 #include "gate/k8s.h"
 #include "gate/policy.h"
+#include "gate/ratchet.h"
 #include "gate/record.h"
 #include "gate/repo_checks.h"
 #include "gate/unit.h"
@@ -66,12 +67,40 @@ static void settle_status(struct gate_result *r)
 	r->msg = NULL;
 }
 
+/* Both versions of one file, read when a problem may be grandfathered. */
+struct versions {
+	struct gate_judge *j;
+	git_oid old_id, new_id;
+	char *old_buf, *new_buf;
+	size_t old_len, new_len;
+	int read;        /* 1 read, -1 unreadable (nothing grandfathered) */
+};
+
+/* Is the part of r's object that p is about unchanged between the versions? */
+static int part_unchanged(struct versions *vs, const struct gate_result *r,
+	const struct gate_problem *p)
+{
+	size_t max = gate_config_limits(vs->j->cfg)->max_blob_bytes;
+	char msg[256];
+
+	if (!vs->read)
+		vs->read = gate_repo_read_blob(vs->j->repo, &vs->old_id, max, &vs->old_buf,
+				&vs->old_len, msg, sizeof(msg)) == 0 &&
+			gate_repo_read_blob(vs->j->repo, &vs->new_id, max, &vs->new_buf,
+				&vs->new_len, msg, sizeof(msg)) == 0 ? 1 : -1;
+	return vs->read > 0 && gate_ratchet_same_part(vs->old_buf, vs->old_len, vs->new_buf,
+		vs->new_len, r->kind, r->name, r->namespace_, p->pointer);
+}
+
 /*
  * The ratchet: rejecting problems the parent already had on the same object
- * become warnings marked grandfathered.  Secrets are never grandfathered.
+ * become warnings marked grandfathered, while the part of the object they
+ * are about is otherwise unchanged (vs: the two versions of the file; NULL
+ * for the repository-wide checks, whose problems span files).  Secrets are
+ * never grandfathered.
  */
 static void ratchet_results(struct gate_results *rs, const struct gate_results *parent,
-	const char *parent_hex, int by_pointer)
+	const char *parent_hex, int by_pointer, struct versions *vs)
 {
 	size_t i, k;
 
@@ -84,6 +113,15 @@ static void ratchet_results(struct gate_results *rs, const struct gate_results *
 			    (p->rule && !strncmp(p->rule, "secret-", 7)) ||
 			    !had_before(parent, r, p, by_pointer))
 				continue;
+			if (vs && !part_unchanged(vs, r, p)) {
+				char *part = gate_ratchet_part(p->pointer);
+				m = gate_xasprintf("%s (not grandfathered: %s changed since %.7s)", p->message,
+					*part ? part : "the object", parent_hex);
+				free(part);
+				free(p->message);
+				p->message = m;
+				continue;
+			}
 			m = gate_xasprintf("%s (grandfathered: already in %.7s)", p->message, parent_hex);
 			free(p->message);
 			p->message = m;
@@ -143,7 +181,13 @@ int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo
 				error = GATE_JUDGE_ETIMEOUT;
 				break;
 			}
-			has_parent = gate_repo_first_parent(j->repo, &cm->id, &pid);
+			/* the tip check compares with the accepted revision, not with a parent */
+			if (cm->tip_check) {
+				has_parent = cm->has_base;
+				git_oid_cpy(&pid, &cm->base);
+			} else {
+				has_parent = gate_repo_first_parent(j->repo, &cm->id, &pid);
+			}
 			if (has_parent < 0) {
 				gate_set_msg(msg, msgsize, "cannot read commit %s", cm->hex);
 				error = -1;
@@ -163,8 +207,15 @@ int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo
 				gate_judge__copy_results(&fl->results, &t->v[k].results, fl->path);
 				fl->from_cache = t->v[k].from_cache;
 				if (j->ratchet && fl->has_parent) {
+					struct versions vs;
+					memset(&vs, 0, sizeof(vs));
+					vs.j = j;
+					git_oid_cpy(&vs.old_id, &fl->parent_blob);
+					git_oid_cpy(&vs.new_id, &id);
 					k = gate_judge__utable_get(j, t, &fl->parent_blob, fl->group, fl->path);
-					ratchet_results(&fl->results, &t->v[k].results, phex, 1);
+					ratchet_results(&fl->results, &t->v[k].results, phex, 1, &vs);
+					free(vs.old_buf);
+					free(vs.new_buf);
 				}
 			}
 			if (!j->tree_checks || !nmanifests)
@@ -187,7 +238,7 @@ int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo
 			if (!error && j->ratchet && has_parent && found.n) {
 				error = gate_judge__tree_check_commit(j, &tw, &pid, &before, msg, msgsize);
 				if (!error)
-					ratchet_results(&found, &before, phex, 0);
+					ratchet_results(&found, &before, phex, 0, NULL);
 			}
 			for (f = 0; !error && f < found.n; f++)
 				attach_result(cm, &found.v[f]);

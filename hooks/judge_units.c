@@ -142,7 +142,7 @@ int gate_judge__read_tree_blob(struct gate_judge *j, const git_oid *id, char **b
 		gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 		return -1;
 	}
-	if (memchr(*buf, '\0', *len < BINARY_PROBE ? *len : BINARY_PROBE)) {
+	if (gate_judge__is_binary(*buf, *len)) {
 		free(*buf);
 		*buf = NULL;
 	}

@@ -24,6 +24,15 @@
 
 /* ---- body ---- */
 
+#define MAX_MESSAGE 4096 /* bytes of a commit message sent */
+
+static const char *const changes_names[] = { "commits", "summary", "none" };
+
+const char *gate_notify_changes_name(enum gate_notify_changes c)
+{
+	return (size_t)c < 3 ? changes_names[c] : "unknown";
+}
+
 /* A JSON string of s; bytes of invalid UTF-8 (git data may hold any) become '?'. */
 static json_t *str_or_empty(const char *s)
 {
@@ -43,48 +52,131 @@ static json_t *str_or_empty(const char *s)
 	return v ? v : json_string("");
 }
 
+/* A commit message, cut at MAX_MESSAGE bytes. */
+static json_t *message_json(const char *m)
+{
+	char *cut;
+	json_t *v;
+
+	if (!m || strlen(m) <= MAX_MESSAGE)
+		return str_or_empty(m);
+	cut = gate_xstrndup(m, MAX_MESSAGE);
+	v = str_or_empty(cut);
+	free(cut);
+	return v;
+}
+
 static json_t *paths_json(const char *const *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; i < n && i < GATE_NOTIFY_MAX_FILES; i++)
+	for (i = 0; i < n; i++)
 		json_array_append_new(a, str_or_empty(v[i]));
 	return a;
 }
 
-static json_t *commit_json(const struct gate_push_commit *c, const char *html_url)
+/* The first line of a message (GitLab's "title"). */
+static json_t *title_json(const char *m)
+{
+	char *t;
+	json_t *v;
+
+	if (!m)
+		return json_string("");
+	t = gate_xstrndup(m, strcspn(m, "\n") > MAX_MESSAGE ? MAX_MESSAGE : strcspn(m, "\n"));
+	v = str_or_empty(t);
+	free(t);
+	return v;
+}
+
+static json_t *commit_json(const struct gate_push_commit *c, const char *html_url, int gitlab)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", str_or_empty(c->id));
-	json_object_set_new(o, "tree_id", json_string(""));
-	json_object_set_new(o, "distinct", json_true());
-	json_object_set_new(o, "message", str_or_empty(c->message));
+	if (!gitlab) {
+		json_object_set_new(o, "tree_id", json_string(""));
+		json_object_set_new(o, "distinct", json_true());
+	}
+	json_object_set_new(o, "message", message_json(c->message));
+	if (gitlab)
+		json_object_set_new(o, "title", title_json(c->message));
 	json_object_set_new(o, "timestamp", str_or_empty(c->timestamp));
 	json_object_set_new(o, "url", html_url ?
 		json_sprintf("%s/commit/%s", html_url, c->id ? c->id : "") : json_string(""));
-	json_object_set_new(o, "author", json_pack("{s:o,s:o,s:s}",
-		"name", str_or_empty(c->author_name), "email", str_or_empty(c->author_email),
-		"username", ""));
-	json_object_set_new(o, "committer", json_pack("{s:o,s:o,s:s}",
-		"name", str_or_empty(c->committer_name), "email", str_or_empty(c->committer_email),
-		"username", ""));
+	if (gitlab) {
+		json_object_set_new(o, "author", json_pack("{s:o,s:o}",
+			"name", str_or_empty(c->author_name), "email", str_or_empty(c->author_email)));
+	} else {
+		json_object_set_new(o, "author", json_pack("{s:o,s:o,s:s}",
+			"name", str_or_empty(c->author_name), "email", str_or_empty(c->author_email),
+			"username", ""));
+		json_object_set_new(o, "committer", json_pack("{s:o,s:o,s:s}",
+			"name", str_or_empty(c->committer_name), "email", str_or_empty(c->committer_email),
+			"username", ""));
+	}
 	json_object_set_new(o, "added", paths_json(c->added, c->nadded));
 	json_object_set_new(o, "removed", paths_json(c->removed, c->nremoved));
 	json_object_set_new(o, "modified", paths_json(c->modified, c->nmodified));
 	return o;
 }
 
-char *gate_notify_body(const struct gate_push_event *ev, const char *cluster,
-	const char *delivery_id, size_t *len)
+/* The commits of ev in form how: a new array, and the head commit (or NULL). */
+static json_t *commits_json(const struct gate_push_event *ev, enum gate_notify_changes how,
+	const char *html_url, int gitlab, json_t **head)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	*head = NULL;
+	if (how == GATE_CHANGES_COMMITS) {
+		for (i = 0; i < ev->ncommits; i++)
+			json_array_append_new(a, commit_json(&ev->commits[i], html_url, gitlab));
+		if (ev->head)
+			*head = commit_json(ev->head, html_url, gitlab);
+	} else if (how == GATE_CHANGES_SUMMARY) {
+		struct gate_push_commit s;
+		char *msg;
+
+		memset(&s, 0, sizeof(s));
+		if (ev->head)
+			s = *ev->head;
+		s.id = ev->after;
+		msg = gate_xasprintf("gitops-gate: every path changed from %.12s to %.12s "
+			"(the commit list was too long to send)", ev->before ? ev->before : ZERO_OID,
+			ev->after ? ev->after : "");
+		s.message = msg;
+		s.added = ev->diff_added;
+		s.nadded = ev->ndiff_added;
+		s.modified = ev->diff_modified;
+		s.nmodified = ev->ndiff_modified;
+		s.removed = ev->diff_removed;
+		s.nremoved = ev->ndiff_removed;
+		json_array_append_new(a, commit_json(&s, html_url, gitlab));
+		s.nadded = s.nmodified = s.nremoved = 0; /* the paths once, not twice */
+		*head = commit_json(&s, html_url, gitlab);
+		free(msg);
+	}
+	return a;
+}
+
+static json_t *gate_object(const struct gate_push_event *ev, const char *cluster,
+	const char *delivery_id, enum gate_notify_changes how)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s}",
+		"event", str_or_empty(ev->event), "source_ref", str_or_empty(ev->source_ref),
+		"accepted_ref", str_or_empty(ev->accepted_ref), "cluster", str_or_empty(cluster),
+		"delivery", str_or_empty(delivery_id), "changes", gate_notify_changes_name(how));
+}
+
+static json_t *github_body(const struct gate_push_event *ev, const char *cluster,
+	const char *delivery_id, enum gate_notify_changes how)
 {
 	const struct gate_notify_config *r = ev->repo;
 	const char *name = r && r->repo_name ? r->repo_name : "repository";
 	const char *html_url = r && r->repo_html_url ? r->repo_html_url : NULL;
-	json_t *o = json_object(), *commits = json_array(), *repo;
-	size_t i, first = 0;
-	char *text;
+	json_t *o = json_object(), *repo, *head, *commits;
 
 	json_object_set_new(o, "ref", str_or_empty(ev->accepted_ref));
 	json_object_set_new(o, "before", str_or_empty(ev->before ? ev->before : ZERO_OID));
@@ -95,11 +187,12 @@ char *gate_notify_body(const struct gate_push_event *ev, const char *cluster,
 	json_object_set_new(o, "base_ref", json_null());
 	json_object_set_new(o, "compare", json_string(""));
 	repo = json_object();
-	json_object_set_new(repo, "name", json_string(name));
+	json_object_set_new(repo, "name", str_or_empty(name));
 	json_object_set_new(repo, "full_name",
-		json_string(r && r->repo_full_name ? r->repo_full_name : name));
+		str_or_empty(r && r->repo_full_name ? r->repo_full_name : name));
 	json_object_set_new(repo, "html_url", str_or_empty(html_url));
 	json_object_set_new(repo, "clone_url", str_or_empty(r ? r->repo_clone_url : NULL));
+	json_object_set_new(repo, "ssh_url", str_or_empty(r ? r->repo_ssh_url : NULL));
 	json_object_set_new(repo, "url", str_or_empty(html_url));
 	json_object_set_new(repo, "default_branch", str_or_empty(ev->default_branch));
 	json_object_set_new(repo, "master_branch", str_or_empty(ev->default_branch));
@@ -107,46 +200,174 @@ char *gate_notify_body(const struct gate_push_event *ev, const char *cluster,
 	json_object_set_new(o, "pusher", json_pack("{s:o,s:s}", "name", str_or_empty(ev->pusher),
 		"email", ""));
 	json_object_set_new(o, "sender", json_pack("{s:o}", "login", str_or_empty(ev->pusher)));
-	if (ev->ncommits > GATE_NOTIFY_MAX_COMMITS)
-		first = ev->ncommits - GATE_NOTIFY_MAX_COMMITS;
-	for (i = first; i < ev->ncommits; i++)
-		json_array_append_new(commits, commit_json(&ev->commits[i], html_url));
+	commits = commits_json(ev, how, html_url, 0, &head);
 	json_object_set_new(o, "commits", commits);
-	json_object_set_new(o, "head_commit", ev->head ? commit_json(ev->head, html_url) : json_null());
-	json_object_set_new(o, "gitops_gate", json_pack("{s:o,s:o,s:o,s:o,s:o}",
-		"event", str_or_empty(ev->event), "source_ref", str_or_empty(ev->source_ref),
-		"accepted_ref", str_or_empty(ev->accepted_ref), "cluster", str_or_empty(cluster),
-		"delivery", str_or_empty(delivery_id)));
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(o);
+	json_object_set_new(o, "head_commit", head ? head : json_null());
+	json_object_set_new(o, "gitops_gate", gate_object(ev, cluster, delivery_id, how));
+	return o;
+}
+
+static json_t *gitlab_body(const struct gate_push_event *ev, const char *cluster,
+	const char *delivery_id, enum gate_notify_changes how)
+{
+	const struct gate_notify_config *r = ev->repo;
+	const char *name = r && r->repo_name ? r->repo_name : "repository";
+	const char *html_url = r && r->repo_html_url ? r->repo_html_url : NULL;
+	const char *http_url = r && r->repo_clone_url ? r->repo_clone_url : NULL;
+	const char *ssh_url = r && r->repo_ssh_url ? r->repo_ssh_url : NULL;
+	const char *full = r && r->repo_full_name ? r->repo_full_name : name;
+	json_t *o = json_object(), *p, *head, *commits;
+	size_t total = ev->total_commits ? ev->total_commits : ev->ncommits;
+
+	json_object_set_new(o, "object_kind", json_string("push"));
+	json_object_set_new(o, "event_name", json_string("push"));
+	json_object_set_new(o, "before", str_or_empty(ev->before ? ev->before : ZERO_OID));
+	json_object_set_new(o, "after", str_or_empty(ev->after));
+	json_object_set_new(o, "ref", str_or_empty(ev->accepted_ref));
+	json_object_set_new(o, "checkout_sha", str_or_empty(ev->after));
+	json_object_set_new(o, "user_id", json_integer(0));
+	json_object_set_new(o, "user_name", str_or_empty(ev->pusher));
+	json_object_set_new(o, "user_username", str_or_empty(ev->pusher));
+	json_object_set_new(o, "user_email", json_string(""));
+	json_object_set_new(o, "user_avatar", json_string(""));
+	json_object_set_new(o, "project_id", json_integer(0));
+	p = json_object();
+	json_object_set_new(p, "id", json_integer(0));
+	json_object_set_new(p, "name", str_or_empty(name));
+	json_object_set_new(p, "description", json_string(""));
+	json_object_set_new(p, "web_url", str_or_empty(html_url));
+	json_object_set_new(p, "git_ssh_url", str_or_empty(ssh_url));
+	json_object_set_new(p, "git_http_url", str_or_empty(http_url));
+	json_object_set_new(p, "namespace", json_string(""));
+	json_object_set_new(p, "visibility_level", json_integer(0));
+	json_object_set_new(p, "path_with_namespace", str_or_empty(full));
+	json_object_set_new(p, "default_branch", str_or_empty(ev->default_branch));
+	json_object_set_new(p, "homepage", str_or_empty(html_url));
+	json_object_set_new(p, "url", str_or_empty(ssh_url ? ssh_url : http_url));
+	json_object_set_new(p, "ssh_url", str_or_empty(ssh_url));
+	json_object_set_new(p, "http_url", str_or_empty(http_url));
+	json_object_set_new(o, "project", p);
+	commits = commits_json(ev, how, html_url, 1, &head);
+	json_decref(head);
+	json_object_set_new(o, "commits", commits);
+	json_object_set_new(o, "total_commits_count", json_integer((json_int_t)total));
+	json_object_set_new(o, "repository", json_pack("{s:o,s:o,s:s,s:o,s:o,s:o,s:i}",
+		"name", str_or_empty(name), "url", str_or_empty(ssh_url ? ssh_url : http_url),
+		"description", "", "homepage", str_or_empty(html_url),
+		"git_http_url", str_or_empty(http_url), "git_ssh_url", str_or_empty(ssh_url),
+		"visibility_level", 0));
+	json_object_set_new(o, "gitops_gate", gate_object(ev, cluster, delivery_id, how));
+	return o;
+}
+
+/* 1 when the commit list of ev is complete (every commit, every path). */
+static int commits_complete(const struct gate_push_event *ev)
+{
+	size_t i;
+
+	if (ev->more_commits || ev->ncommits > GATE_NOTIFY_MAX_COMMITS)
+		return 0;
+	for (i = 0; i < ev->ncommits; i++)
+		if (ev->commits[i].truncated)
+			return 0;
+	return 1;
+}
+
+char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format format,
+	const char *cluster, const char *delivery_id, size_t max_body, size_t *len,
+	enum gate_notify_changes *how)
+{
+	enum gate_notify_changes h = GATE_CHANGES_COMMITS;
+	char *text = NULL;
+
+	if (!max_body)
+		max_body = GATE_NOTIFY_MAX_BODY_DEFAULT;
+	if (!commits_complete(ev))
+		h = ev->diff_complete ? GATE_CHANGES_SUMMARY : GATE_CHANGES_NONE;
+	if (how && *how > h && *how <= GATE_CHANGES_NONE)
+		h = *how; /* a form that did not fit for another receiver is not tried again */
+	for (; h <= GATE_CHANGES_NONE; h++) {
+		json_t *o = format == GATE_FORMAT_GITLAB ? gitlab_body(ev, cluster, delivery_id, h) :
+			github_body(ev, cluster, delivery_id, h);
+
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		json_decref(o);
+		if (text && strlen(text) <= max_body)
+			break;
+		free(text);
+		text = NULL;
+		if (h == GATE_CHANGES_COMMITS && !ev->diff_complete)
+			h = GATE_CHANGES_SUMMARY; /* the loop moves on to none */
+	}
 	if (!text)
-		text = gate_xstrdup("{}");
+		return NULL;
+	if (how)
+		*how = h;
 	*len = strlen(text);
 	return text;
 }
 
 /* ---- signing and tokens ---- */
 
-int gate_notify_hmac_hex(const void *key, size_t keylen, const void *data, size_t len,
-	char out[65])
+static int hmac_hex(const EVP_MD *md_type, size_t mdsize, const void *key, size_t keylen,
+	const void *data, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
 	if (keylen > GATE_NOTIFY_MAX_TOKEN ||
-	    !HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) || mdlen != 32)
+	    !HMAC(md_type, key, (int)keylen, data, len, md, &mdlen) || mdlen != mdsize)
 		return -1;
 	for (i = 0; i < mdlen; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
-	out[64] = '\0';
+	out[2 * mdlen] = '\0';
 	OPENSSL_cleanse(md, sizeof(md));
 	return 0;
 }
 
-int gate_notify_read_token(const char *path, char **out, char *err, size_t errlen)
+int gate_notify_hmac_hex(const void *key, size_t keylen, const void *data, size_t len,
+	char out[65])
+{
+	return hmac_hex(EVP_sha256(), 32, key, keylen, data, len, out);
+}
+
+int gate_notify_hmac_sha1_hex(const void *key, size_t keylen, const void *data, size_t len,
+	char out[41])
+{
+	return hmac_hex(EVP_sha1(), 20, key, keylen, data, len, out);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+const char *gate_notify_token_problem(const char *tok, size_t len, enum gate_notify_format format,
+	int *fatal)
+{
+	size_t i;
+
+	*fatal = 0;
+	if (format == GATE_FORMAT_GITLAB) {
+		*fatal = 1;
+		if (len && (is_space(tok[0]) || is_space(tok[len - 1])))
+			return "the token begins or ends in whitespace, which an HTTP header cannot carry "
+				"(receivers strip it): X-Gitlab-Token would never match";
+		for (i = 0; i < len; i++)
+			if ((unsigned char)tok[i] < 0x20 || tok[i] == 0x7f)
+				return "the token holds control characters, which the X-Gitlab-Token header cannot carry";
+		*fatal = 0;
+	}
+	if (len && is_space(tok[len - 1]))
+		return "the token file ends in whitespace (a newline?): the token is every byte of the file, "
+			"so the receiver's secret must end in it too (printf '%s' to write a token without one)";
+	return NULL;
+}
+
+int gate_notify_read_token(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	struct stat st;
 	char buf[GATE_NOTIFY_MAX_TOKEN + 2];
@@ -154,6 +375,7 @@ int gate_notify_read_token(const char *path, char **out, char *err, size_t errle
 	int fd;
 
 	*out = NULL;
+	*outlen = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open token file \"%s\": %s", path, strerror(errno));
@@ -185,15 +407,15 @@ int gate_notify_read_token(const char *path, char **out, char *err, size_t errle
 			goto fail;
 		}
 	}
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-		     buf[n - 1] == '\t'))
-		n--;
 	if (n == 0) {
 		snprintf(err, errlen, "token file \"%s\" is empty", path);
 		goto fail;
 	}
 	close(fd);
-	*out = gate_xstrndup(buf, n);
+	*out = gate_xmalloc(n + 1);
+	memcpy(*out, buf, n);
+	(*out)[n] = '\0';
+	*outlen = n;
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return 0;
 fail:
@@ -246,7 +468,9 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *fmt, cons
 static int setup(struct xfer *x, long timeout_ms)
 {
 	struct gate_send *s = x->s;
-	char sig[65];
+	size_t toklen = s->token ? (s->token_len ? s->token_len : strlen(s->token)) : 0;
+	char sig[65], sig1[41];
+	int fatal = 0;
 
 	x->easy = curl_easy_init();
 	if (!x->easy)
@@ -255,8 +479,10 @@ static int setup(struct xfer *x, long timeout_ms)
 	x->headers = curl_slist_append(x->headers, "Expect:");
 	x->headers = add_header(x->headers, "X-Gitops-Gate-Delivery: %s", s->id ? s->id : "");
 	x->headers = add_header(x->headers, "X-Gitops-Gate-Event: %s", s->event ? s->event : "accepted");
-	if (s->token) {
-		if (gate_notify_hmac_hex(s->token, strlen(s->token), s->body, s->body_len, sig) < 0) {
+	sig[0] = sig1[0] = '\0';
+	if (s->token && s->format != GATE_FORMAT_GITLAB) {
+		if (gate_notify_hmac_hex(s->token, toklen, s->body, s->body_len, sig) < 0 ||
+		    gate_notify_hmac_sha1_hex(s->token, toklen, s->body, s->body_len, sig1) < 0) {
 			snprintf(s->error, sizeof(s->error), "cannot compute the HMAC signature");
 			return -1;
 		}
@@ -269,8 +495,29 @@ static int setup(struct xfer *x, long timeout_ms)
 	case GATE_FORMAT_GITHUB:
 		x->headers = curl_slist_append(x->headers, "X-GitHub-Event: push");
 		x->headers = add_header(x->headers, "X-GitHub-Delivery: %s", s->id ? s->id : "");
-		if (s->token)
+		if (s->token && s->signature != GATE_SIGNATURE_SHA1)
 			x->headers = add_header(x->headers, "X-Hub-Signature-256: sha256=%s", sig);
+		if (s->token && s->signature != GATE_SIGNATURE_SHA256)
+			x->headers = add_header(x->headers, "X-Hub-Signature: sha1=%s", sig1);
+		break;
+	case GATE_FORMAT_GITLAB:
+		x->headers = curl_slist_append(x->headers, "X-Gitlab-Event: Push Hook");
+		x->headers = add_header(x->headers, "X-Gitlab-Event-UUID: %s", s->id ? s->id : "");
+		if (s->token) {
+			const char *why = gate_notify_token_problem(s->token, toklen, s->format, &fatal);
+			char *line;
+			struct curl_slist *h;
+			if (fatal) {
+				snprintf(s->error, sizeof(s->error), "%s", why);
+				return -1;
+			}
+			line = gate_xasprintf("X-Gitlab-Token: %s", s->token);
+			h = curl_slist_append(x->headers, line);
+			OPENSSL_cleanse(line, strlen(line));
+			free(line);
+			if (h)
+				x->headers = h;
+		}
 		break;
 	case GATE_FORMAT_GENERIC:
 		if (s->token)
@@ -278,6 +525,7 @@ static int setup(struct xfer *x, long timeout_ms)
 		break;
 	}
 	OPENSSL_cleanse(sig, sizeof(sig));
+	OPENSSL_cleanse(sig1, sizeof(sig1));
 	curl_easy_setopt(x->easy, CURLOPT_URL, s->url);
 	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -313,9 +561,16 @@ static void finish(struct xfer *x, CURLcode rc)
 	struct gate_send *s = x->s;
 	struct gate_buf b = GATE_BUF_INIT;
 	long status = 0;
+	size_t len;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	s->http_status = status;
+	len = x->answer_len > 80 ? 80 : x->answer_len;
+	while (len && (x->answer[len - 1] == '\n' || x->answer[len - 1] == '\r'))
+		len--; /* http.Error's final newline */
+	gate_buf_add_escaped(&b, x->answer, len);
+	snprintf(s->answer, sizeof(s->answer), "%s", b.len ? b.ptr : "");
+	gate_buf_release(&b);
 	if (rc == CURLE_OK && status >= 200 && status < 300) {
 		s->delivered = 1;
 		return;
@@ -325,10 +580,8 @@ static void finish(struct xfer *x, CURLcode rc)
 			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
 		return;
 	}
-	gate_buf_add_escaped(&b, x->answer, x->answer_len > 80 ? 80 : x->answer_len);
-	snprintf(s->error, sizeof(s->error), "HTTP %ld%s%s", status, b.len ? ": " : "",
-		b.len ? b.ptr : "");
-	gate_buf_release(&b);
+	snprintf(s->error, sizeof(s->error), "HTTP %ld%s%s", status, s->answer[0] ? ": " : "",
+		s->answer);
 }
 
 int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout_ms)
@@ -343,6 +596,7 @@ int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout
 		v[i].delivered = 0;
 		v[i].http_status = 0;
 		v[i].error[0] = '\0';
+		v[i].answer[0] = '\0';
 	}
 	if (n == 0)
 		return 0;
@@ -431,6 +685,7 @@ struct pending {
 	struct gate_outbox_claim claim;
 	struct gate_delivery d;
 	char *token;
+	size_t token_len;
 	int claimed, sent_index;
 	const char *status;
 	char error[256];
@@ -445,13 +700,72 @@ static uint32_t random32(void)
 	return r;
 }
 
+static enum gate_notify_signature signature_of(const char *name)
+{
+	if (name && !strcmp(name, "sha1"))
+		return GATE_SIGNATURE_SHA1;
+	if (name && !strcmp(name, "both"))
+		return GATE_SIGNATURE_BOTH;
+	return GATE_SIGNATURE_SHA256;
+}
+
+/*
+ * Claim delivery id and read its token: 1 when it is to be sent (*s filled,
+ * borrowing from p), 0 when not (p->status says why).
+ */
+static int prepare(struct pending *p, const char *dir, char *id, int only_due, long long now,
+	struct gate_send *s)
+{
+	struct gate_delivery init = GATE_DELIVERY_INIT;
+	enum gate_notify_format fmt;
+	int r;
+
+	p->id = id;
+	p->d = init;
+	p->claim.fd = -1;
+	p->sent_index = -1;
+	r = gate_outbox_claim(dir, id, &p->claim, &p->d, p->error, sizeof(p->error));
+	if (r <= 0) {
+		p->status = r < 0 ? "error" : "busy";
+		return 0;
+	}
+	p->claimed = 1;
+	if (only_due && p->d.next_attempt_time > now) {
+		p->status = "not-due";
+		return 0;
+	}
+	if (gate_notify_format_parse(p->d.format, &fmt) < 0) {
+		snprintf(p->error, sizeof(p->error), "unknown format");
+		p->status = "failed";
+		return 0;
+	}
+	if (p->d.token_file &&
+	    gate_notify_read_token(p->d.token_file, &p->token, &p->token_len, p->error,
+		sizeof(p->error)) < 0) {
+		p->status = "failed";
+		return 0;
+	}
+	s->id = p->d.id;
+	s->url = p->d.url;
+	s->event = p->d.event;
+	s->format = fmt;
+	s->body = p->d.body;
+	s->body_len = p->d.body_len;
+	s->token = p->token;
+	s->token_len = p->token_len;
+	s->signature = signature_of(p->d.signature);
+	s->ca_bundle = p->d.ca_bundle;
+	return 1;
+}
+
 int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	const struct gate_notify_config *cfg, long budget_ms, int only_due,
 	long long now, json_t **report)
 {
 	struct pending *p;
 	struct gate_send *sends;
-	size_t i, nsend = 0;
+	struct gate_delivery *retry = NULL;
+	size_t i, nsend = 0, nretry = 0, aretry = 0, *retry_of = NULL;
 	int ret = 0;
 
 	*report = json_array();
@@ -459,57 +773,16 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 		return 0;
 	p = gate_xcalloc(n, sizeof(*p));
 	sends = gate_xcalloc(n, sizeof(*sends));
-	for (i = 0; i < n; i++) {
-		struct gate_delivery init = GATE_DELIVERY_INIT;
-		enum gate_notify_format fmt;
-		int r;
-
-		p[i].id = ids[i];
-		p[i].d = init;
-		p[i].claim.fd = -1;
-		p[i].sent_index = -1;
-		r = gate_outbox_claim(dir, ids[i], &p[i].claim, &p[i].d, p[i].error, sizeof(p[i].error));
-		if (r < 0) {
-			p[i].status = "error";
-			continue;
-		}
-		if (r == 0) {
-			p[i].status = "busy";
-			continue;
-		}
-		p[i].claimed = 1;
-		if (only_due && p[i].d.next_attempt_time > now) {
-			p[i].status = "not-due";
-			continue;
-		}
-		if (gate_notify_format_parse(p[i].d.format, &fmt) < 0) {
-			snprintf(p[i].error, sizeof(p[i].error), "unknown format");
-			p[i].status = "failed";
-			continue;
-		}
-		if (p[i].d.token_file &&
-		    gate_notify_read_token(p[i].d.token_file, &p[i].token, p[i].error,
-			sizeof(p[i].error)) < 0) {
-			p[i].status = "failed";
-			continue;
-		}
-		sends[nsend].id = p[i].d.id;
-		sends[nsend].url = p[i].d.url;
-		sends[nsend].event = p[i].d.event;
-		sends[nsend].format = fmt;
-		sends[nsend].body = p[i].d.body;
-		sends[nsend].body_len = p[i].d.body_len;
-		sends[nsend].token = p[i].token;
-		sends[nsend].ca_bundle = p[i].d.ca_bundle;
-		p[i].sent_index = (int)nsend++;
-	}
+	for (i = 0; i < n; i++)
+		if (prepare(&p[i], dir, ids[i], only_due, now, &sends[nsend]) == 1)
+			p[i].sent_index = (int)nsend++;
 	if (nsend && gate_notify_send(sends, nsend, budget_ms, cfg->timeout_ms) < 0) {
 		ret = -1;
 		for (i = 0; i < nsend; i++)
 			snprintf(sends[i].error, sizeof(sends[i].error), "cannot set up libcurl");
 	}
+	retry_of = gate_xcalloc(n, sizeof(*retry_of));
 	for (i = 0; i < n; i++) {
-		json_t *o;
 		if (p[i].sent_index >= 0) {
 			struct gate_send *s = &sends[p[i].sent_index];
 			if (s->delivered) {
@@ -526,7 +799,17 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 			int dead = 0;
 			long delay = gate_notify_backoff_ms(p[i].d.attempts + 1, cfg->backoff_ms,
 				cfg->backoff_max_ms, random32());
-			if (gate_outbox_failed(dir, &p[i].claim, &p[i].d, p[i].error, now, delay,
+			if (cfg->max_attempts && p[i].d.attempts + 1 < cfg->max_attempts) {
+				/* rewritten below, all at once */
+				p[i].d.attempts++;
+				free(p[i].d.last_error);
+				p[i].d.last_error = gate_xstrndup(p[i].error, strnlen(p[i].error, 1024));
+				p[i].d.next_attempt_time = now + (delay + 999) / 1000;
+				p[i].status = "retry";
+				GATE_ALLOC_GROW(retry, nretry + 1, aretry);
+				retry[nretry] = p[i].d;
+				retry_of[nretry++] = i;
+			} else if (gate_outbox_failed(dir, &p[i].claim, &p[i].d, p[i].error, now, delay,
 				cfg->max_attempts, &dead) < 0) {
 				size_t used = strnlen(p[i].error, sizeof(p[i].error));
 				snprintf(p[i].error + used, sizeof(p[i].error) - used,
@@ -536,6 +819,21 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 				p[i].status = dead ? "dead" : "retry";
 			}
 		}
+	}
+	/* the failed attempts recorded together: one fsync each and one of the folder */
+	if (gate_outbox_put_many(dir, retry, nretry) < 0) {
+		for (i = 0; i < nretry; i++) {
+			struct pending *q = &p[retry_of[i]];
+			size_t used = strnlen(q->error, sizeof(q->error));
+			snprintf(q->error + used, sizeof(q->error) - used,
+				"; and cannot update the outbox file: %s", strerror(errno));
+			q->status = "error";
+		}
+	}
+	free(retry);
+	free(retry_of);
+	for (i = 0; i < n; i++) {
+		json_t *o;
 		o = json_pack("{s:s,s:s}", "id", p[i].id, "status", p[i].status);
 		if (p[i].d.cluster)
 			json_object_set_new(o, "cluster", json_string(p[i].d.cluster));
@@ -548,9 +846,17 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 			json_object_set_new(o, "attempts", json_integer(p[i].d.attempts));
 		if (p[i].error[0])
 			json_object_set_new(o, "error", json_string(p[i].error));
+		if (p[i].token && p[i].sent_index >= 0 && strcmp(p[i].status, "delivered")) {
+			long st = sends[p[i].sent_index].http_status;
+			int fatal = 0;
+			const char *why = gate_notify_token_problem(p[i].token, p[i].token_len,
+				sends[p[i].sent_index].format, &fatal);
+			if (why && st >= 400 && st < 500)
+				json_object_set_new(o, "token_warning", json_string(why));
+		}
 		json_array_append_new(*report, o);
 		if (p[i].token) {
-			OPENSSL_cleanse(p[i].token, strlen(p[i].token));
+			OPENSSL_cleanse(p[i].token, p[i].token_len);
 			free(p[i].token);
 		}
 		gate_delivery_release(&p[i].d);

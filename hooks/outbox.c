@@ -24,6 +24,7 @@ void gate_delivery_release(struct gate_delivery *d)
 	free(d->format);
 	free(d->token_file);
 	free(d->ca_bundle);
+	free(d->signature);
 	free(d->event);
 	free(d->ref);
 	free(d->accepted_ref);
@@ -83,6 +84,8 @@ static char *delivery_to_json(const struct gate_delivery *d)
 	json_object_set_new(o, "format", str_or_null(d->format));
 	json_object_set_new(o, "token_file", str_or_null(d->token_file));
 	json_object_set_new(o, "ca_bundle", str_or_null(d->ca_bundle));
+	if (d->signature)
+		json_object_set_new(o, "signature", json_string(d->signature));
 	json_object_set_new(o, "event", str_or_null(d->event));
 	json_object_set_new(o, "ref", str_or_null(d->ref));
 	json_object_set_new(o, "accepted_ref", str_or_null(d->accepted_ref));
@@ -118,6 +121,97 @@ int gate_outbox_put(const char *dir, const struct gate_delivery *d)
 	ret = gate_write_file_atomic(path, text, strlen(text), 0600);
 	free(path);
 	free(text);
+	return ret;
+}
+
+/* Write len bytes of data to a new file path (no fsync).  0 or -1 (errno). */
+static int write_new(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), saved;
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		data += w;
+		len -= (size_t)w;
+	}
+	return close(fd);
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) < 0)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n)
+{
+	char **tmp;
+	size_t i, made = 0;
+	int ret = -1, saved = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!gate_outbox_valid_id(d[i].id)) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (gate_mkdir_p(dir, 0755) < 0)
+		return -1;
+	tmp = gate_xcalloc(n, sizeof(*tmp));
+	/* all the bytes first, then one fsync each (the kernel writes them together) */
+	for (i = 0; i < n; i++, made++) {
+		char *text = delivery_to_json(&d[i]);
+		int r;
+		tmp[i] = gate_xasprintf("%s/%s.json.tmp.%ld", dir, d[i].id, (long)getpid());
+		if (!text) {
+			errno = ENOMEM;
+			goto done;
+		}
+		r = write_new(tmp[i], text, strlen(text));
+		free(text);
+		if (r < 0)
+			goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (fsync_path(tmp[i], O_RDONLY) < 0)
+			goto done;
+	for (i = 0; i < n; i++) {
+		char *path = gate_xasprintf("%s/%s.json", dir, d[i].id);
+		int r = rename(tmp[i], path);
+		free(path);
+		if (r < 0)
+			goto done;
+		free(tmp[i]);
+		tmp[i] = NULL;
+	}
+	ret = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+done:
+	saved = errno;
+	for (i = 0; i < made; i++)
+		if (tmp[i]) {
+			unlink(tmp[i]);
+			free(tmp[i]);
+		}
+	free(tmp);
+	errno = saved;
 	return ret;
 }
 
@@ -159,6 +253,7 @@ int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t le
 	    get_opt_str(o, "format", &d->format) < 0 ||
 	    get_opt_str(o, "token_file", &d->token_file) < 0 ||
 	    get_opt_str(o, "ca_bundle", &d->ca_bundle) < 0 ||
+	    get_opt_str(o, "signature", &d->signature) < 0 ||
 	    get_opt_str(o, "event", &d->event) < 0 || get_opt_str(o, "ref", &d->ref) < 0 ||
 	    get_opt_str(o, "accepted_ref", &d->accepted_ref) < 0 ||
 	    get_opt_str(o, "old", &d->old) < 0 || get_opt_str(o, "new", &d->new_) < 0 ||

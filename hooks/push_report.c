@@ -16,8 +16,7 @@ void gate_push_report_say(struct gate_buf *out, const char *error_mark, const ch
 {
 	va_list ap;
 
-	if (!strcmp(level, "error"))
-		gate_buf_adds(out, error_mark);
+	gate_buf_adds(out, error_mark); /* GitLab shows only marked lines: every one, hint: too */
 	gate_buf_adds(out, level);
 	gate_buf_adds(out, ": ");
 	va_start(ap, fmt);
@@ -37,17 +36,23 @@ static void commit_problems(struct gate_buf *out, const char *error_mark, const 
 	struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
 	struct gate_report *rep = NULL;
 	struct gate_buf scratch = GATE_BUF_INIT;
-	char *prefix, *wprefix, *hprefix;
+	char *prefix, *wprefix, *hprefix, *what;
 	size_t f, nsupp = 0;
 
 	for (f = 0; f < cm->nfiles; f++)
 		nsupp += cm->files[f].nsuppressed;
 	if (!cm->nproblems && !cm->nwarnings && !nsupp)
 		return;
-	prefix = gate_xasprintf("%s%s: %s %.7s: ", !strcmp(deny_level, "error") ? error_mark : "",
-		deny_level, ref, cm->hex);
-	wprefix = gate_xasprintf("warning: %s %.7s: ", ref, cm->hex);
-	hprefix = gate_xasprintf("hint: %s %.7s: ", ref, cm->hex);
+	if (cm->tip_check && cm->has_base)
+		what = gate_xasprintf("%.7s (tree since accepted %.7s)", cm->hex, cm->base_hex);
+	else if (cm->tip_check)
+		what = gate_xasprintf("%.7s (whole tree, nothing accepted yet)", cm->hex);
+	else
+		what = gate_xasprintf("%.7s", cm->hex);
+	prefix = gate_xasprintf("%s%s: %s %s: ", error_mark, deny_level, ref, what);
+	wprefix = gate_xasprintf("%swarning: %s %s: ", error_mark, ref, what);
+	hprefix = gate_xasprintf("%shint: %s %s: ", error_mark, ref, what);
+	free(what);
 	ro.format = GATE_REPORT_REMOTE;
 	ro.prefix = prefix;
 	ro.warn_prefix = wprefix;
@@ -116,10 +121,34 @@ void gate_push_report_counts(struct gate_buf *b, const struct gate_verdict *v)
 			plural(v->nbad_commits, "commit", "commits"));
 }
 
-void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg)
+/* Was a ref refused for a policy problem (anything beyond schema and YAML)? */
+static int policy_refusal(const struct gate_verdict *v)
 {
-	size_t ng;
+	size_t r, c, f, i, k;
+
+	for (r = 0; r < v->nrefs; r++)
+		for (c = 0; c < v->refs[r].ncommits; c++) {
+			const struct gate_judged_commit *cm = &v->refs[r].commits[c];
+			for (f = 0; f < cm->nfiles; f++)
+				for (i = 0; i < cm->files[f].results.n; i++) {
+					const struct gate_result *res = &cm->files[f].results.v[i];
+					for (k = 0; k < res->nproblems; k++) {
+						const struct gate_problem *p = &res->problems[k];
+						if (p->severity == GATE_SEV_DENY && !p->suppressed && p->rule &&
+						    strcmp(p->rule, "schema") && strcmp(p->rule, "yaml"))
+							return 1;
+					}
+				}
+		}
+	return 0;
+}
+
+void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
+	const struct gate_config *cfg, const struct gate_verdict *v)
+{
+	size_t ng, i;
 	const struct gate_config_group *g = gate_config_groups(cfg, &ng);
+	const json_t *files = json_object_get(json_object_get(gate_config_json(cfg), "policy"), "files");
 	struct gate_buf b = GATE_BUF_INIT;
 
 	gate_buf_adds(&b, "check the files before pushing with: gitops-gate validate");
@@ -127,14 +156,26 @@ void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg)
 		gate_buf_adds(&b, " -strict");
 	if (ng && strcmp(g[0].kubernetes_version, "master"))
 		gate_buf_addf(&b, " -kubernetes-version %s", g[0].kubernetes_version);
+	if (v && policy_refusal(v)) {
+		/* the server's policy files by name (the pusher needs copies), else the built-in checks */
+		for (i = 0; i < json_array_size(files); i++) {
+			const char *f = json_string_value(json_array_get(files, i));
+			const char *base = f ? strrchr(f, '/') : NULL;
+			if (f)
+				gate_buf_addf(&b, " -policy %s", base ? base + 1 : f);
+		}
+		if (!json_array_size(files))
+			gate_buf_adds(&b, " -policy builtin");
+	}
 	gate_buf_adds(&b, " FILE...");
-	gate_push_report_say(out, "", "hint", "%s", b.ptr);
+	gate_push_report_say(out, error_mark, "hint", "%s", b.ptr);
 	gate_buf_release(&b);
 }
 
 void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v)
 {
-	size_t i;
+	struct gate_buf tip = GATE_BUF_INIT;
+	size_t i, ncommits;
 
 	for (i = 0; i < v->nrefs; i++) {
 		const struct gate_judged_ref *r = &v->refs[i];
@@ -143,17 +184,30 @@ void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v
 		if (!r->gated || r->update.new_zero)
 			continue;
 		ref = gate_escape_dup(r->update.ref, GATE_PUSH_REPORT_ESC_MAX);
+		ncommits = gate_judged_ref_commits(r);
+		gate_buf_addf(&tip, "%s", "");
+		if (r->ntip_files) {
+			const struct gate_judged_commit *t = &r->commits[r->ncommits - 1];
+			if (t->has_base)
+				gate_buf_addf(&tip, "; %zu more %s of the tree since accepted %.7s (%zu from cache)",
+					r->ntip_files, plural(r->ntip_files, "file", "files"), t->base_hex,
+					r->ntip_cached);
+			else
+				gate_buf_addf(&tip, "; %zu more %s of the tree, nothing accepted yet (%zu from cache)",
+					r->ntip_files, plural(r->ntip_files, "file", "files"), r->ntip_cached);
+		}
 		if (r->nwarnings)
 			gate_push_report_say(out, "", "success",
-				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s",
-				ref, r->ncommits, plural(r->ncommits, "commit", "commits"), r->nfiles,
+				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems, %zu %s%s",
+				ref, ncommits, plural(ncommits, "commit", "commits"), r->nfiles,
 				plural(r->nfiles, "file", "files"), r->ncached, r->nwarnings,
-				plural(r->nwarnings, "warning", "warnings"));
+				plural(r->nwarnings, "warning", "warnings"), tip.ptr);
 		else
 			gate_push_report_say(out, "", "success",
-				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems",
-				ref, r->ncommits, plural(r->ncommits, "commit", "commits"), r->nfiles,
-				plural(r->nfiles, "file", "files"), r->ncached);
+				"%s: %zu %s, %zu %s judged (%zu from cache), 0 problems%s",
+				ref, ncommits, plural(ncommits, "commit", "commits"), r->nfiles,
+				plural(r->nfiles, "file", "files"), r->ncached, tip.ptr);
+		gate_buf_release(&tip);
 		free(ref);
 	}
 }

@@ -17,7 +17,21 @@ static const char *const format_names[] = {
 	[GATE_FORMAT_FLUX_GENERIC_HMAC] = "flux-generic-hmac",
 	[GATE_FORMAT_GITHUB] = "github",
 	[GATE_FORMAT_GENERIC] = "generic",
+	[GATE_FORMAT_GITLAB] = "gitlab",
 };
+
+static const char *const signature_names[] = {
+	[GATE_SIGNATURE_SHA256] = "sha256",
+	[GATE_SIGNATURE_SHA1] = "sha1",
+	[GATE_SIGNATURE_BOTH] = "both",
+};
+
+const char *gate_notify_signature_name(enum gate_notify_signature s)
+{
+	if ((size_t)s < sizeof(signature_names) / sizeof(signature_names[0]))
+		return signature_names[s];
+	return "unknown";
+}
 
 const char *gate_notify_format_name(enum gate_notify_format f)
 {
@@ -128,7 +142,8 @@ static int check_keys(const json_t *obj, const char *where, const char *const *a
 static int parse_receiver(struct gate_receiver *r, const json_t *v, const char *where,
 	char *err, size_t errlen)
 {
-	static const char *const keys[] = { "url", "format", "token_file", "ca_bundle", NULL };
+	static const char *const keys[] = { "url", "format", "token_file", "ca_bundle", "signature",
+		NULL };
 	char name[192];
 	char *fmt = NULL;
 
@@ -147,7 +162,7 @@ static int parse_receiver(struct gate_receiver *r, const json_t *v, const char *
 		if (get_string(json_object_get(v, "format"), name, &fmt, err, errlen) < 0)
 			return -1;
 		if (gate_notify_format_parse(fmt, &r->format) < 0) {
-			fail(err, errlen, "%s: unknown format \"%.64s\" (expected flux-generic-hmac, github or generic)",
+			fail(err, errlen, "%s: unknown format \"%.64s\" (expected flux-generic-hmac, github, gitlab or generic)",
 				name, fmt);
 			free(fmt);
 			return -1;
@@ -167,6 +182,57 @@ static int parse_receiver(struct gate_receiver *r, const json_t *v, const char *
 		if (get_string(json_object_get(v, "ca_bundle"), name, &r->ca_bundle, err, errlen) < 0)
 			return -1;
 	}
+	r->signature = GATE_SIGNATURE_SHA256;
+	if (json_object_get(v, "signature")) {
+		size_t i;
+		snprintf(name, sizeof(name), "%s.signature", where);
+		if (get_string(json_object_get(v, "signature"), name, &fmt, err, errlen) < 0)
+			return -1;
+		for (i = 0; i < sizeof(signature_names) / sizeof(signature_names[0]); i++)
+			if (!strcmp(fmt, signature_names[i]))
+				break;
+		if (i == sizeof(signature_names) / sizeof(signature_names[0])) {
+			fail(err, errlen, "%s: unknown signature \"%.64s\" (expected sha1, sha256 or both)",
+				name, fmt);
+			free(fmt);
+			return -1;
+		}
+		free(fmt);
+		r->signature = (enum gate_notify_signature)i;
+		if (r->format != GATE_FORMAT_GITHUB)
+			return fail(err, errlen, "%s: only a github receiver takes a signature choice", name);
+	}
+	return 0;
+}
+
+int gate_notify_check_html_url(const char *url, const char **warn, char *err, size_t errlen)
+{
+	const char *host, *end, *path;
+	size_t n;
+
+	if (warn)
+		*warn = NULL;
+	if (!strncasecmp(url, "https://", 8))
+		host = url + 8;
+	else if (!strncasecmp(url, "http://", 7))
+		host = url + 7;
+	else
+		return fail(err, errlen, "expected an http:// or https:// URL (the repository's web page)");
+	path = host + strcspn(host, "/?#");
+	end = memchr(host, '@', (size_t)(path - host));
+	if (end)
+		host = end + 1;
+	if (host == path || *host == ':')
+		return fail(err, errlen, "the URL has no host name");
+	if (*path != '/' || path[1] == '\0' || path[1] == '?' || path[1] == '#')
+		return fail(err, errlen, "the URL has no path (Argo CD matches apps on host and path)");
+	if (strpbrk(path, "?#"))
+		return fail(err, errlen, "the URL has a query or fragment, which Argo CD does not match");
+	n = strlen(path);
+	if (warn && path[n - 1] == '/')
+		*warn = "ends in \"/\": Argo CD then matches only repoURLs that end in \"/\" too";
+	else if (warn && n > 4 && !strcasecmp(path + n - 4, ".git"))
+		*warn = "ends in \".git\": Argo CD then matches only repoURLs that end in \".git\" or \".git.git\"";
 	return 0;
 }
 
@@ -232,10 +298,12 @@ static int parse_cluster(struct gate_receivers *out, size_t idx, const json_t *v
 static int parse_notify(struct gate_notify_config *n, const json_t *v, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "budget_ms", "timeout_ms", "max_attempts",
-		"backoff_ms", "backoff_max_ms", "repository", NULL };
-	static const char *const rkeys[] = { "name", "full_name", "html_url", "clone_url", "default_branch", NULL };
+		"backoff_ms", "backoff_max_ms", "max_body_bytes", "repository", NULL };
+	static const char *const rkeys[] = { "name", "full_name", "html_url", "clone_url", "ssh_url",
+		"default_branch", NULL };
 	const json_t *repo;
-	long attempts = n->max_attempts;
+	char msg[160];
+	long attempts = n->max_attempts, body = (long)n->max_body_bytes;
 
 	if (!v)
 		return 0;
@@ -247,9 +315,11 @@ static int parse_notify(struct gate_notify_config *n, const json_t *v, char *err
 	    get_long(v, "timeout_ms", 100, 600000, &n->timeout_ms, err, errlen) < 0 ||
 	    get_long(v, "max_attempts", 1, 1000, &attempts, err, errlen) < 0 ||
 	    get_long(v, "backoff_ms", 0, 86400000, &n->backoff_ms, err, errlen) < 0 ||
-	    get_long(v, "backoff_max_ms", 0, 604800000, &n->backoff_max_ms, err, errlen) < 0)
+	    get_long(v, "backoff_max_ms", 0, 604800000, &n->backoff_max_ms, err, errlen) < 0 ||
+	    get_long(v, "max_body_bytes", (long)GATE_NOTIFY_MAX_BODY_MIN, 64L << 20, &body, err, errlen) < 0)
 		return -1;
 	n->max_attempts = (unsigned)attempts;
+	n->max_body_bytes = (size_t)body;
 	if (n->backoff_max_ms < n->backoff_ms)
 		n->backoff_max_ms = n->backoff_ms;
 	repo = json_object_get(v, "repository");
@@ -267,9 +337,31 @@ static int parse_notify(struct gate_notify_config *n, const json_t *v, char *err
 	     get_string(json_object_get(repo, "html_url"), "notify.repository.html_url", &n->repo_html_url, err, errlen) < 0) ||
 	    (json_object_get(repo, "clone_url") &&
 	     get_string(json_object_get(repo, "clone_url"), "notify.repository.clone_url", &n->repo_clone_url, err, errlen) < 0) ||
+	    (json_object_get(repo, "ssh_url") &&
+	     get_string(json_object_get(repo, "ssh_url"), "notify.repository.ssh_url", &n->repo_ssh_url, err, errlen) < 0) ||
 	    (json_object_get(repo, "default_branch") &&
 	     get_string(json_object_get(repo, "default_branch"), "notify.repository.default_branch", &n->repo_default_branch, err, errlen) < 0))
 		return -1;
+	if (n->repo_html_url && gate_notify_check_html_url(n->repo_html_url, NULL, msg, sizeof(msg)) < 0)
+		return fail(err, errlen, "notify.repository.html_url: %s", msg);
+	return 0;
+}
+
+/* A github or gitlab receiver needs html_url: Argo CD matches apps on it and nothing else. */
+static int check_repository(const struct gate_receivers *r, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	if (r->notify.repo_html_url)
+		return 0;
+	for (i = 0; i < r->nclusters; i++)
+		for (j = 0; j < r->clusters[i].nreceivers; j++) {
+			enum gate_notify_format f = r->clusters[i].receivers[j].format;
+			if (f == GATE_FORMAT_GITHUB || f == GATE_FORMAT_GITLAB)
+				return fail(err, errlen, "notify.repository.html_url: required with the %s receiver "
+					"clusters[%zu].receivers[%zu] (Argo CD matches applications on it; "
+					"e.g. https://git.example/org/fleet)", gate_notify_format_name(f), i, j);
+		}
 	return 0;
 }
 
@@ -303,6 +395,8 @@ int gate_receivers_parse(struct gate_receivers *out, const json_t *root, char *e
 		if (parse_cluster(out, i, json_array_get(clusters, i), err, errlen) < 0)
 			goto fail;
 	}
+	if (check_repository(out, err, errlen) < 0)
+		goto fail;
 	return 0;
 fail:
 	gate_receivers_release(out);
@@ -343,6 +437,7 @@ void gate_receivers_release(struct gate_receivers *r)
 	free(r->notify.repo_html_url);
 	free(r->notify.repo_clone_url);
 	free(r->notify.repo_default_branch);
+	free(r->notify.repo_ssh_url);
 	*r = init;
 }
 

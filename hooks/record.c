@@ -12,33 +12,17 @@
 #include "gate/notify.h"
 #include "gate/outbox.h"
 #include "gate/util.h"
+#include "record_int.h"
 
-#define ZERO_HEX "0000000000000000000000000000000000000000"
 #define MAX_INTENTS 10000
 
-struct gate_record {
-	struct gate_repo *grepo;
-	char *git_dir, *prefix, *state_dir, *journal, *outbox, *pending;
-	const struct gate_receivers *rcv;
-	struct gate_notify_config repo_cfg; /* strings borrowed from rcv or from owned below */
-	char *own_name, *own_url, *default_branch;
-	gate_record_step_fn step;
-	void *step_payload;
-};
-
-struct strv {
-	char **v;
-	size_t n, alloc;
-};
-#define STRV_INIT { NULL, 0, 0 }
-
-static void strv_add(struct strv *s, const char *p)
+void gate_record_strv_add(struct strv *s, const char *p)
 {
 	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
 	s->v[s->n++] = gate_xstrdup(p);
 }
 
-static void strv_clear(struct strv *s)
+void gate_record_strv_clear(struct strv *s)
 {
 	size_t i;
 
@@ -49,9 +33,7 @@ static void strv_clear(struct strv *s)
 	s->n = s->alloc = 0;
 }
 
-static int fail(char *msg, size_t msgsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *msg, size_t msgsize, const char *fmt, ...)
+int gate_record_fail(char *msg, size_t msgsize, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,11 +43,11 @@ static int fail(char *msg, size_t msgsize, const char *fmt, ...)
 	return -1;
 }
 
-static int git_fail(char *msg, size_t msgsize, const char *what)
+int gate_record_git_fail(char *msg, size_t msgsize, const char *what)
 {
 	const git_error *e = git_error_last();
 
-	return fail(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
+	return gate_record_fail(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
 }
 
 static void step(struct gate_record *r, const char *name)
@@ -94,7 +76,7 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 
 	*out = NULL;
 	if (!o->repo || !o->git_dir)
-		return fail(msg, msgsize, "record: repository and git directory are required");
+		return gate_record_fail(msg, msgsize, "record: repository and git directory are required");
 	r = gate_xcalloc(1, sizeof(*r));
 	r->grepo = o->repo;
 	r->git_dir = gate_xstrdup(o->git_dir);
@@ -127,6 +109,10 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 		r->repo_cfg.repo_name = r->own_name;
 	if (!r->repo_cfg.repo_html_url)
 		r->repo_cfg.repo_html_url = r->own_url;
+	if (!r->repo_cfg.repo_clone_url && r->repo_cfg.repo_html_url != r->own_url) {
+		r->own_clone_url = gate_xasprintf("%s.git", r->repo_cfg.repo_html_url);
+		r->repo_cfg.repo_clone_url = r->own_clone_url;
+	}
 	if (!r->repo_cfg.repo_clone_url)
 		r->repo_cfg.repo_clone_url = r->own_url;
 	if (r->repo_cfg.repo_default_branch)
@@ -134,7 +120,7 @@ int gate_record_new(struct gate_record **out, const struct gate_record_opts *o,
 	else if (!(r->default_branch = gate_repo_head_branch(r->grepo)))
 		r->default_branch = gate_xstrdup("main");
 	if (gate_mkdir_p(r->outbox, 0755) < 0 || gate_mkdir_p(r->pending, 0755) < 0) {
-		fail(msg, msgsize, "cannot create %s: %s", r->state_dir, strerror(errno));
+		gate_record_fail(msg, msgsize, "cannot create %s: %s", r->state_dir, strerror(errno));
 		gate_record_free(r);
 		return -1;
 	}
@@ -154,6 +140,7 @@ void gate_record_free(struct gate_record *r)
 	free(r->pending);
 	free(r->own_name);
 	free(r->own_url);
+	free(r->own_clone_url);
 	free(r->default_branch);
 	free(r);
 }
@@ -161,6 +148,16 @@ void gate_record_free(struct gate_record *r)
 const char *gate_record_outbox_dir(const struct gate_record *r)
 {
 	return r->outbox;
+}
+
+const struct gate_notify_config *gate_record_repo_config(const struct gate_record *r)
+{
+	return &r->repo_cfg;
+}
+
+const char *gate_record_default_branch(const struct gate_record *r)
+{
+	return r->default_branch;
 }
 
 const char *gate_record_journal_path(const struct gate_record *r)
@@ -183,149 +180,6 @@ void gate_record_outcome_release(struct gate_record_outcome *o)
 
 /* ---- what changed ---- */
 
-struct changes {
-	struct strv added, modified, removed;
-	size_t total;
-	int all; /* too many to list */
-};
-
-static void changes_clear(struct changes *c)
-{
-	strv_clear(&c->added);
-	strv_clear(&c->modified);
-	strv_clear(&c->removed);
-	c->total = 0;
-	c->all = 0;
-}
-
-struct changes_max {
-	struct changes *c;
-	size_t max;
-};
-
-/* gate_repo_change_fn: one changed path into its list, at most max (then stop). */
-static int add_change(const struct gate_repo_change *ch, void *payload)
-{
-	struct changes_max *cm = payload;
-	struct changes *c = cm->c;
-
-	if (c->total >= cm->max) {
-		c->all = 1;
-		return 1;
-	}
-	if (ch->status == GATE_CHANGE_ADDED)
-		strv_add(&c->added, ch->path);
-	else if (ch->status == GATE_CHANGE_DELETED)
-		strv_add(&c->removed, ch->path);
-	else
-		strv_add(&c->modified, ch->path);
-	c->total++;
-	return 0;
-}
-
-/* Changes between the trees of commits from (NULL: everything added) and to, at most max paths. */
-static int diff_commits(struct gate_repo *repo, const git_oid *from, const git_oid *to, size_t max,
-	struct changes *c)
-{
-	struct changes_max cm = { c, max };
-	int err = gate_repo_diff_commits(repo, from, to, add_change, &cm);
-
-	return err < 0 ? err : 0;
-}
-
-struct cdata {
-	char id[GIT_OID_HEXSZ + 1];
-	char ts[32];
-	struct gate_repo_commit_info info;
-	struct changes ch;
-};
-
-static void cdata_clear(struct cdata *c)
-{
-	gate_repo_commit_info_release(&c->info);
-	changes_clear(&c->ch);
-}
-
-static int cdata_fill(struct gate_repo *repo, struct cdata *c, const git_oid *id)
-{
-	int err = gate_repo_commit_info(repo, id, &c->info);
-
-	if (err < 0)
-		return err;
-	git_oid_tostr(c->id, sizeof(c->id), &c->info.id);
-	gate_journal_time(c->ts, sizeof(c->ts), c->info.time);
-	return 0;
-}
-
-static void cdata_view(const struct cdata *c, struct gate_push_commit *v)
-{
-	v->id = c->id;
-	v->message = c->info.message;
-	v->timestamp = c->ts;
-	v->author_name = c->info.author_name;
-	v->author_email = c->info.author_email;
-	v->committer_name = c->info.committer_name;
-	v->committer_email = c->info.committer_email;
-	v->added = (const char *const *)c->ch.added.v;
-	v->nadded = c->ch.added.n;
-	v->modified = (const char *const *)c->ch.modified.v;
-	v->nmodified = c->ch.modified.n;
-	v->removed = (const char *const *)c->ch.removed.v;
-	v->nremoved = c->ch.removed.n;
-}
-
-/*
- * The commits from prev (exclusive, may be NULL) to target, newest
- * GATE_NOTIFY_MAX_COMMITS of them, oldest first, each with its own changes.
- * When none (target behind prev: a rollback), one entry for target with the
- * changes prev -> target, so that receivers see every changed path.
- */
-static int collect_commits(struct gate_repo *repo, const git_oid *prev, const git_oid *target,
-	struct cdata **out, size_t *n)
-{
-	git_oid *ids = NULL, parent;
-	struct cdata *v = NULL;
-	size_t nids = 0, i;
-	int err, hp;
-
-	*out = NULL;
-	*n = 0;
-	if ((err = gate_repo_log(repo, prev, target, GATE_NOTIFY_MAX_COMMITS, &ids, &nids)) < 0)
-		return err;
-	v = gate_xcalloc(nids ? nids : 1, sizeof(*v));
-	/* oldest first */
-	for (i = 0; i < nids; i++) {
-		const git_oid *id = &ids[nids - 1 - i];
-		if ((err = cdata_fill(repo, &v[i], id)) < 0)
-			goto done;
-		*n = i + 1;
-		if ((hp = gate_repo_first_parent(repo, id, &parent)) < 0) {
-			err = -1;
-			goto done;
-		}
-		if ((err = diff_commits(repo, hp ? &parent : NULL, id, GATE_NOTIFY_MAX_FILES,
-				&v[i].ch)) < 0)
-			goto done;
-	}
-	if (*n == 0) {
-		if ((err = cdata_fill(repo, &v[0], target)) < 0)
-			goto done;
-		*n = 1;
-		err = diff_commits(repo, prev, target, GATE_NOTIFY_MAX_FILES, &v[0].ch);
-	}
-done:
-	free(ids);
-	if (err < 0) {
-		for (i = 0; i < *n; i++)
-			cdata_clear(&v[i]);
-		free(v);
-		v = NULL;
-		*n = 0;
-	}
-	*out = v;
-	return err;
-}
-
 /* ---- journal helpers ---- */
 
 int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize)
@@ -334,7 +188,7 @@ int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size
 	int truncated;
 
 	if (gate_journal_read(r->journal, GATE_RECORD_MAX_JOURNAL, entries, &skipped, &truncated) < 0)
-		return fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
+		return gate_record_fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
 	return 0;
 }
 
@@ -487,111 +341,6 @@ static json_t *journal_line(const json_t *intent, int moved, const char *reason,
 	return e;
 }
 
-/* Queue one delivery per receiver of every cluster concerned. */
-static int queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
-	const char *aref, const git_oid *prev, const git_oid *target, struct gate_record_outcome *out,
-	char *msg, size_t msgsize)
-{
-	struct cdata *commits = NULL;
-	struct gate_push_commit *views = NULL;
-	struct changes all = { STRV_INIT, STRV_INIT, STRV_INIT, 0, 0 };
-	struct strv paths = STRV_INIT;
-	struct gate_push_event pe;
-	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
-	size_t ncommits = 0, i, j, k;
-	long long now = (long long)time(NULL);
-	int err = 0, forced = 0;
-
-	if (!r->rcv || r->rcv->nclusters == 0)
-		return 0;
-	/* the paths that changed for the clusters: previous accepted tree -> target tree */
-	if ((err = diff_commits(r->grepo, prev, target, GATE_RECORD_MAX_PATHS, &all)) < 0) {
-		git_fail(msg, msgsize, "cannot compute the changed paths");
-		goto done;
-	}
-	for (k = 0; k < all.added.n; k++)
-		strv_add(&paths, all.added.v[k]);
-	for (k = 0; k < all.modified.n; k++)
-		strv_add(&paths, all.modified.v[k]);
-	for (k = 0; k < all.removed.n; k++)
-		strv_add(&paths, all.removed.v[k]);
-	if (prev) {
-		int d = gate_repo_descends(r->grepo, target, prev, NULL, 0);
-		forced = d == 0;
-	}
-	if ((err = collect_commits(r->grepo, prev, target, &commits, &ncommits)) < 0) {
-		git_fail(msg, msgsize, "cannot list the commits");
-		goto done;
-	}
-	views = gate_xcalloc(ncommits + 1, sizeof(*views));
-	for (i = 0; i < ncommits; i++)
-		cdata_view(&commits[i], &views[i]);
-	if (prev)
-		git_oid_tostr(before, sizeof(before), prev);
-	else
-		snprintf(before, sizeof(before), "%s", ZERO_HEX);
-	git_oid_tostr(after, sizeof(after), target);
-	memset(&pe, 0, sizeof(pe));
-	pe.event = ev->event;
-	pe.source_ref = ev->ref;
-	pe.accepted_ref = aref;
-	pe.before = before;
-	pe.after = after;
-	pe.forced = forced;
-	pe.pusher = ev->pusher;
-	pe.commits = views;
-	pe.ncommits = ncommits;
-	pe.head = ncommits ? &views[ncommits - 1] : NULL;
-	pe.default_branch = r->default_branch;
-	pe.repo = &r->repo_cfg;
-	for (i = 0; i < r->rcv->nclusters; i++) {
-		const struct gate_cluster *c = &r->rcv->clusters[i];
-		if (!gate_cluster_wants_ref(c, ev->ref, aref) ||
-		    !gate_cluster_wants_paths(c, (const char *const *)paths.v, paths.n, all.all))
-			continue;
-		out->nclusters++;
-		for (j = 0; j < c->nreceivers; j++) {
-			struct gate_delivery d = GATE_DELIVERY_INIT;
-			const struct gate_receiver *rv = &c->receivers[j];
-			if (gate_outbox_new_id(d.id) < 0) {
-				err = fail(msg, msgsize, "cannot draw a random delivery id: %s", strerror(errno));
-				goto done;
-			}
-			d.cluster = c->name;
-			d.url = rv->url;
-			d.format = (char *)gate_notify_format_name(rv->format);
-			d.token_file = rv->token_file;
-			d.ca_bundle = rv->ca_bundle;
-			d.event = (char *)ev->event;
-			d.ref = (char *)ev->ref;
-			d.accepted_ref = (char *)aref;
-			d.old = before;
-			d.new_ = after;
-			d.body = gate_notify_body(&pe, c->name, d.id, &d.body_len);
-			d.created = now;
-			d.next_attempt_time = now;
-			err = gate_outbox_put(r->outbox, &d);
-			free(d.body);
-			if (err < 0) {
-				fail(msg, msgsize, "cannot write the outbox entry for cluster \"%s\": %s",
-					c->name, strerror(errno));
-				goto done;
-			}
-			out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1,
-				sizeof(char *));
-			out->deliveries[out->ndeliveries++] = gate_xstrdup(d.id);
-		}
-	}
-done:
-	for (i = 0; i < ncommits; i++)
-		cdata_clear(&commits[i]);
-	free(commits);
-	free(views);
-	changes_clear(&all);
-	strv_clear(&paths);
-	return err < 0 ? -1 : 0;
-}
-
 /* Steps 2-5 for an intent (shared by apply and reconcile). */
 static int complete_intent(struct gate_record *r, const char *id, const json_t *intent,
 	const json_t *journal, int reconciling, int *moved, const char **reason,
@@ -608,14 +357,14 @@ static int complete_intent(struct gate_record *r, const char *id, const json_t *
 	*moved = 0;
 	*reason = NULL;
 	if (!aref || !t || !ev || git_oid_fromstr(&target, t) < 0)
-		return fail(msg, msgsize, "intent %s is malformed", id);
+		return gate_record_fail(msg, msgsize, "intent %s is malformed", id);
 	if ((err = gate_repo_ref_read(r->grepo, aref, &cur, &have_cur)) < 0)
-		return git_fail(msg, msgsize, "cannot read the accepted ref");
+		return gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
 	if (reconciling && force && expected) {
 		/* a rollback applies only if nobody moved the ref since */
 		int exp_zero = !strcmp(expected, ZERO_HEX);
 		if (git_oid_fromstr(&exp, expected) < 0)
-			return fail(msg, msgsize, "intent %s is malformed", id);
+			return gate_record_fail(msg, msgsize, "intent %s is malformed", id);
 		if (have_cur && git_oid_equal(&cur, &target)) {
 			*moved = 1;
 		} else if ((exp_zero && have_cur) || (!exp_zero && (!have_cur || !git_oid_equal(&cur, &exp)))) {
@@ -631,7 +380,7 @@ static int complete_intent(struct gate_record *r, const char *id, const json_t *
 		err = gate_repo_ref_move(r->grepo, aref, &cur, &have_cur, &target, force, logmsg, moved, reason);
 		free(logmsg);
 		if (err < 0)
-			return git_fail(msg, msgsize, "cannot move the accepted ref");
+			return gate_record_git_fail(msg, msgsize, "cannot move the accepted ref");
 	}
 	step(r, "after-ref");
 journal:
@@ -640,7 +389,7 @@ journal:
 		err = gate_journal_append(r->journal, line);
 		json_decref(line);
 		if (err < 0)
-			return fail(msg, msgsize, "cannot append to the journal %s: %s", r->journal,
+			return gate_record_fail(msg, msgsize, "cannot append to the journal %s: %s", r->journal,
 				strerror(errno));
 	}
 	step(r, "after-journal");
@@ -674,19 +423,19 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	size_t i;
 
 	if (!ev->ref || !ev->target_hex || !ev->event)
-		return fail(msg, msgsize, "record: event, ref and target are required");
+		return gate_record_fail(msg, msgsize, "record: event, ref and target are required");
 	aref = gate_record_accepted_ref(r->prefix, ev->ref);
 	snprintf(out->accepted_ref, sizeof(out->accepted_ref), "%s", aref);
 	if (strlen(aref) >= sizeof(out->accepted_ref) || !gate_repo_ref_name_valid(aref)) {
-		fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
+		gate_record_fail(msg, msgsize, "\"%.200s\" is not a valid accepted ref name", aref);
 		goto done;
 	}
 	if (git_oid_fromstr(&target, ev->target_hex) < 0 || gate_repo_is_commit(r->grepo, &target) != 1) {
-		fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
+		gate_record_fail(msg, msgsize, "%.64s is not a commit of this repository", ev->target_hex);
 		goto done;
 	}
 	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0) {
-		git_fail(msg, msgsize, "cannot read the accepted ref");
+		gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
 		goto done;
 	}
 	if (have_cur)
@@ -695,15 +444,15 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	if (!(have_cur && git_oid_equal(&cur, &target))) {
 		d = have_cur && !ev->force ? gate_repo_descends(r->grepo, &cur, &target, NULL, 0) : 0;
 		if (d < 0) {
-			git_fail(msg, msgsize, "cannot compare commits");
+			gate_record_git_fail(msg, msgsize, "cannot compare commits");
 			goto done;
 		}
-		if (!d && queue_deliveries(r, ev, aref, have_cur ? &cur : NULL, &target, out, msg,
+		if (!d && gate_record_queue_deliveries(r, ev, aref, have_cur ? &cur : NULL, &target, out, msg,
 			msgsize) < 0)
 			goto done;
 	}
 	if (gate_outbox_new_id(intent_id) < 0) {
-		fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
+		gate_record_fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
 		goto done;
 	}
 	gate_journal_time(now, sizeof(now), (long long)time(NULL));
@@ -729,7 +478,7 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	if (ev->force)
 		json_object_set_new(intent, "force", json_true());
 	if (write_intent(r, intent_id, intent) < 0) {
-		fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending, strerror(errno));
+		gate_record_fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending, strerror(errno));
 		goto done;
 	}
 	step(r, "after-outbox");
@@ -769,7 +518,7 @@ static int reconcile_intents(struct gate_record *r, json_t *report, char *msg, s
 
 	if (gate_outbox_list(r->pending, MAX_INTENTS, &ids, &n) < 0) {
 		json_decref(items);
-		return fail(msg, msgsize, "cannot list %s: %s", r->pending, strerror(errno));
+		return gate_record_fail(msg, msgsize, "cannot list %s: %s", r->pending, strerror(errno));
 	}
 	if (n && gate_record_journal(r, &journal, msg, msgsize) < 0) {
 		ret = -1;
@@ -857,10 +606,10 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 	int ret = 0;
 
 	if (gate_repo_ref_names(r->grepo, r->prefix, &names.v, &names.n) < 0)
-		return git_fail(msg, msgsize, "cannot list refs");
+		return gate_record_git_fail(msg, msgsize, "cannot list refs");
 	names.alloc = names.n;
 	if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
-		strv_clear(&names);
+		gate_record_strv_clear(&names);
 		return -1;
 	}
 	if (names.n) /* qsort(NULL, 0, ...) is undefined */
@@ -905,7 +654,7 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 			if (err < 0) {
 				json_decref(line);
 				report_add(report, "error", aref, xhex, "cannot move the accepted ref back");
-				ret = git_fail(msg, msgsize, "cannot move the accepted ref back");
+				ret = gate_record_git_fail(msg, msgsize, "cannot move the accepted ref back");
 				continue;
 			}
 			json_object_set_new(line, "target", json_string(xhex));
@@ -914,10 +663,10 @@ static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size
 			report_add(report, "restored", aref, xhex, yhex);
 		}
 		if (gate_journal_append(r->journal, line) < 0)
-			ret = fail(msg, msgsize, "cannot append to the journal: %s", strerror(errno));
+			ret = gate_record_fail(msg, msgsize, "cannot append to the journal: %s", strerror(errno));
 		json_decref(line);
 	}
-	strv_clear(&names);
+	gate_record_strv_clear(&names);
 	json_decref(journal);
 	return ret;
 }

@@ -225,17 +225,49 @@ int gate_repo_is_commit(struct gate_repo *r, const git_oid *id)
 	return type == GIT_OBJECT_COMMIT;
 }
 
+static int diff_trees(struct gate_repo *r, git_tree *ptree, git_tree *tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
 int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
 	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
 {
-	git_diff_options opts;
 	git_tree *tree = NULL, *ptree = NULL;
+	int error;
+
+	if ((error = gate_repo_commit_trees(r, commit, whole_tree, &tree, &ptree, msg, msgsize)) < 0)
+		return error;
+	error = diff_trees(r, ptree, tree, fn, payload, msg, msgsize);
+	git_tree_free(ptree);
+	git_tree_free(tree);
+	return error;
+}
+
+int gate_repo_commits_diff(struct gate_repo *r, const git_oid *from, const git_oid *to,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
+{
+	git_tree *tree = NULL, *ptree = NULL, *none = NULL;
+	int error;
+
+	if ((error = gate_repo_commit_trees(r, to, 1, &tree, &none, msg, msgsize)) < 0)
+		return error;
+	if (from && (error = gate_repo_commit_trees(r, from, 1, &ptree, &none, msg, msgsize)) < 0) {
+		git_tree_free(tree);
+		return error;
+	}
+	error = diff_trees(r, ptree, tree, fn, payload, msg, msgsize);
+	git_tree_free(ptree);
+	git_tree_free(tree);
+	return error;
+}
+
+static int diff_trees(struct gate_repo *r, git_tree *ptree, git_tree *tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
+{
+	git_diff_options opts;
 	git_diff *diff = NULL;
 	size_t i, nd;
 	int error;
 
-	if ((error = gate_repo_commit_trees(r, commit, whole_tree, &tree, &ptree, msg, msgsize)) < 0)
-		goto done;
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_INCLUDE_TYPECHANGE |
 		GIT_DIFF_INCLUDE_TYPECHANGE_TREES;
@@ -277,8 +309,6 @@ int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int who
 	error = 0;
 done:
 	git_diff_free(diff);
-	git_tree_free(ptree);
-	git_tree_free(tree);
 	return error;
 }
 
@@ -325,4 +355,18 @@ done:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
 	return error;
+}
+
+int gate_repo_config_has(struct gate_repo *r, const char *key)
+{
+	git_config *cfg = NULL;
+	git_config_entry *e = NULL;
+	int has = 0;
+
+	if (git_repository_config_snapshot(&cfg, r->git) == 0 && git_config_get_entry(&e, cfg, key) == 0)
+		has = 1;
+	git_config_entry_free(e);
+	git_config_free(cfg);
+	git_error_clear();
+	return has;
 }

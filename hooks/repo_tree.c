@@ -178,6 +178,29 @@ int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole
 	return error;
 }
 
+int gate_repo_diff_changes(struct gate_repo *r, const git_oid *from, const git_oid *to,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize)
+{
+	git_tree *tree = NULL, *ftree = NULL, *none = NULL;
+	struct walk w;
+	int error;
+
+	if ((error = gate_repo_commit_trees(r, to, 1, &tree, &none, msg, msgsize)) < 0)
+		return error;
+	if (from && (error = gate_repo_commit_trees(r, from, 1, &ftree, &none, msg, msgsize)) < 0) {
+		git_tree_free(tree);
+		return error;
+	}
+	walk_init(&w, r, fn, payload, msg, msgsize);
+	gate_buf_adds(&w.path, "");
+	if (!ftree || !git_oid_equal(git_tree_id(ftree), git_tree_id(tree)))
+		error = walk_trees(&w, ftree, tree, 0);
+	gate_buf_release(&w.path);
+	git_tree_free(ftree);
+	git_tree_free(tree);
+	return error;
+}
+
 int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize)
 {

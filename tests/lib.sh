@@ -118,7 +118,7 @@ gate_data() {
 	mkdir -p "$_dst"
 	(
 		flock 9
-		for _t in kubernetes-schemas-v1.32.2 crd-schemas manifests-corpus manifests-corpus-2; do
+		for _t in kubernetes-schemas-v1.32.2 crd-schemas manifests-corpus manifests-corpus-2 flux-schema-catalog; do
 			[ -f "$_dst/.$_t.done" ] && continue
 			mkdir -p "$_dst/$_t"
 			tar xJf "$_shared/$_t.tar.xz" -C "$_dst/$_t" || exit 1

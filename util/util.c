@@ -154,20 +154,70 @@ void gate_buf_addf(struct gate_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes) and its code point, or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t len, i;
+	unsigned long c;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	c = s[0] & (0x3f >> (len - 1));
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Code points that change how a terminal shows the text around them: C1
+ * controls (an 8-bit CSI can start an escape sequence), bidirectional
+ * overrides, embeddings, isolates and marks (which reorder what follows:
+ * "Trojan Source"), zero-width characters, line and paragraph separators
+ * and the byte order mark.
+ */
+static int spoofing(unsigned long c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || (c >= 0x200b && c <= 0x200f) ||
+		(c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
+}
+
 void gate_buf_add_escaped(struct gate_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		unsigned long cp;
+
 		if (c < 0x20 || c == 0x7f) {
 			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 			gate_buf_add(b, e, 4);
 		} else if (c == '\\') {
 			gate_buf_add(b, "\\\\", 2);
-		} else {
+		} else if (c < 0x80) {
 			gate_buf_addc(b, (char)c);
+		} else if (!(n = utf8_seq((const unsigned char *)s + i, len - i, &cp))) {
+			/* not UTF-8: the byte itself, escaped */
+			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			gate_buf_add(b, e, 4);
+		} else {
+			if (spoofing(cp))
+				gate_buf_addf(b, "\\u%04lx", cp);
+			else
+				gate_buf_add(b, s + i, n);
+			i += n - 1;
 		}
 	}
 }
@@ -338,8 +388,11 @@ done:
 	return ret;
 }
 
-/* Match one path segment-aware glob: '*' and '?' stop at '/', "**" crosses. */
-static int glob_rec(const char *p, const char *s, int depth)
+/*
+ * Match one path segment-aware glob: '*' and '?' stop at '/', "**" crosses.
+ * With pfx, s is the start of a path: running out of s is a match.
+ */
+static int glob_rec(const char *p, const char *s, int depth, int pfx)
 {
 	if (depth > 64)
 		return 0;
@@ -350,16 +403,16 @@ static int glob_rec(const char *p, const char *s, int depth)
 				if (*rest == '/') {
 					/* "**" + "/": zero or more whole segments */
 					rest++;
-					if (glob_rec(rest, s, depth + 1))
+					if (glob_rec(rest, s, depth + 1, pfx))
 						return 1;
 					for (; *s; s++)
-						if (*s == '/' && glob_rec(rest, s + 1, depth + 1))
+						if (*s == '/' && glob_rec(rest, s + 1, depth + 1, pfx))
 							return 1;
 					return 0;
 				}
 				/* "**" elsewhere: any characters, slashes included */
 				for (;; s++) {
-					if (glob_rec(rest, s, depth + 1))
+					if (glob_rec(rest, s, depth + 1, pfx))
 						return 1;
 					if (!*s)
 						return 0;
@@ -367,14 +420,14 @@ static int glob_rec(const char *p, const char *s, int depth)
 			}
 			p++;
 			for (;; s++) {
-				if (glob_rec(p, s, depth + 1))
+				if (glob_rec(p, s, depth + 1, pfx))
 					return 1;
 				if (!*s || *s == '/')
 					return 0;
 			}
 		}
 		if (!*s)
-			return 0;
+			return pfx;
 		if (*p == '?') {
 			if (*s == '/')
 				return 0;
@@ -411,7 +464,55 @@ static int glob_rec(const char *p, const char *s, int depth)
 
 int gate_glob_match(const char *pattern, const char *path)
 {
-	return glob_rec(pattern, path, 0);
+	return glob_rec(pattern, path, 0, 0);
+}
+
+int gate_glob_may_match_under(const char *pattern, const char *dir)
+{
+	char *s = gate_xasprintf("%s/", dir);
+	int m = glob_rec(pattern, s, 0, 1);
+
+	free(s);
+	return m;
+}
+
+int gate_glob_check(const char *pattern, char *why, size_t whysize)
+{
+	const char *p;
+
+	if (!*pattern) {
+		gate_set_msg(why, whysize, "an empty pattern matches nothing");
+		return -1;
+	}
+	for (p = pattern; *p; p++) {
+		if (*p == '\\') {
+			if (!p[1]) {
+				gate_set_msg(why, whysize, "ends in a lone backslash");
+				return -1;
+			}
+			p++;
+		} else if (*p == '[') {
+			const char *q = p + 1;
+			if (*q == '!' || *q == '^')
+				q++;
+			if (*q == ']') {
+				gate_set_msg(why, whysize, "empty bracket expression at offset %zu", (size_t)(p - pattern));
+				return -1;
+			}
+			while (*q && *q != ']' && *q != '/')
+				q++;
+			if (*q != ']') {
+				gate_set_msg(why, whysize, "unterminated '[' at offset %zu (write \\[ for a literal bracket)",
+					(size_t)(p - pattern));
+				return -1;
+			}
+			p = q;
+		} else if (*p == '*' && p[1] == '*' && p[2] == '*') {
+			gate_set_msg(why, whysize, "'***' at offset %zu: use * or **", (size_t)(p - pattern));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 char *gate_escape_dup(const char *s, size_t max)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/crd.h"
 #include "gate/k8s.h"
 #include "gate/unit.h"
 #include "gate/util.h"
@@ -315,42 +316,13 @@ static int part_may_define(const struct gate_crd_set *set, const char *part, siz
 	return yes;
 }
 
-/* kubeconform's -strict: close objects that declare properties, recursively. */
-static void close_objects(json_t *s, int depth)
-{
-	const char *key;
-	json_t *v, *props;
-	size_t i;
-
-	if (depth > 64 || !json_is_object(s))
-		return;
-	props = json_object_get(s, "properties");
-	if (json_is_object(props) && !json_object_get(s, "additionalProperties") &&
-	    !json_is_true(json_object_get(s, "x-kubernetes-preserve-unknown-fields")))
-		json_object_set_new(s, "additionalProperties", json_false());
-	json_object_foreach(props, key, v)
-		close_objects(v, depth + 1);
-	close_objects(json_object_get(s, "items"), depth + 1);
-	if (json_is_object(json_object_get(s, "additionalProperties")))
-		close_objects(json_object_get(s, "additionalProperties"), depth + 1);
-	{
-		static const char *const lists[] = { "allOf", "anyOf", "oneOf", NULL };
-		size_t l;
-		for (l = 0; lists[l]; l++) {
-			json_t *a = json_object_get(s, lists[l]);
-			json_array_foreach(a, i, v)
-				close_objects(v, depth + 1);
-		}
-	}
-}
-
 static int add_schema(struct gate_crd_set *set, const char *where, const char *group,
 	const char *version, const char *kind, const struct gate_node *schema_node,
 	char *msg, size_t msgsize, int *failed)
 {
 	struct gate_schema *schema = NULL;
 	struct crd_entry *e;
-	json_t *root, *props;
+	json_t *root, *node;
 	char cmsg[512];
 	size_t i;
 
@@ -358,24 +330,12 @@ static int add_schema(struct gate_crd_set *set, const char *where, const char *g
 		if (!strcmp(set->v[i].group, group) && !strcmp(set->v[i].version, version) &&
 		    !strcmp(set->v[i].kind, kind))
 			return 0; /* the first definition wins */
-	root = schema_node ? gate_node_to_jansson(schema_node) : json_object();
-	if (!json_is_object(root)) {
-		json_decref(root);
-		root = json_object();
-	}
-	props = json_object_get(root, "properties");
-	if (set->strict) {
-		close_objects(root, 0);
-		if (json_is_object(props) && json_is_false(json_object_get(root, "additionalProperties"))) {
-			/* every object carries these, whether the CRD says so or not */
-			if (!json_object_get(props, "apiVersion"))
-				json_object_set_new(props, "apiVersion", json_pack("{s:s}", "type", "string"));
-			if (!json_object_get(props, "kind"))
-				json_object_set_new(props, "kind", json_pack("{s:s}", "type", "string"));
-			if (!json_object_get(props, "metadata"))
-				json_object_set_new(props, "metadata", json_pack("{s:s}", "type", "object"));
-		}
-	}
+	/* the conversion of `extract crd`; kubeconform's -strict closes the root too */
+	node = schema_node ? gate_node_to_jansson(schema_node) : NULL;
+	root = gate_crd_schema_convert(node, set->strict ? GATE_CRD_CLOSED | GATE_CRD_CLOSED_ROOT : 0);
+	json_decref(node);
+	if (!root)
+		return -1;
 	if (gate_schema_compile(&schema, root, NULL, 0, cmsg, sizeof(cmsg)) < 0) {
 		if (!*failed)
 			snprintf(msg, msgsize, "%s: the schema of %s/%s %s does not compile: %s",
@@ -454,9 +414,7 @@ static int crd_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (!len || !gate_crd_maybe(part, len) || !part_may_define(c->set, part, len) ||
 	    gate_doc_parse(&doc, part, len, line, c->lim, 0, &err) < 0)
 		return 0;
-	items = obj_get(doc->root, "items");
-	if (items && items->type == GATE_NODE_ARRAY && obj_str(doc->root, "kind") &&
-	    !strcmp(obj_str(doc->root, "kind"), "List")) {
+	if ((items = gate_k8s_list_items(doc->root))) {
 		for (i = 0; i < items->len; i++)
 			read_crd(c, &items->u.items[i]);
 	} else {

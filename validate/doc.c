@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "gate/doc.h"
 #include "gate/util.h"
+#include "gate/utf16.h"
 #include "doc_int.h"
 
 #include <math.h>
@@ -1122,8 +1123,10 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	struct gate_doc *doc;
-	size_t first, fixed_len = 0;
+	size_t first, fixed_len = 0, bom;
 	char *fixed = NULL;
+	struct gate_buf dec = GATE_BUF_INIT;
+	enum gate_utf16 enc;
 	int ndocs = 0, done = 0, parser_ok = 0, rc = -1;
 
 	*out = NULL;
@@ -1146,11 +1149,18 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
 		buf += 3;
 		len -= 3;
+	} else if ((enc = gate_utf16_detect(buf, len, 0, &bom)) != GATE_UTF16_NONE) {
+		/* UTF-16 with a byte order mark, as YAML allows and go-yaml reads */
+		gate_utf16_decode(&dec, buf + bom, len - bom, enc, 1);
+		buf = dec.ptr ? dec.ptr : "";
+		len = dec.len;
 	}
 	c.buf = buf;
 	c.len = len;
-	if (check_input(&c, buf, len) < 0)
+	if (check_input(&c, buf, len) < 0) {
+		gate_buf_release(&dec);
 		return -1;
+	}
 	if (memmem(buf, len, "\\u", 2) && (fixed = json_join_surrogates(buf, len, &fixed_len))) {
 		buf = c.buf = fixed;
 		len = c.len = fixed_len;
@@ -1226,6 +1236,7 @@ done:
 	ctx_release(&c);
 	arena_free(c.arena);
 	free(fixed);
+	gate_buf_release(&dec);
 	return rc;
 }
 
@@ -1235,7 +1246,25 @@ void gate_doc_free(struct gate_doc *doc)
 		arena_free(doc->arena);
 }
 
+static int split(const char *buf, size_t len, gate_doc_part_fn fn, void *payload);
+
 int gate_doc_split(const char *buf, size_t len, gate_doc_part_fn fn, void *payload)
+{
+	struct gate_buf dec = GATE_BUF_INIT;
+	enum gate_utf16 enc;
+	size_t bom;
+	int r;
+
+	/* UTF-16 with a byte order mark, as YAML allows: split the UTF-8 text */
+	if ((enc = gate_utf16_detect(buf, len, 0, &bom)) == GATE_UTF16_NONE)
+		return split(buf, len, fn, payload);
+	gate_utf16_decode(&dec, buf + bom, len - bom, enc, 1);
+	r = split(dec.ptr ? dec.ptr : "", dec.len, fn, payload);
+	gate_buf_release(&dec);
+	return r;
+}
+
+static int split(const char *buf, size_t len, gate_doc_part_fn fn, void *payload)
 {
 	size_t start = 0, i = 0, part_end;
 	uint32_t line = 1, start_line = 1;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gate/admit.h"
 #include "gate/unit.h"
 #include "gate/util.h"
 
@@ -81,11 +82,52 @@ static void set_identity(struct gate_result *r, const struct gate_k8s_id *id,
 	r->api_version = gate_xstrdup(id->api_version);
 	r->kind = gate_xstrdup(id->kind);
 	/* kubeconform: a generateName wins over name */
-	if (gen)
+	if (gen && *gen)
 		r->name = gate_xasprintf("%s{{ generateName }}", gen);
 	else
 		r->name = gate_xstrdup(id->name);
 	r->namespace_ = gate_xstrdup(id->namespace_);
+}
+
+/*
+ * The identity of a result that could not be judged, read the lenient way
+ * kubeconform's Resource.Signature() reads it for its output (a non-strict
+ * parse; apiVersion, kind, metadata.name and namespace when they are strings;
+ * a non-empty generateName wins): an error result still names its resource.
+ */
+static void set_lenient_identity(struct gate_result *r, const struct gate_node *root)
+{
+	const struct gate_node *meta;
+	const char *gen;
+
+	if (!root || root->type != GATE_NODE_OBJECT)
+		return;
+	if (!r->api_version)
+		r->api_version = gate_xstrdup(gate_node_get_str(root, "apiVersion"));
+	if (!r->kind)
+		r->kind = gate_xstrdup(gate_node_get_str(root, "kind"));
+	meta = gate_node_get(root, "metadata");
+	if (!meta || meta->type != GATE_NODE_OBJECT)
+		return;
+	gen = gate_node_get_str(meta, "generateName");
+	if (!r->name)
+		r->name = gen && *gen ? gate_xasprintf("%s{{ generateName }}", gen) :
+			gate_xstrdup(gate_node_get_str(meta, "name"));
+	if (!r->namespace_)
+		r->namespace_ = gate_xstrdup(gate_node_get_str(meta, "namespace"));
+}
+
+/* A document that failed the strict parse: its identity from a lenient one. */
+static void identity_from_text(struct judge *j, struct gate_result *r, const char *part,
+	size_t len, uint32_t line)
+{
+	struct gate_doc_error err;
+	struct gate_doc *doc = NULL;
+
+	if (!j->flags || gate_doc_parse(&doc, part, len, line, &j->lim, 0, &err) < 0)
+		return;
+	set_lenient_identity(r, doc->root);
+	gate_doc_free(doc);
 }
 
 static void schema_problems(struct judge *j, struct gate_result *r, const char *location,
@@ -99,16 +141,25 @@ static void schema_problems(struct judge *j, struct gate_result *r, const char *
 	 * jsonschema: '<pointer>' does not validate with <schema>#<keyword
 	 * path>: <message>".  We name the schema file and list every error.
 	 */
-	gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
+	for (i = 0; i < errs->n; i++)
+		if (!errs->v[i].keyword || strcmp(errs->v[i].keyword, "metadata"))
+			break;
+	if (i < errs->n || !errs->n)
+		gate_buf_adds(&msg, "problem validating schema. Check JSON formatting: ");
 	for (i = 0; i < errs->n; i++) {
 		const struct gate_schema_error *e = &errs->v[i];
-		gate_result_add_problem(r, e->pointer ? e->pointer : "", e->line, e->col, "schema",
-			GATE_SEV_DENY, e->message ? e->message : "does not validate");
+		int meta = e->keyword && !strcmp(e->keyword, "metadata");
+
+		gate_result_add_problem(r, e->pointer ? e->pointer : "", e->line, e->col,
+			meta ? "metadata" : "schema", GATE_SEV_DENY, e->message ? e->message : "does not validate");
 		if (i)
 			gate_buf_adds(&msg, " - ");
-		gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
-			e->pointer ? e->pointer : "", location ? location : "schema",
-			e->message ? e->message : "does not validate");
+		if (meta)
+			gate_buf_adds(&msg, e->message); /* the API server's own words */
+		else
+			gate_buf_addf(&msg, "jsonschema: '%s' does not validate with %s: %s",
+				e->pointer ? e->pointer : "", location ? location : "schema",
+				e->message ? e->message : "does not validate");
 	}
 	if (!errs->n)
 		gate_buf_adds(&msg, "jsonschema: '' does not validate");
@@ -150,19 +201,21 @@ static void run_checkers(struct judge *j, const struct gate_k8s_id *id,
  * an identity except those skipped by kind and Kustomize files (which are not
  * resources).
  */
-static void judge_any(struct judge *j, const struct gate_node *node, uint32_t line, int depth);
-static int list_like(const struct gate_node *root);
+static void judge_any(struct judge *j, const struct gate_node *node, uint32_t line, int depth,
+	const struct gate_node *list);
+static void judge_items(struct judge *j, struct gate_result *r, const struct gate_node *node,
+	int depth);
 
-static void judge_node(struct judge *j, const struct gate_node *node, uint32_t line, int depth)
+static void judge_node(struct judge *j, const struct gate_node *node, uint32_t line, int depth,
+	const struct gate_node *list)
 {
-	const struct gate_node *expand = NULL;
 	struct gate_schema_errors errs = GATE_SCHEMA_ERRORS_INIT;
 	const struct gate_schema *schema = NULL;
 	const char *location = NULL;
 	struct gate_result *r;
 	struct gate_k8s_id id;
-	char msg[8192];
-	int rc;
+	char msg[8192], kind[256];
+	int rc, inherited;
 
 	if (node && node->line)
 		line = node->line;
@@ -181,16 +234,18 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		gate_result_add_problem(r, "", node->line, node->col, "yaml", GATE_SEV_DENY, p);
 		return;
 	}
-	if (gate_k8s_id_read(&id, node, msg, sizeof(msg)) < 0) {
+	if (gate_k8s_item_id_read(&id, node, list, kind, sizeof(kind), &inherited,
+		msg, sizeof(msg)) < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xasprintf("error while parsing: %s", msg);
+		set_lenient_identity(r, node);
 		return;
 	}
 	set_identity(r, &id, node);
 
 	if (kind_listed(j->o->skip_kinds, j->o->nskip, &id)) {
 		r->status = GATE_STATUS_SKIPPED;
-		return;
+		goto items;
 	}
 	if (kind_listed(j->o->reject_kinds, j->o->nreject, &id)) {
 		r->status = GATE_STATUS_ERROR;
@@ -210,14 +265,6 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		goto check;
 	}
 	if (!schema) {
-		/*
-		 * A kind ending in "List" with items and no schema: kubectl and
-		 * kustomize apply its items, so they are judged one by one (the
-		 * list keeps kubeconform's verdict).  Without this a list kind
-		 * nobody has a schema for would carry its items past the gate.
-		 */
-		if (list_like(node) && depth < MAX_LIST_DEPTH)
-			expand = gate_node_get(node, "items");
 		if (j->o->ignore_missing_schemas) {
 			r->status = GATE_STATUS_SKIPPED;
 		} else {
@@ -227,7 +274,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		goto check;
 	}
 
-	rc = gate_schema_validate(schema, node, &errs, j->max_errors);
+	rc = gate_admit_validate(schema, node, id.group, id.kind, &errs, j->max_errors);
 	if (rc < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xstrdup("problem validating schema: internal failure");
@@ -240,10 +287,69 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 	gate_schema_errors_release(&errs);
 check:
 	run_checkers(j, &id, node, r);
-	if (expand) {
-		uint32_t i;
-		for (i = 0; i < expand->len; i++)
-			judge_any(j, &expand->u.items[i], expand->u.items[i].line, depth + 1);
+items:
+	judge_items(j, r, node, depth);
+}
+
+/* an items entry that looks like an object of its own */
+static int object_like(const struct gate_node *n)
+{
+	return n->type == GATE_NODE_OBJECT &&
+		(gate_node_get(n, "kind") || gate_node_get(n, "apiVersion"));
+}
+
+static void deny(struct gate_result *r, const struct gate_node *at, const char *pointer,
+	const char *rule, char *msg)
+{
+	gate_result_add_problem(r, pointer, at->line, at->col, rule, GATE_SEV_DENY, msg);
+	if (r->status == GATE_STATUS_VALID || r->status == GATE_STATUS_SKIPPED ||
+	    r->status == GATE_STATUS_EMPTY)
+		r->status = GATE_STATUS_INVALID;
+	if (!r->msg)
+		r->msg = msg;
+	else
+		free(msg);
+}
+
+/*
+ * The items of a resource, as the tools that apply it see them (see
+ * gate_k8s_list_kind()).  A typed list (`DeploymentList`, `FooList`)
+ * keeps its own verdict and each item is judged as an object, whatever
+ * schemas exist.  Any other kind with an `items` sequence is refused:
+ * kubectl and Argo CD would apply its items and drop the object, kustomize
+ * and Flux the reverse, so no single verdict is right; its entries that look
+ * like objects are judged too, so that the pusher sees their problems.
+ */
+static void judge_items(struct judge *j, struct gate_result *r, const struct gate_node *node,
+	int depth)
+{
+	enum gate_k8s_list lk = gate_k8s_list_kind(node);
+	const struct gate_node *items = gate_node_get(node, "items");
+	uint32_t i;
+
+	if (lk == GATE_K8S_NOT_LIST)
+		return;
+	if (lk == GATE_K8S_LIST && items && items->type != GATE_NODE_ARRAY) {
+		if (items->type != GATE_NODE_NULL)
+			deny(r, items, "/items", "yaml", gate_xasprintf("the items of a %s must be a "
+				"sequence, got %s", r->kind, gate_node_type_name(items)));
+		return;
+	}
+	if (!items)
+		return;
+	if (depth + 1 >= MAX_LIST_DEPTH) {
+		deny(r, node, "", "yaml", gate_xasprintf("lists nested more than %d deep",
+			MAX_LIST_DEPTH));
+		return;
+	}
+	if (lk == GATE_K8S_ITEMS_ON_OBJECT)
+		deny(r, items, "/items", "object-items", gate_xasprintf("a %s with a top-level items "
+			"sequence: kubectl and Argo CD apply its items instead of the object, kustomize "
+			"and Flux the object: give each object a document of its own", r->kind));
+	for (i = 0; i < items->len; i++) {
+		if (lk == GATE_K8S_ITEMS_ON_OBJECT && !object_like(&items->u.items[i]))
+			continue;
+		judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1, node);
 	}
 }
 
@@ -266,10 +372,8 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 	struct gate_doc *doc = NULL;
 	struct gate_result *r;
 
-	if (len == 0) {
-		new_result(j, line)->status = GATE_STATUS_EMPTY;
-		return 0;
-	}
+	if (len == 0)
+		return 0; /* kubeconform skips empty parts (one empty result per file without any) */
 	if (len > j->max_document) {
 		r = new_result(j, line);
 		r->status = GATE_STATUS_ERROR;
@@ -292,21 +396,12 @@ static int on_part(const char *part, size_t len, uint32_t line, void *payload)
 				"JSON: yaml: %s", err.message);
 		gate_result_add_problem(r, NULL, err.line, err.col, "yaml", GATE_SEV_DENY,
 			err.message[0] ? err.message : "invalid yaml");
+		identity_from_text(j, r, part, len, line);
 		return 0;
 	}
-	judge_any(j, doc->root, doc->line ? doc->line : line, 0);
+	judge_any(j, doc->root, doc->line ? doc->line : line, 0, NULL);
 	gate_doc_free(doc);
 	return 0;
-}
-
-/* A kind ending in "List" (not "List" itself) with an items sequence. */
-static int list_like(const struct gate_node *root)
-{
-	const char *kind = gate_node_get_str(root, "kind");
-	const struct gate_node *items = gate_node_get(root, "items");
-	size_t n = kind ? strlen(kind) : 0;
-
-	return n > 4 && !strcmp(kind + n - 4, "List") && items && items->type == GATE_NODE_ARRAY;
 }
 
 /*
@@ -315,14 +410,15 @@ static int list_like(const struct gate_node *root)
  * (kubectl flattens nested lists), to a bounded depth.  Items that are not a
  * sequence would be dropped silently there; a gate reports them.
  */
-static void judge_any(struct judge *j, const struct gate_node *root, uint32_t line, int depth)
+static void judge_any(struct judge *j, const struct gate_node *root, uint32_t line, int depth,
+	const struct gate_node *list)
 {
 	const struct gate_node *items;
 	struct gate_result *r;
 	uint32_t i;
 
 	if (!is_list(root)) {
-		judge_node(j, root, line, depth);
+		judge_node(j, root, line, depth, list);
 		return;
 	}
 	items = gate_node_get(root, "items");
@@ -335,7 +431,7 @@ static void judge_any(struct judge *j, const struct gate_node *root, uint32_t li
 			strlen("error while parsing: "));
 	} else if (items && items->type == GATE_NODE_ARRAY) {
 		for (i = 0; i < items->len; i++)
-			judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1);
+			judge_any(j, &items->u.items[i], items->u.items[i].line, depth + 1, root);
 	} else if (items && items->type != GATE_NODE_NULL) {
 		r = new_result(j, root->line);
 		r->status = GATE_STATUS_ERROR;
@@ -367,7 +463,7 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	const char *buf, size_t len, struct gate_results *out)
 {
 	struct judge j;
-	size_t i;
+	size_t i, before;
 	int rc;
 
 	if (!o || !o->store || !out)
@@ -382,8 +478,12 @@ int gate_engine_validate_buffer(const struct gate_engine_opts *o, const char *fi
 	j.max_errors = o->max_errors ? o->max_errors : DEFAULT_MAX_ERRORS;
 	if (!buf)
 		len = 0;
+	before = out->n;
 	if ((rc = gate_doc_split(buf ? buf : "", len, on_part, &j)) != 0)
 		return rc;
+	/* kubeconform: a file without any document still counts, as one empty resource */
+	if (out->n == before)
+		new_result(&j, 1)->status = GATE_STATUS_EMPTY;
 	for (i = 0; i < o->nscanners; i++)
 		if ((rc = o->scanners[i].scan(o->scanners[i].ctx, j.filename, buf ? buf : "", len, out)) < 0)
 			return rc;

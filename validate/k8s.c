@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* kubeconform's default file-name pattern, appended to folder-only locations */
 #define FOLDER_SUFFIX "/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
@@ -16,27 +17,14 @@
  * strings (a missing or non-string kind is "missing 'kind' key", checked
  * first); metadata.name and metadata.namespace are optional strings.
  */
-int gate_k8s_id_read(struct gate_k8s_id *id, const struct gate_node *root,
+/* apiVersion, name and namespace into id (kind is set by the caller) */
+static int id_fill(struct gate_k8s_id *id, const char *av, const struct gate_node *root,
 	char *msg, size_t msgsize)
 {
 	const struct gate_node *meta;
-	const char *av, *slash, *last;
+	const char *slash, *last;
 	size_t glen, vlen;
 
-	memset(id, 0, sizeof(*id));
-	if (!root || root->type != GATE_NODE_OBJECT) {
-		snprintf(msg, msgsize, "resource is not a mapping");
-		return -1;
-	}
-	if (!(id->kind = gate_node_get_str(root, "kind"))) {
-		snprintf(msg, msgsize, "missing 'kind' key");
-		return -1;
-	}
-	if (!(av = gate_node_get_str(root, "apiVersion"))) {
-		id->kind = NULL;
-		snprintf(msg, msgsize, "missing 'apiVersion' key");
-		return -1;
-	}
 	id->api_version = av;
 	meta = gate_node_get(root, "metadata");
 	if (meta && meta->type == GATE_NODE_OBJECT) {
@@ -61,6 +49,87 @@ int gate_k8s_id_read(struct gate_k8s_id *id, const struct gate_node *root,
 	id->group[glen] = '\0';
 	memcpy(id->version, last ? last + 1 : av, vlen + 1);
 	return 0;
+}
+
+/*
+ * kubeconform's Resource.SignatureFromMap: kind and apiVersion must be
+ * strings (a missing or non-string kind is "missing 'kind' key", checked
+ * first); metadata.name and metadata.namespace are optional strings.
+ */
+int gate_k8s_id_read(struct gate_k8s_id *id, const struct gate_node *root,
+	char *msg, size_t msgsize)
+{
+	const char *av;
+
+	memset(id, 0, sizeof(*id));
+	if (!root || root->type != GATE_NODE_OBJECT) {
+		snprintf(msg, msgsize, "resource is not a mapping");
+		return -1;
+	}
+	if (!(id->kind = gate_node_get_str(root, "kind"))) {
+		snprintf(msg, msgsize, "missing 'kind' key");
+		return -1;
+	}
+	if (!(av = gate_node_get_str(root, "apiVersion"))) {
+		id->kind = NULL;
+		snprintf(msg, msgsize, "missing 'apiVersion' key");
+		return -1;
+	}
+	return id_fill(id, av, root, msg, msgsize);
+}
+
+static int ends_with_list(const char *kind)
+{
+	size_t n = kind ? strlen(kind) : 0;
+
+	return n >= 4 && (!strcmp(kind + n - 4, "List") || !strcasecmp(kind, "list"));
+}
+
+enum gate_k8s_list gate_k8s_list_kind(const struct gate_node *root)
+{
+	const struct gate_node *items;
+
+	if (!root || root->type != GATE_NODE_OBJECT)
+		return GATE_K8S_NOT_LIST;
+	if (ends_with_list(gate_node_get_str(root, "kind")))
+		return GATE_K8S_LIST;
+	items = gate_node_get(root, "items");
+	return items && items->type == GATE_NODE_ARRAY ? GATE_K8S_ITEMS_ON_OBJECT : GATE_K8S_NOT_LIST;
+}
+
+const struct gate_node *gate_k8s_list_items(const struct gate_node *root)
+{
+	const struct gate_node *items;
+
+	if (gate_k8s_list_kind(root) != GATE_K8S_LIST)
+		return NULL;
+	items = gate_node_get(root, "items");
+	return items && items->type == GATE_NODE_ARRAY ? items : NULL;
+}
+
+int gate_k8s_item_id_read(struct gate_k8s_id *id, const struct gate_node *item,
+	const struct gate_node *list, char *kindbuf, size_t kindsize, int *inherited,
+	char *msg, size_t msgsize)
+{
+	const char *lk, *lav;
+	size_t n;
+
+	*inherited = 0;
+	if (!item || item->type != GATE_NODE_OBJECT || !list || gate_node_get(item, "kind") ||
+	    gate_node_get(item, "apiVersion"))
+		return gate_k8s_id_read(id, item, msg, msgsize);
+	memset(id, 0, sizeof(*id));
+	lk = gate_node_get_str(list, "kind");
+	lav = gate_node_get_str(list, "apiVersion");
+	n = lk ? strlen(lk) : 0;
+	/* `List` itself gives an empty kind: kubectl refuses such an item */
+	if (n <= 4 || !lav || strcmp(lk + n - 4, "List") || n - 4 >= kindsize)
+		return gate_k8s_id_read(id, item, msg, msgsize);
+	memcpy(kindbuf, lk, n - 4);
+	kindbuf[n - 4] = '\0';
+	id->kind = kindbuf;
+	*inherited = 1;
+	return id_fill(id, lav, item, msg, msgsize);
 }
 
 struct out {
@@ -177,6 +246,9 @@ int gate_k8s_expand_location(char *buf, size_t bufsize, const char *tmpl,
 			put(&o, version, strlen(version));
 		} else if (name_is(name, nlen, "Group")) {
 			put(&o, grp, strlen(grp));
+		} else if (name_is(name, nlen, "GroupOrCore")) {
+			/* the catalog's layout: "core" for the core group (gate extension) */
+			put(&o, *group ? group : "core", strlen(*group ? group : "core"));
 		} else if (name_is(name, nlen, "KindSuffix")) {
 			put(&o, "-", 1);
 			put_lower(&o, grp, strcspn(grp, "."));
@@ -198,4 +270,22 @@ int gate_k8s_expand_location(char *buf, size_t bufsize, const char *tmpl,
 		p = close + 2;
 	}
 	return o.overflow ? -1 : 0;
+}
+
+int gate_k8s_location_template(char *buf, size_t bufsize, const char *location,
+	const char *catalog_dir)
+{
+	int n;
+
+	if (!bufsize || !location)
+		return -1;
+	if (!strcmp(location, "default"))
+		n = snprintf(buf, bufsize, "%s", GATE_K8S_DEFAULT_LOCATION);
+	else if (!strcmp(location, GATE_K8S_CATALOG) && catalog_dir && *catalog_dir)
+		n = snprintf(buf, bufsize, "%s/%s", catalog_dir, GATE_K8S_CATALOG_LAYOUT);
+	else if (!strcmp(location, GATE_K8S_CATALOG))
+		return -1;
+	else
+		n = snprintf(buf, bufsize, "%s", location);
+	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /*
- * policy: load and compile policy files, apply suppressions, run the checks
- * on a resource, ownership.  See include/gate/policy.h.
+ * policy: load and compile policy files, run the checks on a resource,
+ * ownership.  Suppressions and reporting are in policy_waivers.c.  See
+ * include/gate/policy.h.
  */
 #include "policy_int.h"
 
@@ -28,6 +29,7 @@ const char *const policy_check_ids[NCHECKS] = {
 	[CHECK_HOST_IPC] = "host-ipc",
 	[CHECK_HOST_PATH] = "host-path",
 	[CHECK_DOCKER_SOCKET] = "docker-socket",
+	[CHECK_HOST_ROOT] = "host-root",
 	[CHECK_IMAGE_TAG_LATEST] = "image-tag-latest",
 	[CHECK_IMAGE_REGISTRY] = "image-registry",
 	[CHECK_RESOURCES_REQUESTS] = "resources-requests",
@@ -176,129 +178,6 @@ void policy_ptr_addi(char *buf, size_t *len, size_t cap, size_t index)
 
 	snprintf(num, sizeof(num), "%zu", index);
 	policy_ptr_add(buf, len, cap, num);
-}
-
-/* ---- suppressions and reporting ---- */
-
-static int strlist_has(const struct strlist *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 1;
-	return 0;
-}
-
-/* Is rule named in the comma- or space-separated list s? */
-static int list_names(const char *s, const char *rule)
-{
-	size_t rl = strlen(rule);
-
-	while (*s) {
-		const char *e;
-
-		while (*s == ',' || *s == ' ' || *s == '\t' || *s == '\n')
-			s++;
-		e = s;
-		while (*e && *e != ',' && *e != ' ' && *e != '\t' && *e != '\n')
-			e++;
-		if ((size_t)(e - s) == rl && !strncmp(s, rule, rl))
-			return 1;
-		s = e;
-	}
-	return 0;
-}
-
-/* An annotation suppression for rule, if honoured: writes the reason or a note. */
-static int annotation_suppression(const struct pctx *c, const char *rule, char *supp,
-	size_t suppsize, char *note, size_t notesize)
-{
-	const char *ignore, *reason;
-	const struct gate_policy *p = c->p;
-
-	if (!c->annotations || c->annotations->type != GATE_NODE_OBJECT)
-		return 0;
-	ignore = gate_node_get_str(c->annotations, GATE_POLICY_ANNOTATION_IGNORE);
-	if (!ignore || !list_names(ignore, rule))
-		return 0;
-	if (!strncmp(rule, "secret-", 7)) {
-		snprintf(note, notesize, " (secret checks cannot be suppressed by annotation)");
-		return 0;
-	}
-	if (p->opts.no_annotation_suppressions) {
-		snprintf(note, notesize, " (annotation suppressions are disabled on this server)");
-		return 0;
-	}
-	if (p->opts.nsuppression_paths) {
-		struct strlist l = { (const char **)p->opts.suppression_paths, p->opts.nsuppression_paths };
-		if (!policy_match_path(&l, c->filename)) {
-			snprintf(note, notesize, " (annotation suppressions are not allowed in this path)");
-			return 0;
-		}
-	}
-	reason = gate_node_get_str(c->annotations, GATE_POLICY_ANNOTATION_REASON);
-	while (reason && (*reason == ' ' || *reason == '\t' || *reason == '\n'))
-		reason++;
-	if (!reason || !*reason) {
-		snprintf(note, notesize, " (suppression not honoured: it needs a "
-			GATE_POLICY_ANNOTATION_REASON " annotation)");
-		return 0;
-	}
-	snprintf(supp, suppsize, "annotation: %.300s", reason);
-	return 1;
-}
-
-static int exception_names(const struct exception *e, const char *rule)
-{
-	return strlist_has(&e->checks, rule) || strlist_has(&e->checks, "*");
-}
-
-void policy_report(struct pctx *c, const char *rule, enum gate_severity sev,
-	const struct gate_node *at, const char *pointer, const char *fmt, ...)
-{
-	char msg[1024], note[320] = "", supp[400];
-	const struct gate_policy *p = c->p;
-	struct gate_problem *pb;
-	int suppressed = 0;
-	size_t i, len;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; i < p->nexceptions; i++) {
-		const struct exception *e = &p->exceptions[i];
-
-		if (!exception_names(e, rule))
-			continue;
-		if (c->id ? !policy_match(&e->m, c) : !(e->m.only_paths && policy_match(&e->m, c)))
-			continue;
-		if (e->expired) {
-			if (!note[0])
-				snprintf(note, sizeof(note), " (exception expired on %.10s)", e->expires);
-			continue;
-		}
-		snprintf(supp, sizeof(supp), "policy exception: %.300s", e->reason);
-		suppressed = 1;
-		break;
-	}
-	if (!suppressed && c->id) {
-		char note2[160] = "";
-		size_t nl = strlen(note);
-
-		suppressed = annotation_suppression(c, rule, supp, sizeof(supp), note2, sizeof(note2));
-		snprintf(note + nl, sizeof(note) - nl, "%s", note2);
-	}
-	len = strlen(msg);
-	if (!suppressed && note[0])
-		snprintf(msg + len, sizeof(msg) - len, "%s", note);
-	pb = gate_result_add_problem(c->res, pointer, at ? at->line : 0, at ? at->col : 0,
-		rule, sev, msg);
-	if (suppressed)
-		pb->suppressed = gate_xstrdup(supp);
-	else if (sev == GATE_SEV_DENY && c->res->status == GATE_STATUS_VALID)
-		c->res->status = GATE_STATUS_INVALID;
 }
 
 /* ---- loading policy files ---- */
@@ -523,26 +402,6 @@ static int load_rule(struct lctx *l, const struct gate_node *n)
 }
 
 /* Parse YYYY-MM-DD; the exception holds through that whole day (UTC). */
-static int parse_expiry(const char *s, time_t *end)
-{
-	struct tm tm;
-	int y, mo, d;
-	char tail;
-
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) < 3 || strlen(s) < 10)
-		return -1;
-	if (s[10] && s[10] != 'T' && s[10] != ' ')
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d + 1;
-	*end = timegm(&tm);
-	return *end == (time_t)-1 ? -1 : 0;
-}
-
 static int load_exception(struct lctx *l, const struct gate_node *n)
 {
 	struct gate_policy *p = l->p;
@@ -566,7 +425,7 @@ static int load_exception(struct lctx *l, const struct gate_node *n)
 	if ((v = member(n, "expires"))) {
 		time_t end;
 
-		if (v->type != GATE_NODE_STRING || parse_expiry(v->u.str, &end) < 0)
+		if (v->type != GATE_NODE_STRING || policy_parse_date(v->u.str, &end) < 0)
 			return fail(l, v, "expires must be a date YYYY-MM-DD");
 		e.expires = v->u.str;
 		e.expired = p->now >= end;
@@ -780,6 +639,23 @@ static void fp_strv(struct gate_buf *b, const char *what, const char *const *v, 
 		gate_buf_addf(b, "%s %s\n", what, v[i]);
 }
 
+static const struct gate_policy_grant *copy_grants(struct gate_policy *p,
+	const struct gate_policy_grant *v, size_t n)
+{
+	struct gate_policy_grant *out;
+	size_t i;
+
+	if (!n)
+		return NULL;
+	out = policy_pool_add(p, gate_xcalloc(n, sizeof(*out)));
+	for (i = 0; i < n; i++) {
+		out[i] = v[i];
+		out[i].checks = copy_strv(p, v[i].checks, v[i].nchecks);
+		out[i].paths = copy_strv(p, v[i].paths, v[i].npaths);
+	}
+	return out;
+}
+
 int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opts,
 	char *msg, size_t msgsize)
 {
@@ -794,7 +670,9 @@ int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opt
 		opts = &defaults;
 	p = gate_xcalloc(1, sizeof(*p));
 	p->opts = *opts;
-	p->opts.suppression_paths = copy_strv(p, opts->suppression_paths, opts->nsuppression_paths);
+	p->opts.annotation_grants = copy_grants(p, opts->annotation_grants, opts->nannotation_grants);
+	if (opts->nannotation_grants)
+		p->any_expiry = 1; /* verdicts depend on the day */
 	p->opts.allowed_registries = copy_strv(p, opts->allowed_registries, opts->nallowed_registries);
 	p->opts.repository_policy_paths = copy_strv(p, opts->repository_policy_paths,
 		opts->nrepository_policy_paths);
@@ -821,7 +699,15 @@ int gate_policy_new(struct gate_policy **out, const struct gate_policy_opts *opt
 		!opts->no_annotation_suppressions, p->target_minor);
 	gate_buf_addf(&p->fpdata, "repository %d ratchet %d\n", !opts->no_repository_checks,
 		opts->ratchet);
-	fp_strv(&p->fpdata, "suppression-path", p->opts.suppression_paths, opts->nsuppression_paths);
+	gate_buf_addf(&p->fpdata, "scan %zu %d\n", gate_policy_scan_max_bytes(p),
+		opts->secret_scan_too_large_warn);
+	for (i = 0; i < opts->nannotation_grants; i++) {
+		const struct gate_policy_grant *g = &p->opts.annotation_grants[i];
+
+		gate_buf_addf(&p->fpdata, "grant %d\n", g->max_days);
+		fp_strv(&p->fpdata, "grant-check", g->checks, g->nchecks);
+		fp_strv(&p->fpdata, "grant-path", g->paths, g->npaths);
+	}
 	fp_strv(&p->fpdata, "registry", p->opts.allowed_registries, opts->nallowed_registries);
 	*out = p;
 	p = NULL;
@@ -876,6 +762,32 @@ static const char **json_strv(struct gate_policy_opts *o, const json_t *arr, siz
 	return v;
 }
 
+/* Every check a grant names must exist (rules of the loaded files included) and not be a secret rule. */
+static int check_grants(const struct gate_policy *p, char *msg, size_t msgsize)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->opts.nannotation_grants; i++) {
+		const struct gate_policy_grant *g = &p->opts.annotation_grants[i];
+
+		for (k = 0; k < g->nchecks; k++) {
+			const char *id = g->checks[k];
+
+			if (!strncmp(id, "secret-", 7)) {
+				snprintf(msg, msgsize, "policy.suppressions.annotations[%zu]: secret "
+					"checks cannot be suppressed by annotation: \"%.100s\"", i, id);
+				return -1;
+			}
+			if (strcmp(id, "*") && !rule_id_known(p, id)) {
+				snprintf(msg, msgsize, "policy.suppressions.annotations[%zu]: unknown "
+					"check \"%.100s\"", i, id);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 	const char *config_dir, const struct gate_policy_opts *overrides,
 	char *msg, size_t msgsize)
@@ -883,7 +795,8 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 	struct gate_policy_opts o;
 	struct gate_policy *p = NULL;
 	const json_t *v, *sup;
-	void *tofree[4] = { NULL, NULL, NULL, NULL }, **tf = tofree;
+	void *tofree[4] = { NULL, NULL, NULL, NULL }, **tf = tofree, **gtofree = NULL;
+	struct gate_policy_grant *grants = NULL;
 	size_t ntofree = 0, i;
 	int error = -1;
 
@@ -901,17 +814,42 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 		o.no_repository_checks = 1;
 	if ((v = json_object_get(section, "ratchet")) && json_is_true(v))
 		o.ratchet = 1;
+	if ((sup = json_object_get(section, "secret_scan"))) {
+		if ((v = json_object_get(sup, "max_bytes")) && json_is_integer(v) &&
+		    json_integer_value(v) > 0)
+			o.secret_scan_max_bytes = (size_t)json_integer_value(v);
+		if ((v = json_object_get(sup, "too_large")) && json_is_string(v) &&
+		    !strcmp(json_string_value(v), "warn"))
+			o.secret_scan_too_large_warn = 1;
+	}
 	if ((v = json_object_get(section, "kubernetes_version")) && json_is_string(v))
 		o.kubernetes_version = json_string_value(v);
 	o.allowed_registries = json_strv(&o, json_object_get(section, "allowed_registries"),
 		&o.nallowed_registries, &tf, &ntofree);
 	o.repository_policy_paths = json_strv(&o, json_object_get(section, "repository_policy"),
 		&o.nrepository_policy_paths, &tf, &ntofree);
-	if ((sup = json_object_get(section, "suppressions"))) {
-		if ((v = json_object_get(sup, "annotations")) && json_is_false(v))
-			o.no_annotation_suppressions = 1;
-		o.suppression_paths = json_strv(&o, json_object_get(sup, "paths"),
-			&o.nsuppression_paths, &tf, &ntofree);
+	if ((sup = json_object_get(section, "suppressions")) &&
+	    json_is_array(v = json_object_get(sup, "annotations")) && json_array_size(v)) {
+		/* the grants of in-content waivers; false or absent: none */
+		size_t n = json_array_size(v);
+
+		grants = gate_xcalloc(n, sizeof(*grants));
+		gtofree = gate_xcalloc(2 * n, sizeof(*gtofree));
+		for (i = 0; i < n; i++) {
+			const json_t *g = json_array_get(v, i), *d;
+			void **gt = gtofree + 2 * i;
+			size_t ng = 0;
+
+			grants[i].checks = json_strv(&o, json_object_get(g, "checks"),
+				&grants[i].nchecks, &gt, &ng);
+			grants[i].paths = json_strv(&o, json_object_get(g, "paths"),
+				&grants[i].npaths, &gt, &ng);
+			if ((d = json_object_get(g, "max_days")) && json_is_integer(d) &&
+			    json_integer_value(d) > 0 && json_integer_value(d) < 100000)
+				grants[i].max_days = (int)json_integer_value(d);
+		}
+		o.annotation_grants = grants;
+		o.nannotation_grants = n;
 	}
 	if (overrides) {
 		if (overrides->no_builtin_checks)
@@ -948,12 +886,18 @@ int gate_policy_from_config(struct gate_policy **out, const json_t *section,
 		if (rc < 0)
 			goto done;
 	}
+	if (check_grants(p, msg, msgsize) < 0)
+		goto done;
 	*out = p;
 	p = NULL;
 	error = 0;
 done:
 	for (i = 0; i < ntofree; i++)
 		free(tofree[i]);
+	for (i = 0; i < 2 * o.nannotation_grants; i++)
+		free(gtofree[i]);
+	free(gtofree);
+	free(grants);
 	gate_policy_free(p);
 	return error;
 }
@@ -990,7 +934,7 @@ int gate_policy_path_sensitive(const struct gate_policy *p)
 {
 	size_t i;
 
-	if (p->opts.nsuppression_paths || p->nsecret_skip)
+	if (p->opts.nannotation_grants || p->nsecret_skip)
 		return 1;
 	for (i = 0; i < p->nrules; i++)
 		if (p->rules[i].m.paths.n)
@@ -1102,10 +1046,10 @@ int gate_policy_owner_check(const struct gate_policy *p, const char *pusher,
 			}
 		if (!o)
 			continue;
-		if (pusher && *pusher && strlist_has(&o->users, pusher))
+		if (pusher && *pusher && policy_strlist_has(&o->users, pusher))
 			allowed = 1;
 		for (k = 0; !allowed && k < ngroups; k++)
-			if (groups[k] && strlist_has(&o->groups, groups[k]))
+			if (groups[k] && policy_strlist_has(&o->groups, groups[k]))
 				allowed = 1;
 		if (allowed)
 			continue;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gate/podspec.h"
+
 const struct gate_policy_check_info policy_builtin_info[NBUILTIN] = {
 	[CHECK_PRIVILEGED] = { "privileged", GATE_SEV_DENY,
 		"container runs privileged" },
@@ -31,6 +33,8 @@ const struct gate_policy_check_info policy_builtin_info[NBUILTIN] = {
 		"pod mounts a host path" },
 	[CHECK_DOCKER_SOCKET] = { "docker-socket", GATE_SEV_DENY,
 		"pod mounts the container runtime socket" },
+	[CHECK_HOST_ROOT] = { "host-root", GATE_SEV_DENY,
+		"pod mounts the host's root filesystem" },
 	[CHECK_IMAGE_TAG_LATEST] = { "image-tag-latest", GATE_SEV_DENY,
 		"image has no tag or is tagged latest" },
 	[CHECK_IMAGE_REGISTRY] = { "image-registry", GATE_SEV_DENY,
@@ -67,13 +71,6 @@ const struct gate_policy_check_info *gate_policy_builtin_checks(size_t *n)
 #define SEV(c, check) ((enum gate_severity)(c)->p->level[check])
 #define ID(check) (policy_check_ids[check])
 
-/* Where the pod spec of a resource is. */
-struct podspec {
-	const struct gate_node *spec;
-	const char *ptr;  /* its JSON pointer */
-	int job;          /* Job or CronJob: probes make no sense */
-};
-
 static int is_obj(const struct gate_node *n)
 {
 	return n && n->type == GATE_NODE_OBJECT;
@@ -89,70 +86,24 @@ static int is_true(const struct gate_node *n)
 	return n && n->type == GATE_NODE_BOOL && n->u.boolean;
 }
 
-static const struct gate_node *template_spec(const struct gate_node *spec)
-{
-	return obj_get(obj_get(spec, "template"), "spec");
-}
-
-static int find_podspec(const struct pctx *c, struct podspec *ps)
-{
-	const char *k = c->id->kind, *g = c->id->group;
-	const struct gate_node *spec = obj_get(c->root, "spec");
-
-	memset(ps, 0, sizeof(*ps));
-	if (!k)
-		return 0;
-	if (!g[0]) {
-		if (!strcmp(k, "Pod")) {
-			ps->spec = spec;
-			ps->ptr = "/spec";
-		} else if (!strcmp(k, "ReplicationController")) {
-			ps->spec = template_spec(spec);
-			ps->ptr = "/spec/template/spec";
-		} else if (!strcmp(k, "PodTemplate")) {
-			ps->spec = template_spec(c->root);
-			ps->ptr = "/template/spec";
-		}
-	} else if (!strcmp(g, "apps") || !strcmp(g, "extensions")) {
-		if (!strcmp(k, "Deployment") || !strcmp(k, "StatefulSet") ||
-		    !strcmp(k, "DaemonSet") || !strcmp(k, "ReplicaSet")) {
-			ps->spec = template_spec(spec);
-			ps->ptr = "/spec/template/spec";
-		}
-	} else if (!strcmp(g, "batch")) {
-		ps->job = 1;
-		if (!strcmp(k, "Job")) {
-			ps->spec = template_spec(spec);
-			ps->ptr = "/spec/template/spec";
-		} else if (!strcmp(k, "CronJob")) {
-			ps->spec = template_spec(obj_get(obj_get(spec, "jobTemplate"), "spec"));
-			ps->ptr = "/spec/jobTemplate/spec/template/spec";
-		}
-	} else if (!strcmp(g, "argoproj.io") && !strcmp(k, "Rollout")) {
-		ps->spec = template_spec(spec);
-		ps->ptr = "/spec/template/spec";
-	}
-	return is_obj(ps->spec);
-}
-
 /* One container being checked. */
 struct ctr {
 	const struct gate_node *node;
-	const char *list;  /* "containers", "initContainers", "ephemeralContainers" */
-	size_t index;
+	char base[384];    /* its JSON pointer (pointers are capped: see ptr[512] below) */
 	const char *name;
 	const struct gate_node *sc; /* securityContext */
 };
 
-static void ctr_ptr(char *buf, size_t size, const struct podspec *ps, const struct ctr *ct,
+static void ctr_ptr(char *buf, size_t size, const struct gate_podspec *ps, const struct ctr *ct,
 	const char *rest)
 {
-	snprintf(buf, size, "%s/%s/%zu%s", ps->ptr, ct->list, ct->index, rest);
+	(void)ps;
+	snprintf(buf, size, "%s%s", ct->base, rest);
 }
 
 #define NAMEFMT "%.100s"
 
-static void check_security(struct pctx *c, const struct podspec *ps, const struct ctr *ct)
+static void check_security(struct pctx *c, const struct gate_podspec *ps, const struct ctr *ct)
 {
 	char ptr[512];
 	const struct gate_node *sc = ct->sc, *psc = obj_get(ps->spec, "securityContext");
@@ -228,8 +179,8 @@ static void check_security(struct pctx *c, const struct podspec *ps, const struc
 						break;
 				if (j == sizeof(bad) / sizeof(bad[0]))
 					continue;
-				snprintf(ptr, sizeof(ptr), "%s/%s/%zu/securityContext/capabilities/add/%zu",
-					ps->ptr, ct->list, ct->index, i);
+				snprintf(ptr, sizeof(ptr), "%s/securityContext/capabilities/add/%zu",
+					ct->base, i);
 				policy_report(c, ID(CHECK_DANGEROUS_CAPS), SEV(c, CHECK_DANGEROUS_CAPS),
 					cap, ptr, "container \"" NAMEFMT "\" adds dangerous capability "
 					"\"%.40s\"", ct->name, cap->u.str);
@@ -260,7 +211,7 @@ static void image_normalize(char *buf, size_t size, const char *image)
 		snprintf(buf, size, "docker.io/library/%s", image);
 }
 
-static void check_image(struct pctx *c, const struct podspec *ps, const struct ctr *ct)
+static void check_image(struct pctx *c, const struct gate_podspec *ps, const struct ctr *ct)
 {
 	const struct gate_node *img = obj_get(ct->node, "image");
 	const char *s, *slash, *colon;
@@ -298,7 +249,7 @@ static void check_image(struct pctx *c, const struct podspec *ps, const struct c
 	}
 }
 
-static void check_resources(struct pctx *c, const struct podspec *ps, const struct ctr *ct)
+static void check_resources(struct pctx *c, const struct gate_podspec *ps, const struct ctr *ct)
 {
 	const struct gate_node *res = obj_get(ct->node, "resources");
 	static const int checks[2] = { CHECK_RESOURCES_REQUESTS, CHECK_RESOURCES_LIMITS };
@@ -325,7 +276,7 @@ static void check_resources(struct pctx *c, const struct podspec *ps, const stru
 	}
 }
 
-static void check_probes(struct pctx *c, const struct podspec *ps, const struct ctr *ct)
+static void check_probes(struct pctx *c, const struct gate_podspec *ps, const struct ctr *ct)
 {
 	char ptr[512];
 
@@ -341,7 +292,7 @@ static void check_probes(struct pctx *c, const struct podspec *ps, const struct 
 	}
 }
 
-static void check_env(struct pctx *c, const struct podspec *ps, const struct ctr *ct)
+static void check_env(struct pctx *c, const struct gate_podspec *ps, const struct ctr *ct)
 {
 	const struct gate_node *env = obj_get(ct->node, "env");
 	size_t i, j;
@@ -362,7 +313,7 @@ static void check_env(struct pctx *c, const struct podspec *ps, const struct ctr
 				continue;
 			if (strcmp(prev, name))
 				continue;
-			snprintf(ptr, sizeof(ptr), "%s/%s/%zu/env/%zu", ps->ptr, ct->list, ct->index, i);
+			snprintf(ptr, sizeof(ptr), "%s/env/%zu", ct->base, i);
 			policy_report(c, ID(CHECK_DUPLICATE_ENV), SEV(c, CHECK_DUPLICATE_ENV),
 				&env->u.items[i], ptr, "container \"" NAMEFMT "\" sets env \"%.100s\" "
 				"twice (first on line %u)", ct->name, name, env->u.items[j].line);
@@ -371,41 +322,48 @@ static void check_env(struct pctx *c, const struct podspec *ps, const struct ctr
 	}
 }
 
-static void check_containers(struct pctx *c, const struct podspec *ps)
+static void check_container(struct pctx *c, const struct gate_podspec *ps,
+	const struct gate_podspec_group *g, const struct gate_node *node, size_t index)
 {
-	static const char *const lists[3] = { "containers", "initContainers", "ephemeralContainers" };
-	int l;
+	struct ctr ct;
+	char fallback[32];
 
-	for (l = 0; l < 3; l++) {
-		const struct gate_node *arr = obj_get(ps->spec, lists[l]);
-		size_t i;
+	if (!is_obj(node))
+		return;
+	ct.node = node;
+	if (g->single)
+		snprintf(ct.base, sizeof(ct.base), "%s/%s", ps->ptr, g->key);
+	else
+		snprintf(ct.base, sizeof(ct.base), "%s/%s/%zu", ps->ptr, g->key, index);
+	ct.name = gate_node_get_str(ct.node, "name");
+	if (!ct.name) {
+		snprintf(fallback, sizeof(fallback), "#%zu", index);
+		ct.name = g->single ? g->key : fallback;
+	}
+	ct.sc = obj_get(ct.node, "securityContext");
+	check_security(c, ps, &ct);
+	check_image(c, ps, &ct);
+	if (strcmp(g->key, "ephemeralContainers"))
+		check_resources(c, ps, &ct);
+	if (!strcmp(g->key, "containers") && ps->long_running)
+		check_probes(c, ps, &ct);
+	if (ON(c, CHECK_DUPLICATE_ENV))
+		check_env(c, ps, &ct);
+}
 
-		if (!arr || arr->type != GATE_NODE_ARRAY)
+static void check_containers(struct pctx *c, const struct gate_podspec *ps)
+{
+	size_t g, i;
+
+	for (g = 0; g < ps->ngroups; g++) {
+		const struct gate_podspec_group *gr = &ps->groups[g];
+
+		if (gr->single) {
+			check_container(c, ps, gr, gr->node, 0);
 			continue;
-		for (i = 0; i < arr->len; i++) {
-			struct ctr ct;
-			char fallback[32];
-
-			if (!is_obj(&arr->u.items[i]))
-				continue;
-			ct.node = &arr->u.items[i];
-			ct.list = lists[l];
-			ct.index = i;
-			ct.name = gate_node_get_str(ct.node, "name");
-			if (!ct.name) {
-				snprintf(fallback, sizeof(fallback), "#%zu", i);
-				ct.name = fallback;
-			}
-			ct.sc = obj_get(ct.node, "securityContext");
-			check_security(c, ps, &ct);
-			check_image(c, ps, &ct);
-			if (l < 2)
-				check_resources(c, ps, &ct);
-			if (l == 0 && !ps->job)
-				check_probes(c, ps, &ct);
-			if (ON(c, CHECK_DUPLICATE_ENV))
-				check_env(c, ps, &ct);
 		}
+		for (i = 0; i < gr->node->len; i++)
+			check_container(c, ps, gr, &gr->node->u.items[i], i);
 	}
 }
 
@@ -431,7 +389,50 @@ static int path_is_runtime_socket(const char *path)
 	return 0;
 }
 
-static void check_pod(struct pctx *c, const struct podspec *ps)
+/*
+ * A host path as the kernel resolves it, lexically: repeated slashes and "."
+ * components dropped, ".." taking back one component ("/var/run/../run//x"
+ * is "/var/run/x").  Writes at most size - 1 bytes.
+ */
+static void path_clean(char *out, size_t size, const char *path)
+{
+	size_t o = 0;
+	const char *p = path;
+
+	if (size < 2)
+		return;
+	out[o++] = '/';
+	while (*p) {
+		const char *e;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		e = p;
+		while (*e && *e != '/')
+			e++;
+		n = (size_t)(e - p);
+		if (n == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 1 && out[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+		} else if (n) {
+			if (o > 1 && o < size - 1)
+				out[o++] = '/';
+			if (n > size - 1 - o)
+				n = size - 1 - o;
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = e;
+	}
+	out[o] = '\0';
+}
+
+static void check_pod(struct pctx *c, const struct gate_podspec *ps)
 {
 	static const struct { int check; const char *key; const char *msg; } host[3] = {
 		{ CHECK_HOST_NETWORK, "hostNetwork", "pod uses the host network (hostNetwork: true)" },
@@ -448,7 +449,7 @@ static void check_pod(struct pctx *c, const struct podspec *ps)
 		snprintf(ptr, sizeof(ptr), "%s/%s", ps->ptr, host[i].key);
 		policy_report(c, ID(host[i].check), SEV(c, host[i].check), n, ptr, "%s", host[i].msg);
 	}
-	if (!ON(c, CHECK_HOST_PATH) && !ON(c, CHECK_DOCKER_SOCKET))
+	if (!ON(c, CHECK_HOST_PATH) && !ON(c, CHECK_DOCKER_SOCKET) && !ON(c, CHECK_HOST_ROOT))
 		return;
 	vols = obj_get(ps->spec, "volumes");
 	if (!vols || vols->type != GATE_NODE_ARRAY)
@@ -457,6 +458,7 @@ static void check_pod(struct pctx *c, const struct podspec *ps)
 		const struct gate_node *hp = obj_get(&vols->u.items[i], "hostPath");
 		const char *name = gate_node_get_str(&vols->u.items[i], "name");
 		const char *path;
+		char clean[512];
 		int sock;
 
 		if (!is_obj(hp))
@@ -470,7 +472,12 @@ static void check_pod(struct pctx *c, const struct podspec *ps)
 		if (ON(c, CHECK_HOST_PATH))
 			policy_report(c, ID(CHECK_HOST_PATH), SEV(c, CHECK_HOST_PATH), hp, ptr,
 				"volume \"" NAMEFMT "\" mounts host path \"%.200s\"", name, path);
-		if (ON(c, CHECK_DOCKER_SOCKET) && (sock = path_is_runtime_socket(path)))
+		path_clean(clean, sizeof(clean), path);
+		if (ON(c, CHECK_HOST_ROOT) && !strcmp(clean, "/"))
+			policy_report(c, ID(CHECK_HOST_ROOT), SEV(c, CHECK_HOST_ROOT), hp, ptr,
+				"volume \"" NAMEFMT "\" mounts the host's root filesystem \"%.200s\"",
+				name, path);
+		if (ON(c, CHECK_DOCKER_SOCKET) && (sock = path_is_runtime_socket(clean)))
 			policy_report(c, ID(CHECK_DOCKER_SOCKET), SEV(c, CHECK_DOCKER_SOCKET), hp, ptr,
 				sock == 1 ? "volume \"" NAMEFMT "\" mounts the container runtime socket \"%.200s\"" :
 				"volume \"" NAMEFMT "\" mounts \"%.200s\", which holds the container runtime socket",
@@ -671,14 +678,23 @@ static void check_removed_api(struct pctx *c)
 	}
 }
 
+static void on_pod(const struct gate_podspec *ps, void *payload)
+{
+	struct pctx *c = payload;
+
+	check_pod(c, ps);
+	check_containers(c, ps);
+}
+
 void policy_builtin_run(struct pctx *c)
 {
-	struct podspec ps;
 	const char *ns;
 
-	if (find_podspec(c, &ps)) {
-		check_pod(c, &ps);
-		check_containers(c, &ps);
+	if (gate_podspec_find(c->id, c->root, on_pod, c) < 0) {
+		gate_result_add_problem(c->res, "", c->root->line, c->root->col, "pod-search",
+			GATE_SEV_DENY, "pod specs nested too deep or too many to check");
+		if (c->res->status == GATE_STATUS_VALID)
+			c->res->status = GATE_STATUS_INVALID;
 	}
 	if (ON(c, CHECK_SELECTOR_MISMATCH))
 		check_selector(c);

@@ -24,6 +24,7 @@ enum policy_check {
 	CHECK_HOST_IPC,
 	CHECK_HOST_PATH,
 	CHECK_DOCKER_SOCKET,
+	CHECK_HOST_ROOT,
 	CHECK_IMAGE_TAG_LATEST,
 	CHECK_IMAGE_REGISTRY,
 	CHECK_RESOURCES_REQUESTS,
@@ -152,7 +153,7 @@ pcre2_code *policy_compile_re(struct gate_policy *p, const char *pattern, int fl
 	char *err, size_t errsize);
 pcre2_match_data *policy_match_data(void);
 int policy_re_match(const pcre2_code *re, const char *s, size_t len);
-/* Report a problem of check id rule at node at (pointer may be NULL), applying suppressions. */
+/* policy_waivers.c: report a problem of check id rule at node at (pointer may be NULL), applying suppressions. */
 void policy_report(struct pctx *c, const char *rule, enum gate_severity sev,
 	const struct gate_node *at, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -172,6 +173,11 @@ int policy_path_parse(struct gate_policy *p, const char *text, struct step **ste
 	size_t *nsteps, char *err, size_t errsize);
 int policy_quantity(const char *s, double *out);
 void policy_rules_run(struct pctx *c);
+
+/* policy_waivers.c */
+int policy_strlist_has(const struct strlist *l, const char *s);
+/* Parse YYYY-MM-DD (a date that exists); *end is the start of the next day, UTC. Returns 0 or -1. */
+int policy_parse_date(const char *s, time_t *end);
 
 /* policy_secrets.c */
 int policy_secrets_compile(struct gate_policy *p, char *msg, size_t msgsize);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "policy_int.h"
+#include "gate/utf16.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -340,72 +341,277 @@ static int allowlisted(const struct gate_policy *p, const char *s, size_t len)
 	return 0;
 }
 
-int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
-	const char *buf, size_t len, struct gate_result *res)
-{
-	struct findings *f;
+/*
+ * Streaming: the decoded text goes through a window of WINDOW bytes; each
+ * full window is scanned, findings that start in its last DEFER bytes are
+ * left for the next window, which begins OVERLAP bytes before the end of
+ * this one, so that a secret across the boundary is seen whole with at least
+ * OVERLAP - DEFER bytes of context (a key name) before it.  Memory stays
+ * below WINDOW + OVERLAP plus one piece fed, whatever the file's size.
+ */
+#define WINDOW ((size_t)1 << 20)
+#define OVERLAP ((size_t)4096)
+#define DEFER ((size_t)2048)
+
+struct gate_policy_scan {
+	const struct gate_policy *p;
 	struct pctx c;
-	size_t i, line = 1, line_start = 0, pos = 0, last_end = 0;
-	size_t start[NSECRET_RULES];
+	int skip;
+	int enc;                  /* enum gate_utf16, -1 while undecided */
+	struct gate_buf head;     /* bytes held until the encoding is decided */
+	struct gate_buf carry;    /* UTF-16 bytes not decoded yet */
+	struct gate_buf win;      /* decoded text */
+	size_t win_abs;           /* offset of the window's first byte in the decoded text */
+	const char *direct;       /* a whole UTF-8 buffer scanned in place (borrowed), or NULL */
+	size_t direct_len;
+	size_t reported_upto;     /* findings before this offset were handled */
+	size_t last_end;          /* end of the last reported finding */
+	size_t cur_abs, cur_line, line_start_abs; /* line counting, up to cur_abs */
+	size_t nfound;
+	int truncated;
+	struct findings *f;
+};
+
+/* Count lines up to the absolute offset abs (which must be in the window or before). */
+static void advance(struct gate_policy_scan *s, size_t abs)
+{
+	for (; s->cur_abs < abs; s->cur_abs++)
+		if ((s->direct ? s->direct[s->cur_abs] : s->win.ptr[s->cur_abs - s->win_abs]) == '\n') {
+			s->cur_line++;
+			s->line_start_abs = s->cur_abs + 1;
+		}
+}
+
+static void scan_window(struct gate_policy_scan *s, int final)
+{
+	const struct gate_policy *p = s->p;
+	const char *buf = s->direct ? s->direct + s->win_abs : s->win.ptr;
+	size_t len = s->win.len, limit, i, start[NSECRET_RULES], drop;
+	struct findings *f = s->f;
 	int rule;
 
-	if (p->opts.no_secret_scanning || !len)
-		return 0;
-	for (i = 0; i < p->nsecret_skip; i++)
-		if (gate_glob_match(p->secret_skip[i], filename ? filename : ""))
-			return 0;
-	f = gate_xmalloc(sizeof(*f));
+	if (s->direct)
+		len = s->direct_len - s->win_abs < WINDOW + OVERLAP ? s->direct_len - s->win_abs :
+			WINDOW + OVERLAP;
+	limit = final || len <= DEFER ? len : len - DEFER;
 	f->n = 0;
 	f->truncated = 0;
-	first_hits(buf, len, start);
-	for (rule = 0; rule < NSECRET_RULES; rule++) {
-		if (p->level[NBUILTIN + rule] == LEVEL_OFF)
-			continue;
-		if (secret_rules[rule].pattern)
-			scan_regex(p, rule, start[rule], buf, len, f);
-		else
-			scan_generic(buf, len, f);
+	if (len) {
+		first_hits(buf, len, start);
+		for (rule = 0; rule < NSECRET_RULES; rule++) {
+			if (p->level[NBUILTIN + rule] == LEVEL_OFF)
+				continue;
+			if (secret_rules[rule].pattern)
+				scan_regex(p, rule, start[rule], buf, len, f);
+			else
+				scan_generic(buf, len, f);
+		}
+		qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
 	}
-	qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
-	memset(&c, 0, sizeof(c));
-	c.p = p;
-	c.filename = filename ? filename : "";
-	c.res = res;
-	for (i = 0; i < f->n; i++) {
+	for (i = 0; i < f->n && !s->truncated; i++) {
 		const struct finding *x = &f->v[i];
+		size_t abs = s->win_abs + x->off;
 		int check = secret_rules[x->rule].check;
 		struct gate_node at;
 
-		if (i && x->off < last_end)
-			continue; /* overlaps a finding already reported */
+		if (x->off >= limit)
+			break; /* seen again, whole, in the next window */
+		if (abs < s->reported_upto || (s->nfound && abs < s->last_end))
+			continue; /* handled in the last window, or overlaps a finding */
 		if (allowlisted(p, buf + x->off, x->len))
 			continue;
-		last_end = x->off + x->len;
-		for (; pos < x->off; pos++)
-			if (buf[pos] == '\n') {
-				line++;
-				line_start = pos + 1;
-			}
+		if (s->nfound == MAX_FINDINGS) {
+			s->truncated = 1;
+			break;
+		}
+		s->nfound++;
+		s->last_end = abs + x->len;
+		advance(s, abs);
 		memset(&at, 0, sizeof(at));
-		at.line = (uint32_t)line;
-		at.col = (uint32_t)(x->off - line_start + 1);
+		at.line = (uint32_t)s->cur_line;
+		at.col = (uint32_t)(abs - s->line_start_abs + 1);
 		if (x->key_len)
-			policy_report(&c, policy_check_ids[check],
+			policy_report(&s->c, policy_check_ids[check],
 				(enum gate_severity)p->level[check], &at, NULL,
 				"%s for \"%.*s\"", secret_rules[x->rule].what,
 				(int)(x->key_len > 60 ? 60 : x->key_len), buf + x->key_off);
 		else
-			policy_report(&c, policy_check_ids[check],
+			policy_report(&s->c, policy_check_ids[check],
 				(enum gate_severity)p->level[check], &at, NULL, "%s",
 				secret_rules[x->rule].what);
 	}
 	if (f->truncated)
-		gate_result_add_problem(res, NULL, 0, 0, "secret-scan", GATE_SEV_DENY,
-			"more than 100 possible secrets: scanning stopped");
-	if (f->truncated && res->status == GATE_STATUS_VALID)
-		res->status = GATE_STATUS_INVALID;
-	free(f);
+		s->truncated = 1;
+	s->reported_upto = s->win_abs + limit;
+	if (final || len <= OVERLAP)
+		return;
+	/* keep the last OVERLAP bytes */
+	drop = len - OVERLAP;
+	advance(s, s->win_abs + drop);
+	if (s->direct) {
+		s->win_abs += drop;
+		return;
+	}
+	memmove(s->win.ptr, s->win.ptr + drop, OVERLAP);
+	s->win.len = OVERLAP;
+	s->win.ptr[OVERLAP] = '\0';
+	s->win_abs += drop;
+}
+
+/* Add bytes to the window, a slice at a time, so that one large piece costs no copy of it. */
+static void take(struct gate_policy_scan *s, const char *buf, size_t len, int final)
+{
+	do {
+		size_t n = len < WINDOW / 2 ? len : WINDOW / 2, used;
+
+		if (s->enc == GATE_UTF16_NONE) {
+			gate_buf_add(&s->win, buf, n);
+		} else {
+			gate_buf_add(&s->carry, buf, n);
+			used = gate_utf16_decode(&s->win, s->carry.ptr ? s->carry.ptr : "", s->carry.len,
+				(enum gate_utf16)s->enc, final && n == len);
+			memmove(s->carry.ptr, s->carry.ptr + used, s->carry.len - used);
+			s->carry.len -= used;
+		}
+		buf += n;
+		len -= n;
+		while (s->win.len >= WINDOW + OVERLAP && !s->truncated)
+			scan_window(s, 0);
+		if (s->truncated) {
+			s->win.len = 0; /* nothing more will be reported */
+			return;
+		}
+	} while (len);
+}
+
+/* Decide the encoding from the bytes held, then feed them. */
+static void decide(struct gate_policy_scan *s, int final)
+{
+	size_t bom;
+
+	s->enc = (int)gate_utf16_detect(s->head.ptr ? s->head.ptr : "", s->head.len, 1, &bom);
+	take(s, s->head.ptr ? s->head.ptr + bom : "", s->head.len - bom, final);
+	gate_buf_release(&s->head);
+}
+
+struct gate_policy_scan *gate_policy_scan_start(const struct gate_policy *p, const char *filename,
+	struct gate_result *res)
+{
+	struct gate_policy_scan *s = gate_xcalloc(1, sizeof(*s));
+	size_t i;
+
+	s->p = p;
+	s->c.p = p;
+	s->c.filename = filename ? filename : "";
+	s->c.res = res;
+	s->enc = -1;
+	s->cur_line = 1;
+	s->skip = p->opts.no_secret_scanning;
+	for (i = 0; i < p->nsecret_skip && !s->skip; i++)
+		if (gate_glob_match(p->secret_skip[i], s->c.filename))
+			s->skip = 1;
+	if (!s->skip)
+		s->f = gate_xmalloc(sizeof(*s->f));
+	return s;
+}
+
+int gate_policy_scan_feed(struct gate_policy_scan *s, const char *buf, size_t len)
+{
+	if (s->skip || !len || s->truncated)
+		return 0;
+	if (s->enc < 0) {
+		gate_buf_add(&s->head, buf, len);
+		if (s->head.len >= GATE_UTF16_PROBE)
+			decide(s, 0);
+		return 0;
+	}
+	take(s, buf, len, 0);
 	return 0;
+}
+
+int gate_policy_scan_finish(struct gate_policy_scan *s)
+{
+	struct gate_result *res;
+
+	if (!s)
+		return 0;
+	res = s->c.res;
+	if (!s->skip) {
+		if (s->enc < 0)
+			decide(s, 1);
+		else if (s->carry.len)
+			take(s, "", 0, 1);
+		if (!s->truncated)
+			scan_window(s, 1);
+		if (s->truncated) {
+			gate_result_add_problem(res, NULL, 0, 0, "secret-scan", GATE_SEV_DENY,
+				"more than 100 possible secrets: scanning stopped");
+			if (res->status == GATE_STATUS_VALID)
+				res->status = GATE_STATUS_INVALID;
+		}
+	}
+	gate_buf_release(&s->head);
+	gate_buf_release(&s->carry);
+	gate_buf_release(&s->win);
+	free(s->f);
+	free(s);
+	return 0;
+}
+
+int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
+	const char *buf, size_t len, struct gate_result *res)
+{
+	struct gate_policy_scan *s;
+	size_t bom;
+
+	if (p->opts.no_secret_scanning || !len)
+		return 0;
+	if (len > gate_policy_scan_max_bytes(p)) {
+		gate_policy_scan_too_large(p, filename, len, res);
+		return 0;
+	}
+	s = gate_policy_scan_start(p, filename, res);
+	if (!s->skip && gate_utf16_detect(buf, len, 1, &bom) == GATE_UTF16_NONE) {
+		/* in memory already: the same windows, over the caller's bytes, without a copy */
+		s->enc = GATE_UTF16_NONE;
+		s->direct = buf;
+		s->direct_len = len;
+		while (!s->truncated) {
+			int final = len - s->win_abs <= WINDOW + OVERLAP;
+			scan_window(s, final);
+			if (final)
+				break;
+		}
+		s->direct = NULL;
+		s->win_abs = len;
+		s->cur_abs = len; /* nothing is left to count lines in */
+		return gate_policy_scan_finish(s);
+	}
+	gate_policy_scan_feed(s, buf, len);
+	return gate_policy_scan_finish(s);
+}
+
+size_t gate_policy_scan_max_bytes(const struct gate_policy *p)
+{
+	return p->opts.secret_scan_max_bytes ? p->opts.secret_scan_max_bytes : GATE_POLICY_SCAN_MAX_BYTES;
+}
+
+void gate_policy_scan_too_large(const struct gate_policy *p, const char *filename, size_t size,
+	struct gate_result *res)
+{
+	struct pctx c;
+	struct gate_node at;
+	enum gate_severity sev = p->opts.secret_scan_too_large_warn ? GATE_SEV_WARN : GATE_SEV_DENY;
+
+	if (p->opts.no_secret_scanning)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.filename = filename ? filename : "";
+	c.res = res;
+	memset(&at, 0, sizeof(at));
+	policy_report(&c, "secret-scan", sev, &at, NULL, "file of %zu bytes is larger than the "
+		"%zu bytes the secret scanner reads: not scanned", size, gate_policy_scan_max_bytes(p));
 }
 
 static int is_enc(const struct gate_node *v)

@@ -566,25 +566,32 @@ static void tap_add(struct gate_report *rep, const struct gate_result *r, struct
 	struct gate_buf msg = GATE_BUF_INIT;
 	size_t i;
 
-	rep->index++;
-	gate_buf_addf(out, "%s %zu %s- ", r->status == GATE_STATUS_INVALID ||
-		r->status == GATE_STATUS_ERROR ? "not ok" : "ok", rep->index,
-		r->status == GATE_STATUS_SKIPPED ? "#skip " : "");
+	/* kubeconform 0.6's lines: "ok N - path (version/kind/namespace/name)" */
+	if (!rep->index++)
+		gate_buf_adds(out, "TAP version 13\n");
+	gate_buf_addf(out, "%s %zu - ", r->status == GATE_STATUS_INVALID ||
+		r->status == GATE_STATUS_ERROR ? "not ok" : "ok", rep->index);
 	add_esc(out, nz(r->filename));
 	switch (r->status) {
 	case GATE_STATUS_VALID:
 	case GATE_STATUS_INVALID:
+	case GATE_STATUS_SKIPPED:
 		gate_buf_adds(out, " (");
+		add_esc(out, nz(r->api_version));
+		gate_buf_addc(out, '/');
 		add_esc(out, nz(r->kind));
-		gate_buf_adds(out, r->status == GATE_STATUS_VALID ? ")" : "): ");
+		gate_buf_addc(out, '/');
+		add_esc(out, nz(r->namespace_));
+		gate_buf_addc(out, '/');
+		add_esc(out, nz(r->name));
+		gate_buf_adds(out, r->status == GATE_STATUS_INVALID ? "): " :
+			r->status == GATE_STATUS_SKIPPED ? ") # skip" : ")");
 		break;
 	case GATE_STATUS_EMPTY:
 		gate_buf_adds(out, " (empty)");
 		break;
 	case GATE_STATUS_ERROR:
 		gate_buf_adds(out, ": ");
-		break;
-	case GATE_STATUS_SKIPPED:
 		break;
 	}
 	if (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR) {
@@ -632,7 +639,9 @@ static int json_add(struct gate_report *rep, const struct gate_result *r)
 	json_object_set_new(o, "kind", jstr(r->kind));
 	json_object_set_new(o, "name", jstr(r->name));
 	json_object_set_new(o, "version", jstr(r->api_version));
-	json_object_set_new(o, "status", json_string(gate_status_name(r->status)));
+	/* kubeconform lists an empty resource with an empty status */
+	json_object_set_new(o, "status", json_string(r->status == GATE_STATUS_EMPTY ? "" :
+		gate_status_name(r->status)));
 	json_object_set_new(o, "msg", jstr(msg.ptr));
 	json_object_set_new(o, "line", json_integer(line));
 	json_object_set_new(o, "column", json_integer(col));

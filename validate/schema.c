@@ -282,6 +282,7 @@ struct sdoc {
 	json_t *root;  /* reference held by the schema */
 	int assert_format;
 	int modern;    /* 2019-09 and later: $ref siblings apply */
+	int openapi;   /* no "$schema" (CRD and OpenAPI schemas): "default" is applied as the API server applies it */
 };
 
 struct sid {
@@ -415,6 +416,7 @@ static void node_free(struct snode *n)
 	free(n->all_of);
 	free(n->any_of);
 	free(n->one_of);
+	gate_schema_k8s_release(n);
 	free(n);
 }
 
@@ -445,6 +447,7 @@ static void doc_dialect(struct sdoc *d, int flags)
 
 	d->assert_format = 1;
 	d->modern = 0;
+	d->openapi = !v;
 	if (v) {
 		/*
 		 * kubeconform compiles with santhosh-tekuri/jsonschema v5 and
@@ -1186,6 +1189,13 @@ static int compile_keywords(struct compiler *c, struct snode *n, json_t *j, cons
 	if ((v = json_object_get(j, "not")) &&
 			(error = sub(c, v, "not", NULL, scope, doc, &n->not_)) < 0)
 		return error;
+	{
+		char kmsg[300];
+		if (gate_schema_k8s_compile(n, j, kmsg, sizeof(kmsg)) < 0)
+			return fail(c, "%s", kmsg);
+		if (!doc->openapi)
+			n->def = NULL; /* JSON Schema proper: "default" is an annotation only */
+	}
 	return 0;
 }
 
@@ -1332,6 +1342,8 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 		while ((n->flags & SN_PURE_REF) && (n->ref->flags & SN_PURE_REF))
 			n->ref = n->ref->ref;
 	}
+	for (i = 0; i < s->nnodes; i++)
+		gate_schema_k8s_finish(s->nodes[i]);
 	s->root = rootnode;
 	error = 0;
 done:

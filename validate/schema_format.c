@@ -6,6 +6,8 @@
  */
 #include "schema_int.h"
 
+#include "gate/duration.h"
+
 #include <arpa/inet.h>
 #include <math.h>
 #include <string.h>
@@ -32,6 +34,8 @@ static const struct {
 	{ "byte", SF_BYTE },
 	{ "int32", SF_INT32 },
 	{ "int64", SF_INT64 },
+	/* the API server's (Go durations, "2 days"), not ISO 8601's: gate/duration.h */
+	{ "duration", SF_DURATION },
 };
 
 enum sformat gate_schema_format_lookup(const char *name)
@@ -473,6 +477,7 @@ int gate_schema_format_check_string(enum sformat f, const char *s, size_t len)
 	case SF_UUID: return check_uuid(s, len);
 	case SF_REGEX: return check_regex(s, len);
 	case SF_BYTE: return check_byte(s, len);
+	case SF_DURATION: return gate_duration_valid_k8s(s, len);
 	default: return 1; /* int32/int64 apply to numbers */
 	}
 }

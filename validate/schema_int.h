@@ -10,9 +10,12 @@
 #include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
+#include "gate/cel.h"
 #include "gate/schema.h"
+#include "gate/util.h"
 
 /* instance types as bits; "number" is NUM|INT, an integral number is INT */
 #define ST_NULL   0x01
@@ -39,7 +42,8 @@ enum sformat {
 	SF_REGEX,
 	SF_BYTE,
 	SF_INT32,
-	SF_INT64
+	SF_INT64,
+	SF_DURATION  /* Kubernetes semantics: gate/duration.h */
 };
 
 /* flags of a compiled node */
@@ -62,6 +66,27 @@ enum sformat {
 #define SN_PROPLIM      0x00010000u /* minProperties/maxProperties present */
 #define SN_OBJECT_KW    0x00020000u /* any keyword about objects */
 #define SN_ARRAY_KW     0x00040000u /* any keyword about arrays */
+#define SN_LIST_MAP     0x00080000u /* x-kubernetes-list-type: map */
+#define SN_LIST_SET     0x00100000u /* x-kubernetes-list-type: set */
+
+/* one x-kubernetes-validations rule, compiled once with the schema */
+struct sfseg {
+	char *key;    /* NULL: an array index in len */
+	uint32_t len;
+};
+
+struct srule {
+	const char *rule;       /* borrowed from the schema document */
+	const char *message;    /* NULL when absent */
+	const char *reason;     /* NULL when absent */
+	struct gate_cel_program *prog;     /* NULL: compile_error says why */
+	struct gate_cel_program *msg_prog; /* messageExpression, or NULL */
+	char *compile_error;
+	struct sfseg *field_path; /* fieldPath as pointer segments */
+	size_t nfield_path;
+	int transition;           /* uses oldSelf: skipped on create */
+	int optional_old_self;    /* transition rule evaluated on create with oldSelf = none */
+};
 
 struct snode;
 
@@ -129,6 +154,16 @@ struct snode {
 	size_t nall_of, nany_of, none_of;
 	struct snode *not_;
 
+	/* Kubernetes admission semantics (schema_k8s.c) */
+	struct srule *rules;     /* x-kubernetes-validations */
+	size_t nrules;
+	const char **map_keys;   /* x-kubernetes-list-map-keys */
+	size_t nmap_keys;
+	const json_t *def;       /* default, borrowed */
+	uint32_t *dprops;        /* indexes into props of properties with a default */
+	size_t ndprops;
+	uint8_t cel_scalar;      /* enum gate_cel_scalar */
+
 	/* DFS state of the loop check at compile time */
 	uint8_t mark;
 };
@@ -153,6 +188,58 @@ const char *gate_schema_format_name(enum sformat f);
 int gate_schema_format_check_string(enum sformat f, const char *s, size_t len);
 /* 1 when the number is of format f (int32/int64; other formats accept numbers) */
 int gate_schema_format_check_number(enum sformat f, double v, int integral);
+
+static inline const struct sprop *gate_schema_prop_get(const struct snode *s, const char *key, uint32_t len)
+{
+	uint32_t h, i;
+
+	if (!s->nprops)
+		return NULL;
+	h = gate_schema_hash(key, len);
+	for (i = h & s->slot_mask; s->slots[i]; i = (i + 1) & s->slot_mask) {
+		const struct sprop *p = &s->props[s->slots[i] - 1];
+		if (p->hash == h && p->len == len && !memcmp(p->key, key, len))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * schema_k8s.c: the Kubernetes extensions.  Compile reads
+ * x-kubernetes-validations, x-kubernetes-list-type, x-kubernetes-list-map-keys,
+ * default and the CEL type of n from j; -1 and msg on a malformed extension.
+ * Finish runs once every node is compiled (defaults of properties).
+ */
+int gate_schema_k8s_compile(struct snode *n, json_t *j, char *msg, size_t msgsize);
+void gate_schema_k8s_finish(struct snode *n);
+void gate_schema_k8s_release(struct snode *n);
+
+/* a violation: where (segments under the node, may be 0), the keyword and the message */
+typedef void (*gate_schema_report_fn)(void *payload, const struct sfseg *segs, size_t nsegs,
+	const struct gate_node *at, const char *keyword, const char *message);
+/*
+ * Evaluate the rules of s on n; returns the number of failed rules.  budget
+ * is what is left of the document's cost budget (the API server's
+ * per-request budget, GATE_SCHEMA_CEL_BUDGET): each rule spends from it and,
+ * when it runs out, the rest are not run and one error says so.
+ */
+#define GATE_SCHEMA_CEL_BUDGET 10000000u
+size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
+	gate_schema_report_fn fn, void *payload, uint64_t *budget);
+/*
+ * x-kubernetes-embedded-resource and x-kubernetes-list-type map/set: 1 when
+ * n passes, else 0 (violations reported through fn when record is set).
+ */
+int gate_schema_embedded_check(const struct gate_node *n, gate_schema_report_fn fn, void *payload, int record);
+int gate_schema_list_check(const struct snode *s, const struct gate_node *n, gate_schema_report_fn fn,
+	void *payload, int record);
+/* the Kubernetes type name of s for messages ("object", "string", ...) */
+const char *gate_schema_k8s_type(const struct snode *s, const struct gate_node *n);
+
+/* schema_validate.c: shared with schema_k8s.c */
+void gate_schema_add_quoted(struct gate_buf *b, const char *s, size_t len, size_t max);
+int gate_schema_node_eq_json(const struct gate_node *n, const json_t *j);
+uint64_t gate_schema_node_hash(const struct gate_node *n); /* consistent with gate_node_equal */
 
 /* schema_validate.c: thread-local match data for patterns */
 pcre2_match_data *gate_schema_match_data(void);

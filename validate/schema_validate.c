@@ -35,6 +35,7 @@ struct vctx {
 	struct seg *path;
 	size_t depth;
 	const struct gate_schema *schema;
+	uint64_t cel_budget; /* what is left of the document's CEL cost budget */
 };
 
 /* ---- thread-local match data for PCRE2 ----------------------------------- */
@@ -162,8 +163,10 @@ static void add_error(struct vctx *v, uint32_t line, uint32_t col, const char *e
 		v->full = 1;
 }
 
+#define add_quoted gate_schema_add_quoted
+
 /* append s quoted for a message: control bytes as \xNN, long strings cut */
-static void add_quoted(struct gate_buf *b, const char *s, size_t len, size_t max)
+void gate_schema_add_quoted(struct gate_buf *b, const char *s, size_t len, size_t max)
 {
 	size_t i, n = len;
 
@@ -262,7 +265,8 @@ static void type_error(struct vctx *v, const struct gate_node *n, uint8_t mask, 
 
 /* ---- equality ------------------------------------------------------------ */
 
-static int node_eq_json(const struct gate_node *n, const json_t *j)
+#define node_eq_json gate_schema_node_eq_json
+int gate_schema_node_eq_json(const struct gate_node *n, const json_t *j)
 {
 	uint32_t i;
 
@@ -296,7 +300,8 @@ static int node_eq_json(const struct gate_node *n, const json_t *j)
 }
 
 /* order-independent hash consistent with gate_node_equal */
-static uint64_t node_hash(const struct gate_node *n)
+#define node_hash gate_schema_node_hash
+uint64_t gate_schema_node_hash(const struct gate_node *n)
 {
 	uint64_t h = 1469598103934665603ull + n->type;
 	uint32_t i;
@@ -595,6 +600,9 @@ static int validate_number(struct vctx *v, const struct gate_node *n, const stru
 	return ok;
 }
 
+static void k8s_report(void *payload, const struct sfseg *segs, size_t nsegs, const struct gate_node *at,
+	const char *keyword, const char *message);
+
 static int validate_array(struct vctx *v, const struct gate_node *n, const struct snode *s)
 {
 	uint32_t i, a, b;
@@ -626,6 +634,8 @@ static int validate_array(struct vctx *v, const struct gate_node *n, const struc
 		for (i = 0; i < n->len; i++)
 			SUB(child(v, &n->u.items[i], NULL, i, s->items));
 	}
+	if (s->flags & (SN_LIST_MAP | SN_LIST_SET))
+		SUB(gate_schema_list_check(s, n, k8s_report, v, v->record));
 	if ((s->flags & SN_UNIQUE) && find_duplicate(n, &a, &b))
 		FAIL(n->line, n->col, NULL, 0, "uniqueItems", "items %u and %u are equal, items must be unique",
 			a, b);
@@ -642,19 +652,24 @@ static const struct gate_member *member_get(const struct gate_node *n, const cha
 	return NULL;
 }
 
-static const struct sprop *prop_get(const struct snode *s, const char *key, uint32_t len)
-{
-	uint32_t h, i;
+#define prop_get gate_schema_prop_get
 
-	if (!s->nprops)
-		return NULL;
-	h = gate_schema_hash(key, len);
-	for (i = h & s->slot_mask; s->slots[i]; i = (i + 1) & s->slot_mask) {
-		const struct sprop *p = &s->props[s->slots[i] - 1];
-		if (p->hash == h && p->len == len && !memcmp(p->key, key, len))
-			return p;
-	}
-	return NULL;
+/* ---- Kubernetes: embedded resources, list topology, CEL rules ------------------ */
+
+/* a violation found by schema_k8s.c, under segs of the current node */
+static void k8s_report(void *payload, const struct sfseg *segs, size_t nsegs, const struct gate_node *at,
+	const char *keyword, const char *message)
+{
+	struct vctx *v = payload;
+	size_t saved = v->depth, i;
+
+	if (!v->record)
+		return;
+	for (i = 0; i < nsegs; i++)
+		if (push(v, segs[i].key, segs[i].len) < 0)
+			break;
+	add_error(v, at->line, at->col, NULL, 0, keyword, "%s", message);
+	v->depth = saved;
 }
 
 static int validate_object(struct vctx *v, const struct gate_node *n, const struct snode *s)
@@ -672,7 +687,12 @@ static int validate_object(struct vctx *v, const struct gate_node *n, const stru
 				(unsigned long long)s->max_props, s->max_props == 1 ? "y" : "ies");
 	}
 	for (k = 0; k < s->nrequired; k++) {
+		const struct sprop *rp;
 		if (member_get(n, s->required[k], s->required_len[k]))
+			continue;
+		/* the API server defaults before it validates: a default fills a required property */
+		rp = prop_get(s, s->required[k], s->required_len[k]);
+		if (rp && rp->schema && deref(rp->schema)->def)
 			continue;
 		if (!v->record)
 			return 0;
@@ -683,18 +703,8 @@ static int validate_object(struct vctx *v, const struct gate_node *n, const stru
 			FAIL_BUF(n->line, n->col, NULL, 0, "required", b);
 		}
 	}
-	if (s->flags & SN_EMBEDDED) {
-		static const char *const keys[] = { "apiVersion", "kind" };
-		for (k = 0; k < 2; k++) {
-			const struct gate_member *m = member_get(n, keys[k], (uint32_t)strlen(keys[k]));
-			if (!m)
-				FAIL(n->line, n->col, NULL, 0, "x-kubernetes-embedded-resource",
-					"missing required property \"%s\"", keys[k]);
-			else if (m->value.type != GATE_NODE_STRING || !m->value.len)
-				FAIL(m->value.line, m->value.col, keys[k], (uint32_t)strlen(keys[k]),
-					"x-kubernetes-embedded-resource", "%s must be a non-empty string", keys[k]);
-		}
-	}
+	if (s->flags & SN_EMBEDDED)
+		SUB(gate_schema_embedded_check(n, k8s_report, v, v->record));
 	if (s->nprops || s->npprops || s->additional || (s->flags & SN_ADDPROPS_NO)) {
 		for (i = 0; i < n->len; i++) {
 			const struct gate_member *m = &n->u.members[i];
@@ -816,6 +826,8 @@ static int validate(struct vctx *v, const struct gate_node *n, const struct snod
 	default:
 		break;
 	}
+	if (s->nrules)
+		SUB(gate_schema_rules_eval(s, n, k8s_report, v, &v->cel_budget) == 0);
 	for (i = 0; i < s->nall_of; i++)
 		SUB(validate(v, n, s->all_of[i]));
 	if (s->nany_of) {
@@ -873,6 +885,7 @@ int gate_schema_validate(const struct gate_schema *schema, const struct gate_nod
 	v.record = 1;
 	v.path = path;
 	v.schema = schema;
+	v.cel_budget = GATE_SCHEMA_CEL_BUDGET;
 	r = validate(&v, node, schema->root);
 	if (!r && !v.added) /* every failure records something; keep the promise anyway */
 		add_error(&v, node->line, node->col, NULL, 0, "schema", "does not match the schema");

@@ -63,8 +63,9 @@ struct entry {
 };
 
 struct location {
-	char *tmpl; /* "default" already replaced */
+	char *tmpl; /* "default" and "catalog" already replaced */
 	int http;
+	int catalog; /* the built-in catalog */
 };
 
 struct gate_store {
@@ -119,15 +120,28 @@ int gate_store_new(struct gate_store **out, const struct gate_store_opts *opts,
 	st->buckets = gate_xcalloc(st->nbuckets, sizeof(*st->buckets));
 
 	for (i = 0; i < nlocs; i++) {
-		char probe[MAX_LOCATION];
+		char probe[MAX_LOCATION], tmpl[MAX_LOCATION];
 		const char *l = locs[i];
 
 		if (!l || !*l) {
 			snprintf(msg, msgsize, "failed initialising schema location registry: empty location");
 			goto fail;
 		}
-		if (!strcmp(l, "default"))
-			l = GATE_K8S_DEFAULT_LOCATION;
+		if (!strcmp(l, GATE_K8S_CATALOG)) {
+			struct stat cs;
+			if (!opts->catalog_dir || stat(opts->catalog_dir, &cs) < 0 || !S_ISDIR(cs.st_mode)) {
+				snprintf(msg, msgsize, "failed initialising schema location registry: "
+					"the built-in schema catalog is not installed (no folder %.200s)",
+					opts->catalog_dir ? opts->catalog_dir : "given");
+				goto fail;
+			}
+		}
+		if (gate_k8s_location_template(tmpl, sizeof(tmpl), l, opts->catalog_dir) < 0) {
+			snprintf(msg, msgsize, "failed initialising schema location registry: "
+				"location too long '%.200s'", l);
+			goto fail;
+		}
+		l = tmpl;
 		/* kubeconform checks each template once, with a sample resource */
 		if (gate_k8s_expand_location(probe, sizeof(probe), l, "Deployment", "apps", "v1",
 				"master", 1) < 0) {
@@ -137,6 +151,7 @@ int gate_store_new(struct gate_store **out, const struct gate_store_opts *opts,
 		}
 		st->locs[i].tmpl = gate_xstrdup(l);
 		st->locs[i].http = !strncmp(l, "http://", 7) || !strncmp(l, "https://", 8);
+		st->locs[i].catalog = !strcmp(locs[i], GATE_K8S_CATALOG);
 		st->nlocs++;
 		if (st->locs[i].http && !st->offline)
 			need_curl = 1;
@@ -877,6 +892,20 @@ json_t *gate_store_json_fast(const char *buf, size_t len)
 }
 
 /* Resolve e (state LOADING, owned by this thread) by trying every location. */
+/*
+ * The catalog's schemas made from CRDs leave their root open (Flux Schema's
+ * choice); strict closes it, as the API server's strict field validation
+ * refuses an unknown top-level field ("sepc:").  Built-in kinds are closed
+ * already.
+ */
+static void close_root(json_t *root)
+{
+	if (json_is_object(json_object_get(root, "properties")) &&
+	    !json_object_get(root, "additionalProperties") &&
+	    !json_is_true(json_object_get(root, "x-kubernetes-preserve-unknown-fields")))
+		json_object_set_new(root, "additionalProperties", json_false());
+}
+
 static void resolve(struct gate_store *st, struct entry *e, struct gate_store_stats *stats)
 {
 	struct gate_buf body = GATE_BUF_INIT;
@@ -909,6 +938,8 @@ static void resolve(struct gate_store *st, struct entry *e, struct gate_store_st
 		root = fast_load(body.ptr, body.len);
 		if (!root)
 			root = json_loadb(body.ptr, body.len, 0, &jerr);
+		if (root && st->strict && st->locs[i].catalog)
+			close_root(root);
 		if (!root) {
 			if (!parse_err[0])
 				snprintf(parse_err, sizeof(parse_err), "could not parse schema at %s: "

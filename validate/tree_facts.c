@@ -349,18 +349,33 @@ struct parse_ctx {
 	const struct gate_doc_limits *lim;
 };
 
-void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root)
+/*
+ * Lists are expanded as kustomize expands them: every kind ending in "List"
+ * (gate_k8s_list_items()), to a bounded depth; a typed list is read as a
+ * resource too.  A lowercase "list", which only kubeconform expands, stays
+ * one object here.
+ */
+static void add_document(struct gate_tree_facts *f, const struct gate_node *root, int depth)
 {
-	const struct gate_node *items = obj_get(root, "items");
+	const char *kind = obj_str(root, "kind");
+	size_t n = kind ? strlen(kind) : 0;
+	const struct gate_node *items = n >= 4 && !strcmp(kind + n - 4, "List") ?
+		gate_k8s_list_items(root) : NULL;
 	uint32_t i;
 
-	if (root && obj_str(root, "kind") && !strcmp(obj_str(root, "kind"), "List") &&
-	    items && items->type == GATE_NODE_ARRAY) {
-		for (i = 0; i < items->len; i++)
-			read_resource(f, &items->u.items[i]);
-	} else {
+	if (!items) {
 		read_resource(f, root);
+		return;
 	}
+	if (strcmp(kind, "List"))
+		read_resource(f, root);
+	for (i = 0; i < items->len && depth < 8; i++)
+		add_document(f, &items->u.items[i], depth + 1);
+}
+
+void gate_tree_facts_add_document(struct gate_tree_facts *f, const struct gate_node *root)
+{
+	add_document(f, root, 0);
 }
 
 static int on_part(const char *part, size_t len, uint32_t line, void *payload)

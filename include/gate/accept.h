@@ -4,7 +4,9 @@
  * pre-receive's hand-over is missing) and reconcile.
  *
  * gate_accept_judge() sets up judging exactly one way (verdict cache, the
- * configuration's policy and its fingerprint, the pusher with its groups,
+ * configuration's policy and its fingerprint, the pusher with its groups (the
+ * setup's, from the forge or the account, and those of the config's
+ * `groups:` that list the pusher),
  * the engine identity, the time budget) and judges the updates, so that a
  * re-judge reaches the verdict, fingerprint and cache keys of the first.
  *
@@ -33,6 +35,7 @@ struct gate_accept_setup {
 	const struct gate_config *cfg;   /* required, borrowed */
 	struct gate_pusher pusher;       /* name and groups, borrowed */
 	const char *engine_id;           /* the build's identity, part of the fingerprint */
+	const char *catalog_dir;         /* the built-in schema catalog (location "catalog"); borrowed */
 	int64_t deadline_ms;             /* gate_judge_now_ms() clock; 0: now + limits.time_budget_ms */
 	int defer_cache;                 /* keep new verdict records in memory (see verdicts.h) */
 	/* Called after each stage ("policy", "setup", "judge"), for timings; may be NULL. */
@@ -47,8 +50,10 @@ struct gate_accept {
 	struct gate_verdicts *cache;
 	struct gate_policy *policy;
 	struct gate_judge *judge;
+	const char **groups;             /* the pusher's groups: setup's, then the config's */
+	size_t ngroups;
 };
-#define GATE_ACCEPT_INIT { GATE_VERDICT_INIT, NULL, NULL, NULL, NULL }
+#define GATE_ACCEPT_INIT { GATE_VERDICT_INIT, NULL, NULL, NULL, NULL, NULL, 0 }
 
 /*
  * Judge the updates u[0..n) into a (initialised with GATE_ACCEPT_INIT).

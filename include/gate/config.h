@@ -7,9 +7,13 @@
  * scalars are replaced whole.  Never read from the pushed tree.  Each file is
  * validated on its own against `config.schema.json` (and the schemas it
  * references: notify.schema.json, policy-config.schema.json) from a schema
- * folder given by the caller.  A missing file is not an error: every key has a
- * default.  A file that exists but cannot be read, parsed or validated is an
- * error whose message names the file, line and column.
+ * folder given by the caller.  A missing file is not an error unless it was
+ * named explicitly (the *_required options): every key has a default.  A file
+ * that exists but cannot be read, parsed or validated is an error whose
+ * message names the file, line and column; so is a file that would silently
+ * gate less than it says: a symbolic link to nothing, an empty file (no YAML
+ * document), a malformed glob, a gated_refs glob that matches no branch and
+ * no tag.
  *
  * Keys owned here: version, gated_refs, manifests, schemas, cache_dir,
  * offline, limits, refs, bypass, accepted.  Other modules read their own
@@ -61,6 +65,8 @@ struct gate_config_load_opts {
 	const char *repo_path;   /* NULL: none (defaults and system file only) */
 	const char *schema_dir;  /* folder holding config.schema.json; required */
 	const char *git_dir;     /* used for the default cache_dir; may be NULL */
+	int system_required;     /* system_path was named explicitly: missing is an error */
+	int repo_required;       /* repo_path was named explicitly: missing is an error */
 };
 
 /*
@@ -110,6 +116,29 @@ int gate_config_path_is_manifest(const struct gate_config *cfg, const char *path
 int gate_config_group_for(const struct gate_config *cfg, const char *path);
 /* Does folder dir ("apps/prod", "" the root) match a render.roots glob? */
 int gate_config_is_render_root(const struct gate_config *cfg, const char *dir);
+/* allow_submodules: gitlinks where manifests may lie are allowed (default 0). */
+int gate_config_allow_submodules(const struct gate_config *cfg);
+/*
+ * Could a file below folder dir be a manifest (some manifests.include glob
+ * may match below it, and no manifests.exclude glob takes all of it)?
+ */
+int gate_config_dir_may_hold_manifests(const struct gate_config *cfg, const char *dir);
+/*
+ * The groups of `groups:` that list name: a new array (caller frees the
+ * array only) of names borrowed from cfg; NULL with *n 0 when none.
+ */
+const char **gate_config_groups_of(const struct gate_config *cfg, const char *name, size_t *n);
+
+/*
+ * Call fn for every glob of a configuration document (gated_refs,
+ * manifests.include/exclude, schemas[].paths) that is malformed, and every
+ * gated_refs glob that can match no branch and no tag.  Returns how many.
+ */
+struct gate_node;
+typedef void (*gate_config_glob_fn)(void *payload, unsigned line, unsigned col, const char *key,
+	const char *message);
+size_t gate_config_check_globs(const struct gate_node *root, gate_config_glob_fn fn, void *payload);
+
 /* Is pusher on bypass.allowed? */
 int gate_config_may_bypass(const struct gate_config *cfg, const char *pusher);
 

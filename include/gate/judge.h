@@ -5,7 +5,12 @@
  * accepted namespace), then every commit the update adds (reachable from the
  * new tip and from no existing ref, oldest first), each judged on the
  * manifest blobs it changes against its first parent; the first new commit
- * of a new gated ref (and a root commit) on its whole tree.  Each distinct
+ * of a new gated ref (and a root commit) on its whole tree.  Then the tree
+ * the ref moves to, so that the accepted ref only ever points at a tree
+ * wholly judged: every file of it that differs from the last accepted
+ * revision of the ref (the whole tree when there is none) and that no new
+ * commit judged at that path, and path ownership on the ref's old->new diff
+ * for the pusher who moves it.  Each distinct
  * (blob, settings group) is judged once per push and at most once per
  * fingerprint thanks to the verdict cache.  Used by pre-receive, and by
  * post-receive to re-judge when a hand-over is missing.
@@ -56,6 +61,17 @@ struct gate_judged_commit {
 	git_oid id;
 	char hex[GIT_OID_HEXSZ + 1];
 	int whole_tree;
+	/*
+	 * Not a commit of the push but the tree the ref moves to (id is its
+	 * tip): the files of that tree no new commit judged, since the last
+	 * accepted revision base (has_base) or the whole tree when there is
+	 * none, and the ownership of the ref's whole move.  Always last of
+	 * its ref, present only when it holds files.
+	 */
+	int tip_check;
+	int has_base;
+	git_oid base;
+	char base_hex[GIT_OID_HEXSZ + 1];
 	struct gate_judged_file *files;
 	size_t nfiles, afiles;
 	size_t nproblems, nwarnings, nbad_files;
@@ -65,9 +81,11 @@ struct gate_judged_ref {
 	struct gate_ref_update update; /* the update judged, as parsed (a copy; update.ref owned) */
 	int gated;
 	char *denial;               /* a ref rule refused the update, else NULL */
-	struct gate_judged_commit *commits;
+	struct gate_judged_commit *commits; /* the new commits, then the tip check (tip_check) */
 	size_t ncommits, acommits;
+	size_t nnew;                /* of commits, those the push adds (the rest: the tip check) */
 	size_t nproblems, nwarnings, nsuppressed, nfiles, ncached, nbad_files, nbad_commits;
+	size_t ntip_files, ntip_cached; /* files of the tip check (not in nfiles, ncached) */
 };
 
 struct gate_verdict {
@@ -92,6 +110,7 @@ struct gate_judge_setup {
 	size_t ncheckers;
 	int path_sensitive;                /* checkers depend on the path: key the cache by path too */
 	int threads;                       /* 0: 2 */
+	const char *catalog_dir;           /* the built-in catalog (location "catalog"); borrowed */
 	/*
 	 * The policy (borrowed, NULL: none) for what goes beyond one resource:
 	 * every changed file scanned for secrets, ownership of the changed paths
@@ -134,6 +153,9 @@ void gate_judge_set_deadline(struct gate_judge *j, int64_t deadline_ms);
  */
 int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_t n,
 	struct gate_verdict *out, char *msg, size_t msgsize);
+
+/* The commits of r the push adds (r->commits without the tip check). */
+size_t gate_judged_ref_commits(const struct gate_judged_ref *r);
 
 /*
  * Counting rule shared with renderers: the rejecting problems of a result

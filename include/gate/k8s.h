@@ -19,6 +19,16 @@
 	"{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
 	"{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
+/*
+ * The built-in catalog (schemas/catalog.tar.xz, installed under
+ * $(pkgdatadir)/catalog): the location name "catalog" reads
+ * <catalog_dir>/<group or "core">/<kind>_<version>.json.  {{ .GroupOrCore }}
+ * is a gitops-gate extension of kubeconform's template fields.
+ */
+#define GATE_K8S_CATALOG "catalog"
+#define GATE_K8S_CATALOG_LAYOUT \
+	"{{ .GroupOrCore }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+
 struct gate_k8s_id {
 	const char *api_version; /* borrowed from the document */
 	const char *kind;
@@ -35,8 +45,41 @@ struct gate_k8s_id {
 int gate_k8s_id_read(struct gate_k8s_id *id, const struct gate_node *root,
 	char *msg, size_t msgsize);
 
+/*
+ * What the tools that apply manifests make of a document's top-level
+ * `items` (gate_k8s_list_kind()):
+ *  - GATE_K8S_LIST: a kind ending in "List" (`List`, `DeploymentList`,
+ *    `FooList`, any case for `list`).  kubectl, kustomize (so Flux) and
+ *    Argo CD apply its items, not the list; an item with neither kind nor
+ *    apiVersion becomes an object of the list's kind minus "List" and the
+ *    list's apiVersion (apimachinery's unstructured list decoder).
+ *  - GATE_K8S_ITEMS_ON_OBJECT: any other kind with an `items` sequence.
+ *    kubectl's decoder and Argo CD (`IsList()`: an items array) apply its
+ *    items and drop the object; kustomize and Flux apply the object.
+ *  - GATE_K8S_NOT_LIST: neither.
+ */
+enum gate_k8s_list {
+	GATE_K8S_NOT_LIST = 0,
+	GATE_K8S_LIST,
+	GATE_K8S_ITEMS_ON_OBJECT
+};
+enum gate_k8s_list gate_k8s_list_kind(const struct gate_node *root);
+
+/* The items of a GATE_K8S_LIST with an items sequence, else NULL (borrowed from root). */
+const struct gate_node *gate_k8s_list_items(const struct gate_node *root);
+
+/*
+ * Like gate_k8s_id_read() for an item of the list `list`: an item with
+ * neither kind nor apiVersion takes the list's apiVersion and its kind
+ * minus "List" (written into kindbuf, which must outlive id).  *inherited
+ * is set to 1 when it did.
+ */
+int gate_k8s_item_id_read(struct gate_k8s_id *id, const struct gate_node *item,
+	const struct gate_node *list, char *kindbuf, size_t kindsize, int *inherited,
+	char *msg, size_t msgsize);
+
 struct gate_store_opts {
-	const char *const *locations; /* templates or "default"; none: default */
+	const char *const *locations; /* templates, "default" or "catalog"; none: default */
 	size_t nlocations;
 	const char *kubernetes_version; /* "1.32.2" or "master"; NULL: master */
 	int strict;                     /* {{ .StrictSuffix }} = "-strict" */
@@ -45,9 +88,19 @@ struct gate_store_opts {
 	int insecure_skip_tls;          /* skip TLS verification (discouraged) */
 	long timeout_ms;                /* per HTTP request; 0: 30 s */
 	int retries;                    /* HTTP retries on transient failure */
+	const char *catalog_dir;        /* the built-in catalog's folder; NULL: none */
 };
 
 struct gate_store;
+
+/*
+ * The template a location name stands for, into buf: "default" is
+ * kubeconform's upstream URL, "catalog" the built-in catalog under
+ * catalog_dir (-1 when catalog_dir is NULL); anything else is itself.
+ * Returns 0, or -1 (no catalog, or too long).
+ */
+int gate_k8s_location_template(char *buf, size_t bufsize, const char *location,
+	const char *catalog_dir);
 
 int gate_store_new(struct gate_store **out, const struct gate_store_opts *opts,
 	char *msg, size_t msgsize);

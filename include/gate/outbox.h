@@ -7,8 +7,9 @@
  * File contents (one JSON object):
  *   id                 32 lowercase hex digits (128 random bits); also the
  *                      X-Gitops-Gate-Delivery header value
- *   cluster, url, format ("flux-generic-hmac" | "github" | "generic")
+ *   cluster, url, format ("flux-generic-hmac" | "github" | "gitlab" | "generic")
  *   token_file, ca_bundle  (strings or null; never the token itself)
+ *   signature          github only, optional: "sha1" | "sha256" | "both"
  *   event, ref, accepted_ref, old, new   what the delivery announces
  *   body               the exact bytes to POST (a JSON text, kept as a string)
  *   attempts           failed attempts so far
@@ -45,9 +46,10 @@ struct gate_delivery {
 	unsigned attempts;
 	long long next_attempt_time, created;
 	char *last_error;
+	char *signature; /* NULL: sha256 */
 };
 #define GATE_DELIVERY_INIT { { 0 }, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-	NULL, 0, 0, 0, 0, NULL }
+	NULL, 0, 0, 0, 0, NULL, NULL }
 
 void gate_delivery_release(struct gate_delivery *d);
 
@@ -59,6 +61,14 @@ int gate_outbox_valid_id(const char *s);
 
 /* Write d to <dir>/<id>.json atomically, creating dir.  Returns 0 or -1 (errno). */
 int gate_outbox_put(const char *dir, const struct gate_delivery *d);
+
+/*
+ * Write d[0..n) as gate_outbox_put() does, but all at once: every temp file
+ * written, then each fsynced, renamed, and the folder fsynced once (one
+ * push to 100 receivers pays 101 fsyncs, not 200 in a row).  On failure no
+ * temp file is left; deliveries already renamed stay.  Returns 0 or -1 (errno).
+ */
+int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n);
 
 /* Parse a delivery from JSON text; returns 0, or -1 with a message in err. */
 int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t len,

@@ -8,10 +8,12 @@
  * and is read-only afterwards: checks may then run from several threads at
  * once.  Loading a file while checks run is not allowed.
  *
- * Built-in checks (id, default severity, what fails).  They apply to every
- * pod-bearing kind: Pod, PodTemplate, ReplicationController, Deployment,
- * StatefulSet, DaemonSet, ReplicaSet, Job, CronJob and Argo Rollout, and to
- * containers, initContainers and ephemeralContainers unless said otherwise.
+ * Built-in checks (id, default severity, what fails).  The pod and container
+ * checks apply to every pod spec found in a resource, whatever its kind
+ * (gate/podspec.h: any mapping with a container list, Argo Workflows
+ * templates, Tekton steps, Knative, KEDA, OpenKruise...), and to every
+ * container group (containers, initContainers, ephemeralContainers,
+ * sidecars, steps, container, script, stepTemplate) unless said otherwise.
  *
  *   privileged                deny  securityContext.privileged is true
  *   privilege-escalation      deny  securityContext.allowPrivilegeEscalation is true
@@ -28,6 +30,8 @@
  *   host-path                 warn  a hostPath volume
  *   docker-socket             deny  a hostPath volume of docker.sock, containerd.sock
  *                                   or crio.sock
+ *   host-root                 deny  a hostPath volume of the host's root "/" (also
+ *                                   written "//", "/.", "/./")
  *   image-tag-latest          deny  image without tag or digest, or tagged latest
  *   image-registry            deny  image outside the allowed registries (on only
  *                                   when allowed registries are configured; the
@@ -36,8 +40,9 @@
  *                                   docker.io/library/nginx:1)
  *   resources-requests        warn  no cpu or memory request (not ephemeral)
  *   resources-limits          warn  no cpu or memory limit (not ephemeral)
- *   liveness-probe            warn  no livenessProbe (containers only, not Job/CronJob)
- *   readiness-probe           warn  no readinessProbe (containers only, not Job/CronJob)
+ *   liveness-probe            warn  no livenessProbe (containers of kinds that run
+ *                                   until stopped: Pod, Deployment, Rollout, Knative...)
+ *   readiness-probe           warn  no readinessProbe (as liveness-probe)
  *   service-type              warn  Service of type NodePort or LoadBalancer
  *   default-namespace         warn  metadata.namespace is "default"
  *   removed-api               deny  apiVersion removed in the target Kubernetes version
@@ -62,10 +67,15 @@
  *   secret-gitlab-token, secret-slack-token, secret-jwt, secret-generic
  *   (a password/token/secret/api key assignment whose value has high entropy).
  *
- * Suppressions.  An object opts out of checks with the annotations
+ * Suppressions.  In-content waivers are off unless the server grants them
+ * (gate_policy_opts.annotation_grants: which checks, in which paths, how far
+ * ahead they may expire).  Where granted, an object opts out of checks with
+ * the annotations
  *   gitops-gate.io/ignore: "check-id, other-id"
- *   gitops-gate.io/ignore-reason: "why"   (required, else not honoured)
- * unless the server forbids annotation suppressions or limits them to paths.
+ *   gitops-gate.io/ignore-reason: "why"          (required)
+ *   gitops-gate.io/ignore-expires: "YYYY-MM-DD"  (required; last day, UTC)
+ * and a waiver that is not granted, lacks a reason or an expiry, or has
+ * expired is not honoured: the problem stays, with a note saying why.
  * Secret checks cannot be suppressed by annotation.  Exceptions in a policy
  * file (server side) suppress any check, may match paths, kinds, names..., and
  * stop applying after their `expires` date (inclusive, UTC).  A suppressed
@@ -83,6 +93,20 @@
 
 #define GATE_POLICY_ANNOTATION_IGNORE "gitops-gate.io/ignore"
 #define GATE_POLICY_ANNOTATION_REASON "gitops-gate.io/ignore-reason"
+#define GATE_POLICY_ANNOTATION_EXPIRES "gitops-gate.io/ignore-expires"
+
+/*
+ * A server's grant of in-content waivers: the annotation may suppress these
+ * checks (ids, or "*" for every check but the secret ones) in files matching
+ * these path globs, with an expiry at most max_days ahead (0: any).
+ */
+struct gate_policy_grant {
+	const char *const *checks;
+	size_t nchecks;
+	const char *const *paths;
+	size_t npaths;
+	int max_days;
+};
 
 struct gate_policy;
 
@@ -90,9 +114,9 @@ struct gate_policy;
 struct gate_policy_opts {
 	int no_builtin_checks;          /* built-in checks off (rules and secrets still run) */
 	int no_secret_scanning;         /* gate_policy_scan_secrets() finds nothing */
-	int no_annotation_suppressions; /* never honour gitops-gate.io/ignore */
-	const char *const *suppression_paths; /* globs: honour annotations only there; none: everywhere */
-	size_t nsuppression_paths;
+	int no_annotation_suppressions; /* never honour gitops-gate.io/ignore, even where granted */
+	const struct gate_policy_grant *annotation_grants; /* none: annotations are never honoured */
+	size_t nannotation_grants;
 	const char *const *allowed_registries; /* PCRE2 patterns; turns image-registry on */
 	size_t nallowed_registries;
 	const char *const *repository_policy_paths; /* globs of repository files usable as policy */
@@ -101,7 +125,12 @@ struct gate_policy_opts {
 	time_t now;                     /* for exception expiry; 0: time(NULL) at creation */
 	int no_repository_checks;       /* no repository-wide checks (duplicates, references, CRDs) */
 	int ratchet;                    /* reject a commit only for problems it introduces */
+	size_t secret_scan_max_bytes;   /* larger files are not scanned; 0: GATE_POLICY_SCAN_MAX_BYTES */
+	int secret_scan_too_large_warn; /* such a file is a warning, not a denial */
 };
+
+/* Files up to this size are scanned for secrets unless configured otherwise. */
+#define GATE_POLICY_SCAN_MAX_BYTES ((size_t)64 << 20)
 
 /* One built-in check, for documentation and `--list-checks`. */
 struct gate_policy_check_info {
@@ -187,6 +216,33 @@ int gate_policy_checker(struct gate_policy *p, struct gate_checker *out);
  */
 int gate_policy_scan_secrets(const struct gate_policy *p, const char *filename,
 	const char *buf, size_t len, struct gate_result *res);
+
+/*
+ * The same scan over a file given in pieces, in bounded memory (a window of
+ * about 1 MiB whatever the file's size; a secret across two pieces is found).
+ * Text is decoded first when it is UTF-16: by its byte order mark, or
+ * without one by its pattern of NUL bytes in the first 4 KiB (gate/utf16.h);
+ * lines and columns are those of the decoded text.  gate_policy_scan_start()
+ * returns a new scan (never NULL) that reports into res (borrowed until
+ * finish); gate_policy_scan_finish() reports what is left and frees the
+ * scan.  Both return 0 or negative.  gate_policy_scan_secrets() is start,
+ * one feed and finish, after the size check below.
+ */
+struct gate_policy_scan;
+struct gate_policy_scan *gate_policy_scan_start(const struct gate_policy *p, const char *filename,
+	struct gate_result *res);
+int gate_policy_scan_feed(struct gate_policy_scan *s, const char *buf, size_t len);
+int gate_policy_scan_finish(struct gate_policy_scan *s);
+
+/*
+ * Files larger than gate_policy_scan_max_bytes() are not scanned: the
+ * caller reports them with gate_policy_scan_too_large(), a problem with rule
+ * secret-scan, deny (or warn when configured: policy.secret_scan.too_large).
+ * Nothing when secret scanning is off.
+ */
+size_t gate_policy_scan_max_bytes(const struct gate_policy *p);
+void gate_policy_scan_too_large(const struct gate_policy *p, const char *filename, size_t size,
+	struct gate_result *res);
 
 /*
  * Ownership: for each changed path, the last `owners` entry of the policy

@@ -5,8 +5,9 @@
  * hint naming the local command; the success lines.  Everything goes into a
  * caller's buffer; strings from the push are escaped.
  *
- * error_mark is put before every "error:" line (GitLab's "GL-HOOK-ERR: ",
- * else "").
+ * error_mark is put before every line, "error:", "warning:" and "hint:"
+ * alike (GitLab's "GL-HOOK-ERR: ": its UI shows only lines that start with
+ * it; else "").
  */
 #ifndef GATE_PUSH_REPORT_H
 #define GATE_PUSH_REPORT_H
@@ -17,7 +18,7 @@
 #include "gate/judge.h"
 #include "gate/util.h"
 
-/* One line "LEVEL: TEXT\n", the error mark before an "error" line. */
+/* One line "LEVEL: TEXT\n", after the error mark. */
 void gate_push_report_say(struct gate_buf *out, const char *error_mark, const char *level,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -35,8 +36,14 @@ void gate_push_report_problems(struct gate_buf *out, const char *error_mark,
 /* "N ref updates refused, N problems in N files of N commits" (no newline). */
 void gate_push_report_counts(struct gate_buf *out, const struct gate_verdict *v);
 
-/* The hint line naming `gitops-gate validate` with the first group's settings. */
-void gate_push_report_hint(struct gate_buf *out, const struct gate_config *cfg);
+/*
+ * The hint line naming the `gitops-gate validate` command that reproduces
+ * the refusal: the first group's settings and, when v (may be NULL) was
+ * refused for a policy problem, -policy with the server's policy file names
+ * or "builtin".  error_mark prefixes the line (GitLab's "GL-HOOK-ERR: ", or "").
+ */
+void gate_push_report_hint(struct gate_buf *out, const char *error_mark,
+	const struct gate_config *cfg, const struct gate_verdict *v);
 
 /* A success line per gated ref update that was judged. */
 void gate_push_report_success(struct gate_buf *out, const struct gate_verdict *v);

@@ -88,6 +88,10 @@ void gate_record_free(struct gate_record *r);
 
 /* Paths of the state (borrowed). */
 const char *gate_record_outbox_dir(const struct gate_record *r);
+/* The repository as receivers see it, defaults filled in (borrowed). */
+const struct gate_notify_config *gate_record_repo_config(const struct gate_record *r);
+/* The default branch (notify.repository.default_branch, else HEAD's) (borrowed). */
+const char *gate_record_default_branch(const struct gate_record *r);
 const char *gate_record_journal_path(const struct gate_record *r);
 
 /* The accepted ref of ref under prefix: a new string. */

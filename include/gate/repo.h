@@ -95,6 +95,14 @@ int gate_repo_commit_changes(struct gate_repo *r, const git_oid *commit, int who
 	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
 
 /*
+ * Call fn for each entry that differs between the trees of commits from and
+ * to, deletions included, as gate_repo_commit_changes() does; with from NULL,
+ * every entry of to's tree.  The commits need not be related.
+ */
+int gate_repo_commits_diff(struct gate_repo *r, const git_oid *from, const git_oid *to,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/*
  * Read a blob into a new NUL-terminated buffer (caller frees).  Blobs larger
  * than max give GATE_REPO_ETOOBIG with *len set to the size, before reading
  * the content.  Returns 0 or negative with a message.
@@ -112,6 +120,14 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
  * value when it is not 0.
  */
 int gate_repo_tree_changes(struct gate_repo *r, const git_oid *commit, int whole_tree,
+	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
+
+/*
+ * What the tree of commit to holds that the tree of commit from does not
+ * (same id and mode), as gate_repo_tree_changes() reports it; with from
+ * NULL, every entry of to's tree.  The two commits need not be related.
+ */
+int gate_repo_diff_changes(struct gate_repo *r, const git_oid *from, const git_oid *to,
 	gate_repo_change_fn fn, void *payload, char *msg, size_t msgsize);
 
 /*
@@ -208,6 +224,8 @@ int gate_repo_log(struct gate_repo *r, const git_oid *prev, const git_oid *targe
 	git_oid **out, size_t *n);
 int gate_repo_commit_info(struct gate_repo *r, const git_oid *id, struct gate_repo_commit_info *out);
 void gate_repo_commit_info_release(struct gate_repo_commit_info *c);
+/* Does the repository's git config set key ("gitlab.fullpath")?  1 yes, 0 no. */
+int gate_repo_config_has(struct gate_repo *r, const char *key);
 
 /* Copy libgit2's last error (or fallback) into msg after what. */
 void gate_repo_error(char *msg, size_t msgsize, const char *what);

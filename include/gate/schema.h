@@ -3,8 +3,15 @@
  * in CRD schemas) compiled once, then used to validate many documents.
  *
  * Compilation resolves every $ref (local pointers and relative files) once and
- * compiles every pattern once (PCRE2 with JIT).  A compiled schema is
+ * compiles every pattern once (PCRE2 with JIT) and every CEL rule
+ * (x-kubernetes-validations, gate/cel.h) once.  A compiled schema is
  * immutable and may be used by several threads at once.
+ *
+ * Validation applies the API server's admission semantics of CRD schemas:
+ * CEL rules with self bound to the node (defaults applied first, transition
+ * rules skipped, a cost budget per rule and per document), list topology
+ * (x-kubernetes-list-type map and set), embedded resources and
+ * int-or-string; their errors are worded as the API server words them.
  */
 #ifndef GATE_SCHEMA_H
 #define GATE_SCHEMA_H

@@ -47,7 +47,14 @@ void gate_buf_adds(struct gate_buf *b, const char *s);
 void gate_buf_addc(struct gate_buf *b, char c);
 void gate_buf_addf(struct gate_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gate_buf_vaddf(struct gate_buf *b, const char *fmt, va_list ap);
-/* Append s escaped for a terminal: control bytes and DEL as \xNN, backslash doubled. */
+/*
+ * Append s escaped for a terminal: control bytes, DEL and bytes that are not
+ * UTF-8 as \xNN, backslash doubled, and as \uNNNN the code points that
+ * change how the text around them shows: C1 controls (U+0080-009F),
+ * bidirectional marks, embeddings, overrides and isolates (U+061C,
+ * U+200E-200F, U+202A-202E, U+2066-2069), zero-width characters
+ * (U+200B-200D, U+2060-2064), U+2028-2029 and U+FEFF.
+ */
 void gate_buf_add_escaped(struct gate_buf *b, const char *s, size_t len);
 /*
  * s escaped as gate_buf_add_escaped() does, at most max bytes of it, "..."
@@ -82,5 +89,12 @@ int gate_mkdir_p(const char *path, int mode);
 
 /* Shell-style glob match with ** for any number of path components. */
 int gate_glob_match(const char *pattern, const char *path);
+/* Could pattern match some path below folder dir ("dir/...")?  1 yes, 0 no. */
+int gate_glob_may_match_under(const char *pattern, const char *dir);
+/*
+ * Is pattern a well-formed glob (no unterminated '[', no empty "[]", no
+ * trailing '\\', no "***", not empty)?  0 yes, -1 with why.
+ */
+int gate_glob_check(const char *pattern, char *why, size_t whysize);
 
 #endif

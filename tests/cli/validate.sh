@@ -217,10 +217,11 @@ unlike "json without -summary has no summary" "$out" '"summary"'
 
 vl -strict -output tap fx/apps/web.yaml fx/apps/bad.yaml fx/empty.yaml fx/kustomization.yaml fx/apps/missing.yaml
 is "tap: exit 1" "$rc" 1
-is "tap: kubeconform lines" "$(grep -v '^#' "$T_DIR/o" | sed 's/): .*/): MSG/')" "ok 1 - fx/apps/web.yaml (Deployment)
-not ok 2 - fx/apps/bad.yaml (Deployment): MSG
+is "tap: kubeconform lines (header, version/kind/namespace/name, # skip)" "$(grep -v '^#' "$T_DIR/o" | sed 's/): .*/): MSG/')" "TAP version 13
+ok 1 - fx/apps/web.yaml (apps/v1/Deployment//web)
+not ok 2 - fx/apps/bad.yaml (apps/v1/Deployment//bad): MSG
 ok 3 - fx/empty.yaml (empty)
-ok 4 #skip - fx/kustomization.yaml
+ok 4 - fx/kustomization.yaml (kustomize.config.k8s.io/v1beta1/Kustomization//) # skip
 not ok 5 - fx/apps/missing.yaml: could not find schema for Widget
 1..5"
 like "tap: places as comments" "$out" "# fx/apps/bad.yaml:6:13: Deployment/bad: /spec/replicas: expected integer or null, got string"

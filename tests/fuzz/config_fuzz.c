@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64];
-	struct gate_config_load_opts opts = { NULL, NULL, NULL, NULL };
+	struct gate_config_load_opts opts = { NULL, NULL, NULL, NULL, 0, 0 };
 	struct gate_config *cfg = NULL;
 	const char *dir = getenv("GATE_SCHEMA_DIR");
 	char msg[512];

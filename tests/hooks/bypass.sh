@@ -30,6 +30,9 @@ like "hand-over records the reason" "$h" '"bypass":"incident 42"'
 like "hand-over records the pusher" "$h" '"pusher":"alice"'
 like "hand-over records the problems" "$h" '"problems":1'
 unset REMOTE_USER
+# post-receive (not installed here: these cases read pre-receive alone) records
+# a bypassed push as accepted; later pushes are judged since that revision
+git -C "$repo" update-ref refs/heads/gitops/accepted/main main
 
 # GitLab: GL_ID set, GL_USERNAME is the pusher, error lines carry GL-HOOK-ERR:
 GL_ID=user-1 GL_USERNAME=bob

@@ -153,6 +153,9 @@ put_file "$work" ci/pipeline.yaml "not: [a manifest" "ci"
 write_config "$repo" "manifests: {exclude: [\"ci/**\"]}"
 ok "excluded and non-manifest files pass" push "$work" origin main
 like "nothing judged in them" "$(remote_lines)" "2 commits, 0 files judged"
+# as post-receive (not installed here) records the accepted revision: the
+# excluded file stays out of later judgements while it does not change
+git -C "$repo" update-ref refs/heads/gitops/accepted/main main
 write_config "$repo"
 
 # 14. policy checks run in the gate too: a deny rule rejects

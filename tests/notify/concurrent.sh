@@ -13,9 +13,12 @@ notify_config "$srv" \
 	"clusters:" \
 	"  - name: all" \
 	"    receivers:" \
-	"      - url: http://127.0.0.1:$P/hook/all" \
+	"      - url: http://127.0.0.1:$P/hook/github-all" \
 	"        format: github" \
-	"        token_file: $TOKEN"
+	"        token_file: $TOKEN" \
+	"notify:" \
+	"  repository:" \
+	"    html_url: https://git.example/org/fleet"
 seed=$(make_work seed "$srv")
 put_file "$seed" base/ns.yaml "$(valid_service base)" "base"
 ok "seed push" push "$seed" origin main

@@ -32,12 +32,14 @@ cfg() {
 		"    receivers:" \
 		"      - url: http://127.0.0.1:$P/hook/leaky" \
 		"        format: flux-generic-hmac" \
-		"        token_file: $T_DIR/leaky-token" \
+		"        token_file: ${2:-$TOKEN}" \
 		"notify:" \
 		"  budget_ms: 1000" \
 		"  timeout_ms: 2000" \
 		"  max_attempts: 3" \
-		"  backoff_ms: $1"
+		"  backoff_ms: $1" \
+		"  repository:" \
+		"    html_url: https://git.example/org/fleet"
 }
 cfg 0
 R="$T_DIR/r.jsonl"
@@ -107,13 +109,16 @@ not_ok "drain: third attempt fails" "$GATE_BIN" notify --drain --git-dir "$srv"
 is "moved to the dead letters" "$(outbox_count "$srv"),$(dead_count "$srv")" "0,1"
 like "status shows the dead delivery" "$("$GATE_BIN" status --git-dir "$srv")" "cluster broken: 0 pending, 1 dead"
 
-# a token file readable by others is refused, the token never shown
+# a token file readable by others is refused, the token never shown: it is
+# a broken configuration, so pre-receive refuses every push until it is fixed
+cfg 0 "$T_DIR/leaky-token"
 put_file "$work" leaky/x.yaml "$(valid_service x)" "leaky"
-ok "push with an unsafe token file" push "$work" origin main
+not_ok "push refused while a token file is unsafe" push "$work" origin main
 out=$(remote_lines)
 like "unsafe token refused" "$out" "is accessible to others (mode 644): refusing it"
 unlike "token never printed" "$out" "test-secret"
 is "nothing reached the receiver for leaky" "$(q "$R" 'len([x for x in L if x["path"] == "/hook/leaky"])')" 0
+git -C "$work" reset -q --hard HEAD^
 rm -rf "$srv/gitops-gate/outbox/"*.json
 
 # backoff: a failed delivery waits its turn; --all sends it anyway

@@ -9,10 +9,12 @@
  * identified and checked.
  *
  *   policy-run [--policy FILE]... [--now YYYY-MM-DD] [--registry RE]...
- *              [--no-annotations] [--suppression-path GLOB]... [--k8s VERSION]
+ *              [--no-annotations] [--grant CHECKS@GLOB[@DAYS]]... [--k8s VERSION]
  *              [--no-builtin] [--only CHECK] [--name NAME] FILE
  *
- * --only turns every built-in check and secret rule off but CHECK.
+ * --only turns every built-in check and secret rule off but CHECK.  --grant
+ * lets annotations waive CHECKS (comma-separated) in files matching GLOB,
+ * expiring at most DAYS ahead (as policy.suppressions.annotations does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,9 +91,12 @@ static void print_results(const struct gate_results *rs, int *rejected)
 int main(int argc, char **argv)
 {
 	struct gate_policy_opts o;
-	const char *policies[16], *registries[16], *spaths[16], *file = NULL, *name = NULL;
+	const char *policies[16], *registries[16], *file = NULL, *name = NULL;
 	const char *only = NULL;
-	size_t npolicies = 0, nreg = 0, nspaths = 0, i;
+	size_t npolicies = 0, nreg = 0, ngrants = 0, i;
+	struct gate_policy_grant grants[16];
+	const char *gchecks[16][8], *gpaths[16];
+	char *gstr[16];
 	struct gate_policy *p = NULL;
 	struct gate_result raw;
 	struct run run;
@@ -102,6 +107,7 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&raw, 0, sizeof(raw));
 	memset(&run, 0, sizeof(run));
+	memset(grants, 0, sizeof(grants));
 	o.now = 1767225600; /* 2026-01-01T00:00:00Z */
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i], *v = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
@@ -127,8 +133,32 @@ int main(int argc, char **argv)
 			policies[npolicies++] = v;
 		} else if (!strcmp(a, "--registry") && nreg < 16) {
 			registries[nreg++] = v;
-		} else if (!strcmp(a, "--suppression-path") && nspaths < 16) {
-			spaths[nspaths++] = v;
+		} else if (!strcmp(a, "--grant") && ngrants < 16) {
+			char *at, *at2, *c;
+			struct gate_policy_grant *g = &grants[ngrants];
+
+			gstr[ngrants] = gate_xstrdup(v);
+			if (!(at = strchr(gstr[ngrants], '@'))) {
+				fprintf(stderr, "policy-run: --grant CHECKS@GLOB[@DAYS]\n");
+				return 2;
+			}
+			*at++ = '\0';
+			if ((at2 = strchr(at, '@'))) {
+				*at2++ = '\0';
+				g->max_days = atoi(at2);
+			}
+			g->checks = (const char *const *)gchecks[ngrants];
+			for (c = gstr[ngrants]; c && g->nchecks < 8; ) {
+				char *comma = strchr(c, ',');
+				if (comma)
+					*comma++ = '\0';
+				gchecks[ngrants][g->nchecks++] = c;
+				c = comma;
+			}
+			gpaths[ngrants] = at;
+			g->paths = &gpaths[ngrants];
+			g->npaths = 1;
+			ngrants++;
 		} else if (!strcmp(a, "--k8s")) {
 			o.kubernetes_version = v;
 		} else if (!strcmp(a, "--only")) {
@@ -156,8 +186,8 @@ int main(int argc, char **argv)
 	}
 	o.allowed_registries = registries;
 	o.nallowed_registries = nreg;
-	o.suppression_paths = spaths;
-	o.nsuppression_paths = nspaths;
+	o.annotation_grants = grants;
+	o.nannotation_grants = ngrants;
 	if (gate_policy_new(&p, &o, msg, sizeof(msg)) < 0) {
 		printf("error: %s\n", msg);
 		goto done;
@@ -213,5 +243,7 @@ done:
 	gate_results_release(&run.results);
 	gate_policy_free(p);
 	free(buf);
+	for (i = 0; i < ngrants; i++)
+		free(gstr[i]);
 	return ret;
 }

@@ -7,6 +7,8 @@
 . "$GATE_SRCDIR/tests/hooks/lib-git.sh"
 
 repo=$(make_bare server)
+# with post-receive: the accepted ref it records is what later pushes are judged against
+"$GATE_BIN" install "$repo" --schema-dir "$GATE_SCHEMA_DIR" --no-config >/dev/null
 work=$(make_work w "file://$repo")
 put_file "$work" apps/svc.yaml "$(valid_service svc)" "base"
 ok "a clean first push is accepted" push "$work" origin main

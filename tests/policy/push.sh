@@ -1,12 +1,15 @@
 #!/bin/sh
 # Policy on real pushes: built-in deny checks reject, warn checks print
-# warnings and accept, annotation suppressions need a reason, custom rules
+# warnings and accept, annotation suppressions are off unless the server grants
+# them and then need a reason and an expiry, custom rules
 # come from server-side policy files named in the config, plaintext Secrets
 # are rejected without echoing their values.
 . "$GATE_SRCDIR/tests/lib.sh"
 . "$GATE_SRCDIR/tests/hooks/lib-git.sh"
 
 repo=$(make_bare server)
+# with post-receive: the accepted ref it records is what later pushes are judged against
+"$GATE_BIN" install "$repo" --schema-dir "$GATE_SCHEMA_DIR" --no-config >/dev/null
 work=$(make_work w "file://$repo")
 put_file "$work" apps/svc.yaml "$(valid_service svc)" "base"
 ok "a clean first push is accepted" push "$work" origin main
@@ -21,22 +24,33 @@ like "the problem names place and check" "$(remote_lines)" \
 	"error: refs/heads/main $c: apps/web.yaml:21:25: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container \"web\" is privileged"
 is "main did not move" "$(ref_of "$repo" refs/heads/main)" "$base"
 
-# suppressed by annotation without a reason: still rejected, and says why
+# an annotation with a reason and an expiry, under the default config:
+# in-content waivers are off, so still rejected, and it says why
 git -C "$work" reset -q --hard "$base"
-sed 's/^  name: web$/  name: web\n  annotations:\n    gitops-gate.io\/ignore: privileged/' "$T_DIR/web.yaml" >"$T_DIR/web2.yaml"
-put_file "$work" apps/web.yaml "$(cat "$T_DIR/web2.yaml")" "privileged web, ignored"
+sed 's/^  name: web$/  name: web\n  annotations:\n    gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: the node agent needs raw devices\n    gitops-gate.io\/ignore-expires: "2099-12-31"/' "$T_DIR/web.yaml" >"$T_DIR/web3.yaml"
+put_file "$work" apps/web.yaml "$(cat "$T_DIR/web3.yaml")" "privileged web, waived in the file"
+not_ok "by default an annotation waives nothing" push "$work" origin main
+like "it says waivers are off" "$(remote_lines)" "(annotation suppressions are off on this server)"
+is "main did not move" "$(ref_of "$repo" refs/heads/main)" "$base"
+
+# the server grants privileged waivers under apps/: without a reason, not honoured
+write_config "$repo" "policy:" "  suppressions:" "    annotations:" \
+	"      - {checks: [privileged], paths: ['apps/**']}"
+git -C "$work" reset -q --hard "$base"
+grep -v ignore-reason "$T_DIR/web3.yaml" >"$T_DIR/web2.yaml"
+put_file "$work" apps/web.yaml "$(cat "$T_DIR/web2.yaml")" "privileged web, no reason"
 not_ok "an annotation without a reason does not suppress" push "$work" origin main
 like "it says what is missing" "$(remote_lines)" "(suppression not honoured: it needs a gitops-gate.io/ignore-reason annotation)"
 git -C "$work" reset -q --hard "$base"
 
-# with a reason: accepted
-sed 's/gitops-gate.io\/ignore: privileged/gitops-gate.io\/ignore: privileged\n    gitops-gate.io\/ignore-reason: the node agent needs raw devices/' "$T_DIR/web2.yaml" >"$T_DIR/web3.yaml"
+# with a reason and an expiry, where granted: accepted
 put_file "$work" apps/web.yaml "$(cat "$T_DIR/web3.yaml")" "with a reason"
 c=$(git -C "$work" rev-parse --short=7 HEAD)
-ok "an annotation with a reason suppresses" push "$work" origin main
+ok "a granted annotation with a reason and an expiry suppresses" push "$work" origin main
 like "the suppression is listed, with the check id" "$(remote_lines)" \
-	"hint: refs/heads/main $c: apps/web.yaml:24:25: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: suppressed: container \"web\" is privileged (annotation: the node agent needs raw devices) [privileged]"
+	"hint: refs/heads/main $c: apps/web.yaml:25:25: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: suppressed: container \"web\" is privileged (annotation until 2099-12-31: the node agent needs raw devices) [privileged]"
 is "main moved" "$(ref_of "$repo" refs/heads/main)" "$(git -C "$work" rev-parse HEAD)"
+write_config "$repo"
 
 # warn checks: printed as warnings, never reject
 valid_deployment api | sed '/livenessProbe:/,+1d' >"$T_DIR/api.yaml"

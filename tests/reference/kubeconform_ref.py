@@ -20,8 +20,11 @@ What is mirrored, and how:
   folders not followed), *.yaml, *.yml, *.json (any case);
 - documents: split like SplitYAMLDocument (at every "\\n---", the rest of that
   line dropped; a final "\\n---xxx" without newline loses the last part, as
-  bufio.Scanner does); every part is a resource, an empty part is statusEmpty;
-  a file without parts gives one statusEmpty;
+  bufio.Scanner does); every part with bytes is a resource (a part of zero
+  bytes is dropped), one without a document is statusEmpty; a file without
+  resources gives one statusEmpty;
+- names: every result, errors included, is named from Resource.Signature()
+  (a lenient parse: kind, metadata.name, a non-empty generateName);
 - kind: List (any case, with apiVersion) is replaced by its items, a List
   whose items are not a sequence by nothing;
 - YAML: go-yaml v2 scalar resolution rebuilt over PyYAML's parser (PyYAML is
@@ -555,6 +558,34 @@ def gvk(api_version, kind):
     return "%s/%s" % (api_version, kind)
 
 
+def signature_fields(data):
+    """Resource.Signature() as the output reads it: (kind, name).
+
+    kubeconform's outputs name every result, errors included, from
+    Resource.Signature(): a non-strict yaml.Unmarshal into a struct of
+    strings, so a field of another type stays empty and the others are still
+    read, and a non-empty generateName wins over name.  Signature() runs
+    first (Resources() calls it) and is cached, so ValidateResource's
+    SignatureFromMap returns the same answer.  (Go's case-insensitive
+    matching of JSON keys to struct fields is not mirrored.)
+    """
+    try:
+        obj = unmarshal(data, False)
+    except Exception:
+        return "", ""
+    if not isinstance(obj, dict):
+        return "", ""
+    kind = obj.get("kind") if isinstance(obj.get("kind"), str) else ""
+    name = ""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        if isinstance(meta.get("name"), str):
+            name = meta["name"]
+        if isinstance(meta.get("generateName"), str) and meta["generateName"]:
+            name = meta["generateName"] + "{{ generateName }}"
+    return kind, name
+
+
 def judge(data, opts, store):
     """ValidateResource: (kind, name, status, reason)."""
     if not data:
@@ -562,24 +593,18 @@ def judge(data, opts, store):
     try:
         obj = unmarshal(data, opts["strict"])
     except (yaml.YAMLError, YAMLError, UnicodeDecodeError, RecursionError) as e:
-        return "", "", "statusError", "error unmarshalling resource: %s" % str(e).replace("\n", " ")
+        kind, name = signature_fields(data)
+        return kind, name, "statusError", "error unmarshalling resource: %s" % str(e).replace("\n", " ")
     if obj is None:
         return "", "", "statusEmpty", ""
+    kind, name = signature_fields(data)
     if not isinstance(obj, dict):
-        return "", "", "statusError", "error unmarshalling resource: not a mapping"
-    kind = obj.get("kind")
-    if not isinstance(kind, str):
-        return "", "", "statusError", "error while parsing: missing 'kind' key"
+        return kind, name, "statusError", "error unmarshalling resource: not a mapping"
+    if not isinstance(obj.get("kind"), str):
+        return kind, name, "statusError", "error while parsing: missing 'kind' key"
     av = obj.get("apiVersion")
     if not isinstance(av, str):
-        return "", "", "statusError", "error while parsing: missing 'apiVersion' key"
-    name = ""
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        if isinstance(meta.get("name"), str):
-            name = meta["name"]
-        if isinstance(meta.get("generateName"), str):
-            name = meta["generateName"] + "{{ generateName }}"
+        return kind, name, "statusError", "error while parsing: missing 'apiVersion' key"
     if gvk(av, kind) in opts["skip"] or kind in opts["skip"]:
         return kind, name, "statusSkipped", ""
     if gvk(av, kind) in opts["reject"] or kind in opts["reject"]:
@@ -656,6 +681,8 @@ def main(argv):
                 parts = split_documents(f.read())
             n = 0
             for part in parts:
+                if not part:
+                    continue  # findResourcesInReader: only parts with bytes are resources
                 for res in expand(part):
                     kind, name, status, reason = judge(res, opts, store)
                     out.write("%s\t%s\t%s\t%s\t%s\n" % (path, kind, name, status, reason))

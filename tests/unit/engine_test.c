@@ -251,12 +251,55 @@ static void test_documents(void)
 			rs.v[1].problems[0].line == 13, "second item invalid, lines of the file");
 	}
 	judge(&o, "apiVersion: v1\nkind: List\nitems: []\n", &rs);
-	ok(rs.n == 0, "empty List: nothing to judge, as kubeconform");
+	/* kubeconform's findResourcesInReader: a file without resources is one empty resource */
+	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_EMPTY,
+		"empty List alone: nothing to judge, the file counts as one empty resource, as kubeconform");
 	judge(&o, "apiVersion: v1\nkind: List\nitems: {a: 1}\n", &rs);
 	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_ERROR, "List items not a sequence: error");
 	judge(&o, "kind: List\nitems: []\n", &rs);
 	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_ERROR &&
 		has_str(rs.v[0].msg, "missing 'apiVersion' key"), "List without apiVersion is not expanded");
+
+	/* typed lists: each item judged, whatever schemas exist; the list keeps its verdict */
+	judge(&o, "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n"
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: a}, spec: {replicas: x}}\n"
+		"- {metadata: {name: b}, spec: {replicas: 2}}\n", &rs);
+	ok(rs.n == 3 && !strcmp(rs.v[0].kind, "DeploymentList") && rs.v[0].status == GATE_STATUS_VALID &&
+		!strcmp(rs.v[1].kind, "Deployment") && rs.v[1].status == GATE_STATUS_INVALID &&
+		!strcmp(rs.v[2].kind, "Deployment") && !strcmp(rs.v[2].api_version, "apps/v1") &&
+		!strcmp(rs.v[2].name, "b") && rs.v[2].status == GATE_STATUS_VALID,
+		"DeploymentList with a schema: its items judged; a kindless item is a Deployment (%zu)", rs.n);
+	judge(&o, "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- {kind: Deployment, metadata: {name: a}}\n", &rs);
+	ok(rs.n == 2 && rs.v[1].status == GATE_STATUS_ERROR && has_str(rs.v[1].msg, "missing 'apiVersion'"),
+		"an item with a kind but no apiVersion: error, as kubectl");
+	judge(&o, "apiVersion: v1\nkind: List\nitems:\n- {metadata: {name: a}}\n", &rs);
+	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_ERROR && has_str(rs.v[0].msg, "missing 'kind'"),
+		"a kindless item of a List: error (List minus List is no kind)");
+	judge(&o, "apiVersion: apps/v1\nkind: DeploymentList\nitems: {a: 1}\n", &rs);
+	ok(rs.n == 1 && rs.v[0].status == GATE_STATUS_INVALID && rs.v[0].nproblems == 1 &&
+		!strcmp(rs.v[0].problems[0].pointer, "/items"), "typed list items not a sequence: refused");
+	/* items on a kind that is no list: refused, its object-like entries judged */
+	judge(&o, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nitems:\n"
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: {replicas: x}}\n"
+		"- just data\n- {a: 1}\n", &rs);
+	ok(rs.n == 2 && rs.v[0].status == GATE_STATUS_INVALID &&
+		!strcmp(rs.v[0].problems[0].rule, "object-items") &&
+		!strcmp(rs.v[1].kind, "Deployment") && rs.v[1].status == GATE_STATUS_INVALID,
+		"items on a ConfigMap: refused, the Deployment in it judged, the rest not (%zu)", rs.n);
+	{
+		struct gate_buf b = GATE_BUF_INIT;
+		for (i = 0; i < 12; i++)
+			gate_buf_adds(&b, "{apiVersion: v1, kind: FooList, items: [");
+		gate_buf_adds(&b, "{apiVersion: v1, kind: ConfigMap, metadata: {name: x}}");
+		for (i = 0; i < 12; i++)
+			gate_buf_adds(&b, "]}");
+		gate_buf_adds(&b, "\n");
+		judge(&o, b.ptr, &rs);
+		ok(rs.n >= 1 && rs.v[rs.n - 1].status != GATE_STATUS_VALID && rs.v[rs.n - 1].nproblems &&
+			has_str(rs.v[rs.n - 1].problems[0].message, "nested more than"),
+			"typed lists nested 12 deep: refused at the bound");
+		gate_buf_release(&b);
+	}
 
 	/* duplicate keys */
 	o.strict = 1;
@@ -429,6 +472,7 @@ int main(void)
 	write_file("schemas/deployment-apps-v1.json", deployment_schema);
 	write_file("schemas/configmap-v1.json", loose_schema);
 	write_file("schemas/pod-v1.json", loose_schema);
+	write_file("schemas/deploymentlist-apps-v1.json", loose_schema);
 	write_file("schemas/broken-v1.json", "{ nope");
 	snprintf(loc, sizeof(loc), "%s/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json", tmpdir);
 	memset(&so, 0, sizeof(so));

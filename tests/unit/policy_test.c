@@ -319,37 +319,71 @@ static void test_suppressions(void)
 	const char *m;
 	int st;
 
+	const char *checks[] = { "privileged" }, *star[] = { "*" };
+	struct gate_policy_grant grant[2];
+#define R "    gitops-gate.io/ignore-reason: needs raw devices\n"
+#define E(d) "    gitops-gate.io/ignore-expires: \"" d "\"\n"
+
+	/* the default: no grant, no waiver */
 	p = make_policy(NULL, NULL);
 	if (!p)
 		return;
-	m = privileged_problem(p, "x.yaml", "    gitops-gate.io/ignore-reason: needs raw devices\n", &st);
-	ok(strstr(m, "suppressed: annotation: needs raw devices") && st == GATE_STATUS_VALID,
-		"an annotation with a reason suppresses, the resource stays valid: %s", m);
-	m = privileged_problem(p, "x.yaml", "", &st);
+	m = privileged_problem(p, "x.yaml", R E("2026-06-30"), &st);
+	ok(strstr(m, "annotation suppressions are off on this server") && !strstr(m, "suppressed:") &&
+		st == GATE_STATUS_INVALID, "by default an annotation waives nothing: %s", m);
+	gate_policy_free(p);
+
+	memset(&o, 0, sizeof(o));
+	memset(grant, 0, sizeof(grant));
+	grant[0].checks = checks;
+	grant[0].nchecks = 1;
+	grant[0].paths = globs;
+	grant[0].npaths = 1;
+	grant[0].max_days = 365;
+	o.annotation_grants = grant;
+	o.nannotation_grants = 1;
+	p = make_policy(&o, NULL);
+	m = privileged_problem(p, "apps/x.yaml", R E("2026-06-30"), &st);
+	ok(strstr(m, "suppressed: annotation until 2026-06-30: needs raw devices") &&
+		st == GATE_STATUS_VALID, "granted check and path, reason, expiry: suppressed: %s", m);
+	m = privileged_problem(p, "clusters/x.yaml", R E("2026-06-30"), &st);
+	ok(strstr(m, "does not let an annotation suppress \"privileged\" in this path") &&
+		st == GATE_STATUS_INVALID, "another path: not honoured: %s", m);
+	m = privileged_problem(p, "apps/x.yaml", E("2026-06-30"), &st);
 	ok(strstr(m, "it needs a gitops-gate.io/ignore-reason annotation") && !strstr(m, "suppressed:") &&
 		st == GATE_STATUS_INVALID, "without a reason the annotation is not honoured: %s", m);
-	m = privileged_problem(p, "x.yaml", "    gitops-gate.io/ignore-reason: '  '\n", &st);
+	m = privileged_problem(p, "apps/x.yaml", "    gitops-gate.io/ignore-reason: '  '\n" E("2026-06-30"), &st);
 	ok(!strstr(m, "suppressed:"), "a blank reason is no reason");
+	m = privileged_problem(p, "apps/x.yaml", R, &st);
+	ok(strstr(m, "it needs a gitops-gate.io/ignore-expires annotation") && st == GATE_STATUS_INVALID,
+		"without an expiry: not honoured: %s", m);
+	m = privileged_problem(p, "apps/x.yaml", R E("next week"), &st);
+	ok(strstr(m, "\"next week\" is not a date") && st == GATE_STATUS_INVALID,
+		"a bad date: not honoured: %s", m);
+	m = privileged_problem(p, "apps/x.yaml", R E("2025-12-31"), &st);
+	ok(strstr(m, "(suppression expired on 2025-12-31)") && st == GATE_STATUS_INVALID,
+		"expired: not honoured, and says so: %s", m);
+	m = privileged_problem(p, "apps/x.yaml", R E("2028-01-01"), &st);
+	ok(strstr(m, "more than 365 days ahead") && st == GATE_STATUS_INVALID,
+		"beyond max_days: not honoured: %s", m);
 	gate_policy_free(p);
 
-	memset(&o, 0, sizeof(o));
+	/* "*" grants every check, still never the secret ones */
+	grant[0].checks = star;
+	grant[0].max_days = 0;
+	p = make_policy(&o, NULL);
+	m = privileged_problem(p, "apps/x.yaml", R E("2099-01-01"), &st);
+	ok(strstr(m, "suppressed: annotation until 2099-01-01") != NULL, "\"*\" grants privileged: %s", m);
+	gate_policy_free(p);
+
 	o.no_annotation_suppressions = 1;
 	p = make_policy(&o, NULL);
-	m = privileged_problem(p, "x.yaml", "    gitops-gate.io/ignore-reason: r\n", &st);
-	ok(strstr(m, "disabled on this server") && st == GATE_STATUS_INVALID,
-		"the server can forbid annotation suppressions: %s", m);
+	m = privileged_problem(p, "apps/x.yaml", R E("2026-06-30"), &st);
+	ok(strstr(m, "off on this server") && st == GATE_STATUS_INVALID,
+		"no_annotation_suppressions wins over grants: %s", m);
 	gate_policy_free(p);
-
-	memset(&o, 0, sizeof(o));
-	o.suppression_paths = globs;
-	o.nsuppression_paths = 1;
-	p = make_policy(&o, NULL);
-	m = privileged_problem(p, "apps/web/d.yaml", "    gitops-gate.io/ignore-reason: r\n", &st);
-	ok(strstr(m, "suppressed: annotation: r") != NULL, "allowed path: suppressed");
-	m = privileged_problem(p, "clusters/prod/d.yaml", "    gitops-gate.io/ignore-reason: r\n", &st);
-	ok(strstr(m, "not allowed in this path") && st == GATE_STATUS_INVALID,
-		"other paths: not honoured: %s", m);
-	gate_policy_free(p);
+#undef R
+#undef E
 
 	p = make_policy(NULL,
 		"exceptions:\n"
@@ -588,6 +622,24 @@ static void test_config(void)
 	ok(gate_policy_from_config(&p, cfg, NULL, NULL, msg, sizeof(msg)) < 0 && !p &&
 		strstr(msg, "/nonexistent/policy.yaml"), "a missing policy file is an error: %s", msg);
 	json_decref(cfg);
+
+	/* grants of in-content waivers: ids are checked, secret rules refused */
+	cfg = json_loads("{\"suppressions\": {\"annotations\": [{\"checks\": [\"host-path\"],"
+		"\"paths\": [\"legacy/**\"], \"max_days\": 30}]}}", 0, &jerr);
+	ok(cfg && gate_policy_from_config(&p, cfg, NULL, NULL, msg, sizeof(msg)) == 0 &&
+		gate_policy_path_sensitive(p), "a grant builds, and verdicts depend on paths");
+	gate_policy_free(p);
+	json_decref(cfg);
+	cfg = json_loads("{\"suppressions\": {\"annotations\": [{\"checks\": [\"no-such\"],"
+		"\"paths\": [\"**\"]}]}}", 0, &jerr);
+	ok(cfg && gate_policy_from_config(&p, cfg, NULL, NULL, msg, sizeof(msg)) < 0 &&
+		strstr(msg, "unknown check \"no-such\""), "a grant of an unknown check: %s", msg);
+	json_decref(cfg);
+	cfg = json_loads("{\"suppressions\": {\"annotations\": [{\"checks\": [\"secret-jwt\"],"
+		"\"paths\": [\"**\"]}]}}", 0, &jerr);
+	ok(cfg && gate_policy_from_config(&p, cfg, NULL, NULL, msg, sizeof(msg)) < 0 &&
+		strstr(msg, "secret checks cannot be suppressed"), "a grant of a secret check: %s", msg);
+	json_decref(cfg);
 }
 
 struct thread_arg {
@@ -643,7 +695,7 @@ static void test_builtin_table(void)
 	for (i = 0; i < n; i++)
 		if (!c[i].id || !c[i].summary)
 			all = 0;
-	ok(n == 22 && all && !strcmp(c[0].id, "privileged"), "the built-in table is complete");
+	ok(n == 23 && all && !strcmp(c[0].id, "privileged"), "the built-in table is complete");
 }
 
 int main(void)

@@ -152,18 +152,21 @@ static void test_kubernetes_extensions(void)
 	ok(valid(s, "template:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n") == 1,
 		"embedded-resource: a resource passes");
 	ok(check(s, "template:\n  metadata: {name: x}\n  kind: 3\n", &errs, 0) == 0 && errs.n == 2 &&
-		is_error(&errs, 0, "/template", 2, 3, "x-kubernetes-embedded-resource",
-			"missing required property \"apiVersion\"") &&
+		is_error(&errs, 0, "/template/apiVersion", 2, 3, "x-kubernetes-embedded-resource",
+			"Required value: must not be empty") &&
 		is_error(&errs, 1, "/template/kind", 3, 9, "x-kubernetes-embedded-resource",
-			"kind must be a non-empty string"),
+			"Invalid value: must be a string"),
 		"embedded-resource: apiVersion and kind are required strings");
 	dump(&errs);
 	gate_schema_errors_release(&errs);
 	gate_schema_free(s);
 
 	s = compile("{\"type\":\"object\",\"x-kubernetes-list-type\":\"map\",\"description\":\"d\","
-		"\"default\":{},\"example\":1,\"x-kubernetes-validations\":[{\"rule\":\"false\"}]}");
+		"\"default\":{},\"example\":1,\"x-kubernetes-map-type\":\"atomic\"}");
 	ok(valid(s, "a: 1") == 1, "other x- keys, description, default and example are ignored");
+	gate_schema_free(s);
+	s = compile("{\"type\":\"object\",\"x-kubernetes-validations\":[{\"rule\":\"false\"}]}");
+	ok(valid(s, "a: 1") == 0, "x-kubernetes-validations are evaluated");
 	gate_schema_free(s);
 }
 
