@@ -24,7 +24,7 @@ struct gate_config {
 	char fingerprint[GATE_SHA256_HEX];
 	char *repo_path, *system_path;
 	int version;
-	struct strv gated_refs, include, exclude, bypass;
+	struct strv gated_refs, include, exclude, bypass, render_roots;
 	struct gate_config_group *groups;
 	size_t ngroups;
 	char *cache_dir;
@@ -161,6 +161,8 @@ static void extract(struct gate_config *cfg, const char *git_dir)
 	strv_from_json(&cfg->exclude, json_object_get(o, "exclude"), NULL);
 	o = json_object_get(root, "bypass");
 	strv_from_json(&cfg->bypass, json_object_get(o, "allowed"), NULL);
+	o = json_object_get(root, "render");
+	strv_from_json(&cfg->render_roots, json_object_get(o, "roots"), NULL);
 
 	arr = json_object_get(root, "schemas");
 	if (json_is_array(arr) && json_array_size(arr)) {
@@ -471,6 +473,7 @@ void gate_config_free(struct gate_config *cfg)
 	strv_release(&cfg->include);
 	strv_release(&cfg->exclude);
 	strv_release(&cfg->bypass);
+	strv_release(&cfg->render_roots);
 	for (i = 0; i < cfg->ngroups; i++)
 		group_release(&cfg->groups[i]);
 	free(cfg->groups);
@@ -589,6 +592,11 @@ static int any_match(const struct strv *s, const char *str)
 		if (gate_glob_match(s->v[i], str))
 			return 1;
 	return 0;
+}
+
+int gate_config_is_render_root(const struct gate_config *cfg, const char *dir)
+{
+	return any_match(&cfg->render_roots, dir);
 }
 
 int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref)

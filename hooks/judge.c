@@ -369,6 +369,8 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 		if ((error = gate_judge__collect_ref(j, &t, &u[i], keep, n, r, msg, msgsize)) < 0)
 			goto done;
 	}
+	if ((error = gate_judge__render_roots(j, out, msg, msgsize)) < 0)
+		goto done;
 	if ((error = gate_judge__uniq(j, &t, want_facts ? &memo : NULL, out, msg, msgsize)) < 0 ||
 	    (error = gate_judge__scan_only(j, &t, out, msg, msgsize)) < 0)
 		goto done;

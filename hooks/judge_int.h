@@ -15,6 +15,9 @@
  *   judge_crd.c      CRD schema sets built from the tree, the re-judge of
  *                    custom resources against them
  *   judge_policy.c   policy over commits: the ratchet, tree checks per commit
+ *   judge_render.c   deployment roots: render, judge the renders, hand over reached files,
+ *                    the render index (root -> inputs) in the verdict cache
+ *   judge_subst.c    Flux's post-build substitution
  *
  * Every git object is read through hooks/repo.c.  Helpers shared between the
  * files are named gate_judge__<name> (libgit2's convention for private ones).
@@ -196,6 +199,24 @@ void gate_judge__crdcache_release(struct crdcache *cc);
  */
 int gate_judge__crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm, struct crdcache *cc,
 	struct fmemo *memo, char *msg, size_t msgsize);
+
+/* judge_render.c */
+/*
+ * The deployment roots of each judged commit (Flux Kustomizations, Argo CD
+ * Applications): built, every rendered object judged, problems added to the
+ * commit at their source files; changed manifests a root reads are handed
+ * over (group -1: not judged as whole objects).
+ */
+int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize);
+
+/* judge_subst.c */
+/*
+ * Flux's post-build substitution of in into out: vars holds "name=value\n"
+ * lines; ${var}, ${var:=default}, ${var:-default} (and = / - without the
+ * colon); an undefined variable without default becomes empty; $${var}
+ * stays ${var}.
+ */
+void gate_judge__flux_substitute(const char *vars, const struct gate_buf *in, struct gate_buf *out);
 
 /* judge_policy.c */
 /*

@@ -114,6 +114,8 @@ int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref);
 int gate_config_path_is_manifest(const struct gate_config *cfg, const char *path);
 /* Index of the first schemas group matching path, or -1 when none matches. */
 int gate_config_group_for(const struct gate_config *cfg, const char *path);
+/* Does folder dir ("apps/prod", "" the root) match a render.roots glob? */
+int gate_config_is_render_root(const struct gate_config *cfg, const char *dir);
 /* allow_submodules: gitlinks where manifests may lie are allowed (default 0). */
 int gate_config_allow_submodules(const struct gate_config *cfg);
 /*

@@ -1,0 +1,1041 @@
+/*
+ * judge_render.c: deployment roots.  The cluster applies renders, not files:
+ * each commit's tree is searched for Flux Kustomizations (spec.path) and
+ * Argo CD Applications (spec.source.path, spec.sources[].path) whose folder
+ * is in the tree; each such folder is built with the native kustomize
+ * (validate/render_*.c) reading blobs of the commit, with Flux's generated
+ * kustomization when a Flux root has none.  Every rendered object is judged
+ * (schema and policy, through the engine) and each problem is reported at the
+ * source that set the value: "ROOT: FILE" with FILE's line and column.  A
+ * changed manifest a root reads is judged through the renders only (a patch
+ * is a partial object); a build that fails as kustomize would rejects.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/config.h"
+#include "gate/doc.h"
+#include "gate/hash.h"
+#include "gate/verdicts.h"
+#include "gate/policy.h"
+#include "gate/render.h"
+#include "gate/util.h"
+#include "judge_int.h"
+
+/* One blob of the commit's tree. */
+struct rfile {
+	char *path;
+	git_oid id;
+};
+
+/* Blobs of one push known to name no root (no Flux or Argo CD apiVersion in them). */
+struct noroot {
+	git_oid *ids;
+	size_t n, nslots; /* nslots: a power of two, 0 before the first add */
+};
+
+struct rtree {
+	struct gate_judge *j;
+	struct noroot *nr;
+	struct rfile *v;
+	size_t n, alloc;
+	char *msg;
+	size_t msgsize;
+};
+
+/*
+ * A deployment root: a folder and the object that names it.  A Flux
+ * Kustomization's own fields (targetNamespace, namePrefix, nameSuffix,
+ * images, patches) become an overlay kustomization in a virtual folder
+ * beside the root (OVERLAY_DIR), whose text keeps the lines of the Flux
+ * object's file and its columns less indent, so what it sets is reported at
+ * the Flux object's line.
+ */
+struct root {
+	char *dir;
+	char *from;     /* the file of the Flux or Argo CD object */
+	int flux;       /* Flux: a folder without kustomization gets a generated one */
+	char *overlay;  /* the overlay's text, NULL: none */
+	uint32_t indent;
+	char *vdir, *vpath; /* the overlay's folder and file, NULL: none */
+	char *subst;    /* postBuild.substitute as "name=value\n" lines; NULL: no postBuild */
+};
+
+#define OVERLAY_DIR ".gitops-gate-flux"
+
+struct roots {
+	struct root *v;
+	size_t n, alloc;
+};
+
+/*
+ * What one build read: paths read (paths), and every probe with what it
+ * found (states: "state path\n" lines; a blob id, "-" absent, "d" a folder,
+ * "g<sha256>" the generated kustomization of a folder), the root's inputs
+ * as the render index keeps them.
+ */
+struct reads {
+	struct rtree *t;
+	const struct root *root;
+	char *gen_path;  /* the generated kustomization's path, NULL: none */
+	char **paths;
+	size_t n, alloc;
+	struct gate_buf states;
+	int io_error;
+	int unindexable; /* a path the index cannot hold (a newline in it) */
+};
+
+static void reads_state(struct reads *r, const char *state, const char *path)
+{
+	if (strchr(path, '\n')) {
+		r->unindexable = 1;
+		return;
+	}
+	gate_buf_addf(&r->states, "%s %s\n", state, path);
+}
+
+static int cmp_rfile(const void *a, const void *b)
+{
+	return strcmp(((const struct rfile *)a)->path, ((const struct rfile *)b)->path);
+}
+
+static int tree_fn(const struct gate_repo_change *ch, void *payload)
+{
+	struct rtree *t = payload;
+	struct rfile *f;
+
+	if (ch->mode != GIT_FILEMODE_BLOB && ch->mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	GATE_ALLOC_GROW(t->v, t->n + 1, t->alloc);
+	f = &t->v[t->n++];
+	f->path = gate_xstrdup(ch->path);
+	git_oid_cpy(&f->id, &ch->id);
+	return 0;
+}
+
+static void rtree_release(struct rtree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i].path);
+	free(t->v);
+}
+
+static const struct rfile *rtree_find(const struct rtree *t, const char *path)
+{
+	struct rfile key;
+
+	key.path = (char *)path;
+	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), cmp_rfile) : NULL;
+}
+
+/* Is dir ("" the root) a folder of the tree? */
+static int rtree_is_dir(const struct rtree *t, const char *dir)
+{
+	size_t lo = 0, hi = t->n, len = strlen(dir);
+
+	if (!len)
+		return t->n > 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(t->v[mid].path, dir) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->n && !strncmp(t->v[lo].path, dir, len); lo++)
+		if (t->v[lo].path[len] == '/')
+			return 1;
+	return 0;
+}
+
+static const char *const kust_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
+static int has_kustomization(const struct rtree *t, const char *dir)
+{
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < 3 && !found; i++) {
+		char *p = *dir ? gate_xasprintf("%s/%s", dir, kust_names[i]) : gate_xstrdup(kust_names[i]);
+		found = rtree_find(t, p) != NULL;
+		free(p);
+	}
+	return found;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* A repository path ("./apps/x/", "apps//x") cleaned to "apps/x"; NULL when it leaves the tree. */
+static char *clean_path(const char *p)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *s = p;
+
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			gate_buf_release(&b);
+			return NULL;
+		}
+		if (len && !(len == 1 && *s == '.')) {
+			if (b.len)
+				gate_buf_addc(&b, '/');
+			gate_buf_add(&b, s, len);
+		}
+		s += len;
+		if (*s == '/')
+			s++;
+	}
+	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+}
+
+/* What source-controller leaves out of an artifact by default (its .sourceignore defaults). */
+static int flux_ignored(const char *path)
+{
+	static const char *const dirs[] = { ".github/", ".circleci/" };
+	static const char *const names[] = { ".travis.yml", ".gitlab-ci.yml", "appveyor.yml",
+		".drone.yml", "cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml",
+		".goreleaser.yml", ".sops.yaml", ".flux.yaml" };
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(base, names[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Flux's generated kustomization: every .yaml and .yml file of the folder,
+ * recursively, as resources; a sub-folder holding a kustomization is one
+ * resource and not entered (fluxcd/pkg kustomize generator).
+ */
+static char *generate_kustomization(const struct rtree *t, const char *dir)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i, len = strlen(dir);
+	char *skip = NULL;
+
+	gate_buf_adds(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+	for (i = 0; i < t->n; i++) {
+		const char *p = t->v[i].path, *rel, *slash;
+		if (len && (strncmp(p, dir, len) || p[len] != '/'))
+			continue;
+		rel = len ? p + len + 1 : p;
+		if (flux_ignored(p))
+			continue;
+		if (skip && !strncmp(rel, skip, strlen(skip)))
+			continue;
+		/* the first sub-folder on the way down that holds a kustomization */
+		for (slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+			char *sub = gate_xstrndup(p, (size_t)(slash - p));
+			if (has_kustomization(t, sub)) {
+				free(skip);
+				skip = gate_xstrndup(rel, (size_t)(slash - rel) + 1);
+				gate_buf_addf(&b, "- \"%.*s\"\n", (int)(slash - rel), rel);
+				free(sub);
+				break;
+			}
+			free(sub);
+		}
+		if (slash)
+			continue;
+		if (ends_with(rel, ".yaml") || ends_with(rel, ".yml"))
+			gate_buf_addf(&b, "- \"%s\"\n", rel);
+	}
+	free(skip);
+	return gate_buf_detach(&b);
+}
+
+static void reads_add(struct reads *r, const char *path)
+{
+	GATE_ALLOC_GROW(r->paths, r->n + 1, r->alloc);
+	r->paths[r->n++] = gate_xstrdup(path);
+}
+
+static int loader_read(void *payload, const char *path, char **buf, size_t *len)
+{
+	struct reads *r = payload;
+	const struct rfile *f;
+	char emsg[256];
+	int rc;
+
+	if (r->root->vpath && !strcmp(path, r->root->vpath)) {
+		*buf = gate_xstrdup(r->root->overlay);
+		*len = strlen(*buf);
+		return 0;
+	}
+	if (r->root->vdir && !strcmp(path, r->root->vdir))
+		return GATE_RENDER_EISDIR;
+	if (r->gen_path && !strcmp(path, r->gen_path)) {
+		char hex[GATE_SHA256_HEX], state[GATE_SHA256_HEX + 1];
+		*buf = generate_kustomization(r->t, r->root->dir);
+		*len = strlen(*buf);
+		gate_sha256_hex(*buf, *len, hex);
+		snprintf(state, sizeof(state), "g%s", hex);
+		reads_state(r, state, r->root->dir);
+		return 0;
+	}
+	if (!strncmp(path, "../", 3) || !strcmp(path, ".."))
+		return GATE_RENDER_ENOENT;
+	if (!(f = rtree_find(r->t, path))) {
+		int dir = rtree_is_dir(r->t, path);
+		reads_state(r, dir ? "d" : "-", path);
+		return dir ? GATE_RENDER_EISDIR : GATE_RENDER_ENOENT;
+	}
+	{
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &f->id);
+		reads_state(r, hex, path);
+	}
+	rc = gate_repo_read_blob(r->t->j->repo, &f->id,
+		gate_config_limits(r->t->j->cfg)->max_blob_bytes, buf, len, emsg, sizeof(emsg));
+	if (rc < 0) {
+		gate_set_msg(r->t->msg, r->t->msgsize, "cannot read %s: %s", path, emsg);
+		r->io_error = 1;
+		return rc == GATE_REPO_ETOOBIG ? -1 : rc;
+	}
+	reads_add(r, path);
+	return 0;
+}
+
+static int streq0(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Add a root; one already there with the same folder and overlay is kept.  Takes overlay over. */
+static void roots_add(struct roots *rs, const char *dir, const char *from, int flux,
+	char *overlay, uint32_t indent, char *subst)
+{
+	struct root *r;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, overlay) &&
+		    streq0(rs->v[i].subst, subst) && (!overlay || !strcmp(rs->v[i].from, from))) {
+			free(overlay);
+			free(subst);
+			return;
+		}
+	GATE_ALLOC_GROW(rs->v, rs->n + 1, rs->alloc);
+	r = &rs->v[rs->n++];
+	memset(r, 0, sizeof(*r));
+	r->dir = gate_xstrdup(dir);
+	r->from = gate_xstrdup(from);
+	r->flux = flux;
+	r->overlay = overlay;
+	r->indent = indent;
+	r->subst = subst;
+	if (overlay) {
+		r->vdir = *dir ? gate_xasprintf("%s/" OVERLAY_DIR, dir) : gate_xstrdup(OVERLAY_DIR);
+		r->vpath = gate_xasprintf("%s/kustomization.yaml", r->vdir);
+	}
+}
+
+static void roots_release(struct roots *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].dir);
+		free(rs->v[i].from);
+		free(rs->v[i].overlay);
+		free(rs->v[i].vdir);
+		free(rs->v[i].vpath);
+		free(rs->v[i].subst);
+	}
+	free(rs->v);
+}
+
+/* A path of an object: taken when it names a folder of this tree. */
+static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
+	const char *from, int flux, char *overlay, uint32_t indent, char *subst)
+{
+	char *dir;
+
+	if (!path || !(dir = clean_path(path))) {
+		free(overlay);
+		free(subst);
+		return;
+	}
+	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux)) {
+		roots_add(rs, dir, from, flux, overlay, indent, subst);
+	} else {
+		free(overlay);
+		free(subst);
+	}
+	free(dir);
+}
+
+/* spec.postBuild.substitute as "name=value\n" lines; NULL without postBuild. */
+static char *flux_substitute(const struct gate_node *spec)
+{
+	const struct gate_node *pb = gate_node_get(spec, "postBuild"), *sub;
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i;
+
+	if (!pb || pb->type != GATE_NODE_OBJECT)
+		return NULL;
+	gate_buf_adds(&b, "");
+	sub = gate_node_get(pb, "substitute");
+	for (i = 0; sub && sub->type == GATE_NODE_OBJECT && i < sub->len; i++) {
+		const struct gate_member *m = &sub->u.members[i];
+		if (m->value.type != GATE_NODE_STRING || strchr(m->key, '\n') || strchr(m->value.u.str, '\n'))
+			continue;
+		gate_buf_addf(&b, "%s=%s\n", m->key, m->value.u.str);
+	}
+	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+}
+
+/* Does the object opt out (label kustomize.toolkit.fluxcd.io/substitute: disabled)? */
+static int subst_disabled(const struct gate_rnode *obj)
+{
+	const struct gate_rnode *m = NULL, *l = NULL;
+	size_t i;
+
+	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++)
+		if (!strcmp(obj->u.members[i].key, "metadata"))
+			m = obj->u.members[i].value;
+	for (i = 0; m && m->type == GATE_RNODE_MAP && i < m->len; i++)
+		if (!strcmp(m->u.members[i].key, "labels"))
+			l = m->u.members[i].value;
+	for (i = 0; l && l->type == GATE_RNODE_MAP && i < l->len; i++)
+		if (!strcmp(l->u.members[i].key, "kustomize.toolkit.fluxcd.io/substitute") &&
+		    l->u.members[i].value->str && !strcmp(l->u.members[i].value->str, "disabled"))
+			return 1;
+	return 0;
+}
+
+static const char *const flux_fields[] = {
+	"targetNamespace", "namePrefix", "nameSuffix", "images", "patches"
+};
+
+static int is_flux_field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flux_fields) / sizeof(flux_fields[0]); i++)
+		if (!strcmp(key, flux_fields[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The overlay of a Flux Kustomization (part: its document, from line
+ * first): its fields of flux_fields, line for line where they stand, less
+ * the spec's indent; "resources" on the spec: line.  NULL when it has none.
+ */
+static char *flux_overlay(const char *part, size_t len, uint32_t first, const struct gate_node *root,
+	const struct gate_node *spec, uint32_t *indent)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	uint32_t spec_line = 0, spec_end = UINT32_MAX, line, *from, *to;
+	size_t i, nm = 0;
+	const char *p = part, *end = part + len;
+	int any = 0;
+
+	for (i = 0; i < root->len; i++)
+		if (!strcmp(root->u.members[i].key, "spec"))
+			spec_line = root->u.members[i].line;
+		else if (spec_line && root->u.members[i].line > spec_line && spec_end == UINT32_MAX)
+			spec_end = root->u.members[i].line;
+	if (!spec->len || spec->u.members[0].line <= spec_line)
+		return NULL; /* a flow mapping */
+	*indent = spec->u.members[0].col - 1;
+	from = gate_xcalloc(spec->len, sizeof(*from));
+	to = gate_xcalloc(spec->len, sizeof(*to));
+	for (i = 0; i < spec->len; i++) {
+		if (!is_flux_field(spec->u.members[i].key))
+			continue;
+		from[nm] = spec->u.members[i].line;
+		to[nm] = i + 1 < spec->len ? spec->u.members[i + 1].line : spec_end;
+		nm++;
+	}
+	for (line = 1; line < first; line++)
+		gate_buf_addc(&b, '\n');
+	for (line = first; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k;
+		int copy = 0;
+		for (k = 0; k < nm; k++)
+			if (line >= from[k] && line < to[k])
+				copy = 1;
+		if (line == spec_line) {
+			gate_buf_adds(&b, "resources: [\"..\"]");
+		} else if (copy && ll > *indent && strspn(p, " ") >= *indent) {
+			const char *q = p + *indent;
+			size_t ql = ll - *indent;
+			if (!strncmp(q, "targetNamespace:", 16)) {
+				gate_buf_adds(&b, "namespace:      ");
+				q += 16;
+				ql -= 16;
+			}
+			gate_buf_add(&b, q, ql);
+			any = 1;
+		}
+		gate_buf_addc(&b, '\n');
+		p = nl ? nl + 1 : end;
+	}
+	free(from);
+	free(to);
+	if (!any) {
+		gate_buf_release(&b);
+		return NULL;
+	}
+	return gate_buf_detach(&b);
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return s && !strncmp(s, prefix, strlen(prefix));
+}
+
+struct scan {
+	const struct rtree *t;
+	struct roots *rs;
+	const char *path;
+	const char *buf;
+};
+
+static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
+{
+	struct scan *s = payload;
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *doc = NULL;
+	const struct gate_node *spec, *src;
+	const char *api, *kind;
+	size_t i;
+
+	if (gate_doc_parse(&doc, part, len, line, &lim, 0, &derr) < 0 || !doc->root ||
+	    doc->root->type != GATE_NODE_OBJECT)
+		goto done;
+	api = gate_node_get_str(doc->root, "apiVersion");
+	kind = gate_node_get_str(doc->root, "kind");
+	spec = gate_node_get(doc->root, "spec");
+	if (!kind || !spec || spec->type != GATE_NODE_OBJECT)
+		goto done;
+	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
+		const struct gate_node *sref = gate_node_get(spec, "sourceRef");
+		const char *skind = sref && sref->type == GATE_NODE_OBJECT ? gate_node_get_str(sref, "kind") : NULL;
+		uint32_t indent = 0;
+		char *ov;
+		/* an OCIRepository or a Bucket is not this repository */
+		if (skind && strcmp(skind, "GitRepository"))
+			goto done;
+		ov = flux_overlay(part, len, line, doc->root, spec, &indent);
+		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent,
+			flux_substitute(spec));
+	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
+		/* a Helm chart source (spec.source.chart) is no folder of this repository */
+		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
+		    !gate_node_get(src, "chart"))
+			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0, NULL);
+		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
+			for (i = 0; i < src->len; i++)
+				if (src->u.items[i].type == GATE_NODE_OBJECT && !gate_node_get(&src->u.items[i], "chart"))
+					consider_path(s->t, s->rs,
+						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
+						NULL, 0, NULL);
+	}
+done:
+	gate_doc_free(doc);
+	return 0;
+}
+
+/* Folders holding a kustomization that match render.roots. */
+static void config_roots(const struct rtree *t, struct roots *rs)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->n; i++) {
+		const char *p = t->v[i].path, *slash = strrchr(p, '/');
+		const char *base = slash ? slash + 1 : p;
+		char *dir;
+		for (k = 0; k < 3; k++)
+			if (!strcmp(base, kust_names[k]))
+				break;
+		if (k == 3)
+			continue;
+		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
+		if (gate_config_is_render_root(t->j->cfg, dir))
+			roots_add(rs, dir, p, 0, NULL, 0, NULL);
+		free(dir);
+	}
+}
+
+static size_t noroot_slot(const struct noroot *nr, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	h &= nr->nslots - 1;
+	while (!git_oid_is_zero(&nr->ids[h]) && !git_oid_equal(&nr->ids[h], id))
+		h = (h + 1) & (nr->nslots - 1);
+	return h;
+}
+
+static int noroot_has(const struct noroot *nr, const git_oid *id)
+{
+	return nr->nslots && git_oid_equal(&nr->ids[noroot_slot(nr, id)], id);
+}
+
+static void noroot_add(struct noroot *nr, const git_oid *id)
+{
+	if (2 * (nr->n + 1) > nr->nslots) {
+		struct noroot old = *nr;
+		size_t i;
+		nr->nslots = old.nslots ? 2 * old.nslots : 256;
+		nr->ids = gate_xcalloc(nr->nslots, sizeof(*nr->ids));
+		nr->n = 0;
+		for (i = 0; i < old.nslots; i++)
+			if (!git_oid_is_zero(&old.ids[i])) {
+				git_oid_cpy(&nr->ids[noroot_slot(nr, &old.ids[i])], &old.ids[i]);
+				nr->n++;
+			}
+		free(old.ids);
+	}
+	if (!git_oid_is_zero(id) && !noroot_has(nr, id)) {
+		git_oid_cpy(&nr->ids[noroot_slot(nr, id)], id);
+		nr->n++;
+	}
+}
+
+/* The roots named by the manifests of the tree, and those of render.roots. */
+static int find_roots(struct rtree *t, struct roots *rs)
+{
+	size_t i;
+
+	config_roots(t, rs);
+
+	for (i = 0; i < t->n; i++) {
+		struct scan s;
+		char *buf = NULL;
+		size_t len;
+		if (!gate_config_path_is_manifest(t->j->cfg, t->v[i].path) ||
+		    noroot_has(t->nr, &t->v[i].id))
+			continue;
+		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+			return -1;
+		if (!buf)
+			continue;
+		if (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/")) {
+			s.t = t;
+			s.rs = rs;
+			s.path = t->v[i].path;
+			s.buf = buf;
+			gate_doc_split(buf, len, scan_part, &s);
+		} else {
+			/* consecutive commits share nearly every blob: read each once per push */
+			noroot_add(t->nr, &t->v[i].id);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+/* The node at JSON pointer ptr in obj, or the deepest one on its way. */
+static const struct gate_rnode *resolve(const struct gate_rnode *n, const char *ptr)
+{
+	char key[256];
+
+	while (ptr && *ptr == '/' && n) {
+		const struct gate_rnode *next = NULL;
+		size_t k = 0, i;
+		ptr++;
+		while (*ptr && *ptr != '/') {
+			char c = *ptr++;
+			if (c == '~' && (*ptr == '0' || *ptr == '1'))
+				c = *ptr++ == '0' ? '~' : '/';
+			if (k + 1 < sizeof(key))
+				key[k++] = c;
+		}
+		key[k] = '\0';
+		if (n->type == GATE_RNODE_MAP) {
+			for (i = 0; i < n->len; i++)
+				if (!strcmp(n->u.members[i].key, key))
+					next = n->u.members[i].value;
+		} else if (n->type == GATE_RNODE_SEQ) {
+			char *end;
+			long idx = strtol(key, &end, 10);
+			if (*key && !*end && idx >= 0 && (size_t)idx < n->len)
+				next = n->u.items[idx];
+		}
+		if (!next || !next->file)
+			break;
+		n = next;
+	}
+	return n;
+}
+
+/* The result for (root, file) of object index obj: found or added to out. */
+static struct gate_result *result_for(struct gate_results *out, size_t first, const char *root,
+	const char *file, const struct gate_result *src)
+{
+	char *name = gate_xasprintf("%s: %s", root, file);
+	struct gate_result *d;
+	size_t i;
+
+	for (i = first; i < out->n; i++)
+		if (!strcmp(out->v[i].filename, name)) {
+			free(name);
+			return &out->v[i];
+		}
+	d = gate_results_add(out);
+	d->filename = name;
+	d->line = src->line;
+	d->api_version = gate_xstrdup(src->api_version);
+	d->kind = gate_xstrdup(src->kind);
+	d->name = gate_xstrdup(src->name);
+	d->namespace_ = gate_xstrdup(src->namespace_);
+	d->status = GATE_STATUS_VALID;
+	return d;
+}
+
+/* Judge one rendered object; its problems go to out, at their sources. */
+static int judge_object(struct gate_judge *j, const struct root *root, const struct gate_rnode *obj,
+	struct gate_results *out)
+{
+	struct gate_buf y = GATE_BUF_INIT;
+	struct gate_results rs = GATE_RESULTS_INIT;
+	const char *ofile = obj->file ? obj->file : root->dir;
+	int group = gate_config_group_for(j->cfg, ofile);
+	size_t i, k, first = out->n;
+	int error;
+
+	if (group < 0)
+		return 0;
+	gate_render_emit_node(obj, &y);
+	if (root->subst && !subst_disabled(obj)) {
+		struct gate_buf z = GATE_BUF_INIT;
+		gate_judge__flux_substitute(root->subst, &y, &z);
+		gate_buf_release(&y);
+		y = z;
+	}
+	error = gate_engine_validate_buffer(&j->eopts[group], ofile, y.ptr ? y.ptr : "", y.len, &rs);
+	for (i = 0; !error && i < rs.n; i++) {
+		const struct gate_result *s = &rs.v[i];
+		if (s->status == GATE_STATUS_VALID && !s->nproblems)
+			continue;
+		if (s->status == GATE_STATUS_SKIPPED || s->status == GATE_STATUS_EMPTY)
+			continue;
+		if (!s->nproblems) {
+			struct gate_result *d = result_for(out, first, root->dir, ofile, s);
+			d->line = obj->line;
+			d->status = s->status;
+			free(d->msg);
+			d->msg = gate_xstrdup(s->msg);
+			continue;
+		}
+		for (k = 0; k < s->nproblems; k++) {
+			const struct gate_problem *p = &s->problems[k];
+			const struct gate_rnode *at = resolve(obj, p->pointer);
+			const char *file = at && at->file ? at->file : ofile;
+			uint32_t col = at ? at->col : 0;
+			struct gate_result *d;
+			struct gate_problem *q;
+			if (root->vpath && !strcmp(file, root->vpath)) {
+				file = root->from;
+				col += col ? root->indent : 0;
+			}
+			d = result_for(out, first, root->dir, file, s);
+			q = gate_result_add_problem(d, p->pointer, at ? at->line : 0, col, p->rule,
+				p->severity, p->message);
+			q->suppressed = gate_xstrdup(p->suppressed);
+			if (s->status > d->status)
+				d->status = s->status;
+			if (!d->msg && s->msg)
+				d->msg = gate_xstrdup(s->msg);
+		}
+	}
+	gate_results_release(&rs);
+	gate_buf_release(&y);
+	return error;
+}
+
+/* Was one of the paths read by this build changed by the commit? */
+static int touches(const struct gate_judged_commit *cm, const struct reads *r, const char *from)
+{
+	size_t f, i;
+
+	if (cm->whole_tree)
+		return 1;
+	for (f = 0; f < cm->nfiles; f++) {
+		if (!strcmp(cm->files[f].path, from))
+			return 1;
+		for (i = 0; i < r->n; i++)
+			if (!strcmp(cm->files[f].path, r->paths[i]))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Changed manifests a root reads: judged through the renders, not as whole
+ * objects (group -1); their bytes are still scanned for secrets (comments
+ * included), as every changed file is.
+ */
+static int hand_over(struct gate_judge *j, struct gate_judged_commit *cm, const struct reads *r,
+	char *msg, size_t msgsize)
+{
+	size_t f, i;
+
+	for (f = 0; f < cm->nfiles; f++)
+		for (i = 0; i < r->n; i++) {
+			struct gate_judged_file *fl = &cm->files[f];
+			struct gate_result *res;
+			git_oid id;
+			char *buf = NULL;
+			size_t len = 0;
+			if (fl->group < 0 || strcmp(fl->path, r->paths[i]))
+				continue;
+			fl->group = -1;
+			if (!j->policy || !j->scan)
+				break;
+			git_oid_fromstr(&id, fl->blob);
+			if (gate_judge__read_tree_blob(j, &id, &buf, &len, msg, msgsize) < 0)
+				return -1;
+			if (buf) {
+				res = gate_results_add(&fl->results);
+				res->filename = gate_xstrdup(fl->path);
+				res->status = GATE_STATUS_VALID;
+				gate_policy_scan_secrets(j->policy, fl->path, buf, len, res);
+				if (!res->nproblems) {
+					gate_result_release(res);
+					fl->results.n--;
+				}
+			}
+			free(buf);
+			break;
+		}
+	return 0;
+}
+
+static void build_failed(struct gate_judged_commit *cm, const struct root *root,
+	const struct gate_render_error *err)
+{
+	struct gate_judged_file *fl;
+	struct gate_result *d;
+	git_oid zero;
+	const char *file = *err->file ? err->file : root->dir;
+	uint32_t col = err->col;
+
+	if (root->vpath && !strcmp(file, root->vpath)) {
+		file = root->from;
+		col += col ? root->indent : 0;
+	}
+
+	memset(&zero, 0, sizeof(zero));
+	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+	d = gate_results_add(&fl->results);
+	d->filename = gate_xasprintf("%s: %s", root->dir, file);
+	d->line = err->line;
+	d->status = GATE_STATUS_INVALID;
+	d->msg = err->line ? gate_xasprintf("%u:%u: kustomize build failed: %s", err->line, col,
+		err->message) : gate_xasprintf("kustomize build failed: %s", err->message);
+}
+
+static void reads_release(struct reads *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	free(r->gen_path);
+	gate_buf_release(&r->states);
+}
+
+/*
+ * The render index, in the verdict cache: under a key of the root (the
+ * judge's fingerprint, folder, overlay, substitutions) a record of its last
+ * clean render whose note holds its inputs with their states.  A root whose
+ * inputs all still have those states renders the same objects, judged clean
+ * under the same fingerprint: it is not built again.
+ */
+static void index_key(const struct gate_judge *j, const struct root *root, char key[GATE_SHA256_HEX])
+{
+	struct gate_sha256 h;
+
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate render root 1");
+	gate_sha256_update_str(&h, j->fingerprint);
+	gate_sha256_update_str(&h, root->dir);
+	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
+	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
+	gate_sha256_update_str(&h, root->subst ? root->subst : "\n-");
+	gate_sha256_final(&h, key);
+}
+
+/* Do the states of note hold in this tree?  Fills r->paths with the paths read. */
+static int index_holds(struct rtree *t, const struct root *root, const char *note, struct reads *r)
+{
+	const char *p = note;
+
+	if (!*p)
+		return 0;
+	while (*p) {
+		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+		char *path, *state;
+		const struct rfile *f;
+		int ok;
+		if (!sp || !nl || sp > nl)
+			return 0;
+		state = gate_xstrndup(p, (size_t)(sp - p));
+		path = gate_xstrndup(sp + 1, (size_t)(nl - sp - 1));
+		if (state[0] == 'g') {
+			char *gen = generate_kustomization(t, root->dir), hex[GATE_SHA256_HEX];
+			gate_sha256_hex(gen, strlen(gen), hex);
+			ok = !strcmp(path, root->dir) && !strcmp(state + 1, hex);
+			free(gen);
+		} else if ((f = rtree_find(t, path))) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &f->id);
+			ok = !strcmp(state, hex);
+			if (ok)
+				reads_add(r, path);
+		} else {
+			ok = !strcmp(state, rtree_is_dir(t, path) ? "d" : "-");
+		}
+		free(state);
+		free(path);
+		if (!ok)
+			return 0;
+		p = nl + 1;
+	}
+	return 1;
+}
+
+/* Build root in the commit's tree and judge what it renders. */
+static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
+	const struct root *root)
+{
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr;
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct reads rd;
+	struct gate_judged_file *fl = NULL;
+	char key[GATE_SHA256_HEX] = "";
+	size_t i;
+	int rc, error = 0;
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&err, 0, sizeof(err));
+	rd.t = t;
+	rd.root = root;
+	if (root->flux && !has_kustomization(t, root->dir))
+		rd.gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
+			gate_xstrdup("kustomization.yaml");
+	if (j->cache) {
+		char *note = NULL;
+		struct gate_results none = GATE_RESULTS_INIT;
+		index_key(j, root, key);
+		if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note &&
+		    !none.n && index_holds(t, root, note, &rd)) {
+			free(note);
+			gate_results_release(&none);
+			error = hand_over(j, cm, &rd, t->msg, t->msgsize);
+			goto done;
+		}
+		free(note);
+		gate_results_release(&none);
+		for (i = 0; i < rd.n; i++)
+			free(rd.paths[i]);
+		rd.n = 0;
+	}
+	ldr.read = loader_read;
+	ldr.payload = &rd;
+	/* Flux builds in input order (kustomize's --reorder none) */
+	ro.order = root->flux ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
+	rc = gate_render_build(&r, root->vdir ? root->vdir : *root->dir ? root->dir : ".", &ldr, &ro, &err);
+	if (rd.io_error) {
+		error = -1;
+		goto done;
+	}
+	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
+		goto done;
+	if (!touches(cm, &rd, root->from))
+		goto done;
+	if (rc < 0) {
+		build_failed(cm, root, &err);
+		goto done;
+	}
+	for (i = 0; i < gate_render_count(r) && !error; i++) {
+		struct gate_results found = GATE_RESULTS_INIT;
+		if (gate_judge__past_deadline(j)) {
+			error = GATE_JUDGE_ETIMEOUT;
+			break;
+		}
+		error = judge_object(j, root, gate_render_object(r, i), &found);
+		if (!error && found.n) {
+			git_oid zero;
+			memset(&zero, 0, sizeof(zero));
+			if (!fl)
+				fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+			gate_results_move(&fl->results, &found);
+		}
+		gate_results_release(&found);
+	}
+	if (error < 0 && error != GATE_JUDGE_ETIMEOUT)
+		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
+	/* a clean render, all warnings included: remember its inputs */
+	if (!error && !fl && j->cache && *key && !rd.unindexable && !gate_render_warning_count(r) && rd.states.len)
+		gate_verdicts_put_note(j->cache, key, NULL, 0, rd.states.ptr);
+done:
+	gate_render_free(r);
+	reads_release(&rd);
+	return error;
+}
+
+int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	struct noroot nr;
+	size_t i, c, k;
+	int error = 0;
+
+	memset(&nr, 0, sizeof(nr));
+	for (i = 0; i < out->nrefs && !error; i++) {
+		struct gate_judged_ref *r = &out->refs[i];
+		for (c = 0; c < r->ncommits && !error; c++) {
+			struct gate_judged_commit *cm = &r->commits[c];
+			struct rtree t;
+			struct roots rs;
+
+			if (gate_judge__past_deadline(j)) {
+				error = GATE_JUDGE_ETIMEOUT;
+				break;
+			}
+			memset(&t, 0, sizeof(t));
+			memset(&rs, 0, sizeof(rs));
+			t.j = j;
+			t.nr = &nr;
+			t.msg = msg;
+			t.msgsize = msgsize;
+			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
+			if (!error) {
+				qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
+				error = find_roots(&t, &rs);
+			}
+			for (k = 0; !error && k < rs.n; k++)
+				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
+					judge_root(j, &t, cm, &rs.v[k]);
+			roots_release(&rs);
+			rtree_release(&t);
+		}
+	}
+	free(nr.ids);
+	return error;
+}
