@@ -325,7 +325,8 @@ static void judged_set_fill(struct judged_set *s, struct gate_judge *j,
 			GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
 			s->v[s->n++] = file_key(fl->path, fl->blob);
 		}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+	if (s->n) /* no qsort of an empty (NULL) array */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
 }
 
 static void judged_set_release(struct judged_set *s)
