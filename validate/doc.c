@@ -104,101 +104,6 @@ static inline char *arena_str(struct gate_arena *a, const char *s, size_t len)
 	return p;
 }
 
-/* ------------------------------------------------------------ key sets */
-
-struct kent {
-	const char *key;
-	uint32_t len, hash;
-	size_t idx; /* the caller's index of the member holding the key */
-};
-
-/* Open addressing over indices (+1) into ents. */
-struct keyset {
-	uint32_t *tab;
-	size_t cap, tab_alloc;
-	struct kent *ents;
-	size_t n, alloc;
-};
-
-static inline uint32_t key_hash(const char *k, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	return h;
-}
-
-static void ks_settab(struct keyset *ks, size_t cap)
-{
-	if (cap > ks->tab_alloc) {
-		free(ks->tab);
-		ks->tab = gate_xcalloc(cap, sizeof(*ks->tab));
-		ks->tab_alloc = cap;
-	} else {
-		memset(ks->tab, 0, cap * sizeof(*ks->tab));
-	}
-	ks->cap = cap;
-}
-
-static void ks_reset(struct keyset *ks, size_t expect)
-{
-	size_t cap = 32;
-
-	while (cap < expect * 2)
-		cap <<= 1;
-	ks_settab(ks, cap);
-	ks->n = 0;
-}
-
-static struct kent *ks_find(struct keyset *ks, const char *k, uint32_t len, uint32_t h)
-{
-	size_t mask = ks->cap - 1, i = h & mask;
-
-	while (ks->tab[i]) {
-		struct kent *e = &ks->ents[ks->tab[i] - 1];
-		if (e->hash == h && e->len == len && memcmp(e->key, k, len) == 0)
-			return e;
-		i = (i + 1) & mask;
-	}
-	return NULL;
-}
-
-static void ks_insert_slot(struct keyset *ks, size_t ent)
-{
-	size_t mask = ks->cap - 1, i = ks->ents[ent].hash & mask;
-
-	while (ks->tab[i])
-		i = (i + 1) & mask;
-	ks->tab[i] = (uint32_t)ent + 1;
-}
-
-/* Add a key known to be absent. */
-static void ks_add(struct keyset *ks, const char *k, uint32_t len, uint32_t h, size_t idx)
-{
-	size_t i;
-
-	if ((ks->n + 1) * 2 > ks->cap) {
-		ks_settab(ks, ks->cap * 2);
-		for (i = 0; i < ks->n; i++)
-			ks_insert_slot(ks, i);
-	}
-	GATE_ALLOC_GROW(ks->ents, ks->n + 1, ks->alloc);
-	ks->ents[ks->n].key = k;
-	ks->ents[ks->n].len = len;
-	ks->ents[ks->n].hash = h;
-	ks->ents[ks->n].idx = idx;
-	ks_insert_slot(ks, ks->n);
-	ks->n++;
-}
-
-static void ks_release(struct keyset *ks)
-{
-	free(ks->tab);
-	free(ks->ents);
-}
-
 /* ------------------------------------------------------------- parser */
 
 /* A collection being built. */
@@ -720,9 +625,9 @@ static void merge_from(struct ctx *c, const struct gate_node *src)
 	for (i = 0; i < src->len; i++) {
 		const struct gate_member *sm = &src->u.members[i];
 		uint32_t h = key_hash(sm->key, sm->key_len);
-		if (ks_find(&c->ks, sm->key, sm->key_len, h))
+		if (gate_doc__ks_find(&c->ks, sm->key, sm->key_len, h))
 			continue; /* explicit keys and earlier merges win */
-		ks_add(&c->ks, sm->key, sm->key_len, h, c->nfin);
+		gate_doc__ks_add(&c->ks, sm->key, sm->key_len, h, c->nfin);
 		fin_push(c, sm);
 	}
 }
@@ -734,7 +639,7 @@ static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
 	size_t i, out = 0;
 	uint32_t j;
 
-	ks_reset(&c->ks, n);
+	gate_doc__ks_reset(&c->ks, n);
 	GATE_ALLOC_GROW(c->mtmp, n, c->amtmp);
 	for (i = 0; i < n; i++) {
 		uint32_t h;
@@ -744,13 +649,13 @@ static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
 			continue;
 		}
 		h = key_hash(m[i].key, m[i].key_len);
-		e = ks_find(&c->ks, m[i].key, m[i].key_len, h);
+		e = gate_doc__ks_find(&c->ks, m[i].key, m[i].key_len, h);
 		if (e) {
 			if (dup_key(c, &c->mtmp[e->idx], &m[i]) < 0)
 				return -1;
 			continue;
 		}
-		ks_add(&c->ks, m[i].key, m[i].key_len, h, out);
+		gate_doc__ks_add(&c->ks, m[i].key, m[i].key_len, h, out);
 		c->mtmp[out++] = m[i];
 	}
 	c->nfin = 0;
@@ -938,7 +843,7 @@ static void ctx_release(struct ctx *c)
 	free(c->atab);
 	free(c->mtmp);
 	free(c->mfin);
-	ks_release(&c->ks);
+	gate_doc__ks_release(&c->ks);
 }
 
 
