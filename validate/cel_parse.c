@@ -1,10 +1,12 @@
 /*
- * cel_parse.c: CEL source text to a syntax tree (lexer and recursive-descent
- * parser following the grammar of cel-spec's langdef.md), macro expansion
- * (has, all, exists, exists_one, map, filter) and compilation of literal
- * regular expressions.  Nesting is bounded by CEL_MAX_DEPTH.
+ * cel_parse.c: CEL source text to a syntax tree (recursive-descent parser
+ * following the grammar of cel-spec's langdef.md, over the tokens of
+ * cel_lex.c), macro expansion (has, all, exists, exists_one, map, filter)
+ * and compilation of literal regular expressions.  Nesting is bounded by
+ * CEL_MAX_DEPTH.
  */
 #include "cel_int.h"
+#include "cel_parse_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,34 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum tok {
-	T_EOF = 0, T_INT, T_UINT, T_DOUBLE, T_STRING, T_BYTES, T_IDENT,
-	T_TRUE, T_FALSE, T_NULL, T_IN, T_RESERVED, T_QIDENT,
-	T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_LBRACE, T_RBRACE,
-	T_DOT, T_COMMA, T_COLON, T_QUESTION,
-	T_OR, T_AND, T_NOT, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE,
-	T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT
-};
-
-struct parser {
-	const char *src;
-	size_t len, pos;
-	struct gate_cel_program *prog;
-	/* current token */
-	int tok;
-	size_t tpos;
-	const char *tstr; /* identifier or decoded string (program arena) */
-	size_t tlen;
-	uint64_t tint;
-	double tdouble;
-	int depth;
-	int failed;
-	char *msg;
-	size_t msgsize;
-};
-
-static void perr(struct parser *p, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void perr(struct parser *p, size_t pos, const char *fmt, ...)
+void gate_cel__perr(struct parser *p, size_t pos, const char *fmt, ...)
 {
 	char text[200];
 	size_t i, line = 1, col = 1;
@@ -60,362 +35,6 @@ static void perr(struct parser *p, size_t pos, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	gate_set_msg(p->msg, p->msgsize, "%zu:%zu: %s", line, col, text);
-}
-
-static const char *const reserved[] = {
-	"as", "break", "const", "continue", "else", "for", "function", "if", "import",
-	"let", "loop", "package", "namespace", "return", "var", "void", "while", NULL
-};
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static void put_utf8(struct gate_buf *b, uint32_t cp)
-{
-	if (cp < 0x80) {
-		gate_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		gate_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		gate_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		gate_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		gate_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		gate_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		gate_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-		gate_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		gate_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		gate_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-/* one escape sequence after the backslash at s[*i]; 0 or -1 */
-static int lex_escape(struct parser *p, size_t *i, int bytes, struct gate_buf *b)
-{
-	const char *s = p->src;
-	int ch = s[*i], k, n, v;
-	uint32_t cp = 0;
-
-	(*i)++;
-	switch (ch) {
-	case 'a': gate_buf_addc(b, '\a'); return 0;
-	case 'b': gate_buf_addc(b, '\b'); return 0;
-	case 'f': gate_buf_addc(b, '\f'); return 0;
-	case 'n': gate_buf_addc(b, '\n'); return 0;
-	case 'r': gate_buf_addc(b, '\r'); return 0;
-	case 't': gate_buf_addc(b, '\t'); return 0;
-	case 'v': gate_buf_addc(b, '\v'); return 0;
-	case '\\': case '\'': case '"': case '`': case '?':
-		gate_buf_addc(b, (char)ch);
-		return 0;
-	case 'x': case 'X': case 'u': case 'U':
-		n = (ch == 'x' || ch == 'X') ? 2 : ch == 'u' ? 4 : 8;
-		if (!bytes || n == 2) {
-			for (k = 0; k < n; k++) {
-				if (*i >= p->len || (v = hexval(s[*i])) < 0)
-					return -1;
-				cp = cp * 16 + (uint32_t)v;
-				(*i)++;
-			}
-			if (n > 2 && bytes)
-				return -1;
-			if (bytes)
-				gate_buf_addc(b, (char)cp);
-			else if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-				return -1;
-			else
-				put_utf8(b, cp);
-			return 0;
-		}
-		return -1;
-	default:
-		if (ch >= '0' && ch <= '3') {
-			cp = (uint32_t)(ch - '0');
-			for (k = 0; k < 2; k++) {
-				if (*i >= p->len || s[*i] < '0' || s[*i] > '7')
-					return -1;
-				cp = cp * 8 + (uint32_t)(s[*i] - '0');
-				(*i)++;
-			}
-			if (bytes)
-				gate_buf_addc(b, (char)cp);
-			else
-				put_utf8(b, cp);
-			return 0;
-		}
-		return -1;
-	}
-}
-
-static int lex_string(struct parser *p, size_t i, int raw, int bytes)
-{
-	const char *s = p->src;
-	char q = s[i];
-	int triple = i + 2 < p->len && s[i + 1] == q && s[i + 2] == q;
-	struct gate_buf b = GATE_BUF_INIT;
-
-	i += triple ? 3 : 1;
-	for (;;) {
-		if (i >= p->len) {
-			gate_buf_release(&b);
-			perr(p, p->tpos, "unterminated string literal");
-			return -1;
-		}
-		if (triple ? (i + 2 < p->len && s[i] == q && s[i + 1] == q && s[i + 2] == q) : s[i] == q)
-			break;
-		if (!triple && (s[i] == '\n' || s[i] == '\r')) {
-			gate_buf_release(&b);
-			perr(p, i, "newline in a quoted string");
-			return -1;
-		}
-		if (s[i] == '\\' && !raw) {
-			i++;
-			if (i >= p->len || lex_escape(p, &i, bytes, &b) < 0) {
-				gate_buf_release(&b);
-				perr(p, i, "invalid escape sequence");
-				return -1;
-			}
-			continue;
-		}
-		gate_buf_addc(&b, s[i]);
-		i++;
-	}
-	p->pos = i + (triple ? 3 : 1);
-	p->tok = bytes ? T_BYTES : T_STRING;
-	p->tlen = b.len;
-	p->tstr = cel_strndup(&p->prog->mem, b.ptr ? b.ptr : "", b.len);
-	gate_buf_release(&b);
-	return 0;
-}
-
-static int lex_number(struct parser *p, size_t i)
-{
-	const char *s = p->src;
-	size_t start = i;
-	int is_double = 0;
-	char buf[128];
-
-	if (s[i] == '0' && i + 1 < p->len && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-		uint64_t v = 0;
-		i += 2;
-		if (i >= p->len || hexval(s[i]) < 0) {
-			perr(p, start, "invalid hex literal");
-			return -1;
-		}
-		while (i < p->len && hexval(s[i]) >= 0) {
-			if (v >> 60) {
-				perr(p, start, "integer literal out of range");
-				return -1;
-			}
-			v = v * 16 + (uint64_t)hexval(s[i++]);
-		}
-		p->tint = v;
-		goto suffix;
-	}
-	while (i < p->len && s[i] >= '0' && s[i] <= '9')
-		i++;
-	if (i + 1 < p->len && s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') {
-		is_double = 1;
-		i++;
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
-		size_t k = i + 1;
-		if (k < p->len && (s[k] == '+' || s[k] == '-'))
-			k++;
-		if (k < p->len && s[k] >= '0' && s[k] <= '9') {
-			is_double = 1;
-			i = k;
-			while (i < p->len && s[i] >= '0' && s[i] <= '9')
-				i++;
-		}
-	}
-	if (i - start >= sizeof(buf)) {
-		perr(p, start, "number literal too long");
-		return -1;
-	}
-	memcpy(buf, s + start, i - start);
-	buf[i - start] = 0;
-	if (is_double) {
-		p->tdouble = strtod(buf, NULL);
-		p->tok = T_DOUBLE;
-		p->pos = i;
-		return 0;
-	}
-	errno = 0;
-	p->tint = strtoull(buf, NULL, 10);
-	if (errno) {
-		perr(p, start, "integer literal out of range");
-		return -1;
-	}
-suffix:
-	if (i < p->len && (s[i] == 'u' || s[i] == 'U')) {
-		p->tok = T_UINT;
-		i++;
-	} else {
-		p->tok = T_INT;
-	}
-	p->pos = i;
-	return 0;
-}
-
-static int is_ident_start(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
-}
-
-static int is_ident_char(int ch)
-{
-	return is_ident_start(ch) || (ch >= '0' && ch <= '9');
-}
-
-/* an identifier, a keyword, or a string with an r/b prefix, starting at s[i] */
-static int lex_word(struct parser *p, size_t i)
-{
-	const char *s = p->src;
-	size_t k = i;
-	int raw = 0, bytes = 0;
-	/* string prefixes: r, b, rb, br in any case */
-	while (k < p->len && k - i < 2 && s[k] && strchr("rRbB", s[k])) {
-		if (s[k] == 'r' || s[k] == 'R')
-			raw++;
-		else
-			bytes++;
-		k++;
-	}
-	if (k > i && k < p->len && (s[k] == '"' || s[k] == '\'') && raw <= 1 && bytes <= 1)
-		return lex_string(p, k, raw, bytes);
-	k = i;
-	while (k < p->len && is_ident_char((unsigned char)s[k]))
-		k++;
-	p->pos = k;
-	p->tstr = s + i;
-	p->tlen = k - i;
-	p->tok = T_IDENT;
-	if (p->tlen == 4 && !memcmp(s + i, "true", 4))
-		p->tok = T_TRUE;
-	else if (p->tlen == 5 && !memcmp(s + i, "false", 5))
-		p->tok = T_FALSE;
-	else if (p->tlen == 4 && !memcmp(s + i, "null", 4))
-		p->tok = T_NULL;
-	else if (p->tlen == 2 && !memcmp(s + i, "in", 2))
-		p->tok = T_IN;
-	else {
-		const char *const *r;
-		/* a reserved word: a field or function name after '.', nothing else */
-		for (r = reserved; *r; r++)
-			if (strlen(*r) == p->tlen && !memcmp(*r, s + i, p->tlen))
-				p->tok = T_RESERVED;
-	}
-	return 0;
-}
-
-static int next(struct parser *p)
-{
-	const char *s = p->src;
-	size_t i = p->pos;
-	int ch;
-
-	for (;;) {
-		while (i < p->len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f'))
-			i++;
-		if (i + 1 < p->len && s[i] == '/' && s[i + 1] == '/') {
-			while (i < p->len && s[i] != '\n')
-				i++;
-			continue;
-		}
-		break;
-	}
-	p->tpos = i;
-	if (i >= p->len) {
-		p->tok = T_EOF;
-		p->pos = i;
-		return 0;
-	}
-	ch = (unsigned char)s[i];
-	if (ch >= '0' && ch <= '9')
-		return lex_number(p, i);
-	if (ch == '.' && i + 1 < p->len && s[i + 1] >= '0' && s[i + 1] <= '9')
-		return lex_number(p, i);
-	if (ch == '"' || ch == '\'')
-		return lex_string(p, i, 0, 0);
-	if (is_ident_start(ch))
-		return lex_word(p, i);
-	if (ch == '`') {
-		/* a quoted field name: `content-type` */
-		size_t k = i + 1;
-		while (k < p->len && p->src[k] != '`' && p->src[k] != '\n')
-			k++;
-		if (k >= p->len || p->src[k] != '`' || k == i + 1) {
-			perr(p, i, "unterminated quoted identifier");
-			return -1;
-		}
-		p->tok = T_QIDENT;
-		p->tstr = s + i + 1;
-		p->tlen = k - i - 1;
-		p->pos = k + 1;
-		return 0;
-	}
-	p->pos = i + 1;
-#define TWO(c2, t2, t1) \
-	if (i + 1 < p->len && s[i + 1] == (c2)) { p->pos = i + 2; p->tok = (t2); } else { p->tok = (t1); } \
-	return 0
-	switch (ch) {
-	case '(': p->tok = T_LPAREN; return 0;
-	case ')': p->tok = T_RPAREN; return 0;
-	case '[': p->tok = T_LBRACK; return 0;
-	case ']': p->tok = T_RBRACK; return 0;
-	case '{': p->tok = T_LBRACE; return 0;
-	case '}': p->tok = T_RBRACE; return 0;
-	case '.': p->tok = T_DOT; return 0;
-	case ',': p->tok = T_COMMA; return 0;
-	case ':': p->tok = T_COLON; return 0;
-	case '?': p->tok = T_QUESTION; return 0;
-	case '+': p->tok = T_PLUS; return 0;
-	case '-': p->tok = T_MINUS; return 0;
-	case '*': p->tok = T_STAR; return 0;
-	case '/': p->tok = T_SLASH; return 0;
-	case '%': p->tok = T_PERCENT; return 0;
-	case '<': TWO('=', T_LE, T_LT);
-	case '>': TWO('=', T_GE, T_GT);
-	case '!': TWO('=', T_NE, T_NOT);
-	case '=':
-		if (i + 1 < p->len && s[i + 1] == '=') {
-			p->pos = i + 2;
-			p->tok = T_EQ;
-			return 0;
-		}
-		break;
-	case '&':
-		if (i + 1 < p->len && s[i + 1] == '&') {
-			p->pos = i + 2;
-			p->tok = T_AND;
-			return 0;
-		}
-		break;
-	case '|':
-		if (i + 1 < p->len && s[i + 1] == '|') {
-			p->pos = i + 2;
-			p->tok = T_OR;
-			return 0;
-		}
-		break;
-	default:
-		break;
-	}
-#undef TWO
-	perr(p, i, "unexpected character '%s%c'", ch < 0x20 || ch >= 0x7f ? "\\x" : "",
-		ch < 0x20 || ch >= 0x7f ? '?' : ch);
-	return -1;
 }
 
 /* ---- tree ------------------------------------------------------------------ */
@@ -453,10 +72,10 @@ static int expect(struct parser *p, int tok, const char *what)
 	if (p->failed)
 		return -1;
 	if (p->tok != tok) {
-		perr(p, p->tpos, "expected %s", what);
+		gate_cel__perr(p, p->tpos, "expected %s", what);
 		return -1;
 	}
-	return next(p);
+	return gate_cel__next(p);
 }
 
 static struct cel_ast *expr(struct parser *p);
@@ -478,7 +97,7 @@ static int expr_list(struct parser *p, int close, int opt, struct cel_ast ***out
 		int optional = 0;
 		if (opt && p->tok == T_QUESTION) {
 			optional = 1;
-			if (next(p) < 0)
+			if (gate_cel__next(p) < 0)
 				break;
 		}
 		if (!(e = expr(p)))
@@ -489,13 +108,13 @@ static int expr_list(struct parser *p, int close, int opt, struct cel_ast ***out
 		v[cnt++] = e;
 		if (p->tok != T_COMMA)
 			break;
-		if (next(p) < 0)
+		if (gate_cel__next(p) < 0)
 			break;
 	}
 	if (p->failed || cnt > 0xffff) {
 		free(v);
 		if (!p->failed)
-			perr(p, p->tpos, "too many arguments");
+			gate_cel__perr(p, p->tpos, "too many arguments");
 		return -1;
 	}
 	*out = v;
@@ -518,7 +137,7 @@ static struct cel_ast *finish_call(struct parser *p, struct cel_ast *recv, const
 		{ "existsOne", CO_EXISTS_ONE, 2 }, { "optMap", CO_OPT_MAP, 2 }, { "optFlatMap", CO_OPT_FLATMAP, 2 },
 	};
 
-	if (next(p) < 0 || expr_list(p, T_RPAREN, 0, &args, &n) < 0 || expect(p, T_RPAREN, "')'") < 0) {
+	if (gate_cel__next(p) < 0 || expr_list(p, T_RPAREN, 0, &args, &n) < 0 || expect(p, T_RPAREN, "')'") < 0) {
 		free(args);
 		return NULL;
 	}
@@ -526,7 +145,7 @@ static struct cel_ast *finish_call(struct parser *p, struct cel_ast *recv, const
 		a = n == 1 && args[0]->op == CO_SELECT ? args[0] : NULL;
 		free(args);
 		if (!a) {
-			perr(p, pos, "invalid argument to has() macro");
+			gate_cel__perr(p, pos, "invalid argument to has() macro");
 			return NULL;
 		}
 		a->op = CO_HAS;
@@ -552,7 +171,7 @@ static struct cel_ast *finish_call(struct parser *p, struct cel_ast *recv, const
 				continue;
 			if (args[0]->op != CO_IDENT) {
 				free(args);
-				perr(p, pos, "argument is not an identifier");
+				gate_cel__perr(p, pos, "argument is not an identifier");
 				return NULL;
 			}
 			a = node(p, macros[i].op, pos, 1 + n - 1);
@@ -597,7 +216,7 @@ static struct cel_ast *map_literal(struct parser *p, size_t pos)
 	struct cel_ast **v = NULL, *a;
 	size_t cnt = 0, alloc = 0;
 
-	if (next(p) < 0)
+	if (gate_cel__next(p) < 0)
 		return NULL;
 	while (p->tok != T_RBRACE && !p->failed) {
 		struct cel_ast *k, *val;
@@ -605,7 +224,7 @@ static struct cel_ast *map_literal(struct parser *p, size_t pos)
 		int optional = 0;
 		if (p->tok == T_QUESTION) {
 			optional = 1;
-			if (next(p) < 0)
+			if (gate_cel__next(p) < 0)
 				break;
 		}
 		if (!(k = expr(p)) || expect(p, T_COLON, "':'") < 0 || !(val = expr(p)))
@@ -617,13 +236,13 @@ static struct cel_ast *map_literal(struct parser *p, size_t pos)
 		v[cnt++] = val;
 		if (p->tok != T_COMMA)
 			break;
-		if (next(p) < 0)
+		if (gate_cel__next(p) < 0)
 			break;
 	}
 	if (p->failed || expect(p, T_RBRACE, "'}'") < 0 || cnt > 0xffff) {
 		free(v);
 		if (!p->failed)
-			perr(p, pos, "map literal too large");
+			gate_cel__perr(p, pos, "map literal too large");
 		return NULL;
 	}
 	a = node(p, CO_MAP, pos, cnt);
@@ -641,7 +260,7 @@ static struct cel_ast *primary(struct parser *p)
 	switch (p->tok) {
 	case T_INT:
 		if (p->tint > INT64_MAX) {
-			perr(p, pos, "integer literal out of range");
+			gate_cel__perr(p, pos, "integer literal out of range");
 			return NULL;
 		}
 		a = node(p, CO_LIT, pos, 0);
@@ -662,7 +281,7 @@ static struct cel_ast *primary(struct parser *p)
 		if (p->tok == T_BYTES)
 			a->lit.kind = CK_BYTES;
 		else if (cel_utf8_count(p->tstr, p->tlen) < 0) {
-			perr(p, pos, "invalid UTF-8 in string literal");
+			gate_cel__perr(p, pos, "invalid UTF-8 in string literal");
 			return NULL;
 		}
 		break;
@@ -676,10 +295,10 @@ static struct cel_ast *primary(struct parser *p)
 		a->lit = cel_null();
 		break;
 	case T_DOT:
-		if (next(p) < 0)
+		if (gate_cel__next(p) < 0)
 			return NULL;
 		if (p->tok != T_IDENT) {
-			perr(p, p->tpos, "expected identifier");
+			gate_cel__perr(p, p->tpos, "expected identifier");
 			return NULL;
 		}
 		/* a leading dot names the root scope */
@@ -687,7 +306,7 @@ static struct cel_ast *primary(struct parser *p)
 	case T_IDENT: {
 		const char *name = p->tstr;
 		size_t nlen = p->tlen;
-		if (next(p) < 0)
+		if (gate_cel__next(p) < 0)
 			return NULL;
 		if (p->tok == T_LPAREN)
 			return finish_call(p, NULL, name, nlen, pos);
@@ -697,14 +316,14 @@ static struct cel_ast *primary(struct parser *p)
 		return a;
 	}
 	case T_RESERVED:
-		perr(p, pos, "reserved identifier '%.*s'", (int)p->tlen, p->tstr);
+		gate_cel__perr(p, pos, "reserved identifier '%.*s'", (int)p->tlen, p->tstr);
 		return NULL;
 	case T_LPAREN:
-		if (next(p) < 0 || !(a = expr(p)) || expect(p, T_RPAREN, "')'") < 0)
+		if (gate_cel__next(p) < 0 || !(a = expr(p)) || expect(p, T_RPAREN, "')'") < 0)
 			return NULL;
 		return a;
 	case T_LBRACK:
-		if (next(p) < 0 || expr_list(p, T_RBRACK, 1, &v, &n) < 0)
+		if (gate_cel__next(p) < 0 || expr_list(p, T_RBRACK, 1, &v, &n) < 0)
 			return NULL;
 		if (expect(p, T_RBRACK, "']'") < 0) {
 			free(v);
@@ -718,10 +337,10 @@ static struct cel_ast *primary(struct parser *p)
 	case T_LBRACE:
 		return map_literal(p, pos);
 	default:
-		perr(p, pos, p->tok == T_EOF ? "unexpected end of expression" : "unexpected token");
+		gate_cel__perr(p, pos, p->tok == T_EOF ? "unexpected end of expression" : "unexpected token");
 		return NULL;
 	}
-	if (next(p) < 0)
+	if (gate_cel__next(p) < 0)
 		return NULL;
 	return a;
 }
@@ -734,22 +353,22 @@ static struct cel_ast *member(struct parser *p)
 		size_t pos = p->tpos;
 		if (p->tok == T_DOT) {
 			int opt = 0;
-			if (next(p) < 0)
+			if (gate_cel__next(p) < 0)
 				return NULL;
 			if (p->tok == T_QUESTION) {
 				opt = 1;
-				if (next(p) < 0)
+				if (gate_cel__next(p) < 0)
 					return NULL;
 			}
 			if (p->tok != T_IDENT && p->tok != T_RESERVED && p->tok != T_QIDENT) {
-				perr(p, p->tpos, "expected field name");
+				gate_cel__perr(p, p->tpos, "expected field name");
 				return NULL;
 			}
 			{
 				const char *name = p->tstr;
 				size_t nlen = p->tlen;
 				int quoted = p->tok == T_QIDENT;
-				if (next(p) < 0)
+				if (gate_cel__next(p) < 0)
 					return NULL;
 				if (p->tok == T_LPAREN && !opt && !quoted) {
 					a = finish_call(p, a, name, nlen, pos);
@@ -763,11 +382,11 @@ static struct cel_ast *member(struct parser *p)
 		} else if (p->tok == T_LBRACK) {
 			int opt = 0;
 			struct cel_ast *idx;
-			if (next(p) < 0)
+			if (gate_cel__next(p) < 0)
 				return NULL;
 			if (p->tok == T_QUESTION) {
 				opt = 1;
-				if (next(p) < 0)
+				if (gate_cel__next(p) < 0)
 					return NULL;
 			}
 			if (!(idx = expr(p)) || expect(p, T_RBRACK, "']'") < 0)
@@ -790,7 +409,7 @@ static struct cel_ast *unary(struct parser *p)
 		return member(p);
 	while (p->tok == tok) {
 		count++;
-		if (next(p) < 0)
+		if (gate_cel__next(p) < 0)
 			return NULL;
 	}
 	/* -9223372036854775808 is a literal, not the negation of an overflow */
@@ -798,7 +417,7 @@ static struct cel_ast *unary(struct parser *p)
 		size_t save_pos = p->tpos;
 		a = node(p, CO_LIT, save_pos, 0);
 		a->lit = cel_int(INT64_MIN);
-		if (next(p) < 0)
+		if (gate_cel__next(p) < 0)
 			return NULL;
 		count--;
 	} else if (!(a = member(p))) {
@@ -838,7 +457,7 @@ static struct cel_ast *binary_level(struct parser *p, int level)
 	while (a && !p->failed && (op = binop_of(p->tok, level))) {
 		size_t pos = p->tpos;
 		struct cel_ast *b;
-		if (next(p) < 0 || !(b = level == 0 ? unary(p) : binary_level(p, level - 1)))
+		if (gate_cel__next(p) < 0 || !(b = level == 0 ? unary(p) : binary_level(p, level - 1)))
 			return NULL;
 		a = binary(p, op, pos, a, b);
 	}
@@ -852,7 +471,7 @@ static struct cel_ast *logical(struct parser *p, int tok)
 	while (a && !p->failed && p->tok == tok) {
 		size_t pos = p->tpos;
 		struct cel_ast *b;
-		if (next(p) < 0 || !(b = tok == T_OR ? logical(p, T_AND) : binary_level(p, 2)))
+		if (gate_cel__next(p) < 0 || !(b = tok == T_OR ? logical(p, T_AND) : binary_level(p, 2)))
 			return NULL;
 		a = binary(p, tok == T_OR ? CO_OR : CO_AND, pos, a, b);
 	}
@@ -865,13 +484,13 @@ static struct cel_ast *expr(struct parser *p)
 	size_t pos;
 
 	if (++p->depth > CEL_MAX_DEPTH) {
-		perr(p, p->tpos, "expression nested too deeply (more than %d levels)", CEL_MAX_DEPTH);
+		gate_cel__perr(p, p->tpos, "expression nested too deeply (more than %d levels)", CEL_MAX_DEPTH);
 		return NULL;
 	}
 	c = logical(p, T_OR);
 	if (c && p->tok == T_QUESTION) {
 		pos = p->tpos;
-		if (next(p) < 0 || !(t = logical(p, T_OR)) || expect(p, T_COLON, "':'") < 0 || !(f = expr(p))) {
+		if (gate_cel__next(p) < 0 || !(t = logical(p, T_OR)) || expect(p, T_COLON, "':'") < 0 || !(f = expr(p))) {
 			p->depth--;
 			return NULL;
 		}
@@ -987,10 +606,10 @@ int gate_cel_compile(struct gate_cel_program **out, const char *src, size_t len,
 	p.prog = prog;
 	p.msg = msg;
 	p.msgsize = msgsize;
-	if (next(&p) == 0)
+	if (gate_cel__next(&p) == 0)
 		prog->root = expr(&p);
 	if (!p.failed && p.tok != T_EOF)
-		perr(&p, p.tpos, "unexpected token after the expression");
+		gate_cel__perr(&p, p.tpos, "unexpected token after the expression");
 	if (p.failed || !prog->root) {
 		if (!p.failed)
 			gate_set_msg(msg, msgsize, "could not parse the expression");

@@ -104,101 +104,6 @@ static inline char *arena_str(struct gate_arena *a, const char *s, size_t len)
 	return p;
 }
 
-/* ------------------------------------------------------------ key sets */
-
-struct kent {
-	const char *key;
-	uint32_t len, hash;
-	size_t idx; /* the caller's index of the member holding the key */
-};
-
-/* Open addressing over indices (+1) into ents. */
-struct keyset {
-	uint32_t *tab;
-	size_t cap, tab_alloc;
-	struct kent *ents;
-	size_t n, alloc;
-};
-
-static inline uint32_t key_hash(const char *k, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	return h;
-}
-
-static void ks_settab(struct keyset *ks, size_t cap)
-{
-	if (cap > ks->tab_alloc) {
-		free(ks->tab);
-		ks->tab = gate_xcalloc(cap, sizeof(*ks->tab));
-		ks->tab_alloc = cap;
-	} else {
-		memset(ks->tab, 0, cap * sizeof(*ks->tab));
-	}
-	ks->cap = cap;
-}
-
-static void ks_reset(struct keyset *ks, size_t expect)
-{
-	size_t cap = 32;
-
-	while (cap < expect * 2)
-		cap <<= 1;
-	ks_settab(ks, cap);
-	ks->n = 0;
-}
-
-static struct kent *ks_find(struct keyset *ks, const char *k, uint32_t len, uint32_t h)
-{
-	size_t mask = ks->cap - 1, i = h & mask;
-
-	while (ks->tab[i]) {
-		struct kent *e = &ks->ents[ks->tab[i] - 1];
-		if (e->hash == h && e->len == len && memcmp(e->key, k, len) == 0)
-			return e;
-		i = (i + 1) & mask;
-	}
-	return NULL;
-}
-
-static void ks_insert_slot(struct keyset *ks, size_t ent)
-{
-	size_t mask = ks->cap - 1, i = ks->ents[ent].hash & mask;
-
-	while (ks->tab[i])
-		i = (i + 1) & mask;
-	ks->tab[i] = (uint32_t)ent + 1;
-}
-
-/* Add a key known to be absent. */
-static void ks_add(struct keyset *ks, const char *k, uint32_t len, uint32_t h, size_t idx)
-{
-	size_t i;
-
-	if ((ks->n + 1) * 2 > ks->cap) {
-		ks_settab(ks, ks->cap * 2);
-		for (i = 0; i < ks->n; i++)
-			ks_insert_slot(ks, i);
-	}
-	GATE_ALLOC_GROW(ks->ents, ks->n + 1, ks->alloc);
-	ks->ents[ks->n].key = k;
-	ks->ents[ks->n].len = len;
-	ks->ents[ks->n].hash = h;
-	ks->ents[ks->n].idx = idx;
-	ks_insert_slot(ks, ks->n);
-	ks->n++;
-}
-
-static void ks_release(struct keyset *ks)
-{
-	free(ks->tab);
-	free(ks->ents);
-}
-
 /* ------------------------------------------------------------- parser */
 
 /* A collection being built. */
@@ -720,9 +625,9 @@ static void merge_from(struct ctx *c, const struct gate_node *src)
 	for (i = 0; i < src->len; i++) {
 		const struct gate_member *sm = &src->u.members[i];
 		uint32_t h = key_hash(sm->key, sm->key_len);
-		if (ks_find(&c->ks, sm->key, sm->key_len, h))
+		if (gate_doc__ks_find(&c->ks, sm->key, sm->key_len, h))
 			continue; /* explicit keys and earlier merges win */
-		ks_add(&c->ks, sm->key, sm->key_len, h, c->nfin);
+		gate_doc__ks_add(&c->ks, sm->key, sm->key_len, h, c->nfin);
 		fin_push(c, sm);
 	}
 }
@@ -734,7 +639,7 @@ static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
 	size_t i, out = 0;
 	uint32_t j;
 
-	ks_reset(&c->ks, n);
+	gate_doc__ks_reset(&c->ks, n);
 	GATE_ALLOC_GROW(c->mtmp, n, c->amtmp);
 	for (i = 0; i < n; i++) {
 		uint32_t h;
@@ -744,13 +649,13 @@ static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
 			continue;
 		}
 		h = key_hash(m[i].key, m[i].key_len);
-		e = ks_find(&c->ks, m[i].key, m[i].key_len, h);
+		e = gate_doc__ks_find(&c->ks, m[i].key, m[i].key_len, h);
 		if (e) {
 			if (dup_key(c, &c->mtmp[e->idx], &m[i]) < 0)
 				return -1;
 			continue;
 		}
-		ks_add(&c->ks, m[i].key, m[i].key_len, h, out);
+		gate_doc__ks_add(&c->ks, m[i].key, m[i].key_len, h, out);
 		c->mtmp[out++] = m[i];
 	}
 	c->nfin = 0;
@@ -852,117 +757,15 @@ static int on_end(struct ctx *c)
 	return deliver(c, &node);
 }
 
-/* ------------------------------------------------------ input checks */
-
-/* Line and column (characters) of byte offset off. */
-static void offset_linecol(const char *s, size_t off, uint32_t *line, uint32_t *col)
-{
-	size_t i, l = 1, start = 0, cols = 1;
-
-	for (i = 0; i < off; i++)
-		if (s[i] == '\n') {
-			l++;
-			start = i + 1;
-		}
-	for (i = start; i < off; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			cols++;
-	*line = l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
-	*col = cols > UINT32_MAX ? UINT32_MAX : (uint32_t)cols;
-}
-
-enum { SCAN_OK = 0, SCAN_UTF8, SCAN_CTRL, SCAN_NONCHAR };
-
-/*
- * Check that s holds only characters libyaml accepts: valid UTF-8 without
- * NUL, C0 controls other than tab/LF/CR, DEL, C1 controls other than NEL,
- * U+FFFE and U+FFFF.  Printable ASCII is checked eight bytes at a time.
- */
-static int prescan(const unsigned char *s, size_t n, size_t *off, uint32_t *cp)
-{
-	const uint64_t hi = 0x8080808080808080ull, ones = 0x0101010101010101ull;
-	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
-	size_t i = 0;
-
-#define BYTES_EQ(w, c) (~(((((w) ^ ((c) * ones)) & low7) + low7) | ((w) ^ ((c) * ones))) & hi)
-	while (i < n) {
-		size_t stop;
-		while (i + 8 <= n) {
-			uint64_t w, bad;
-			memcpy(&w, s + i, 8);
-			if (w & hi)
-				break;
-			/* exact per byte: below 0x20 but not tab, LF or CR; or DEL */
-			bad = ~(w + 0x60 * ones) & hi;
-			bad &= ~(BYTES_EQ(w, 0x0a) | BYTES_EQ(w, 0x09) | BYTES_EQ(w, 0x0d));
-			bad |= BYTES_EQ(w, 0x7f);
-			if (bad)
-				break;
-			i += 8;
-		}
-		stop = i + 8 < n ? i + 8 : n;
-		while (i < stop) {
-			unsigned c = s[i], c1, c2, c3;
-			uint32_t v;
-			if (c >= 0x20 && c < 0x7f) {
-				i++;
-				continue;
-			}
-			if (c == '\n' || c == '\t' || c == '\r') {
-				i++;
-				continue;
-			}
-			*off = i;
-			*cp = c;
-			if (c < 0x80)
-				return SCAN_CTRL;
-			c1 = i + 1 < n ? s[i + 1] : 0;
-			if (c >= 0xc2 && c <= 0xdf) {
-				if ((c1 & 0xc0) != 0x80)
-					return SCAN_UTF8;
-				v = ((c & 0x1f) << 6) | (c1 & 0x3f);
-				*cp = v;
-				if (v < 0xa0 && v != 0x85)
-					return SCAN_CTRL;
-				i += 2;
-				continue;
-			}
-			c2 = i + 2 < n ? s[i + 2] : 0;
-			if (c >= 0xe0 && c <= 0xef) {
-				if ((c1 & 0xc0) != 0x80 || (c2 & 0xc0) != 0x80 ||
-				    (c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f))
-					return SCAN_UTF8;
-				v = ((c & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f);
-				*cp = v;
-				if (v == 0xfffe || v == 0xffff)
-					return SCAN_NONCHAR;
-				i += 3;
-				continue;
-			}
-			c3 = i + 3 < n ? s[i + 3] : 0;
-			if (c >= 0xf0 && c <= 0xf4) {
-				if ((c1 & 0xc0) != 0x80 || (c2 & 0xc0) != 0x80 || (c3 & 0xc0) != 0x80 ||
-				    (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
-					return SCAN_UTF8;
-				i += 4;
-				continue;
-			}
-			return SCAN_UTF8;
-		}
-	}
-#undef BYTES_EQ
-	return SCAN_OK;
-}
-
 static int check_input(struct ctx *c, const char *s, size_t n)
 {
 	size_t off = 0;
 	uint32_t cp = 0, line, col;
-	int r = prescan((const unsigned char *)s, n, &off, &cp);
+	int r = gate_doc__prescan((const unsigned char *)s, n, &off, &cp);
 
 	if (r == SCAN_OK)
 		return 0;
-	offset_linecol(s, off, &line, &col);
+	gate_doc__offset_linecol(s, off, &line, &col);
 	line = line + c->line0 < line ? UINT32_MAX : line + c->line0;
 	switch (r) {
 	case SCAN_CTRL:
@@ -991,7 +794,7 @@ static int yaml_fail(struct ctx *c, const yaml_parser_t *p)
 		return fail(c, 0, 0, "out of memory while parsing YAML");
 	case YAML_READER_ERROR:
 		if (p->problem_offset <= c->len) {
-			offset_linecol(c->buf, p->problem_offset, &line, &col);
+			gate_doc__offset_linecol(c->buf, p->problem_offset, &line, &col);
 			line += c->line0;
 		}
 		return fail(c, line, col, "%s", problem);
@@ -1040,79 +843,9 @@ static void ctx_release(struct ctx *c)
 	free(c->atab);
 	free(c->mtmp);
 	free(c->mfin);
-	ks_release(&c->ks);
+	gate_doc__ks_release(&c->ks);
 }
 
-/*
- * JSON allows a character outside the BMP as a surrogate pair of \u escapes
- * ("\ud83d\udca9"); YAML (and libyaml) do not.  For input that looks like JSON (its
- * first non-blank byte opens an object, an array or a string), rewrite each such pair
- * inside strings as the YAML escape \UXXXXXXXX.  Returns a new buffer (caller
- * frees) or NULL when nothing needs rewriting.  Columns after a rewritten pair
- * on the same line shift left by two.
- */
-static int hex4(const char *p, unsigned *v)
-{
-	unsigned x = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		char ch = p[i];
-		x <<= 4;
-		if (ch >= '0' && ch <= '9')
-			x |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			x |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			x |= (unsigned)(ch - 'A' + 10);
-		else
-			return -1;
-	}
-	*v = x;
-	return 0;
-}
-
-static char *json_join_surrogates(const char *buf, size_t len, size_t *outlen)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	size_t i = 0, copied = 0;
-	int in_str = 0;
-
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	if (i == len || (buf[i] != '{' && buf[i] != '[' && buf[i] != '"'))
-		return NULL;
-	for (; i < len; i++) {
-		unsigned hi, lo;
-		if (!in_str) {
-			if (buf[i] == '"')
-				in_str = 1;
-			continue;
-		}
-		if (buf[i] == '"') {
-			in_str = 0;
-			continue;
-		}
-		if (buf[i] != '\\' || i + 1 >= len)
-			continue;
-		if (buf[i + 1] == 'u' && i + 12 <= len && hex4(buf + i + 2, &hi) == 0 &&
-		    hi >= 0xd800 && hi <= 0xdbff && buf[i + 6] == '\\' && buf[i + 7] == 'u' &&
-		    hex4(buf + i + 8, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
-			unsigned cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
-			gate_buf_add(&b, buf + copied, i - copied);
-			gate_buf_addf(&b, "\\U%08X", cp);
-			i += 11;
-			copied = i + 1;
-			continue;
-		}
-		i++; /* skip the escaped character */
-	}
-	if (!b.ptr)
-		return NULL;
-	gate_buf_add(&b, buf + copied, len - copied);
-	*outlen = b.len;
-	return gate_buf_detach(&b);
-}
 
 int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	uint32_t first_line, const struct gate_doc_limits *lim, int flags,
@@ -1161,7 +894,7 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 		gate_buf_release(&dec);
 		return -1;
 	}
-	if (memmem(buf, len, "\\u", 2) && (fixed = json_join_surrogates(buf, len, &fixed_len))) {
+	if (memmem(buf, len, "\\u", 2) && (fixed = gate_doc__json_join_surrogates(buf, len, &fixed_len))) {
 		buf = c.buf = fixed;
 		len = c.len = fixed_len;
 	}
@@ -1244,137 +977,4 @@ void gate_doc_free(struct gate_doc *doc)
 {
 	if (doc)
 		arena_free(doc->arena);
-}
-
-static int split(const char *buf, size_t len, gate_doc_part_fn fn, void *payload);
-
-int gate_doc_split(const char *buf, size_t len, gate_doc_part_fn fn, void *payload)
-{
-	struct gate_buf dec = GATE_BUF_INIT;
-	enum gate_utf16 enc;
-	size_t bom;
-	int r;
-
-	/* UTF-16 with a byte order mark, as YAML allows: split the UTF-8 text */
-	if ((enc = gate_utf16_detect(buf, len, 0, &bom)) == GATE_UTF16_NONE)
-		return split(buf, len, fn, payload);
-	gate_utf16_decode(&dec, buf + bom, len - bom, enc, 1);
-	r = split(dec.ptr ? dec.ptr : "", dec.len, fn, payload);
-	gate_buf_release(&dec);
-	return r;
-}
-
-static int split(const char *buf, size_t len, gate_doc_part_fn fn, void *payload)
-{
-	size_t start = 0, i = 0, part_end;
-	uint32_t line = 1, start_line = 1;
-	int r;
-
-	while (i < len) {
-		const char *nl = memchr(buf + i, '\n', len - i);
-		if (!nl)
-			break;
-		i = (size_t)(nl - buf);
-		line++; /* the line after this newline */
-		if (i + 3 < len && buf[i + 1] == '-' && buf[i + 2] == '-' && buf[i + 3] == '-') {
-			/* "\n---": a separator; the rest of its line is dropped */
-			part_end = i;
-			if (part_end > start && buf[part_end - 1] == '\r')
-				part_end--;
-			if ((r = fn(buf + start, part_end - start, start_line, payload)) != 0)
-				return r;
-			nl = memchr(buf + i + 1, '\n', len - i - 1);
-			if (!nl)
-				return 0;
-			i = (size_t)(nl - buf) + 1;
-			line++;
-			start = i;
-			start_line = line;
-			continue;
-		}
-		i++;
-	}
-	if (start < len)
-		return fn(buf + start, len - start, start_line, payload);
-	return 0;
-}
-
-const struct gate_node *gate_node_get(const struct gate_node *obj, const char *key)
-{
-	size_t klen;
-	uint32_t i;
-
-	if (!obj || obj->type != GATE_NODE_OBJECT || !key)
-		return NULL;
-	klen = strlen(key);
-	for (i = 0; i < obj->len; i++) {
-		const struct gate_member *m = &obj->u.members[i];
-		if (m->key_len == klen && memcmp(m->key, key, klen) == 0)
-			return &m->value;
-	}
-	return NULL;
-}
-
-const char *gate_node_get_str(const struct gate_node *obj, const char *key)
-{
-	const struct gate_node *n = gate_node_get(obj, key);
-
-	return n && n->type == GATE_NODE_STRING ? n->u.str : NULL;
-}
-
-int gate_node_equal(const struct gate_node *a, const struct gate_node *b)
-{
-	uint32_t i, k;
-
-	if (a->type != b->type)
-		return 0;
-	switch (a->type) {
-	case GATE_NODE_NULL:
-		return 1;
-	case GATE_NODE_BOOL:
-		return !!a->u.boolean == !!b->u.boolean;
-	case GATE_NODE_NUMBER:
-		return a->u.number == b->u.number;
-	case GATE_NODE_STRING:
-		return a->len == b->len && !memcmp(a->u.str, b->u.str, a->len);
-	case GATE_NODE_ARRAY:
-		if (a->len != b->len)
-			return 0;
-		for (i = 0; i < a->len; i++)
-			if (!gate_node_equal(&a->u.items[i], &b->u.items[i]))
-				return 0;
-		return 1;
-	default:
-		if (a->len != b->len)
-			return 0;
-		for (i = 0; i < a->len; i++) {
-			const struct gate_member *m = &a->u.members[i];
-			for (k = 0; k < b->len; k++) {
-				const struct gate_member *o = &b->u.members[(i + k) % b->len];
-				if (o->key_len == m->key_len && !memcmp(o->key, m->key, m->key_len)) {
-					if (!gate_node_equal(&m->value, &o->value))
-						return 0;
-					break;
-				}
-			}
-			if (k == b->len)
-				return 0;
-		}
-		return 1;
-	}
-}
-
-const char *gate_node_type_name(const struct gate_node *n)
-{
-	if (!n)
-		return "null";
-	switch (n->type) {
-	case GATE_NODE_NULL: return "null";
-	case GATE_NODE_BOOL: return "boolean";
-	case GATE_NODE_NUMBER: return (n->flags & GATE_NODE_INTEGRAL) ? "integer" : "number";
-	case GATE_NODE_STRING: return "string";
-	case GATE_NODE_ARRAY: return "array";
-	case GATE_NODE_OBJECT: return "object";
-	default: return "unknown";
-	}
 }

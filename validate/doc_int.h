@@ -1,6 +1,7 @@
 /*
  * doc_int.h: internals shared by the files of the doc module (doc.c,
- * doc_scalar.c, doc_json.c).  Not a public API.
+ * doc_input.c, doc_keyset.c, doc_node.c, doc_scalar.c, doc_json.c).  Not a
+ * public API.
  */
 #ifndef GATE_DOC_INT_H
 #define GATE_DOC_INT_H
@@ -64,5 +65,57 @@ size_t gate_doc_format_key_float(char *buf, size_t size, double d);
  * length written (buf >= 32 bytes).
  */
 size_t gate_doc_format_json_number(char *buf, size_t size, double d);
+
+/* doc_input.c: what prescan found */
+enum { SCAN_OK = 0, SCAN_UTF8, SCAN_CTRL, SCAN_NONCHAR };
+
+/* doc_input.c: line and column (characters) of byte offset off in s */
+void gate_doc__offset_linecol(const char *s, size_t off, uint32_t *line, uint32_t *col);
+/*
+ * doc_input.c: SCAN_OK when s[0..n) holds only characters libyaml accepts;
+ * else the kind of problem, its byte offset in *off and the code point (or
+ * byte) in *cp.
+ */
+int gate_doc__prescan(const unsigned char *s, size_t n, size_t *off, uint32_t *cp);
+/*
+ * doc_input.c: JSON-looking input with its \u surrogate pairs rewritten as
+ * YAML \U escapes: a new buffer of *outlen bytes (caller frees), or NULL when
+ * nothing needs rewriting.
+ */
+char *gate_doc__json_join_surrogates(const char *buf, size_t len, size_t *outlen);
+
+/* ---- doc_keyset.c: the key set of a big mapping (doc.c's parser) ---- */
+
+struct kent {
+	const char *key;
+	uint32_t len, hash;
+	size_t idx; /* the caller's index of the member holding the key */
+};
+
+/* Open addressing over indices (+1) into ents. */
+struct keyset {
+	uint32_t *tab;
+	size_t cap, tab_alloc;
+	struct kent *ents;
+	size_t n, alloc;
+};
+
+static inline uint32_t key_hash(const char *k, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+/* empty ks, sized for about expect keys */
+void gate_doc__ks_reset(struct keyset *ks, size_t expect);
+/* the entry of key k (hash h), or NULL */
+struct kent *gate_doc__ks_find(struct keyset *ks, const char *k, uint32_t len, uint32_t h);
+/* add key k (borrowed), known to be absent, for the caller's index idx */
+void gate_doc__ks_add(struct keyset *ks, const char *k, uint32_t len, uint32_t h, size_t idx);
+void gate_doc__ks_release(struct keyset *ks);
 
 #endif

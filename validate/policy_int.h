@@ -149,6 +149,10 @@ struct pctx {
 extern const char *const policy_check_ids[NCHECKS];
 int policy_check_index(const char *id);
 void *policy_pool_add(struct gate_policy *p, void *mem);
+/* policy.c: s copied into p's pool (valid while p lives), or NULL for NULL */
+const char *gate_policy__pool_strdup(struct gate_policy *p, const char *s);
+/* policy.c: member key of obj when obj is an object, else NULL (borrowed) */
+const struct gate_node *gate_policy__member(const struct gate_node *obj, const char *key);
 pcre2_code *policy_compile_re(struct gate_policy *p, const char *pattern, int flags,
 	char *err, size_t errsize);
 pcre2_match_data *policy_match_data(void);

@@ -16,21 +16,6 @@
 #include "gate/doc.h"
 #include "gate/util.h"
 
-/*
- * PCRE2's JIT scans subjects in aligned blocks that may cover bytes past the
- * string's end (harmless, never across a page), which valgrind reports as
- * reads of uninitialised memory.  Under valgrind the interpreter is used.
- */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
-#endif
-#endif
-#ifndef UNDER_VALGRIND
-#define UNDER_VALGRIND() 0
-#endif
-
 #define MAX_DOCS 512            /* schema documents loaded by one compilation */
 #define MAX_COMPILE_DEPTH 2000  /* nesting of the compiler's recursion */
 #define MAX_SCHEMA_FILE (256u << 20)
@@ -98,231 +83,9 @@ uint32_t gate_schema_hash(const char *s, size_t len)
 	return h;
 }
 
-/* ---- URI references (RFC 3986 section 5.2) ----------------------------- */
-
-struct uri {
-	char *scheme, *auth, *path, *query, *frag; /* NULL when absent */
-};
-
-static void uri_release(struct uri *u)
-{
-	free(u->scheme);
-	free(u->auth);
-	free(u->path);
-	free(u->query);
-	free(u->frag);
-	memset(u, 0, sizeof(*u));
-}
-
-static void uri_parse(struct uri *u, const char *s)
-{
-	const char *p = s, *e;
-
-	memset(u, 0, sizeof(*u));
-	/* scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
-	for (e = s; *e && (((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z') ||
-			(e > s && ((*e >= '0' && *e <= '9') || *e == '+' || *e == '-' || *e == '.'))); e++)
-		;
-	if (e > s && *e == ':') {
-		u->scheme = gate_xstrndup(s, (size_t)(e - s));
-		p = e + 1;
-	}
-	if (p[0] == '/' && p[1] == '/') {
-		p += 2;
-		e = p + strcspn(p, "/?#");
-		u->auth = gate_xstrndup(p, (size_t)(e - p));
-		p = e;
-	}
-	e = p + strcspn(p, "?#");
-	u->path = gate_xstrndup(p, (size_t)(e - p));
-	p = e;
-	if (*p == '?') {
-		p++;
-		e = p + strcspn(p, "#");
-		u->query = gate_xstrndup(p, (size_t)(e - p));
-		p = e;
-	}
-	if (*p == '#')
-		u->frag = gate_xstrdup(p + 1);
-}
-
-/* remove "." and ".." segments; a relative path keeps leading ".." */
-static char *remove_dots(const char *path)
-{
-	struct gate_buf out = GATE_BUF_INIT;
-	const char **seg = NULL;
-	size_t *seglen = NULL, nseg = 0, aseg = 0, aseglen = 0, i;
-	int absolute = path[0] == '/', trailing = 0;
-	const char *p = path + absolute;
-
-	while (1) {
-		size_t l = strcspn(p, "/");
-		trailing = 0;
-		if (l == 1 && p[0] == '.') {
-			trailing = 1;
-		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
-			trailing = 1;
-			if (nseg && !(seglen[nseg - 1] == 2 && !memcmp(seg[nseg - 1], "..", 2)))
-				nseg--;
-			else if (!absolute)
-				goto push;
-		} else {
-push:
-			GATE_ALLOC_GROW(seg, nseg + 1, aseg);
-			GATE_ALLOC_GROW(seglen, nseg + 1, aseglen);
-			seg[nseg] = p;
-			seglen[nseg++] = l;
-		}
-		if (!p[l])
-			break;
-		p += l + 1;
-	}
-	if (absolute)
-		gate_buf_addc(&out, '/');
-	for (i = 0; i < nseg; i++) {
-		if (i)
-			gate_buf_addc(&out, '/');
-		gate_buf_add(&out, seg[i], seglen[i]);
-	}
-	if (trailing && nseg)
-		gate_buf_addc(&out, '/');
-	free(seg);
-	free(seglen);
-	if (!out.ptr)
-		return gate_xstrdup("");
-	return gate_buf_detach(&out);
-}
-
-static char *uri_format(const struct uri *u)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-
-	if (u->scheme)
-		gate_buf_addf(&b, "%s:", u->scheme);
-	if (u->auth)
-		gate_buf_addf(&b, "//%s", u->auth);
-	gate_buf_adds(&b, u->path ? u->path : "");
-	if (u->query)
-		gate_buf_addf(&b, "?%s", u->query);
-	if (u->frag)
-		gate_buf_addf(&b, "#%s", u->frag);
-	if (!b.ptr)
-		return gate_xstrdup("");
-	return gate_buf_detach(&b);
-}
-
-/* resolve ref against base; a new string */
-static char *uri_resolve(const char *base, const char *ref)
-{
-	struct uri b, r, t;
-	char *out;
-
-	uri_parse(&b, base ? base : "");
-	uri_parse(&r, ref);
-	memset(&t, 0, sizeof(t));
-	if (r.scheme) {
-		t.scheme = gate_xstrdup(r.scheme);
-		t.auth = gate_xstrdup(r.auth);
-		t.path = remove_dots(r.path);
-		t.query = gate_xstrdup(r.query);
-	} else {
-		if (r.auth) {
-			t.auth = gate_xstrdup(r.auth);
-			t.path = remove_dots(r.path);
-			t.query = gate_xstrdup(r.query);
-		} else {
-			if (!r.path[0]) {
-				t.path = gate_xstrdup(b.path);
-				t.query = gate_xstrdup(r.query ? r.query : b.query);
-			} else {
-				if (r.path[0] == '/') {
-					t.path = remove_dots(r.path);
-				} else {
-					struct gate_buf m = GATE_BUF_INIT;
-					const char *slash = strrchr(b.path, '/');
-					if (b.auth && !b.path[0])
-						gate_buf_addc(&m, '/');
-					else if (slash)
-						gate_buf_add(&m, b.path, (size_t)(slash - b.path + 1));
-					gate_buf_adds(&m, r.path);
-					t.path = remove_dots(m.ptr);
-					gate_buf_release(&m);
-				}
-				t.query = gate_xstrdup(r.query);
-			}
-			t.auth = gate_xstrdup(b.auth);
-		}
-		t.scheme = gate_xstrdup(b.scheme);
-	}
-	t.frag = gate_xstrdup(r.frag);
-	out = uri_format(&t);
-	uri_release(&b);
-	uri_release(&r);
-	uri_release(&t);
-	return out;
-}
-
-/* split "uri#frag": returns the part before '#' (new) and points *frag into s */
-static char *uri_split(const char *s, const char **frag)
-{
-	const char *h = strchr(s, '#');
-
-	if (!h) {
-		*frag = "";
-		return gate_xstrdup(s);
-	}
-	*frag = h + 1;
-	return gate_xstrndup(s, (size_t)(h - s));
-}
-
 /* ---- the compiler ------------------------------------------------------ */
 
-struct sdoc {
-	char *uri;     /* without fragment */
-	json_t *root;  /* reference held by the schema */
-	int assert_format;
-	int modern;    /* 2019-09 and later: $ref siblings apply */
-	int openapi;   /* no "$schema" (CRD and OpenAPI schemas): "default" is applied as the API server applies it */
-};
-
-struct sid {
-	char *uri;     /* absolute id, fragment kept only when not empty */
-	json_t *node;
-	struct sdoc *doc;
-};
-
-struct memo {
-	const json_t *key;
-	struct snode *node;
-};
-
-struct spat {
-	char *src;
-	pcre2_code *re;
-};
-
-struct compiler {
-	struct gate_schema *s;
-	int flags;
-	struct sdoc **docs;
-	size_t ndocs, adocs;
-	struct sid *ids;
-	size_t nids, aids;
-	struct memo *memo; /* open addressing on the pointer */
-	size_t nmemo, memo_cap;
-	struct spat *pats;
-	size_t npats, apats;
-	pcre2_code **codes;
-	size_t ncodes, acodes;
-	int files;            /* may load files: the schema was given a base */
-	struct gate_buf path; /* where we are, for messages */
-	int depth;
-	char *msg;
-	size_t msgsize;
-};
-
-static int fail(struct compiler *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct compiler *c, const char *fmt, ...)
+int gate_schema__fail(struct compiler *c, const char *fmt, ...)
 {
 	va_list ap;
 	struct gate_buf b = GATE_BUF_INIT;
@@ -465,7 +228,7 @@ static void doc_dialect(struct sdoc *d, int flags)
 		d->assert_format = 1;
 }
 
-static const char *schema_id(const json_t *j)
+const char *gate_schema__id(const json_t *j)
 {
 	const char *id;
 
@@ -504,8 +267,8 @@ static void scan_ids(struct compiler *c, json_t *j, const char *scope, struct sd
 
 	if (!json_is_object(j) || depth > MAX_COMPILE_DEPTH)
 		return;
-	if ((id = schema_id(j))) {
-		sc = uri_resolve(scope, id);
+	if ((id = gate_schema__id(j))) {
+		sc = gate_schema__uri_resolve(scope, id);
 		id_add(c, sc, j, doc);
 		scope = sc;
 	}
@@ -528,7 +291,7 @@ static struct sdoc *doc_add(struct compiler *c, const char *uri, json_t *root)
 	struct gate_schema *s = c->s;
 	const char *frag;
 
-	d->uri = uri_split(uri, &frag);
+	d->uri = gate_schema__uri_split(uri, &frag);
 	d->root = root; /* the caller's reference moves to the schema */
 	doc_dialect(d, c->flags);
 	GATE_ALLOC_GROW(c->docs, c->ndocs + 1, c->adocs);
@@ -598,52 +361,52 @@ static int find_doc(struct compiler *c, const char *uri, json_t **node, struct s
 	if (!strcmp(uri, draft04_uri) || !strcmp(uri, "https://json-schema.org/draft-04/schema")) {
 		root = json_loads(draft04_text, 0, &jerr);
 		if (!root)
-			return fail(c, "internal error: draft-04 meta-schema: %s", jerr.text);
+			return gate_schema__fail(c, "internal error: draft-04 meta-schema: %s", jerr.text);
 		*doc = doc_add(c, draft04_uri, root);
 		*node = root;
 		return 0;
 	}
 	if (c->ndocs >= MAX_DOCS)
-		return fail(c, "too many schema files referenced (more than %d)", MAX_DOCS);
-	uri_parse(&u, uri);
+		return gate_schema__fail(c, "too many schema files referenced (more than %d)", MAX_DOCS);
+	gate_schema__uri_parse(&u, uri);
 	if (u.scheme && strcmp(u.scheme, "file")) {
-		uri_release(&u);
-		return fail(c, "cannot resolve $ref to \"%s\": remote references are not supported", uri);
+		gate_schema__uri_release(&u);
+		return gate_schema__fail(c, "cannot resolve $ref to \"%s\": remote references are not supported", uri);
 	}
 	path = u.path;
 	if (!c->files) {
-		uri_release(&u);
-		return fail(c, "cannot resolve $ref to \"%s\": the schema has no base path for files", uri);
+		gate_schema__uri_release(&u);
+		return gate_schema__fail(c, "cannot resolve $ref to \"%s\": the schema has no base path for files", uri);
 	}
 	if (!path[0]) {
-		uri_release(&u);
-		return fail(c, "cannot resolve $ref to \"%s\"", uri);
+		gate_schema__uri_release(&u);
+		return gate_schema__fail(c, "cannot resolve $ref to \"%s\"", uri);
 	}
 	{
 		struct gate_buf dec = GATE_BUF_INIT;
 		if (percent_decode(path, strlen(path), &dec) < 0 || !dec.ptr || memchr(dec.ptr, 0, dec.len)) {
 			gate_buf_release(&dec);
-			uri_release(&u);
-			return fail(c, "cannot resolve $ref to \"%s\": bad file name", uri);
+			gate_schema__uri_release(&u);
+			return gate_schema__fail(c, "cannot resolve $ref to \"%s\": bad file name", uri);
 		}
 		if (gate_read_file(dec.ptr, MAX_SCHEMA_FILE, &buf, &len) < 0) {
 			int e = errno;
-			fail(c, "cannot read referenced schema \"%s\": %s", dec.ptr, strerror(e));
+			gate_schema__fail(c, "cannot read referenced schema \"%s\": %s", dec.ptr, strerror(e));
 			gate_buf_release(&dec);
-			uri_release(&u);
+			gate_schema__uri_release(&u);
 			return -1;
 		}
 		root = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
 		free(buf);
 		if (!root) {
-			fail(c, "cannot parse referenced schema \"%s\": line %d: %s", dec.ptr, jerr.line, jerr.text);
+			gate_schema__fail(c, "cannot parse referenced schema \"%s\": line %d: %s", dec.ptr, jerr.line, jerr.text);
 			gate_buf_release(&dec);
-			uri_release(&u);
+			gate_schema__uri_release(&u);
 			return -1;
 		}
 		gate_buf_release(&dec);
 	}
-	uri_release(&u);
+	gate_schema__uri_release(&u);
 	*doc = doc_add(c, uri, root);
 	*node = root;
 	return 0;
@@ -652,17 +415,14 @@ static int find_doc(struct compiler *c, const char *uri, json_t **node, struct s
 /* scope of a node reached by stepping into it from scope */
 static char *step_scope(const char *scope, const json_t *j)
 {
-	const char *id = schema_id(j);
-	return id ? uri_resolve(scope, id) : gate_xstrdup(scope);
+	const char *id = gate_schema__id(j);
+	return id ? gate_schema__uri_resolve(scope, id) : gate_xstrdup(scope);
 }
-
-static int compile_schema(struct compiler *c, json_t *j, const char *scope, struct sdoc *doc,
-	struct snode **out);
 
 /* resolve a $ref found in scope and compile its target */
 static int compile_ref(struct compiler *c, const char *ref, const char *scope, struct snode **out)
 {
-	char *abs = uri_resolve(scope, ref), *docuri, *sc = NULL;
+	char *abs = gate_schema__uri_resolve(scope, ref), *docuri, *sc = NULL;
 	const char *frag;
 	json_t *node = NULL;
 	struct sdoc *doc = NULL;
@@ -670,7 +430,7 @@ static int compile_ref(struct compiler *c, const char *ref, const char *scope, s
 	int error = -1;
 	size_t i;
 
-	docuri = uri_split(abs, &frag);
+	docuri = gate_schema__uri_split(abs, &frag);
 	if (frag[0] && frag[0] != '/') {
 		/* a plain-name fragment: an "id": "#name" */
 		for (i = 0; i < c->nids; i++)
@@ -680,7 +440,7 @@ static int compile_ref(struct compiler *c, const char *ref, const char *scope, s
 				break;
 			}
 		if (!node) {
-			fail(c, "$ref \"%s\" not found", ref);
+			gate_schema__fail(c, "$ref \"%s\" not found", ref);
 			goto done;
 		}
 		sc = gate_xstrdup(docuri);
@@ -691,7 +451,7 @@ static int compile_ref(struct compiler *c, const char *ref, const char *scope, s
 			goto done;
 		sc = by_id ? gate_xstrdup(docuri) : step_scope(docuri, node);
 		if (percent_decode(frag, strlen(frag), &dec) < 0) {
-			fail(c, "$ref \"%s\": bad percent-encoding", ref);
+			gate_schema__fail(c, "$ref \"%s\": bad percent-encoding", ref);
 			goto done;
 		}
 		p = dec.ptr ? dec.ptr : "";
@@ -720,7 +480,7 @@ static int compile_ref(struct compiler *c, const char *ref, const char *scope, s
 			}
 			gate_buf_release(&tok);
 			if (!next) {
-				fail(c, "$ref \"%s\" not found", ref);
+				gate_schema__fail(c, "$ref \"%s\" not found", ref);
 				goto done;
 			}
 			node = next;
@@ -734,7 +494,7 @@ static int compile_ref(struct compiler *c, const char *ref, const char *scope, s
 	saved = c->path;
 	memset(&c->path, 0, sizeof(c->path));
 	gate_buf_adds(&c->path, abs);
-	error = compile_schema(c, node, sc, doc, out);
+	error = gate_schema__compile_schema(c, node, sc, doc, out);
 	gate_buf_release(&c->path);
 	c->path = saved;
 done:
@@ -745,461 +505,8 @@ done:
 	return error;
 }
 
-static void path_push(struct compiler *c, const char *seg, size_t *saved)
-{
-	const char *p;
 
-	*saved = c->path.len;
-	gate_buf_addc(&c->path, '/');
-	for (p = seg; *p; p++) {
-		if (*p == '~')
-			gate_buf_adds(&c->path, "~0");
-		else if (*p == '/')
-			gate_buf_adds(&c->path, "~1");
-		else
-			gate_buf_addc(&c->path, *p);
-	}
-}
-
-static void path_pop(struct compiler *c, size_t saved)
-{
-	c->path.len = saved;
-	if (c->path.ptr)
-		c->path.ptr[saved] = '\0';
-}
-
-static int sub(struct compiler *c, json_t *j, const char *kw, const char *kw2,
-	const char *scope, struct sdoc *doc, struct snode **out)
-{
-	size_t s1, s2 = 0;
-	int error;
-	const char *id = schema_id(j);
-	char *sc = id ? uri_resolve(scope, id) : NULL;
-
-	path_push(c, kw, &s1);
-	if (kw2)
-		path_push(c, kw2, &s2);
-	error = compile_schema(c, j, sc ? sc : scope, doc, out);
-	path_pop(c, s1);
-	free(sc);
-	return error;
-}
-
-static int sub_array(struct compiler *c, json_t *a, const char *kw, const char *scope,
-	struct sdoc *doc, struct snode ***out, size_t *n)
-{
-	size_t i;
-	json_t *e;
-	char idx[24];
-	int error;
-
-	if (!json_is_array(a))
-		return fail(c, "\"%s\" must be an array of schemas", kw);
-	*out = gate_xcalloc(json_array_size(a) ? json_array_size(a) : 1, sizeof(**out));
-	*n = json_array_size(a);
-	json_array_foreach(a, i, e) {
-		snprintf(idx, sizeof(idx), "%zu", i);
-		if ((error = sub(c, e, kw, idx, scope, doc, &(*out)[i])) < 0)
-			return error;
-	}
-	return 0;
-}
-
-static int get_count(struct compiler *c, json_t *v, const char *kw, uint64_t *out)
-{
-	double d;
-
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
-			return fail(c, "\"%s\" must be a non-negative integer", kw);
-		*out = (uint64_t)json_integer_value(v);
-		return 0;
-	}
-	if (json_is_real(v)) {
-		d = json_real_value(v);
-		if (d >= 0 && d == floor(d)) {
-			*out = d >= 1.8e19 ? UINT64_MAX : (uint64_t)d;
-			return 0;
-		}
-	}
-	return fail(c, "\"%s\" must be a non-negative integer", kw);
-}
-
-static int get_bool(struct compiler *c, json_t *v, const char *kw, int *out)
-{
-	if (!json_is_boolean(v))
-		return fail(c, "\"%s\" must be a boolean", kw);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static pcre2_code *get_regex(struct compiler *c, const char *src, const char *kw)
-{
-	size_t i;
-	int errcode;
-	PCRE2_SIZE erroff;
-	pcre2_code *re;
-
-	for (i = 0; i < c->npats; i++)
-		if (!strcmp(c->pats[i].src, src))
-			return c->pats[i].re;
-	/*
-	 * ECMA 262 / RE2 semantics as far as PCRE2 allows: "$" matches only
-	 * at the very end, UTF-8 subjects.
-	 */
-	re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
-		PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff, NULL);
-	if (!re) {
-		PCRE2_UCHAR ebuf[160];
-		pcre2_get_error_message(errcode, ebuf, sizeof(ebuf));
-		fail(c, "invalid %s \"%.200s\": %s at offset %zu", kw, src, (char *)ebuf, (size_t)erroff);
-		return NULL;
-	}
-	if (!UNDER_VALGRIND())
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
-	GATE_ALLOC_GROW(c->s->codes, c->s->ncodes + 1, c->s->acodes);
-	c->s->codes[c->s->ncodes++] = re;
-	GATE_ALLOC_GROW(c->pats, c->npats + 1, c->apats);
-	c->pats[c->npats].src = gate_xstrdup(src);
-	c->pats[c->npats].re = re;
-	c->npats++;
-	return re;
-}
-
-static int type_mask(struct compiler *c, json_t *v, uint8_t *mask)
-{
-	static const struct { const char *name; uint8_t bits; } names[] = {
-		{ "null", ST_NULL }, { "boolean", ST_BOOL }, { "integer", ST_INT },
-		{ "number", ST_NUM | ST_INT }, { "string", ST_STRING }, { "array", ST_ARRAY },
-		{ "object", ST_OBJECT }, { "any", ST_ALL },
-	};
-	size_t i, k;
-	json_t *e;
-	const char *name;
-
-	*mask = 0;
-	if (json_is_string(v)) {
-		name = json_string_value(v);
-		for (k = 0; k < sizeof(names) / sizeof(*names); k++)
-			if (!strcmp(name, names[k].name)) {
-				*mask = names[k].bits;
-				return 0;
-			}
-		return fail(c, "unknown type \"%.100s\"", name);
-	}
-	if (!json_is_array(v))
-		return fail(c, "\"type\" must be a string or an array of strings");
-	json_array_foreach(v, i, e) {
-		name = json_string_value(e);
-		if (!name)
-			return fail(c, "\"type\" must be a string or an array of strings");
-		for (k = 0; k < sizeof(names) / sizeof(*names); k++)
-			if (!strcmp(name, names[k].name))
-				break;
-		if (k == sizeof(names) / sizeof(*names))
-			return fail(c, "unknown type \"%.100s\"", name);
-		*mask |= names[k].bits;
-	}
-	return 0;
-}
-
-static int cmp_prop(const void *a, const void *b)
-{
-	const struct sprop *x = a, *y = b;
-	size_t l = x->len < y->len ? x->len : y->len;
-	int r = memcmp(x->key, y->key, l);
-	return r ? r : (x->len > y->len) - (x->len < y->len);
-}
-
-static void build_slots(struct snode *n)
-{
-	size_t cap = 4, i;
-
-	while (cap < n->nprops * 2)
-		cap *= 2;
-	n->slots = gate_xcalloc(cap, sizeof(*n->slots));
-	n->slot_mask = (uint32_t)(cap - 1);
-	for (i = 0; i < n->nprops; i++) {
-		uint32_t h = n->props[i].hash & n->slot_mask;
-		while (n->slots[h])
-			h = (h + 1) & n->slot_mask;
-		n->slots[h] = (uint32_t)i + 1;
-	}
-}
-
-/*
- * Long on purpose: one flat step per JSON Schema keyword, in one place, so
- * that which keywords a node compiles (and in which order) reads top down.
- */
-static int compile_keywords(struct compiler *c, struct snode *n, json_t *j, const char *scope,
-	struct sdoc *doc)
-{
-	json_t *v, *e;
-	const char *key;
-	size_t i;
-	int b = 0, error;
-	int has_type = 0;
-
-	if ((v = json_object_get(j, "type"))) {
-		if ((error = type_mask(c, v, &n->types)) < 0)
-			return error;
-		has_type = 1;
-	}
-	if (json_is_true(json_object_get(j, "nullable")))
-		n->flags |= SN_NULLABLE;
-	if (json_is_true(json_object_get(j, "x-kubernetes-int-or-string")))
-		n->types = (uint8_t)((has_type ? n->types : 0) | ST_INT | ST_STRING);
-	if (json_is_true(json_object_get(j, "x-kubernetes-preserve-unknown-fields")))
-		n->flags |= SN_PRESERVE;
-	if (json_is_true(json_object_get(j, "x-kubernetes-embedded-resource")))
-		n->flags |= SN_EMBEDDED | SN_OBJECT_KW;
-
-	if ((v = json_object_get(j, "enum"))) {
-		if (!json_is_array(v))
-			return fail(c, "\"enum\" must be an array");
-		n->nenum = json_array_size(v);
-		n->enum_vals = gate_xcalloc(n->nenum ? n->nenum : 1, sizeof(*n->enum_vals));
-		json_array_foreach(v, i, e)
-			n->enum_vals[i] = e;
-		if (!n->nenum) /* nothing can match an empty enum */
-			n->flags |= SN_FALSE;
-	}
-	if (doc->modern && (v = json_object_get(j, "const"))) {
-		n->enum_vals = gate_xrealloc(n->enum_vals, sizeof(*n->enum_vals) * (n->nenum + 1));
-		/* const on top of enum: keep the stricter meaning only if simple */
-		n->enum_vals[0] = v;
-		n->nenum = 1;
-		n->flags &= ~SN_FALSE;
-	}
-
-	/* numbers */
-	if ((v = json_object_get(j, "minimum"))) {
-		if (!json_is_number(v))
-			return fail(c, "\"minimum\" must be a number");
-		n->minimum = json_number_value(v);
-		n->flags |= SN_MIN;
-	}
-	if ((v = json_object_get(j, "maximum"))) {
-		if (!json_is_number(v))
-			return fail(c, "\"maximum\" must be a number");
-		n->maximum = json_number_value(v);
-		n->flags |= SN_MAX;
-	}
-	if ((v = json_object_get(j, "exclusiveMinimum"))) {
-		if (json_is_number(v)) {
-			double d = json_number_value(v);
-			if (!(n->flags & SN_MIN) || d >= n->minimum) {
-				n->minimum = d;
-				n->flags |= SN_MIN | SN_EXCL_MIN;
-			}
-		} else {
-			if ((error = get_bool(c, v, "exclusiveMinimum", &b)) < 0)
-				return error;
-			if (b && (n->flags & SN_MIN))
-				n->flags |= SN_EXCL_MIN;
-		}
-	}
-	if ((v = json_object_get(j, "exclusiveMaximum"))) {
-		if (json_is_number(v)) {
-			double d = json_number_value(v);
-			if (!(n->flags & SN_MAX) || d <= n->maximum) {
-				n->maximum = d;
-				n->flags |= SN_MAX | SN_EXCL_MAX;
-			}
-		} else {
-			if ((error = get_bool(c, v, "exclusiveMaximum", &b)) < 0)
-				return error;
-			if (b && (n->flags & SN_MAX))
-				n->flags |= SN_EXCL_MAX;
-		}
-	}
-	if ((v = json_object_get(j, "multipleOf"))) {
-		if (!json_is_number(v) || !(json_number_value(v) > 0))
-			return fail(c, "\"multipleOf\" must be a number greater than 0");
-		n->multiple_of = json_number_value(v);
-		n->flags |= SN_MULTIPLE;
-	}
-
-	/* strings */
-	if ((v = json_object_get(j, "minLength"))) {
-		if ((error = get_count(c, v, "minLength", &n->min_len)) < 0)
-			return error;
-		n->flags |= SN_STRLIM;
-	}
-	if ((v = json_object_get(j, "maxLength"))) {
-		if ((error = get_count(c, v, "maxLength", &n->max_len)) < 0)
-			return error;
-		n->flags |= SN_STRLIM;
-	}
-	if ((v = json_object_get(j, "pattern"))) {
-		if (!json_is_string(v))
-			return fail(c, "\"pattern\" must be a string");
-		n->pattern_src = json_string_value(v);
-		if (!(n->pattern = get_regex(c, n->pattern_src, "pattern")))
-			return -1;
-	}
-	if ((v = json_object_get(j, "format"))) {
-		/* format is an annotation where it is not asserted */
-		if (json_is_string(v) && doc->assert_format)
-			n->format = (uint8_t)gate_schema_format_lookup(json_string_value(v));
-	}
-
-	/* arrays */
-	if ((v = json_object_get(j, "items"))) {
-		n->flags |= SN_ARRAY_KW;
-		if (json_is_array(v)) {
-			n->flags |= SN_ITEMS_ARRAY;
-			if ((error = sub_array(c, v, "items", scope, doc, &n->items_arr, &n->nitems_arr)) < 0)
-				return error;
-		} else if ((error = sub(c, v, "items", NULL, scope, doc, &n->items)) < 0) {
-			return error;
-		}
-	}
-	if ((v = json_object_get(j, "additionalItems")) && (n->flags & SN_ITEMS_ARRAY)) {
-		if (json_is_false(v))
-			n->flags |= SN_ADDITEMS_NO;
-		else if (!json_is_true(v) &&
-				(error = sub(c, v, "additionalItems", NULL, scope, doc, &n->additional_items)) < 0)
-			return error;
-	}
-	if ((v = json_object_get(j, "minItems"))) {
-		if ((error = get_count(c, v, "minItems", &n->min_items)) < 0)
-			return error;
-		n->flags |= SN_ITEMLIM | SN_ARRAY_KW;
-	}
-	if ((v = json_object_get(j, "maxItems"))) {
-		if ((error = get_count(c, v, "maxItems", &n->max_items)) < 0)
-			return error;
-		n->flags |= SN_ITEMLIM | SN_ARRAY_KW;
-	}
-	if ((v = json_object_get(j, "uniqueItems"))) {
-		if ((error = get_bool(c, v, "uniqueItems", &b)) < 0)
-			return error;
-		if (b)
-			n->flags |= SN_UNIQUE | SN_ARRAY_KW;
-	}
-
-	/* objects */
-	if ((v = json_object_get(j, "properties"))) {
-		size_t k = 0;
-		if (!json_is_object(v))
-			return fail(c, "\"properties\" must be an object");
-		n->nprops = json_object_size(v);
-		n->props = gate_xcalloc(n->nprops ? n->nprops : 1, sizeof(*n->props));
-		json_object_foreach(v, key, e) {
-			struct sprop *p = &n->props[k++];
-			p->key = key;
-			p->len = (uint32_t)strlen(key);
-			p->hash = gate_schema_hash(key, p->len);
-			if ((error = sub(c, e, "properties", key, scope, doc, &p->schema)) < 0)
-				return error;
-		}
-		qsort(n->props, n->nprops, sizeof(*n->props), cmp_prop);
-		build_slots(n);
-		n->flags |= SN_OBJECT_KW;
-	}
-	if ((v = json_object_get(j, "required"))) {
-		if (!json_is_array(v))
-			return fail(c, "\"required\" must be an array of strings");
-		n->nrequired = json_array_size(v);
-		n->required = gate_xcalloc(n->nrequired ? n->nrequired : 1, sizeof(*n->required));
-		n->required_len = gate_xcalloc(n->nrequired ? n->nrequired : 1, sizeof(*n->required_len));
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e))
-				return fail(c, "\"required\" must be an array of strings");
-			n->required[i] = json_string_value(e);
-			n->required_len[i] = (uint32_t)json_string_length(e);
-		}
-		if (n->nrequired)
-			n->flags |= SN_OBJECT_KW;
-	}
-	if ((v = json_object_get(j, "patternProperties"))) {
-		size_t k = 0;
-		if (!json_is_object(v))
-			return fail(c, "\"patternProperties\" must be an object");
-		n->npprops = json_object_size(v);
-		n->pprops = gate_xcalloc(n->npprops ? n->npprops : 1, sizeof(*n->pprops));
-		json_object_foreach(v, key, e) {
-			struct spattern *p = &n->pprops[k++];
-			p->src = key;
-			if (!(p->re = get_regex(c, key, "patternProperties pattern")))
-				return -1;
-			if ((error = sub(c, e, "patternProperties", key, scope, doc, &p->schema)) < 0)
-				return error;
-		}
-		n->flags |= SN_OBJECT_KW;
-	}
-	if ((v = json_object_get(j, "additionalProperties"))) {
-		if (json_is_false(v))
-			n->flags |= SN_ADDPROPS_NO | SN_OBJECT_KW;
-		else if (!json_is_true(v)) {
-			if ((error = sub(c, v, "additionalProperties", NULL, scope, doc, &n->additional)) < 0)
-				return error;
-			n->flags |= SN_OBJECT_KW;
-		}
-	}
-	if ((v = json_object_get(j, "minProperties"))) {
-		if ((error = get_count(c, v, "minProperties", &n->min_props)) < 0)
-			return error;
-		n->flags |= SN_PROPLIM | SN_OBJECT_KW;
-	}
-	if ((v = json_object_get(j, "maxProperties"))) {
-		if ((error = get_count(c, v, "maxProperties", &n->max_props)) < 0)
-			return error;
-		n->flags |= SN_PROPLIM | SN_OBJECT_KW;
-	}
-	if ((v = json_object_get(j, "dependencies")) && !doc->modern) {
-		size_t k = 0;
-		if (!json_is_object(v))
-			return fail(c, "\"dependencies\" must be an object");
-		n->ndeps = json_object_size(v);
-		n->deps = gate_xcalloc(n->ndeps ? n->ndeps : 1, sizeof(*n->deps));
-		json_object_foreach(v, key, e) {
-			struct sdep *d = &n->deps[k++];
-			d->key = key;
-			d->len = (uint32_t)strlen(key);
-			if (json_is_array(e)) {
-				json_t *x;
-				d->nreq = json_array_size(e);
-				d->req = gate_xcalloc(d->nreq ? d->nreq : 1, sizeof(*d->req));
-				d->req_len = gate_xcalloc(d->nreq ? d->nreq : 1, sizeof(*d->req_len));
-				json_array_foreach(e, i, x) {
-					if (!json_is_string(x))
-						return fail(c, "\"dependencies\" arrays must hold strings");
-					d->req[i] = json_string_value(x);
-					d->req_len[i] = (uint32_t)json_string_length(x);
-				}
-			} else if ((error = sub(c, e, "dependencies", key, scope, doc, &d->schema)) < 0) {
-				return error;
-			}
-		}
-		n->flags |= SN_OBJECT_KW;
-	}
-
-	/* combinators */
-	if ((v = json_object_get(j, "allOf")) &&
-			(error = sub_array(c, v, "allOf", scope, doc, &n->all_of, &n->nall_of)) < 0)
-		return error;
-	if ((v = json_object_get(j, "anyOf")) &&
-			(error = sub_array(c, v, "anyOf", scope, doc, &n->any_of, &n->nany_of)) < 0)
-		return error;
-	if ((v = json_object_get(j, "oneOf")) &&
-			(error = sub_array(c, v, "oneOf", scope, doc, &n->one_of, &n->none_of)) < 0)
-		return error;
-	if ((v = json_object_get(j, "not")) &&
-			(error = sub(c, v, "not", NULL, scope, doc, &n->not_)) < 0)
-		return error;
-	{
-		char kmsg[300];
-		if (gate_schema_k8s_compile(n, j, kmsg, sizeof(kmsg)) < 0)
-			return fail(c, "%s", kmsg);
-		if (!doc->openapi)
-			n->def = NULL; /* JSON Schema proper: "default" is an annotation only */
-	}
-	return 0;
-}
-
-static int compile_schema(struct compiler *c, json_t *j, const char *scope, struct sdoc *doc,
+int gate_schema__compile_schema(struct compiler *c, json_t *j, const char *scope, struct sdoc *doc,
 	struct snode **out)
 {
 	struct snode *n;
@@ -1219,9 +526,9 @@ static int compile_schema(struct compiler *c, json_t *j, const char *scope, stru
 		return 0;
 	}
 	if (!json_is_object(j))
-		return fail(c, "a schema must be an object");
+		return gate_schema__fail(c, "a schema must be an object");
 	if (c->depth >= MAX_COMPILE_DEPTH)
-		return fail(c, "schema nested too deeply (more than %d levels)", MAX_COMPILE_DEPTH);
+		return gate_schema__fail(c, "schema nested too deeply (more than %d levels)", MAX_COMPILE_DEPTH);
 	n = node_new(c);
 	memo_put(c, j, n);
 	*out = n;
@@ -1239,7 +546,7 @@ static int compile_schema(struct compiler *c, json_t *j, const char *scope, stru
 			goto done;
 		}
 	}
-	error = compile_keywords(c, n, j, scope, doc);
+	error = gate_schema__compile_keywords(c, n, j, scope, doc);
 done:
 	c->depth--;
 	return error;
@@ -1257,7 +564,7 @@ static int loop_check(struct compiler *c, struct snode *n, int depth)
 	if (n->mark == 2)
 		return 0;
 	if (n->mark == 1 || depth > MAX_COMPILE_DEPTH * 4)
-		return fail(c, "$ref loop: a schema refers to itself without validating anything in between");
+		return gate_schema__fail(c, "$ref loop: a schema refers to itself without validating anything in between");
 	n->mark = 1;
 	VISIT(n->ref);
 	for (i = 0; i < n->nall_of; i++)
@@ -1320,7 +627,7 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 	s = c.s = gate_xcalloc(1, sizeof(*s));
 	s->mctx = pcre2_match_context_create(NULL);
 	if (!s->mctx) {
-		fail(&c, "out of memory");
+		gate_schema__fail(&c, "out of memory");
 		goto done;
 	}
 	/* bound backtracking of the interpreter and the JIT */
@@ -1328,10 +635,10 @@ int gate_schema_compile(struct gate_schema **out, json_t *root, const char *base
 	pcre2_set_depth_limit(s->mctx, 10000);
 
 	/* the base as refs to it will spell it: "./a/../b.json" is "b.json" */
-	norm = uri_resolve("", base ? base : "");
+	norm = gate_schema__uri_resolve("", base ? base : "");
 	doc = doc_add(&c, norm, json_incref(root));
 	scope = step_scope(doc->uri, root);
-	if ((error = compile_schema(&c, root, scope, doc, &rootnode)) < 0)
+	if ((error = gate_schema__compile_schema(&c, root, scope, doc, &rootnode)) < 0)
 		goto done;
 	for (i = 0; i < s->nnodes; i++)
 		if ((error = loop_check(&c, s->nodes[i], 0)) < 0)

@@ -1,6 +1,6 @@
 /*
  * schema_int.h: the compiled form of a schema, shared by the compiler
- * (schema.c), the validator (schema_validate.c) and the format checks
+ * (schema.c, schema_keywords.c, schema_uri.c), the validator (schema_validate.c) and the format checks
  * (schema_format.c).  Private to the schema module.
  */
 #ifndef GATE_SCHEMA_INT_H
@@ -243,5 +243,74 @@ uint64_t gate_schema_node_hash(const struct gate_node *n); /* consistent with ga
 
 /* schema_validate.c: thread-local match data for patterns */
 pcre2_match_data *gate_schema_match_data(void);
+
+/* ---- the compiler: schema.c, schema_keywords.c, schema_uri.c ---------- */
+
+/* a URI reference split into its parts */
+struct uri {
+	char *scheme, *auth, *path, *query, *frag; /* NULL when absent */
+};
+
+struct sdoc {
+	char *uri;     /* without fragment */
+	json_t *root;  /* reference held by the schema */
+	int assert_format;
+	int modern;    /* 2019-09 and later: $ref siblings apply */
+	int openapi;   /* no "$schema" (CRD and OpenAPI schemas): "default" is applied as the API server applies it */
+};
+
+struct sid {
+	char *uri;     /* absolute id, fragment kept only when not empty */
+	json_t *node;
+	struct sdoc *doc;
+};
+
+struct memo {
+	const json_t *key;
+	struct snode *node;
+};
+
+struct spat {
+	char *src;
+	pcre2_code *re;
+};
+
+struct compiler {
+	struct gate_schema *s;
+	int flags;
+	struct sdoc **docs;
+	size_t ndocs, adocs;
+	struct sid *ids;
+	size_t nids, aids;
+	struct memo *memo; /* open addressing on the pointer */
+	size_t nmemo, memo_cap;
+	struct spat *pats;
+	size_t npats, apats;
+	pcre2_code **codes;
+	size_t ncodes, acodes;
+	int files;            /* may load files: the schema was given a base */
+	struct gate_buf path; /* where we are, for messages */
+	int depth;
+	char *msg;
+	size_t msgsize;
+};
+
+/* schema.c: set c->msg (with the current path) and return -1 */
+int gate_schema__fail(struct compiler *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* schema.c: compile j (memoised) found in scope; *out is owned by c->s */
+int gate_schema__compile_schema(struct compiler *c, json_t *j, const char *scope, struct sdoc *doc,
+	struct snode **out);
+/* schema.c: the "id" of schema object j, or NULL (borrowed from j) */
+const char *gate_schema__id(const json_t *j);
+/* schema_keywords.c: compile the keywords of schema object j into n */
+int gate_schema__compile_keywords(struct compiler *c, struct snode *n, json_t *j, const char *scope,
+	struct sdoc *doc);
+/* schema_uri.c: parse s into u (release with gate_schema__uri_release) */
+void gate_schema__uri_parse(struct uri *u, const char *s);
+void gate_schema__uri_release(struct uri *u);
+/* schema_uri.c: ref resolved against base (new string, caller frees) */
+char *gate_schema__uri_resolve(const char *base, const char *ref);
+/* schema_uri.c: split "uri#frag": returns the part before '#' (new), *frag points into s */
+char *gate_schema__uri_split(const char *s, const char **frag);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * store_int.h: the schema store's JSON reader, visible to its unit test
- * (tests/unit/store_json_test.c).  Private to the store.
+ * store_int.h: the schema store's JSON reader (store_json.c), used by
+ * store.c and visible to its unit test (tests/unit/store_json_test.c).
+ * Private to the store.
  */
 #ifndef GATE_STORE_INT_H
 #define GATE_STORE_INT_H
