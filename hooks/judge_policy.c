@@ -230,7 +230,9 @@ int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo
 				for (f = 0; f < cm->nfiles; f++)
 					if (cm->files[f].group >= 0)
 						tw.changed[tw.nchanged++] = cm->files[f].path;
-				qsort(tw.changed, tw.nchanged, sizeof(*tw.changed), gate_judge__cmp_path);
+				if (tw.nchanged)
+					qsort(tw.changed, tw.nchanged, sizeof(*tw.changed),
+						gate_judge__cmp_path);
 			}
 			error = gate_judge__tree_check_commit(j, &tw, &cm->id, &found, msg, msgsize);
 			if (!error)

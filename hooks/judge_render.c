@@ -1026,7 +1026,8 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			t.msgsize = msgsize;
 			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
 			if (!error) {
-				qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
+				if (t.n) /* no qsort of an empty (NULL) array */
+					qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
 				error = find_roots(&t, &rs);
 			}
 			for (k = 0; !error && k < rs.n; k++)
