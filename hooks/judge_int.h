@@ -218,6 +218,20 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
  */
 void gate_judge__flux_substitute(const char *vars, const struct gate_buf *in, struct gate_buf *out);
 
+/*
+ * judge_flux.c: a Flux Kustomization's own fields.  flux_postbuild: its
+ * spec.postBuild.substitute as "name=value\n" lines (new string), NULL without
+ * postBuild.  subst_disabled: 1 when obj opts out of substitution by label.
+ * flux_overlay: a kustomization (new string) layering the object's fields
+ * (targetNamespace, prefixes, images, patches) over its folder, NULL when it
+ * sets none; *indent gets the column its patches start at.
+ */
+struct gate_rnode;
+char *gate_judge__flux_postbuild(const struct gate_node *spec);
+int gate_judge__subst_disabled(const struct gate_rnode *obj);
+char *gate_judge__flux_overlay(const char *part, size_t len, uint32_t first,
+	const struct gate_node *root, const struct gate_node *spec, uint32_t *indent);
+
 /* judge_policy.c */
 /*
  * After judging the files: give each changed manifest its results, apply the
