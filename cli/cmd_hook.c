@@ -7,7 +7,9 @@
  * This is the one place of the hook that reads the environment: the pusher's
  * identity, push options, GitLab's GL_ID, GATE_SCHEMA_DIR (config schemas
  * outside the installed pkgdatadir), GATE_SYSTEM_CONFIG (another system-wide
- * file, "" for none) and GATE_TIMING (print the hook's own time).
+ * file, "" for none), GATE_TIMING (print the hook's own time, the blobs read
+ * and the facts index's counts) and GATE_NO_FACTS_INDEX (judge without the
+ * blob-facts index: for tests comparing verdicts with and without it).
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 #include "gate/accept.h"
 #include "gate/check.h"
 #include "gate/config.h"
+#include "gate/facts_index.h"
 #include "gate/handoff.h"
 #include "gate/judge.h"
 #include "gate/push_options.h"
@@ -397,6 +401,7 @@ static int pre_receive(int argc, char **argv)
 	as.catalog_dir = gate_cli_catalog_dir();
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
+	as.no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));
@@ -421,9 +426,22 @@ done:
 	if (exit_code && !summary_said)
 		gate_push_report_say(&o.b, o.gl, "error", "push rejected");
 	if (getenv("GATE_TIMING")) {
+		const struct gate_facts_index *fi = gate_accept_cache(&acc) ?
+			gate_verdicts_facts_loaded(gate_accept_cache(&acc)) : NULL;
+		struct gate_facts_index_stats fs;
+		struct rusage ru;
+		long long cpu = 0;
 		phase(&ph, "report");
-		gate_push_report_say(&o.b, o.gl, "hint", "judged in %lld ms (%s)", (long long)(gate_judge_now_ms() - start),
-			ph.b.ptr ? ph.b.ptr : "");
+		/* CPU (user + sys, all threads) beside wall: a loaded machine stretches only the wall */
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			cpu = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+		memset(&fs, 0, sizeof(fs));
+		if (fi)
+			gate_facts_index_get_stats(fi, &fs);
+		gate_push_report_say(&o.b, o.gl, "hint", "judged in %lld ms (%s); cpu %lld ms; %zu blobs read; facts index %s: %zu loaded, %zu hits, %zu misses, %zu bad",
+			(long long)(gate_judge_now_ms() - start), ph.b.ptr ? ph.b.ptr : "", cpu,
+			repo ? gate_repo_blob_reads(repo) : 0, fi ? "used" : "unused", fs.loaded, fs.hits, fs.misses, fs.bad);
 	}
 	if (o.b.len)
 		fwrite(o.b.ptr, 1, o.b.len, stderr);

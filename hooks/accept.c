@@ -65,6 +65,7 @@ int gate_accept_judge(struct gate_accept *a, const struct gate_accept_setup *s,
 	js.engine_id = s->engine_id;
 	js.catalog_dir = s->catalog_dir;
 	js.threads = 2;
+	js.no_facts_index = s->no_facts_index;
 	if (gate_judge_new(&a->judge, &js, msg, msgsize) < 0) {
 		a->failed = "setup";
 		return -1;

@@ -178,8 +178,11 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	j->ratchet = gate_policy_ratchet(s->policy);
 	j->tree_checks = gate_policy_repository_checks(s->policy);
 	j->owners = gate_policy_has_owners(s->policy);
+	j->use_index = !s->no_facts_index;
 	groups = gate_config_groups(s->cfg, &j->ngroups);
 	lim = gate_config_limits(s->cfg);
+	j->facts_stamp = gate_xasprintf("facts 2 engine %s max_blob_bytes %zu", s->engine_id ? s->engine_id : "",
+		(size_t)lim->max_blob_bytes);
 	j->stores = gate_xcalloc(j->ngroups, sizeof(*j->stores));
 	j->eopts = gate_xcalloc(j->ngroups, sizeof(*j->eopts));
 
@@ -240,6 +243,7 @@ void gate_judge_free(struct gate_judge *j)
 		gate_store_free(j->stores[i]);
 	free(j->stores);
 	free(j->eopts);
+	free(j->facts_stamp);
 	free(j);
 }
 
@@ -376,6 +380,8 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 		goto done;
 	if ((error = gate_judge__push_policy(j, &t, &memo, out, msg, msgsize)) < 0)
 		goto done;
+	/* what this push learnt of its blobs, for the next pushes (saved with the cache) */
+	gate_judge__index_memo(j, &memo);
 	gate_judge__distribute(j, &t, out);
 done:
 	if (error == GATE_JUDGE_ETIMEOUT && !out->files_total)

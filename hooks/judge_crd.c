@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gate/facts_index.h"
 #include "gate/hash.h"
 #include "gate/k8s.h"
 #include "gate/policy.h"
@@ -26,17 +27,6 @@ static int wants_crd(const struct gate_result *r)
 		 (r->status == GATE_STATUS_SKIPPED && !r->msg));
 }
 
-
-static size_t crdcache_slot(const struct crdcache *cc, const git_oid *id)
-{
-	size_t h;
-
-	memcpy(&h, id->id, sizeof(h));
-	h &= cc->nslots - 1;
-	while (cc->slots[h] && !git_oid_equal(&cc->ids[cc->slots[h] - 1], id))
-		h = (h + 1) & (cc->nslots - 1);
-	return h;
-}
 
 static void needs_free(struct crdneed *v, size_t n)
 {
@@ -100,90 +90,252 @@ static struct needset *needset_of(struct crdcache *cc, const struct crdneed *nee
 }
 
 /*
- * The facts kept with the verdict of blob id at path (judged before, maybe
- * by another push), into memo; NULL when there are none.
+ * The facts of blob id when it may hold a CRD, into *out; NULL when it holds
+ * none.  Returns 0, or negative when the blob is unreadable.  The push's or
+ * the index's facts answer; else a blob without CRD text (said once in the
+ * index) holds none, and one with is parsed for its facts (kept in memo and
+ * the index), so no blob is read twice across pushes.
  */
-static const struct gate_tree_facts *kept_facts(struct gate_judge *j, struct fmemo *memo,
-	const git_oid *id, const char *path)
+static int crd_facts(struct gate_judge *j, struct fmemo *memo, const git_oid *id,
+	const struct gate_tree_facts **out, char *msg, size_t msgsize)
 {
-	struct gate_results rs = GATE_RESULTS_INIT;
-	struct gate_tree_facts *f = NULL;
-	char key[GATE_SHA256_HEX], *note = NULL;
-	int group = gate_config_group_for(j->cfg, path);
+	struct gate_facts_index *idx;
+	unsigned flags;
+	size_t l = 0;
+	char *b = NULL;
 
-	if (group < 0)
-		return NULL;
-	gate_judge__verdict_key(j, id, group, path, key);
-	if (gate_verdicts_get_note(j->cache, key, path, &rs, &note) == 1 && note &&
-	    gate_tree_facts_deserialize(&f, note, strlen(note)) < 0)
-		f = NULL;
-	gate_results_release(&rs);
-	free(note);
-	return f ? gate_judge__fmemo_put(memo, id, f) : NULL;
+	if ((*out = gate_judge__indexed_facts(j, memo, id)))
+		return 0;
+	idx = gate_judge__facts_index(j);
+	if (idx && gate_facts_index_get(idx, id->id, &flags, NULL, NULL) == 1 &&
+	    (flags & GATE_FACTS_NO_CRD))
+		return 0;
+	if (gate_judge__read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
+		return -1;
+	if (!b || !gate_crd_maybe(b, l)) {
+		free(b);
+		if (idx)
+			gate_facts_index_put(idx, id->id, GATE_FACTS_NO_CRD, NULL, 0);
+		return 0;
+	}
+	free(b);
+	return gate_judge__blob_facts(j, memo, id, out, msg, msgsize);
+}
+
+/* Which of needs does blob id define a CRD of?  Sets yes[i] for each. */
+static int crd_candidate(struct gate_judge *j, struct fmemo *memo, const git_oid *id,
+	const struct crdneed *needs, size_t nneeds, unsigned char *yes, char *msg, size_t msgsize)
+{
+	const struct gate_tree_facts *f;
+	size_t i;
+
+	memset(yes, 0, nneeds);
+	if (crd_facts(j, memo, id, &f, msg, msgsize) < 0)
+		return -1;
+	for (i = 0; f && i < nneeds; i++)
+		yes[i] = (unsigned char)gate_tree_facts_defines_crd(f, needs[i].group, needs[i].kind);
+	return 0;
 }
 
 /*
- * Which of needs may blob id define a CRD of?  Sets yes[i] for each; returns
- * 0, or negative when the blob is unreadable.  Facts the push holds answer
- * exactly; otherwise the blob's words.
+ * The files of a tree that define CRDs, without walking the whole tree:
+ * a summary per tree (keyed by the tree id, its path and the judge's
+ * fingerprint, which covers the manifest globs) kept in the facts index,
+ * listing the manifests right in it that hold a CRD ("b <blob> <name>") and
+ * the subtrees that hold some ("t <tree> <name>"), in tree order.  A push
+ * that changes one file computes the summaries of the trees on its path
+ * (from the blobs' facts, themselves indexed) and replays the others.
  */
-static int crd_candidate(struct gate_judge *j, struct crdcache *cc, struct fmemo *memo,
-	const git_oid *id, const char *path, const struct crdneed *needs, size_t nneeds,
-	unsigned char *yes, char *msg, size_t msgsize)
-{
-	const struct gate_tree_facts *f = gate_judge__fmemo_get(memo, id);
-	size_t slot, i, u;
-	char *b = NULL;
-	size_t l = 0;
-	int any;
+struct crdsum {
+	struct gate_judge *j;
+	struct fmemo *memo;
+	struct tree_walk *out;
+	struct gate_buf prefix;  /* the tree's path, "" or ending in '/' */
+	int depth;
+	char *msg;
+	size_t msgsize;
+};
 
-	memset(yes, 0, nneeds);
-	if (f) {
-		for (i = 0; i < nneeds; i++)
-			yes[i] = (unsigned char)gate_tree_facts_defines_crd(f, needs[i].group,
-				needs[i].kind);
-		return 0;
+struct crdsum_level {
+	struct crdsum *s;
+	struct gate_buf text;    /* the summary being made */
+	int storable;            /* no name with a line break */
+};
+
+static int crdsum_tree(struct crdsum *s, const git_oid *tree);
+
+static void sum_key(const struct gate_judge *j, const git_oid *tree, const char *prefix, git_oid *key)
+{
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX], th[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(th, sizeof(th), tree);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate crd tree 1");
+	gate_sha256_update_str(&h, j->fingerprint);
+	gate_sha256_update_str(&h, prefix);
+	gate_sha256_update_str(&h, th);
+	gate_sha256_final(&h, hex);
+	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
+}
+
+static void crdsum_found(struct crdsum *s, const char *name, const git_oid *id)
+{
+	struct tree_entry *e;
+
+	GATE_ALLOC_GROW(s->out->v, s->out->n + 1, s->out->alloc);
+	e = &s->out->v[s->out->n++];
+	e->path = gate_xasprintf("%s%s", s->prefix.ptr ? s->prefix.ptr : "", name);
+	git_oid_cpy(&e->id, id);
+	e->changed = 0;
+}
+
+/* Enter subtree name: its summary appended to out. */
+static int crdsum_enter(struct crdsum *s, const char *name, const git_oid *tree)
+{
+	size_t plen = s->prefix.len;
+	int error;
+
+	if (s->depth >= 4096) {
+		gate_set_msg(s->msg, s->msgsize, "cannot read the tree: nested more than 4096 deep");
+		return -1;
 	}
-	if ((cc->n + 1) * 2 > cc->nslots) {
-		free(cc->slots);
-		cc->nslots = cc->nslots ? cc->nslots * 2 : 1024;
-		cc->slots = gate_xcalloc(cc->nslots, sizeof(*cc->slots));
-		for (i = 0; i < cc->n; i++)
-			cc->slots[crdcache_slot(cc, &cc->ids[i])] = i + 1;
+	gate_buf_adds(&s->prefix, name);
+	gate_buf_addc(&s->prefix, '/');
+	s->depth++;
+	error = crdsum_tree(s, tree);
+	s->depth--;
+	s->prefix.len = plen;
+	if (s->prefix.ptr)
+		s->prefix.ptr[plen] = '\0';
+	return error;
+}
+
+/* gate_repo_tree_list()'s fn: one entry of a tree whose summary is made */
+static int crdsum_entry(const struct gate_repo_change *ch, void *payload)
+{
+	struct crdsum_level *lv = payload;
+	struct crdsum *s = lv->s;
+	const struct gate_tree_facts *f = NULL;
+	char hex[GIT_OID_HEXSZ + 1], *path;
+	size_t before = s->out->n;
+	int error = 0, manifest;
+
+	git_oid_tostr(hex, sizeof(hex), &ch->id);
+	if (ch->mode == GIT_FILEMODE_TREE) {
+		if ((error = crdsum_enter(s, ch->path, &ch->id)) < 0)
+			return error;
+		if (s->out->n > before)
+			gate_buf_addf(&lv->text, "t %s %s\n", hex, ch->path);
+	} else if (ch->mode == GIT_FILEMODE_BLOB || ch->mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
+		path = gate_xasprintf("%s%s", s->prefix.ptr ? s->prefix.ptr : "", ch->path);
+		manifest = gate_config_path_is_manifest(s->j->cfg, path);
+		free(path);
+		if (!manifest)
+			return 0;
+		if ((error = crd_facts(s->j, s->memo, &ch->id, &f, s->msg, s->msgsize)) < 0)
+			return error;
+		if (!gate_tree_facts_crd_count(f))
+			return 0;
+		crdsum_found(s, ch->path, &ch->id);
+		gate_buf_addf(&lv->text, "b %s %s\n", hex, ch->path);
 	}
-	slot = crdcache_slot(cc, id);
-	if (!cc->slots[slot]) {
-		if (gate_judge__read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
-			return -1;
-		GATE_ALLOC_GROW(cc->ids, cc->n + 1, cc->alloc);
-		cc->maybe = gate_xreallocarray(cc->maybe, cc->alloc, 1);
-		cc->words = gate_xreallocarray(cc->words, cc->alloc, sizeof(*cc->words));
-		cc->asked = gate_xreallocarray(cc->asked, cc->alloc, 1);
-		git_oid_cpy(&cc->ids[cc->n], id);
-		cc->maybe[cc->n] = (unsigned char)(b && gate_crd_maybe(b, l));
-		cc->words[cc->n] = NULL;
-		cc->asked[cc->n] = 0;
-		cc->slots[slot] = ++cc->n;
-	}
-	u = cc->slots[slot] - 1;
-	if (cc->maybe[u] && !cc->words[u]) {
-		if (!b && gate_judge__read_tree_blob(j, id, &b, &l, msg, msgsize) < 0)
-			return -1;
-		gate_crd_words_new(&cc->words[u], b ? b : "", b ? l : 0);
-	}
-	free(b);
-	for (i = 0, any = 0; cc->maybe[u] && i < nneeds; i++)
-		any |= yes[i] = (unsigned char)gate_crd_words_may_define(cc->words[u], needs[i].group,
-			needs[i].kind);
-	/* the words may: the facts kept with the blob's verdict say for sure (asked once) */
-	if (any && !cc->asked[u] && j->cache) {
-		cc->asked[u] = 1;
-		if ((f = kept_facts(j, memo, id, path)))
-			for (i = 0; i < nneeds; i++)
-				yes[i] = (unsigned char)gate_tree_facts_defines_crd(f, needs[i].group,
-					needs[i].kind);
+	if (strchr(ch->path, '\n'))
+		lv->storable = 0;
+	return 0;
+}
+
+/* Replay a kept summary; -1 when it is not one (then it is made again). */
+static int crdsum_replay(struct crdsum *s, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t before = s->out->n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *name;
+		git_oid id;
+		int error = 0;
+
+		if (!nl || nl - p < 2 + GIT_OID_HEXSZ + 2 || (p[0] != 'b' && p[0] != 't') || p[1] != ' ' ||
+		    p[2 + GIT_OID_HEXSZ] != ' ' || git_oid_fromstrn(&id, p + 2, GIT_OID_HEXSZ) < 0)
+			goto bad;
+		name = gate_xstrndup(p + 3 + GIT_OID_HEXSZ, (size_t)(nl - p - 3 - GIT_OID_HEXSZ));
+		if (p[0] == 'b')
+			crdsum_found(s, name, &id);
+		else
+			error = crdsum_enter(s, name, &id);
+		free(name);
+		if (error < 0)
+			return error;
+		p = nl + 1;
 	}
 	return 0;
+bad:
+	while (s->out->n > before)
+		free(s->out->v[--s->out->n].path);
+	return 1;
+}
+
+static int crdsum_tree(struct crdsum *s, const git_oid *tree)
+{
+	struct gate_facts_index *idx = gate_judge__facts_index(s->j);
+	struct crdsum_level lv;
+	const char *text;
+	size_t len;
+	unsigned flags;
+	git_oid key;
+	int error;
+
+	if (gate_judge__past_deadline(s->j))
+		return GATE_JUDGE_ETIMEOUT;
+	sum_key(s->j, tree, s->prefix.ptr ? s->prefix.ptr : "", &key);
+	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 &&
+	    (flags & GATE_FACTS_HAS_TEXT) && (error = crdsum_replay(s, text, len)) <= 0)
+		return error;
+	memset(&lv, 0, sizeof(lv));
+	lv.s = s;
+	lv.storable = 1;
+	error = gate_repo_tree_list(s->j->repo, tree, crdsum_entry, &lv, s->msg, s->msgsize);
+	if (!error && idx && lv.storable)
+		gate_facts_index_put(idx, key.id, GATE_FACTS_HAS_TEXT, lv.text.ptr ? lv.text.ptr : "",
+			lv.text.len);
+	gate_buf_release(&lv.text);
+	return error;
+}
+
+/* The manifests of the tree of commit that define CRDs, in tree order, into out. */
+static int crd_files(struct gate_judge *j, struct fmemo *memo, const git_oid *commit,
+	struct tree_walk *out, char *msg, size_t msgsize)
+{
+	struct crdsum s;
+	git_oid tree;
+	int error;
+
+	if (gate_repo_commit_tree_id(j->repo, commit, &tree, msg, msgsize) < 0)
+		return -1;
+	memset(&s, 0, sizeof(s));
+	s.j = j;
+	s.memo = memo;
+	s.out = out;
+	s.msg = msg;
+	s.msgsize = msgsize;
+	error = crdsum_tree(&s, &tree);
+	gate_buf_release(&s.prefix);
+	return error;
+}
+
+struct have_ctx {
+	const struct gate_crd_set *set;
+	const struct crdneed *need;
+};
+
+/* gate_tree_facts_crd_adds()'s have: does the set hold the need's kind in version? */
+static int set_has(void *payload, const char *version)
+{
+	const struct have_ctx *hc = payload;
+
+	return gate_crd_set_lookup(hc->set, hc->need->group, version, hc->need->kind) != NULL;
 }
 
 /*
@@ -206,15 +358,14 @@ static int crdcache_sets(struct gate_judge *j, struct crdcache *cc, struct fmemo
 	fresh = gate_xcalloc(nneeds, sizeof(*fresh));
 	memset(&all, 0, sizeof(all));
 	all.j = j;
-	if ((error = gate_repo_tree_changes(j->repo, commit, 1, gate_judge__tree_entry_fn, &all, msg, msgsize)) < 0)
+	if ((error = crd_files(j, memo, commit, &all, msg, msgsize)) < 0)
 		goto done;
 	for (i = 0; i < all.n; i++) {
 		if (gate_judge__past_deadline(j)) {
 			error = GATE_JUDGE_ETIMEOUT;
 			goto done;
 		}
-		if ((error = crd_candidate(j, cc, memo, &all.v[i].id, all.v[i].path, needs, nneeds,
-				yes, msg, msgsize)) < 0)
+		if ((error = crd_candidate(j, memo, &all.v[i].id, needs, nneeds, yes, msg, msgsize)) < 0)
 			goto done;
 		for (k = 0; k < nneeds; k++) {
 			struct tree_entry *e;
@@ -249,8 +400,19 @@ static int crdcache_sets(struct gate_judge *j, struct crdcache *cc, struct fmemo
 			gate_crd_set_new(&ns->set, strict);
 			gate_crd_set_want(ns->set, ns->need.group, ns->need.kind);
 			for (i = 0; i < ns->ncands; i++) {
+				const struct gate_tree_facts *cf;
+				struct have_ctx hc;
 				char *b = NULL;
 				size_t l = 0;
+				/*
+				 * a file whose every version of the kind is held already adds
+				 * nothing (the first definition wins): not read nor parsed
+				 */
+				hc.set = ns->set;
+				hc.need = &ns->need;
+				if ((cf = gate_judge__indexed_facts(j, memo, &ns->cands[i].id)) &&
+				    !gate_tree_facts_crd_adds(cf, ns->need.group, ns->need.kind, set_has, &hc))
+					continue;
 				if ((error = gate_judge__read_tree_blob(j, &ns->cands[i].id, &b, &l, msg, msgsize)) < 0) {
 					/* rebuilt next time */
 					gate_crd_set_free(ns->set);

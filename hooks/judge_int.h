@@ -76,6 +76,8 @@ struct gate_judge {
 	size_t npgroups;
 	int scan, ratchet, tree_checks, owners;
 	char fingerprint[GATE_SHA256_HEX];
+	int use_index;       /* the blob-facts index of the cache's folder (judge_facts.c) */
+	char *facts_stamp;   /* what its entries must have been made by */
 };
 
 /* Facts of each blob read during one push (blob id -> facts). */
@@ -184,6 +186,33 @@ int gate_judge__read_tree_blob(struct gate_judge *j, const git_oid *id, char **b
 /* Run the tree checks of commit (its tree, or its parent's) into out. */
 int gate_judge__tree_check_commit(struct gate_judge *j, struct tree_walk *tw, const git_oid *commit,
 	struct gate_results *out, char *msg, size_t msgsize);
+
+/* judge_facts.c: the persistent blob-facts index (borrowed from the cache; NULL: none) */
+struct gate_facts_index *gate_judge__facts_index(struct gate_judge *j);
+/* The facts of blob id known without reading it (memo, then the index), or NULL. */
+const struct gate_tree_facts *gate_judge__indexed_facts(struct gate_judge *j, struct fmemo *memo,
+	const git_oid *id);
+/* The facts of blob id: known, else read and parsed (and kept in memo and the index). */
+int gate_judge__blob_facts(struct gate_judge *j, struct fmemo *memo, const git_oid *id,
+	const struct gate_tree_facts **out, char *msg, size_t msgsize);
+/* Keep the facts of memo (the engine's pass, the verdict notes) in the index. */
+void gate_judge__index_memo(struct gate_judge *j, struct fmemo *memo);
+/* May blob id name a deployment root (Flux or Argo CD text)?  1, 0, or -1 unknown. */
+int gate_judge__names_roots(struct gate_judge *j, const git_oid *id);
+void gate_judge__index_roots(struct gate_judge *j, const git_oid *id, int names);
+
+/*
+ * The roots a blob names, kept in the index: record one found by the scan
+ * into rec (path, overlay, subst borrowed); keep rec as blob id's; give each
+ * kept one to fn (overlay and subst new, taken over by fn; path borrowed),
+ * returning 1, or 0 when none is kept (scan the blob).
+ */
+void gate_judge__roots_record(struct gate_buf *rec, const char *path, int flux, const char *overlay,
+	uint32_t indent, const char *subst);
+void gate_judge__keep_roots(struct gate_judge *j, const git_oid *id, const struct gate_buf *rec);
+int gate_judge__kept_roots(struct gate_judge *j, const git_oid *id,
+	void (*fn)(void *payload, const char *path, int flux, char *overlay, uint32_t indent, char *subst),
+	void *payload);
 
 /* judge_commits.c */
 struct gate_judged_file *gate_judge__add_file(struct gate_judged_commit *c, const char *path,

@@ -149,28 +149,6 @@ int gate_judge__read_tree_blob(struct gate_judge *j, const git_oid *id, char **b
 	return 0;
 }
 
-/* The facts of blob id: known from the engine's pass or an earlier call, else read and parsed. */
-static int blob_facts(struct gate_judge *j, struct fmemo *m, const git_oid *id,
-	const struct gate_tree_facts **out, char *msg, size_t msgsize)
-{
-	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
-	struct gate_tree_facts *f = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-
-	if ((*out = gate_judge__fmemo_get(m, id)))
-		return 0;
-	if (gate_judge__past_deadline(j))
-		return GATE_JUDGE_ETIMEOUT;
-	if (gate_judge__read_tree_blob(j, id, &buf, &len, msg, msgsize) < 0)
-		return -1;
-	lim.max_bytes = gate_config_limits(j->cfg)->max_blob_bytes;
-	gate_tree_facts_parse(&f, buf, buf ? len : 0, &lim);
-	free(buf);
-	*out = gate_judge__fmemo_put(m, id, f);
-	return 0;
-}
-
 static int load_facts(void *payload, size_t index, const char *path,
 	const struct gate_tree_facts **out)
 {
@@ -178,7 +156,7 @@ static int load_facts(void *payload, size_t index, const char *path,
 	const git_oid *id = &tw->v[index].id;
 
 	(void)path;
-	return blob_facts(tw->j, tw->memo, id, out, tw->msg, tw->msgsize);
+	return gate_judge__blob_facts(tw->j, tw->memo, id, out, tw->msg, tw->msgsize);
 }
 
 /*

@@ -9,6 +9,7 @@
 struct gate_repo {
 	git_repository *git;
 	char *git_dir;
+	size_t blob_reads; /* blobs read whole by gate_repo_read_blob() */
 };
 
 void gate_repo_error(char *msg, size_t msgsize, const char *what)
@@ -350,11 +351,17 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	memcpy(*out, git_odb_object_data(obj), size);
 	(*out)[size] = '\0';
 	*len = size;
+	r->blob_reads++;
 	error = 0;
 done:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
 	return error;
+}
+
+size_t gate_repo_blob_reads(const struct gate_repo *r)
+{
+	return r->blob_reads;
 }
 
 int gate_repo_config_has(struct gate_repo *r, const char *key)

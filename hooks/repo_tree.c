@@ -209,6 +209,47 @@ int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree *
 	return gate_repo_commit_trees(r, commit, 1, out, &none, msg, msgsize);
 }
 
+int gate_repo_commit_tree_id(struct gate_repo *r, const git_oid *commit, git_oid *out,
+	char *msg, size_t msgsize)
+{
+	git_commit *c = NULL;
+
+	if (git_commit_lookup(&c, gate_repo_git(r), commit) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read commit");
+		return -1;
+	}
+	git_oid_cpy(out, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+int gate_repo_tree_list(struct gate_repo *r, const git_oid *tree, gate_repo_change_fn fn,
+	void *payload, char *msg, size_t msgsize)
+{
+	git_tree *t = NULL;
+	size_t i, n;
+	int error = 0;
+
+	if (git_tree_lookup(&t, gate_repo_git(r), tree) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read tree");
+		return -1;
+	}
+	n = git_tree_entrycount(t);
+	for (i = 0; i < n && !error; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		struct gate_repo_change ch;
+
+		memset(&ch, 0, sizeof(ch));
+		ch.path = git_tree_entry_name(e);
+		git_oid_cpy(&ch.id, git_tree_entry_id(e));
+		ch.mode = (uint32_t)git_tree_entry_filemode(e);
+		ch.status = GATE_CHANGE_ADDED;
+		error = fn(&ch, payload);
+	}
+	git_tree_free(t);
+	return error;
+}
+
 int gate_repo_parent_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "gate/facts_index.h"
 #include "gate/util.h"
 
 #define MAGIC "gitops-gate-verdict 1\n"
@@ -30,6 +31,7 @@ struct gate_verdicts {
 	char **names;           /* sorted 64-hex keys */
 	size_t nnames;
 	unsigned char made[256]; /* subfolder known to exist */
+	struct gate_facts_index *facts; /* opened on first use */
 };
 
 int gate_verdicts_open(struct gate_verdicts **out, const char *dir)
@@ -55,6 +57,7 @@ void gate_verdicts_free(struct gate_verdicts *vc)
 	for (i = 0; i < vc->nnames; i++)
 		free(vc->names[i]);
 	free(vc->names);
+	gate_facts_index_free(vc->facts);
 	free(vc->dir);
 	free(vc);
 }
@@ -107,7 +110,19 @@ void gate_verdicts_defer(struct gate_verdicts *vc, int defer)
 
 size_t gate_verdicts_pending(const struct gate_verdicts *vc)
 {
-	return vc->npend;
+	return vc->npend + gate_facts_index_pending(vc->facts);
+}
+
+const struct gate_facts_index *gate_verdicts_facts_loaded(const struct gate_verdicts *vc)
+{
+	return vc->facts;
+}
+
+struct gate_facts_index *gate_verdicts_facts(struct gate_verdicts *vc, const char *stamp)
+{
+	if (!vc->facts)
+		gate_facts_index_open(&vc->facts, vc->dir, stamp);
+	return vc->facts;
 }
 
 void gate_verdicts_key(char key[GATE_SHA256_HEX], const char *blob_hex,
@@ -412,6 +427,11 @@ size_t gate_verdicts_flush(struct gate_verdicts *vc)
 		free(vc->pend[i].note);
 	}
 	vc->npend = 0;
+	if (vc->facts && gate_facts_index_pending(vc->facts)) {
+		/* the directory may not exist yet when no verdict was written */
+		if (gate_mkdir_p(vc->dir, 0777) < 0 || gate_facts_index_save(vc->facts) < 0)
+			failed++;
+	}
 	return failed;
 }
 

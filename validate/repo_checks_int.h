@@ -26,9 +26,12 @@ struct fref {
 	uint32_t line, col, res_line;
 };
 
-/* A CustomResourceDefinition a file holds: its spec.group and spec.names.kind. */
+/*
+ * A CustomResourceDefinition a file holds: its spec.group and
+ * spec.names.kind, and the versions it names ("v1\nv1beta1\n").
+ */
 struct fcrd {
-	char *group, *kind;
+	char *group, *kind, *versions;
 };
 
 struct gate_tree_facts {

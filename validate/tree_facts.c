@@ -287,6 +287,36 @@ static void read_kustomization(struct gate_tree_facts *f, const struct gate_node
 }
 
 /*
+ * The versions read_crd() takes a schema for, each followed by '\n': the
+ * names of spec.versions[], or spec.version when versions is no list.  A
+ * name holding a line break makes the list "\n" (no version can match it,
+ * so the file is never taken as adding nothing).
+ */
+static char *crd_versions(const struct gate_node *spec)
+{
+	const struct gate_node *versions = obj_get(spec, "versions");
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *vn;
+	size_t i;
+	int odd = 0;
+
+	for (i = 0; versions && versions->type == GATE_NODE_ARRAY && i < versions->len; i++)
+		if ((vn = obj_str(&versions->u.items[i], "name"))) {
+			odd |= strchr(vn, '\n') != NULL;
+			gate_buf_addf(&b, "%s\n", vn);
+		}
+	if ((vn = obj_str(spec, "version")) && (!versions || versions->type != GATE_NODE_ARRAY)) {
+		odd |= strchr(vn, '\n') != NULL;
+		gate_buf_addf(&b, "%s\n", vn);
+	}
+	if (odd) {
+		gate_buf_release(&b);
+		return gate_xstrdup("\n");
+	}
+	return b.ptr ? gate_buf_detach(&b) : gate_xstrdup("");
+}
+
+/*
  * Note a CRD as read_crd() would see it (before any identity check), so
  * that the CRDs a file may define are known without reading it again.
  */
@@ -312,6 +342,7 @@ static void note_crd(struct gate_tree_facts *f, const struct gate_node *root)
 	c = &f->crds[f->ncrds++];
 	c->group = gate_xstrdup(group);
 	c->kind = gate_xstrdup(ckind);
+	c->versions = crd_versions(spec);
 }
 
 static void read_resource(struct gate_tree_facts *f, const struct gate_node *root)
@@ -407,6 +438,33 @@ int gate_tree_facts_defines_crd(const struct gate_tree_facts *f, const char *gro
 	return 0;
 }
 
+size_t gate_tree_facts_crd_count(const struct gate_tree_facts *f)
+{
+	return f ? f->ncrds : 0;
+}
+
+int gate_tree_facts_crd_adds(const struct gate_tree_facts *f, const char *group, const char *kind,
+	int (*have)(void *payload, const char *version), void *payload)
+{
+	size_t i;
+
+	for (i = 0; f && i < f->ncrds; i++) {
+		const char *v = f->crds[i].versions, *nl;
+		if (strcmp(f->crds[i].group, group) || strcmp(f->crds[i].kind, kind))
+			continue;
+		if (!strcmp(v, "\n"))
+			return 1;
+		for (; (nl = strchr(v, '\n')); v = nl + 1) {
+			char *name = gate_xstrndup(v, (size_t)(nl - v));
+			int had = have(payload, name);
+			free(name);
+			if (!had)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 void gate_tree_facts_parse(struct gate_tree_facts **out, const char *buf, size_t len,
 	const struct gate_doc_limits *lim)
 {
@@ -446,6 +504,7 @@ void gate_tree_facts_free(struct gate_tree_facts *f)
 	for (i = 0; i < f->ncrds; i++) {
 		free(f->crds[i].group);
 		free(f->crds[i].kind);
+		free(f->crds[i].versions);
 	}
 	free(f->crds);
 	free(f->objs);
@@ -475,7 +534,7 @@ void gate_tree_facts_serialize(const struct gate_tree_facts *f, struct gate_buf 
 {
 	size_t i;
 
-	gate_buf_adds(out, "gf1;");
+	gate_buf_adds(out, "gf2;");
 	put_num(out, (unsigned long)f->kustomization);
 	put_num(out, f->nobjs);
 	put_num(out, f->nrefs);
@@ -508,6 +567,7 @@ void gate_tree_facts_serialize(const struct gate_tree_facts *f, struct gate_buf 
 	for (i = 0; i < f->ncrds; i++) {
 		put_str(out, f->crds[i].group);
 		put_str(out, f->crds[i].kind);
+		put_str(out, f->crds[i].versions);
 	}
 	gate_buf_addc(out, '.');
 }
@@ -566,7 +626,7 @@ int gate_tree_facts_deserialize(struct gate_tree_facts **out, const char *text, 
 	size_t i;
 
 	*out = NULL;
-	if (!text || len < 4 || memcmp(text, "gf1;", 4))
+	if (!text || len < 4 || memcmp(text, "gf2;", 4))
 		return -1;
 	r.p = text + 4;
 	r.end = text + len;
@@ -613,6 +673,7 @@ int gate_tree_facts_deserialize(struct gate_tree_facts **out, const char *text, 
 	for (i = 0; i < f->ncrds; i++) {
 		f->crds[i].group = get_str(&r);
 		f->crds[i].kind = get_str(&r);
+		f->crds[i].versions = get_str(&r);
 	}
 	if (r.p >= r.end || *r.p != '.' || r.p + 1 != r.end)
 		r.bad = 1;

@@ -111,6 +111,12 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize);
 
 /*
+ * How many blobs gate_repo_read_blob() read whole since r was opened (a
+ * count for tests and GATE_TIMING: what the facts index spares).
+ */
+size_t gate_repo_blob_reads(const struct gate_repo *r);
+
+/*
  * What commit changes against its first parent, as gate_repo_commit_changes()
  * reports it without deletions (renames as additions), or every entry of its
  * tree when whole_tree is set or it has no parent.  A subtree whose id did
@@ -137,6 +143,18 @@ int gate_repo_diff_changes(struct gate_repo *r, const git_oid *from, const git_o
  * Each is new: release with gate_repo_tree_free().  The first two return 0
  * or -1 with a message.
  */
+/* The id of commit's root tree into *out.  Returns 0 or -1 with a message. */
+int gate_repo_commit_tree_id(struct gate_repo *r, const git_oid *commit, git_oid *out,
+	char *msg, size_t msgsize);
+
+/*
+ * The entries of one tree (not its subtrees' entries), in git's tree order:
+ * fn gets each with path its name (borrowed), id and normalised mode.
+ * Returns 0, fn's nonzero value, or -1 with a message.
+ */
+int gate_repo_tree_list(struct gate_repo *r, const git_oid *tree, gate_repo_change_fn fn,
+	void *payload, char *msg, size_t msgsize);
+
 int gate_repo_commit_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize);
 /* Both at once: *ptree NULL with whole_tree set or for a root commit. */

@@ -79,6 +79,19 @@ int gate_tree_facts_deserialize(struct gate_tree_facts **out, const char *text, 
 int gate_tree_facts_defines_crd(const struct gate_tree_facts *f, const char *group,
 	const char *kind);
 
+/* The number of CustomResourceDefinition documents the file holds. */
+size_t gate_tree_facts_crd_count(const struct gate_tree_facts *f);
+
+/*
+ * 1 when the file's CustomResourceDefinitions of (group, kind) name a
+ * version for which have() answers 0 (so that gate_crd_set_add_buffer(),
+ * where the first definition of each version wins, may add a schema from
+ * it), else 0: every version it names is had already, and adding the file
+ * changes nothing.
+ */
+int gate_tree_facts_crd_adds(const struct gate_tree_facts *f, const char *group, const char *kind,
+	int (*have)(void *payload, const char *version), void *payload);
+
 /* One tree. */
 struct gate_tree_check;
 

@@ -94,7 +94,18 @@ void gate_verdicts_scan(struct gate_verdicts *vc);
 void gate_verdicts_defer(struct gate_verdicts *vc, int defer);
 /* Make and write the deferred records; returns how many failed (too large or unwritable). */
 size_t gate_verdicts_flush(struct gate_verdicts *vc);
-/* Number of records waiting for gate_verdicts_flush(). */
+/*
+ * The blob-facts index kept in the cache's folder (gate/facts_index.h),
+ * loaded on the first call with stamp; borrowed, valid while vc lives.
+ * gate_verdicts_flush() saves what was added to it, and
+ * gate_verdicts_pending() counts its added entries too.
+ */
+struct gate_facts_index;
+struct gate_facts_index *gate_verdicts_facts(struct gate_verdicts *vc, const char *stamp);
+/* The index when gate_verdicts_facts() loaded it, else NULL (borrowed). */
+const struct gate_facts_index *gate_verdicts_facts_loaded(const struct gate_verdicts *vc);
+
+/* Number of records (and index entries) waiting for gate_verdicts_flush(). */
 size_t gate_verdicts_pending(const struct gate_verdicts *vc);
 
 void gate_verdicts_get_stats(const struct gate_verdicts *vc, struct gate_verdicts_stats *st);

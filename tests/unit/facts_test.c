@@ -168,9 +168,9 @@ int main(void)
 		flips, refused, misread);
 	{
 		struct gate_tree_facts *f = NULL;
-		ok(gate_tree_facts_deserialize(&f, "gf2;0;0;0;0;0;.", 15) < 0 &&
-			gate_tree_facts_deserialize(&f, "gf1;0;0;0;0;0;.x", 16) < 0 &&
-			gate_tree_facts_deserialize(&f, "gf1;0;999999999;0;0;0;.", 24) < 0 &&
+		ok(gate_tree_facts_deserialize(&f, "gf3;0;0;0;0;0;.", 15) < 0 &&
+			gate_tree_facts_deserialize(&f, "gf2;0;0;0;0;0;.x", 16) < 0 &&
+			gate_tree_facts_deserialize(&f, "gf2;0;999999999;0;0;0;.", 24) < 0 &&
 			gate_tree_facts_deserialize(&f, NULL, 0) < 0 && !f,
 			"another version, trailing bytes, absurd counts: refused");
 	}
