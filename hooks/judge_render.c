@@ -389,7 +389,19 @@ struct scan {
 	struct roots *rs;
 	const char *path;
 	const char *buf;
+	struct gate_buf *rec; /* what was found, for the facts index */
 };
+
+/* A root named by the blob: recorded, then considered. */
+static void scan_found(void *payload, const char *path, int flux, char *overlay, uint32_t indent,
+	char *subst)
+{
+	struct scan *s = payload;
+
+	if (s->rec)
+		gate_judge__roots_record(s->rec, path, flux, overlay, indent, subst);
+	consider_path(s->t, s->rs, path, s->path, flux, overlay, indent, subst);
+}
 
 static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 {
@@ -418,18 +430,17 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 		if (skind && strcmp(skind, "GitRepository"))
 			goto done;
 		ov = gate_judge__flux_overlay(part, len, line, doc->root, spec, &indent);
-		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent,
+		scan_found(s, gate_node_get_str(spec, "path"), 1, ov, indent,
 			gate_judge__flux_postbuild(spec));
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
 		/* a Helm chart source (spec.source.chart) is no folder of this repository */
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
 		    !gate_node_get(src, "chart"))
-			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0, NULL);
+			scan_found(s, gate_node_get_str(src, "path"), 0, NULL, 0, NULL);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
 				if (src->u.items[i].type == GATE_NODE_OBJECT && !gate_node_get(&src->u.items[i], "chart"))
-					consider_path(s->t, s->rs,
-						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
+					scan_found(s, gate_node_get_str(&src->u.items[i], "path"), 0,
 						NULL, 0, NULL);
 	}
 done:
@@ -506,19 +517,30 @@ static int find_roots(struct rtree *t, struct roots *rs)
 		struct scan s;
 		char *buf = NULL;
 		size_t len;
-		if (!gate_config_path_is_manifest(t->j->cfg, t->v[i].path) ||
-		    noroot_has(t->nr, &t->v[i].id))
+		if (noroot_has(t->nr, &t->v[i].id) || gate_judge__names_roots(t->j, &t->v[i].id) == 0 ||
+		    !gate_config_path_is_manifest(t->j->cfg, t->v[i].path))
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.t = t;
+		s.rs = rs;
+		s.path = t->v[i].path;
+		/* the roots it names, kept by an earlier push: not read nor parsed */
+		if (gate_judge__kept_roots(t->j, &t->v[i].id, scan_found, &s) == 1)
 			continue;
 		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
 			return -1;
+		/* what the blob says is kept in the facts index: not read again by later pushes */
+		gate_judge__index_roots(t->j, &t->v[i].id, buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") ||
+			strstr(buf, "argoproj.io/")));
 		if (!buf)
 			continue;
 		if (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/")) {
-			s.t = t;
-			s.rs = rs;
-			s.path = t->v[i].path;
+			struct gate_buf rec = GATE_BUF_INIT;
 			s.buf = buf;
+			s.rec = &rec;
 			gate_doc_split(buf, len, scan_part, &s);
+			gate_judge__keep_roots(t->j, &t->v[i].id, &rec);
+			gate_buf_release(&rec);
 		} else {
 			/* consecutive commits share nearly every blob: read each once per push */
 			noroot_add(t->nr, &t->v[i].id);
