@@ -42,14 +42,19 @@ const struct gate_tree_facts *gate_judge__indexed_facts(struct gate_judge *j, st
 	return gate_judge__fmemo_put(memo, id, f);
 }
 
-/* Keep facts f of blob id in the index (when it has no text for it yet). */
+/*
+ * Keep facts f of blob id in the index (when it has no good text for it yet:
+ * the text is asked for, so that one failing its sum is written again).
+ */
 static void index_facts(struct gate_judge *j, const git_oid *id, const struct gate_tree_facts *f)
 {
 	struct gate_facts_index *idx = gate_judge__facts_index(j);
 	struct gate_buf b = GATE_BUF_INIT;
+	const char *text;
+	size_t len;
 	unsigned flags;
 
-	if (!idx || (gate_facts_index_get(idx, id->id, &flags, NULL, NULL) == 1 &&
+	if (!idx || (gate_facts_index_get(idx, id->id, &flags, &text, &len) == 1 &&
 		     (flags & GATE_FACTS_HAS_TEXT)))
 		return;
 	gate_tree_facts_serialize(f, &b);

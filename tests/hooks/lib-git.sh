@@ -191,6 +191,7 @@ start_http() {
 		echo "    \"GATE_SCHEMA_DIR\" => \"$GATE_SCHEMA_DIR\","
 		echo "    \"GATE_SYSTEM_CONFIG\" => \"\","
 		[ -n "$_user" ] && echo "    \"REMOTE_USER\" => \"$_user\","
+		[ -n "${GATE_NO_FACTS_INDEX:-}" ] && echo "    \"GATE_NO_FACTS_INDEX\" => \"1\","
 		echo "    \"HOME\" => \"$HOME\""
 		echo "  )"
 		echo "}"
