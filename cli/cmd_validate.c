@@ -57,6 +57,9 @@ static const char usage_text[] =
 "                                (PCRE2; may be given several times)\n"
 "  -ignore-missing-schemas       skip resources whose schema is not found\n"
 "  -insecure-skip-tls-verify     do not verify TLS certificates (insecure)\n"
+"  -kc-compat                    with -output text: kubeconform's lines, one\n"
+"                                per resource (\"FILE - KIND NAME is invalid:\n"
+"                                ...\"), instead of one line per problem\n"
 "  -kubernetes-version VERSION   Kubernetes version to validate against, e.g.\n"
 "                                1.32.2 (default \"master\")\n"
 "  -n N                          number of workers (default 4; at most the\n"
@@ -88,6 +91,8 @@ static const char usage_text[] =
 "                                be given several times, tried in order\n"
 "  -skip KINDS                   comma-separated kinds or group/version/Kind to\n"
 "                                skip\n"
+"  -stats                        print to stderr how many CEL rules\n"
+"                                (x-kubernetes-validations) were evaluated\n"
 "  -strict                       disallow properties not in the schema and\n"
 "                                duplicate keys\n"
 "  -summary                      print a summary at the end (not for junit)\n"
@@ -114,7 +119,7 @@ struct options {
 	const char *server_config;
 	long workers;
 	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
-	int no_builtin_checks, render;
+	int no_builtin_checks, render, kc_compat, stats;
 };
 
 enum flag_kind { F_BOOL, F_STRING, F_LIST, F_CSV, F_INT };
@@ -136,6 +141,7 @@ static const struct flag flags[] = {
 	{ "ignore-filename-pattern", F_LIST, OFF(ignore) },
 	{ "ignore-missing-schemas", F_BOOL, OFF(ignore_missing) },
 	{ "insecure-skip-tls-verify", F_BOOL, OFF(insecure) },
+	{ "kc-compat", F_BOOL, OFF(kc_compat) },
 	{ "kubernetes-version", F_STRING, OFF(k8s_version) },
 	{ "n", F_INT, OFF(workers) },
 	{ "no-builtin-checks", F_BOOL, OFF(no_builtin_checks) },
@@ -148,6 +154,7 @@ static const struct flag flags[] = {
 	{ "schema-location", F_LIST, OFF(locations) },
 	{ "server-config", F_STRING, OFF(server_config) },
 	{ "skip", F_CSV, OFF(skip) },
+	{ "stats", F_BOOL, OFF(stats) },
 	{ "strict", F_BOOL, OFF(strict) },
 	{ "summary", F_BOOL, OFF(summary) },
 	{ "v", F_BOOL, OFF(version) },
@@ -522,6 +529,15 @@ static int setup(struct run *rn, struct gate_report_opts *ro, int argc, char **a
 		usage_error("not an output format (json, junit, tap, text, pretty, sarif):", o->output);
 		return 0;
 	}
+	if (o->kc_compat && ro->format != GATE_REPORT_TEXT) {
+		usage_error("-kc-compat is for -output text, not", o->output);
+		return 0;
+	}
+	if (o->kc_compat && (o->policies.n || o->server_config)) {
+		usage_error("-kc-compat has no place for policy warnings: not with -policy or -server-config", NULL);
+		return 0;
+	}
+	ro->kc_compat = o->kc_compat;
 	for (i = 0; i < o->ignore.n; i++) {
 		int ec;
 		PCRE2_SIZE off;
@@ -778,6 +794,9 @@ int cmd_validate(int argc, char **argv)
 	if (rn.o.schema ? run_schema(&rn) < 0 : run_engine(&rn, threads) < 0)
 		goto done;
 	ret = write_report(&rn, &ro);
+	if (rn.o.stats)
+		fprintf(stderr, "stats: %llu CEL rule evaluations\n",
+			(unsigned long long)gate_schema_cel_evaluations());
 done:
 	gate_policy_free(rn.policy);
 	gate_cli_find_release(&rn.fd);

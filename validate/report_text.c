@@ -102,10 +102,64 @@ static void kind_name(struct gate_buf *b, const struct gate_result *r)
 	}
 }
 
+/*
+ * kubeconform 0.6's text line of a result (pkg/output/text.go): its wording,
+ * our message (every problem, "pointer: message - ...").  kubeconform names
+ * a skipped resource "NAME KIND", the other way round: so do we.
+ */
+static void kc_add(struct gate_report *rep, const struct gate_result *r, struct gate_buf *out)
+{
+	struct gate_buf msg = GATE_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < r->nproblems; i++)
+		if (r->problems[i].suppressed)
+			rep->c.suppressed++;
+		else
+			rep->c.problems++;
+	switch (r->status) {
+	case GATE_STATUS_VALID:
+	case GATE_STATUS_SKIPPED:
+		if (!rep->o.verbose)
+			return;
+		add_esc(out, nz(r->filename));
+		gate_buf_adds(out, " - ");
+		add_esc(out, nz(r->status == GATE_STATUS_VALID ? r->kind : r->name));
+		gate_buf_addc(out, ' ');
+		add_esc(out, nz(r->status == GATE_STATUS_VALID ? r->name : r->kind));
+		gate_buf_adds(out, r->status == GATE_STATUS_VALID ? " is valid\n" : " skipped\n");
+		return;
+	case GATE_STATUS_INVALID:
+	case GATE_STATUS_ERROR:
+		add_esc(out, nz(r->filename));
+		gate_buf_adds(out, " - ");
+		if (r->status == GATE_STATUS_INVALID || (r->kind && *r->kind && r->name && *r->name)) {
+			add_esc(out, nz(r->kind));
+			gate_buf_addc(out, ' ');
+			add_esc(out, nz(r->name));
+			gate_buf_addc(out, ' ');
+		}
+		gate_buf_adds(out, r->status == GATE_STATUS_INVALID ? "is invalid: " : "failed validation: ");
+		gate_report_result_msg(&msg, r);
+		if (msg.len)
+			gate_buf_add_escaped(out, msg.ptr, msg.len);
+		gate_buf_addc(out, '\n');
+		gate_buf_release(&msg);
+		return;
+	case GATE_STATUS_EMPTY:
+		return;
+	}
+}
+
 void gate_report_text_add(struct gate_report *rep, const struct gate_result *r, struct gate_buf *out)
 {
 	int pretty = rep->o.format == GATE_REPORT_PRETTY;
 	size_t i, n = 0;
+
+	if (rep->o.kc_compat && !pretty) {
+		kc_add(rep, r, out);
+		return;
+	}
 
 	for (i = 0; i < r->nproblems; i++) {
 		const struct gate_problem *p = &r->problems[i];

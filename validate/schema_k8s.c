@@ -8,6 +8,7 @@
  */
 #include "schema_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,8 +566,22 @@ static void rule_name(struct gate_buf *b, const struct srule *r)
 		gate_buf_adds(b, r->rule);
 }
 
+/* CEL rule evaluations of every document validated so far, all threads together */
+static atomic_uint_least64_t cel_evaluated;
+
+void gate_schema_cel_count(uint64_t evaluated)
+{
+	if (evaluated)
+		atomic_fetch_add_explicit(&cel_evaluated, evaluated, memory_order_relaxed);
+}
+
+uint64_t gate_schema_cel_evaluations(void)
+{
+	return atomic_load_explicit(&cel_evaluated, memory_order_relaxed);
+}
+
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_report_fn fn, void *payload, uint64_t *budget)
+	gate_schema_report_fn fn, void *payload, uint64_t *budget, uint64_t *evaluated)
 {
 	struct gate_cel_var vars[2];
 	struct gate_cel_env env;
@@ -596,6 +611,7 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 			continue; /* a transition rule: nothing to compare with on create */
 		if (!*budget)
 			break; /* already reported */
+		(*evaluated)++;
 		env.cost_limit = *budget < GATE_CEL_DEFAULT_COST_LIMIT ? *budget : GATE_CEL_DEFAULT_COST_LIMIT;
 		gate_buf_addf(&b, "Invalid value: \"%s\": ", type);
 		if (!r->prog) {
