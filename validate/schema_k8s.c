@@ -587,6 +587,7 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 	struct gate_cel_env env;
 	size_t i, failed = 0;
 	const char *type = gate_schema_k8s_type(s, n);
+	int rc;
 
 	memset(&env, 0, sizeof(env));
 	vars[0].name = "self";
@@ -613,10 +614,17 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 			break; /* already reported */
 		(*evaluated)++;
 		env.cost_limit = *budget < GATE_CEL_DEFAULT_COST_LIMIT ? *budget : GATE_CEL_DEFAULT_COST_LIMIT;
+		rc = r->prog ? gate_cel_eval(r->prog, &env, &res) : 0;
+		if (r->prog && rc == 0 && res.status == GATE_CEL_OK && res.is_bool && res.boolean) {
+			/* passed: the common case, no message built; at least 1 left: the next rule then reports the overrun */
+			*budget = res.cost < *budget ? *budget - res.cost : 1;
+			gate_cel_result_release(&res);
+			continue;
+		}
 		gate_buf_addf(&b, "Invalid value: \"%s\": ", type);
 		if (!r->prog) {
 			gate_buf_addf(&b, "rule compile error: %s", r->compile_error ? r->compile_error : "?");
-		} else if (gate_cel_eval(r->prog, &env, &res) < 0) {
+		} else if (rc < 0) {
 			gate_buf_adds(&b, "internal error evaluating rule");
 		} else if (res.status == GATE_CEL_COST && env.cost_limit < GATE_CEL_DEFAULT_COST_LIMIT) {
 			gate_buf_reset(&b);
@@ -632,12 +640,6 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 		} else if (!res.is_bool) {
 			gate_buf_adds(&b, "rule did not evaluate to a bool: ");
 			rule_name(&b, r);
-		} else if (res.boolean) {
-			/* at least 1 left: the next rule then reports the overrun */
-			*budget = res.cost < *budget ? *budget - res.cost : 1;
-			gate_cel_result_release(&res);
-			gate_buf_release(&b);
-			continue;
 		} else {
 			segs = r->field_path;
 			nsegs = r->nfield_path;
