@@ -110,13 +110,17 @@ static void kind_name(struct gate_buf *b, const struct gate_result *r)
 static void kc_add(struct gate_report *rep, const struct gate_result *r, struct gate_buf *out)
 {
 	struct gate_buf msg = GATE_BUF_INIT;
-	size_t i;
+	size_t i, n = 0;
 
+	/* counted as text counts its lines: a failure without problems is one */
 	for (i = 0; i < r->nproblems; i++)
 		if (r->problems[i].suppressed)
 			rep->c.suppressed++;
 		else
-			rep->c.problems++;
+			n++;
+	if (!n && (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR))
+		n = 1;
+	rep->c.problems += n;
 	switch (r->status) {
 	case GATE_STATUS_VALID:
 	case GATE_STATUS_SKIPPED:
