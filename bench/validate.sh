@@ -6,8 +6,10 @@
 # `BENCH_RUNS` runs (default 3) of wall time and CPU time (user+sys):
 #
 #   1. the fleet against the unpacked Kubernetes 1.32.2 and CRD schemas;
-#   2. beside kubeconform, same flags (-strict -summary -n 2) and schemas,
-#      when a binary is there (KUBECONFORM=/path, or kubeconform on PATH);
+#   2. beside kubeconform, same flags (-strict -summary -n 2) and schemas
+#      (the sets, then the built-in catalog's files, which kubeconform reads
+#      without their CEL rules), when a binary is there (KUBECONFORM=/path,
+#      or kubeconform on PATH);
 #      otherwise beside the kubeconform figures recorded in PERF-NOTES on this
 #      machine kind, labelled as such (not measured in this run);
 #   3. the policy's cost (issue 4: at most x1.25);
@@ -144,12 +146,16 @@ cel_evals() { sed -n 's/^stats: \([0-9]*\) CEL rule evaluations$/\1/p' "$dir/err
 gate_sets="$GATE_BIN validate -strict -summary -n 2 -kubernetes-version 1.32.2 -schema-location $k8s -schema-location $crd"
 kc=${KUBECONFORM:-$(command -v kubeconform || true)}
 cmd_gate="$gate_sets -stats $dir/fleet"
+# the built-in catalog: ours with no location; kubeconform reads the same files
+# through two templates (the catalog keeps the core kinds under core/)
+cmd_gatecat="$GATE_BIN validate -strict -summary -n 2 -stats $dir/fleet"
 if [ -n "$kc" ]; then
 	[ -x "$kc" ] || { echo "bench: KUBECONFORM=$kc is not an executable" >&2; exit 1; }
 	cmd_kubeconform="$kc -strict -summary -n 2 -kubernetes-version 1.32.2 -schema-location $k8s -schema-location $crd $dir/fleet"
-	interleave gate kubeconform
+	cmd_kccat="$kc -strict -summary -n 2 -schema-location $catalog/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json -schema-location $catalog/core/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json $dir/fleet"
+	interleave gate kubeconform gatecat kccat
 else
-	interleave gate
+	interleave gate gatecat
 fi
 set -- $(med gate)
 res=$(summary gate | sed -n 's/^Summary: \([0-9]*\) resource.*/\1/p')
@@ -164,10 +170,19 @@ if [ -n "$kc" ]; then
 	echo "kubeconform: $(summary kubeconform)"
 	echo "$gw $gc $1 $2" | awk '{ printf "gitops-gate vs kubeconform, measured in this run: cpu %.1fx less, wall %.1fx less (target: cpu >= 10x)\n",
 		($2 > 0 ? $4 / $2 : 0), ($1 > 0 ? $3 / $1 : 0) }'
+	echo "$(med gatecat) $(med kccat)" | awk -v n="$runs" -v e="$(cel_evals gatecat)" '{
+		printf "validate fleet, built-in catalog (CEL on, %s rule evaluations), interleaved (median of %d): wall %.2f s, cpu %.2f s\n", e, n, $1, $2
+		printf "kubeconform, the same catalog files (no CEL), interleaved (median of %d): wall %.2f s, cpu %.2f s\n", n, $4, $5
+		printf "gitops-gate vs kubeconform on the catalog, measured in this run: cpu %.1fx less, wall %.1fx less (target: cpu >= 10x)\n",
+			($2 > 0 ? $5 / $2 : 0), ($1 > 0 ? $4 / $1 : 0) }'
+	echo "gitops-gate: $(summary gatecat)"
+	echo "kubeconform: $(summary kccat)"
 else
 	echo "kubeconform: no binary (set KUBECONFORM=/path or put kubeconform on PATH); NOT measured in this run."
 	echo "$gw $gc" | awk '{ printf "gitops-gate vs kubeconform 0.6.7 -strict -n 2 on the same fleet as RECORDED in PERF-NOTES on this machine kind (not this run): cpu 10.7 s -> %.1fx less, 14.2 s (later, loaded) -> %.1fx less; wall 6.0 s -> %.1fx less (target: cpu >= 10x)\n",
 		($2 > 0 ? 10.7 / $2 : 0), ($2 > 0 ? 14.2 / $2 : 0), ($1 > 0 ? 6.0 / $1 : 0) }'
+	echo "$(med gatecat)" | awk -v n="$runs" -v e="$(cel_evals gatecat)" '{
+		printf "validate fleet, built-in catalog (CEL on, %s rule evaluations), interleaved (median of %d): wall %.2f s, cpu %.2f s; beside the RECORDED kubeconform cpu 10.7 s: %.1fx less (not measured in this run)\n", e, n, $1, $2, ($2 > 0 ? 10.7 / $2 : 0) }'
 fi
 
 # ---- 3: the policy's cost: built-in checks on (-policy of a file that changes nothing) against schema alone ----
