@@ -17,7 +17,9 @@
  *   judge_policy.c   policy over commits: the ratchet, tree checks per commit
  *   judge_render.c   deployment roots: render, judge the renders, hand over reached files,
  *                    the render index (root -> inputs) in the verdict cache
- *   judge_subst.c    Flux's post-build substitution
+ *   judge_flux.c     a Flux Kustomization's own fields: its overlay, its postBuild
+ *   judge_vars.c     the variables of postBuild.substituteFrom found in the tree
+ *   judge_subst.c    Flux's post-build substitution (envsubst)
  *
  * Every git object is read through hooks/repo.c.  Helpers shared between the
  * files are named gate_judge__<name> (libgit2's convention for private ones).
@@ -209,28 +211,116 @@ int gate_judge__crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm,
  */
 int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize);
 
+/* judge_render.c: one blob of a commit's tree */
+struct rfile {
+	char *path;
+	git_oid id;
+};
+
 /* judge_subst.c */
 /*
- * Flux's post-build substitution of in into out: vars holds "name=value\n"
- * lines; ${var}, ${var:=default}, ${var:-default} (and = / - without the
- * colon); an undefined variable without default becomes empty; $${var}
- * stays ${var}.
+ * Flux's post-build substitution (fluxcd/pkg/envsubst) of in into out: vars
+ * holds "name=value\n" lines; ${var}, the default operators (:= :- :? :+ =),
+ * ${#var}, casing (^ ^^ , ,,), ${var:off:len}, trims (# ## % %%) and
+ * replacements (/ // /# /%); $$ is a $.  strict: an undefined variable read
+ * without a default operator is an error.  Returns 0, or -1 with err (a
+ * message) and var (the undefined variable, "" for a malformed ${...}).
  */
-void gate_judge__flux_substitute(const char *vars, const struct gate_buf *in, struct gate_buf *out);
+int gate_judge__flux_substitute(const char *vars, int strict, const struct gate_buf *in, struct gate_buf *out,
+	char *err, size_t errsize, char *var, size_t varsize);
+/* Is name[0..len) a variable name kustomize-controller accepts? */
+int gate_judge__subst_name_ok(const char *name, size_t len);
+
+/* judge_flux.c: a Flux Kustomization's own fields */
+struct gate_node;
+struct flux_ref {
+	char *kind, *name; /* ConfigMap or Secret */
+	int optional;
+	uint32_t line, col;
+};
+
+/* spec.postBuild of a Flux Kustomization */
+struct flux_post {
+	char *vars;           /* substitute as "name=value\n" lines, newlines of values removed */
+	struct flux_ref *refs; /* substituteFrom, in order */
+	size_t nrefs;
+	int always;           /* substituteStrategy: Always */
+	char *ns;             /* the Kustomization's metadata.namespace, NULL: none */
+	uint32_t line;        /* of postBuild: */
+	char *bad;            /* a substitute name Flux refuses, NULL: none */
+	uint32_t bad_line, bad_col;
+};
+
+#define FLUX_LABELS_FILE "flux-common-labels.yaml"
+#define FLUX_ANNOTATIONS_FILE "flux-common-annotations.yaml"
+
+struct flux_overlay_in {
+	const char *part;     /* the object's document */
+	size_t len;
+	uint32_t first;       /* its first line */
+	const struct gate_node *root, *spec;
+	/* does the root's folder hold path (a component)?  NULL: assume so */
+	int (*exists)(void *payload, const char *path);
+	void *payload;
+};
+
+struct flux_overlay {
+	char *text;           /* the overlay kustomization, NULL: none */
+	uint32_t indent;      /* of the spec's fields */
+	char *labels, *annotations; /* commonMetadata's transformer configs, NULL: none */
+	char *bad;            /* the object is refused by Flux (a remote component), NULL: not */
+	uint32_t bad_line, bad_col;
+};
 
 /*
- * judge_flux.c: a Flux Kustomization's own fields.  flux_postbuild: its
- * spec.postBuild.substitute as "name=value\n" lines (new string), NULL without
- * postBuild.  subst_disabled: 1 when obj opts out of substitution by label.
- * flux_overlay: a kustomization (new string) layering the object's fields
- * (targetNamespace, prefixes, images, patches) over its folder, NULL when it
- * sets none; *indent gets the column its patches start at.
+ * postbuild: spec.postBuild (new, release with gate_judge__flux_post_free()),
+ * NULL without postBuild.  subst_disabled: 1 when obj opts out of
+ * substitution by label or annotation.  flux_overlay: a kustomization
+ * layering the object's fields (targetNamespace, prefixes, images, patches,
+ * components, commonMetadata) over its folder: 1 with out->text, 0 when it
+ * sets none, -1 when Flux refuses it (out->bad); the strings of out are new.
  */
 struct gate_rnode;
-char *gate_judge__flux_postbuild(const struct gate_node *spec);
+struct flux_post *gate_judge__flux_postbuild(const struct gate_node *root, const struct gate_node *spec);
+void gate_judge__flux_post_free(struct flux_post *p);
 int gate_judge__subst_disabled(const struct gate_rnode *obj);
-char *gate_judge__flux_overlay(const char *part, size_t len, uint32_t first,
-	const struct gate_node *root, const struct gate_node *spec, uint32_t *indent);
+int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overlay *out);
+void gate_judge__add_quoted(struct gate_buf *b, const char *s);
+
+/* judge_vars.c: the variables of a Flux root's substitution */
+/* A problem found while resolving them, reported under the root at file:line:col. */
+struct root_note {
+	char *file, *msg;
+	uint32_t line, col;
+	int warn;
+};
+
+struct flux_vars {
+	char *vars;           /* "name=value\n" lines; NULL: no substitution runs */
+	int strict;           /* undefined variables are errors (none is unknown) */
+	int failed;           /* a note is an error: Flux fails before applying anything */
+	struct root_note *notes;
+	size_t nnotes, anotes;
+	char **srcs;          /* files the variables came from */
+	size_t nsrcs, asrcs;
+	char *digest;         /* what the render index keys on: vars, strictness, notes */
+};
+
+/* The ConfigMaps and Secrets of one commit's tree that substituteFrom names. */
+struct varcat;
+
+/*
+ * Find, in files (the commit's tree, sorted by path), the ConfigMaps and
+ * Secrets named by the substituteFrom of posts; *out is new (release with
+ * gate_judge__varcat_free()).  Returns 0, or -1 with msg (a blob unreadable).
+ */
+int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, size_t nfiles,
+	const struct flux_post *const *posts, size_t nposts, struct varcat **out, char *msg, size_t msgsize);
+void gate_judge__varcat_free(struct varcat *c);
+/* The variables of post (of the object in file from) as kustomize-controller loads them. */
+void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, const struct flux_post *post,
+	const char *from, struct flux_vars *out);
+void gate_judge__flux_vars_release(struct flux_vars *v);
 
 /* judge_policy.c */
 /*

@@ -22,12 +22,6 @@
 #include "gate/util.h"
 #include "judge_int.h"
 
-/* One blob of the commit's tree. */
-struct rfile {
-	char *path;
-	git_oid id;
-};
-
 /* Blobs of one push known to name no root (no Flux or Argo CD apiVersion in them). */
 struct noroot {
 	git_oid *ids;
@@ -58,7 +52,24 @@ struct root {
 	char *overlay;  /* the overlay's text, NULL: none */
 	uint32_t indent;
 	char *vdir, *vpath; /* the overlay's folder and file, NULL: none */
-	char *subst;    /* postBuild.substitute as "name=value\n" lines; NULL: no postBuild */
+	/* Flux commonMetadata: transformer configs in the overlay's folder (at the object's lines) */
+	char *labels, *annots, *lpath, *apath;
+	char *bad;      /* the object is refused (Flux, Argo CD) at from:bad_line:bad_col, NULL: not */
+	uint32_t bad_line, bad_col;
+	struct flux_post *post; /* spec.postBuild, NULL: none */
+	char *postkey;  /* post as text (roots are the same when it is) */
+	struct flux_vars fv;    /* post's variables, resolved in the commit's tree */
+};
+
+/* What an object adds to a root: taken over by roots_add(). */
+struct root_in {
+	int flux;
+	char *overlay;
+	uint32_t indent;
+	char *labels, *annots;
+	char *bad;
+	uint32_t bad_line, bad_col;
+	struct flux_post *post;
 };
 
 #define OVERLAY_DIR ".gitops-gate-flux"
@@ -276,6 +287,12 @@ static int loader_read(void *payload, const char *path, char **buf, size_t *len)
 		*len = strlen(*buf);
 		return 0;
 	}
+	if ((r->root->lpath && !strcmp(path, r->root->lpath)) || (r->root->apath && !strcmp(path, r->root->apath))) {
+		*buf = gate_xstrdup(!strcmp(path, r->root->lpath ? r->root->lpath : "") ? r->root->labels :
+			r->root->annots);
+		*len = strlen(*buf);
+		return 0;
+	}
 	if (r->root->vdir && !strcmp(path, r->root->vdir))
 		return GATE_RENDER_EISDIR;
 	if (r->gen_path && !strcmp(path, r->gen_path)) {
@@ -315,18 +332,48 @@ static int streq0(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-/* Add a root; one already there with the same folder and overlay is kept.  Takes overlay over. */
-static void roots_add(struct roots *rs, const char *dir, const char *from, int flux,
-	char *overlay, uint32_t indent, char *subst)
+static void root_in_release(struct root_in *in)
 {
+	free(in->overlay);
+	free(in->labels);
+	free(in->annots);
+	free(in->bad);
+	gate_judge__flux_post_free(in->post);
+	memset(in, 0, sizeof(*in));
+}
+
+/* post as text: the same text, the same postBuild */
+static char *post_key(const struct flux_post *p)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i;
+
+	if (!p)
+		return NULL;
+	gate_buf_addf(&b, "%s\n%d %s %s\n", p->vars, p->always, p->ns ? p->ns : "-", p->bad ? p->bad : "-");
+	for (i = 0; i < p->nrefs; i++)
+		gate_buf_addf(&b, "%s/%s %d %u\n", p->refs[i].kind, p->refs[i].name, p->refs[i].optional,
+			p->refs[i].line);
+	return gate_buf_detach(&b);
+}
+
+/*
+ * Add a root; one already there with the same folder, overlay and
+ * postBuild is kept.  Takes the strings and post of in over.
+ */
+static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
+{
+	char *pk = post_key(in->post);
 	struct root *r;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, overlay) &&
-		    streq0(rs->v[i].subst, subst) && (!overlay || !strcmp(rs->v[i].from, from))) {
-			free(overlay);
-			free(subst);
+		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, in->overlay) &&
+		    streq0(rs->v[i].labels, in->labels) && streq0(rs->v[i].annots, in->annots) &&
+		    streq0(rs->v[i].bad, in->bad) && streq0(rs->v[i].postkey, pk) &&
+		    (!(in->overlay || in->post || in->bad) || !strcmp(rs->v[i].from, from))) {
+			root_in_release(in);
+			free(pk);
 			return;
 		}
 	GATE_ALLOC_GROW(rs->v, rs->n + 1, rs->alloc);
@@ -334,13 +381,24 @@ static void roots_add(struct roots *rs, const char *dir, const char *from, int f
 	memset(r, 0, sizeof(*r));
 	r->dir = gate_xstrdup(dir);
 	r->from = gate_xstrdup(from);
-	r->flux = flux;
-	r->overlay = overlay;
-	r->indent = indent;
-	r->subst = subst;
-	if (overlay) {
+	r->flux = in->flux;
+	r->overlay = in->overlay;
+	r->indent = in->indent;
+	r->labels = in->labels;
+	r->annots = in->annots;
+	r->bad = in->bad;
+	r->bad_line = in->bad_line;
+	r->bad_col = in->bad_col;
+	r->post = in->post;
+	r->postkey = pk;
+	memset(in, 0, sizeof(*in));
+	if (r->overlay) {
 		r->vdir = *dir ? gate_xasprintf("%s/" OVERLAY_DIR, dir) : gate_xstrdup(OVERLAY_DIR);
 		r->vpath = gate_xasprintf("%s/kustomization.yaml", r->vdir);
+		if (r->labels)
+			r->lpath = gate_xasprintf("%s/" FLUX_LABELS_FILE, r->vdir);
+		if (r->annots)
+			r->apath = gate_xasprintf("%s/" FLUX_ANNOTATIONS_FILE, r->vdir);
 	}
 }
 
@@ -349,34 +407,57 @@ static void roots_release(struct roots *rs)
 	size_t i;
 
 	for (i = 0; i < rs->n; i++) {
-		free(rs->v[i].dir);
-		free(rs->v[i].from);
-		free(rs->v[i].overlay);
-		free(rs->v[i].vdir);
-		free(rs->v[i].vpath);
-		free(rs->v[i].subst);
+		struct root *r = &rs->v[i];
+		free(r->dir);
+		free(r->from);
+		free(r->overlay);
+		free(r->vdir);
+		free(r->vpath);
+		free(r->labels);
+		free(r->annots);
+		free(r->lpath);
+		free(r->apath);
+		free(r->bad);
+		free(r->postkey);
+		gate_judge__flux_post_free(r->post);
+		gate_judge__flux_vars_release(&r->fv);
 	}
 	free(rs->v);
 }
 
-/* A path of an object: taken when it names a folder of this tree. */
+/* A path of an object: taken when it names a folder of this tree.  Takes in over. */
 static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
-	const char *from, int flux, char *overlay, uint32_t indent, char *subst)
+	const char *from, struct root_in *in)
 {
 	char *dir;
 
 	if (!path || !(dir = clean_path(path))) {
-		free(overlay);
-		free(subst);
+		root_in_release(in);
 		return;
 	}
-	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux)) {
-		roots_add(rs, dir, from, flux, overlay, indent, subst);
-	} else {
-		free(overlay);
-		free(subst);
-	}
+	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || in->flux))
+		roots_add(rs, dir, from, in);
+	else
+		root_in_release(in);
 	free(dir);
+}
+
+/* Does the folder of a Flux root hold a component path (relative to it)? */
+struct comp_probe {
+	const struct rtree *t;
+	const char *dir;
+};
+
+static int component_exists(void *payload, const char *rel)
+{
+	const struct comp_probe *cp = payload;
+	char *joined = *cp->dir ? gate_xasprintf("%s/%s", cp->dir, rel) : gate_xstrdup(rel);
+	char *p = clean_path(joined);
+	int found = p && (rtree_find(cp->t, p) || rtree_is_dir(cp->t, p));
+
+	free(joined);
+	free(p);
+	return found;
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -412,25 +493,53 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
 		const struct gate_node *sref = gate_node_get(spec, "sourceRef");
 		const char *skind = sref && sref->type == GATE_NODE_OBJECT ? gate_node_get_str(sref, "kind") : NULL;
-		uint32_t indent = 0;
-		char *ov;
+		const char *path = gate_node_get_str(spec, "path");
+		struct flux_overlay_in oin;
+		struct flux_overlay ov;
+		struct comp_probe cp;
+		struct root_in in;
+		char *dir;
 		/* an OCIRepository or a Bucket is not this repository */
 		if (skind && strcmp(skind, "GitRepository"))
 			goto done;
-		ov = gate_judge__flux_overlay(part, len, line, doc->root, spec, &indent);
-		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent,
-			gate_judge__flux_postbuild(spec));
+		memset(&in, 0, sizeof(in));
+		cp.t = s->t;
+		cp.dir = dir = clean_path(path ? path : "");
+		oin.part = part;
+		oin.len = len;
+		oin.first = line;
+		oin.root = doc->root;
+		oin.spec = spec;
+		oin.exists = dir ? component_exists : NULL;
+		oin.payload = &cp;
+		if (gate_judge__flux_overlay(&oin, &ov) < 0) {
+			in.bad = ov.bad;
+			in.bad_line = ov.bad_line;
+			in.bad_col = ov.bad_col;
+			free(ov.labels);
+			free(ov.annotations);
+		} else {
+			in.overlay = ov.text;
+			in.labels = ov.labels;
+			in.annots = ov.annotations;
+		}
+		free(dir);
+		in.flux = 1;
+		in.indent = ov.indent;
+		in.post = gate_judge__flux_postbuild(doc->root, spec);
+		consider_path(s->t, s->rs, path, s->path, &in);
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
+		struct root_in in;
+		memset(&in, 0, sizeof(in));
 		/* a Helm chart source (spec.source.chart) is no folder of this repository */
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
 		    !gate_node_get(src, "chart"))
-			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0, NULL);
+			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, &in);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
 				if (src->u.items[i].type == GATE_NODE_OBJECT && !gate_node_get(&src->u.items[i], "chart"))
 					consider_path(s->t, s->rs,
-						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
-						NULL, 0, NULL);
+						gate_node_get_str(&src->u.items[i], "path"), s->path, &in);
 	}
 done:
 	gate_doc_free(doc);
@@ -452,8 +561,11 @@ static void config_roots(const struct rtree *t, struct roots *rs)
 		if (k == 3)
 			continue;
 		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
-		if (gate_config_is_render_root(t->j->cfg, dir))
-			roots_add(rs, dir, p, 0, NULL, 0, NULL);
+		if (gate_config_is_render_root(t->j->cfg, dir)) {
+			struct root_in in;
+			memset(&in, 0, sizeof(in));
+			roots_add(rs, dir, p, &in);
+		}
 		free(dir);
 	}
 }
@@ -586,6 +698,91 @@ static struct gate_result *result_for(struct gate_results *out, size_t first, co
 	return d;
 }
 
+/* A file of the root's overlay folder is the text of the object that made it: its file, its column. */
+static const char *vfile_map(const struct root *root, const char *file, uint32_t *col)
+{
+	if (root->vpath && !strcmp(file, root->vpath)) {
+		*col += *col ? root->indent : 0;
+		return root->from;
+	}
+	if ((root->lpath && !strcmp(file, root->lpath)) || (root->apath && !strcmp(file, root->apath)))
+		return root->from;
+	return file;
+}
+
+/* The first node of n (keys included) whose text holds needle: where a substitution failed. */
+static const struct gate_rnode *find_text(const struct gate_rnode *n, const char *needle, uint32_t *line,
+	uint32_t *col, int depth)
+{
+	size_t i;
+
+	if (depth > 100)
+		return NULL;
+	if (n->type == GATE_RNODE_MAP) {
+		for (i = 0; i < n->len; i++) {
+			const struct gate_rnode *f;
+			if (strstr(n->u.members[i].key, needle) && n->u.members[i].line) {
+				*line = n->u.members[i].line;
+				*col = n->u.members[i].col;
+				return n->u.members[i].value;
+			}
+			if ((f = find_text(n->u.members[i].value, needle, line, col, depth + 1)))
+				return f;
+		}
+	} else if (n->type == GATE_RNODE_SEQ) {
+		for (i = 0; i < n->len; i++) {
+			const struct gate_rnode *f = find_text(n->u.items[i], needle, line, col, depth + 1);
+			if (f)
+				return f;
+		}
+	} else if (n->str && strstr(n->str, needle) && n->file) {
+		*line = n->line;
+		*col = n->col;
+		return n;
+	}
+	return NULL;
+}
+
+/*
+ * Flux fails the whole Kustomization on an object whose substitution fails:
+ * one result at the text that holds the variable (or the object's first
+ * line), in the shape of a build failure.
+ */
+static void subst_failed(const struct root *root, const struct gate_rnode *obj, const char *err,
+	const char *var, struct gate_results *out)
+{
+	char needle[300];
+	uint32_t line = obj->line, col = 0;
+	const struct gate_rnode *at;
+	const char *file = obj->file ? obj->file : root->dir, *kind = NULL, *name = NULL;
+	struct gate_result *d;
+	char *msg;
+	size_t i, k;
+
+	snprintf(needle, sizeof(needle), "${%s", var);
+	if ((at = find_text(obj, *var ? needle : "${", &line, &col, 0)) && at->file)
+		file = at->file;
+	file = vfile_map(root, file, &col);
+	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++) {
+		const struct gate_rnode *v = obj->u.members[i].value;
+		if (!strcmp(obj->u.members[i].key, "kind"))
+			kind = v->str;
+		else if (!strcmp(obj->u.members[i].key, "metadata"))
+			for (k = 0; v->type == GATE_RNODE_MAP && k < v->len; k++)
+				if (!strcmp(v->u.members[k].key, "name"))
+					name = v->u.members[k].value->str;
+	}
+	d = gate_results_add(out);
+	d->filename = gate_xasprintf("%s: %s", root->dir, file);
+	d->line = line;
+	d->status = GATE_STATUS_INVALID;
+	d->kind = kind ? gate_xstrdup(kind) : NULL;
+	d->name = name ? gate_xstrdup(name) : NULL;
+	msg = gate_xasprintf("post build fails in Flux: %s", err);
+	gate_result_add_problem(d, NULL, line, col, "flux-post-build", GATE_SEV_DENY, msg);
+	free(msg);
+}
+
 /* Judge one rendered object; its problems go to out, at their sources. */
 static int judge_object(struct gate_judge *j, const struct root *root, const struct gate_rnode *obj,
 	struct gate_results *out)
@@ -600,9 +797,16 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 	if (group < 0)
 		return 0;
 	gate_render_emit_node(obj, &y);
-	if (root->subst && !gate_judge__subst_disabled(obj)) {
+	if (root->fv.vars && !gate_judge__subst_disabled(obj)) {
 		struct gate_buf z = GATE_BUF_INIT;
-		gate_judge__flux_substitute(root->subst, &y, &z);
+		char err[512], var[256];
+		if (gate_judge__flux_substitute(root->fv.vars, root->fv.strict, &y, &z, err, sizeof(err),
+		    var, sizeof(var)) < 0) {
+			subst_failed(root, obj, err, var, out);
+			gate_buf_release(&z);
+			gate_buf_release(&y);
+			return 0;
+		}
 		gate_buf_release(&y);
 		y = z;
 	}
@@ -628,10 +832,7 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 			uint32_t col = at ? at->col : 0;
 			struct gate_result *d;
 			struct gate_problem *q;
-			if (root->vpath && !strcmp(file, root->vpath)) {
-				file = root->from;
-				col += col ? root->indent : 0;
-			}
+			file = vfile_map(root, file, &col);
 			d = result_for(out, first, root->dir, file, s);
 			q = gate_result_add_problem(d, p->pointer, at ? at->line : 0, col, p->rule,
 				p->severity, p->message);
@@ -648,15 +849,19 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 }
 
 /* Was one of the paths read by this build changed by the commit? */
-static int touches(const struct gate_judged_commit *cm, const struct reads *r, const char *from)
+static int touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
 {
 	size_t f, i;
 
 	if (cm->whole_tree)
 		return 1;
 	for (f = 0; f < cm->nfiles; f++) {
-		if (!strcmp(cm->files[f].path, from))
+		if (!strcmp(cm->files[f].path, root->from))
 			return 1;
+		/* the ConfigMaps and Secrets its variables came from */
+		for (i = 0; i < root->fv.nsrcs; i++)
+			if (!strcmp(cm->files[f].path, root->fv.srcs[i]))
+				return 1;
 		for (i = 0; i < r->n; i++)
 			if (!strcmp(cm->files[f].path, r->paths[i]))
 				return 1;
@@ -714,10 +919,7 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
 	const char *file = *err->file ? err->file : root->dir;
 	uint32_t col = err->col;
 
-	if (root->vpath && !strcmp(file, root->vpath)) {
-		file = root->from;
-		col += col ? root->indent : 0;
-	}
+	file = vfile_map(root, file, &col);
 
 	memset(&zero, 0, sizeof(zero));
 	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
@@ -727,6 +929,40 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
 	d->status = GATE_STATUS_INVALID;
 	d->msg = err->line ? gate_xasprintf("%u:%u: kustomize build failed: %s", err->line, col,
 		err->message) : gate_xasprintf("kustomize build failed: %s", err->message);
+}
+
+/*
+ * What the Flux object itself makes fail or leaves unknown (a remote
+ * component, substituteFrom objects the gate cannot read): errors at their
+ * lines, warnings as problems of severity warn.
+ */
+static struct gate_judged_file *root_notes(struct gate_judged_commit *cm, const struct root *root)
+{
+	struct gate_judged_file *fl;
+	struct gate_result *d;
+	git_oid zero;
+	size_t i;
+
+	memset(&zero, 0, sizeof(zero));
+	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+	if (root->bad) {
+		d = gate_results_add(&fl->results);
+		d->filename = gate_xasprintf("%s: %s", root->dir, root->from);
+		d->line = root->bad_line;
+		d->status = GATE_STATUS_INVALID;
+		gate_result_add_problem(d, NULL, root->bad_line, root->bad_col, "flux-kustomization", GATE_SEV_DENY,
+			root->bad);
+	}
+	for (i = 0; i < root->fv.nnotes; i++) {
+		const struct root_note *n = &root->fv.notes[i];
+		d = gate_results_add(&fl->results);
+		d->filename = gate_xasprintf("%s: %s", root->dir, n->file);
+		d->line = n->line;
+		d->status = n->warn ? GATE_STATUS_VALID : GATE_STATUS_INVALID;
+		gate_result_add_problem(d, NULL, n->line, n->col, "flux-substitute-from",
+			n->warn ? GATE_SEV_WARN : GATE_SEV_DENY, n->msg);
+	}
+	return fl;
 }
 
 static void reads_release(struct reads *r)
@@ -752,12 +988,15 @@ static void index_key(const struct gate_judge *j, const struct root *root, char 
 	struct gate_sha256 h;
 
 	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate render root 1");
+	gate_sha256_update_str(&h, "gitops-gate render root 2");
 	gate_sha256_update_str(&h, j->fingerprint);
 	gate_sha256_update_str(&h, root->dir);
 	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
 	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
-	gate_sha256_update_str(&h, root->subst ? root->subst : "\n-");
+	gate_sha256_update_str(&h, root->labels ? root->labels : "");
+	gate_sha256_update_str(&h, root->annots ? root->annots : "");
+	gate_sha256_update_str(&h, root->fv.digest ? root->fv.digest : "\n-");
+	gate_sha256_update_str(&h, root->bad ? root->bad : "\n-");
 	gate_sha256_final(&h, key);
 }
 
@@ -849,8 +1088,13 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
 		goto done;
-	if (!touches(cm, &rd, root->from))
+	if (!touches(cm, &rd, root))
 		goto done;
+	if (root->bad || root->fv.nnotes) {
+		fl = root_notes(cm, root);
+		if (root->bad || root->fv.failed)
+			goto done; /* Flux applies nothing of it */
+	}
 	if (rc < 0) {
 		build_failed(cm, root, &err);
 		goto done;
@@ -879,6 +1123,27 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 done:
 	gate_render_free(r);
 	reads_release(&rd);
+	return error;
+}
+
+/* The variables of each Flux root's postBuild, from the ConfigMaps and Secrets of the tree. */
+static int resolve_vars(struct rtree *t, struct roots *rs)
+{
+	const struct flux_post **posts;
+	struct varcat *cat = NULL;
+	size_t i, n = 0;
+	int error;
+
+	posts = gate_xcalloc(rs->n + 1, sizeof(*posts));
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].post)
+			posts[n++] = rs->v[i].post;
+	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &cat, t->msg, t->msgsize) : 0;
+	for (i = 0; !error && i < rs->n; i++)
+		if (rs->v[i].post)
+			gate_judge__flux_vars(t->j, cat, rs->v[i].post, rs->v[i].from, &rs->v[i].fv);
+	gate_judge__varcat_free(cat);
+	free(posts);
 	return error;
 }
 
@@ -912,6 +1177,8 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 					qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
 				error = find_roots(&t, &rs);
 			}
+			if (!error)
+				error = resolve_vars(&t, &rs);
 			for (k = 0; !error && k < rs.n; k++)
 				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
 					judge_root(j, &t, cm, &rs.v[k]);
