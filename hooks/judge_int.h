@@ -20,6 +20,7 @@
  *   judge_flux.c     a Flux Kustomization's own fields: its overlay, its postBuild
  *   judge_vars.c     the variables of postBuild.substituteFrom found in the tree
  *   judge_subst.c    Flux's post-build substitution (envsubst)
+ *   judge_argo.c     an Argo CD Application's kustomize options: its overlay
  *
  * Every git object is read through hooks/repo.c.  Helpers shared between the
  * files are named gate_judge__<name> (libgit2's convention for private ones).
@@ -286,6 +287,29 @@ void gate_judge__flux_post_free(struct flux_post *p);
 int gate_judge__subst_disabled(const struct gate_rnode *obj);
 int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overlay *out);
 void gate_judge__add_quoted(struct gate_buf *b, const char *s);
+
+/* judge_argo.c: an Argo CD Application source's kustomize options */
+struct argo_overlay_in {
+	const char *part;     /* the Application's document */
+	size_t len;
+	uint32_t first;       /* its first line */
+	uint32_t kline;       /* the line of the source's kustomize: key */
+	uint32_t end_line;    /* the first line after the kustomize: block (UINT32_MAX: the document's end) */
+	const struct gate_node *kustomize;
+	const char *const (*env)[2]; /* Argo CD's build environment: name, value */
+	size_t nenv;
+	int (*exists)(void *payload, const char *path); /* a component below the source's path */
+	void *payload;
+};
+/*
+ * The overlay of spec.source.kustomize: a kustomization (out->text, new)
+ * layering namePrefix, nameSuffix, namespace, images, replicas,
+ * commonLabels (labelWithoutSelector, labelIncludeTemplates),
+ * commonAnnotations, components and patches over the source's folder, each
+ * at its line.  Returns 1 with an overlay, 0 without, -1 when Argo CD would
+ * fail (out->bad).
+ */
+int gate_judge__argo_overlay(const struct argo_overlay_in *in, struct flux_overlay *out);
 
 /* judge_vars.c: the variables of a Flux root's substitution */
 /* A problem found while resolving them, reported under the root at file:line:col. */

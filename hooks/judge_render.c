@@ -30,6 +30,7 @@ struct noroot {
 
 struct rtree {
 	struct gate_judge *j;
+	git_oid commit;   /* the commit whose tree this is */
 	struct noroot *nr;
 	struct rfile *v;
 	size_t n, alloc;
@@ -472,6 +473,92 @@ struct scan {
 	const char *buf;
 };
 
+/* The first line after key's block in obj: the next member of obj, else of the outer ones. */
+static uint32_t block_end(const struct gate_node *const *outer, size_t n, uint32_t line)
+{
+	uint32_t best = UINT32_MAX;
+	size_t i, k;
+
+	for (k = 0; k < n; k++)
+		for (i = 0; outer[k] && outer[k]->type == GATE_NODE_OBJECT && i < outer[k]->len; i++)
+			if (outer[k]->u.members[i].line > line && outer[k]->u.members[i].line < best)
+				best = outer[k]->u.members[i].line;
+	return best;
+}
+
+/* One source of an Argo CD Application: its path, with its kustomize options as an overlay. */
+static void argo_source(struct scan *s, const char *part, size_t len, uint32_t line,
+	const struct gate_node *root, const struct gate_node *spec, const struct gate_node *src)
+{
+	const struct gate_node *md = gate_node_get(root, "metadata"), *dst = gate_node_get(spec, "destination");
+	const char *path = gate_node_get_str(src, "path");
+	const char *env[9][2];
+	char hex[GIT_OID_HEXSZ + 1], short7[8], short8[9];
+	struct argo_overlay_in ain;
+	struct flux_overlay ov;
+	struct comp_probe cp;
+	struct root_in in;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	memset(&ain, 0, sizeof(ain));
+	git_oid_tostr(hex, sizeof(hex), &s->t->commit);
+	snprintf(short7, sizeof(short7), "%.7s", hex);
+	snprintf(short8, sizeof(short8), "%.8s", hex);
+	env[0][0] = "ARGOCD_APP_NAME";
+	env[0][1] = md && md->type == GATE_NODE_OBJECT ? gate_node_get_str(md, "name") : NULL;
+	env[1][0] = "ARGOCD_APP_NAMESPACE";
+	env[1][1] = dst && dst->type == GATE_NODE_OBJECT ? gate_node_get_str(dst, "namespace") : NULL;
+	env[2][0] = "ARGOCD_APP_PROJECT_NAME";
+	env[2][1] = gate_node_get_str(spec, "project");
+	env[3][0] = "ARGOCD_APP_REVISION";
+	env[3][1] = hex;
+	env[4][0] = "ARGOCD_APP_REVISION_SHORT";
+	env[4][1] = short7;
+	env[5][0] = "ARGOCD_APP_REVISION_SHORT_8";
+	env[5][1] = short8;
+	env[6][0] = "ARGOCD_APP_SOURCE_REPO_URL";
+	env[6][1] = gate_node_get_str(src, "repoURL");
+	env[7][0] = "ARGOCD_APP_SOURCE_PATH";
+	env[7][1] = path;
+	env[8][0] = "ARGOCD_APP_SOURCE_TARGET_REVISION";
+	env[8][1] = gate_node_get_str(src, "targetRevision");
+	for (i = 0; i < 9; i++)
+		if (!env[i][1])
+			env[i][1] = "";
+	ain.kustomize = gate_node_get(src, "kustomize");
+	for (i = 0; i < src->len; i++)
+		if (!strcmp(src->u.members[i].key, "kustomize")) {
+			const struct gate_node *outer[3];
+			outer[0] = src;
+			outer[1] = spec;
+			outer[2] = root;
+			ain.kline = src->u.members[i].line;
+			ain.end_line = block_end(outer, 3, ain.kline);
+		}
+	cp.t = s->t;
+	cp.dir = NULL;
+	if (ain.kustomize && path && (cp.dir = clean_path(path))) {
+		ain.part = part;
+		ain.len = len;
+		ain.first = line;
+		ain.env = (const char *const (*)[2])env;
+		ain.nenv = 9;
+		ain.exists = component_exists;
+		ain.payload = &cp;
+		if (gate_judge__argo_overlay(&ain, &ov) < 0) {
+			in.bad = ov.bad;
+			in.bad_line = ov.bad_line;
+			in.bad_col = ov.bad_col;
+		} else {
+			in.overlay = ov.text;
+		}
+		in.indent = ov.indent;
+	}
+	free((char *)cp.dir);
+	consider_path(s->t, s->rs, path, s->path, &in);
+}
+
 static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 {
 	struct scan *s = payload;
@@ -529,17 +616,14 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 		in.post = gate_judge__flux_postbuild(doc->root, spec);
 		consider_path(s->t, s->rs, path, s->path, &in);
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
-		struct root_in in;
-		memset(&in, 0, sizeof(in));
 		/* a Helm chart source (spec.source.chart) is no folder of this repository */
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
 		    !gate_node_get(src, "chart"))
-			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, &in);
+			argo_source(s, part, len, line, doc->root, spec, src);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
 				if (src->u.items[i].type == GATE_NODE_OBJECT && !gate_node_get(&src->u.items[i], "chart"))
-					consider_path(s->t, s->rs,
-						gate_node_get_str(&src->u.items[i], "path"), s->path, &in);
+					argo_source(s, part, len, line, doc->root, spec, &src->u.items[i]);
 	}
 done:
 	gate_doc_free(doc);
@@ -1168,6 +1252,7 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			memset(&t, 0, sizeof(t));
 			memset(&rs, 0, sizeof(rs));
 			t.j = j;
+			git_oid_cpy(&t.commit, &cm->id);
 			t.nr = &nr;
 			t.msg = msg;
 			t.msgsize = msgsize;

@@ -256,4 +256,71 @@ like "on the object's metadata" "$(remote_lines)" "/metadata/labels/team"
 unlike "not on the selector or the template" "$(remote_lines)" "/spec/"
 reset_base
 
+# --- Argo CD: spec.source.kustomize options, as the repo-server's `kustomize edit` applies them
+mkdir -p "$work/argo/app"
+valid_deployment api >"$work/argo/app/deploy.yaml"
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:" "  - deploy.yaml" \
+	>"$work/argo/app/kustomization.yaml"
+# argo_app LINES...: the Application with LINES under spec.source.kustomize (from line 11)
+argo_app() {
+	{ printf '%s\n' "apiVersion: argoproj.io/v1alpha1" "kind: Application" "metadata: {name: api, namespace: argocd}" \
+		"spec:" "  project: default" "  destination: {server: https://kubernetes.default.svc, namespace: api}" \
+		"  source:" "    repoURL: https://git.example.com/fleet.git" "    path: argo/app" "    kustomize:"
+	  printf '      %s\n' "$@"; } >"$work/argo/app.yaml"
+}
+argo_app "images: [\"nginx:1.25.3\", \"sidecar=registry.example.com/side:\${ARGOCD_APP_REVISION_SHORT}\"]" \
+	"namePrefix: prod-" "namespace: api" "commonLabels: {team: api}" "labelWithoutSelector: true" \
+	"commonAnnotations: {owner: platform}" "replicas: [{name: api, count: \"3\"}]"
+commit "an Argo CD application with kustomize options"
+ok "an Application's kustomize options are accepted" push "$work" origin main
+argo_app "images:" "  - nginx:latest"
+commit "latest through Argo CD images"
+not_ok "images: nginx:latest in an Application is rejected" push "$work" origin main
+like "at the Application's images line" "$(remote_lines)" \
+	"error: refs/heads/main $c: argo/app: argo/app.yaml:11:"
+like "the latest tag" "$(remote_lines)" "Deployment/api: /spec/template/spec/containers/0/image: "
+drop
+argo_app "namePrefix: Not_A_Name-"
+commit "a bad prefix"
+not_ok "a namePrefix that makes an invalid name is rejected" push "$work" origin main
+like "under the root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: "
+like "the name" "$(remote_lines)" "Not_A_Name-api"
+drop
+argo_app "patches:" "  - target: {kind: Deployment}" "    patch: |-" "      - op: add" \
+	"        path: /spec/template/spec/containers/0/securityContext/privileged" "        value: true"
+commit "a privileged Argo CD patch"
+not_ok "a privileged container from an Application's kustomize.patches is rejected" push "$work" origin main
+like "at the Application's patch" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app.yaml:"
+like "privileged" "$(remote_lines)" "/spec/template/spec/containers/0/securityContext/privileged: container \"api\" is privileged [privileged]"
+drop
+argo_app "components: [../../components/priv-argo]"
+mkdir -p "$work/components/priv-argo"
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1alpha1" "kind: Component" "patches:" "  - target: {kind: Deployment}" \
+	"    patch: |-" "      - {op: add, path: /spec/template/spec/containers/0/securityContext/privileged, value: true}" \
+	>"$work/components/priv-argo/kustomization.yaml"
+commit "a privileged Argo CD component"
+not_ok "a privileged container from an Application's component is rejected" push "$work" origin main
+like "at the component" "$(remote_lines)" "error: refs/heads/main $c: argo/app: components/priv-argo/kustomization.yaml:6:"
+drop
+argo_app "replicas: [{name: api, count: many}]"
+commit "a bad count"
+not_ok "a replicas count that is not a number is rejected" push "$work" origin main
+like "at its line" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app.yaml:11:7: replicas count of 'api' is not a number"
+drop
+rm -rf "$work/components"
+# multi-source: each source with a path of this repository is a root, a ref-only source is not
+{ printf '%s\n' "apiVersion: argoproj.io/v1alpha1" "kind: Application" "metadata: {name: api, namespace: argocd}" \
+	"spec:" "  project: default" "  destination: {server: https://kubernetes.default.svc, namespace: api}" \
+	"  sources:" "    - repoURL: https://git.example.com/values.git" "      ref: values" \
+	"    - repoURL: https://git.example.com/fleet.git" "      path: argo/app" "      kustomize:" \
+	"        images: [\"nginx:latest\"]"; } >"$work/argo/app.yaml"
+commit "multi-source"
+not_ok "a source of spec.sources with kustomize options is judged" push "$work" origin main
+like "at its images line" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app.yaml:13:"
+drop
+sed -i 's/nginx:latest/nginx:1.25.3/' "$work/argo/app.yaml"
+commit "multi-source pinned"
+ok "and accepted when pinned" push "$work" origin main
+reset_base
+
 done_testing
