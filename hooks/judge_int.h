@@ -335,11 +335,22 @@ struct varcat;
 
 /*
  * Find, in files (the commit's tree, sorted by path), the ConfigMaps and
- * Secrets named by the substituteFrom of posts; *out is new (release with
+ * Secrets named by the substituteFrom of posts (skip: blobs not to read,
+ * NULL: none); *out is new (release with
  * gate_judge__varcat_free()).  Returns 0, or -1 with msg (a blob unreadable).
  */
+/*
+ * Blobs known (during one push) to hold no ConfigMap or Secret text: never
+ * read again.  known: is id one of them; add: id is one.
+ */
+struct varcat_skip {
+	int (*known)(void *payload, const git_oid *id);
+	void (*add)(void *payload, const git_oid *id);
+	void *payload;
+};
 int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, size_t nfiles,
-	const struct flux_post *const *posts, size_t nposts, struct varcat **out, char *msg, size_t msgsize);
+	const struct flux_post *const *posts, size_t nposts, const struct varcat_skip *skip,
+	struct varcat **out, char *msg, size_t msgsize);
 void gate_judge__varcat_free(struct varcat *c);
 /* The variables of post (of the object in file from) as kustomize-controller loads them. */
 void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, const struct flux_post *post,

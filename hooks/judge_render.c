@@ -32,6 +32,7 @@ struct rtree {
 	struct gate_judge *j;
 	git_oid commit;   /* the commit whose tree this is */
 	struct noroot *nr;
+	struct noroot *novars; /* blobs of the push without ConfigMap or Secret text */
 	struct rfile *v;
 	size_t n, alloc;
 	char *msg;
@@ -1211,8 +1212,19 @@ done:
 }
 
 /* The variables of each Flux root's postBuild, from the ConfigMaps and Secrets of the tree. */
+static int novars_known(void *payload, const git_oid *id)
+{
+	return noroot_has(payload, id);
+}
+
+static void novars_add(void *payload, const git_oid *id)
+{
+	noroot_add(payload, id);
+}
+
 static int resolve_vars(struct rtree *t, struct roots *rs)
 {
+	struct varcat_skip skip;
 	const struct flux_post **posts;
 	struct varcat *cat = NULL;
 	size_t i, n = 0;
@@ -1222,7 +1234,10 @@ static int resolve_vars(struct rtree *t, struct roots *rs)
 	for (i = 0; i < rs->n; i++)
 		if (rs->v[i].post)
 			posts[n++] = rs->v[i].post;
-	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &cat, t->msg, t->msgsize) : 0;
+	skip.known = novars_known;
+	skip.add = novars_add;
+	skip.payload = t->novars;
+	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize) : 0;
 	for (i = 0; !error && i < rs->n; i++)
 		if (rs->v[i].post)
 			gate_judge__flux_vars(t->j, cat, rs->v[i].post, rs->v[i].from, &rs->v[i].fv);
@@ -1233,11 +1248,12 @@ static int resolve_vars(struct rtree *t, struct roots *rs)
 
 int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize)
 {
-	struct noroot nr;
+	struct noroot nr, novars;
 	size_t i, c, k;
 	int error = 0;
 
 	memset(&nr, 0, sizeof(nr));
+	memset(&novars, 0, sizeof(novars));
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
 		for (c = 0; c < r->ncommits && !error; c++) {
@@ -1254,6 +1270,7 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			t.j = j;
 			git_oid_cpy(&t.commit, &cm->id);
 			t.nr = &nr;
+			t.novars = &novars;
 			t.msg = msg;
 			t.msgsize = msgsize;
 			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
@@ -1272,5 +1289,6 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 		}
 	}
 	free(nr.ids);
+	free(novars.ids);
 	return error;
 }

@@ -193,7 +193,8 @@ done:
 }
 
 int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, size_t nfiles,
-	const struct flux_post *const *posts, size_t nposts, struct varcat **out, char *msg, size_t msgsize)
+	const struct flux_post *const *posts, size_t nposts, const struct varcat_skip *skip,
+	struct varcat **out, char *msg, size_t msgsize)
 {
 	struct varcat *c = gate_xcalloc(1, sizeof(*c));
 	size_t i, k, r;
@@ -207,16 +208,24 @@ int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, si
 		char *buf = NULL;
 		size_t len;
 		int named = 0;
-		if (!gate_config_path_is_manifest(j->cfg, files[i].path))
+		if (!gate_config_path_is_manifest(j->cfg, files[i].path) ||
+		    (skip && skip->known(skip->payload, &files[i].id)))
 			continue;
 		if (gate_judge__read_tree_blob(j, &files[i].id, &buf, &len, msg, msgsize) < 0)
 			return -1;
 		if (!buf)
 			continue;
+		if (!strstr(buf, "ConfigMap") && !strstr(buf, "Secret")) {
+			/* consecutive commits share nearly every blob: read each once per push */
+			if (skip)
+				skip->add(skip->payload, &files[i].id);
+			free(buf);
+			continue;
+		}
 		for (k = 0; k < nposts && !named; k++)
 			for (r = 0; r < posts[k]->nrefs && !named; r++)
 				named = strstr(buf, posts[k]->refs[r].name) != NULL;
-		if (named && (strstr(buf, "ConfigMap") || strstr(buf, "Secret"))) {
+		if (named) {
 			s.c = c;
 			s.path = files[i].path;
 			s.posts = posts;
@@ -304,8 +313,9 @@ void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, c
 				continue;
 			note(out, from, ref->line, ref->col, fc->substitute_from_missing == GATE_MISSING_WARNING,
 				gate_xasprintf("postBuild.substituteFrom %s/%s is not in this repository: the gate "
-					"cannot see objects made in the cluster, and Flux fails when it is not there "
-					"either; its variables are unknown", ref->kind, ref->name));
+					"cannot see objects made in the cluster (nor ones a configMapGenerator or "
+					"secretGenerator makes), and Flux fails when it is not there either; its "
+					"variables are unknown", ref->kind, ref->name));
 			continue;
 		}
 		if (v->sops) {
