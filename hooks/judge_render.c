@@ -454,11 +454,33 @@ static int component_exists(void *payload, const char *rel)
 {
 	const struct comp_probe *cp = payload;
 	char *joined = *cp->dir ? gate_xasprintf("%s/%s", cp->dir, rel) : gate_xstrdup(rel);
-	char *p = clean_path(joined);
-	int found = p && (rtree_find(cp->t, p) || rtree_is_dir(cp->t, p));
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *s = joined;
+	int found = 1;
 
+	/* resolve "." and ".." (a path above the repository is not in it) */
+	gate_buf_adds(&b, "");
+	while (*s && found) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			char *up = strrchr(b.ptr, '/');
+			if (!b.len)
+				found = 0;
+			b.len = up ? (size_t)(up - b.ptr) : 0;
+			b.ptr[b.len] = '\0';
+		} else if (len && !(len == 1 && *s == '.')) {
+			if (b.len)
+				gate_buf_addc(&b, '/');
+			gate_buf_add(&b, s, len);
+		}
+		s += len;
+		if (*s == '/')
+			s++;
+	}
+	found = found && (rtree_find(cp->t, b.ptr) || rtree_is_dir(cp->t, b.ptr));
 	free(joined);
-	free(p);
+	gate_buf_release(&b);
 	return found;
 }
 
@@ -1035,8 +1057,8 @@ static struct gate_judged_file *root_notes(struct gate_judged_commit *cm, const 
 		d->filename = gate_xasprintf("%s: %s", root->dir, root->from);
 		d->line = root->bad_line;
 		d->status = GATE_STATUS_INVALID;
-		gate_result_add_problem(d, NULL, root->bad_line, root->bad_col, "flux-kustomization", GATE_SEV_DENY,
-			root->bad);
+		gate_result_add_problem(d, NULL, root->bad_line, root->bad_col,
+			root->flux ? "flux-kustomization" : "argocd-application", GATE_SEV_DENY, root->bad);
 	}
 	for (i = 0; i < root->fv.nnotes; i++) {
 		const struct root_note *n = &root->fv.notes[i];

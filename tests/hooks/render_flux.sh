@@ -230,6 +230,13 @@ commit "a missing component"
 not_ok "a missing component fails the build" push "$work" origin main
 like "at the Flux object's components line" "$(remote_lines)" "apps/web: clusters/prod/web.yaml:13:"
 drop
+{ flux_ks web ./apps/web; printf '%s\n' "  ignoreMissingComponents: true" "  components:" "    - ../../components/gone" \
+	"    - ../../components/priv"; } >"$work/clusters/prod/web.yaml"
+commit "ignored"
+not_ok "with ignoreMissingComponents, a missing one is dropped and the others applied" push "$work" origin main
+like "the privileged one" "$(remote_lines)" "error: refs/heads/main $c: apps/web: components/priv/kustomization.yaml:13:"
+unlike "not the missing one" "$(remote_lines)" "components/gone"
+drop
 { flux_ks web ./apps/web; printf '%s\n' "  ignoreMissingComponents: true" "  components:" "    - ../../components/gone"; } \
 	>"$work/clusters/prod/web.yaml"
 commit "ignored"
