@@ -340,3 +340,61 @@ int gate_judge__argo_overlay(const struct argo_overlay_in *in, struct flux_overl
 	out->text = gate_buf_detach(&b);
 	return 1;
 }
+
+/* The first line after line's block: the next member below it in one of outer. */
+static uint32_t block_end(const struct gate_node *const *outer, size_t n, uint32_t line)
+{
+	uint32_t best = UINT32_MAX;
+	size_t i, k;
+
+	for (k = 0; k < n; k++)
+		for (i = 0; outer[k] && outer[k]->type == GATE_NODE_OBJECT && i < outer[k]->len; i++)
+			if (outer[k]->u.members[i].line > line && outer[k]->u.members[i].line < best)
+				best = outer[k]->u.members[i].line;
+	return best;
+}
+
+void gate_judge__argo_source_in(struct argo_overlay_in *in, const char *part, size_t len, uint32_t first,
+	const struct gate_node *root, const struct gate_node *spec, const struct gate_node *src,
+	const git_oid *commit)
+{
+	static const char *const names[ARGO_NENV] = { "ARGOCD_APP_NAME", "ARGOCD_APP_NAMESPACE",
+		"ARGOCD_APP_PROJECT_NAME", "ARGOCD_APP_REVISION", "ARGOCD_APP_REVISION_SHORT",
+		"ARGOCD_APP_REVISION_SHORT_8", "ARGOCD_APP_SOURCE_REPO_URL", "ARGOCD_APP_SOURCE_PATH",
+		"ARGOCD_APP_SOURCE_TARGET_REVISION" };
+	const struct gate_node *md = gate_node_get(root, "metadata"), *dst = gate_node_get(spec, "destination");
+	const struct gate_node *outer[3];
+	const char *v[ARGO_NENV];
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	git_oid_tostr(in->hex, sizeof(in->hex), commit);
+	snprintf(in->short7, sizeof(in->short7), "%.7s", in->hex);
+	snprintf(in->short8, sizeof(in->short8), "%.8s", in->hex);
+	v[0] = md && md->type == GATE_NODE_OBJECT ? gate_node_get_str(md, "name") : NULL;
+	v[1] = dst && dst->type == GATE_NODE_OBJECT ? gate_node_get_str(dst, "namespace") : NULL;
+	v[2] = gate_node_get_str(spec, "project");
+	v[3] = in->hex;
+	v[4] = in->short7;
+	v[5] = in->short8;
+	v[6] = gate_node_get_str(src, "repoURL");
+	v[7] = gate_node_get_str(src, "path");
+	v[8] = gate_node_get_str(src, "targetRevision");
+	for (i = 0; i < ARGO_NENV; i++) {
+		in->env[i][0] = names[i];
+		in->env[i][1] = v[i] ? v[i] : "";
+	}
+	in->nenv = ARGO_NENV;
+	in->part = part;
+	in->len = len;
+	in->first = first;
+	in->kustomize = gate_node_get(src, "kustomize");
+	outer[0] = src;
+	outer[1] = spec;
+	outer[2] = root;
+	for (i = 0; i < src->len; i++)
+		if (!strcmp(src->u.members[i].key, "kustomize")) {
+			in->kline = src->u.members[i].line;
+			in->end_line = block_end(outer, 3, in->kline);
+		}
+}

@@ -330,3 +330,52 @@ int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overl
 	out->text = gate_buf_detach(&b);
 	return 1;
 }
+
+char *gate_judge__join_path(const char *dir, const char *rel)
+{
+	char *joined = *dir ? gate_xasprintf("%s/%s", dir, rel) : gate_xstrdup(rel);
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *s = joined;
+	int inside = 1;
+
+	gate_buf_adds(&b, "");
+	while (*s && inside) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			char *up = strrchr(b.ptr, '/');
+			if (!b.len)
+				inside = 0;
+			b.len = up ? (size_t)(up - b.ptr) : 0;
+			b.ptr[b.len] = '\0';
+		} else if (len && !(len == 1 && *s == '.')) {
+			if (b.len)
+				gate_buf_addc(&b, '/');
+			gate_buf_add(&b, s, len);
+		}
+		s += len;
+		if (*s == '/')
+			s++;
+	}
+	free(joined);
+	if (!inside) {
+		gate_buf_release(&b);
+		return NULL;
+	}
+	return gate_buf_detach(&b);
+}
+
+/* post as text: the same text, the same postBuild */
+char *gate_judge__flux_post_key(const struct flux_post *p)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	size_t i;
+
+	if (!p)
+		return NULL;
+	gate_buf_addf(&b, "%s\n%d %s %s\n", p->vars, p->always, p->ns ? p->ns : "-", p->bad ? p->bad : "-");
+	for (i = 0; i < p->nrefs; i++)
+		gate_buf_addf(&b, "%s/%s %d %u\n", p->refs[i].kind, p->refs[i].name, p->refs[i].optional,
+			p->refs[i].line);
+	return gate_buf_detach(&b);
+}

@@ -231,6 +231,13 @@ int gate_judge__flux_substitute(const char *vars, int strict, const struct gate_
 	char *err, size_t errsize, char *var, size_t varsize);
 /* Is name[0..len) a variable name kustomize-controller accepts? */
 int gate_judge__subst_name_ok(const char *name, size_t len);
+/* Where a substitution of obj failed: the text holding "${var" (any "${" when var is ""). */
+struct gate_subst_where {
+	const char *file, *kind, *name; /* borrowed from obj; NULL: unknown */
+	uint32_t line, col;
+};
+struct gate_rnode;
+void gate_judge__subst_where(const struct gate_rnode *obj, const char *var, struct gate_subst_where *w);
 
 /* judge_flux.c: a Flux Kustomization's own fields */
 struct gate_node;
@@ -287,8 +294,13 @@ void gate_judge__flux_post_free(struct flux_post *p);
 int gate_judge__subst_disabled(const struct gate_rnode *obj);
 int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overlay *out);
 void gate_judge__add_quoted(struct gate_buf *b, const char *s);
+/* dir/rel with "." and ".." resolved (new string), NULL when it leaves the repository. */
+char *gate_judge__join_path(const char *dir, const char *rel);
+/* post as text (new string; NULL for NULL): two roots with the same text have the same postBuild. */
+char *gate_judge__flux_post_key(const struct flux_post *p);
 
 /* judge_argo.c: an Argo CD Application source's kustomize options */
+#define ARGO_NENV 9
 struct argo_overlay_in {
 	const char *part;     /* the Application's document */
 	size_t len;
@@ -296,8 +308,9 @@ struct argo_overlay_in {
 	uint32_t kline;       /* the line of the source's kustomize: key */
 	uint32_t end_line;    /* the first line after the kustomize: block (UINT32_MAX: the document's end) */
 	const struct gate_node *kustomize;
-	const char *const (*env)[2]; /* Argo CD's build environment: name, value */
+	const char *env[ARGO_NENV][2]; /* Argo CD's build environment: name, value (borrowed) */
 	size_t nenv;
+	char hex[GIT_OID_HEXSZ + 1], short7[8], short8[9]; /* the revision's spellings */
 	int (*exists)(void *payload, const char *path); /* a component below the source's path */
 	void *payload;
 };
@@ -310,6 +323,14 @@ struct argo_overlay_in {
  * fail (out->bad).
  */
 int gate_judge__argo_overlay(const struct argo_overlay_in *in, struct flux_overlay *out);
+/*
+ * Fill in for source src of the Application (root, its spec) in the
+ * document part from line first of commit: the kustomize options, their
+ * lines, Argo CD's build environment.  exists and payload are left NULL.
+ */
+void gate_judge__argo_source_in(struct argo_overlay_in *in, const char *part, size_t len, uint32_t first,
+	const struct gate_node *root, const struct gate_node *spec, const struct gate_node *src,
+	const git_oid *commit);
 
 /* judge_vars.c: the variables of a Flux root's substitution */
 /* A problem found while resolving them, reported under the root at file:line:col. */

@@ -344,28 +344,13 @@ static void root_in_release(struct root_in *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* post as text: the same text, the same postBuild */
-static char *post_key(const struct flux_post *p)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	size_t i;
-
-	if (!p)
-		return NULL;
-	gate_buf_addf(&b, "%s\n%d %s %s\n", p->vars, p->always, p->ns ? p->ns : "-", p->bad ? p->bad : "-");
-	for (i = 0; i < p->nrefs; i++)
-		gate_buf_addf(&b, "%s/%s %d %u\n", p->refs[i].kind, p->refs[i].name, p->refs[i].optional,
-			p->refs[i].line);
-	return gate_buf_detach(&b);
-}
-
 /*
  * Add a root; one already there with the same folder, overlay and
  * postBuild is kept.  Takes the strings and post of in over.
  */
 static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
 {
-	char *pk = post_key(in->post);
+	char *pk = gate_judge__flux_post_key(in->post);
 	struct root *r;
 	size_t i;
 
@@ -453,34 +438,10 @@ struct comp_probe {
 static int component_exists(void *payload, const char *rel)
 {
 	const struct comp_probe *cp = payload;
-	char *joined = *cp->dir ? gate_xasprintf("%s/%s", cp->dir, rel) : gate_xstrdup(rel);
-	struct gate_buf b = GATE_BUF_INIT;
-	const char *s = joined;
-	int found = 1;
+	char *p = gate_judge__join_path(cp->dir, rel);
+	int found = p && (rtree_find(cp->t, p) || rtree_is_dir(cp->t, p));
 
-	/* resolve "." and ".." (a path above the repository is not in it) */
-	gate_buf_adds(&b, "");
-	while (*s && found) {
-		const char *e = strchr(s, '/');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == 2 && !strncmp(s, "..", 2)) {
-			char *up = strrchr(b.ptr, '/');
-			if (!b.len)
-				found = 0;
-			b.len = up ? (size_t)(up - b.ptr) : 0;
-			b.ptr[b.len] = '\0';
-		} else if (len && !(len == 1 && *s == '.')) {
-			if (b.len)
-				gate_buf_addc(&b, '/');
-			gate_buf_add(&b, s, len);
-		}
-		s += len;
-		if (*s == '/')
-			s++;
-	}
-	found = found && (rtree_find(cp->t, b.ptr) || rtree_is_dir(cp->t, b.ptr));
-	free(joined);
-	gate_buf_release(&b);
+	free(p);
 	return found;
 }
 
@@ -496,77 +457,21 @@ struct scan {
 	const char *buf;
 };
 
-/* The first line after key's block in obj: the next member of obj, else of the outer ones. */
-static uint32_t block_end(const struct gate_node *const *outer, size_t n, uint32_t line)
-{
-	uint32_t best = UINT32_MAX;
-	size_t i, k;
-
-	for (k = 0; k < n; k++)
-		for (i = 0; outer[k] && outer[k]->type == GATE_NODE_OBJECT && i < outer[k]->len; i++)
-			if (outer[k]->u.members[i].line > line && outer[k]->u.members[i].line < best)
-				best = outer[k]->u.members[i].line;
-	return best;
-}
-
 /* One source of an Argo CD Application: its path, with its kustomize options as an overlay. */
 static void argo_source(struct scan *s, const char *part, size_t len, uint32_t line,
 	const struct gate_node *root, const struct gate_node *spec, const struct gate_node *src)
 {
-	const struct gate_node *md = gate_node_get(root, "metadata"), *dst = gate_node_get(spec, "destination");
 	const char *path = gate_node_get_str(src, "path");
-	const char *env[9][2];
-	char hex[GIT_OID_HEXSZ + 1], short7[8], short8[9];
 	struct argo_overlay_in ain;
 	struct flux_overlay ov;
 	struct comp_probe cp;
 	struct root_in in;
-	size_t i;
 
 	memset(&in, 0, sizeof(in));
-	memset(&ain, 0, sizeof(ain));
-	git_oid_tostr(hex, sizeof(hex), &s->t->commit);
-	snprintf(short7, sizeof(short7), "%.7s", hex);
-	snprintf(short8, sizeof(short8), "%.8s", hex);
-	env[0][0] = "ARGOCD_APP_NAME";
-	env[0][1] = md && md->type == GATE_NODE_OBJECT ? gate_node_get_str(md, "name") : NULL;
-	env[1][0] = "ARGOCD_APP_NAMESPACE";
-	env[1][1] = dst && dst->type == GATE_NODE_OBJECT ? gate_node_get_str(dst, "namespace") : NULL;
-	env[2][0] = "ARGOCD_APP_PROJECT_NAME";
-	env[2][1] = gate_node_get_str(spec, "project");
-	env[3][0] = "ARGOCD_APP_REVISION";
-	env[3][1] = hex;
-	env[4][0] = "ARGOCD_APP_REVISION_SHORT";
-	env[4][1] = short7;
-	env[5][0] = "ARGOCD_APP_REVISION_SHORT_8";
-	env[5][1] = short8;
-	env[6][0] = "ARGOCD_APP_SOURCE_REPO_URL";
-	env[6][1] = gate_node_get_str(src, "repoURL");
-	env[7][0] = "ARGOCD_APP_SOURCE_PATH";
-	env[7][1] = path;
-	env[8][0] = "ARGOCD_APP_SOURCE_TARGET_REVISION";
-	env[8][1] = gate_node_get_str(src, "targetRevision");
-	for (i = 0; i < 9; i++)
-		if (!env[i][1])
-			env[i][1] = "";
-	ain.kustomize = gate_node_get(src, "kustomize");
-	for (i = 0; i < src->len; i++)
-		if (!strcmp(src->u.members[i].key, "kustomize")) {
-			const struct gate_node *outer[3];
-			outer[0] = src;
-			outer[1] = spec;
-			outer[2] = root;
-			ain.kline = src->u.members[i].line;
-			ain.end_line = block_end(outer, 3, ain.kline);
-		}
+	gate_judge__argo_source_in(&ain, part, len, line, root, spec, src, &s->t->commit);
 	cp.t = s->t;
 	cp.dir = NULL;
 	if (ain.kustomize && path && (cp.dir = clean_path(path))) {
-		ain.part = part;
-		ain.len = len;
-		ain.first = line;
-		ain.env = (const char *const (*)[2])env;
-		ain.nenv = 9;
 		ain.exists = component_exists;
 		ain.payload = &cp;
 		if (gate_judge__argo_overlay(&ain, &ov) < 0) {
@@ -817,76 +722,29 @@ static const char *vfile_map(const struct root *root, const char *file, uint32_t
 	return file;
 }
 
-/* The first node of n (keys included) whose text holds needle: where a substitution failed. */
-static const struct gate_rnode *find_text(const struct gate_rnode *n, const char *needle, uint32_t *line,
-	uint32_t *col, int depth)
-{
-	size_t i;
-
-	if (depth > 100)
-		return NULL;
-	if (n->type == GATE_RNODE_MAP) {
-		for (i = 0; i < n->len; i++) {
-			const struct gate_rnode *f;
-			if (strstr(n->u.members[i].key, needle) && n->u.members[i].line) {
-				*line = n->u.members[i].line;
-				*col = n->u.members[i].col;
-				return n->u.members[i].value;
-			}
-			if ((f = find_text(n->u.members[i].value, needle, line, col, depth + 1)))
-				return f;
-		}
-	} else if (n->type == GATE_RNODE_SEQ) {
-		for (i = 0; i < n->len; i++) {
-			const struct gate_rnode *f = find_text(n->u.items[i], needle, line, col, depth + 1);
-			if (f)
-				return f;
-		}
-	} else if (n->str && strstr(n->str, needle) && n->file) {
-		*line = n->line;
-		*col = n->col;
-		return n;
-	}
-	return NULL;
-}
-
 /*
  * Flux fails the whole Kustomization on an object whose substitution fails:
- * one result at the text that holds the variable (or the object's first
- * line), in the shape of a build failure.
+ * one problem at the text that holds the variable (or the object's first
+ * line).
  */
 static void subst_failed(const struct root *root, const struct gate_rnode *obj, const char *err,
 	const char *var, struct gate_results *out)
 {
-	char needle[300];
-	uint32_t line = obj->line, col = 0;
-	const struct gate_rnode *at;
-	const char *file = obj->file ? obj->file : root->dir, *kind = NULL, *name = NULL;
+	struct gate_subst_where w;
 	struct gate_result *d;
+	const char *file;
 	char *msg;
-	size_t i, k;
 
-	snprintf(needle, sizeof(needle), "${%s", var);
-	if ((at = find_text(obj, *var ? needle : "${", &line, &col, 0)) && at->file)
-		file = at->file;
-	file = vfile_map(root, file, &col);
-	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++) {
-		const struct gate_rnode *v = obj->u.members[i].value;
-		if (!strcmp(obj->u.members[i].key, "kind"))
-			kind = v->str;
-		else if (!strcmp(obj->u.members[i].key, "metadata"))
-			for (k = 0; v->type == GATE_RNODE_MAP && k < v->len; k++)
-				if (!strcmp(v->u.members[k].key, "name"))
-					name = v->u.members[k].value->str;
-	}
+	gate_judge__subst_where(obj, var, &w);
+	file = vfile_map(root, w.file ? w.file : root->dir, &w.col);
 	d = gate_results_add(out);
 	d->filename = gate_xasprintf("%s: %s", root->dir, file);
-	d->line = line;
+	d->line = w.line;
 	d->status = GATE_STATUS_INVALID;
-	d->kind = kind ? gate_xstrdup(kind) : NULL;
-	d->name = name ? gate_xstrdup(name) : NULL;
+	d->kind = w.kind ? gate_xstrdup(w.kind) : NULL;
+	d->name = w.name ? gate_xstrdup(w.name) : NULL;
 	msg = gate_xasprintf("post build fails in Flux: %s", err);
-	gate_result_add_problem(d, NULL, line, col, "flux-post-build", GATE_SEV_DENY, msg);
+	gate_result_add_problem(d, NULL, w.line, w.col, "flux-post-build", GATE_SEV_DENY, msg);
 	free(msg);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/render.h"
 #include "gate/util.h"
 #include "judge_int.h"
 
@@ -271,7 +272,7 @@ static int parse_func(struct subst *s, struct gate_buf *out)
 		return fail(s, "substitutions nested too deep");
 	if (s->p < s->end && *s->p == '#') {
 		s->p++;
-		strcpy(op, "#len");
+		snprintf(op, sizeof(op), "#len");
 	}
 	name = s->p;
 	while (s->p < s->end && is_ident((unsigned char)*s->p))
@@ -305,7 +306,7 @@ static int parse_func(struct subst *s, struct gate_buf *out)
 		} else {
 			/* ${name:offset} and ${name:offset:length} */
 			s->p++;
-			strcpy(op, ":");
+			snprintf(op, sizeof(op), ":");
 			if ((error = parse_param(s, ":}", 0, &a)) < 0)
 				goto done;
 			gate_buf_addc(&a, '\0');
@@ -412,4 +413,60 @@ int gate_judge__subst_name_ok(const char *name, size_t len)
 		if (!is_ident((unsigned char)name[i]) || (unsigned char)name[i] >= 0x80)
 			return 0;
 	return 1;
+}
+
+/* The first node of n (keys included) whose text holds needle: where a substitution failed. */
+static const struct gate_rnode *find_text(const struct gate_rnode *n, const char *needle, uint32_t *line,
+	uint32_t *col, int depth)
+{
+	size_t i;
+
+	if (depth > 100)
+		return NULL;
+	if (n->type == GATE_RNODE_MAP) {
+		for (i = 0; i < n->len; i++) {
+			const struct gate_rnode *f;
+			if (strstr(n->u.members[i].key, needle) && n->u.members[i].line) {
+				*line = n->u.members[i].line;
+				*col = n->u.members[i].col;
+				return n->u.members[i].value;
+			}
+			if ((f = find_text(n->u.members[i].value, needle, line, col, depth + 1)))
+				return f;
+		}
+	} else if (n->type == GATE_RNODE_SEQ) {
+		for (i = 0; i < n->len; i++) {
+			const struct gate_rnode *f = find_text(n->u.items[i], needle, line, col, depth + 1);
+			if (f)
+				return f;
+		}
+	} else if (n->str && strstr(n->str, needle) && n->file) {
+		*line = n->line;
+		*col = n->col;
+		return n;
+	}
+	return NULL;
+}
+
+void gate_judge__subst_where(const struct gate_rnode *obj, const char *var, struct gate_subst_where *w)
+{
+	char needle[300];
+	const struct gate_rnode *at;
+	size_t i, k;
+
+	memset(w, 0, sizeof(*w));
+	w->file = obj->file;
+	w->line = obj->line;
+	snprintf(needle, sizeof(needle), "${%s", var);
+	if ((at = find_text(obj, *var ? needle : "${", &w->line, &w->col, 0)) && at->file)
+		w->file = at->file;
+	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++) {
+		const struct gate_rnode *v = obj->u.members[i].value;
+		if (!strcmp(obj->u.members[i].key, "kind"))
+			w->kind = v->str;
+		else if (!strcmp(obj->u.members[i].key, "metadata"))
+			for (k = 0; v->type == GATE_RNODE_MAP && k < v->len; k++)
+				if (!strcmp(v->u.members[k].key, "name"))
+					w->name = v->u.members[k].value->str;
+	}
 }
