@@ -379,3 +379,137 @@ char *gate_judge__flux_post_key(const struct flux_post *p)
 			p->refs[i].line);
 	return gate_buf_detach(&b);
 }
+
+void gate_judge__root_in_release(struct root_in *in)
+{
+	free(in->overlay);
+	free(in->labels);
+	free(in->annots);
+	free(in->bad);
+	gate_judge__flux_post_free(in->post);
+	memset(in, 0, sizeof(*in));
+}
+
+/* A field: "<length>:<bytes>" ("-" for NULL). */
+static void dump_str(struct gate_buf *b, const char *s)
+{
+	if (!s)
+		gate_buf_adds(b, "-");
+	else
+		gate_buf_addf(b, "%zu:%s", strlen(s), s);
+}
+
+void gate_judge__root_in_dump(const struct root_in *in, struct gate_buf *b)
+{
+	size_t i;
+
+	gate_buf_addf(b, "R%d %u %u %u ", in->flux, in->indent, in->bad_line, in->bad_col);
+	dump_str(b, in->overlay);
+	dump_str(b, in->labels);
+	dump_str(b, in->annots);
+	dump_str(b, in->bad);
+	if (!in->post) {
+		gate_buf_adds(b, "-");
+		return;
+	}
+	gate_buf_addf(b, "P%d %u %u %u %zu ", in->post->always, in->post->line, in->post->bad_line,
+		in->post->bad_col, in->post->nrefs);
+	dump_str(b, in->post->vars);
+	dump_str(b, in->post->ns);
+	dump_str(b, in->post->bad);
+	for (i = 0; i < in->post->nrefs; i++) {
+		const struct flux_ref *r = &in->post->refs[i];
+		gate_buf_addf(b, "%d %u %u ", r->optional, r->line, r->col);
+		dump_str(b, r->kind);
+		dump_str(b, r->name);
+	}
+}
+
+static int load_uint(const char **p, const char *end, unsigned long *v)
+{
+	char *e;
+
+	if (*p >= end || **p < '0' || **p > '9')
+		return -1;
+	*v = strtoul(*p, &e, 10);
+	if (e >= end || (*e != ' ' && *e != ':'))
+		return -1;
+	*p = *e == ' ' ? e + 1 : e;
+	return 0;
+}
+
+static int load_str(const char **p, const char *end, char **out)
+{
+	unsigned long n;
+
+	*out = NULL;
+	if (*p < end && **p == '-') {
+		(*p)++;
+		return 0;
+	}
+	if (load_uint(p, end, &n) < 0 || **p != ':' || (size_t)(end - *p - 1) < n)
+		return -1;
+	*out = gate_xstrndup(*p + 1, n);
+	*p += 1 + n;
+	return 0;
+}
+
+int gate_judge__root_in_load(const char **p, const char *end, struct root_in *in)
+{
+	unsigned long v[5];
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	if (*p >= end || **p != 'R')
+		return -1;
+	(*p)++;
+	for (i = 0; i < 4; i++)
+		if (load_uint(p, end, &v[i]) < 0)
+			goto bad;
+	in->flux = (int)v[0];
+	in->indent = (uint32_t)v[1];
+	in->bad_line = (uint32_t)v[2];
+	in->bad_col = (uint32_t)v[3];
+	if (load_str(p, end, &in->overlay) < 0 || load_str(p, end, &in->labels) < 0 ||
+	    load_str(p, end, &in->annots) < 0 || load_str(p, end, &in->bad) < 0 || *p >= end)
+		goto bad;
+	if (**p == '-') {
+		(*p)++;
+		return 0;
+	}
+	if (**p != 'P')
+		goto bad;
+	(*p)++;
+	for (i = 0; i < 5; i++)
+		if (load_uint(p, end, &v[i]) < 0)
+			goto bad;
+	in->post = gate_xcalloc(1, sizeof(*in->post));
+	in->post->always = (int)v[0];
+	in->post->line = (uint32_t)v[1];
+	in->post->bad_line = (uint32_t)v[2];
+	in->post->bad_col = (uint32_t)v[3];
+	if (v[4] > (size_t)(end - *p))
+		goto bad;
+	if (load_str(p, end, &in->post->vars) < 0 || !in->post->vars || load_str(p, end, &in->post->ns) < 0 ||
+	    load_str(p, end, &in->post->bad) < 0)
+		goto bad;
+	in->post->refs = v[4] ? gate_xcalloc(v[4], sizeof(*in->post->refs)) : NULL;
+	for (i = 0; i < v[4]; i++) {
+		struct flux_ref *r = &in->post->refs[i];
+		unsigned long o[3];
+		size_t k;
+		in->post->nrefs = i + 1;
+		for (k = 0; k < 3; k++)
+			if (load_uint(p, end, &o[k]) < 0)
+				goto bad;
+		r->optional = (int)o[0];
+		r->line = (uint32_t)o[1];
+		r->col = (uint32_t)o[2];
+		if (load_str(p, end, &r->kind) < 0 || load_str(p, end, &r->name) < 0 || !r->kind || !r->name)
+			goto bad;
+	}
+	return 0;
+bad:
+	gate_judge__root_in_release(in);
+	return -1;
+}

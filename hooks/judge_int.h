@@ -299,6 +299,28 @@ char *gate_judge__join_path(const char *dir, const char *rel);
 /* post as text (new string; NULL for NULL): two roots with the same text have the same postBuild. */
 char *gate_judge__flux_post_key(const struct flux_post *p);
 
+/*
+ * What a Flux or Argo CD object adds to the root it names (judge_render.c
+ * roots_add() takes the strings and post over).  root_in_dump() appends it
+ * to b as text a later push can keep (in an index of the roots a blob
+ * names); root_in_load() reads one back from *p (advanced past it) into a
+ * zeroed in: 0, or -1 when the text is not one.  Note: an Argo CD overlay
+ * may hold the judged commit's id ($ARGOCD_APP_REVISION): keep it per
+ * commit, not per blob.
+ */
+struct root_in {
+	int flux;
+	char *overlay;
+	uint32_t indent;
+	char *labels, *annots;
+	char *bad;
+	uint32_t bad_line, bad_col;
+	struct flux_post *post;
+};
+void gate_judge__root_in_dump(const struct root_in *in, struct gate_buf *b);
+int gate_judge__root_in_load(const char **p, const char *end, struct root_in *in);
+void gate_judge__root_in_release(struct root_in *in);
+
 /* judge_argo.c: an Argo CD Application source's kustomize options */
 #define ARGO_NENV 9
 struct argo_overlay_in {

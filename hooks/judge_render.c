@@ -63,17 +63,6 @@ struct root {
 	struct flux_vars fv;    /* post's variables, resolved in the commit's tree */
 };
 
-/* What an object adds to a root: taken over by roots_add(). */
-struct root_in {
-	int flux;
-	char *overlay;
-	uint32_t indent;
-	char *labels, *annots;
-	char *bad;
-	uint32_t bad_line, bad_col;
-	struct flux_post *post;
-};
-
 #define OVERLAY_DIR ".gitops-gate-flux"
 
 struct roots {
@@ -334,16 +323,6 @@ static int streq0(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-static void root_in_release(struct root_in *in)
-{
-	free(in->overlay);
-	free(in->labels);
-	free(in->annots);
-	free(in->bad);
-	gate_judge__flux_post_free(in->post);
-	memset(in, 0, sizeof(*in));
-}
-
 /*
  * Add a root; one already there with the same folder, overlay and
  * postBuild is kept.  Takes the strings and post of in over.
@@ -359,7 +338,7 @@ static void roots_add(struct roots *rs, const char *dir, const char *from, struc
 		    streq0(rs->v[i].labels, in->labels) && streq0(rs->v[i].annots, in->annots) &&
 		    streq0(rs->v[i].bad, in->bad) && streq0(rs->v[i].postkey, pk) &&
 		    (!(in->overlay || in->post || in->bad) || !strcmp(rs->v[i].from, from))) {
-			root_in_release(in);
+			gate_judge__root_in_release(in);
 			free(pk);
 			return;
 		}
@@ -419,13 +398,13 @@ static void consider_path(const struct rtree *t, struct roots *rs, const char *p
 	char *dir;
 
 	if (!path || !(dir = clean_path(path))) {
-		root_in_release(in);
+		gate_judge__root_in_release(in);
 		return;
 	}
 	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || in->flux))
 		roots_add(rs, dir, from, in);
 	else
-		root_in_release(in);
+		gate_judge__root_in_release(in);
 	free(dir);
 }
 
