@@ -395,9 +395,13 @@ int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, si
 	const struct flux_post *const *posts, size_t nposts, const struct varcat_skip *skip,
 	struct varcat **out, char *msg, size_t msgsize);
 void gate_judge__varcat_free(struct varcat *c);
-/* The variables of post (of the object in file from) as kustomize-controller loads them. */
+/*
+ * The variables of post (of the object in file from) as kustomize-controller
+ * loads them.  inherited: another Kustomization's patches may set this
+ * one's postBuild, so its variables are unknown too.
+ */
 void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, const struct flux_post *post,
-	const char *from, struct flux_vars *out);
+	const char *from, int inherited, struct flux_vars *out);
 void gate_judge__flux_vars_release(struct flux_vars *v);
 
 /* judge_policy.c */

@@ -1087,7 +1087,7 @@ static int resolve_vars(struct rtree *t, struct roots *rs)
 	const struct flux_post **posts;
 	struct varcat *cat = NULL;
 	size_t i, n = 0;
-	int error;
+	int error, inherited = 0;
 
 	posts = gate_xcalloc(rs->n + 1, sizeof(*posts));
 	for (i = 0; i < rs->n; i++)
@@ -1097,9 +1097,26 @@ static int resolve_vars(struct rtree *t, struct roots *rs)
 	skip.add = novars_add;
 	skip.payload = t->novars;
 	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize) : 0;
-	for (i = 0; !error && i < rs->n; i++)
-		if (rs->v[i].post)
-			gate_judge__flux_vars(t->j, cat, rs->v[i].post, rs->v[i].from, &rs->v[i].fv);
+	/*
+	 * A Flux Kustomization whose patches speak of postBuild may give other
+	 * Kustomizations (its children) variables the gate does not see: every
+	 * Flux root's variables are then unknown, and one without postBuild is
+	 * substituted too (defaults applied, an undefined variable empty).
+	 */
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].flux && rs->v[i].overlay && strstr(rs->v[i].overlay, "postBuild"))
+			inherited = 1;
+	for (i = 0; !error && i < rs->n; i++) {
+		if (rs->v[i].post) {
+			gate_judge__flux_vars(t->j, cat, rs->v[i].post, rs->v[i].from, inherited, &rs->v[i].fv);
+		} else if (rs->v[i].flux && inherited) {
+			struct flux_post none;
+			char empty[1] = "";
+			memset(&none, 0, sizeof(none));
+			none.vars = empty;
+			gate_judge__flux_vars(t->j, cat, &none, rs->v[i].from, 1, &rs->v[i].fv);
+		}
+	}
 	gate_judge__varcat_free(cat);
 	free(posts);
 	return error;

@@ -293,11 +293,11 @@ static void note(struct flux_vars *out, const char *file, uint32_t line, uint32_
 }
 
 void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, const struct flux_post *post,
-	const char *from, struct flux_vars *out)
+	const char *from, int inherited, struct flux_vars *out)
 {
 	const struct gate_config_flux *fc = gate_config_flux(j->cfg);
 	struct gate_buf vars = GATE_BUF_INIT, dig = GATE_BUF_INIT;
-	int unknown = 0;
+	int unknown = inherited;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));

@@ -263,6 +263,29 @@ like "on the object's metadata" "$(remote_lines)" "/metadata/labels/team"
 unlike "not on the selector or the template" "$(remote_lines)" "/spec/"
 reset_base
 
+# --- a parent whose patches give its children a postBuild: their variables are unknown
+valid_deployment web | sed 's/replicas: 2/replicas: ${REPLICAS:=2}/; s/^metadata:$/metadata:\n  labels: {domain: "x${DOMAIN}"}/' \
+	>"$work/apps/web/deploy.yaml"
+commit "variables no postBuild of this repository defines"
+not_ok "without a postBuild, \${REPLICAS:=2} stays as written (a string)" push "$work" origin main
+like "at the replicas line" "$(remote_lines)" "error: refs/heads/main $c: apps/web: apps/web/deploy.yaml:7:13: Deployment/web: /spec/replicas: "
+drop
+{ flux_ks apps ./clusters/prod; printf '%s\n' "  patches:" "    - patch: |" \
+	"        apiVersion: kustomize.toolkit.fluxcd.io/v1" "        kind: Kustomization" "        metadata: {name: any}" \
+	"        spec:" "          postBuild:" "            substituteFrom:" "              - {kind: ConfigMap, name: cluster-settings}" \
+	"      target: {kind: Kustomization}"; } >"$work/clusters/prod/apps.yaml"
+commit "a parent that gives its children variables"
+ok "with a parent patching postBuild in, the child's variables are unknown: accepted" push "$work" origin main
+unlike "no strict-mode error" "$(remote_lines)" "flux-post-build"
+var_deploy 1.25
+sed -i 's/${PRIV:=false}/${PRIV:=true}/' "$work/apps/web/deploy.yaml"
+commit "a privileged default"
+not_ok "and their defaults still apply: a privileged default is rejected" push "$work" origin main
+like "at the default's line" "$(remote_lines)" \
+	"error: refs/heads/main $c: apps/web: apps/web/deploy.yaml:20:25: Deployment/web: /spec/template/spec/containers/0/securityContext/privileged: container \"web\" is privileged [privileged]"
+drop
+reset_base
+
 # --- Argo CD: spec.source.kustomize options, as the repo-server's `kustomize edit` applies them
 mkdir -p "$work/argo/app"
 valid_deployment api >"$work/argo/app/deploy.yaml"
