@@ -316,6 +316,16 @@ not_ok "a namePrefix that makes an invalid name is rejected" push "$work" origin
 like "under the root" "$(remote_lines)" "error: refs/heads/main $c: argo/app: "
 like "the name" "$(remote_lines)" "Not_A_Name-api"
 drop
+argo_app "commonLabels: {team: \"not a label value!\"}"
+commit "a bad common label"
+not_ok "an invalid commonLabels value in an Application is rejected" push "$work" origin main
+like "at the Application's commonLabels line" "$(remote_lines)" "error: refs/heads/main $c: argo/app: argo/app.yaml:11:"
+drop
+argo_app "commonLabels: {team: \"not a label value!\"}" "labelWithoutSelector: true"
+commit "a bad common label, without selector"
+not_ok "with labelWithoutSelector, still rejected" push "$work" origin main
+like "on the object's labels" "$(remote_lines)" "Deployment/api: /metadata/labels/team"
+drop
 argo_app "patches:" "  - target: {kind: Deployment}" "    patch: |-" "      - op: add" \
 	"        path: /spec/template/spec/containers/0/securityContext/privileged" "        value: true"
 commit "a privileged Argo CD patch"
