@@ -3,11 +3,15 @@
  * text an index can keep (hooks/judge_flux.c root_in_dump/load: a round
  * trip gives the same root, a cut or foreign text is refused), and the
  * path joining of components (".." resolved, leaving the repository is
- * refused).
+ * refused), and an Argo CD source's kustomize options made into an overlay
+ * and rendered by the native kustomize: kustomize edit's image syntax, Argo
+ * CD's build environment, labels without selectors, a patch path.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/doc.h"
+#include "gate/render.h"
 #include "gate/util.h"
 #include "../../hooks/judge_int.h"
 #include "../tap.h"
@@ -15,6 +19,104 @@
 static int streq0(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
+}
+
+static const char *const files[][2] = {
+	{ "app/kustomization.yaml", "resources: [deploy.yaml]\n" },
+	{ "app/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+		"  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+		"    spec: {containers: [{name: web, image: nginx:1.0}, {name: side, image: sidecar}]}\n" },
+	{ "app/replicas.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 4}\n" },
+};
+static char *overlay_text;
+
+static int mem_read(void *payload, const char *path, char **buf, size_t *len)
+{
+	size_t i;
+
+	(void)payload;
+	if (!strcmp(path, "app/.ov/kustomization.yaml")) {
+		*buf = gate_xstrdup(overlay_text);
+		*len = strlen(*buf);
+		return 0;
+	}
+	if (!strcmp(path, "app") || !strcmp(path, "app/.ov"))
+		return GATE_RENDER_EISDIR;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(path, files[i][0])) {
+			*buf = gate_xstrdup(files[i][1]);
+			*len = strlen(*buf);
+			return 0;
+		}
+	return GATE_RENDER_ENOENT;
+}
+
+static void argo_case(void)
+{
+	static const char app[] =
+		"apiVersion: argoproj.io/v1alpha1\n"
+		"kind: Application\n"
+		"metadata: {name: web, namespace: argocd}\n"
+		"spec:\n"
+		"  project: default\n"
+		"  destination: {namespace: prod}\n"
+		"  source:\n"
+		"    path: app\n"
+		"    kustomize:\n"
+		"      images: [\"nginx:1.25\", \"sidecar=reg.example.com/side:${ARGOCD_APP_REVISION_SHORT}\"]\n"
+		"      commonLabels: {team: \"$ARGOCD_APP_NAME\"}\n"
+		"      labelWithoutSelector: true\n"
+		"      namePrefix: prod-\n"
+		"      patches:\n"
+		"        - path: replicas.yaml\n"
+		"  syncPolicy: {}\n";
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *doc = NULL;
+	struct argo_overlay_in in;
+	struct flux_overlay ov;
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr = { mem_read, NULL };
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct gate_buf out = GATE_BUF_INIT;
+	const struct gate_node *spec, *src;
+	git_oid commit;
+	int rc;
+
+	git_oid_fromstr(&commit, "abc1234def5678900000000000000000000000ff");
+	if (gate_doc_parse(&doc, app, strlen(app), 1, &lim, 0, &derr) < 0) {
+		ok(0, "the Application parses: %s", derr.message);
+		return;
+	}
+	spec = gate_node_get(doc->root, "spec");
+	src = gate_node_get(spec, "source");
+	gate_judge__argo_source_in(&in, app, strlen(app), 1, doc->root, spec, src, &commit);
+	ok(in.kline == 9 && in.end_line == 16, "the kustomize block: lines %u to %u", in.kline, in.end_line);
+	rc = gate_judge__argo_overlay(&in, &ov);
+	ok(rc == 1 && ov.text, "an overlay");
+	overlay_text = ov.text ? ov.text : gate_xstrdup("");
+	ok(strstr(overlay_text, "{name: \"sidecar\", newName: \"reg.example.com/side\", newTag: \"abc1234\"}") != NULL,
+		"kustomize edit set image syntax, $ARGOCD_APP_REVISION_SHORT substituted");
+	ok(strstr(overlay_text, "path: \"../replicas.yaml\"") != NULL, "a patch path relative to the source's folder");
+	rc = gate_render_build(&r, "app/.ov", &ldr, &ro, &err);
+	ok(rc == 0, "the overlay renders (%s)", rc ? err.message : "ok");
+	if (!rc)
+		gate_render_emit(r, &out);
+	ok(out.ptr && strstr(out.ptr, "name: prod-web") && strstr(out.ptr, "image: nginx:1.25") &&
+		strstr(out.ptr, "image: reg.example.com/side:abc1234") && strstr(out.ptr, "replicas: 4"),
+		"prefix, images and patch applied");
+	ok(out.ptr && strstr(out.ptr, "  labels:\n    team: web\n  name: prod-web") &&
+		strstr(out.ptr, "matchLabels:\n      app: web\n  template") &&
+		strstr(out.ptr, "labels:\n        app: web\n    spec"),
+		"labelWithoutSelector: the object's labels only, not the selector nor the template");
+	if (out.ptr && !strstr(out.ptr, "team: web"))
+		diag("%s", out.ptr);
+	gate_buf_release(&out);
+	gate_render_free(r);
+	free(overlay_text);
+	overlay_text = NULL;
+	gate_doc_free(doc);
 }
 
 int main(void)
@@ -86,5 +188,6 @@ int main(void)
 	j = gate_judge__join_path("", "c");
 	ok(j && !strcmp(j, "c"), "from the top of the repository");
 	free(j);
+	argo_case();
 	return tap_done();
 }
