@@ -26,9 +26,11 @@ static const char *const files[][2] = {
 	{ "app/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
 		"  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
 		"    spec: {containers: [{name: web, image: nginx:1.0}, {name: side, image: sidecar}]}\n" },
+	{ "comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+		"labels: [{pairs: {tier: comp}}]\n" },
 	{ "app/replicas.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 4}\n" },
 };
-static char *overlay_text;
+static char *overlay_text, *labels_text, *annots_text;
 
 static int mem_read(void *payload, const char *path, char **buf, size_t *len)
 {
@@ -40,7 +42,17 @@ static int mem_read(void *payload, const char *path, char **buf, size_t *len)
 		*len = strlen(*buf);
 		return 0;
 	}
-	if (!strcmp(path, "app") || !strcmp(path, "app/.ov"))
+	if (labels_text && !strcmp(path, "app/.ov/" FLUX_LABELS_FILE)) {
+		*buf = gate_xstrdup(labels_text);
+		*len = strlen(*buf);
+		return 0;
+	}
+	if (annots_text && !strcmp(path, "app/.ov/" FLUX_ANNOTATIONS_FILE)) {
+		*buf = gate_xstrdup(annots_text);
+		*len = strlen(*buf);
+		return 0;
+	}
+	if (!strcmp(path, "app") || !strcmp(path, "app/.ov") || !strcmp(path, "comp"))
 		return GATE_RENDER_EISDIR;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (!strcmp(path, files[i][0])) {
@@ -49,6 +61,68 @@ static int mem_read(void *payload, const char *path, char **buf, size_t *len)
 			return 0;
 		}
 	return GATE_RENDER_ENOENT;
+}
+
+/* A Flux Kustomization's overlay: commonMetadata on metadata only, a component, targetNamespace. */
+static void flux_case(void)
+{
+	static const char ks[] =
+		"apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+		"kind: Kustomization\n"
+		"metadata: {name: web, namespace: flux-system}\n"
+		"spec:\n"
+		"  path: ./app\n"
+		"  targetNamespace: prod\n"
+		"  components:\n"
+		"    - ../comp\n"
+		"  commonMetadata:\n"
+		"    labels:\n"
+		"      team: web\n"
+		"    annotations: {owner: platform}\n"
+		"  prune: true\n";
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_doc_error derr;
+	struct gate_doc *doc = NULL;
+	struct flux_overlay_in in;
+	struct flux_overlay ov;
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr = { mem_read, NULL };
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct gate_buf out = GATE_BUF_INIT;
+	int rc;
+
+	if (gate_doc_parse(&doc, ks, strlen(ks), 1, &lim, 0, &derr) < 0) {
+		ok(0, "the Kustomization parses: %s", derr.message);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.part = ks;
+	in.len = strlen(ks);
+	in.first = 1;
+	in.root = doc->root;
+	in.spec = gate_node_get(doc->root, "spec");
+	rc = gate_judge__flux_overlay(&in, &ov);
+	ok(rc == 1 && ov.labels && ov.annotations, "a Flux overlay with commonMetadata's transformers");
+	overlay_text = ov.text;
+	labels_text = ov.labels;
+	annots_text = ov.annotations;
+	rc = overlay_text ? gate_render_build(&r, "app/.ov", &ldr, &ro, &err) : -1;
+	ok(rc == 0, "it renders (%s)", rc ? err.message : "ok");
+	if (!rc)
+		gate_render_emit(r, &out);
+	ok(out.ptr && strstr(out.ptr, "annotations:\n    owner: platform\n  labels:\n    team: web\n    tier: comp\n  name: web\n  namespace: prod\n") &&
+		strstr(out.ptr, "matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec"),
+		"commonMetadata on each object's metadata, not the selector nor the template; the component applied");
+	if (out.ptr && !strstr(out.ptr, "team: web\n    tier"))
+		diag("%s", out.ptr);
+	gate_buf_release(&out);
+	gate_render_free(r);
+	free(overlay_text);
+	free(labels_text);
+	free(annots_text);
+	overlay_text = labels_text = annots_text = NULL;
+	gate_doc_free(doc);
 }
 
 static void argo_case(void)
@@ -188,6 +262,7 @@ int main(void)
 	j = gate_judge__join_path("", "c");
 	ok(j && !strcmp(j, "c"), "from the top of the repository");
 	free(j);
+	flux_case();
 	argo_case();
 	return tap_done();
 }
