@@ -223,11 +223,14 @@ struct rfile {
  * Flux's post-build substitution (fluxcd/pkg/envsubst) of in into out: vars
  * holds "name=value\n" lines; ${var}, the default operators (:= :- :? :+ =),
  * ${#var}, casing (^ ^^ , ,,), ${var:off:len}, trims (# ## % %%) and
- * replacements (/ // /# /%); $$ is a $.  strict: an undefined variable read
- * without a default operator is an error.  Returns 0, or -1 with err (a
+ * replacements (/ // /# /%); $$ is a $.  undefined: what an undefined
+ * variable read without a default operator gives: SUBST_ERROR an error
+ * (Flux's strict mode), SUBST_EMPTY "", SUBST_KEEP its ${...} text as
+ * written (its value is unknown to the gate).  Returns 0, or -1 with err (a
  * message) and var (the undefined variable, "" for a malformed ${...}).
  */
-int gate_judge__flux_substitute(const char *vars, int strict, const struct gate_buf *in, struct gate_buf *out,
+enum { SUBST_EMPTY = 0, SUBST_ERROR = 1, SUBST_KEEP = 2 };
+int gate_judge__flux_substitute(const char *vars, int undefined, const struct gate_buf *in, struct gate_buf *out,
 	char *err, size_t errsize, char *var, size_t varsize);
 /* Is name[0..len) a variable name kustomize-controller accepts? */
 int gate_judge__subst_name_ok(const char *name, size_t len);
@@ -364,7 +367,7 @@ struct root_note {
 
 struct flux_vars {
 	char *vars;           /* "name=value\n" lines; NULL: no substitution runs */
-	int strict;           /* undefined variables are errors (none is unknown) */
+	int undefined;        /* SUBST_ERROR (strict), SUBST_EMPTY, or SUBST_KEEP (a source is unknown) */
 	int failed;           /* a note is an error: Flux fails before applying anything */
 	struct root_note *notes;
 	size_t nnotes, anotes;
@@ -395,6 +398,13 @@ int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, si
 	const struct flux_post *const *posts, size_t nposts, const struct varcat_skip *skip,
 	struct varcat **out, char *msg, size_t msgsize);
 void gate_judge__varcat_free(struct varcat *c);
+/* Does c hold a kind (ConfigMap, Secret) named name? */
+int gate_judge__varcat_has(const struct varcat *c, const char *kind, const char *name);
+/*
+ * Add a rendered ConfigMap or Secret (one a configMapGenerator or
+ * secretGenerator makes) to c; path: the kustomization that made it.
+ */
+void gate_judge__varcat_add_rendered(struct varcat *c, const struct gate_rnode *obj, const char *path);
 /*
  * The variables of post (of the object in file from) as kustomize-controller
  * loads them.  inherited: another Kustomization's patches may set this

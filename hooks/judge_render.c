@@ -744,7 +744,7 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 	if (root->fv.vars && !gate_judge__subst_disabled(obj)) {
 		struct gate_buf z = GATE_BUF_INIT;
 		char err[512], var[256];
-		if (gate_judge__flux_substitute(root->fv.vars, root->fv.strict, &y, &z, err, sizeof(err),
+		if (gate_judge__flux_substitute(root->fv.vars, root->fv.undefined, &y, &z, err, sizeof(err),
 		    var, sizeof(var)) < 0) {
 			subst_failed(root, obj, err, var, out);
 			gate_buf_release(&z);
@@ -1081,6 +1081,99 @@ static void novars_add(void *payload, const git_oid *id)
 	noroot_add(payload, id);
 }
 
+/* Is obj the kind and name ref names? */
+static int gen_named(const struct gate_rnode *obj, const struct flux_ref *ref)
+{
+	const struct gate_rnode *kind = NULL, *md = NULL, *name = NULL;
+	size_t i;
+
+	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++)
+		if (!strcmp(obj->u.members[i].key, "kind"))
+			kind = obj->u.members[i].value;
+		else if (!strcmp(obj->u.members[i].key, "metadata"))
+			md = obj->u.members[i].value;
+	for (i = 0; md && md->type == GATE_RNODE_MAP && i < md->len; i++)
+		if (!strcmp(md->u.members[i].key, "name"))
+			name = md->u.members[i].value;
+	return kind && kind->str && name && name->str && !strcmp(kind->str, ref->kind) && !strcmp(name->str, ref->name);
+}
+
+/* Build folder dir (its kustomization at kpath) and add the ConfigMaps and Secrets a reference names. */
+static int build_generators(struct rtree *t, struct roots *rs, struct varcat *cat, const char *dir,
+	const char *kpath)
+{
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr;
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct root none;
+	struct reads rd;
+	size_t i, k, q;
+
+	memset(&none, 0, sizeof(none));
+	none.dir = (char *)dir;
+	memset(&rd, 0, sizeof(rd));
+	rd.t = t;
+	rd.root = &none;
+	ldr.read = loader_read;
+	ldr.payload = &rd;
+	if (gate_render_build(&r, *dir ? dir : ".", &ldr, &ro, &err) == 0)
+		for (i = 0; i < gate_render_count(r); i++) {
+			const struct gate_rnode *obj = gate_render_object(r, i);
+			for (k = 0; k < rs->n; k++)
+				for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs; q++)
+					if (gen_named(obj, &rs->v[k].post->refs[q]) &&
+					    !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind,
+						rs->v[k].post->refs[q].name)) {
+						gate_judge__varcat_add_rendered(cat, obj, kpath);
+						k = rs->n;
+						break;
+					}
+		}
+	gate_render_free(r);
+	reads_release(&rd);
+	return rd.io_error ? -1 : 0;
+}
+
+/*
+ * substituteFrom objects no manifest holds: made by a configMapGenerator or
+ * secretGenerator of a kustomization of the tree that names them?  Each
+ * such folder is built (legacy order, no overlay) and the ConfigMaps and
+ * Secrets of its render that a reference names are added to cat.
+ */
+static int generated_vars(struct rtree *t, struct roots *rs, struct varcat *cat)
+{
+	size_t i, k, q;
+	int error = 0, missing = 0;
+
+	for (k = 0; k < rs->n; k++)
+		for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs; q++)
+			missing |= !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind, rs->v[k].post->refs[q].name);
+	for (i = 0; missing && i < t->n && !error; i++) {
+		const char *p = t->v[i].path, *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+		char *buf = NULL, *dir;
+		size_t len;
+		int want = 0;
+		for (k = 0; k < 3 && strcmp(base, kust_names[k]); k++)
+			;
+		if (k == 3)
+			continue;
+		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+			return -1;
+		for (k = 0; buf && k < rs->n && !want; k++)
+			for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs && !want; q++)
+				want = !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind, rs->v[k].post->refs[q].name) &&
+					strstr(buf, "Generator") && strstr(buf, rs->v[k].post->refs[q].name);
+		free(buf);
+		if (!want)
+			continue;
+		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
+		error = build_generators(t, rs, cat, dir, p);
+		free(dir);
+	}
+	return error;
+}
+
 static int resolve_vars(struct rtree *t, struct roots *rs)
 {
 	struct varcat_skip skip;
@@ -1097,6 +1190,8 @@ static int resolve_vars(struct rtree *t, struct roots *rs)
 	skip.add = novars_add;
 	skip.payload = t->novars;
 	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize) : 0;
+	if (!error && n)
+		error = generated_vars(t, rs, cat);
 	/*
 	 * A Flux Kustomization whose patches speak of postBuild may give other
 	 * Kustomizations (its children) variables the gate does not see: every

@@ -18,7 +18,7 @@
 
 struct subst {
 	const char *vars;
-	int strict;
+	int undefined;    /* SUBST_* */
 	const char *p, *end;
 	int depth;
 	char *err;
@@ -261,6 +261,7 @@ static void read_op(struct subst *s, char op[8], const char *set2)
 /* After "${": the function up to its "}", evaluated into out. */
 static int parse_func(struct subst *s, struct gate_buf *out)
 {
+	const char *start = s->p - 2; /* the "${" */
 	char op[8] = "", *args[2] = { NULL, NULL };
 	struct gate_buf a = GATE_BUF_INIT;
 	const char *name;
@@ -357,7 +358,12 @@ static int parse_func(struct subst *s, struct gate_buf *out)
 	for (i = 0; i < na; i++)
 		args[i] = i ? args[i - 1] + strlen(args[i - 1]) + 1 : a.ptr;
 	v = subst_get(s->vars, name, nlen, &vlen);
-	if (!v && s->strict && !is_default_op(op)) {
+	if (!v && s->undefined == SUBST_KEEP && !is_default_op(op)) {
+		/* unknown: left as written */
+		gate_buf_add(out, start, (size_t)(s->p - start));
+		goto done;
+	}
+	if (!v && s->undefined == SUBST_ERROR && !is_default_op(op)) {
 		if (!*s->err)
 			snprintf(s->err, s->errsize, "variable not set (strict mode): \"%.*s\"", (int)nlen, name);
 		snprintf(s->var, s->varsize, "%.*s", (int)nlen, name);
@@ -371,14 +377,14 @@ done:
 	return error;
 }
 
-int gate_judge__flux_substitute(const char *vars, int strict, const struct gate_buf *in, struct gate_buf *out,
+int gate_judge__flux_substitute(const char *vars, int undefined, const struct gate_buf *in, struct gate_buf *out,
 	char *err, size_t errsize, char *var, size_t varsize)
 {
 	struct subst s;
 
 	memset(&s, 0, sizeof(s));
 	s.vars = vars ? vars : "";
-	s.strict = strict;
+	s.undefined = undefined;
 	s.p = in->ptr ? in->ptr : "";
 	s.end = s.p + in->len;
 	s.err = err;

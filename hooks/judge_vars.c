@@ -5,10 +5,11 @@
  * Secret's data (base64) in order, a later one overriding an earlier, then
  * postBuild.substitute over them; newlines of values removed; every name
  * must be a variable name.  The gate sees the ConfigMaps and Secrets of the
- * pushed tree only: one not there may exist in the cluster (a warning by
- * default), and a SOPS-encrypted Secret cannot be read (an error by
- * default): their variables are unknown, and an undefined variable is then
- * no error.
+ * pushed tree only (manifests, and the renders of kustomizations whose
+ * generators make one of that name): one not there may exist in the cluster
+ * (a warning by default), and a SOPS-encrypted Secret cannot be read (an
+ * error by default): their variables are unknown, and an undefined variable
+ * is then kept as written, no error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "gate/config.h"
 #include "gate/doc.h"
+#include "gate/render.h"
 #include "gate/util.h"
 #include "judge_int.h"
 
@@ -237,6 +239,78 @@ int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, si
 	return 0;
 }
 
+int gate_judge__varcat_has(const struct varcat *c, const char *kind, const char *name)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->n; i++)
+		if (!strcmp(c->v[i].kind, kind) && !strcmp(c->v[i].name, name))
+			return 1;
+	return 0;
+}
+
+static const struct gate_rnode *rget(const struct gate_rnode *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; m && m->type == GATE_RNODE_MAP && i < m->len; i++)
+		if (!strcmp(m->u.members[i].key, key))
+			return m->u.members[i].value;
+	return NULL;
+}
+
+void gate_judge__varcat_add_rendered(struct varcat *c, const struct gate_rnode *obj, const char *path)
+{
+	static const char *const fields[] = { "data", "stringData" };
+	const struct gate_rnode *kind = rget(obj, "kind"), *md = rget(obj, "metadata"), *name = rget(md, "name");
+	const struct gate_rnode *ns = rget(md, "namespace");
+	struct gate_buf vars = GATE_BUF_INIT, dec = GATE_BUF_INIT;
+	struct varsrc *v;
+	int secret;
+	size_t f, i;
+
+	if (!kind || !kind->str || !name || !name->str || (strcmp(kind->str, "ConfigMap") && strcmp(kind->str, "Secret")))
+		return;
+	secret = !strcmp(kind->str, "Secret");
+	GATE_ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	v = &c->v[c->n++];
+	memset(v, 0, sizeof(*v));
+	v->kind = gate_xstrdup(kind->str);
+	v->name = gate_xstrdup(name->str);
+	v->ns = ns && ns->str ? gate_xstrdup(ns->str) : NULL;
+	v->path = gate_xstrdup(obj->file ? obj->file : path);
+	v->line = obj->line;
+	gate_buf_adds(&vars, "");
+	for (f = 0; f < (secret ? 2u : 1u); f++) {
+		const struct gate_rnode *d = rget(obj, fields[f]);
+		for (i = 0; d && d->type == GATE_RNODE_MAP && i < d->len; i++) {
+			const struct gate_rmember *m = &d->u.members[i];
+			const char *val = m->value->str ? m->value->str : "";
+			size_t vlen = strlen(val);
+			if (!gate_judge__subst_name_ok(m->key, strlen(m->key))) {
+				if (!v->bad) {
+					v->bad = gate_xasprintf("'%s' var name is invalid, must match "
+						"'^[_[:alpha:]][_[:alpha:][:digit:]]*$'", m->key);
+					v->bad_line = m->line;
+					v->bad_col = m->col;
+				}
+				continue;
+			}
+			if (secret && f == 0) {
+				gate_buf_reset(&dec);
+				gate_buf_adds(&dec, "");
+				if (b64_decode(val, &dec) < 0)
+					continue; /* kustomize's own generators write valid base64 */
+				val = dec.ptr;
+				vlen = dec.len;
+			}
+			vars_set(&vars, m->key, val, vlen);
+		}
+	}
+	gate_buf_release(&dec);
+	v->vars = gate_buf_detach(&vars);
+}
+
 void gate_judge__varcat_free(struct varcat *c)
 {
 	size_t i;
@@ -313,9 +387,8 @@ void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, c
 				continue;
 			note(out, from, ref->line, ref->col, fc->substitute_from_missing == GATE_MISSING_WARNING,
 				gate_xasprintf("postBuild.substituteFrom %s/%s is not in this repository: the gate "
-					"cannot see objects made in the cluster (nor ones a configMapGenerator or "
-					"secretGenerator makes), and Flux fails when it is not there either; its "
-					"variables are unknown", ref->kind, ref->name));
+					"cannot see objects made in the cluster, and Flux fails when it is not there "
+					"either; its variables are unknown", ref->kind, ref->name));
 			continue;
 		}
 		if (v->sops) {
@@ -356,8 +429,8 @@ void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, c
 	if (vars.len || post->always || unknown)
 		out->vars = gate_buf_detach(&vars);
 	gate_buf_release(&vars);
-	out->strict = fc->strict_substitute && !unknown;
-	gate_buf_addf(&dig, "%s\n%d %d %d\n", out->vars ? out->vars : "-", out->strict, unknown, post->always);
+	out->undefined = unknown ? SUBST_KEEP : fc->strict_substitute ? SUBST_ERROR : SUBST_EMPTY;
+	gate_buf_addf(&dig, "%s\n%d %d %d\n", out->vars ? out->vars : "-", out->undefined, unknown, post->always);
 	for (i = 0; i < out->nnotes; i++)
 		gate_buf_addf(&dig, "%s:%u:%u %d %s\n", out->notes[i].file, out->notes[i].line,
 			out->notes[i].col, out->notes[i].warn, out->notes[i].msg);

@@ -190,6 +190,28 @@ like "saying the gate cannot see it" "$(remote_lines)" \
 	"warning: refs/heads/main $c: apps/web: clusters/prod/web.yaml:16:9: postBuild.substituteFrom ConfigMap/made-in-cluster is not in this repository: the gate cannot see objects made in the cluster"
 reset_base
 
+# --- made by a configMapGenerator of the repository (a fixed name): read from its render
+var_deploy
+mkdir -p "$work/clusters/prod/vars"
+printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "namespace: flux-system" \
+	"generatorOptions: {disableNameSuffixHash: true}" "configMapGenerator:" "  - name: cluster-vars" \
+	"    literals: [TAG=1.25]" >"$work/clusters/prod/vars/kustomization.yaml"
+ks_post "substituteFrom:" "  - kind: ConfigMap" "    name: cluster-vars"
+commit "variables from a generated ConfigMap"
+ok "a ConfigMap a configMapGenerator makes is read" push "$work" origin main
+unlike "no warning" "$(remote_lines)" "warning:"
+sed -i 's/TAG=1.25/TAG=latest/' "$work/clusters/prod/vars/kustomization.yaml"
+commit "latest through the generator"
+not_ok "a latest tag from a generated ConfigMap is rejected" push "$work" origin main
+like "at the manifest's image line" "$(remote_lines)" "error: refs/heads/main $c: apps/web: apps/web/deploy.yaml:17:18: "
+drop
+sed -i 's/TAG=latest/TAG=1.25/; /generatorOptions/d' "$work/clusters/prod/vars/kustomization.yaml"
+commit "a hashed name"
+ok "with a hash suffix its name differs, as in the cluster" push "$work" origin main
+like "so a warning" "$(remote_lines)" "apps/web: clusters/prod/web.yaml:15:9: postBuild.substituteFrom ConfigMap/cluster-vars is not in this repository"
+unlike "its \${TAG} kept as written, not emptied (nginx: would not parse)" "$(remote_lines)" "error:"
+reset_base
+
 # --- a SOPS-encrypted Secret: the gate cannot read it
 var_deploy 1.25
 printf '%s\n' "apiVersion: v1" "kind: Secret" "metadata:" "  name: cluster-secrets" "  namespace: flux-system" \

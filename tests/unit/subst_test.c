@@ -2,6 +2,7 @@
  * subst_test: Flux's post-build substitution (hooks/judge_subst.c) against
  * the behaviour of fluxcd/pkg/envsubst as kustomize-controller runs it:
  * default operators (all of them "the value, else the word"), strict mode
+ * (and the gate's own mode for unknown variables: kept as written)
  * (an undefined variable read without a default operator fails, nested
  * ones included), $$ escapes, the string functions, and the malformed forms
  * that fail the build in the cluster.
@@ -15,7 +16,7 @@
 
 struct scase {
 	const char *vars, *in;
-	int strict;
+	int strict;        /* SUBST_EMPTY, SUBST_ERROR, SUBST_KEEP */
 	const char *want;  /* NULL: an error */
 	const char *err;   /* part of the error message */
 };
@@ -48,6 +49,7 @@ static const struct scase cases[] = {
 	{ "FOO=x\n", "${FOO:=${BAR}}", 1, NULL, "variable not set (strict mode): \"BAR\"" },
 	{ "", "a${BAR}b", 0, "ab", NULL },
 	{ "", "${BAR:=${BAZ:-deep}}", 1, "deep", NULL },
+	{ "A=1\n", "x:${BAR}:${A}:${BAR:=d}:${#BAR}", 2, "x:${BAR}:1:d:${#BAR}", NULL },
 };
 
 int main(void)
