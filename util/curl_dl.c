@@ -32,7 +32,7 @@ static int sym(void *lib, const char *name, void *slot)
 static void load(void)
 {
 	CURLcode (*global_init)(long flags) = NULL;
-	void *lib = dlopen(GATE_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *lib = dlopen(GATE_LIBCURL_SONAME, RTLD_LAZY | RTLD_LOCAL);
 	const char *e;
 
 	if (!lib) {
