@@ -38,7 +38,7 @@ struct fspecs {
 /* Transformer configuration added by `configurations:` files. */
 struct rconfig {
 	struct fspecs labels, template_labels, annotations, namespace, images, replicas,
-		name_refs, var_refs;
+		name_refs, var_refs, name_prefix, name_suffix;
 };
 
 struct rmap {
@@ -59,6 +59,8 @@ struct rctx {
 	struct gate_rnode *sort_first, *sort_last; /* legacy sortOptions */
 	struct gate_render_error *warns; /* skipped under GATE_RENDER_SKIP_UNREACHABLE (arena) */
 	size_t nwarns, awarns;
+	int build_meta;         /* RMETA_* of the top kustomization's buildMetadata */
+	const char *origin;     /* origin path of the folder being read ("" at the top); NULL: not tracked */
 	jmp_buf fail;           /* rfail() jumps here */
 	int fail_code;
 };
@@ -137,20 +139,30 @@ int rkind_cluster_scoped(const char *kind);
 /* configurations and vars (render_config.c) */
 void rconfig_load(struct rctx *c, const char *dir, const struct gate_rnode *list, struct rmap *m);
 void rconfig_merge(struct rctx *c, struct rmap *dst, const struct rmap *src);
+/* `crds:` files of OpenAPI definitions (render_crds.c) */
+void rconfig_load_crds(struct rctx *c, const char *dir, const struct gate_rnode *list,
+	struct rmap *m);
 void rvars_add(struct rctx *c, const struct gate_rnode *list, struct rmap *m);
 void rvars_resolve(struct rctx *c, struct rmap *m);
 void fspecs_push(struct rctx *c, struct fspecs *l, const struct fspec *f);
+/* a list of field specs ({path, kind, group, version, create}) appended to out */
+void rconfig_read_specs(struct rctx *c, const struct gate_rnode *list, struct fspecs *out);
 typedef void (*fs_fn)(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload);
 int fspec_matches(const struct fspec *f, const struct rres *r);
 void fs_walk(struct rctx *c, struct gate_rnode *n, const char *path, int create,
 	const struct gate_rnode *origin, fs_fn fn, void *payload);
 
 /* kustomization targets (render_target.c) */
+int rremote(const char *s); /* a remote resource (URL, git repository) */
 void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int component,
 	const struct gate_rnode *where);
 
 /* generators (render_gen.c) */
-void rgen_run(struct rctx *c, const char *dir, const struct gate_rnode *k, struct rmap *m);
+void rgen_run(struct rctx *c, const char *dir, const char *kfile, const struct gate_rnode *k,
+	struct rmap *m);
+/* `generators:` entries: built-in ConfigMapGenerator / SecretGenerator configs */
+void rgen_configs(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m);
 void rgen_hash_names(struct rctx *c, struct rmap *m);
 
 /* patches (render_patch.c) */
@@ -166,8 +178,13 @@ int rselect_match(struct rctx *c, const struct gate_rnode *sel, const struct rre
 
 /* transformers (render_xform.c) */
 void rx_namespace(struct rctx *c, const struct gate_rnode *nsnode, struct rmap *m);
+/*
+ * namePrefix / nameSuffix: at metadata/name (the name kustomize tracks for
+ * references) and at the further field specs of prefix_specs / suffix_specs
+ * (NULL or empty: metadata/name of every kind only).
+ */
 void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct gate_rnode *suf,
-	struct rmap *m);
+	const struct fspecs *prefix_specs, const struct fspecs *suffix_specs, struct rmap *m);
 void rx_labels(struct rctx *c, const struct gate_rnode *pairs, int selectors, int templates,
 	const struct fspecs *fields, struct rmap *m);
 void rx_annotations(struct rctx *c, const struct gate_rnode *pairs, struct rmap *m);
@@ -179,6 +196,19 @@ void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode 
 
 /* replacements (render_repl.c) */
 void rrepl_run(struct rctx *c, const char *dir, const struct gate_rnode *list, struct rmap *m);
+
+/* buildMetadata (render_meta.c) */
+#define RMETA_ORIGIN 1      /* originAnnotations */
+#define RMETA_MANAGED_BY 2  /* managedByLabel */
+void rmeta_read(struct rctx *c, const struct gate_rnode *k);
+void rmeta_origin_file(struct rctx *c, struct gate_rnode *root, const char *path,
+	const struct gate_rnode *where);
+void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configured_in,
+	const char *av, const char *kind, const char *name, const char *ns,
+	const struct gate_rnode *where);
+const char *rmeta_origin_path(struct rctx *c, const struct gate_rnode *root); /* X of "path: X", or NULL */
+void rmeta_keep_origin(struct rctx *c, struct rres *r, const struct rres *old);
+void rmeta_finish(struct rctx *c, struct rmap *m);
 
 /* ordering (render_sort.c) */
 void rsort_legacy(struct rctx *c, struct rmap *m);
