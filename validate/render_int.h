@@ -191,8 +191,8 @@ void rx_annotations(struct rctx *c, const struct gate_rnode *pairs, struct rmap 
 void rx_images(struct rctx *c, const struct gate_rnode *images, struct rmap *m);
 void rx_replicas(struct rctx *c, const struct gate_rnode *replicas, struct rmap *m);
 void rx_name_references(struct rctx *c, struct rmap *m);
-void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode *cfg,
-	struct rmap *m);
+void rx_builtin_config(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m);
 
 /* replacements (render_repl.c) */
 void rrepl_run(struct rctx *c, const char *dir, const struct gate_rnode *list, struct rmap *m);
@@ -200,6 +200,7 @@ void rrepl_run(struct rctx *c, const char *dir, const struct gate_rnode *list, s
 /* buildMetadata (render_meta.c) */
 #define RMETA_ORIGIN 1      /* originAnnotations */
 #define RMETA_MANAGED_BY 2  /* managedByLabel */
+#define RMETA_TRANSFORMS 4  /* transformerAnnotations */
 void rmeta_read(struct rctx *c, const struct gate_rnode *k);
 void rmeta_origin_file(struct rctx *c, struct gate_rnode *root, const char *path,
 	const struct gate_rnode *where);
@@ -207,6 +208,14 @@ void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configur
 	const char *av, const char *kind, const char *name, const char *ns,
 	const struct gate_rnode *where);
 const char *rmeta_origin_path(struct rctx *c, const struct gate_rnode *root); /* X of "path: X", or NULL */
+/*
+ * A transformer configured in configured_in ran `times` times over m: each
+ * object records it in alpha.config.kubernetes.io/transformations (or takes
+ * it as its origin when it has none), as kustomize's AddTransformerAnnotation.
+ */
+void rmeta_transformed(struct rctx *c, struct rmap *m, const char *configured_in,
+	const char *av, const char *kind, const char *name, const char *ns, size_t times,
+	const struct gate_rnode *where);
 void rmeta_keep_origin(struct rctx *c, struct rres *r, const struct rres *old);
 void rmeta_finish(struct rctx *c, struct rmap *m);
 

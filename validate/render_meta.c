@@ -12,7 +12,12 @@
  *                      Flux's kustomize-controller write (kustomize's
  *                      library reports its version as "(devel)" unless its
  *                      own binary was built with one);
- *   transformerAnnotations  not rendered: an error at its line;
+ *   transformerAnnotations  each object gets
+ *                      alpha.config.kubernetes.io/transformations: the list
+ *                      of the transformers that ran over the map it was in
+ *                      (every configured instance: one per patch, per image,
+ *                      per `labels` entry, ...), in order, as kustomize's
+ *                      AddTransformerAnnotation records them;
  *   anything else      ignored, as kustomize does.
  *
  * Origins are tracked as kustomize does (resource.Origin.Append: the path of
@@ -27,6 +32,7 @@
 #include <string.h>
 
 #define ORIGIN_KEY "config.kubernetes.io/origin"
+#define TRANSFORMATIONS_KEY "alpha.config.kubernetes.io/transformations"
 #define MANAGED_BY_KEY "app.kubernetes.io/managed-by"
 #define MANAGED_BY_VALUE "kustomize-(devel)"
 
@@ -48,8 +54,7 @@ void rmeta_read(struct rctx *c, const struct gate_rnode *k)
 		else if (s && !strcmp(s, "managedByLabel"))
 			c->build_meta |= RMETA_MANAGED_BY;
 		else if (s && !strcmp(s, "transformerAnnotations"))
-			rfail(c, e, "buildMetadata: transformerAnnotations is not supported yet "
-				"(originAnnotations and managedByLabel are)");
+			c->build_meta |= RMETA_TRANSFORMS;
 		/* kustomize ignores any other value (but still tracks origins) */
 	}
 	if (bm->len)
@@ -89,6 +94,21 @@ const char *rmeta_origin_path(struct rctx *c, const struct gate_rnode *root)
 	return ra_strndup(c, s + 6, strcspn(s + 6, "\n"));
 }
 
+/* kustomize's YAML of an Origin with configuredIn/configuredBy, each line after indent */
+static void configured_text(struct gate_buf *b, const char *indent, const char *configured_in,
+	const char *av, const char *kind, const char *name, const char *ns)
+{
+	gate_buf_addf(b, "configuredIn: %s\n%sconfiguredBy:\n", configured_in, indent);
+	if (av && av[0])
+		gate_buf_addf(b, "%s  apiVersion: %s\n", indent, av);
+	if (kind && kind[0])
+		gate_buf_addf(b, "%s  kind: %s\n", indent, kind);
+	if (name && name[0])
+		gate_buf_addf(b, "%s  name: %s\n", indent, name);
+	if (ns && ns[0])
+		gate_buf_addf(b, "%s  namespace: %s\n", indent, ns);
+}
+
 void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configured_in,
 	const char *av, const char *kind, const char *name, const char *ns,
 	const struct gate_rnode *where)
@@ -101,19 +121,45 @@ void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configur
 	ann = annotations(c, r->root, where);
 	if (ann->type != GATE_RNODE_MAP || rn_get(ann, ORIGIN_KEY))
 		return; /* kustomize keeps an origin the object already has */
-	gate_buf_adds(&b, "configuredIn: ");
-	gate_buf_adds(&b, configured_in);
-	gate_buf_adds(&b, "\nconfiguredBy:\n");
-	if (av && av[0])
-		gate_buf_addf(&b, "  apiVersion: %s\n", av);
-	if (kind && kind[0])
-		gate_buf_addf(&b, "  kind: %s\n", kind);
-	if (name && name[0])
-		gate_buf_addf(&b, "  name: %s\n", name);
-	if (ns && ns[0])
-		gate_buf_addf(&b, "  namespace: %s\n", ns);
+	configured_text(&b, "", configured_in, av, kind, name, ns);
 	rn_set(c, ann, ORIGIN_KEY, rn_str(c, ra_strndup(c, b.ptr, b.len), where));
 	gate_buf_release(&b);
+}
+
+void rmeta_transformed(struct rctx *c, struct rmap *m, const char *configured_in,
+	const char *av, const char *kind, const char *name, const char *ns, size_t times,
+	const struct gate_rnode *where)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *item;
+	size_t i, t;
+
+	if (!c->origin || !times)
+		return;
+	gate_buf_adds(&b, "- ");
+	configured_text(&b, "  ", configured_in, av, kind, name, ns);
+	item = ra_strndup(c, b.ptr, b.len);
+	gate_buf_release(&b);
+	for (i = 0; i < m->n; i++) {
+		struct rres *r = m->v[i];
+		struct gate_rnode *ann;
+		const char *old;
+
+		if (r->root->type != GATE_RNODE_MAP)
+			continue;
+		for (t = 0; t < times; t++) {
+			ann = annotations(c, r->root, where);
+			if (ann->type != GATE_RNODE_MAP)
+				break;
+			if (!rn_get(ann, ORIGIN_KEY)) {
+				rmeta_origin_generated(c, r, configured_in, av, kind, name, ns, where);
+				continue;
+			}
+			old = rn_get_str(ann, TRANSFORMATIONS_KEY);
+			rn_set(c, ann, TRANSFORMATIONS_KEY, rn_str(c, old ? ra_printf(c, "%s%s", old, item) :
+				item, where));
+		}
+	}
 }
 
 void rmeta_keep_origin(struct rctx *c, struct rres *r, const struct rres *old)
@@ -141,8 +187,10 @@ void rmeta_finish(struct rctx *c, struct rmap *m)
 				rfail(c, labels, "metadata.labels must be a mapping");
 			rn_set(c, labels, MANAGED_BY_KEY, rn_str(c, MANAGED_BY_VALUE, meta));
 		}
-		if (!(c->build_meta & RMETA_ORIGIN) && ann && ann->type == GATE_RNODE_MAP &&
-		    rn_del(ann, ORIGIN_KEY) && !ann->len)
+		if (ann && ann->type == GATE_RNODE_MAP &&
+		    ((!(c->build_meta & RMETA_ORIGIN) && rn_del(ann, ORIGIN_KEY)) |
+		     (!(c->build_meta & RMETA_TRANSFORMS) && rn_del(ann, TRANSFORMATIONS_KEY))) &&
+		    !ann->len)
 			rn_del(meta, "annotations");
 	}
 }

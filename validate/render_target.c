@@ -218,31 +218,64 @@ static void run_labels(struct rctx *c, const struct gate_rnode *k, struct rmap *
 		rx_labels(c, common, 1, 1, NULL, acc);
 }
 
-static void run_transformers(struct rctx *c, const char *dir, const struct gate_rnode *k,
-	struct rmap *acc)
+static size_t entries(const struct gate_rnode *v)
 {
-	const struct gate_rnode *v;
+	return v && (v->type == GATE_RNODE_SEQ || v->type == GATE_RNODE_MAP) ? v->len : 0;
+}
+
+/* buildMetadata: the built-in transformers of kustomization kfile ran `times` times */
+static void ran(struct rctx *c, struct rmap *acc, const char *kfile, const char *kind, size_t times)
+{
+	if (c->origin && times)
+		rmeta_transformed(c, acc, rpath_join(c, c->origin, kfile), "builtin", kind, NULL, NULL,
+			times, NULL);
+}
+
+/* kustomize's built-in transformers in its order (one instance per patch, image, ...) */
+static void run_transformers(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *k, struct rmap *acc)
+{
+	const struct gate_rnode *v, *labels = rn_get(k, "labels"), *common = rn_get(k, "commonLabels");
 
 	rpatch_run(c, dir, k, acc, RPATCH_SMP_LIST);
+	ran(c, acc, kfile, "PatchStrategicMergeTransformer", entries(rn_get(k, "patchesStrategicMerge")) ? 1 : 0);
 	rpatch_run(c, dir, k, acc, RPATCH_PATCHES);
-	if ((v = rn_get(k, "namespace")) && rn_scalar(v) && rn_scalar(v)[0])
+	ran(c, acc, kfile, "PatchTransformer", entries(rn_get(k, "patches")));
+	if ((v = rn_get(k, "namespace")) && rn_scalar(v) && rn_scalar(v)[0]) {
 		rx_namespace(c, v, acc);
+		ran(c, acc, kfile, "NamespaceTransformer", 1);
+	}
 	rx_prefix_suffix(c, rn_get(k, "namePrefix"), rn_get(k, "nameSuffix"), &acc->cfg.name_prefix,
 		&acc->cfg.name_suffix, acc);
+	if ((v = rn_get(k, "namePrefix")) && rn_scalar(v) && rn_scalar(v)[0])
+		ran(c, acc, kfile, "PrefixTransformer", 1);
+	if ((v = rn_get(k, "nameSuffix")) && rn_scalar(v) && rn_scalar(v)[0])
+		ran(c, acc, kfile, "SuffixTransformer", 1);
 	run_labels(c, k, acc);
-	if ((v = rn_get(k, "commonAnnotations")) && !rn_is_null(v))
+	/* one per `labels` entry, and one for commonLabels (even when empty) */
+	if (entries(labels) || entries(common))
+		ran(c, acc, kfile, "LabelTransformer", entries(labels) + 1);
+	if ((v = rn_get(k, "commonAnnotations")) && !rn_is_null(v)) {
 		rx_annotations(c, v, acc);
+		ran(c, acc, kfile, "AnnotationsTransformer", entries(v) ? 1 : 0);
+	}
 	rpatch_run(c, dir, k, acc, RPATCH_JSON6902);
-	if ((v = rn_get(k, "replicas")) && !rn_is_null(v))
+	ran(c, acc, kfile, "PatchJson6902Transformer", entries(rn_get(k, "patchesJson6902")));
+	if ((v = rn_get(k, "replicas")) && !rn_is_null(v)) {
 		rx_replicas(c, v, acc);
+		ran(c, acc, kfile, "ReplicaCountTransformer", entries(v));
+	}
 	if ((v = rn_get(k, "images")) && !rn_is_null(v))
 		rx_images(c, v, acc);
 	if ((v = rn_get(k, "imageTags")) && !rn_is_null(v))
 		rx_images(c, v, acc); /* deprecated spelling of images, applied after them */
-	if ((v = rn_get(k, "replacements")) && !rn_is_null(v))
+	ran(c, acc, kfile, "ImageTagTransformer", entries(rn_get(k, "images")) + entries(rn_get(k, "imageTags")));
+	if ((v = rn_get(k, "replacements")) && !rn_is_null(v)) {
 		rrepl_run(c, dir, v, acc);
+		ran(c, acc, kfile, "ReplacementTransformer", entries(v) ? 1 : 0);
+	}
 	if ((v = str_list(c, k, "transformers")))
-		rx_builtin_config(c, dir, v, acc);
+		rx_builtin_config(c, dir, kfile, v, acc);
 }
 
 static void read_sort_options(struct rctx *c, const struct gate_rnode *k)
@@ -391,7 +424,7 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 			rgen_configs(c, dir, rpath_base(kpath), gens, acc);
 	}
 	accumulate_components(c, dir, str_list(c, k, "components"), acc);
-	run_transformers(c, dir, k, acc);
+	run_transformers(c, dir, rpath_base(kpath), k, acc);
 	if (!rn_is_null(rn_get(k, "vars")))
 		rvars_add(c, rn_get(k, "vars"), acc);
 	if (!component) {

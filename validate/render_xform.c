@@ -716,7 +716,22 @@ static void replica_count(struct rctx *c, const struct gate_rnode *cfg, struct r
 	}
 }
 
-static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, struct rmap *m)
+static void apply_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, struct rmap *m);
+
+/* one config, then (buildMetadata) its origin as a transformation of every object */
+static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg,
+	const char *origin, struct rmap *m)
+{
+	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
+	const struct gate_rnode *meta = rn_get(cfg, "metadata");
+
+	apply_config(c, dir, cfg, m);
+	if (origin && kind && av && !strcmp(av, "builtin"))
+		rmeta_transformed(c, m, origin, av, kind, rn_get_str(meta, "name"),
+			rn_get_str(meta, "namespace"), 1, cfg);
+}
+
+static void apply_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, struct rmap *m)
 {
 	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
 
@@ -801,7 +816,7 @@ static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, 
 
 struct cfgs {
 	struct rctx *c;
-	const char *dir;
+	const char *dir, *origin;
 	struct rmap *m;
 };
 
@@ -809,12 +824,12 @@ static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 {
 	struct cfgs *cf = payload;
 
-	one_config(c, cf->dir, root, cf->m);
+	one_config(c, cf->dir, root, cf->origin, cf->m);
 }
 
 /* kustomize runs the inline configs first, then those of files and folders, each in list order */
-void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode *list,
-	struct rmap *m)
+void rx_builtin_config(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m)
 {
 	uint32_t i;
 	int pass;
@@ -823,7 +838,7 @@ void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode 
 	for (i = 0; i < list->len; i++) {
 		const struct gate_rnode *e = list->u.items[i];
 		const char *s = rn_scalar(e);
-		struct cfgs cf = { c, dir, m };
+		struct cfgs cf = { c, dir, NULL, m };
 		char *buf;
 		size_t len;
 		int rc;
@@ -833,25 +848,30 @@ void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode 
 		if ((strchr(s, '\n') != NULL) != (pass == 0))
 			continue; /* inline configs in pass 0, the others in pass 1 */
 		if (strchr(s, '\n')) {
+			/* an inline config: its origin is the kustomization */
+			cf.origin = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
 			rn_parse_stream(c, e->file, s, strlen(s), config_doc, &cf);
 			continue;
 		}
 		rc = rload(c, rpath_join(c, dir, s), &buf, &len);
 		if (rc == GATE_RENDER_EISDIR) {
 			/* a kustomization whose build is the transformer configs */
+			const char *saved = c->origin;
 			struct rmap cfgs;
 			size_t k;
 
 			memset(&cfgs, 0, sizeof(cfgs));
+			if (c->origin)
+				c->origin = rpath_join(c, c->origin, s);
 			rtarget_accumulate(c, rpath_join(c, dir, s), &cfgs, 0, e);
+			c->origin = saved;
 			for (k = 0; k < cfgs.n; k++)
-				one_config(c, dir, cfgs.v[k]->root, m);
+				one_config(c, dir, cfgs.v[k]->root, rmeta_origin_path(c, cfgs.v[k]->root), m);
 			continue;
 		}
 		if (rc)
 			rfail(c, e, "transformers: open %s: no such file or directory", rpath_join(c, dir, s));
-		cf.dir = rpath_dir(c, rpath_join(c, dir, s));
-		cf.dir = dir;
+		cf.origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
 		rn_parse_stream(c, rpath_join(c, dir, s), buf, len, config_doc, &cf);
 	}
 }

@@ -10,7 +10,7 @@
 # [--reorder=none] DIR` (kubectl v1.32.4, kustomize v5.5.0) and committed: this
 # test never runs kubectl.  The expected-error files are gitops-gate's own
 # messages, kustomize's wording at the source line (kubectl fails these builds
-# too, except transformerAnnotations, which the gate does not render yet).
+# too).
 . "$GATE_SRCDIR/tests/lib.sh"
 
 [ -x "$GATE_BIN" ] || bail "no binary at $GATE_BIN"
