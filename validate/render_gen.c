@@ -552,7 +552,7 @@ void rgen_configs(struct rctx *c, const char *dir, const char *kfile,
 			rtarget_accumulate(c, p, &cfgs, 0, e);
 			c->origin = saved;
 			for (k = 0; k < cfgs.n; k++)
-				config_generate(c, dir, cfgs.v[k]->root, rmeta_origin_path(c, cfgs.v[k]->root), m);
+				config_generate(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
 			continue;
 		}
 		if (rc)

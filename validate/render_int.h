@@ -21,6 +21,7 @@ struct rres {
 	int generated;          /* made by a generator */
 	int needs_hash;         /* generator asked for the name hash suffix */
 	int behavior;           /* generators: 0 create, 1 merge, 2 replace */
+	const char *origin_path; /* buildMetadata: the file it was read from, as kustomize's origin path */
 };
 
 /* A field spec: where a transformer writes, in kinds matching kind/group/version. */
@@ -108,6 +109,9 @@ void rn_parse_stream(struct rctx *c, const char *file, const char *buf, size_t l
 	rn_doc_fn fn, void *payload);
 /* Parse one document (or fail) */
 struct gate_rnode *rn_parse_one(struct rctx *c, const char *file, const char *buf, size_t len);
+
+/* s as a one-line YAML scalar the way kustomize writes a string (quoted when it must be) */
+const char *rn_yaml_string(struct rctx *c, const char *s);
 
 /* Go encoding/json of a node (keys sorted by bytes), for hashes. */
 void rn_json(const struct gate_rnode *n, struct gate_buf *out);
@@ -207,7 +211,6 @@ void rmeta_origin_file(struct rctx *c, struct gate_rnode *root, const char *path
 void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configured_in,
 	const char *av, const char *kind, const char *name, const char *ns,
 	const struct gate_rnode *where);
-const char *rmeta_origin_path(struct rctx *c, const struct gate_rnode *root); /* X of "path: X", or NULL */
 /*
  * A transformer configured in configured_in ran `times` times over m: each
  * object records it in alpha.config.kubernetes.io/transformations (or takes

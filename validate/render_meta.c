@@ -82,31 +82,24 @@ void rmeta_origin_file(struct rctx *c, struct gate_rnode *root, const char *path
 	ann = annotations(c, root, where);
 	if (ann->type != GATE_RNODE_MAP)
 		rfail(c, ann, "metadata.annotations must be a mapping");
-	rn_set(c, ann, ORIGIN_KEY, rn_str(c, ra_printf(c, "path: %s\n", path), where));
-}
-
-const char *rmeta_origin_path(struct rctx *c, const struct gate_rnode *root)
-{
-	const char *s = rn_get_str(rn_get(rn_get(root, "metadata"), "annotations"), ORIGIN_KEY);
-
-	if (!s || strncmp(s, "path: ", 6))
-		return NULL;
-	return ra_strndup(c, s + 6, strcspn(s + 6, "\n"));
+	rn_set(c, ann, ORIGIN_KEY, rn_str(c, ra_printf(c, "path: %s\n", rn_yaml_string(c, path)),
+		where));
 }
 
 /* kustomize's YAML of an Origin with configuredIn/configuredBy, each line after indent */
-static void configured_text(struct gate_buf *b, const char *indent, const char *configured_in,
-	const char *av, const char *kind, const char *name, const char *ns)
+static void configured_text(struct rctx *c, struct gate_buf *b, const char *indent,
+	const char *configured_in, const char *av, const char *kind, const char *name, const char *ns)
 {
-	gate_buf_addf(b, "configuredIn: %s\n%sconfiguredBy:\n", configured_in, indent);
+	gate_buf_addf(b, "configuredIn: %s\n%sconfiguredBy:\n", rn_yaml_string(c, configured_in),
+		indent);
 	if (av && av[0])
-		gate_buf_addf(b, "%s  apiVersion: %s\n", indent, av);
+		gate_buf_addf(b, "%s  apiVersion: %s\n", indent, rn_yaml_string(c, av));
 	if (kind && kind[0])
-		gate_buf_addf(b, "%s  kind: %s\n", indent, kind);
+		gate_buf_addf(b, "%s  kind: %s\n", indent, rn_yaml_string(c, kind));
 	if (name && name[0])
-		gate_buf_addf(b, "%s  name: %s\n", indent, name);
+		gate_buf_addf(b, "%s  name: %s\n", indent, rn_yaml_string(c, name));
 	if (ns && ns[0])
-		gate_buf_addf(b, "%s  namespace: %s\n", indent, ns);
+		gate_buf_addf(b, "%s  namespace: %s\n", indent, rn_yaml_string(c, ns));
 }
 
 void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configured_in,
@@ -121,7 +114,7 @@ void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configur
 	ann = annotations(c, r->root, where);
 	if (ann->type != GATE_RNODE_MAP || rn_get(ann, ORIGIN_KEY))
 		return; /* kustomize keeps an origin the object already has */
-	configured_text(&b, "", configured_in, av, kind, name, ns);
+	configured_text(c, &b, "", configured_in, av, kind, name, ns);
 	rn_set(c, ann, ORIGIN_KEY, rn_str(c, ra_strndup(c, b.ptr, b.len), where));
 	gate_buf_release(&b);
 }
@@ -137,7 +130,7 @@ void rmeta_transformed(struct rctx *c, struct rmap *m, const char *configured_in
 	if (!c->origin || !times)
 		return;
 	gate_buf_adds(&b, "- ");
-	configured_text(&b, "  ", configured_in, av, kind, name, ns);
+	configured_text(c, &b, "  ", configured_in, av, kind, name, ns);
 	item = ra_strndup(c, b.ptr, b.len);
 	gate_buf_release(&b);
 	for (i = 0; i < m->n; i++) {

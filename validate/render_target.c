@@ -32,11 +32,15 @@ struct file_docs {
 
 static void add_resource(struct rctx *c, struct gate_rnode *root, const struct file_docs *fd)
 {
+	struct rres *r;
+
 	if (root->type != GATE_RNODE_MAP)
 		rfail(c, root, "missing Resource metadata");
 	if (fd->origin)
 		rmeta_origin_file(c, root, fd->origin, fd->where);
-	rmap_append(c, fd->acc, rres_new(c, root), fd->where);
+	r = rres_new(c, root);
+	r->origin_path = fd->origin;
+	rmap_append(c, fd->acc, r, fd->where);
 }
 
 static void file_doc(struct rctx *c, struct gate_rnode *root, void *payload)

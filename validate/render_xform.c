@@ -866,7 +866,7 @@ void rx_builtin_config(struct rctx *c, const char *dir, const char *kfile,
 			rtarget_accumulate(c, rpath_join(c, dir, s), &cfgs, 0, e);
 			c->origin = saved;
 			for (k = 0; k < cfgs.n; k++)
-				one_config(c, dir, cfgs.v[k]->root, rmeta_origin_path(c, cfgs.v[k]->root), m);
+				one_config(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
 			continue;
 		}
 		if (rc)
