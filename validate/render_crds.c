@@ -20,12 +20,25 @@
 #include <string.h>
 
 #define MAX_REF_DEPTH 32
+#define MAX_VISITS 100000 /* properties visited per file: $ref fan-out grows exponentially */
+#define MAX_SPECS 1000    /* field specs one file adds */
 
 static const struct gate_rnode *schema_of(const struct gate_rnode *def)
 {
 	const struct gate_rnode *s = rn_get(def, "Schema");
 
 	return s ? s : rn_get(def, "schema"); /* Go's JSON decoder matches either */
+}
+
+struct crd_walk {
+	size_t visits, specs;
+	struct rconfig *cfg;
+};
+
+static void count_spec(struct rctx *c, const struct gate_rnode *at, struct crd_walk *w)
+{
+	if (++w->specs > MAX_SPECS)
+		rfail(c, at, "crds: more than %d field specs in one file", MAX_SPECS);
 }
 
 static void add_spec(struct rctx *c, struct fspecs *l, const char *kind, const char *path)
@@ -39,15 +52,18 @@ static void add_spec(struct rctx *c, struct fspecs *l, const char *kind, const c
 }
 
 static void load_type(struct rctx *c, const struct gate_rnode *defs, const char *kind,
-	const char *type, const char *path, int depth, struct rconfig *cfg)
+	const char *type, const char *path, int depth, struct crd_walk *w)
 {
 	const struct gate_rnode *props = rn_get(schema_of(rn_get(defs, type)), "properties");
+	struct rconfig *cfg = w->cfg;
 	uint32_t i;
 
 	if (!props || props->type != GATE_RNODE_MAP)
 		return;
 	if (depth > MAX_REF_DEPTH)
 		rfail(c, props, "crds: $ref nesting deeper than %d at %s (a cycle?)", MAX_REF_DEPTH, path);
+	if ((w->visits += props->len) > MAX_VISITS)
+		rfail(c, props, "crds: more than %d properties reached through $ref", MAX_VISITS);
 	for (i = 0; i < props->len; i++) {
 		const struct gate_rnode *p = props->u.members[i].value;
 		const char *name = props->u.members[i].key, *ref_kind, *ref, *key;
@@ -55,16 +71,23 @@ static void load_type(struct rctx *c, const struct gate_rnode *defs, const char 
 
 		if (p->type != GATE_RNODE_MAP)
 			continue;
-		if (rn_get(p, "x-kubernetes-annotation"))
+		if (rn_get(p, "x-kubernetes-annotation")) {
+			count_spec(c, p, w);
 			add_spec(c, &cfg->annotations, kind, at);
-		if (rn_get(p, "x-kubernetes-label-selector"))
+		}
+		if (rn_get(p, "x-kubernetes-label-selector")) {
+			count_spec(c, p, w);
 			add_spec(c, &cfg->labels, kind, at);
-		if (rn_get(p, "x-kubernetes-identity"))
+		}
+		if (rn_get(p, "x-kubernetes-identity")) {
+			count_spec(c, p, w);
 			add_spec(c, &cfg->name_prefix, kind, at);
+		}
 		if (rn_get_str(p, "x-kubernetes-object-ref-api-version") &&
 		    (ref_kind = rn_get_str(p, "x-kubernetes-object-ref-kind"))) {
 			struct fspec f;
 
+			count_spec(c, p, w);
 			key = rn_get_str(p, "x-kubernetes-object-ref-name-key");
 			memset(&f, 0, sizeof(f));
 			f.kind = kind;
@@ -73,13 +96,13 @@ static void load_type(struct rctx *c, const struct gate_rnode *defs, const char 
 			fspecs_push(c, &cfg->name_refs, &f);
 		}
 		if ((ref = rn_get_str(p, "$ref")) && ref[0])
-			load_type(c, defs, kind, ref, at, depth + 1, cfg);
+			load_type(c, defs, kind, ref, at, depth + 1, w);
 	}
 }
 
 static void crd_doc(struct rctx *c, struct gate_rnode *defs, void *payload)
 {
-	struct rconfig *cfg = payload;
+	struct crd_walk w = { 0, 0, payload };
 	uint32_t i;
 
 	if (defs->type != GATE_RNODE_MAP)
@@ -90,7 +113,7 @@ static void crd_doc(struct rctx *c, struct gate_rnode *defs, void *payload)
 
 		if (!rn_get(props, "kind") || !rn_get(props, "apiVersion") || !rn_get(props, "metadata"))
 			continue;
-		load_type(c, defs, dot ? dot + 1 : type, type, "", 0, cfg);
+		load_type(c, defs, dot ? dot + 1 : type, type, "", 0, &w);
 	}
 }
 

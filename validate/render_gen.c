@@ -403,6 +403,9 @@ void rmap_absorb(struct rctx *c, struct rmap *m, struct rres *r, const struct ga
 	}
 	if (r->behavior == 1)
 		rmeta_keep_origin(c, r, old); /* merge keeps the origin of the object merged into */
+	r->xforms = old->xforms; /* and its transformations (annotations of old stay) */
+	r->nxforms = old->nxforms;
+	r->axforms = old->axforms;
 	/* build annotations (the name hash among them) come from the object merged into */
 	r->needs_hash = old->needs_hash;
 	r->orig_name = old->orig_name;

@@ -22,6 +22,8 @@ struct rres {
 	int needs_hash;         /* generator asked for the name hash suffix */
 	int behavior;           /* generators: 0 create, 1 merge, 2 replace */
 	const char *origin_path; /* buildMetadata: the file it was read from, as kustomize's origin path */
+	const char **xforms;    /* buildMetadata: transformations recorded (YAML list items), oldest first */
+	size_t nxforms, axforms;
 };
 
 /* A field spec: where a transformer writes, in kinds matching kind/group/version. */
@@ -213,8 +215,10 @@ void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configur
 	const struct gate_rnode *where);
 /*
  * A transformer configured in configured_in ran `times` times over m: each
- * object records it in alpha.config.kubernetes.io/transformations (or takes
+ * object records it for alpha.config.kubernetes.io/transformations (or takes
  * it as its origin when it has none), as kustomize's AddTransformerAnnotation.
+ * The list is written by rmeta_finish(); each entry counts as a node of the
+ * build (max_nodes).
  */
 void rmeta_transformed(struct rctx *c, struct rmap *m, const char *configured_in,
 	const char *av, const char *kind, const char *name, const char *ns, size_t times,

@@ -135,24 +135,49 @@ void rmeta_transformed(struct rctx *c, struct rmap *m, const char *configured_in
 	gate_buf_release(&b);
 	for (i = 0; i < m->n; i++) {
 		struct rres *r = m->v[i];
-		struct gate_rnode *ann;
-		const char *old;
 
 		if (r->root->type != GATE_RNODE_MAP)
 			continue;
 		for (t = 0; t < times; t++) {
-			ann = annotations(c, r->root, where);
+			struct gate_rnode *ann = annotations(c, r->root, where);
+
 			if (ann->type != GATE_RNODE_MAP)
 				break;
 			if (!rn_get(ann, ORIGIN_KEY)) {
 				rmeta_origin_generated(c, r, configured_in, av, kind, name, ns, where);
 				continue;
 			}
-			old = rn_get_str(ann, TRANSFORMATIONS_KEY);
-			rn_set(c, ann, TRANSFORMATIONS_KEY, rn_str(c, old ? ra_printf(c, "%s%s", old, item) :
-				item, where));
+			if (++c->nodes > c->opts->max_nodes)
+				rfail(c, where, "the build makes more than %zu nodes (transformations "
+					"recorded for buildMetadata count)", c->opts->max_nodes);
+			if (r->nxforms == r->axforms) {
+				size_t na = r->axforms ? r->axforms * 2 : 8;
+				const char **v = ra_alloc(c, na * sizeof(*v));
+
+				if (r->nxforms)
+					memcpy(v, r->xforms, r->nxforms * sizeof(*v));
+				r->xforms = v;
+				r->axforms = na;
+			}
+			r->xforms[r->nxforms++] = item;
 		}
 	}
+}
+
+/* the recorded transformations into the annotation, after any the object came with */
+static void write_transformations(struct rctx *c, struct rres *r)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+	struct gate_rnode *ann = annotations(c, r->root, NULL);
+	const char *old = rn_get_str(ann, TRANSFORMATIONS_KEY);
+	size_t i;
+
+	if (old)
+		gate_buf_adds(&b, old);
+	for (i = 0; i < r->nxforms; i++)
+		gate_buf_adds(&b, r->xforms[i]);
+	rn_set(c, ann, TRANSFORMATIONS_KEY, rn_str(c, ra_strndup(c, b.ptr, b.len), NULL));
+	gate_buf_release(&b);
 }
 
 void rmeta_keep_origin(struct rctx *c, struct rres *r, const struct rres *old)
@@ -169,9 +194,12 @@ void rmeta_finish(struct rctx *c, struct rmap *m)
 	size_t i;
 
 	for (i = 0; c->origin && i < m->n; i++) {
-		struct gate_rnode *root = m->v[i]->root;
-		struct gate_rnode *meta = rn_get(root, "metadata");
-		struct gate_rnode *ann = rn_get(meta, "annotations");
+		struct gate_rnode *root = m->v[i]->root, *meta, *ann;
+
+		if ((c->build_meta & RMETA_TRANSFORMS) && m->v[i]->nxforms && root->type == GATE_RNODE_MAP)
+			write_transformations(c, m->v[i]);
+		meta = rn_get(root, "metadata");
+		ann = rn_get(meta, "annotations");
 
 		if (c->build_meta & RMETA_MANAGED_BY) {
 			struct gate_rnode *labels = rn_lookup_create(c, meta, "labels", GATE_RNODE_MAP, meta);
