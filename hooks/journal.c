@@ -168,3 +168,50 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+int gate_journal_last_seq(const char *path, long long *seq)
+{
+	struct stat st;
+	char *buf = NULL, *end, *p;
+	size_t want;
+	ssize_t got;
+	int fd;
+
+	*seq = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	want = (size_t)st.st_size < GATE_JOURNAL_SEQ_WINDOW ? (size_t)st.st_size : GATE_JOURNAL_SEQ_WINDOW;
+	buf = gate_xmalloc(want + 1);
+	got = want ? pread(fd, buf, want, st.st_size - (off_t)want) : 0;
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		return -1;
+	}
+	/* lines from the last one back: the first with a "seq" wins */
+	end = buf + got;
+	while (end > buf) {
+		json_t *e;
+		json_error_t je;
+
+		for (p = end; p > buf && p[-1] != '\n'; p--)
+			;
+		if (end > p && (e = json_loadb(p, (size_t)(end - p), 0, &je))) {
+			json_t *v = json_object_get(e, "seq");
+			if (json_is_integer(v)) {
+				*seq = json_integer_value(v);
+				json_decref(e);
+				break;
+			}
+			json_decref(e);
+		}
+		end = p > buf ? p - 1 : buf;
+	}
+	free(buf);
+	return 0;
+}

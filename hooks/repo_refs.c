@@ -171,6 +171,11 @@ static int notes_repair(git_repository *repo, const char *notes_ref)
 	return git_reference_remove(repo, notes_ref);
 }
 
+int gate_repo_notes_repair(struct gate_repo *r, const char *notes_ref)
+{
+	return notes_repair(gate_repo_git(r), notes_ref);
+}
+
 int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
 	const char *text)
 {

@@ -197,6 +197,8 @@ int gate_repo_ref_replace(struct gate_repo *r, const char *name, const git_oid *
 int gate_repo_ref_names(struct gate_repo *r, const char *prefix, char ***out, size_t *n);
 int gate_repo_ref_name_valid(const char *name); /* 1 valid, 0 not */
 char *gate_repo_head_branch(struct gate_repo *r);
+/* A notes ref on a pruned commit put back on the newest whole one of its reflog (else removed). */
+int gate_repo_notes_repair(struct gate_repo *r, const char *notes_ref);
 int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
 	const char *text);
 
