@@ -452,7 +452,14 @@ int gate_log_append(struct gate_repo *r, struct gate_log_head *h, json_t *entry,
 	text = dump(entry);
 	err = upsert_text(repo, odb, &o, &s, gate_xstrdup("entry.json"), text);
 	free(text);
-	state = next_state(h->state, entry, seq);
+	if (seed && !h->exists && json_is_object(json_object_get(seed, "state"))) {
+		json_t *base = json_pack("{s:I,s:O}", "seq", (json_int_t)h->seq, "refs",
+			json_object_get(seed, "state"));
+		state = next_state(base, entry, seq);
+		json_decref(base);
+	} else {
+		state = next_state(h->state, entry, seq);
+	}
 	text = dump(state);
 	json_decref(state);
 	if (err == 0)
@@ -467,8 +474,8 @@ int gate_log_append(struct gate_repo *r, struct gate_log_head *h, json_t *entry,
 			err = upsert_text(repo, odb, &o, &s, index_path(target), text);
 		free(text);
 	}
-	if (err == 0 && seed && !h->exists)
-		err = seed_updates(repo, seed, &sups, &spaths, &ns);
+	if (err == 0 && seed && !h->exists && json_is_object(json_object_get(seed, "index")))
+		err = seed_updates(repo, json_object_get(seed, "index"), &sups, &spaths, &ns);
 	if (err < 0)
 		goto done;
 	all = gate_xcalloc(s.n + ns + 1, sizeof(*all));

@@ -82,8 +82,9 @@ int gate_log_accepted(struct gate_repo *r, const struct gate_log_head *h, const 
  * Append entry (borrowed; "seq" is set in it to h->seq + 1) on top of h:
  * state and index updated from it ("accepted_ref", "target", "moved",
  * "event", ...), the commit's second parent the target when the object
- * exists.  seed (new reference or NULL) gives, for the first commit only,
- * extra index records: {hex: {accepted ref: record}}.  On success h is the
+ * exists.  seed (borrowed, or NULL) gives, for the first commit only, the
+ * state and index it starts from: {"state": {accepted ref: state},
+ * "index": {hex: {accepted ref: record}}}.  On success h is the
  * new head.  GATE_LOG_EMOVED when the ref no longer was h (h is then stale:
  * read it again), else 0 or -1 with msg.
  */
