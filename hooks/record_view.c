@@ -284,7 +284,13 @@ int gate_record_sync_views(struct gate_record *r, const struct gate_log_head *h,
 		const char *ev = jstr(e, "event"), *t = jstr(e, "target");
 		git_oid id;
 
-		if (ev && !strcmp(ev, "seed")) /* it restates the journal it came from: no line, no note */
+		/*
+		 * a seed restates the journal it came from: no note; a line only when
+		 * there was a journal (it marks where the log took over, and its seq
+		 * is the cursor from then on)
+		 */
+		if (ev && !strcmp(ev, "seed") &&
+		    json_integer_value(json_object_get(e, "journal_lines")) == 0)
 			continue;
 		if (ev && !strcmp(ev, "accepted") && t && git_oid_fromstr(&id, t) == 0) {
 			char *text = note_text(e);

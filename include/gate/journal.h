@@ -41,10 +41,12 @@ int gate_journal_read(const char *path, size_t max_bytes, json_t **out,
 
 /*
  * The "seq" of the last line that has one (lines written from the gate log,
- * gate_log.h), looking at the last GATE_JOURNAL_SEQ_WINDOW bytes: *seq, 0
- * when none (or no file).  Returns 0, or -1 with errno.
+ * gate_log.h), read back from the end in chunks of GATE_JOURNAL_SEQ_CHUNK
+ * bytes (one chunk when the last line has it, as after every record; the
+ * whole file when no line has one): *seq, 0 when none (or no file).
+ * Returns 0, or -1 with errno.
  */
-#define GATE_JOURNAL_SEQ_WINDOW (1u << 20)
+#define GATE_JOURNAL_SEQ_CHUNK (64u << 10)
 int gate_journal_last_seq(const char *path, long long *seq);
 
 /* The current time as RFC 3339 UTC ("2024-05-01T12:00:00Z") into buf[21+]. */

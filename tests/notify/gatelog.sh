@@ -115,11 +115,25 @@ is "seed entry counts the journal's lines" "$(git -C "$old" show $LOG~1:entry.js
 ok "seeded index knows the second accepted revision" git -C "$old" cat-file -e "$LOG:$(printf '%s' "$o2" | sed 's|^\(..\)\(..\)\(.*\)|accepted/\1/\2/\3|')"
 ok "rollforward from the seeded state" "$GATE_BIN" rollforward --git-dir "$old" main
 is "back at the newest" "$(ref_of "$old" refs/heads/gitops/accepted/main)" "$o2"
-is "journal: old lines kept, then the log's" "$(q "$old/gitops-gate/journal" '[e.get("seq") for e in L]')" "[None, None, 2, 3]"
+is "journal: old lines kept, the seed, then the log's" "$(q "$old/gitops-gate/journal" '[e.get("seq") for e in L]')" "[None, None, 1, 2, 3]"
 put_file "$owork" clusters/prod/db.yaml "$(valid_deployment db)" "old 3"
 ok "a push after migration" push "$owork" origin main
 before=$(git -C "$old" for-each-ref --format='%(refname) %(objectname)')
 "$GATE_BIN" reconcile --git-dir "$old" >/dev/null
 is "reconcile after migration changes nothing" "$(git -C "$old" for-each-ref --format='%(refname) %(objectname)')" "$before"
+
+# lines without seq appended after the log's (another tool, an older gate on
+# another server): the cursor is found behind them, nothing is written twice
+python3 - "$old/gitops-gate/journal" <<'EOF'
+import json, sys
+line = json.dumps({"event": "accepted", "ref": "refs/heads/other", "pad": "x" * 400}) + "\n"
+with open(sys.argv[1], "a") as f:
+    f.write(line * 3000)
+EOF
+"$GATE_BIN" reconcile --git-dir "$old" >/dev/null
+put_file "$owork" clusters/prod/db.yaml "$(valid_deployment db)
+# 4" "old 4"
+ok "a push after 1.3 MB of foreign lines" push "$owork" origin main
+is "each seq once in the journal" "$(q "$old/gitops-gate/journal" '[e["seq"] for e in L if "seq" in e]')" "[1, 2, 3, 4, 5]"
 
 done_testing
