@@ -300,6 +300,9 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 		    !gate_cluster_wants_paths(c, (const char *const *)paths.v, paths.n, all.all))
 			continue;
 		out->nclusters++;
+		if (!out->clusters)
+			out->clusters = json_array();
+		json_array_append_new(out->clusters, json_string(c->name));
 		for (j = 0; j < c->nreceivers; j++) {
 			GATE_ALLOC_GROW(pend, npend + 1, apend);
 			if ((err = make_delivery(&pend[npend], r, &pe, ev, intent_id, c, &c->receivers[j],

@@ -241,6 +241,7 @@ sc_baseline() {
 # a lock file left by a process killed while holding it
 sc_stale_lock() {
 	fx_case "stale-lock-$1"
+	mkdir -p "$(dirname "$SRV/$2.lock")"
 	: >"$SRV/$2.lock"
 	fx_commit
 	fx_push
