@@ -20,6 +20,7 @@ void gate_delivery_release(struct gate_delivery *d)
 	if (!d)
 		return;
 	free(d->cluster);
+	free(d->receiver_name);
 	free(d->url);
 	free(d->format);
 	free(d->token_file);
@@ -80,6 +81,9 @@ static char *delivery_to_json(const struct gate_delivery *d)
 
 	json_object_set_new(o, "id", json_string(d->id));
 	json_object_set_new(o, "cluster", str_or_null(d->cluster));
+	json_object_set_new(o, "receiver", d->receiver_name ?
+		json_pack("{s:s}", "name", d->receiver_name) :
+		json_pack("{s:o,s:o}", "format", str_or_null(d->format), "url", str_or_null(d->url)));
 	json_object_set_new(o, "url", str_or_null(d->url));
 	json_object_set_new(o, "format", str_or_null(d->format));
 	json_object_set_new(o, "token_file", str_or_null(d->token_file));
@@ -160,7 +164,7 @@ static int fsync_path(const char *path, int flags)
 	return ret;
 }
 
-int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n)
+static int write_many(const char *dir, const struct gate_delivery *d, size_t n, int lower)
 {
 	char **tmp;
 	size_t i, made = 0;
@@ -175,6 +179,15 @@ int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t 
 		}
 	if (gate_mkdir_p(dir, 0755) < 0)
 		return -1;
+	if (lower) {
+		long long first = d[0].next_attempt_time;
+		for (i = 1; i < n; i++)
+			if (d[i].next_attempt_time < first)
+				first = d[i].next_attempt_time;
+		/* before any file: a crash leaves the index early, never late */
+		if (gate_outbox_due_lower(dir, first) < 0)
+			return -1;
+	}
 	tmp = gate_xcalloc(n, sizeof(*tmp));
 	/* all the bytes first, then one fsync each (the kernel writes them together) */
 	for (i = 0; i < n; i++, made++) {
@@ -213,6 +226,16 @@ done:
 	free(tmp);
 	errno = saved;
 	return ret;
+}
+
+int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n)
+{
+	return write_many(dir, d, n, 1);
+}
+
+int gate_outbox_rewrite_many(const char *dir, const struct gate_delivery *d, size_t n)
+{
+	return write_many(dir, d, n, 0);
 }
 
 static int get_opt_str(const json_t *o, const char *key, char **out)
@@ -261,6 +284,16 @@ int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t le
 		snprintf(err, errlen, "delivery %s: a field has the wrong type", d->id);
 		goto fail;
 	}
+	v = json_object_get(o, "receiver");
+	if (v && !json_is_object(v)) {
+		snprintf(err, errlen, "delivery %s: receiver is not a mapping", d->id);
+		goto fail;
+	}
+	if (v && get_opt_str(v, "name", &d->receiver_name) < 0) {
+		snprintf(err, errlen, "delivery %s: receiver.name is not a string", d->id);
+		goto fail;
+	}
+	/* without a name the receiver is the one of the file's format and URL (older files too) */
 	v = json_object_get(o, "body");
 	if (!json_is_string(v) || !d->url || !d->format) {
 		snprintf(err, errlen, "delivery %s: url, format or body missing", d->id);
@@ -486,6 +519,22 @@ int gate_outbox_failed(const char *dir, const struct gate_outbox_claim *c,
 	 */
 	*dead = 1;
 	deaddir = gate_xasprintf("%s/dead", dir);
+	ret = gate_outbox_put(deaddir, d);
+	if (ret == 0)
+		ret = unlink(c->path);
+	free(deaddir);
+	return ret;
+}
+
+int gate_outbox_bury(const char *dir, const struct gate_outbox_claim *c,
+	struct gate_delivery *d, const char *reason)
+{
+	char *deaddir = gate_xasprintf("%s/dead", dir);
+	int ret;
+
+	free(d->last_error);
+	d->last_error = gate_xstrndup(reason, strnlen(reason, 1024));
+	/* dead/ first, then out of the outbox: a crash between sends nothing twice */
 	ret = gate_outbox_put(deaddir, d);
 	if (ret == 0)
 		ret = unlink(c->path);

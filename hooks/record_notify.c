@@ -207,6 +207,7 @@ static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
 	*d = init;
 	delivery_id(d->id, intent_id, c, rv);
 	d->cluster = c->name;
+	d->receiver_name = rv->name; /* the receiver is looked up by it when sent */
 	d->url = rv->url;
 	d->format = (char *)gate_notify_format_name(rv->format);
 	d->signature = rv->format == GATE_FORMAT_GITHUB ?
