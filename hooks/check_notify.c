@@ -66,7 +66,9 @@ static void check_receiver(const struct gate_check_input *in, struct gate_check_
 		gate_check_add(out, in, "warning", key, "%s: plain HTTP to another host: the body and "
 			"its signature travel unencrypted", rv->url);
 	else
-		gate_check_add(out, in, "ok", key, "cluster \"%s\": %s (%s%s%s)", c->name, rv->url,
+		gate_check_add(out, in, "ok", key, "cluster \"%s\"%s%s%s: %s (%s%s%s)", c->name,
+			rv->name ? ", receiver \"" : "", rv->name ? rv->name : "", rv->name ? "\"" : "",
+			rv->url,
 			gate_notify_format_name(rv->format),
 			rv->format == GATE_FORMAT_GITHUB ? ", signature " : "",
 			rv->format == GATE_FORMAT_GITHUB ? gate_notify_signature_name(rv->signature) : "");

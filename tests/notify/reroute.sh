@@ -63,6 +63,7 @@ cfg "      - name: flux" \
 	"        url: http://127.0.0.1:$N/hook/prod" \
 	"        token_file: $TOKEN2"
 ok "check-config accepts the named receiver" "$GATE_BIN" check-config --git-dir "$srv"
+like "and names it" "$(cat "$T_DIR/.out")" "cluster \"prod\", receiver \"flux\": http://127.0.0.1:$N/hook/prod"
 ok "drain after the config was fixed" "$GATE_BIN" notify --drain --git-dir "$srv"
 is "outbox empty" "$(outbox_count "$srv")" 0
 is "delivered to the new URL under the journal's delivery id, verified with the new token" \
