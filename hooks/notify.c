@@ -273,6 +273,22 @@ static int commits_complete(const struct gate_push_event *ev)
 	return 1;
 }
 
+size_t gate_notify_body_shared(const char *body, size_t len)
+{
+	static const char key[] = ",\"gitops_gate\":{";
+	size_t klen = sizeof(key) - 1, i;
+
+	/*
+	 * The "gitops_gate" object is the body's last member and the only one
+	 * that names the cluster and the delivery; inside JSON strings a quote
+	 * is escaped, so the last match is that member.
+	 */
+	for (i = len >= klen ? len - klen + 1 : 0; i-- > 0;)
+		if (!memcmp(body + i, key, klen))
+			return i;
+	return 0;
+}
+
 char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format format,
 	const char *cluster, const char *delivery_id, size_t max_body, size_t *len,
 	enum gate_notify_changes *how)
@@ -787,6 +803,11 @@ static int prepare(struct pending *p, const char *dir, char *id, int only_due, l
 		p->status = "gone";
 		return 0;
 	}
+	if (gate_outbox_claim_body(dir, &p->claim, &p->d, p->error, sizeof(p->error)) < 0) {
+		p->status = "error"; /* moved to the dead letters as corrupt */
+		p->claimed = 0;
+		return 0;
+	}
 	if (gate_notify_format_parse(p->d.format, &fmt) < 0) {
 		snprintf(p->error, sizeof(p->error), "unknown format");
 		p->status = "failed";
@@ -910,8 +931,11 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 		if (gone)
 			json_object_set_new(o, "removed", json_true());
 		/* still queued: when it is due next (a drain's index needs it) */
-		if (!strcmp(p[i].status, "retry") || !strcmp(p[i].status, "not-due"))
+		if (!strcmp(p[i].status, "retry") || !strcmp(p[i].status, "not-due")) {
 			json_object_set_new(o, "next_attempt_time", json_integer(p[i].d.next_attempt_time));
+			if (p[i].d.body_sha[0])
+				json_object_set_new(o, "body_shared", json_string(p[i].d.body_sha));
+		}
 		if (p[i].d.cluster)
 			json_object_set_new(o, "cluster", json_string(p[i].d.cluster));
 		if (p[i].d.url)

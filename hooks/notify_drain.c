@@ -14,18 +14,33 @@
 
 #define DRAIN_BATCH 256
 
-/* The earliest due time a batch's report leaves, into *next. */
-static void note_due(const json_t *report, long long now, long long *next)
+/* What a drain learns from its reports: the earliest due time, the bodies still named. */
+struct seen {
+	long long next;
+	char **keep; /* digests of shared bodies queued deliveries name */
+	size_t nkeep, akeep;
+	int unknown; /* a delivery it could not read: keep every body */
+};
+
+static void note_due(const json_t *report, long long now, struct seen *sn)
 {
+	long long *next = &sn->next;
 	size_t i;
 	json_t *o;
 
 	json_array_foreach(report, i, o) {
 		const char *st = json_string_value(json_object_get(o, "status"));
+		const char *sha = json_string_value(json_object_get(o, "body_shared"));
 		long long t;
 
 		if (!st || !strcmp(st, "delivered") || !strcmp(st, "dead"))
 			continue;
+		if (sha) {
+			GATE_ALLOC_GROW(sn->keep, sn->nkeep + 1, sn->akeep);
+			sn->keep[sn->nkeep++] = gate_xstrdup(sha);
+		} else if (strcmp(st, "retry") && strcmp(st, "not-due")) {
+			sn->unknown = 1; /* busy or unreadable: which body it names is not known */
+		}
 		if (json_is_integer(json_object_get(o, "next_attempt_time")))
 			t = json_integer_value(json_object_get(o, "next_attempt_time"));
 		else
@@ -40,9 +55,9 @@ int gate_notify_drain(const char *dir, const struct gate_receivers *rcv, int all
 	char *msg, size_t msgsize)
 {
 	struct gate_outbox_scan scan;
+	struct seen sn = { GATE_OUTBOX_NONE, NULL, 0, 0, 0 };
 	char **ids = NULL;
 	size_t n = 0, i, j;
-	long long next = GATE_OUTBOX_NONE;
 	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -67,7 +82,7 @@ int gate_notify_drain(const char *dir, const struct gate_receivers *rcv, int all
 			snprintf(msg, msgsize, "cannot set up libcurl");
 			ret = -1;
 		}
-		note_due(report, now, &next);
+		note_due(report, now, &sn);
 		json_array_foreach(report, j, o) {
 			const char *st = json_string_value(json_object_get(o, "status"));
 			if (!strcmp(st, "delivered"))
@@ -82,9 +97,17 @@ int gate_notify_drain(const char *dir, const struct gate_receivers *rcv, int all
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	/* every delivery seen: the index now says when to look again */
-	if (ret == 0)
-		gate_outbox_scan_end(dir, &scan, next, now);
-	res->next_due = next;
+	/*
+	 * Every delivery seen: the index now says when to look again; and when
+	 * no delivery was queued meanwhile, bodies none of them names go once
+	 * they are older than the grace (a second guard for one being queued).
+	 */
+	if (ret == 0 && gate_outbox_scan_end(dir, &scan, sn.next, now) == 1 && !sn.unknown)
+		res->bodies_removed = gate_outbox_bodies_gc(dir, sn.keep, sn.nkeep, now,
+			GATE_OUTBOX_BODY_GRACE);
+	for (i = 0; i < sn.nkeep; i++)
+		free(sn.keep[i]);
+	free(sn.keep);
+	res->next_due = sn.next;
 	return ret;
 }

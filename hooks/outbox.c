@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gate/hash.h"
 #include "gate/util.h"
 
 void gate_delivery_release(struct gate_delivery *d)
@@ -69,12 +70,18 @@ int gate_outbox_valid_id(const char *s)
 	return s[i] == '\0';
 }
 
+static char *delivery_to_json(const struct gate_delivery *d);
+
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
-static char *delivery_to_json(const struct gate_delivery *d)
+/*
+ * The file text of d; with sha set (the digest of its first shared bytes,
+ * stored in bodies/), the body is written as that digest and the rest.
+ */
+static char *delivery_to_json_as(const struct gate_delivery *d, const char *sha, size_t shared)
 {
 	json_t *o = json_object();
 	char *text;
@@ -95,7 +102,14 @@ static char *delivery_to_json(const struct gate_delivery *d)
 	json_object_set_new(o, "accepted_ref", str_or_null(d->accepted_ref));
 	json_object_set_new(o, "old", str_or_null(d->old));
 	json_object_set_new(o, "new", str_or_null(d->new_));
-	json_object_set_new(o, "body", json_stringn(d->body ? d->body : "", d->body_len));
+	if (sha && sha[0]) {
+		size_t skip = shared <= d->body_len ? shared : d->body_len;
+		json_object_set_new(o, "body_shared", json_string(sha));
+		json_object_set_new(o, "body_tail", json_stringn(d->body ? d->body + skip : "",
+			d->body_len - skip));
+	} else {
+		json_object_set_new(o, "body", json_stringn(d->body ? d->body : "", d->body_len));
+	}
 	json_object_set_new(o, "attempts", json_integer(d->attempts));
 	json_object_set_new(o, "next_attempt_time", json_integer(d->next_attempt_time));
 	json_object_set_new(o, "created", json_integer(d->created));
@@ -164,9 +178,14 @@ static int fsync_path(const char *path, int flags)
 	return ret;
 }
 
+static char *delivery_to_json(const struct gate_delivery *d)
+{
+	return delivery_to_json_as(d, d->body_sha, d->body_shared);
+}
+
 static int write_many(const char *dir, const struct gate_delivery *d, size_t n, int lower)
 {
-	char **tmp;
+	char **tmp, (*shas)[GATE_SHA256_HEX];
 	size_t i, made = 0;
 	int ret = -1, saved = 0;
 
@@ -189,9 +208,27 @@ static int write_many(const char *dir, const struct gate_delivery *d, size_t n, 
 			return -1;
 	}
 	tmp = gate_xcalloc(n, sizeof(*tmp));
+	shas = gate_xcalloc(n, sizeof(*shas));
+	/* shared bodies, each once, on disk before any delivery names it */
+	for (i = 0; lower && i < n; i++) {
+		size_t j;
+		if (!d[i].body_shared || d[i].body_shared >= d[i].body_len)
+			continue;
+		for (j = 0; j < i; j++)
+			if (d[j].body_shared == d[i].body_shared && shas[j][0] &&
+			    !memcmp(d[j].body, d[i].body, d[i].body_shared))
+				break;
+		if (j < i) {
+			memcpy(shas[i], shas[j], sizeof(shas[i]));
+			continue;
+		}
+		if (gate_outbox_body_write(dir, d[i].body, d[i].body_shared, shas[i]) < 0)
+			goto done;
+	}
 	/* all the bytes first, then one fsync each (the kernel writes them together) */
 	for (i = 0; i < n; i++, made++) {
-		char *text = delivery_to_json(&d[i]);
+		char *text = lower ? delivery_to_json_as(&d[i], shas[i], d[i].body_shared) :
+			delivery_to_json(&d[i]);
 		int r;
 		tmp[i] = gate_xasprintf("%s/%s.json.tmp.%ld", dir, d[i].id, (long)getpid());
 		if (!text) {
@@ -224,6 +261,7 @@ done:
 			free(tmp[i]);
 		}
 	free(tmp);
+	free(shas);
 	errno = saved;
 	return ret;
 }
@@ -295,6 +333,16 @@ int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t le
 	}
 	/* without a name the receiver is the one of the file's format and URL (older files too) */
 	v = json_object_get(o, "body");
+	if (!v && json_object_get(o, "body_shared")) {
+		/* a shared body: its digest here, the tail below; read whole when sent */
+		const char *sha = json_string_value(json_object_get(o, "body_shared"));
+		if (!gate_outbox_body_valid_sha(sha)) {
+			snprintf(err, errlen, "delivery %s: body_shared is not a SHA-256", d->id);
+			goto fail;
+		}
+		memcpy(d->body_sha, sha, sizeof(d->body_sha));
+		v = json_object_get(o, "body_tail");
+	}
 	if (!json_is_string(v) || !d->url || !d->format) {
 		snprintf(err, errlen, "delivery %s: url, format or body missing", d->id);
 		goto fail;
@@ -380,7 +428,8 @@ static int read_fd(int fd, char **out, size_t *len)
 	return 0;
 }
 
-int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d)
+/* Load delivery id from dir; its body whole with whole.  0 or -1 (errno). */
+static int load(const char *dir, const char *id, struct gate_delivery *d, int whole)
 {
 	char *path = gate_xasprintf("%s/%s.json", dir, id);
 	char *text = NULL, err[256];
@@ -393,9 +442,18 @@ int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d)
 		return -1;
 	ret = gate_delivery_from_json(d, text, len, err, sizeof(err));
 	free(text);
+	if (ret == 0 && whole && gate_outbox_body_load(dir, d, err, sizeof(err)) < 0) {
+		gate_delivery_release(d);
+		ret = -1;
+	}
 	if (ret < 0)
 		errno = EINVAL;
 	return ret;
+}
+
+int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d)
+{
+	return load(dir, id, d, 1);
 }
 
 void gate_outbox_unclaim(struct gate_outbox_claim *c)
@@ -492,6 +550,16 @@ fail:
 	return -1;
 }
 
+int gate_outbox_claim_body(const char *dir, struct gate_outbox_claim *c, struct gate_delivery *d,
+	char *err, size_t errlen)
+{
+	if (gate_outbox_body_load(dir, d, err, errlen) == 0)
+		return 0;
+	/* a body missing or altered: the delivery cannot be sent, ever; we hold its lock */
+	quarantine(dir, d->id, c->path, err, errlen);
+	return -1;
+}
+
 int gate_outbox_done(const struct gate_outbox_claim *c)
 {
 	return unlink(c->path);
@@ -518,6 +586,7 @@ int gate_outbox_failed(const char *dir, const struct gate_outbox_claim *c,
 	 * crash between the two leaves it in both places: sent once more at most.
 	 */
 	*dead = 1;
+	gate_outbox_body_inline(dir, d); /* a dead letter holds its whole body */
 	deaddir = gate_xasprintf("%s/dead", dir);
 	ret = gate_outbox_put(deaddir, d);
 	if (ret == 0)
@@ -534,6 +603,7 @@ int gate_outbox_bury(const char *dir, const struct gate_outbox_claim *c,
 
 	free(d->last_error);
 	d->last_error = gate_xstrndup(reason, strnlen(reason, 1024));
+	gate_outbox_body_inline(dir, d); /* a dead letter holds its whole body */
 	/* dead/ first, then out of the outbox: a crash between sends nothing twice */
 	ret = gate_outbox_put(deaddir, d);
 	if (ret == 0)
@@ -571,7 +641,7 @@ static int stats_dir(const char *dir, const char *what, json_t *out)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct gate_delivery d = GATE_DELIVERY_INIT;
-		if (gate_outbox_load(dir, ids[i], &d) < 0) {
+		if (load(dir, ids[i], &d, 0) < 0) {
 			if (errno != ENOENT)
 				count(out, "?", NULL, what);
 		} else {

@@ -182,7 +182,7 @@ int gate_outbox_scan_end(const char *dir, const struct gate_outbox_scan *s, long
 		d.due = next_due < 0 ? 0 : next_due;
 		d.gen++;
 		d.scanned = now;
-		ret = write_index(dir, &d);
+		ret = write_index(dir, &d) == 0 ? 1 : -1;
 	}
 	unlock_index(fd);
 	return ret;

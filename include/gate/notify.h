@@ -114,6 +114,13 @@ char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format
 	const char *cluster, const char *delivery_id, size_t max_body, size_t *len,
 	enum gate_notify_changes *how);
 
+/*
+ * How many bytes at the start of a body of gate_notify_body() are the same
+ * for every cluster and delivery of the push (all but its "gitops_gate"
+ * member): the part the outbox stores once.  0 when it cannot tell.
+ */
+size_t gate_notify_body_shared(const char *body, size_t len);
+
 /* hex of HMAC-SHA256(key, data) into out[65].  Returns 0 or -1. */
 int gate_notify_hmac_hex(const void *key, size_t keylen, const void *data, size_t len,
 	char out[65]);
@@ -209,6 +216,7 @@ struct gate_drain_result {
 	size_t queued;        /* deliveries in the outbox when it was listed */
 	size_t delivered, failed; /* failed: retry, dead or error */
 	long long next_due;   /* the earliest due time left (GATE_OUTBOX_NONE: none) */
+	size_t bodies_removed; /* shared bodies no queued delivery names any more */
 };
 
 /* Called with each batch's report (gate_notify_deliver) as it is made. */
@@ -219,7 +227,9 @@ typedef void (*gate_drain_report_fn)(const json_t *report, void *payload);
  * (gate_outbox_scan_begin) and return at once when nothing is due; else
  * list the outbox and deliver every due delivery (all: every one) in
  * batches of batch (0: 256), each batch within rcv->notify.timeout_ms, then
- * set the index to the earliest due time left.  Returns 0, or -1 when the
+ * set the index to the earliest due time left, and remove the shared bodies
+ * (outbox/bodies/) that no queued delivery names and that are older than
+ * GATE_OUTBOX_BODY_GRACE.  Returns 0, or -1 when the
  * outbox cannot be listed or libcurl could not be set up (msg says so).
  */
 int gate_notify_drain(const char *dir, const struct gate_receivers *rcv, int all, size_t batch,

@@ -21,10 +21,14 @@
  *                      when it sends (gate_receivers_find), so a corrected
  *                      URL, token file or CA bundle applies to deliveries
  *                      already queued.  The format also says what the body
- *                      is (GitHub-like or GitLab); older versions of the gate
- *                      send them as they are, so a downgrade keeps working.
+ *                      is (GitHub-like or GitLab).
  *   event, ref, accepted_ref, old, new   what the delivery announces
- *   body               the exact bytes to POST (a JSON text, kept as a string)
+ *   body               the exact bytes to POST (a JSON text, kept as a string);
+ *                      or, for a body shared by the deliveries of a push:
+ *   body_shared        the SHA-256 (hex) of the body's shared start, stored
+ *                      once in <dir>/bodies/<that digest> (outbox_body.c)
+ *   body_tail          the rest of this delivery's body: the bytes to POST
+ *                      are the shared start, then the tail
  *   attempts           failed attempts so far
  *   next_attempt_time  unix seconds; drain skips the delivery before then
  *   created            unix seconds
@@ -62,9 +66,19 @@ struct gate_delivery {
 	char *last_error;
 	char *signature; /* NULL: sha256 */
 	char *receiver_name; /* NULL: the receiver is the cluster's one of this format and url */
+	/*
+	 * A body shared by a push's deliveries: body_sha names <dir>/bodies/<it>
+	 * ("" when the body is all in the delivery file).  body_shared is how
+	 * many bytes at the start of body are that shared part: set by the
+	 * writer of new deliveries (record_notify: 0 when nothing is shared), and
+	 * when a body is read whole (gate_outbox_body_load); 0 with body_sha set
+	 * means body holds only the tail, not read whole yet.
+	 */
+	size_t body_shared;
+	char body_sha[65];
 };
 #define GATE_DELIVERY_INIT { { 0 }, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-	NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+	NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, { 0 } }
 
 void gate_delivery_release(struct gate_delivery *d);
 
@@ -128,7 +142,8 @@ int gate_outbox_scan_begin(const char *dir, long long now, long long max_wait_s,
  * After that drain has looked at every delivery: set the index to next_due
  * (the earliest next_attempt_time left, now for one it could not read,
  * GATE_OUTBOX_NONE for an empty outbox), unless a delivery was queued since
- * scan_begin (then the index stays "scan").  0 or -1.
+ * scan_begin (then the index stays "scan").  1 when it was set, 0 when not,
+ * -1 on an error.
  */
 int gate_outbox_scan_end(const char *dir, const struct gate_outbox_scan *s, long long next_due,
 	long long now);
@@ -144,7 +159,7 @@ int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t le
  */
 int gate_outbox_list(const char *dir, size_t max, char ***ids, size_t *n);
 
-/* Load delivery id from dir without claiming it (for reports).  0 or -1 (errno). */
+/* Load delivery id from dir without claiming it (for reports), its body whole.  0 or -1 (errno). */
 int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d);
 
 /* A claimed delivery: the open, locked file. */
@@ -155,13 +170,50 @@ struct gate_outbox_claim {
 #define GATE_OUTBOX_CLAIM_INIT { -1, NULL }
 
 /*
- * Try to claim delivery id in dir and load it into d.  Returns 1 when
+ * Try to claim delivery id in dir and load it into d (a shared body not yet
+ * read: gate_outbox_claim_body once it is to be sent).  Returns 1 when
  * claimed (release with gate_outbox_unclaim() after finishing it), 0 when
  * another process holds it or it is gone, -1 on error (message in err).
  */
 int gate_outbox_claim(const char *dir, const char *id, struct gate_outbox_claim *c,
 	struct gate_delivery *d, char *err, size_t errlen);
 void gate_outbox_unclaim(struct gate_outbox_claim *c);
+
+/*
+ * Read the shared body of claimed delivery d whole; when it is missing or
+ * does not match its digest, the delivery can never be sent: it moves to
+ * <dir>/dead/<id>.corrupt (as a torn file does) and -1 is returned with err.
+ */
+int gate_outbox_claim_body(const char *dir, struct gate_outbox_claim *c, struct gate_delivery *d,
+	char *err, size_t errlen);
+
+/* ---- shared bodies (hooks/outbox_body.c) ---- */
+
+#define GATE_OUTBOX_BODY_GRACE 3600 /* seconds an unnamed body is kept */
+
+/* 1 when s is 64 lowercase hex digits. */
+int gate_outbox_body_valid_sha(const char *s);
+
+/*
+ * Write data to <dir>/bodies/<its SHA-256> (durably, folder fsynced), even
+ * when present; sha gets the digest.  0 or -1 (errno).
+ */
+int gate_outbox_body_write(const char *dir, const char *data, size_t len, char sha[65]);
+
+/* Read d's shared body whole (nothing to do for an inline one).  0 or -1 with err. */
+int gate_outbox_body_load(const char *dir, struct gate_delivery *d, char *err, size_t errlen);
+
+/* Make d's body inline (read whole), for a record that leaves the outbox (dead/).  0 or -1. */
+int gate_outbox_body_inline(const char *dir, struct gate_delivery *d);
+
+/*
+ * Remove the bodies of <dir>/bodies/ not in keep[0..nkeep) (digests; the
+ * array is sorted) whose file is at least grace_s old at now, and leftover
+ * temp files as old.  Only for a caller that has seen every queued delivery
+ * (a drain's full look, with no delivery queued meanwhile).  Returns the count.
+ */
+size_t gate_outbox_bodies_gc(const char *dir, char **keep, size_t nkeep, long long now,
+	long long grace_s);
 
 /* Finish a claimed delivery: delivered (unlink).  Returns 0 or -1 (errno). */
 int gate_outbox_done(const struct gate_outbox_claim *c);

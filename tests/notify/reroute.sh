@@ -81,9 +81,12 @@ ok "push accepted while the token is the wrong one" push "$work" origin main
 like "the receiver refused the signature" "$(remote_lines)" "failed: HTTP 400"
 id=$(only_id)
 python3 - "$srv/gitops-gate/outbox/$id.json" <<'PY'
-import json, sys
+import json, os, sys
 d = json.load(open(sys.argv[1]))
-del d["receiver"]           # as versions before receiver identities wrote it
+# as versions before receiver identities and shared bodies wrote it
+del d["receiver"]
+shared = open(os.path.join(os.path.dirname(sys.argv[1]), "bodies", d.pop("body_shared"))).read()
+d["body"] = shared + d.pop("body_tail")
 json.dump(d, open(sys.argv[1], "w"), indent=1)
 PY
 is "the file is as older versions wrote it" "$(field "$srv/gitops-gate/outbox/$id.json" receiver)" "None"
@@ -114,6 +117,9 @@ like "it says where the delivery went and why" "$(cat "$T_DIR/.out")" \
 is "outbox empty, one dead letter" "$(outbox_count "$srv"),$(dead_count "$srv")" "0,1"
 like "the dead letter keeps the reason" "$(field "$srv/gitops-gate/outbox/dead/$id.json" last_error)" \
 	"has no flux-generic-hmac receiver at"
+is "the dead letter holds its whole body, not a shared one" \
+	"$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print("body" in d, "body_shared" in d, json.loads(d["body"])["gitops_gate"]["delivery"])' "$srv/gitops-gate/outbox/dead/$id.json")" \
+	"True False $id"
 is "nothing reached the old URL" "$(q "$T_DIR/stale.jsonl" 'len(L)')" 0
 is "nothing reached the new one either" "$(q "$NR" 'len(L)')" "$n0"
 ok "the next drain has nothing to do" "$GATE_BIN" notify --drain --git-dir "$srv"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gate/notify.h"
 #include "gate/outbox.h"
 #include "gate/receivers.h"
 #include "gate/util.h"
@@ -51,22 +52,22 @@ static void test_index(void)
 	t = index_text(dir);
 	ok(t && !strncmp(t, "0 1 ", 4), "marked as scanning: %s", t ? t : "(none)");
 	free(t);
-	ok(gate_outbox_scan_end(dir, &s, now + 60, now) == 0, "scan end");
+	ok(gate_outbox_scan_end(dir, &s, now + 60, now) == 1, "scan end");
 	ok(gate_outbox_scan_begin(dir, now + 10, wait, 0, &s, &next) == 0 && next == now + 60,
 		"nothing due before the earliest time: no scan");
 	ok(gate_outbox_scan_begin(dir, now + 60, wait, 0, &s, &next) == 1,
 		"scan once the earliest time has come");
-	ok(gate_outbox_scan_end(dir, &s, GATE_OUTBOX_NONE, now + 60) == 0, "empty outbox");
+	ok(gate_outbox_scan_end(dir, &s, GATE_OUTBOX_NONE, now + 60) == 1, "empty outbox");
 	t = index_text(dir);
 	ok(t && t[0] == '-', "nothing queued: %s", t ? t : "(none)");
 	free(t);
 	ok(gate_outbox_scan_begin(dir, now + 100, wait, 0, &s, &next) == 0 && next == GATE_OUTBOX_NONE,
 		"nothing queued: no scan");
 	ok(gate_outbox_scan_begin(dir, now + 100, wait, 1, &s, &next) == 1, "force (--all): scan");
-	ok(gate_outbox_scan_end(dir, &s, GATE_OUTBOX_NONE, now + 100) == 0, "forced scan end");
+	ok(gate_outbox_scan_end(dir, &s, GATE_OUTBOX_NONE, now + 100) == 1, "forced scan end");
 	ok(gate_outbox_scan_begin(dir, now + 60 + GATE_OUTBOX_DUE_MAX_AGE + 100, wait, 0, &s, &next) == 1,
 		"a scan older than the maximum age: scan again");
-	ok(gate_outbox_scan_end(dir, &s, GATE_OUTBOX_NONE, now + 2000) == 0, "scan end");
+	ok(gate_outbox_scan_end(dir, &s, GATE_OUTBOX_NONE, now + 2000) == 1, "scan end");
 
 	/* new deliveries lower it, before their files are written */
 	ok(gate_outbox_due_lower(dir, now + 2500) == 0, "lower");
@@ -79,31 +80,31 @@ static void test_index(void)
 	/* a delivery queued while a drain scans: the drain must not set the index */
 	ok(gate_outbox_scan_begin(dir, now + 2500, wait, 0, &s, &next) == 1, "scan begins");
 	ok(gate_outbox_due_lower(dir, now + 2600) == 0, "a delivery queued meanwhile");
-	ok(gate_outbox_scan_end(dir, &s, now + 3000, now + 2500) == 0, "scan ends");
+	ok(gate_outbox_scan_end(dir, &s, now + 3000, now + 2500) == 0, "scan ends, not setting it");
 	ok(gate_outbox_scan_begin(dir, now + 2510, wait, 0, &s, &next) == 1,
 		"the scan that may have missed it leaves the index at scan");
 	/* two drains at once: only the last one to begin sets it */
 	ok(gate_outbox_scan_begin(dir, now + 2510, wait, 0, &s2, &next) == 1, "a second drain scans");
-	ok(gate_outbox_scan_end(dir, &s, now + 4000, now + 2510) == 0, "the first ends");
+	ok(gate_outbox_scan_end(dir, &s, now + 4000, now + 2510) == 0, "the first ends, not setting it");
 	t = index_text(dir);
 	ok(t && t[0] == '0', "the first one did not set it: %s", t ? t : "(none)");
 	free(t);
-	ok(gate_outbox_scan_end(dir, &s2, now + 4000, now + 2510) == 0, "the second ends");
+	ok(gate_outbox_scan_end(dir, &s2, now + 4000, now + 2510) == 1, "the second ends");
 	ok(gate_outbox_scan_begin(dir, now + 2520, wait, 0, &s, &next) == 0 && next == now + 4000,
 		"the second one set it");
 
 	/* what is not trusted: a scan only */
 	write_index(dir, "garbage\n");
 	ok(gate_outbox_scan_begin(dir, now + 2520, wait, 0, &s, &next) == 1, "torn index: scan");
-	ok(gate_outbox_scan_end(dir, &s, now + 4000, now + 2520) == 0, "and it is rewritten");
+	ok(gate_outbox_scan_end(dir, &s, now + 4000, now + 2520) == 1, "and it is rewritten");
 	ok(gate_outbox_scan_begin(dir, now + 2530, wait, 0, &s, &next) == 0, "whole again");
 	write_index(dir, "1004000 7 1002520");
 	ok(gate_outbox_scan_begin(dir, now + 2530, wait, 0, &s, &next) == 1,
 		"a line without its newline: scan");
-	ok(gate_outbox_scan_end(dir, &s, now + 4000, now + 2530) == 0, "rewritten");
+	ok(gate_outbox_scan_end(dir, &s, now + 4000, now + 2530) == 1, "rewritten");
 	ok(gate_outbox_scan_begin(dir, now - 86400, wait, 0, &s, &next) == 1,
 		"the clock went back a day: the index is from the future: scan");
-	ok(gate_outbox_scan_end(dir, &s, now - 86000, now - 86400) == 0, "rewritten");
+	ok(gate_outbox_scan_end(dir, &s, now - 86000, now - 86400) == 1, "rewritten");
 	write_index(dir, "9999999999 3 1000000\n");
 	ok(gate_outbox_scan_begin(dir, now + 10, wait, 0, &s, &next) == 1,
 		"due further away than any backoff (written while the clock was ahead): scan");
@@ -208,6 +209,37 @@ static void test_identity(void)
 	free(dir);
 }
 
+static void test_split(void)
+{
+	const char *added[] = { "clusters/prod/a.yaml" };
+	/* a message holding the very text the split looks for */
+	struct gate_push_commit c = { "0123456789012345678901234567890123456789",
+		"x\",\"gitops_gate\":{\"cluster\":\"evil\"}", "2023-11-14T22:13:20Z",
+		"A", "a@x", "C", "c@x", added, NULL, NULL, 1, 0, 0, 0 };
+	struct gate_push_event ev = { "accepted", "refs/heads/main", "refs/heads/gitops/accepted/main",
+		NULL, "0123456789012345678901234567890123456789", 0, "alice", &c, 1, &c, "main", NULL,
+		0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+	char *a, *b, *g;
+	size_t la, lb, lg, sa, sb, sg;
+
+	a = gate_notify_body(&ev, GATE_FORMAT_GITHUB, "prod", "00000000000000000000000000000001", 0, &la, NULL);
+	b = gate_notify_body(&ev, GATE_FORMAT_FLUX_GENERIC_HMAC, "staging-east",
+		"00000000000000000000000000000002", 0, &lb, NULL);
+	g = gate_notify_body(&ev, GATE_FORMAT_GITLAB, "prod", "00000000000000000000000000000003", 0, &lg, NULL);
+	sa = gate_notify_body_shared(a, la);
+	sb = gate_notify_body_shared(b, lb);
+	sg = gate_notify_body_shared(g, lg);
+	ok(sa > 0 && sa == sb && !memcmp(a, b, sa), "two receivers of the GitHub-like formats share all but the tail");
+	ok(!strncmp(a + sa, ",\"gitops_gate\":{\"event\"", 23) && strstr(a + sa, "\"prod\"") &&
+	   strstr(a + sa, "00000000000000000000000000000001"), "the tail names the cluster and the delivery");
+	ok(!strstr(a + sa, "evil"), "a message quoting the member does not move the split");
+	ok(sg > 0 && (sg != sa || memcmp(a, g, sa)), "a GitLab body is another shared part");
+	ok(gate_notify_body_shared("{\"a\":1}", 7) == 0, "no member: nothing shared");
+	free(a);
+	free(b);
+	free(g);
+}
+
 int main(void)
 {
 	snprintf(tmp, sizeof(tmp), "%s/outbox-due-test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -216,6 +248,7 @@ int main(void)
 	test_index();
 	test_find();
 	test_identity();
+	test_split();
 	{
 		char *cmd = gate_xasprintf("rm -rf '%s'", tmp);
 		if (system(cmd) != 0)
