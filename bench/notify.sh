@@ -234,7 +234,7 @@ if want 3; then
 		[ "$(outbox_count "$ds")" -eq "$size" ] || { echo "FAIL: deliveries lost from the outbox"; status=1; }
 		echo "drain, nothing due, $size queued:        ${w} ms wall, ${c} ms CPU (median of $RUNS; target < 100 ms); without the index (a scan of every delivery): ${scan_w} ms wall, ${scan_c} ms CPU"
 		[ "$w" -lt 100 ] || echo "note: over the 100 ms target (load?)"
-		rm -rf "$ds"
+		rm -rf "${ds:?}"
 	done
 fi
 exit $status

@@ -82,7 +82,7 @@ is "the index is whole again, at the earliest due time" "$(index_due)" "$(earlie
 
 # a missing index: one scan
 p2=$(plant p2)
-rm -f "$OB/next-due"
+rm -f "${OB:?}/next-due"
 ok "drain without an index" "$GATE_BIN" notify --drain --git-dir "$srv"
 is "the planted delivery arrived" "$(arrived "$p2")" 1
 is "the index is back" "$(index_due)" "$(earliest)"
