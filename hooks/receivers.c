@@ -260,8 +260,9 @@ int gate_notify_check_html_url(const char *url, const char **warn, char *err, si
 }
 
 /*
- * Receiver i of c against the ones before it: a name used twice, or the same
- * format and URL twice (their deliveries would have the same ids), is refused.
+ * Receiver i of c against the ones before it: a name used twice is refused.
+ * (The same format and URL twice is a check-config warning: their
+ * deliveries share ids, and such configs worked before names existed.)
  */
 static int duplicate_receiver(const struct gate_cluster *c, size_t i, const char *where,
 	char *err, size_t errlen)
@@ -274,9 +275,6 @@ static int duplicate_receiver(const struct gate_cluster *c, size_t i, const char
 		if (rv->name && o->name && !strcmp(rv->name, o->name))
 			return fail(err, errlen, "%s.name: duplicate receiver name \"%s\" in cluster \"%s\" "
 				"(receivers[%zu] has it too)", where, rv->name, c->name, j);
-		if (rv->format == o->format && !strcmp(rv->url, o->url))
-			return fail(err, errlen, "%s.url: receivers[%zu] of cluster \"%s\" has the same URL "
-				"and format", where, j, c->name);
 	}
 	return 0;
 }

@@ -169,5 +169,14 @@ cfg "      - name: flux" \
 not_ok "check-config refuses a name used twice" "$GATE_BIN" check-config --git-dir "$srv"
 like "at the second one's key" "$(cat "$T_DIR/.out")" "receivers[1].name"
 like "saying why" "$(cat "$T_DIR/.out")" "duplicate receiver name \"flux\" in cluster \"prod\""
+# the same format and URL twice: one delivery for both (one id), a warning
+cfg "      - url: http://127.0.0.1:$N/hook/prod" \
+	"        token_file: $TOKEN2" \
+	"      - name: again" \
+	"        url: http://127.0.0.1:$N/hook/prod" \
+	"        token_file: $TOKEN"
+ok "check-config accepts the same format and URL twice" "$GATE_BIN" check-config --git-dir "$srv"
+like "with a warning at the second one" "$(cat "$T_DIR/.out")" \
+	"clusters[0].receivers[1].url: receivers[0] of cluster \"prod\" has the same format and URL"
 
 done_testing
