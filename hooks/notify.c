@@ -832,6 +832,41 @@ static int prepare(struct pending *p, const char *dir, char *id, int only_due, l
 	return 1;
 }
 
+/* The report object of one delivery (see gate_notify_deliver). */
+static json_t *report_of(const struct pending *p, const struct gate_send *sends)
+{
+	int gone = !strcmp(p->status, "gone");
+	json_t *o = json_pack("{s:s,s:s}", "id", p->id, "status", gone ? "dead" : p->status);
+
+	if (gone)
+		json_object_set_new(o, "removed", json_true());
+	/* still queued: when it is due next, and its shared body (a drain's index and clean-up) */
+	if (!strcmp(p->status, "retry") || !strcmp(p->status, "not-due")) {
+		json_object_set_new(o, "next_attempt_time", json_integer(p->d.next_attempt_time));
+		if (p->d.body_sha[0])
+			json_object_set_new(o, "body_shared", json_string(p->d.body_sha));
+	}
+	if (p->d.cluster)
+		json_object_set_new(o, "cluster", json_string(p->d.cluster));
+	if (p->d.url)
+		json_object_set_new(o, "url", json_string(p->d.url));
+	if (p->sent_index >= 0)
+		json_object_set_new(o, "http_status", json_integer(sends[p->sent_index].http_status));
+	if (p->claimed)
+		json_object_set_new(o, "attempts", json_integer(p->d.attempts));
+	if (p->error[0])
+		json_object_set_new(o, "error", json_string(p->error));
+	if (p->token && p->sent_index >= 0 && strcmp(p->status, "delivered")) {
+		long st = sends[p->sent_index].http_status;
+		int fatal = 0;
+		const char *why = gate_notify_token_problem(p->token, p->token_len,
+			sends[p->sent_index].format, &fatal);
+		if (why && st >= 400 && st < 500)
+			json_object_set_new(o, "token_warning", json_string(why));
+	}
+	return o;
+}
+
 long long gate_notify_max_wait_s(const struct gate_notify_config *cfg)
 {
 	return ((cfg->backoff_max_ms > cfg->backoff_ms ? cfg->backoff_max_ms : cfg->backoff_ms) +
@@ -925,37 +960,7 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	free(retry);
 	free(retry_of);
 	for (i = 0; i < n; i++) {
-		json_t *o;
-		int gone = !strcmp(p[i].status, "gone");
-		o = json_pack("{s:s,s:s}", "id", p[i].id, "status", gone ? "dead" : p[i].status);
-		if (gone)
-			json_object_set_new(o, "removed", json_true());
-		/* still queued: when it is due next (a drain's index needs it) */
-		if (!strcmp(p[i].status, "retry") || !strcmp(p[i].status, "not-due")) {
-			json_object_set_new(o, "next_attempt_time", json_integer(p[i].d.next_attempt_time));
-			if (p[i].d.body_sha[0])
-				json_object_set_new(o, "body_shared", json_string(p[i].d.body_sha));
-		}
-		if (p[i].d.cluster)
-			json_object_set_new(o, "cluster", json_string(p[i].d.cluster));
-		if (p[i].d.url)
-			json_object_set_new(o, "url", json_string(p[i].d.url));
-		if (p[i].sent_index >= 0)
-			json_object_set_new(o, "http_status",
-				json_integer(sends[p[i].sent_index].http_status));
-		if (p[i].claimed)
-			json_object_set_new(o, "attempts", json_integer(p[i].d.attempts));
-		if (p[i].error[0])
-			json_object_set_new(o, "error", json_string(p[i].error));
-		if (p[i].token && p[i].sent_index >= 0 && strcmp(p[i].status, "delivered")) {
-			long st = sends[p[i].sent_index].http_status;
-			int fatal = 0;
-			const char *why = gate_notify_token_problem(p[i].token, p[i].token_len,
-				sends[p[i].sent_index].format, &fatal);
-			if (why && st >= 400 && st < 500)
-				json_object_set_new(o, "token_warning", json_string(why));
-		}
-		json_array_append_new(*report, o);
+		json_array_append_new(*report, report_of(&p[i], sends));
 		if (p[i].token) {
 			OPENSSL_cleanse(p[i].token, p[i].token_len);
 			free(p[i].token);
