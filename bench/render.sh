@@ -5,8 +5,9 @@
 # Prints the median of BENCH_RUNS (default 3) runs: wall time and CPU time
 # (user + sys) for all builds, and per build; then the same builds with one
 # process per repository (`gitops-gate render DIR...`), which shows the cost
-# of the renderer without the process start-up (most of a one-build run is
-# the dynamic loader relocating gitops-gate's 40 shared libraries).  When kubectl is installed,
+# of the renderer without the process start-up (about 2.4 ms of CPU: the
+# program links 7 shared libraries; libgit2 and libcurl are loaded only by
+# the commands that use them).  When kubectl is installed,
 # `kubectl kustomize --load-restrictor=LoadRestrictionsNone` runs the same
 # builds in the same run, interleaved, and the CPU ratio is printed (issue 11:
 # ours at most 1/20 of kustomize's; PERF-NOTES.md measured kubectl at about

@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "commands.h"
 #include "process.h"
 #include "operate.h"
@@ -101,7 +99,6 @@ int gate_op_open(struct gate_op *op, const char *git_dir, const char *config_pat
 	if (gate_record_new(&op->rec, &ro, msg, msgsize) < 0)
 		return -1;
 	gate_cli_engine_id(op->engine_id, sizeof(op->engine_id));
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return 0;
 }
 

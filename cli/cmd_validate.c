@@ -38,9 +38,8 @@
 #include "gate/util.h"
 #include "commands.h"
 #include "process.h"
+#include "validate_find.h"
 
-#define MAX_WALK_DEPTH 256
-#define MAX_INPUTS 1000000
 
 static const char usage_text[] =
 "usage: gitops-gate validate [FLAGS] FILE|DIR|- ...\n"
@@ -58,6 +57,9 @@ static const char usage_text[] =
 "                                (PCRE2; may be given several times)\n"
 "  -ignore-missing-schemas       skip resources whose schema is not found\n"
 "  -insecure-skip-tls-verify     do not verify TLS certificates (insecure)\n"
+"  -kc-compat                    with -output text: kubeconform's lines, one\n"
+"                                per resource (\"FILE - KIND NAME is invalid:\n"
+"                                ...\"), instead of one line per problem\n"
 "  -kubernetes-version VERSION   Kubernetes version to validate against, e.g.\n"
 "                                1.32.2 (default \"master\")\n"
 "  -n N                          number of workers (default 4; at most the\n"
@@ -89,6 +91,8 @@ static const char usage_text[] =
 "                                be given several times, tried in order\n"
 "  -skip KINDS                   comma-separated kinds or group/version/Kind to\n"
 "                                skip\n"
+"  -stats                        print to stderr how many CEL rules\n"
+"                                (x-kubernetes-validations) were evaluated\n"
 "  -strict                       disallow properties not in the schema and\n"
 "                                duplicate keys\n"
 "  -summary                      print a summary at the end (not for junit)\n"
@@ -105,45 +109,6 @@ static const char usage_text[] =
 "Exit status: 0 when all resources are valid, skipped or empty; 1 when any\n"
 "is invalid or could not be evaluated, or when the command line is wrong.\n";
 
-struct strv {
-	char **v;
-	size_t n, alloc;
-};
-
-static void strv_push(struct strv *sv, const char *s)
-{
-	GATE_ALLOC_GROW(sv->v, sv->n + 1, sv->alloc);
-	sv->v[sv->n++] = gate_xstrdup(s);
-}
-
-static void strv_release(struct strv *sv)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	memset(sv, 0, sizeof(*sv));
-}
-
-/* Split a comma list, dropping empty items (kubeconform's splitCSV). */
-static void strv_push_csv(struct strv *sv, const char *csv)
-{
-	const char *p = csv;
-
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len) {
-			char *item = gate_xstrndup(p, len);
-			strv_push(sv, item);
-			free(item);
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-}
 
 struct options {
 	struct strv locations, skip, reject, ignore, files, policies;
@@ -154,7 +119,7 @@ struct options {
 	const char *server_config;
 	long workers;
 	int strict, summary, verbose, exit_on_error, ignore_missing, insecure, offline, help, version;
-	int no_builtin_checks, render;
+	int no_builtin_checks, render, kc_compat, stats;
 };
 
 enum flag_kind { F_BOOL, F_STRING, F_LIST, F_CSV, F_INT };
@@ -176,6 +141,7 @@ static const struct flag flags[] = {
 	{ "ignore-filename-pattern", F_LIST, OFF(ignore) },
 	{ "ignore-missing-schemas", F_BOOL, OFF(ignore_missing) },
 	{ "insecure-skip-tls-verify", F_BOOL, OFF(insecure) },
+	{ "kc-compat", F_BOOL, OFF(kc_compat) },
 	{ "kubernetes-version", F_STRING, OFF(k8s_version) },
 	{ "n", F_INT, OFF(workers) },
 	{ "no-builtin-checks", F_BOOL, OFF(no_builtin_checks) },
@@ -188,6 +154,7 @@ static const struct flag flags[] = {
 	{ "schema-location", F_LIST, OFF(locations) },
 	{ "server-config", F_STRING, OFF(server_config) },
 	{ "skip", F_CSV, OFF(skip) },
+	{ "stats", F_BOOL, OFF(stats) },
 	{ "strict", F_BOOL, OFF(strict) },
 	{ "summary", F_BOOL, OFF(summary) },
 	{ "v", F_BOOL, OFF(version) },
@@ -227,7 +194,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		size_t nlen;
 
 		if (no_more_flags || a[0] != '-' || !a[1]) {
-			strv_push_csv(&o->files, a); /* kubeconform splits file arguments at commas */
+			gate_cli_strv_push_csv(&o->files, a); /* kubeconform splits file arguments at commas */
 			continue;
 		}
 		if (!strcmp(a, "--")) {
@@ -268,10 +235,10 @@ static int parse_args(struct options *o, int argc, char **argv)
 			*(const char **)((char *)o + f->off) = val;
 			break;
 		case F_LIST:
-			strv_push((struct strv *)((char *)o + f->off), val);
+			gate_cli_strv_push((struct strv *)((char *)o + f->off), val);
 			break;
 		case F_CSV:
-			strv_push_csv((struct strv *)((char *)o + f->off), val);
+			gate_cli_strv_push_csv((struct strv *)((char *)o + f->off), val);
 			break;
 		case F_INT: {
 			char *end;
@@ -290,219 +257,6 @@ static int parse_args(struct options *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- finding files ---- */
-
-struct finder {
-	pcre2_code **ignore;
-	size_t nignore;
-	pcre2_match_data *md;
-	struct gate_input *inputs;
-	size_t n, alloc;
-	struct gate_results errors; /* discovery errors, each tied to an input slot */
-	int all_files;              /* -policy: every file is scanned for secrets */
-	char *scan_only;            /* per input: not a manifest, only scanned */
-	size_t scan_alloc;
-};
-
-static int has_ext(const char *name)
-{
-	size_t n = strlen(name);
-
-	return (n >= 5 && !strcasecmp(name + n - 5, ".yaml")) ||
-		(n >= 4 && !strcasecmp(name + n - 4, ".yml")) ||
-		(n >= 5 && !strcasecmp(name + n - 5, ".json"));
-}
-
-static int ignored(struct finder *fd, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < fd->nignore; i++)
-		if (pcre2_match(fd->ignore[i], (PCRE2_SPTR)path, strlen(path), 0, 0, fd->md, NULL) >= 0)
-			return 1;
-	return 0;
-}
-
-static struct gate_input *add_input(struct finder *fd, const char *path)
-{
-	struct gate_input *in;
-
-	GATE_ALLOC_GROW(fd->inputs, fd->n + 1, fd->alloc);
-	GATE_ALLOC_GROW(fd->scan_only, fd->n + 1, fd->scan_alloc);
-	fd->scan_only[fd->n] = 0;
-	in = &fd->inputs[fd->n++];
-	memset(in, 0, sizeof(*in));
-	in->filename = gate_xstrdup(path);
-	in->path = in->filename;
-	return in;
-}
-
-/* An input that is only an error result (unreadable folder, missing file). */
-static void add_error(struct finder *fd, const char *path, const char *what, int err)
-{
-	struct gate_input *in = add_input(fd, path);
-	struct gate_result *r;
-
-	in->path = NULL;
-	r = gate_results_add(&in->results);
-	r->filename = gate_xstrdup(path);
-	r->status = GATE_STATUS_ERROR;
-	r->msg = gate_xasprintf("%s: %s", what, strerror(err));
-	in->error = -1;
-}
-
-/* Go's filepath.Join(dir, name) for the paths we build. */
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir);
-
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	if (n == 1 && dir[0] == '.')
-		return gate_xstrdup(name);
-	while (n >= 2 && dir[0] == '.' && dir[1] == '/') {
-		dir += 2;
-		n -= 2;
-		while (n && dir[0] == '/') {
-			dir++;
-			n--;
-		}
-	}
-	if (!n)
-		return gate_xstrdup(name);
-	if (n == 1 && dir[0] == '/')
-		return gate_xasprintf("/%s", name);
-	return gate_xasprintf("%.*s/%s", (int)n, dir, name);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_git_dir(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return !strcmp(b ? b + 1 : path, ".git");
-}
-
-static int walk(struct finder *fd, const char *path, int is_root, int depth)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	struct strv names = { NULL, 0, 0 };
-	size_t i;
-	int error = 0;
-
-	if ((is_root ? stat(path, &st) : lstat(path, &st)) < 0) {
-		add_error(fd, path, "could not read", errno);
-		return 0;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		/*
-		 * With -policy every file is read, as the hook reads every
-		 * pushed file: manifests are judged, the others (keys, .env,
-		 * logs) scanned for secrets.  Links inside folders are not
-		 * followed (lstat); only regular files are read.
-		 */
-		if ((!has_ext(path) && !(fd->all_files && S_ISREG(st.st_mode))) || ignored(fd, path))
-			return 0;
-		if (fd->n >= MAX_INPUTS) {
-			fprintf(stderr, "error: more than %d files to validate\n", MAX_INPUTS);
-			return -1;
-		}
-		add_input(fd, path);
-		fd->scan_only[fd->n - 1] = !has_ext(path);
-		return 0;
-	}
-	if (!is_root && fd->all_files && is_git_dir(path))
-		return 0; /* a repository's own store is not content */
-	if (depth > MAX_WALK_DEPTH) {
-		add_error(fd, path, "folder nesting too deep", ELOOP);
-		return 0;
-	}
-	if (!(d = opendir(path))) {
-		add_error(fd, path, "could not open folder", errno);
-		return 0;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strv_push(&names, de->d_name);
-	closedir(d);
-	if (names.n)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-	for (i = 0; i < names.n && !error; i++) {
-		char *p = join(path, names.v[i]);
-		error = walk(fd, p, 0, depth + 1);
-		free(p);
-	}
-	strv_release(&names);
-	return error;
-}
-
-static void finder_release(struct finder *fd)
-{
-	size_t i;
-
-	for (i = 0; i < fd->nignore; i++)
-		pcre2_code_free(fd->ignore[i]);
-	free(fd->ignore);
-	pcre2_match_data_free(fd->md);
-	free(fd->scan_only);
-	for (i = 0; i < fd->n; i++) {
-		free((char *)fd->inputs[i].filename);
-		if (!fd->inputs[i].path && fd->inputs[i].buf)
-			free((char *)fd->inputs[i].buf);
-		gate_results_release(&fd->inputs[i].results);
-	}
-	free(fd->inputs);
-}
-
-static int add_stdin(struct finder *fd, size_t max)
-{
-	struct gate_input *in;
-	char *buf;
-	size_t len;
-
-	if (gate_cli_read_stdin(max, &buf, &len) < 0) {
-		add_error(fd, "stdin", "could not read", errno);
-		return 0;
-	}
-	in = add_input(fd, "stdin");
-	in->path = NULL;
-	in->buf = buf;
-	in->len = len;
-	return 0;
-}
-
-/* -render: the folder's kustomize build is the input, named after the folder */
-static void add_render(struct finder *fd, const char *dir)
-{
-	struct gate_buf out = GATE_BUF_INIT, err = GATE_BUF_INIT;
-	struct gate_input *in;
-
-	if (gate_cli_render(dir, 0, 0, &out, &err) < 0) {
-		struct gate_result *r;
-
-		in = add_input(fd, dir);
-		in->path = NULL;
-		r = gate_results_add(&in->results);
-		r->filename = gate_xstrdup(dir);
-		r->status = GATE_STATUS_ERROR;
-		r->msg = gate_xasprintf("render: %s", err.ptr ? err.ptr : "failed");
-		in->error = -1;
-		gate_buf_release(&out);
-		gate_buf_release(&err);
-		return;
-	}
-	in = add_input(fd, dir);
-	in->path = NULL;
-	in->len = out.len;
-	in->buf = out.ptr ? gate_buf_detach(&out) : gate_xstrdup("");
-	gate_buf_release(&err);
-}
 
 /* ---- --schema mode: documents against one JSON schema ---- */
 
@@ -730,198 +484,267 @@ static int flush_out(struct gate_buf *out)
 	return error;
 }
 
-/*
- * NEEDSWORK: over 200 lines (kubeconform's flags, the store, the policy, the
- * run and the report in turn); left whole while render and extract land
- * beside it (issue 9), to be split into set-up and run steps after.
- */
-int cmd_validate(int argc, char **argv)
-{
+/* One run of validate: what it read from the command line and what it built. */
+struct run {
 	struct options o;
 	struct finder fd;
-	struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
-	struct gate_report *rep = NULL;
-	struct gate_store *store = NULL;
-	struct gate_schema *schema = NULL;
-	struct gate_policy *policy = NULL;
-	struct gate_checker checker;
-	struct gate_scanner scanner;
-	struct gate_buf out = GATE_BUF_INIT;
-	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
-	struct timespec t0, t1;
-	char msg[1024];
-	size_t i, j;
-	int failed = 0, stop = 0, threads, ret = 1, use_stdin = 0;
+	struct gate_doc_limits lim;
+	int use_stdin;
+	struct gate_store *store;
+	struct gate_schema *schema;
+	struct gate_policy *policy;
+	struct timespec t0;
+};
 
-	memset(&o, 0, sizeof(o));
-	memset(&fd, 0, sizeof(fd));
-	o.k8s_version = "master";
-	o.output = "text";
-	o.workers = 4;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+/*
+ * The command line: flags, -h and -v, the output format and the
+ * -ignore-filename-pattern expressions.  Returns 1 to go on, 0 when done
+ * (*ret is the exit status), after printing what is wrong.
+ */
+static int setup(struct run *rn, struct gate_report_opts *ro, int argc, char **argv, int *ret)
+{
+	struct options *o = &rn->o;
+	size_t i;
 
-	if (parse_args(&o, argc, argv) < 0)
-		goto done;
-	if (o.help) {
+	o->k8s_version = "master";
+	o->output = "text";
+	o->workers = 4;
+	if (parse_args(o, argc, argv) < 0)
+		return 0;
+	if (o->help) {
 		fputs(usage_text, stdout);
-		ret = 0;
-		goto done;
+		*ret = 0;
+		return 0;
 	}
-	if (o.version) {
+	if (o->version) {
 		printf("gitops-gate %s\n", PACKAGE_VERSION);
-		ret = 0;
-		goto done;
+		*ret = 0;
+		return 0;
 	}
-	if (o.no_builtin_checks && !o.policies.n && !o.server_config) {
+	if (o->no_builtin_checks && !o->policies.n && !o->server_config) {
 		usage_error("-no-builtin-checks needs -policy", NULL);
-		goto done;
+		return 0;
 	}
-	if (gate_report_format_parse(o.output, &ro.format) < 0 || ro.format == GATE_REPORT_REMOTE) {
-		usage_error("not an output format (json, junit, tap, text, pretty, sarif):", o.output);
-		goto done;
+	if (gate_report_format_parse(o->output, &ro->format) < 0 || ro->format == GATE_REPORT_REMOTE) {
+		usage_error("not an output format (json, junit, tap, text, pretty, sarif):", o->output);
+		return 0;
 	}
-	for (i = 0; i < o.ignore.n; i++) {
+	if (o->kc_compat && ro->format != GATE_REPORT_TEXT) {
+		usage_error("-kc-compat is for -output text, not", o->output);
+		return 0;
+	}
+	if (o->kc_compat && (o->policies.n || o->server_config)) {
+		usage_error("-kc-compat has no place for policy warnings: not with -policy or -server-config", NULL);
+		return 0;
+	}
+	ro->kc_compat = o->kc_compat;
+	for (i = 0; i < o->ignore.n; i++) {
 		int ec;
 		PCRE2_SIZE off;
-		pcre2_code *re = pcre2_compile((PCRE2_SPTR)o.ignore.v[i], PCRE2_ZERO_TERMINATED, 0, &ec, &off, NULL);
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)o->ignore.v[i], PCRE2_ZERO_TERMINATED, 0, &ec, &off, NULL);
 		if (!re) {
 			PCRE2_UCHAR emsg[256];
 			pcre2_get_error_message(ec, emsg, sizeof(emsg));
 			fputs("error: bad -ignore-filename-pattern '", stderr);
-			print_escaped(stderr, o.ignore.v[i]);
+			print_escaped(stderr, o->ignore.v[i]);
 			fprintf(stderr, "': %s at offset %zu\n", (const char *)emsg, (size_t)off);
-			goto done;
+			return 0;
 		}
-		fd.ignore = gate_xreallocarray(fd.ignore, fd.nignore + 1, sizeof(*fd.ignore));
-		fd.ignore[fd.nignore++] = re;
+		rn->fd.ignore = gate_xreallocarray(rn->fd.ignore, rn->fd.nignore + 1, sizeof(*rn->fd.ignore));
+		rn->fd.ignore[rn->fd.nignore++] = re;
 	}
-	fd.md = pcre2_match_data_create(4, NULL);
-	fd.all_files = (o.policies.n > 0 || o.server_config) && !o.schema;
+	rn->fd.md = pcre2_match_data_create(4, NULL);
+	rn->fd.all_files = (o->policies.n > 0 || o->server_config) && !o->schema;
+	return 1;
+}
 
-	/* inputs, in command-line order */
-	if (!o.files.n || (o.files.n == 1 && !strcmp(o.files.v[0], "-"))) {
-		if (!o.files.n && isatty(STDIN_FILENO)) {
+/* The inputs, in command-line order.  Returns 0, or -1 after printing why not. */
+static int find_inputs(struct run *rn)
+{
+	const struct options *o = &rn->o;
+	size_t i;
+
+	if (!o->files.n || (o->files.n == 1 && !strcmp(o->files.v[0], "-"))) {
+		if (!o->files.n && isatty(STDIN_FILENO)) {
 			fputs("error: nothing to validate: give files or folders, or pipe manifests to stdin\n"
 				"hint: 'gitops-gate validate -h' lists the flags\n", stderr);
-			goto done;
+			return -1;
 		}
-		use_stdin = 1;
+		rn->use_stdin = 1;
 	}
-	if (use_stdin) {
-		add_stdin(&fd, lim.max_bytes);
-	} else {
-		for (i = 0; i < o.files.n; i++) {
-			if (!strcmp(o.files.v[i], "-"))
-				add_stdin(&fd, lim.max_bytes);
-			else if (o.render)
-				add_render(&fd, o.files.v[i]);
-			else if (walk(&fd, o.files.v[i], 1, 0) < 0)
-				goto done;
-		}
+	if (rn->use_stdin) {
+		gate_cli_find_stdin(&rn->fd, rn->lim.max_bytes);
+		return 0;
 	}
+	for (i = 0; i < o->files.n; i++) {
+		if (!strcmp(o->files.v[i], "-"))
+			gate_cli_find_stdin(&rn->fd, rn->lim.max_bytes);
+		else if (o->render)
+			gate_cli_find_render(&rn->fd, o->files.v[i]);
+		else if (gate_cli_find_walk(&rn->fd, o->files.v[i], 1, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
 
-	threads = (int)o.workers < ncpus() ? (int)o.workers : ncpus();
-	if (o.schema) {
-		if (gate_schema_load_file(&schema, o.schema, 0, msg, sizeof(msg)) < 0) {
-			fputs("error: could not load schema '", stderr);
-			print_escaped(stderr, o.schema);
-			fputs("': ", stderr);
-			print_escaped(stderr, msg);
-			fputc('\n', stderr);
-			goto done;
-		}
-		for (i = 0; i < fd.n; i++)
-			schema_validate_input(schema, &fd.inputs[i], &lim, o.strict);
-	} else {
-		struct gate_store_opts so;
-		struct gate_engine_opts eo;
-		struct gate_input *todo;
-		size_t ntodo = 0;
+/* --schema: every input against one schema.  Returns 0, or -1 after printing why not. */
+static int run_schema(struct run *rn)
+{
+	char msg[1024];
+	size_t i;
 
-		memset(&so, 0, sizeof(so));
-		/* no location: the built-in catalog, offline (kubeconform's is "default") */
-		if (!o.locations.n)
-			strv_push(&o.locations, GATE_K8S_CATALOG);
-		so.catalog_dir = gate_cli_catalog_dir();
-		so.locations = (const char *const *)o.locations.v;
-		so.nlocations = o.locations.n;
-		so.kubernetes_version = o.k8s_version;
-		so.strict = o.strict;
-		so.cache_dir = o.cache;
-		so.offline = o.offline;
-		so.insecure_skip_tls = o.insecure;
-		if (gate_store_new(&store, &so, msg, sizeof(msg)) < 0) {
-			fputs("error: ", stderr);
-			print_escaped(stderr, msg);
-			fputc('\n', stderr);
-			goto done;
-		}
-		memset(&eo, 0, sizeof(eo));
-		eo.store = store;
-		eo.strict = o.strict;
-		eo.skip_kinds = (const char *const *)o.skip.v;
-		eo.nskip = o.skip.n;
-		eo.reject_kinds = (const char *const *)o.reject.v;
-		eo.nreject = o.reject.n;
-		eo.ignore_missing_schemas = o.ignore_missing;
-		eo.limits = lim;
-		if (o.policies.n || o.server_config) {
-			struct gate_policy_opts po;
+	if (gate_schema_load_file(&rn->schema, rn->o.schema, 0, msg, sizeof(msg)) < 0) {
+		fputs("error: could not load schema '", stderr);
+		print_escaped(stderr, rn->o.schema);
+		fputs("': ", stderr);
+		print_escaped(stderr, msg);
+		fputc('\n', stderr);
+		return -1;
+	}
+	for (i = 0; i < rn->fd.n; i++)
+		schema_validate_input(rn->schema, &rn->fd.inputs[i], &rn->lim, rn->o.strict);
+	return 0;
+}
 
-			memset(&po, 0, sizeof(po));
-			po.no_builtin_checks = o.no_builtin_checks;
-			po.kubernetes_version = o.k8s_version;
-			if (o.server_config) {
-				if (server_policy(&policy, o.server_config, &po, msg, sizeof(msg)) < 0)
-					goto policy_failed;
-			} else if (gate_policy_new(&policy, &po, msg, sizeof(msg)) < 0) {
-				goto policy_failed;
-			}
-			for (i = 0; i < o.policies.n; i++)
-				if (strcmp(o.policies.v[i], "builtin") &&
-				    gate_policy_load_file(policy, o.policies.v[i], msg, sizeof(msg)) < 0)
-					goto policy_failed;
-			gate_policy_checker(policy, &checker);
-			eo.checkers = &checker;
-			eo.ncheckers = 1;
-			scanner.scan = scan_secrets;
-			scanner.ctx = policy;
-			eo.scanners = &scanner;
-			eo.nscanners = 1;
-		}
-		/* discovery errors already hold their verdict: judge the rest */
-		todo = gate_xcalloc(fd.n ? fd.n : 1, sizeof(*todo));
-		for (i = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error && !fd.scan_only[i])
-				todo[ntodo++] = fd.inputs[i];
-		if (gate_engine_run(&eo, todo, ntodo, threads) < 0) {
-			fputs("error: validation could not complete (internal failure)\n", stderr);
-			for (i = 0; i < ntodo; i++)
-				gate_results_release(&todo[i].results);
-			free(todo);
-			goto done;
-		}
-		for (i = 0, j = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error && !fd.scan_only[i])
-				fd.inputs[i] = todo[j++];
+/* -policy, -server-config: the policy.  Returns 0, or -1 after printing why not. */
+static int load_policy(struct run *rn)
+{
+	const struct options *o = &rn->o;
+	struct gate_policy_opts po;
+	char msg[1024];
+	size_t i;
+
+	memset(&po, 0, sizeof(po));
+	po.no_builtin_checks = o->no_builtin_checks;
+	po.kubernetes_version = o->k8s_version;
+	if (o->server_config) {
+		if (server_policy(&rn->policy, o->server_config, &po, msg, sizeof(msg)) < 0)
+			goto failed;
+	} else if (gate_policy_new(&rn->policy, &po, msg, sizeof(msg)) < 0) {
+		goto failed;
+	}
+	for (i = 0; i < o->policies.n; i++)
+		if (strcmp(o->policies.v[i], "builtin") &&
+		    gate_policy_load_file(rn->policy, o->policies.v[i], msg, sizeof(msg)) < 0)
+			goto failed;
+	return 0;
+failed:
+	fputs("error: could not load the policy: ", stderr);
+	print_escaped(stderr, msg);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* The schema store of the locations (none: the built-in catalog). */
+static int open_store(struct run *rn)
+{
+	struct options *o = &rn->o;
+	struct gate_store_opts so;
+	char msg[1024];
+
+	memset(&so, 0, sizeof(so));
+	/* no location: the built-in catalog, offline (kubeconform's is "default") */
+	if (!o->locations.n)
+		gate_cli_strv_push(&o->locations, GATE_K8S_CATALOG);
+	so.catalog_dir = gate_cli_catalog_dir();
+	so.locations = (const char *const *)o->locations.v;
+	so.nlocations = o->locations.n;
+	so.kubernetes_version = o->k8s_version;
+	so.strict = o->strict;
+	so.cache_dir = o->cache;
+	so.offline = o->offline;
+	so.insecure_skip_tls = o->insecure;
+	if (gate_store_new(&rn->store, &so, msg, sizeof(msg)) < 0) {
+		fputs("error: ", stderr);
+		print_escaped(stderr, msg);
+		fputc('\n', stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Kubernetes mode: the engine over every manifest on `threads` threads, then
+ * the files that are only scanned for secrets.  Returns 0, or -1 after
+ * printing why not.
+ */
+static int run_engine(struct run *rn, int threads)
+{
+	const struct options *o = &rn->o;
+	struct gate_engine_opts eo;
+	struct gate_checker checker;
+	struct gate_scanner scanner;
+	struct gate_input *todo;
+	size_t i, j, ntodo = 0;
+
+	if (open_store(rn) < 0)
+		return -1;
+	memset(&eo, 0, sizeof(eo));
+	eo.store = rn->store;
+	eo.strict = o->strict;
+	eo.skip_kinds = (const char *const *)o->skip.v;
+	eo.nskip = o->skip.n;
+	eo.reject_kinds = (const char *const *)o->reject.v;
+	eo.nreject = o->reject.n;
+	eo.ignore_missing_schemas = o->ignore_missing;
+	eo.limits = rn->lim;
+	if (o->policies.n || o->server_config) {
+		if (load_policy(rn) < 0)
+			return -1;
+		gate_policy_checker(rn->policy, &checker);
+		eo.checkers = &checker;
+		eo.ncheckers = 1;
+		scanner.scan = scan_secrets;
+		scanner.ctx = rn->policy;
+		eo.scanners = &scanner;
+		eo.nscanners = 1;
+	}
+	/* discovery errors already hold their verdict: judge the rest */
+	todo = gate_xcalloc(rn->fd.n ? rn->fd.n : 1, sizeof(*todo));
+	for (i = 0; i < rn->fd.n; i++)
+		if (!rn->fd.inputs[i].error && !rn->fd.scan_only[i])
+			todo[ntodo++] = rn->fd.inputs[i];
+	if (gate_engine_run(&eo, todo, ntodo, threads) < 0) {
+		fputs("error: validation could not complete (internal failure)\n", stderr);
+		for (i = 0; i < ntodo; i++)
+			gate_results_release(&todo[i].results);
 		free(todo);
-		for (i = 0; i < fd.n; i++)
-			if (!fd.inputs[i].error && fd.scan_only[i])
-				scan_file(policy, &fd.inputs[i]);
+		return -1;
 	}
+	for (i = 0, j = 0; i < rn->fd.n; i++)
+		if (!rn->fd.inputs[i].error && !rn->fd.scan_only[i])
+			rn->fd.inputs[i] = todo[j++];
+	free(todo);
+	for (i = 0; i < rn->fd.n; i++)
+		if (!rn->fd.inputs[i].error && rn->fd.scan_only[i])
+			scan_file(rn->policy, &rn->fd.inputs[i]);
+	return 0;
+}
+
+/*
+ * Every result in input order, flushed file by file, then the report's end.
+ * Returns the exit status: 0 when nothing is invalid or an error, else 1.
+ */
+static int write_report(struct run *rn, struct gate_report_opts *ro)
+{
+	struct gate_report *rep = NULL;
+	struct gate_buf out = GATE_BUF_INIT;
+	struct timespec t1;
+	size_t i, j;
+	int failed = 0, stop = 0, ret = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ro.verbose = o.verbose;
-	ro.summary = o.summary;
-	ro.is_stdin = use_stdin;
-	ro.elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	ro.tool_version = PACKAGE_VERSION;
-	if (gate_report_new(&rep, &ro) < 0) {
+	ro->verbose = rn->o.verbose;
+	ro->summary = rn->o.summary;
+	ro->is_stdin = rn->use_stdin;
+	ro->elapsed = (double)(t1.tv_sec - rn->t0.tv_sec) + (double)(t1.tv_nsec - rn->t0.tv_nsec) / 1e9;
+	ro->tool_version = PACKAGE_VERSION;
+	if (gate_report_new(&rep, ro) < 0) {
 		fputs("error: could not start the report\n", stderr);
 		goto done;
 	}
-	for (i = 0; i < fd.n && !stop; i++) {
-		const struct gate_results *rs = &fd.inputs[i].results;
+	for (i = 0; i < rn->fd.n && !stop; i++) {
+		const struct gate_results *rs = &rn->fd.inputs[i].results;
 		for (j = 0; j < rs->n && !stop; j++) {
 			const struct gate_result *r = &rs->v[j];
 			if (gate_report_add(rep, r, &out) < 0) {
@@ -930,7 +753,7 @@ int cmd_validate(int argc, char **argv)
 			}
 			if (r->status == GATE_STATUS_INVALID || r->status == GATE_STATUS_ERROR) {
 				failed = 1;
-				if (o.exit_on_error)
+				if (rn->o.exit_on_error)
 					stop = 1;
 			}
 		}
@@ -948,24 +771,42 @@ int cmd_validate(int argc, char **argv)
 write_failed:
 	fprintf(stderr, "error: could not write the report: %s\n", strerror(errno));
 	ret = 1;
-	goto done;
-policy_failed:
-	fputs("error: could not load the policy: ", stderr);
-	print_escaped(stderr, msg);
-	fputc('\n', stderr);
-	ret = 1;
 done:
-	gate_policy_free(policy);
 	gate_buf_release(&out);
 	gate_report_free(rep);
-	finder_release(&fd);
-	gate_store_free(store);
-	gate_schema_free(schema);
-	strv_release(&o.locations);
-	strv_release(&o.skip);
-	strv_release(&o.reject);
-	strv_release(&o.ignore);
-	strv_release(&o.files);
-	strv_release(&o.policies);
+	return ret;
+}
+
+/* kubeconform's flags, the inputs, the schema or the store and policy, the run, the report */
+int cmd_validate(int argc, char **argv)
+{
+	struct run rn;
+	struct gate_report_opts ro = GATE_REPORT_OPTS_INIT;
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	int threads, ret = 1;
+
+	memset(&rn, 0, sizeof(rn));
+	rn.lim = lim;
+	clock_gettime(CLOCK_MONOTONIC, &rn.t0);
+	if (!setup(&rn, &ro, argc, argv, &ret) || find_inputs(&rn) < 0)
+		goto done;
+	threads = (int)rn.o.workers < ncpus() ? (int)rn.o.workers : ncpus();
+	if (rn.o.schema ? run_schema(&rn) < 0 : run_engine(&rn, threads) < 0)
+		goto done;
+	ret = write_report(&rn, &ro);
+	if (rn.o.stats)
+		fprintf(stderr, "stats: %llu CEL rule evaluations\n",
+			(unsigned long long)gate_schema_cel_evaluations());
+done:
+	gate_policy_free(rn.policy);
+	gate_cli_find_release(&rn.fd);
+	gate_store_free(rn.store);
+	gate_schema_free(rn.schema);
+	gate_cli_strv_release(&rn.o.locations);
+	gate_cli_strv_release(&rn.o.skip);
+	gate_cli_strv_release(&rn.o.reject);
+	gate_cli_strv_release(&rn.o.ignore);
+	gate_cli_strv_release(&rn.o.files);
+	gate_cli_strv_release(&rn.o.policies);
 	return ret;
 }

@@ -33,6 +33,7 @@ struct gate_config {
 	struct gate_config_refs refs;
 	char *accepted_prefix;
 	int allow_submodules;
+	struct gate_config_flux flux;
 };
 
 static void strv_release(struct strv *s)
@@ -163,6 +164,13 @@ static void extract(struct gate_config *cfg, const char *git_dir)
 	strv_from_json(&cfg->bypass, json_object_get(o, "allowed"), NULL);
 	o = json_object_get(root, "render");
 	strv_from_json(&cfg->render_roots, json_object_get(o, "roots"), NULL);
+	o = json_object_get(o, "flux");
+	cfg->flux.strict_substitute = get_bool(o, "strict_substitute", 1);
+	s = json_string_value(json_object_get(o, "substitute_from_missing"));
+	cfg->flux.substitute_from_missing = !s || !strcmp(s, "warning") ? GATE_MISSING_WARNING :
+		!strcmp(s, "error") ? GATE_MISSING_ERROR : GATE_MISSING_IGNORE;
+	s = json_string_value(json_object_get(o, "sops_substitute_from"));
+	cfg->flux.sops_unknown = s && !strcmp(s, "unknown");
 
 	arr = json_object_get(root, "schemas");
 	if (json_is_array(arr) && json_array_size(arr)) {
@@ -556,6 +564,11 @@ const char *const *gate_config_bypass_allowed(const struct gate_config *cfg, siz
 const char *gate_config_accepted_prefix(const struct gate_config *cfg)
 {
 	return cfg->accepted_prefix;
+}
+
+const struct gate_config_flux *gate_config_flux(const struct gate_config *cfg)
+{
+	return &cfg->flux;
 }
 
 int gate_config_allow_submodules(const struct gate_config *cfg)

@@ -17,7 +17,10 @@
  *   judge_policy.c   policy over commits: the ratchet, tree checks per commit
  *   judge_render.c   deployment roots: render, judge the renders, hand over reached files,
  *                    the render index (root -> inputs) in the verdict cache
- *   judge_subst.c    Flux's post-build substitution
+ *   judge_flux.c     a Flux Kustomization's own fields: its overlay, its postBuild
+ *   judge_vars.c     the variables of postBuild.substituteFrom found in the tree
+ *   judge_subst.c    Flux's post-build substitution (envsubst)
+ *   judge_argo.c     an Argo CD Application's kustomize options: its overlay
  *
  * Every git object is read through hooks/repo.c.  Helpers shared between the
  * files are named gate_judge__<name> (libgit2's convention for private ones).
@@ -209,28 +212,207 @@ int gate_judge__crd_rejudge(struct gate_judge *j, struct gate_judged_commit *cm,
  */
 int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize);
 
+/* judge_render.c: one blob of a commit's tree */
+struct rfile {
+	char *path;
+	git_oid id;
+};
+
 /* judge_subst.c */
 /*
- * Flux's post-build substitution of in into out: vars holds "name=value\n"
- * lines; ${var}, ${var:=default}, ${var:-default} (and = / - without the
- * colon); an undefined variable without default becomes empty; $${var}
- * stays ${var}.
+ * Flux's post-build substitution (fluxcd/pkg/envsubst) of in into out: vars
+ * holds "name=value\n" lines; ${var}, the default operators (:= :- :? :+ =),
+ * ${#var}, casing (^ ^^ , ,,), ${var:off:len}, trims (# ## % %%) and
+ * replacements (/ // /# /%); $$ is a $.  undefined: what an undefined
+ * variable read without a default operator gives: SUBST_ERROR an error
+ * (Flux's strict mode), SUBST_EMPTY "", SUBST_KEEP its ${...} text as
+ * written (its value is unknown to the gate).  Returns 0, or -1 with err (a
+ * message) and var (the undefined variable, "" for a malformed ${...}).
  */
-void gate_judge__flux_substitute(const char *vars, const struct gate_buf *in, struct gate_buf *out);
+enum { SUBST_EMPTY = 0, SUBST_ERROR = 1, SUBST_KEEP = 2 };
+int gate_judge__flux_substitute(const char *vars, int undefined, const struct gate_buf *in, struct gate_buf *out,
+	char *err, size_t errsize, char *var, size_t varsize);
+/* Is name[0..len) a variable name kustomize-controller accepts? */
+int gate_judge__subst_name_ok(const char *name, size_t len);
+/* Where a substitution of obj failed: the text holding "${var" (any "${" when var is ""). */
+struct gate_subst_where {
+	const char *file, *kind, *name; /* borrowed from obj; NULL: unknown */
+	uint32_t line, col;
+};
+struct gate_rnode;
+void gate_judge__subst_where(const struct gate_rnode *obj, const char *var, struct gate_subst_where *w);
+
+/* judge_flux.c: a Flux Kustomization's own fields */
+struct gate_node;
+struct flux_ref {
+	char *kind, *name; /* ConfigMap or Secret */
+	int optional;
+	uint32_t line, col;
+};
+
+/* spec.postBuild of a Flux Kustomization */
+struct flux_post {
+	char *vars;           /* substitute as "name=value\n" lines, newlines of values removed */
+	struct flux_ref *refs; /* substituteFrom, in order */
+	size_t nrefs;
+	int always;           /* substituteStrategy: Always */
+	char *ns;             /* the Kustomization's metadata.namespace, NULL: none */
+	uint32_t line;        /* of postBuild: */
+	char *bad;            /* a substitute name Flux refuses, NULL: none */
+	uint32_t bad_line, bad_col;
+};
+
+#define FLUX_LABELS_FILE "flux-common-labels.yaml"
+#define FLUX_ANNOTATIONS_FILE "flux-common-annotations.yaml"
+
+struct flux_overlay_in {
+	const char *part;     /* the object's document */
+	size_t len;
+	uint32_t first;       /* its first line */
+	const struct gate_node *root, *spec;
+	/* does the root's folder hold path (a component)?  NULL: assume so */
+	int (*exists)(void *payload, const char *path);
+	void *payload;
+};
+
+struct flux_overlay {
+	char *text;           /* the overlay kustomization, NULL: none */
+	uint32_t indent;      /* of the spec's fields */
+	char *labels, *annotations; /* commonMetadata's transformer configs, NULL: none */
+	char *bad;            /* the object is refused by Flux (a remote component), NULL: not */
+	uint32_t bad_line, bad_col;
+};
 
 /*
- * judge_flux.c: a Flux Kustomization's own fields.  flux_postbuild: its
- * spec.postBuild.substitute as "name=value\n" lines (new string), NULL without
- * postBuild.  subst_disabled: 1 when obj opts out of substitution by label.
- * flux_overlay: a kustomization (new string) layering the object's fields
- * (targetNamespace, prefixes, images, patches) over its folder, NULL when it
- * sets none; *indent gets the column its patches start at.
+ * postbuild: spec.postBuild (new, release with gate_judge__flux_post_free()),
+ * NULL without postBuild.  subst_disabled: 1 when obj opts out of
+ * substitution by label or annotation.  flux_overlay: a kustomization
+ * layering the object's fields (targetNamespace, prefixes, images, patches,
+ * components, commonMetadata) over its folder: 1 with out->text, 0 when it
+ * sets none, -1 when Flux refuses it (out->bad); the strings of out are new.
  */
 struct gate_rnode;
-char *gate_judge__flux_postbuild(const struct gate_node *spec);
+struct flux_post *gate_judge__flux_postbuild(const struct gate_node *root, const struct gate_node *spec);
+void gate_judge__flux_post_free(struct flux_post *p);
 int gate_judge__subst_disabled(const struct gate_rnode *obj);
-char *gate_judge__flux_overlay(const char *part, size_t len, uint32_t first,
-	const struct gate_node *root, const struct gate_node *spec, uint32_t *indent);
+int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overlay *out);
+void gate_judge__add_quoted(struct gate_buf *b, const char *s);
+/* dir/rel with "." and ".." resolved (new string), NULL when it leaves the repository. */
+char *gate_judge__join_path(const char *dir, const char *rel);
+/* post as text (new string; NULL for NULL): two roots with the same text have the same postBuild. */
+char *gate_judge__flux_post_key(const struct flux_post *p);
+
+/*
+ * What a Flux or Argo CD object adds to the root it names (judge_render.c
+ * roots_add() takes the strings and post over).  root_in_dump() appends it
+ * to b as text a later push can keep (in an index of the roots a blob
+ * names); root_in_load() reads one back from *p (advanced past it) into a
+ * zeroed in: 0, or -1 when the text is not one.  Note: an Argo CD overlay
+ * may hold the judged commit's id ($ARGOCD_APP_REVISION): keep it per
+ * commit, not per blob.
+ */
+struct root_in {
+	int flux;
+	char *overlay;
+	uint32_t indent;
+	char *labels, *annots;
+	char *bad;
+	uint32_t bad_line, bad_col;
+	struct flux_post *post;
+};
+void gate_judge__root_in_dump(const struct root_in *in, struct gate_buf *b);
+int gate_judge__root_in_load(const char **p, const char *end, struct root_in *in);
+void gate_judge__root_in_release(struct root_in *in);
+
+/* judge_argo.c: an Argo CD Application source's kustomize options */
+#define ARGO_NENV 9
+struct argo_overlay_in {
+	const char *part;     /* the Application's document */
+	size_t len;
+	uint32_t first;       /* its first line */
+	uint32_t kline;       /* the line of the source's kustomize: key */
+	uint32_t end_line;    /* the first line after the kustomize: block (UINT32_MAX: the document's end) */
+	const struct gate_node *kustomize;
+	const char *env[ARGO_NENV][2]; /* Argo CD's build environment: name, value (borrowed) */
+	size_t nenv;
+	char hex[GIT_OID_HEXSZ + 1], short7[8], short8[9]; /* the revision's spellings */
+	int (*exists)(void *payload, const char *path); /* a component below the source's path */
+	void *payload;
+};
+/*
+ * The overlay of spec.source.kustomize: a kustomization (out->text, new)
+ * layering namePrefix, nameSuffix, namespace, images, replicas,
+ * commonLabels (labelWithoutSelector, labelIncludeTemplates),
+ * commonAnnotations, components and patches over the source's folder, each
+ * at its line.  Returns 1 with an overlay, 0 without, -1 when Argo CD would
+ * fail (out->bad).
+ */
+int gate_judge__argo_overlay(const struct argo_overlay_in *in, struct flux_overlay *out);
+/*
+ * Fill in for source src of the Application (root, its spec) in the
+ * document part from line first of commit: the kustomize options, their
+ * lines, Argo CD's build environment.  exists and payload are left NULL.
+ */
+void gate_judge__argo_source_in(struct argo_overlay_in *in, const char *part, size_t len, uint32_t first,
+	const struct gate_node *root, const struct gate_node *spec, const struct gate_node *src,
+	const git_oid *commit);
+
+/* judge_vars.c: the variables of a Flux root's substitution */
+/* A problem found while resolving them, reported under the root at file:line:col. */
+struct root_note {
+	char *file, *msg;
+	uint32_t line, col;
+	int warn;
+};
+
+struct flux_vars {
+	char *vars;           /* "name=value\n" lines; NULL: no substitution runs */
+	int undefined;        /* SUBST_ERROR (strict), SUBST_EMPTY, or SUBST_KEEP (a source is unknown) */
+	int failed;           /* a note is an error: Flux fails before applying anything */
+	struct root_note *notes;
+	size_t nnotes, anotes;
+	char **srcs;          /* files the variables came from */
+	size_t nsrcs, asrcs;
+	char *digest;         /* what the render index keys on: vars, strictness, notes */
+};
+
+/* The ConfigMaps and Secrets of one commit's tree that substituteFrom names. */
+struct varcat;
+
+/*
+ * Find, in files (the commit's tree, sorted by path), the ConfigMaps and
+ * Secrets named by the substituteFrom of posts (skip: blobs not to read,
+ * NULL: none); *out is new (release with
+ * gate_judge__varcat_free()).  Returns 0, or -1 with msg (a blob unreadable).
+ */
+/*
+ * Blobs known (during one push) to hold no ConfigMap or Secret text: never
+ * read again.  known: is id one of them; add: id is one.
+ */
+struct varcat_skip {
+	int (*known)(void *payload, const git_oid *id);
+	void (*add)(void *payload, const git_oid *id);
+	void *payload;
+};
+int gate_judge__varcat_build(struct gate_judge *j, const struct rfile *files, size_t nfiles,
+	const struct flux_post *const *posts, size_t nposts, const struct varcat_skip *skip,
+	struct varcat **out, char *msg, size_t msgsize);
+void gate_judge__varcat_free(struct varcat *c);
+/* Does c hold a kind (ConfigMap, Secret) named name? */
+int gate_judge__varcat_has(const struct varcat *c, const char *kind, const char *name);
+/*
+ * Add a rendered ConfigMap or Secret (one a configMapGenerator or
+ * secretGenerator makes) to c; path: the kustomization that made it.
+ */
+void gate_judge__varcat_add_rendered(struct varcat *c, const struct gate_rnode *obj, const char *path);
+/*
+ * The variables of post (of the object in file from) as kustomize-controller
+ * loads them.  inherited: another Kustomization's patches may set this
+ * one's postBuild, so its variables are unknown too.
+ */
+void gate_judge__flux_vars(const struct gate_judge *j, const struct varcat *c, const struct flux_post *post,
+	const char *from, int inherited, struct flux_vars *out);
+void gate_judge__flux_vars_release(struct flux_vars *v);
 
 /* judge_policy.c */
 /*

@@ -22,12 +22,6 @@
 #include "gate/util.h"
 #include "judge_int.h"
 
-/* One blob of the commit's tree. */
-struct rfile {
-	char *path;
-	git_oid id;
-};
-
 /* Blobs of one push known to name no root (no Flux or Argo CD apiVersion in them). */
 struct noroot {
 	git_oid *ids;
@@ -36,7 +30,9 @@ struct noroot {
 
 struct rtree {
 	struct gate_judge *j;
+	git_oid commit;   /* the commit whose tree this is */
 	struct noroot *nr;
+	struct noroot *novars; /* blobs of the push without ConfigMap or Secret text */
 	struct rfile *v;
 	size_t n, alloc;
 	char *msg;
@@ -58,7 +54,13 @@ struct root {
 	char *overlay;  /* the overlay's text, NULL: none */
 	uint32_t indent;
 	char *vdir, *vpath; /* the overlay's folder and file, NULL: none */
-	char *subst;    /* postBuild.substitute as "name=value\n" lines; NULL: no postBuild */
+	/* Flux commonMetadata: transformer configs in the overlay's folder (at the object's lines) */
+	char *labels, *annots, *lpath, *apath;
+	char *bad;      /* the object is refused (Flux, Argo CD) at from:bad_line:bad_col, NULL: not */
+	uint32_t bad_line, bad_col;
+	struct flux_post *post; /* spec.postBuild, NULL: none */
+	char *postkey;  /* post as text (roots are the same when it is) */
+	struct flux_vars fv;    /* post's variables, resolved in the commit's tree */
 };
 
 #define OVERLAY_DIR ".gitops-gate-flux"
@@ -276,6 +278,12 @@ static int loader_read(void *payload, const char *path, char **buf, size_t *len)
 		*len = strlen(*buf);
 		return 0;
 	}
+	if ((r->root->lpath && !strcmp(path, r->root->lpath)) || (r->root->apath && !strcmp(path, r->root->apath))) {
+		*buf = gate_xstrdup(!strcmp(path, r->root->lpath ? r->root->lpath : "") ? r->root->labels :
+			r->root->annots);
+		*len = strlen(*buf);
+		return 0;
+	}
 	if (r->root->vdir && !strcmp(path, r->root->vdir))
 		return GATE_RENDER_EISDIR;
 	if (r->gen_path && !strcmp(path, r->gen_path)) {
@@ -315,18 +323,23 @@ static int streq0(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-/* Add a root; one already there with the same folder and overlay is kept.  Takes overlay over. */
-static void roots_add(struct roots *rs, const char *dir, const char *from, int flux,
-	char *overlay, uint32_t indent, char *subst)
+/*
+ * Add a root; one already there with the same folder, overlay and
+ * postBuild is kept.  Takes the strings and post of in over.
+ */
+static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
 {
+	char *pk = gate_judge__flux_post_key(in->post);
 	struct root *r;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, overlay) &&
-		    streq0(rs->v[i].subst, subst) && (!overlay || !strcmp(rs->v[i].from, from))) {
-			free(overlay);
-			free(subst);
+		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, in->overlay) &&
+		    streq0(rs->v[i].labels, in->labels) && streq0(rs->v[i].annots, in->annots) &&
+		    streq0(rs->v[i].bad, in->bad) && streq0(rs->v[i].postkey, pk) &&
+		    (!(in->overlay || in->post || in->bad) || !strcmp(rs->v[i].from, from))) {
+			gate_judge__root_in_release(in);
+			free(pk);
 			return;
 		}
 	GATE_ALLOC_GROW(rs->v, rs->n + 1, rs->alloc);
@@ -334,13 +347,24 @@ static void roots_add(struct roots *rs, const char *dir, const char *from, int f
 	memset(r, 0, sizeof(*r));
 	r->dir = gate_xstrdup(dir);
 	r->from = gate_xstrdup(from);
-	r->flux = flux;
-	r->overlay = overlay;
-	r->indent = indent;
-	r->subst = subst;
-	if (overlay) {
+	r->flux = in->flux;
+	r->overlay = in->overlay;
+	r->indent = in->indent;
+	r->labels = in->labels;
+	r->annots = in->annots;
+	r->bad = in->bad;
+	r->bad_line = in->bad_line;
+	r->bad_col = in->bad_col;
+	r->post = in->post;
+	r->postkey = pk;
+	memset(in, 0, sizeof(*in));
+	if (r->overlay) {
 		r->vdir = *dir ? gate_xasprintf("%s/" OVERLAY_DIR, dir) : gate_xstrdup(OVERLAY_DIR);
 		r->vpath = gate_xasprintf("%s/kustomization.yaml", r->vdir);
+		if (r->labels)
+			r->lpath = gate_xasprintf("%s/" FLUX_LABELS_FILE, r->vdir);
+		if (r->annots)
+			r->apath = gate_xasprintf("%s/" FLUX_ANNOTATIONS_FILE, r->vdir);
 	}
 }
 
@@ -349,34 +373,55 @@ static void roots_release(struct roots *rs)
 	size_t i;
 
 	for (i = 0; i < rs->n; i++) {
-		free(rs->v[i].dir);
-		free(rs->v[i].from);
-		free(rs->v[i].overlay);
-		free(rs->v[i].vdir);
-		free(rs->v[i].vpath);
-		free(rs->v[i].subst);
+		struct root *r = &rs->v[i];
+		free(r->dir);
+		free(r->from);
+		free(r->overlay);
+		free(r->vdir);
+		free(r->vpath);
+		free(r->labels);
+		free(r->annots);
+		free(r->lpath);
+		free(r->apath);
+		free(r->bad);
+		free(r->postkey);
+		gate_judge__flux_post_free(r->post);
+		gate_judge__flux_vars_release(&r->fv);
 	}
 	free(rs->v);
 }
 
-/* A path of an object: taken when it names a folder of this tree. */
+/* A path of an object: taken when it names a folder of this tree.  Takes in over. */
 static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
-	const char *from, int flux, char *overlay, uint32_t indent, char *subst)
+	const char *from, struct root_in *in)
 {
 	char *dir;
 
 	if (!path || !(dir = clean_path(path))) {
-		free(overlay);
-		free(subst);
+		gate_judge__root_in_release(in);
 		return;
 	}
-	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || flux)) {
-		roots_add(rs, dir, from, flux, overlay, indent, subst);
-	} else {
-		free(overlay);
-		free(subst);
-	}
+	if (rtree_is_dir(t, dir) && (has_kustomization(t, dir) || in->flux))
+		roots_add(rs, dir, from, in);
+	else
+		gate_judge__root_in_release(in);
 	free(dir);
+}
+
+/* Does the folder of a Flux root hold a component path (relative to it)? */
+struct comp_probe {
+	const struct rtree *t;
+	const char *dir;
+};
+
+static int component_exists(void *payload, const char *rel)
+{
+	const struct comp_probe *cp = payload;
+	char *p = gate_judge__join_path(cp->dir, rel);
+	int found = p && (rtree_find(cp->t, p) || rtree_is_dir(cp->t, p));
+
+	free(p);
+	return found;
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -390,6 +435,36 @@ struct scan {
 	const char *path;
 	const char *buf;
 };
+
+/* One source of an Argo CD Application: its path, with its kustomize options as an overlay. */
+static void argo_source(struct scan *s, const char *part, size_t len, uint32_t line,
+	const struct gate_node *root, const struct gate_node *spec, const struct gate_node *src)
+{
+	const char *path = gate_node_get_str(src, "path");
+	struct argo_overlay_in ain;
+	struct flux_overlay ov;
+	struct comp_probe cp;
+	struct root_in in;
+
+	memset(&in, 0, sizeof(in));
+	gate_judge__argo_source_in(&ain, part, len, line, root, spec, src, &s->t->commit);
+	cp.t = s->t;
+	cp.dir = NULL;
+	if (ain.kustomize && path && (cp.dir = clean_path(path))) {
+		ain.exists = component_exists;
+		ain.payload = &cp;
+		if (gate_judge__argo_overlay(&ain, &ov) < 0) {
+			in.bad = ov.bad;
+			in.bad_line = ov.bad_line;
+			in.bad_col = ov.bad_col;
+		} else {
+			in.overlay = ov.text;
+		}
+		in.indent = ov.indent;
+	}
+	free((char *)cp.dir);
+	consider_path(s->t, s->rs, path, s->path, &in);
+}
 
 static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 {
@@ -412,25 +487,50 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 	if (starts_with(api, "kustomize.toolkit.fluxcd.io/") && !strcmp(kind, "Kustomization")) {
 		const struct gate_node *sref = gate_node_get(spec, "sourceRef");
 		const char *skind = sref && sref->type == GATE_NODE_OBJECT ? gate_node_get_str(sref, "kind") : NULL;
-		uint32_t indent = 0;
-		char *ov;
+		const char *path = gate_node_get_str(spec, "path");
+		struct flux_overlay_in oin;
+		struct flux_overlay ov;
+		struct comp_probe cp;
+		struct root_in in;
+		char *dir;
 		/* an OCIRepository or a Bucket is not this repository */
 		if (skind && strcmp(skind, "GitRepository"))
 			goto done;
-		ov = gate_judge__flux_overlay(part, len, line, doc->root, spec, &indent);
-		consider_path(s->t, s->rs, gate_node_get_str(spec, "path"), s->path, 1, ov, indent,
-			gate_judge__flux_postbuild(spec));
+		memset(&in, 0, sizeof(in));
+		cp.t = s->t;
+		cp.dir = dir = clean_path(path ? path : "");
+		oin.part = part;
+		oin.len = len;
+		oin.first = line;
+		oin.root = doc->root;
+		oin.spec = spec;
+		oin.exists = dir ? component_exists : NULL;
+		oin.payload = &cp;
+		if (gate_judge__flux_overlay(&oin, &ov) < 0) {
+			in.bad = ov.bad;
+			in.bad_line = ov.bad_line;
+			in.bad_col = ov.bad_col;
+			free(ov.labels);
+			free(ov.annotations);
+		} else {
+			in.overlay = ov.text;
+			in.labels = ov.labels;
+			in.annots = ov.annotations;
+		}
+		free(dir);
+		in.flux = 1;
+		in.indent = ov.indent;
+		in.post = gate_judge__flux_postbuild(doc->root, spec);
+		consider_path(s->t, s->rs, path, s->path, &in);
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
 		/* a Helm chart source (spec.source.chart) is no folder of this repository */
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
 		    !gate_node_get(src, "chart"))
-			consider_path(s->t, s->rs, gate_node_get_str(src, "path"), s->path, 0, NULL, 0, NULL);
+			argo_source(s, part, len, line, doc->root, spec, src);
 		if ((src = gate_node_get(spec, "sources")) && src->type == GATE_NODE_ARRAY)
 			for (i = 0; i < src->len; i++)
 				if (src->u.items[i].type == GATE_NODE_OBJECT && !gate_node_get(&src->u.items[i], "chart"))
-					consider_path(s->t, s->rs,
-						gate_node_get_str(&src->u.items[i], "path"), s->path, 0,
-						NULL, 0, NULL);
+					argo_source(s, part, len, line, doc->root, spec, &src->u.items[i]);
 	}
 done:
 	gate_doc_free(doc);
@@ -452,8 +552,11 @@ static void config_roots(const struct rtree *t, struct roots *rs)
 		if (k == 3)
 			continue;
 		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
-		if (gate_config_is_render_root(t->j->cfg, dir))
-			roots_add(rs, dir, p, 0, NULL, 0, NULL);
+		if (gate_config_is_render_root(t->j->cfg, dir)) {
+			struct root_in in;
+			memset(&in, 0, sizeof(in));
+			roots_add(rs, dir, p, &in);
+		}
 		free(dir);
 	}
 }
@@ -586,6 +689,44 @@ static struct gate_result *result_for(struct gate_results *out, size_t first, co
 	return d;
 }
 
+/* A file of the root's overlay folder is the text of the object that made it: its file, its column. */
+static const char *vfile_map(const struct root *root, const char *file, uint32_t *col)
+{
+	if (root->vpath && !strcmp(file, root->vpath)) {
+		*col += *col ? root->indent : 0;
+		return root->from;
+	}
+	if ((root->lpath && !strcmp(file, root->lpath)) || (root->apath && !strcmp(file, root->apath)))
+		return root->from;
+	return file;
+}
+
+/*
+ * Flux fails the whole Kustomization on an object whose substitution fails:
+ * one problem at the text that holds the variable (or the object's first
+ * line).
+ */
+static void subst_failed(const struct root *root, const struct gate_rnode *obj, const char *err,
+	const char *var, struct gate_results *out)
+{
+	struct gate_subst_where w;
+	struct gate_result *d;
+	const char *file;
+	char *msg;
+
+	gate_judge__subst_where(obj, var, &w);
+	file = vfile_map(root, w.file ? w.file : root->dir, &w.col);
+	d = gate_results_add(out);
+	d->filename = gate_xasprintf("%s: %s", root->dir, file);
+	d->line = w.line;
+	d->status = GATE_STATUS_INVALID;
+	d->kind = w.kind ? gate_xstrdup(w.kind) : NULL;
+	d->name = w.name ? gate_xstrdup(w.name) : NULL;
+	msg = gate_xasprintf("post build fails in Flux: %s", err);
+	gate_result_add_problem(d, NULL, w.line, w.col, "flux-post-build", GATE_SEV_DENY, msg);
+	free(msg);
+}
+
 /* Judge one rendered object; its problems go to out, at their sources. */
 static int judge_object(struct gate_judge *j, const struct root *root, const struct gate_rnode *obj,
 	struct gate_results *out)
@@ -600,9 +741,16 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 	if (group < 0)
 		return 0;
 	gate_render_emit_node(obj, &y);
-	if (root->subst && !gate_judge__subst_disabled(obj)) {
+	if (root->fv.vars && !gate_judge__subst_disabled(obj)) {
 		struct gate_buf z = GATE_BUF_INIT;
-		gate_judge__flux_substitute(root->subst, &y, &z);
+		char err[512], var[256];
+		if (gate_judge__flux_substitute(root->fv.vars, root->fv.undefined, &y, &z, err, sizeof(err),
+		    var, sizeof(var)) < 0) {
+			subst_failed(root, obj, err, var, out);
+			gate_buf_release(&z);
+			gate_buf_release(&y);
+			return 0;
+		}
 		gate_buf_release(&y);
 		y = z;
 	}
@@ -628,10 +776,7 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 			uint32_t col = at ? at->col : 0;
 			struct gate_result *d;
 			struct gate_problem *q;
-			if (root->vpath && !strcmp(file, root->vpath)) {
-				file = root->from;
-				col += col ? root->indent : 0;
-			}
+			file = vfile_map(root, file, &col);
 			d = result_for(out, first, root->dir, file, s);
 			q = gate_result_add_problem(d, p->pointer, at ? at->line : 0, col, p->rule,
 				p->severity, p->message);
@@ -648,15 +793,19 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 }
 
 /* Was one of the paths read by this build changed by the commit? */
-static int touches(const struct gate_judged_commit *cm, const struct reads *r, const char *from)
+static int touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
 {
 	size_t f, i;
 
 	if (cm->whole_tree)
 		return 1;
 	for (f = 0; f < cm->nfiles; f++) {
-		if (!strcmp(cm->files[f].path, from))
+		if (!strcmp(cm->files[f].path, root->from))
 			return 1;
+		/* the ConfigMaps and Secrets its variables came from */
+		for (i = 0; i < root->fv.nsrcs; i++)
+			if (!strcmp(cm->files[f].path, root->fv.srcs[i]))
+				return 1;
 		for (i = 0; i < r->n; i++)
 			if (!strcmp(cm->files[f].path, r->paths[i]))
 				return 1;
@@ -714,10 +863,7 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
 	const char *file = *err->file ? err->file : root->dir;
 	uint32_t col = err->col;
 
-	if (root->vpath && !strcmp(file, root->vpath)) {
-		file = root->from;
-		col += col ? root->indent : 0;
-	}
+	file = vfile_map(root, file, &col);
 
 	memset(&zero, 0, sizeof(zero));
 	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
@@ -727,6 +873,40 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
 	d->status = GATE_STATUS_INVALID;
 	d->msg = err->line ? gate_xasprintf("%u:%u: kustomize build failed: %s", err->line, col,
 		err->message) : gate_xasprintf("kustomize build failed: %s", err->message);
+}
+
+/*
+ * What the Flux object itself makes fail or leaves unknown (a remote
+ * component, substituteFrom objects the gate cannot read): errors at their
+ * lines, warnings as problems of severity warn.
+ */
+static struct gate_judged_file *root_notes(struct gate_judged_commit *cm, const struct root *root)
+{
+	struct gate_judged_file *fl;
+	struct gate_result *d;
+	git_oid zero;
+	size_t i;
+
+	memset(&zero, 0, sizeof(zero));
+	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+	if (root->bad) {
+		d = gate_results_add(&fl->results);
+		d->filename = gate_xasprintf("%s: %s", root->dir, root->from);
+		d->line = root->bad_line;
+		d->status = GATE_STATUS_INVALID;
+		gate_result_add_problem(d, NULL, root->bad_line, root->bad_col,
+			root->flux ? "flux-kustomization" : "argocd-application", GATE_SEV_DENY, root->bad);
+	}
+	for (i = 0; i < root->fv.nnotes; i++) {
+		const struct root_note *n = &root->fv.notes[i];
+		d = gate_results_add(&fl->results);
+		d->filename = gate_xasprintf("%s: %s", root->dir, n->file);
+		d->line = n->line;
+		d->status = n->warn ? GATE_STATUS_VALID : GATE_STATUS_INVALID;
+		gate_result_add_problem(d, NULL, n->line, n->col, "flux-substitute-from",
+			n->warn ? GATE_SEV_WARN : GATE_SEV_DENY, n->msg);
+	}
+	return fl;
 }
 
 static void reads_release(struct reads *r)
@@ -752,12 +932,15 @@ static void index_key(const struct gate_judge *j, const struct root *root, char 
 	struct gate_sha256 h;
 
 	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate render root 1");
+	gate_sha256_update_str(&h, "gitops-gate render root 2");
 	gate_sha256_update_str(&h, j->fingerprint);
 	gate_sha256_update_str(&h, root->dir);
 	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
 	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
-	gate_sha256_update_str(&h, root->subst ? root->subst : "\n-");
+	gate_sha256_update_str(&h, root->labels ? root->labels : "");
+	gate_sha256_update_str(&h, root->annots ? root->annots : "");
+	gate_sha256_update_str(&h, root->fv.digest ? root->fv.digest : "\n-");
+	gate_sha256_update_str(&h, root->bad ? root->bad : "\n-");
 	gate_sha256_final(&h, key);
 }
 
@@ -849,8 +1032,13 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
 		goto done;
-	if (!touches(cm, &rd, root->from))
+	if (!touches(cm, &rd, root))
 		goto done;
+	if (root->bad || root->fv.nnotes) {
+		fl = root_notes(cm, root);
+		if (root->bad || root->fv.failed)
+			goto done; /* Flux applies nothing of it */
+	}
 	if (rc < 0) {
 		build_failed(cm, root, &err);
 		goto done;
@@ -882,13 +1070,161 @@ done:
 	return error;
 }
 
+/* The variables of each Flux root's postBuild, from the ConfigMaps and Secrets of the tree. */
+static int novars_known(void *payload, const git_oid *id)
+{
+	return noroot_has(payload, id);
+}
+
+static void novars_add(void *payload, const git_oid *id)
+{
+	noroot_add(payload, id);
+}
+
+/* Is obj the kind and name ref names? */
+static int gen_named(const struct gate_rnode *obj, const struct flux_ref *ref)
+{
+	const struct gate_rnode *kind = NULL, *md = NULL, *name = NULL;
+	size_t i;
+
+	for (i = 0; obj->type == GATE_RNODE_MAP && i < obj->len; i++)
+		if (!strcmp(obj->u.members[i].key, "kind"))
+			kind = obj->u.members[i].value;
+		else if (!strcmp(obj->u.members[i].key, "metadata"))
+			md = obj->u.members[i].value;
+	for (i = 0; md && md->type == GATE_RNODE_MAP && i < md->len; i++)
+		if (!strcmp(md->u.members[i].key, "name"))
+			name = md->u.members[i].value;
+	return kind && kind->str && name && name->str && !strcmp(kind->str, ref->kind) && !strcmp(name->str, ref->name);
+}
+
+/* Build folder dir (its kustomization at kpath) and add the ConfigMaps and Secrets a reference names. */
+static int build_generators(struct rtree *t, struct roots *rs, struct varcat *cat, const char *dir,
+	const char *kpath)
+{
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr;
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct root none;
+	struct reads rd;
+	size_t i, k, q;
+
+	memset(&none, 0, sizeof(none));
+	none.dir = (char *)dir;
+	memset(&rd, 0, sizeof(rd));
+	rd.t = t;
+	rd.root = &none;
+	ldr.read = loader_read;
+	ldr.payload = &rd;
+	if (gate_render_build(&r, *dir ? dir : ".", &ldr, &ro, &err) == 0)
+		for (i = 0; i < gate_render_count(r); i++) {
+			const struct gate_rnode *obj = gate_render_object(r, i);
+			for (k = 0; k < rs->n; k++)
+				for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs; q++)
+					if (gen_named(obj, &rs->v[k].post->refs[q]) &&
+					    !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind,
+						rs->v[k].post->refs[q].name)) {
+						gate_judge__varcat_add_rendered(cat, obj, kpath);
+						k = rs->n;
+						break;
+					}
+		}
+	gate_render_free(r);
+	reads_release(&rd);
+	return rd.io_error ? -1 : 0;
+}
+
+/*
+ * substituteFrom objects no manifest holds: made by a configMapGenerator or
+ * secretGenerator of a kustomization of the tree that names them?  Each
+ * such folder is built (legacy order, no overlay) and the ConfigMaps and
+ * Secrets of its render that a reference names are added to cat.
+ */
+static int generated_vars(struct rtree *t, struct roots *rs, struct varcat *cat)
+{
+	size_t i, k, q;
+	int error = 0, missing = 0;
+
+	for (k = 0; k < rs->n; k++)
+		for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs; q++)
+			missing |= !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind, rs->v[k].post->refs[q].name);
+	for (i = 0; missing && i < t->n && !error; i++) {
+		const char *p = t->v[i].path, *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+		char *buf = NULL, *dir;
+		size_t len;
+		int want = 0;
+		for (k = 0; k < 3 && strcmp(base, kust_names[k]); k++)
+			;
+		if (k == 3)
+			continue;
+		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+			return -1;
+		for (k = 0; buf && k < rs->n && !want; k++)
+			for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs && !want; q++)
+				want = !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind, rs->v[k].post->refs[q].name) &&
+					strstr(buf, "Generator") && strstr(buf, rs->v[k].post->refs[q].name);
+		free(buf);
+		if (!want)
+			continue;
+		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
+		error = build_generators(t, rs, cat, dir, p);
+		free(dir);
+	}
+	return error;
+}
+
+static int resolve_vars(struct rtree *t, struct roots *rs)
+{
+	struct varcat_skip skip;
+	const struct flux_post **posts;
+	struct varcat *cat = NULL;
+	size_t i, n = 0;
+	int error, inherited = 0;
+
+	posts = gate_xcalloc(rs->n + 1, sizeof(*posts));
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].post)
+			posts[n++] = rs->v[i].post;
+	skip.known = novars_known;
+	skip.add = novars_add;
+	skip.payload = t->novars;
+	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize) : 0;
+	if (!error && n)
+		error = generated_vars(t, rs, cat);
+	/*
+	 * A Flux Kustomization whose patches speak of postBuild may give other
+	 * Kustomizations (its children) variables the gate does not see: every
+	 * Flux root's variables are then unknown, and one without postBuild is
+	 * substituted too (defaults applied, an undefined variable empty).
+	 */
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].flux && rs->v[i].overlay && strstr(rs->v[i].overlay, "postBuild"))
+			inherited = 1;
+	for (i = 0; !error && i < rs->n; i++) {
+		if (rs->v[i].post) {
+			gate_judge__flux_vars(t->j, cat, rs->v[i].post, rs->v[i].from, inherited, &rs->v[i].fv);
+		} else if (rs->v[i].flux && inherited) {
+			struct flux_post none;
+			char empty[1] = "";
+			memset(&none, 0, sizeof(none));
+			none.vars = empty;
+			gate_judge__flux_vars(t->j, cat, &none, rs->v[i].from, 1, &rs->v[i].fv);
+		}
+	}
+	gate_judge__varcat_free(cat);
+	free(posts);
+	return error;
+}
+
 int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize)
 {
-	struct noroot nr;
+	struct noroot nr, novars;
 	size_t i, c, k;
 	int error = 0;
 
 	memset(&nr, 0, sizeof(nr));
+	memset(&novars, 0, sizeof(novars));
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
 		for (c = 0; c < r->ncommits && !error; c++) {
@@ -903,7 +1239,9 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			memset(&t, 0, sizeof(t));
 			memset(&rs, 0, sizeof(rs));
 			t.j = j;
+			git_oid_cpy(&t.commit, &cm->id);
 			t.nr = &nr;
+			t.novars = &novars;
 			t.msg = msg;
 			t.msgsize = msgsize;
 			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
@@ -912,6 +1250,8 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 					qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
 				error = find_roots(&t, &rs);
 			}
+			if (!error)
+				error = resolve_vars(&t, &rs);
 			for (k = 0; !error && k < rs.n; k++)
 				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
 					judge_root(j, &t, cm, &rs.v[k]);
@@ -920,5 +1260,6 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 		}
 	}
 	free(nr.ids);
+	free(novars.ids);
 	return error;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "gate/notify.h"
+#include "gate/curl_dl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -444,6 +444,7 @@ fail:
 
 struct xfer {
 	struct gate_send *s;
+	const struct gate_curl *cu;
 	CURL *easy;
 	struct curl_slist *headers;
 	char answer[160]; /* start of the answer body, for error messages */
@@ -476,10 +477,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static struct curl_slist *add_header(struct curl_slist *h, const char *fmt, const char *v)
+static struct curl_slist *add_header(const struct gate_curl *cu, struct curl_slist *h,
+	const char *fmt, const char *v)
 {
 	char *line = gate_xasprintf(fmt, v);
-	struct curl_slist *n = curl_slist_append(h, line);
+	struct curl_slist *n = cu->slist_append(h, line);
 
 	free(line);
 	return n ? n : h;
@@ -488,17 +490,18 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *fmt, cons
 static int setup(struct xfer *x, long timeout_ms)
 {
 	struct gate_send *s = x->s;
+	const struct gate_curl *cu = x->cu;
 	size_t toklen = s->token ? (s->token_len ? s->token_len : strlen(s->token)) : 0;
 	char sig[65], sig1[41];
 	int fatal = 0;
 
-	x->easy = curl_easy_init();
+	x->easy = cu->easy_init();
 	if (!x->easy)
 		return -1;
-	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	x->headers = curl_slist_append(x->headers, "Expect:");
-	x->headers = add_header(x->headers, "X-Gitops-Gate-Delivery: %s", s->id ? s->id : "");
-	x->headers = add_header(x->headers, "X-Gitops-Gate-Event: %s", s->event ? s->event : "accepted");
+	x->headers = cu->slist_append(NULL, "Content-Type: application/json");
+	x->headers = cu->slist_append(x->headers, "Expect:");
+	x->headers = add_header(cu, x->headers, "X-Gitops-Gate-Delivery: %s", s->id ? s->id : "");
+	x->headers = add_header(cu, x->headers, "X-Gitops-Gate-Event: %s", s->event ? s->event : "accepted");
 	sig[0] = sig1[0] = '\0';
 	if (s->token && s->format != GATE_FORMAT_GITLAB) {
 		if (gate_notify_hmac_hex(s->token, toklen, s->body, s->body_len, sig) < 0 ||
@@ -510,19 +513,19 @@ static int setup(struct xfer *x, long timeout_ms)
 	switch (s->format) {
 	case GATE_FORMAT_FLUX_GENERIC_HMAC:
 		if (s->token)
-			x->headers = add_header(x->headers, "X-Signature: sha256=%s", sig);
+			x->headers = add_header(cu, x->headers, "X-Signature: sha256=%s", sig);
 		break;
 	case GATE_FORMAT_GITHUB:
-		x->headers = curl_slist_append(x->headers, "X-GitHub-Event: push");
-		x->headers = add_header(x->headers, "X-GitHub-Delivery: %s", s->id ? s->id : "");
+		x->headers = cu->slist_append(x->headers, "X-GitHub-Event: push");
+		x->headers = add_header(cu, x->headers, "X-GitHub-Delivery: %s", s->id ? s->id : "");
 		if (s->token && s->signature != GATE_SIGNATURE_SHA1)
-			x->headers = add_header(x->headers, "X-Hub-Signature-256: sha256=%s", sig);
+			x->headers = add_header(cu, x->headers, "X-Hub-Signature-256: sha256=%s", sig);
 		if (s->token && s->signature != GATE_SIGNATURE_SHA256)
-			x->headers = add_header(x->headers, "X-Hub-Signature: sha1=%s", sig1);
+			x->headers = add_header(cu, x->headers, "X-Hub-Signature: sha1=%s", sig1);
 		break;
 	case GATE_FORMAT_GITLAB:
-		x->headers = curl_slist_append(x->headers, "X-Gitlab-Event: Push Hook");
-		x->headers = add_header(x->headers, "X-Gitlab-Event-UUID: %s", s->id ? s->id : "");
+		x->headers = cu->slist_append(x->headers, "X-Gitlab-Event: Push Hook");
+		x->headers = add_header(cu, x->headers, "X-Gitlab-Event-UUID: %s", s->id ? s->id : "");
 		if (s->token) {
 			const char *why = gate_notify_token_problem(s->token, toklen, s->format, &fatal);
 			char *line;
@@ -532,7 +535,7 @@ static int setup(struct xfer *x, long timeout_ms)
 				return -1;
 			}
 			line = gate_xasprintf("X-Gitlab-Token: %s", s->token);
-			h = curl_slist_append(x->headers, line);
+			h = cu->slist_append(x->headers, line);
 			OPENSSL_cleanse(line, strlen(line));
 			free(line);
 			if (h)
@@ -541,30 +544,30 @@ static int setup(struct xfer *x, long timeout_ms)
 		break;
 	case GATE_FORMAT_GENERIC:
 		if (s->token)
-			x->headers = add_header(x->headers, "X-Gitops-Gate-Signature: sha256=%s", sig);
+			x->headers = add_header(cu, x->headers, "X-Gitops-Gate-Signature: sha256=%s", sig);
 		break;
 	}
 	OPENSSL_cleanse(sig, sizeof(sig));
 	OPENSSL_cleanse(sig1, sizeof(sig1));
-	curl_easy_setopt(x->easy, CURLOPT_URL, s->url);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, s->body);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "gitops-gate/" PACKAGE_VERSION);
-	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(x->easy, CURLOPT_URL, s->url);
+	cu->easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(x->easy, CURLOPT_POST, 1L);
+	cu->easy_setopt(x->easy, CURLOPT_POSTFIELDS, s->body);
+	cu->easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
+	cu->easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	cu->easy_setopt(x->easy, CURLOPT_USERAGENT, "gitops-gate/" PACKAGE_VERSION);
+	cu->easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	cu->easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	cu->easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (s->ca_bundle)
-		curl_easy_setopt(x->easy, CURLOPT_CAINFO, s->ca_bundle);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_err);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+		cu->easy_setopt(x->easy, CURLOPT_CAINFO, s->ca_bundle);
+	cu->easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	cu->easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_err);
+	cu->easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	return 0;
 }
 
@@ -583,7 +586,7 @@ static void finish(struct xfer *x, CURLcode rc)
 	long status = 0;
 	size_t len;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	x->cu->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	s->http_status = status;
 	len = x->answer_len > 80 ? 80 : x->answer_len;
 	while (len && (x->answer[len - 1] == '\n' || x->answer[len - 1] == '\r'))
@@ -597,7 +600,7 @@ static void finish(struct xfer *x, CURLcode rc)
 	}
 	if (rc != CURLE_OK) {
 		snprintf(s->error, sizeof(s->error), "%s",
-			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+			x->curl_err[0] ? x->curl_err : x->cu->easy_strerror(rc));
 		return;
 	}
 	snprintf(s->error, sizeof(s->error), "HTTP %ld%s%s", status, s->answer[0] ? ": " : "",
@@ -606,8 +609,10 @@ static void finish(struct xfer *x, CURLcode rc)
 
 int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout_ms)
 {
+	const struct gate_curl *cu;
 	struct xfer *xs;
 	CURLM *multi;
+	char err[sizeof(v->error)];
 	long long deadline;
 	size_t i;
 	int running = 0;
@@ -624,20 +629,23 @@ int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout
 		timeout_ms = budget_ms;
 	if (timeout_ms < 1)
 		timeout_ms = 1;
-	multi = curl_multi_init();
-	if (!multi)
+	if (gate_curl_load(&cu, err, sizeof(err)) < 0 || !(multi = cu->multi_init())) {
+		for (i = 0; i < n; i++)
+			snprintf(v[i].error, sizeof(v[i].error), "%s", cu ? "cannot set up libcurl" : err);
 		return -1;
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 256L);
+	}
+	cu->multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 256L);
 	xs = gate_xcalloc(n, sizeof(*xs));
 	deadline = now_ms() + budget_ms;
 	for (i = 0; i < n; i++) {
 		xs[i].s = &v[i];
+		xs[i].cu = cu;
 		if (setup(&xs[i], timeout_ms) < 0) {
 			if (!v[i].error[0])
 				snprintf(v[i].error, sizeof(v[i].error), "cannot set up the request");
 			continue;
 		}
-		if (curl_multi_add_handle(multi, xs[i].easy) != CURLM_OK) {
+		if (cu->multi_add_handle(multi, xs[i].easy) != CURLM_OK) {
 			snprintf(v[i].error, sizeof(v[i].error), "cannot start the request");
 			continue;
 		}
@@ -648,17 +656,17 @@ int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout
 		int left;
 		long long rest;
 
-		if (curl_multi_perform(multi, &running) != CURLM_OK)
+		if (cu->multi_perform(multi, &running) != CURLM_OK)
 			break;
-		while ((msg = curl_multi_info_read(multi, &left))) {
+		while ((msg = cu->multi_info_read(multi, &left))) {
 			struct xfer *x = NULL;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			if (!x)
 				continue;
 			finish(x, msg->data.result);
-			curl_multi_remove_handle(multi, x->easy);
+			cu->multi_remove_handle(multi, x->easy);
 			x->running = 0;
 		}
 		if (!running)
@@ -666,21 +674,21 @@ int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout
 		rest = deadline - now_ms();
 		if (rest <= 0)
 			break;
-		if (curl_multi_poll(multi, NULL, 0, rest > 100 ? 100 : (int)rest, NULL) != CURLM_OK)
+		if (cu->multi_poll(multi, NULL, 0, rest > 100 ? 100 : (int)rest, NULL) != CURLM_OK)
 			break;
 	}
 	for (i = 0; i < n; i++) {
 		if (xs[i].running) {
 			snprintf(v[i].error, sizeof(v[i].error), "no answer within the budget of %ld ms",
 				budget_ms);
-			curl_multi_remove_handle(multi, xs[i].easy);
+			cu->multi_remove_handle(multi, xs[i].easy);
 		}
 		if (xs[i].easy)
-			curl_easy_cleanup(xs[i].easy);
-		curl_slist_free_all(xs[i].headers);
+			cu->easy_cleanup(xs[i].easy);
+		cu->slist_free_all(xs[i].headers);
 	}
 	free(xs);
-	curl_multi_cleanup(multi);
+	cu->multi_cleanup(multi);
 	return 0;
 }
 
@@ -897,7 +905,8 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	if (nsend && gate_notify_send(sends, nsend, budget_ms, cfg->timeout_ms) < 0) {
 		ret = -1;
 		for (i = 0; i < nsend; i++)
-			snprintf(sends[i].error, sizeof(sends[i].error), "cannot set up libcurl");
+			if (!sends[i].error[0])
+				snprintf(sends[i].error, sizeof(sends[i].error), "cannot set up libcurl");
 	}
 	retry_of = gate_xcalloc(n, sizeof(*retry_of));
 	for (i = 0; i < n; i++) {

@@ -84,7 +84,8 @@ int gate_notify_probe(const struct gate_receivers *rcv, const struct gate_push_e
 			json_object_set_new(o, "http_status", json_integer(x->http_status));
 			json_object_set_new(o, "answer", json_string(x->answer));
 			if (!ok)
-				json_object_set_new(o, "error", json_string(ret < 0 ? "cannot set up libcurl" : x->error));
+				json_object_set_new(o, "error", json_string(ret < 0 && !x->error[0] ?
+					"cannot set up libcurl" : x->error));
 		} else {
 			json_object_set_new(o, "error", json_string(p[k].error));
 		}

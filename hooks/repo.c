@@ -1,4 +1,5 @@
 #include "gate/repo.h"
+#include "gate/git_dl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ int gate_repo_open(struct gate_repo **out, const char *path, char *msg, size_t m
 	int error;
 
 	*out = NULL;
+	if (gate_git_load(msg, msgsize) < 0)
+		return -1;
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	r = gate_xcalloc(1, sizeof(*r));

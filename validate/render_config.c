@@ -69,6 +69,11 @@ static void read_specs(struct rctx *c, const struct gate_rnode *list, struct fsp
 	}
 }
 
+void rconfig_read_specs(struct rctx *c, const struct gate_rnode *list, struct fspecs *out)
+{
+	read_specs(c, list, out);
+}
+
 static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 {
 	struct rconfig *cfg = payload;
@@ -94,12 +99,10 @@ static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 			read_specs(c, v, &cfg->replicas);
 		else if (!strcmp(k, "varReference"))
 			read_specs(c, v, &cfg->var_refs);
-		else if (!strcmp(k, "namePrefix") || !strcmp(k, "nameSuffix")) {
-			/* NEEDSWORK: names are only ever set at metadata/name */
-			if (!rn_is_null(v) && v->len)
-				rfail_at(c, root->file, root->u.members[i].line, root->u.members[i].col,
-					"configurations: %s field specs are not supported yet", k);
-		}
+		else if (!strcmp(k, "namePrefix"))
+			read_specs(c, v, &cfg->name_prefix);
+		else if (!strcmp(k, "nameSuffix"))
+			read_specs(c, v, &cfg->name_suffix);
 		else if (!strcmp(k, "nameReference")) {
 			if (rn_is_null(v))
 				continue;
@@ -203,6 +206,8 @@ void rconfig_merge(struct rctx *c, struct rmap *dst, const struct rmap *src)
 	merge_list(c, &dst->cfg.replicas, &src->cfg.replicas);
 	merge_list(c, &dst->cfg.name_refs, &src->cfg.name_refs);
 	merge_list(c, &dst->cfg.var_refs, &src->cfg.var_refs);
+	merge_list(c, &dst->cfg.name_prefix, &src->cfg.name_prefix);
+	merge_list(c, &dst->cfg.name_suffix, &src->cfg.name_suffix);
 	for (i = 0; i < src->nvars; i++) {
 		struct gate_rnode *one = rn_new(c, GATE_RNODE_SEQ, src->vars[i]);
 

@@ -363,3 +363,19 @@ void gate_render_emit_node(const struct gate_rnode *n, struct gate_buf *out)
 	yaml_emitter_flush(&e);
 	yaml_emitter_delete(&e);
 }
+
+const char *rn_yaml_string(struct rctx *c, const char *s)
+{
+	struct gate_rnode *m = rn_new(c, GATE_RNODE_MAP, NULL);
+	struct gate_buf b = GATE_BUF_INIT;
+	const char *out = s;
+
+	rn_set(c, m, "k", rn_str(c, s, NULL));
+	gate_render_emit_node(m, &b);
+	/* "k: VALUE\n" when the value fits on one line */
+	if (b.len > 4 && !memcmp(b.ptr, "k: ", 3) && b.ptr[b.len - 1] == '\n' &&
+	    !memchr(b.ptr, '\n', b.len - 1))
+		out = ra_strndup(c, b.ptr + 3, b.len - 4);
+	gate_buf_release(&b);
+	return out;
+}

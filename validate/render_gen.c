@@ -401,6 +401,13 @@ void rmap_absorb(struct rctx *c, struct rmap *m, struct rres *r, const struct ga
 					rn_set(c, nd, od->u.members[k].key, rn_copy(c, od->u.members[k].value));
 		}
 	}
+	if (r->behavior == 1)
+		rmeta_keep_origin(c, r, old); /* merge keeps the origin of the object merged into */
+	r->xforms = old->xforms; /* and its transformations (annotations of old stay) */
+	r->nxforms = old->nxforms;
+	r->axforms = old->axforms;
+	/* build annotations (the name hash among them) come from the object merged into */
+	r->needs_hash = old->needs_hash;
 	r->orig_name = old->orig_name;
 	r->orig_ns = old->orig_ns;
 	r->names = old->names;
@@ -409,10 +416,13 @@ void rmap_absorb(struct rctx *c, struct rmap *m, struct rres *r, const struct ga
 	m->v[found] = r;
 }
 
-void rgen_run(struct rctx *c, const char *dir, const struct gate_rnode *k, struct rmap *m)
+void rgen_run(struct rctx *c, const char *dir, const char *kfile, const struct gate_rnode *k,
+	struct rmap *m)
 {
 	const struct gate_rnode *global = rn_get(k, "generatorOptions");
 	const char *fields[] = { "configMapGenerator", "secretGenerator" };
+	const char *kinds[] = { "ConfigMapGenerator", "SecretGenerator" };
+	const char *in = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
 	int f;
 	uint32_t i;
 
@@ -425,11 +435,134 @@ void rgen_run(struct rctx *c, const char *dir, const struct gate_rnode *k, struc
 			rfail(c, list, "'%s' must be a list", fields[f]);
 		for (i = 0; i < list->len; i++) {
 			const struct gate_rnode *g = list->u.items[i];
+			struct rres *r;
 
 			if (g->type != GATE_RNODE_MAP)
 				rfail(c, g, "%s entries must be mappings", fields[f]);
-			rmap_absorb(c, m, generate(c, dir, g, global, f), g);
+			r = generate(c, dir, g, global, f);
+			if (in)
+				rmeta_origin_generated(c, r, in, "builtin", kinds[f], NULL, NULL, g);
+			rmap_absorb(c, m, r, g);
 		}
+	}
+}
+
+/*
+ * One `generators:` config.  Built-in ConfigMapGenerator and SecretGenerator
+ * configs take a generator entry's fields at the top level; the name and
+ * namespace, when not there, come from metadata (kustomize's
+ * ConfigMapGeneratorPlugin.Config).  File sources are read from the
+ * kustomization's folder; the kustomization's generatorOptions do not apply.
+ */
+static void config_generate(struct rctx *c, const char *dir, const struct gate_rnode *cfg,
+	const char *configured_in, struct rmap *m)
+{
+	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
+	const struct gate_rnode *meta = rn_get(cfg, "metadata");
+	struct gate_rnode *g;
+	struct rres *r;
+	uint32_t i;
+	int secret;
+
+	if (cfg->type != GATE_RNODE_MAP)
+		rfail(c, cfg, "generators: a generator config must be a mapping");
+	if (!kind || !av || strcmp(av, "builtin")) {
+		runreachable(c, cfg->file, cfg->line, cfg->col, "generators: %s is a plugin: only "
+			"built-in generator configs (apiVersion: builtin) are run by the gate",
+			kind ? kind : "(no kind)");
+		return;
+	}
+	if (!strcmp(kind, "HelmChartInflationGenerator")) {
+		runreachable(c, cfg->file, cfg->line, cfg->col,
+			"generators: helm charts are not rendered by the gate");
+		return;
+	}
+	secret = !strcmp(kind, "SecretGenerator");
+	if (!secret && strcmp(kind, "ConfigMapGenerator"))
+		rfail(c, cfg, "generators: built-in %s is not a generator", kind);
+	g = rn_new(c, GATE_RNODE_MAP, cfg);
+	for (i = 0; i < cfg->len; i++) {
+		const char *key = cfg->u.members[i].key;
+
+		if (strcmp(key, "apiVersion") && strcmp(key, "kind") && strcmp(key, "metadata"))
+			rn_set(c, g, key, cfg->u.members[i].value);
+	}
+	if (!rn_get_str(g, "name") && rn_get(meta, "name"))
+		rn_set(c, g, "name", rn_get(meta, "name"));
+	if (!rn_get_str(g, "namespace") && rn_get(meta, "namespace"))
+		rn_set(c, g, "namespace", rn_get(meta, "namespace"));
+	r = generate(c, dir, g, NULL, secret);
+	if (configured_in)
+		rmeta_origin_generated(c, r, configured_in, av, kind, rn_get_str(meta, "name"),
+			rn_get_str(meta, "namespace"), cfg);
+	rmap_absorb(c, m, r, cfg);
+}
+
+struct gen_docs {
+	const char *dir, *origin;
+	struct rmap *m;
+};
+
+static void gen_doc(struct rctx *c, struct gate_rnode *root, void *payload)
+{
+	struct gen_docs *gd = payload;
+
+	config_generate(c, gd->dir, root, gd->origin, gd->m);
+}
+
+/* kustomize runs the inline configs first, then those of files and folders, each in list order */
+void rgen_configs(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m)
+{
+	uint32_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+	for (i = 0; i < list->len; i++) {
+		const struct gate_rnode *e = list->u.items[i];
+		const char *s = rn_scalar(e), *p;
+		struct gen_docs gd = { dir, NULL, m };
+		char *buf;
+		size_t len;
+		int rc;
+
+		if (!s || e->type != GATE_RNODE_STR)
+			rfail(c, e, "generators entries must be strings");
+		if ((strchr(s, '\n') != NULL) != (pass == 0))
+			continue; /* inline configs in pass 0, the others in pass 1 */
+		if (strchr(s, '\n')) {
+			/* an inline config: its origin is the kustomization */
+			gd.origin = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
+			rn_parse_stream(c, e->file, s, strlen(s), gen_doc, &gd);
+			continue;
+		}
+		if (rremote(s)) {
+			runreachable(c, e->file, e->line, e->col,
+				"remote generator '%s' is not rendered (the gate does not reach the network)", s);
+			continue;
+		}
+		p = rpath_join(c, dir, s);
+		rc = rload(c, p, &buf, &len);
+		if (rc == GATE_RENDER_EISDIR) {
+			/* a kustomization whose build is the generator configs */
+			const char *saved = c->origin;
+			struct rmap cfgs;
+			size_t k;
+
+			memset(&cfgs, 0, sizeof(cfgs));
+			if (c->origin)
+				c->origin = rpath_join(c, c->origin, s);
+			rtarget_accumulate(c, p, &cfgs, 0, e);
+			c->origin = saved;
+			for (k = 0; k < cfgs.n; k++)
+				config_generate(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
+			continue;
+		}
+		if (rc)
+			rfail(c, e, "loading generator plugins: accumulation err='accumulating resources "
+				"from '%s': open %s: no such file or directory'", s, p);
+		gd.origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
+		rn_parse_stream(c, p, buf, len, gen_doc, &gd);
 	}
 }
 

@@ -21,6 +21,9 @@ struct rres {
 	int generated;          /* made by a generator */
 	int needs_hash;         /* generator asked for the name hash suffix */
 	int behavior;           /* generators: 0 create, 1 merge, 2 replace */
+	const char *origin_path; /* buildMetadata: the file it was read from, as kustomize's origin path */
+	const char **xforms;    /* buildMetadata: transformations recorded (YAML list items), oldest first */
+	size_t nxforms, axforms;
 };
 
 /* A field spec: where a transformer writes, in kinds matching kind/group/version. */
@@ -38,7 +41,7 @@ struct fspecs {
 /* Transformer configuration added by `configurations:` files. */
 struct rconfig {
 	struct fspecs labels, template_labels, annotations, namespace, images, replicas,
-		name_refs, var_refs;
+		name_refs, var_refs, name_prefix, name_suffix;
 };
 
 struct rmap {
@@ -59,6 +62,8 @@ struct rctx {
 	struct gate_rnode *sort_first, *sort_last; /* legacy sortOptions */
 	struct gate_render_error *warns; /* skipped under GATE_RENDER_SKIP_UNREACHABLE (arena) */
 	size_t nwarns, awarns;
+	int build_meta;         /* RMETA_* of the top kustomization's buildMetadata */
+	const char *origin;     /* origin path of the folder being read ("" at the top); NULL: not tracked */
 	jmp_buf fail;           /* rfail() jumps here */
 	int fail_code;
 };
@@ -107,6 +112,9 @@ void rn_parse_stream(struct rctx *c, const char *file, const char *buf, size_t l
 /* Parse one document (or fail) */
 struct gate_rnode *rn_parse_one(struct rctx *c, const char *file, const char *buf, size_t len);
 
+/* s as a one-line YAML scalar the way kustomize writes a string (quoted when it must be) */
+const char *rn_yaml_string(struct rctx *c, const char *s);
+
 /* Go encoding/json of a node (keys sorted by bytes), for hashes. */
 void rn_json(const struct gate_rnode *n, struct gate_buf *out);
 void rn_json_str(const char *s, size_t len, struct gate_buf *out);
@@ -137,20 +145,30 @@ int rkind_cluster_scoped(const char *kind);
 /* configurations and vars (render_config.c) */
 void rconfig_load(struct rctx *c, const char *dir, const struct gate_rnode *list, struct rmap *m);
 void rconfig_merge(struct rctx *c, struct rmap *dst, const struct rmap *src);
+/* `crds:` files of OpenAPI definitions (render_crds.c) */
+void rconfig_load_crds(struct rctx *c, const char *dir, const struct gate_rnode *list,
+	struct rmap *m);
 void rvars_add(struct rctx *c, const struct gate_rnode *list, struct rmap *m);
 void rvars_resolve(struct rctx *c, struct rmap *m);
 void fspecs_push(struct rctx *c, struct fspecs *l, const struct fspec *f);
+/* a list of field specs ({path, kind, group, version, create}) appended to out */
+void rconfig_read_specs(struct rctx *c, const struct gate_rnode *list, struct fspecs *out);
 typedef void (*fs_fn)(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload);
 int fspec_matches(const struct fspec *f, const struct rres *r);
 void fs_walk(struct rctx *c, struct gate_rnode *n, const char *path, int create,
 	const struct gate_rnode *origin, fs_fn fn, void *payload);
 
 /* kustomization targets (render_target.c) */
+int rremote(const char *s); /* a remote resource (URL, git repository) */
 void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int component,
 	const struct gate_rnode *where);
 
 /* generators (render_gen.c) */
-void rgen_run(struct rctx *c, const char *dir, const struct gate_rnode *k, struct rmap *m);
+void rgen_run(struct rctx *c, const char *dir, const char *kfile, const struct gate_rnode *k,
+	struct rmap *m);
+/* `generators:` entries: built-in ConfigMapGenerator / SecretGenerator configs */
+void rgen_configs(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m);
 void rgen_hash_names(struct rctx *c, struct rmap *m);
 
 /* patches (render_patch.c) */
@@ -166,19 +184,47 @@ int rselect_match(struct rctx *c, const struct gate_rnode *sel, const struct rre
 
 /* transformers (render_xform.c) */
 void rx_namespace(struct rctx *c, const struct gate_rnode *nsnode, struct rmap *m);
+/*
+ * namePrefix / nameSuffix: at metadata/name (the name kustomize tracks for
+ * references) and at the further field specs of prefix_specs / suffix_specs
+ * (NULL or empty: metadata/name of every kind only).
+ */
 void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct gate_rnode *suf,
-	struct rmap *m);
+	const struct fspecs *prefix_specs, const struct fspecs *suffix_specs, struct rmap *m);
 void rx_labels(struct rctx *c, const struct gate_rnode *pairs, int selectors, int templates,
 	const struct fspecs *fields, struct rmap *m);
 void rx_annotations(struct rctx *c, const struct gate_rnode *pairs, struct rmap *m);
 void rx_images(struct rctx *c, const struct gate_rnode *images, struct rmap *m);
 void rx_replicas(struct rctx *c, const struct gate_rnode *replicas, struct rmap *m);
 void rx_name_references(struct rctx *c, struct rmap *m);
-void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode *cfg,
-	struct rmap *m);
+void rx_builtin_config(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m);
 
 /* replacements (render_repl.c) */
 void rrepl_run(struct rctx *c, const char *dir, const struct gate_rnode *list, struct rmap *m);
+
+/* buildMetadata (render_meta.c) */
+#define RMETA_ORIGIN 1      /* originAnnotations */
+#define RMETA_MANAGED_BY 2  /* managedByLabel */
+#define RMETA_TRANSFORMS 4  /* transformerAnnotations */
+void rmeta_read(struct rctx *c, const struct gate_rnode *k);
+void rmeta_origin_file(struct rctx *c, struct gate_rnode *root, const char *path,
+	const struct gate_rnode *where);
+void rmeta_origin_generated(struct rctx *c, struct rres *r, const char *configured_in,
+	const char *av, const char *kind, const char *name, const char *ns,
+	const struct gate_rnode *where);
+/*
+ * A transformer configured in configured_in ran `times` times over m: each
+ * object records it for alpha.config.kubernetes.io/transformations (or takes
+ * it as its origin when it has none), as kustomize's AddTransformerAnnotation.
+ * The list is written by rmeta_finish(); each entry counts as a node of the
+ * build (max_nodes).
+ */
+void rmeta_transformed(struct rctx *c, struct rmap *m, const char *configured_in,
+	const char *av, const char *kind, const char *name, const char *ns, size_t times,
+	const struct gate_rnode *where);
+void rmeta_keep_origin(struct rctx *c, struct rres *r, const struct rres *old);
+void rmeta_finish(struct rctx *c, struct rmap *m);
 
 /* ordering (render_sort.c) */
 void rsort_legacy(struct rctx *c, struct rmap *m);

@@ -426,6 +426,7 @@ int gate_render_build(struct gate_render **out, const char *dir,
 		strip_internal(c, r->map.v[i]);
 	if (c->sort_mode == 0 || (c->sort_mode < 0 && r->opts.order == GATE_RENDER_ORDER_LEGACY))
 		rsort_legacy(c, &r->map);
+	rmeta_finish(c, &r->map);
 	*out = r;
 	return 0;
 }

@@ -16,7 +16,6 @@
 static const char *const kfile_names[] = { "kustomization.yaml", "kustomization.yml",
 	"Kustomization", NULL };
 
-int rremote(const char *s);
 int rremote(const char *s)
 {
 	return strstr(s, "://") || !strncmp(s, "git@", 4) || !strncmp(s, "github.com/", 11) ||
@@ -28,14 +27,20 @@ struct file_docs {
 	struct rmap *acc;
 	const struct gate_rnode *where;
 	const char *path;
+	const char *origin; /* buildMetadata: the file's origin path, or NULL */
 };
 
-static void add_resource(struct rctx *c, struct gate_rnode *root, struct rmap *acc,
-	const struct gate_rnode *where)
+static void add_resource(struct rctx *c, struct gate_rnode *root, const struct file_docs *fd)
 {
+	struct rres *r;
+
 	if (root->type != GATE_RNODE_MAP)
 		rfail(c, root, "missing Resource metadata");
-	rmap_append(c, acc, rres_new(c, root), where);
+	if (fd->origin)
+		rmeta_origin_file(c, root, fd->origin, fd->where);
+	r = rres_new(c, root);
+	r->origin_path = fd->origin;
+	rmap_append(c, fd->acc, r, fd->where);
 }
 
 static void file_doc(struct rctx *c, struct gate_rnode *root, void *payload)
@@ -58,21 +63,21 @@ static void file_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 			if (it->type != GATE_RNODE_MAP || !ik || !ik[0])
 				rfail(c, it, "accumulating resources from '%s': missing kind in a List item",
 					fd->path);
-			add_resource(c, items->u.items[i], fd->acc, fd->where);
+			add_resource(c, items->u.items[i], fd);
 		}
 		return;
 	}
 	if (!rn_path_str(root, "metadata/name") && !rn_path_str(root, "metadata/generateName"))
 		rfail(c, root, "accumulating resources from '%s': missing metadata.name in object %s",
 			fd->path, kind);
-	add_resource(c, root, fd->acc, fd->where);
+	add_resource(c, root, fd);
 }
 
 /* Load a file of resources into acc; returns 0 or the loader's ENOENT/EISDIR. */
-static int load_file(struct rctx *c, const char *path, struct rmap *acc,
+static int load_file(struct rctx *c, const char *path, const char *origin, struct rmap *acc,
 	const struct gate_rnode *where)
 {
-	struct file_docs fd = { acc, where, path };
+	struct file_docs fd = { acc, where, path, origin };
 	char *buf;
 	size_t len;
 	int rc = rload(c, path, &buf, &len);
@@ -102,7 +107,7 @@ static void accumulate_resources(struct rctx *c, const char *dir, const struct g
 
 	for (i = 0; list && i < list->len; i++) {
 		const struct gate_rnode *e = list->u.items[i];
-		const char *s = rn_scalar(e), *p;
+		const char *s = rn_scalar(e), *p, *origin;
 		int rc;
 
 		if (!s || e->type != GATE_RNODE_STR)
@@ -113,9 +118,14 @@ static void accumulate_resources(struct rctx *c, const char *dir, const struct g
 			continue;
 		}
 		p = rpath_join(c, dir, s);
-		rc = load_file(c, p, acc, e);
+		origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
+		rc = load_file(c, p, origin, acc, e);
 		if (rc == GATE_RENDER_EISDIR) {
+			const char *saved = c->origin;
+
+			c->origin = origin;
 			rtarget_accumulate(c, p, acc, 0, e);
+			c->origin = saved;
 		} else if (rc == GATE_RENDER_ENOENT) {
 			rfail(c, e, "accumulating resources: accumulation err='accumulating resources "
 				"from '%s': open %s: no such file or directory': must build at directory: "
@@ -212,30 +222,64 @@ static void run_labels(struct rctx *c, const struct gate_rnode *k, struct rmap *
 		rx_labels(c, common, 1, 1, NULL, acc);
 }
 
-static void run_transformers(struct rctx *c, const char *dir, const struct gate_rnode *k,
-	struct rmap *acc)
+static size_t entries(const struct gate_rnode *v)
 {
-	const struct gate_rnode *v;
+	return v && (v->type == GATE_RNODE_SEQ || v->type == GATE_RNODE_MAP) ? v->len : 0;
+}
+
+/* buildMetadata: the built-in transformers of kustomization kfile ran `times` times */
+static void ran(struct rctx *c, struct rmap *acc, const char *kfile, const char *kind, size_t times)
+{
+	if (c->origin && times)
+		rmeta_transformed(c, acc, rpath_join(c, c->origin, kfile), "builtin", kind, NULL, NULL,
+			times, NULL);
+}
+
+/* kustomize's built-in transformers in its order (one instance per patch, image, ...) */
+static void run_transformers(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *k, struct rmap *acc)
+{
+	const struct gate_rnode *v, *labels = rn_get(k, "labels"), *common = rn_get(k, "commonLabels");
 
 	rpatch_run(c, dir, k, acc, RPATCH_SMP_LIST);
+	ran(c, acc, kfile, "PatchStrategicMergeTransformer", entries(rn_get(k, "patchesStrategicMerge")) ? 1 : 0);
 	rpatch_run(c, dir, k, acc, RPATCH_PATCHES);
-	if ((v = rn_get(k, "namespace")) && rn_scalar(v) && rn_scalar(v)[0])
+	ran(c, acc, kfile, "PatchTransformer", entries(rn_get(k, "patches")));
+	if ((v = rn_get(k, "namespace")) && rn_scalar(v) && rn_scalar(v)[0]) {
 		rx_namespace(c, v, acc);
-	rx_prefix_suffix(c, rn_get(k, "namePrefix"), rn_get(k, "nameSuffix"), acc);
+		ran(c, acc, kfile, "NamespaceTransformer", 1);
+	}
+	rx_prefix_suffix(c, rn_get(k, "namePrefix"), rn_get(k, "nameSuffix"), &acc->cfg.name_prefix,
+		&acc->cfg.name_suffix, acc);
+	if ((v = rn_get(k, "namePrefix")) && rn_scalar(v) && rn_scalar(v)[0])
+		ran(c, acc, kfile, "PrefixTransformer", 1);
+	if ((v = rn_get(k, "nameSuffix")) && rn_scalar(v) && rn_scalar(v)[0])
+		ran(c, acc, kfile, "SuffixTransformer", 1);
 	run_labels(c, k, acc);
-	if ((v = rn_get(k, "commonAnnotations")) && !rn_is_null(v))
+	/* one per `labels` entry, and one for commonLabels (even when empty) */
+	if (entries(labels) || entries(common))
+		ran(c, acc, kfile, "LabelTransformer", entries(labels) + 1);
+	if ((v = rn_get(k, "commonAnnotations")) && !rn_is_null(v)) {
 		rx_annotations(c, v, acc);
+		ran(c, acc, kfile, "AnnotationsTransformer", entries(v) ? 1 : 0);
+	}
 	rpatch_run(c, dir, k, acc, RPATCH_JSON6902);
-	if ((v = rn_get(k, "replicas")) && !rn_is_null(v))
+	ran(c, acc, kfile, "PatchJson6902Transformer", entries(rn_get(k, "patchesJson6902")));
+	if ((v = rn_get(k, "replicas")) && !rn_is_null(v)) {
 		rx_replicas(c, v, acc);
+		ran(c, acc, kfile, "ReplicaCountTransformer", entries(v));
+	}
 	if ((v = rn_get(k, "images")) && !rn_is_null(v))
 		rx_images(c, v, acc);
 	if ((v = rn_get(k, "imageTags")) && !rn_is_null(v))
 		rx_images(c, v, acc); /* deprecated spelling of images, applied after them */
-	if ((v = rn_get(k, "replacements")) && !rn_is_null(v))
+	ran(c, acc, kfile, "ImageTagTransformer", entries(rn_get(k, "images")) + entries(rn_get(k, "imageTags")));
+	if ((v = rn_get(k, "replacements")) && !rn_is_null(v)) {
 		rrepl_run(c, dir, v, acc);
+		ran(c, acc, kfile, "ReplacementTransformer", entries(v) ? 1 : 0);
+	}
 	if ((v = str_list(c, k, "transformers")))
-		rx_builtin_config(c, dir, v, acc);
+		rx_builtin_config(c, dir, kfile, v, acc);
 }
 
 static void read_sort_options(struct rctx *c, const struct gate_rnode *k)
@@ -307,7 +351,14 @@ static void accumulate_components(struct rctx *c, const char *dir, const struct 
 				"remote component '%s' is not rendered (the gate does not reach the network)", s);
 			continue;
 		}
-		rtarget_accumulate(c, rpath_join(c, dir, s), acc, 1, e);
+		{
+			const char *saved = c->origin;
+
+			if (c->origin)
+				c->origin = rpath_join(c, c->origin, s);
+			rtarget_accumulate(c, rpath_join(c, dir, s), acc, 1, e);
+			c->origin = saved;
+		}
 	}
 }
 
@@ -351,13 +402,12 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	unsupported(c, k, "helmCharts", "helm charts are not rendered by the gate (kustomize needs --enable-helm)", 1);
 	unsupported(c, k, "helmChartInflationGenerator", "helm charts are not rendered by the gate", 1);
 	unsupported(c, k, "helmGlobals", "helm charts are not rendered by the gate", 1);
-	unsupported(c, k, "generators", "generator plugins are not run by the gate", 1);
 	unsupported(c, k, "validators", "validator plugins are not run by the gate", 1);
-	unsupported(c, k, "buildMetadata", "not supported yet", 0);
-	unsupported(c, k, "crds", "not supported yet (name references of custom kinds: use configurations)", 0);
 	unsupported(c, k, "openapi", "not supported yet (strategic merge of custom kinds merges lists by name)", 0);
-	if (c->depth == 1)
+	if (c->depth == 1) {
 		read_sort_options(c, k);
+		rmeta_read(c, k);
+	}
 
 	acc = component ? m : &sub;
 	accumulate_resources(c, dir, str_list(c, k, "resources"), acc);
@@ -367,10 +417,18 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 
 		if (cfgs)
 			rconfig_load(c, dir, cfgs, acc);
+		if ((cfgs = str_list(c, k, "crds")))
+			rconfig_load_crds(c, dir, cfgs, acc);
 	}
-	rgen_run(c, dir, k, acc);
+	rgen_run(c, dir, rpath_base(kpath), k, acc);
+	{
+		const struct gate_rnode *gens = str_list(c, k, "generators");
+
+		if (gens)
+			rgen_configs(c, dir, rpath_base(kpath), gens, acc);
+	}
 	accumulate_components(c, dir, str_list(c, k, "components"), acc);
-	run_transformers(c, dir, k, acc);
+	run_transformers(c, dir, rpath_base(kpath), k, acc);
 	if (!rn_is_null(rn_get(k, "vars")))
 		rvars_add(c, rn_get(k, "vars"), acc);
 	if (!component) {

@@ -142,14 +142,40 @@ void rx_namespace(struct rctx *c, const struct gate_rnode *nsnode, struct rmap *
 
 /* ------------------------------------------------------------------ prefix / suffix */
 
-void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct gate_rnode *suf,
-	struct rmap *m)
-{
-	const char *p = rn_scalar(pre), *s = rn_scalar(suf);
-	size_t i;
+struct affix {
+	const char *prefix, *suffix, *path;
+	const struct gate_rnode *origin;
+	const struct rres *r;
+};
 
-	if ((!p || !p[0]) && (!s || !s[0]))
+static void affix_value(struct rctx *c, struct gate_rnode *parent, const char *key, void *payload)
+{
+	const struct affix *a = payload;
+	struct gate_rnode *v = rn_get(parent, key);
+	char g[256], ver[256];
+
+	if (rn_is_null(v))
 		return;
+	if (v->type != GATE_RNODE_SEQ && v->type != GATE_RNODE_MAP) {
+		rn_set(c, parent, key, rn_str(c, ra_printf(c, "%s%s%s", a->prefix, rn_scalar(v),
+			a->suffix), a->origin));
+		return;
+	}
+	rres_group_version(a->r, g, sizeof(g), ver, sizeof(ver));
+	rfail(c, v, "considering field '%s' of object %s.%s.%s/%s.%s: wrong node kind: expected "
+		"ScalarNode but got %s", a->path, rres_kind(a->r), ver[0] ? ver : "[noVer]",
+		g[0] ? g : "[noGrp]", rres_name(a->r), rres_ns(a->r)[0] ? rres_ns(a->r) : "[noNs]",
+		v->type == GATE_RNODE_SEQ ? "SequenceNode" : "MappingNode");
+}
+
+/* one of kustomize's PrefixTransformer and SuffixTransformer */
+static void affix_all(struct rctx *c, const char *prefix, const char *suffix,
+	const struct gate_rnode *origin, const struct fspecs *specs, struct rmap *m)
+{
+	static const struct fspec name = { NULL, NULL, NULL, "metadata/name", 0, NULL };
+	struct affix a = { prefix, suffix, NULL, origin, NULL };
+	size_t i, j, n = specs && specs->n ? specs->n : 1;
+
 	for (i = 0; i < m->n; i++) {
 		struct rres *r = m->v[i];
 		const char *kind = rres_kind(r);
@@ -158,9 +184,46 @@ void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct
 		if (!strcmp(kind, "CustomResourceDefinition") || !strcmp(kind, "Namespace") ||
 			!strcmp(kind, "APIService"))
 			continue;
-		rres_set_name(c, r, ra_printf(c, "%s%s%s", p ? p : "", rres_name(r), s ? s : ""),
-			p && p[0] ? pre : suf);
+		for (j = 0; j < n; j++) {
+			const struct fspec *f = specs && specs->n ? &specs->v[j] : &name;
+
+			if (!f->path || !fspec_matches(f, r))
+				continue;
+			if (!strcmp(f->path, "metadata/name"))
+				rres_set_name(c, r, ra_printf(c, "%s%s%s", prefix, rres_name(r), suffix), origin);
+			else {
+				a.path = f->path;
+				a.r = r;
+				fs_walk(c, r->root, f->path, f->create, origin, affix_value, &a);
+			}
+		}
 	}
+}
+
+/* metadata/name of every kind, then the specs of `configurations:` */
+static const struct fspecs *with_default_name(struct rctx *c, const struct fspecs *cfg,
+	struct fspecs *out)
+{
+	static const struct fspec name = { NULL, NULL, NULL, "metadata/name", 0, NULL };
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	fspecs_push(c, out, &name);
+	for (i = 0; cfg && i < cfg->n; i++)
+		fspecs_push(c, out, &cfg->v[i]); /* skips a second plain metadata/name */
+	return out;
+}
+
+void rx_prefix_suffix(struct rctx *c, const struct gate_rnode *pre, const struct gate_rnode *suf,
+	const struct fspecs *prefix_specs, const struct fspecs *suffix_specs, struct rmap *m)
+{
+	const char *p = rn_scalar(pre), *s = rn_scalar(suf);
+	struct fspecs ps, ss;
+
+	if (p && p[0])
+		affix_all(c, p, "", pre, with_default_name(c, prefix_specs, &ps), m);
+	if (s && s[0])
+		affix_all(c, "", s, suf, with_default_name(c, suffix_specs, &ss), m);
 }
 
 /* ------------------------------------------------------------------ labels, annotations */
@@ -601,7 +664,74 @@ void rx_name_references(struct rctx *c, struct rmap *m)
 
 /* ------------------------------------------------------------------ transformers: */
 
-static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, struct rmap *m)
+/*
+ * A built-in ReplicaCountTransformer config: the count at each field spec of
+ * the objects named replica.name (any name they had), kustomize's error when
+ * none matches.
+ */
+static void replica_count(struct rctx *c, const struct gate_rnode *cfg, struct rmap *m)
+{
+	const struct gate_rnode *rep = rn_get(cfg, "replica"), *count = rn_get(rep, "count");
+	const char *name = rn_get_str(rep, "name");
+	struct fspecs specs;
+	struct gate_buf gvks = GATE_BUF_INIT;
+	size_t i, j, k;
+	int found = 0;
+
+	if (!name || !count || count->type != GATE_RNODE_INT)
+		rfail(c, rep ? rep : cfg, "ReplicaCountTransformer: replica needs a name and an integer count");
+	memset(&specs, 0, sizeof(specs));
+	rconfig_read_specs(c, rn_get(cfg, "fieldSpecs"), &specs);
+	for (j = 0; j < specs.n; j++)
+		for (i = 0; i < m->n; i++) {
+			struct rres *r = m->v[i];
+			int named = 0;
+
+			for (k = 0; k < r->nnames && !named; k++)
+				named = !strcmp(r->names[k], name);
+			if (!(named || !strcmp(r->orig_name, name) || !strcmp(rres_name(r), name)) ||
+			    !fspec_matches(&specs.v[j], r))
+				continue;
+			fs_walk(c, r->root, specs.v[j].path, specs.v[j].create, count, set_count,
+				(void *)count);
+			found = 1;
+		}
+	if (found)
+		return;
+	for (j = 0; j < specs.n; j++) {
+		const struct fspec *f = &specs.v[j];
+
+		/* resid.Gvk.String() */
+		gate_buf_addf(&gvks, "%s%s.%s.%s", j ? " " : "", f->kind && f->kind[0] ? f->kind : "[noKind]",
+			f->version && f->version[0] ? f->version : "[noVer]",
+			f->group && f->group[0] ? f->group : "[noGrp]");
+	}
+	gate_buf_addc(&gvks, 0);
+	{
+		const char *text = ra_strdup(c, gvks.ptr);
+
+		gate_buf_release(&gvks);
+		rfail(c, cfg, "resource with name %s does not match a config with the following GVK [%s]",
+			name, text);
+	}
+}
+
+static void apply_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, struct rmap *m);
+
+/* one config, then (buildMetadata) its origin as a transformation of every object */
+static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg,
+	const char *origin, struct rmap *m)
+{
+	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
+	const struct gate_rnode *meta = rn_get(cfg, "metadata");
+
+	apply_config(c, dir, cfg, m);
+	if (origin && kind && av && !strcmp(av, "builtin"))
+		rmeta_transformed(c, m, origin, av, kind, rn_get_str(meta, "name"),
+			rn_get_str(meta, "namespace"), 1, cfg);
+}
+
+static void apply_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, struct rmap *m)
 {
 	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
 
@@ -642,7 +772,16 @@ static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, 
 	}
 	if (!strcmp(kind, "PrefixSuffixTransformer") || !strcmp(kind, "PrefixTransformer") ||
 		!strcmp(kind, "SuffixTransformer")) {
-		rx_prefix_suffix(c, rn_get(cfg, "prefix"), rn_get(cfg, "suffix"), m);
+		const struct gate_rnode *pre = rn_get(cfg, "prefix"), *suf = rn_get(cfg, "suffix");
+		const char *p = rn_scalar(pre), *s = rn_scalar(suf);
+		struct fspecs specs;
+
+		memset(&specs, 0, sizeof(specs));
+		rconfig_read_specs(c, rn_get(cfg, "fieldSpecs"), &specs);
+		if (p && p[0])
+			affix_all(c, p, "", pre, &specs, m);
+		if (s && s[0])
+			affix_all(c, "", s, suf, &specs, m);
 		return;
 	}
 	if (!strcmp(kind, "ImageTagTransformer")) {
@@ -661,6 +800,10 @@ static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, 
 		rpatch_run(c, dir, k, m, RPATCH_PATCHES);
 		return;
 	}
+	if (!strcmp(kind, "ReplicaCountTransformer")) {
+		replica_count(c, cfg, m);
+		return;
+	}
 	if (!strcmp(kind, "ReplacementTransformer")) {
 		const struct gate_rnode *r = rn_get(cfg, "replacements");
 
@@ -673,7 +816,7 @@ static void one_config(struct rctx *c, const char *dir, struct gate_rnode *cfg, 
 
 struct cfgs {
 	struct rctx *c;
-	const char *dir;
+	const char *dir, *origin;
 	struct rmap *m;
 };
 
@@ -681,44 +824,54 @@ static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
 {
 	struct cfgs *cf = payload;
 
-	one_config(c, cf->dir, root, cf->m);
+	one_config(c, cf->dir, root, cf->origin, cf->m);
 }
 
-void rx_builtin_config(struct rctx *c, const char *dir, const struct gate_rnode *list,
-	struct rmap *m)
+/* kustomize runs the inline configs first, then those of files and folders, each in list order */
+void rx_builtin_config(struct rctx *c, const char *dir, const char *kfile,
+	const struct gate_rnode *list, struct rmap *m)
 {
 	uint32_t i;
+	int pass;
 
+	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < list->len; i++) {
 		const struct gate_rnode *e = list->u.items[i];
 		const char *s = rn_scalar(e);
-		struct cfgs cf = { c, dir, m };
+		struct cfgs cf = { c, dir, NULL, m };
 		char *buf;
 		size_t len;
 		int rc;
 
 		if (!s || e->type != GATE_RNODE_STR)
 			rfail(c, e, "transformers entries must be strings");
+		if ((strchr(s, '\n') != NULL) != (pass == 0))
+			continue; /* inline configs in pass 0, the others in pass 1 */
 		if (strchr(s, '\n')) {
+			/* an inline config: its origin is the kustomization */
+			cf.origin = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
 			rn_parse_stream(c, e->file, s, strlen(s), config_doc, &cf);
 			continue;
 		}
 		rc = rload(c, rpath_join(c, dir, s), &buf, &len);
 		if (rc == GATE_RENDER_EISDIR) {
 			/* a kustomization whose build is the transformer configs */
+			const char *saved = c->origin;
 			struct rmap cfgs;
 			size_t k;
 
 			memset(&cfgs, 0, sizeof(cfgs));
+			if (c->origin)
+				c->origin = rpath_join(c, c->origin, s);
 			rtarget_accumulate(c, rpath_join(c, dir, s), &cfgs, 0, e);
+			c->origin = saved;
 			for (k = 0; k < cfgs.n; k++)
-				one_config(c, dir, cfgs.v[k]->root, m);
+				one_config(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
 			continue;
 		}
 		if (rc)
 			rfail(c, e, "transformers: open %s: no such file or directory", rpath_join(c, dir, s));
-		cf.dir = rpath_dir(c, rpath_join(c, dir, s));
-		cf.dir = dir;
+		cf.origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
 		rn_parse_stream(c, rpath_join(c, dir, s), buf, len, config_doc, &cf);
 	}
 }

@@ -225,7 +225,9 @@ typedef void (*gate_schema_report_fn)(void *payload, const struct sfseg *segs, s
  */
 #define GATE_SCHEMA_CEL_BUDGET 10000000u
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_report_fn fn, void *payload, uint64_t *budget);
+	gate_schema_report_fn fn, void *payload, uint64_t *budget, uint64_t *evaluated);
+/* Add one document's count of rule evaluations to the process-wide statistics. */
+void gate_schema_cel_count(uint64_t evaluated);
 /*
  * x-kubernetes-embedded-resource and x-kubernetes-list-type map/set: 1 when
  * n passes, else 0 (violations reported through fn when record is set).

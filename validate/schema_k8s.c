@@ -8,6 +8,7 @@
  */
 #include "schema_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,13 +566,28 @@ static void rule_name(struct gate_buf *b, const struct srule *r)
 		gate_buf_adds(b, r->rule);
 }
 
+/* CEL rule evaluations of every document validated so far, all threads together */
+static atomic_uint_least64_t cel_evaluated;
+
+void gate_schema_cel_count(uint64_t evaluated)
+{
+	if (evaluated)
+		atomic_fetch_add_explicit(&cel_evaluated, evaluated, memory_order_relaxed);
+}
+
+uint64_t gate_schema_cel_evaluations(void)
+{
+	return atomic_load_explicit(&cel_evaluated, memory_order_relaxed);
+}
+
 size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
-	gate_schema_report_fn fn, void *payload, uint64_t *budget)
+	gate_schema_report_fn fn, void *payload, uint64_t *budget, uint64_t *evaluated)
 {
 	struct gate_cel_var vars[2];
 	struct gate_cel_env env;
 	size_t i, failed = 0;
 	const char *type = gate_schema_k8s_type(s, n);
+	int rc;
 
 	memset(&env, 0, sizeof(env));
 	vars[0].name = "self";
@@ -596,11 +612,19 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 			continue; /* a transition rule: nothing to compare with on create */
 		if (!*budget)
 			break; /* already reported */
+		(*evaluated)++;
 		env.cost_limit = *budget < GATE_CEL_DEFAULT_COST_LIMIT ? *budget : GATE_CEL_DEFAULT_COST_LIMIT;
+		rc = r->prog ? gate_cel_eval(r->prog, &env, &res) : 0;
+		if (r->prog && rc == 0 && res.status == GATE_CEL_OK && res.is_bool && res.boolean) {
+			/* passed: the common case, no message built; at least 1 left: the next rule then reports the overrun */
+			*budget = res.cost < *budget ? *budget - res.cost : 1;
+			gate_cel_result_release(&res);
+			continue;
+		}
 		gate_buf_addf(&b, "Invalid value: \"%s\": ", type);
 		if (!r->prog) {
 			gate_buf_addf(&b, "rule compile error: %s", r->compile_error ? r->compile_error : "?");
-		} else if (gate_cel_eval(r->prog, &env, &res) < 0) {
+		} else if (rc < 0) {
 			gate_buf_adds(&b, "internal error evaluating rule");
 		} else if (res.status == GATE_CEL_COST && env.cost_limit < GATE_CEL_DEFAULT_COST_LIMIT) {
 			gate_buf_reset(&b);
@@ -616,12 +640,6 @@ size_t gate_schema_rules_eval(const struct snode *s, const struct gate_node *n,
 		} else if (!res.is_bool) {
 			gate_buf_adds(&b, "rule did not evaluate to a bool: ");
 			rule_name(&b, r);
-		} else if (res.boolean) {
-			/* at least 1 left: the next rule then reports the overrun */
-			*budget = res.cost < *budget ? *budget - res.cost : 1;
-			gate_cel_result_release(&res);
-			gate_buf_release(&b);
-			continue;
 		} else {
 			segs = r->field_path;
 			nsegs = r->nfield_path;

@@ -36,6 +36,7 @@ struct vctx {
 	size_t depth;
 	const struct gate_schema *schema;
 	uint64_t cel_budget; /* what is left of the document's CEL cost budget */
+	uint64_t cel_evaluated; /* rules evaluated (statistics) */
 };
 
 /* ---- thread-local match data for PCRE2 ----------------------------------- */
@@ -827,7 +828,7 @@ static int validate(struct vctx *v, const struct gate_node *n, const struct snod
 		break;
 	}
 	if (s->nrules)
-		SUB(gate_schema_rules_eval(s, n, k8s_report, v, &v->cel_budget) == 0);
+		SUB(gate_schema_rules_eval(s, n, k8s_report, v, &v->cel_budget, &v->cel_evaluated) == 0);
 	for (i = 0; i < s->nall_of; i++)
 		SUB(validate(v, n, s->all_of[i]));
 	if (s->nany_of) {
@@ -887,6 +888,7 @@ int gate_schema_validate(const struct gate_schema *schema, const struct gate_nod
 	v.schema = schema;
 	v.cel_budget = GATE_SCHEMA_CEL_BUDGET;
 	r = validate(&v, node, schema->root);
+	gate_schema_cel_count(v.cel_evaluated);
 	if (!r && !v.added) /* every failure records something; keep the promise anyway */
 		add_error(&v, node->line, node->col, NULL, 0, "schema", "does not match the schema");
 	return r ? 1 : 0;

@@ -30,8 +30,8 @@
  * compiled twice.
  */
 #include "gate/k8s.h"
+#include "gate/curl_dl.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <locale.h>
 #include <pthread.h>
@@ -72,7 +72,8 @@ struct gate_store {
 	struct location *locs;
 	size_t nlocs;
 	char *k8s_version;
-	int strict, offline, insecure, retries, curl_inited;
+	int strict, offline, insecure, retries;
+	const struct gate_curl *curl; /* loaded when a location is http(s) and not offline */
 	long timeout_ms;
 	char *cache_dir;
 
@@ -170,13 +171,8 @@ int gate_store_new(struct gate_store **out, const struct gate_store_opts *opts,
 			goto fail;
 		}
 	}
-	if (need_curl) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			snprintf(msg, msgsize, "could not initialise libcurl");
-			goto fail;
-		}
-		st->curl_inited = 1;
-	}
+	if (need_curl && gate_curl_load(&st->curl, msg, msgsize) < 0)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -207,8 +203,6 @@ void gate_store_free(struct gate_store *st)
 	free(st->locs);
 	free(st->k8s_version);
 	free(st->cache_dir);
-	if (st->curl_inited)
-		curl_global_cleanup();
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->cv);
 	free(st);
@@ -328,28 +322,29 @@ static int http_get(struct gate_store *st, const char *url, struct gate_buf *bod
 {
 	char cerr[CURL_ERROR_SIZE];
 	struct sink sk = { GATE_BUF_INIT, MAX_SCHEMA_BYTES, 0 };
+	const struct gate_curl *cu = st->curl;
 	CURL *c;
 	int attempt, ret = -1;
 
-	if (!(c = curl_easy_init())) {
+	if (!cu || !(c = cu->easy_init())) {
 		snprintf(err, errsize, "failed downloading schema at %s: could not start libcurl", url);
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, st->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, st->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "gitops-gate");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sk);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	cu->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, st->timeout_ms);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, st->timeout_ms);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "gitops-gate");
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &sk);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	if (st->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 
 	for (attempt = 0;; attempt++) {
@@ -359,10 +354,10 @@ static int http_get(struct gate_store *st, const char *url, struct gate_buf *bod
 		gate_buf_reset(&sk.buf);
 		sk.too_large = 0;
 		cerr[0] = '\0';
-		rc = curl_easy_perform(c);
+		rc = cu->easy_perform(c);
 		(*gets)++;
 		if (rc == CURLE_OK) {
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+			cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 			if (code == 200) {
 				ret = 0;
 				break;
@@ -389,10 +384,10 @@ static int http_get(struct gate_store *st, const char *url, struct gate_buf *bod
 			continue;
 		}
 		snprintf(err, errsize, "failed downloading schema at %s: %s", url,
-			cerr[0] ? cerr : curl_easy_strerror(rc));
+			cerr[0] ? cerr : cu->easy_strerror(rc));
 		break;
 	}
-	curl_easy_cleanup(c);
+	cu->easy_cleanup(c);
 	if (ret == 0) {
 		gate_buf_release(body);
 		*body = sk.buf;

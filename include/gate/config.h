@@ -118,6 +118,15 @@ int gate_config_group_for(const struct gate_config *cfg, const char *path);
 int gate_config_is_render_root(const struct gate_config *cfg, const char *dir);
 /* allow_submodules: gitlinks where manifests may lie are allowed (default 0). */
 int gate_config_allow_submodules(const struct gate_config *cfg);
+
+/* render.flux: how Flux post-build substitution is judged (see README, "Deployment roots"). */
+enum gate_config_missing { GATE_MISSING_WARNING = 0, GATE_MISSING_ERROR, GATE_MISSING_IGNORE };
+struct gate_config_flux {
+	int strict_substitute;   /* an undefined ${var} without default fails, as kustomize-controller v1.9+ by default (1) */
+	int substitute_from_missing; /* enum gate_config_missing: a substituteFrom object not in the tree */
+	int sops_unknown;        /* a SOPS-encrypted substituteFrom Secret: 1 its variables are unknown (warning), 0 an error */
+};
+const struct gate_config_flux *gate_config_flux(const struct gate_config *cfg);
 /*
  * Could a file below folder dir be a manifest (some manifests.include glob
  * may match below it, and no manifests.exclude glob takes all of it)?

@@ -173,7 +173,8 @@ struct gate_send {
  * Send every request in parallel and wait for them at most budget_ms in
  * all; one request may take at most timeout_ms.  Requests not finished by
  * then are abandoned with error "no answer within ...".  Returns 0 (see each
- * request's delivered), or -1 when libcurl could not be set up.
+ * request's delivered), or -1 when libcurl could not be loaded or set up
+ * (then each request's error says why).
  */
 int gate_notify_send(struct gate_send *v, size_t n, long budget_ms, long timeout_ms);
 

@@ -55,8 +55,14 @@ struct gate_report_opts {
 	size_t max_line_len;  /* remote: a line longer than this (prefix not counted) is cut to end in "..."; 0: 4096 */
 	const char *tool_version; /* sarif: driver version; NULL: none */
 	const char *hint_prefix;  /* remote: before suppression lines; NULL: warn_prefix */
+	/*
+	 * text: kubeconform 0.6's lines, one per resource ("FILE - KIND NAME is
+	 * invalid: MSG", "... failed validation: MSG", with verbose "... is
+	 * valid" and "FILE - NAME KIND skipped"), no per-problem lines
+	 */
+	int kc_compat;
 };
-#define GATE_REPORT_OPTS_INIT { GATE_REPORT_TEXT, 0, 0, 0, 0.0, NULL, NULL, 0, 0, NULL, NULL }
+#define GATE_REPORT_OPTS_INIT { GATE_REPORT_TEXT, 0, 0, 0, 0.0, NULL, NULL, 0, 0, NULL, NULL, 0 }
 
 /* Counts of what was added, by status, and the number of distinct files. */
 struct gate_report_counts {

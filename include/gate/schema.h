@@ -70,6 +70,14 @@ void gate_schema_free(struct gate_schema *schema);
 int gate_schema_validate(const struct gate_schema *schema, const struct gate_node *node,
 	struct gate_schema_errors *errs, size_t max_errors);
 
+/*
+ * How many CEL rules (x-kubernetes-validations) have been evaluated by
+ * gate_schema_validate() in this process, all threads and schemas together
+ * (a statistic for -stats and benchmarks; transition rules skipped on create
+ * are not counted).
+ */
+uint64_t gate_schema_cel_evaluations(void);
+
 /* Convert a document node into a new jansson value (new reference). */
 json_t *gate_node_to_jansson(const struct gate_node *n);
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `gitops-gate validate` with admission semantics: any single schema checked
 # with --schema applies its CEL rules and list topology, and the catalog's
-# HelmRelease schema refuses a release with both chart and chartRef.
+# HelmRelease schema refuses a release with both chart and chartRef; list
+# topology, embedded resources, int-or-string and defaults too.
 . "$GATE_SRCDIR/tests/lib.sh"
 data=$(gate_data)
 hr="$data/flux-schema-catalog/catalog/latest/helm.toolkit.fluxcd.io/helmrelease_v2.json"
@@ -37,4 +38,31 @@ printf 'tags: [a, B, a]\n' >tags.yaml
 is "--schema: a set and a rule with fieldPath" "$("$GATE_BIN" validate --schema set.json tags.yaml)" \
 "tags.yaml:1:14: /tags/2: Duplicate value: \"a\"
 tags.yaml:1:7: /tags: Invalid value: \"object\": tags must be lowercase"
+
+# --schema: list-map keys (a default fills a missing key), int-or-string,
+# embedded resources and a default read by a rule, all through one schema
+cat >topo.json <<'JSON'
+{"type": "object", "properties": {
+ "ports": {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name", "protocol"],
+  "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"},
+   "protocol": {"type": "string", "default": "TCP"}, "port": {"x-kubernetes-int-or-string": true}}}},
+ "template": {"type": "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true},
+ "mode": {"type": "string", "default": "auto"}},
+ "x-kubernetes-validations": [{"rule": "self.mode == 'auto' || has(self.template)", "message": "a manual mode needs a template"}]}
+JSON
+printf 'ports:\n- {name: http, port: 80}\n- {name: http, protocol: TCP, port: http}\n- {name: dns, protocol: UDP, port: 1.5}\ntemplate: {metadata: {name: x}}\n' >topo-bad.yaml
+printf 'ports:\n- {name: http, port: 80}\n- {name: http, protocol: UDP, port: web}\ntemplate: {apiVersion: v1, kind: ConfigMap}\n' >topo-good.yaml
+is "--schema: list-map (defaulted key), int-or-string, embedded resource" \
+	"$("$GATE_BIN" validate --schema topo.json topo-bad.yaml)" \
+"topo-bad.yaml:4:36: /ports/2/port: expected string or integer, got number
+topo-bad.yaml:3:3: /ports/1: Duplicate value: {\"name\":\"http\",\"protocol\":\"TCP\"}
+topo-bad.yaml:5:11: /template/apiVersion: Required value: must not be empty
+topo-bad.yaml:5:11: /template/kind: Required value: must not be empty"
+ok "--schema: distinct list-map keys, an embedded object with apiVersion and kind" \
+	"$GATE_BIN" validate --schema topo.json topo-good.yaml
+printf 'mode: manual\n' >manual.yaml
+is "--schema: a rule on the root" "$("$GATE_BIN" validate --schema topo.json manual.yaml)" \
+	'manual.yaml:1:1: Invalid value: "object": a manual mode needs a template'
+printf '{}\n' >empty-object.yaml
+ok "--schema: the default (mode: auto) is what the rule reads" "$GATE_BIN" validate --schema topo.json empty-object.yaml
 done_testing

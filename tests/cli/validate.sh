@@ -122,7 +122,7 @@ like "comma in a file argument names two files" "$out" "Summary: 2 resources fou
 v -h
 is "-h: exit 0" "$rc" 0
 for f in -cache -exit-on-error -ignore-filename-pattern -ignore-missing-schemas -insecure-skip-tls-verify \
-	-kubernetes-version -n -offline -output -reject -schema -schema-location -skip -strict -summary -verbose; do
+	-kc-compat -kubernetes-version -n -offline -output -reject -schema -schema-location -skip -stats -strict -summary -verbose; do
 	like "help lists $f" "$out" "  $f "
 done
 v --help
@@ -305,5 +305,57 @@ vl -ignore-missing-schemas -summary nested.yaml
 is "nested List and ThingList items judged" "$out" "nested.yaml:10:15: ConfigMap/inner: /data/a: expected string or null, got integer
 nested.yaml:18:13: ConfigMap/cm: /data/b: expected string or null, got integer
 Summary: 3 resources found in 1 file - Valid: 0, Invalid: 2, Errors: 0, Skipped: 1"
+
+# --- -kc-compat: kubeconform 0.6's text lines (pkg/output/text.go), one per resource ---
+printf 'apiVersion: example.com/v1\nkind: Gadget\n' >noname.yaml
+S="$data/kubernetes-schemas-v1.32.2/v1.32.2-standalone-strict"
+vl -kc-compat -strict -summary -verbose fx noname.yaml
+is "kc-compat: exit 1" "$rc" 1
+is "kc-compat: kubeconform's wording, every status" "$out" "fx/.hidden/bad.yaml - Deployment bad is invalid: problem validating schema. Check JSON formatting: jsonschema: '/spec/replicas' does not validate with $S/deployment-apps-v1.json: expected integer or null, got string
+fx/apps/bad.yaml - Deployment bad is invalid: problem validating schema. Check JSON formatting: jsonschema: '/spec/replicas' does not validate with $S/deployment-apps-v1.json: expected integer or null, got string
+fx/apps/missing.yaml - Widget w failed validation: could not find schema for Widget
+fx/apps/strict.yaml - Service svc is invalid: problem validating schema. Check JSON formatting: jsonschema: '/spec/ports/0/colour' does not validate with $S/service-v1.json: additional property \"colour\" is not allowed
+fx/apps/web.yaml - Deployment web is valid
+fx/kustomization.yaml -  Kustomization skipped
+fx/list.yaml - ConfigMap one is valid
+fx/list.yaml - ConfigMap two is invalid: problem validating schema. Check JSON formatting: jsonschema: '/data/b' does not validate with $S/configmap-v1.json: expected string or null, got integer
+noname.yaml - failed validation: could not find schema for Gadget
+Summary: 9 resources found in 9 files - Valid: 2, Invalid: 4, Errors: 2, Skipped: 1"
+vl -kc-compat fx/apps/web.yaml fx/kustomization.yaml fx/empty.yaml
+is "kc-compat: valid, skipped and empty say nothing without -verbose" "$rc:$out" "0:"
+vl -kc-compat -exit-on-error -strict fx/apps
+is "kc-compat: exit-on-error stops at the first failing resource" "$rc:$out" "1:fx/apps/bad.yaml - Deployment bad is invalid: problem validating schema. Check JSON formatting: jsonschema: '/spec/replicas' does not validate with $S/deployment-apps-v1.json: expected integer or null, got string"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\ndata:\n  a: 1\n' >two.yaml
+vl -kc-compat -strict two.yaml
+is "kc-compat: all of a resource's problems on its one line (backslashes doubled, as in every line format)" "$out" "two.yaml - ConfigMap Bad_Name is invalid: problem validating schema. Check JSON formatting: jsonschema: '/data/a' does not validate with $S/configmap-v1.json: expected string or null, got integer - metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+v -kc-compat -output json fx
+is "kc-compat: only with -output text" "$rc" 1
+like "kc-compat: says which output" "$err" "error: -kc-compat is for -output text, not 'json'"
+v -kc-compat -policy builtin fx
+is "kc-compat: not with -policy (no place for warnings)" "$rc" 1
+like "kc-compat with -policy: says so" "$err" "not with -policy or -server-config"
+
+# --- -stats: CEL rules really evaluated (a Flux HelmRelease carries rules in the catalog) ---
+cat >hr.yaml <<'Y'
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: apps
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+Y
+v -stats -summary hr.yaml
+is "stats: valid HelmRelease" "$rc:$out" "0:Summary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0"
+n=$(echo "$err" | sed -n 's/^stats: \([0-9]*\) CEL rule evaluations$/\1/p')
+ok "stats: the catalog's HelmRelease rules were evaluated ($n)" test "${n:-0}" -gt 0
+v -summary hr.yaml
+is "stats: nothing on stderr without -stats" "$err" ""
 
 done_testing
