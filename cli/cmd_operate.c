@@ -112,49 +112,69 @@ void gate_op_close(struct gate_op *op)
 	memset(op, 0, sizeof(*op));
 }
 
+struct said {
+	FILE *f;
+	const char *word;
+	size_t ok, bad;
+};
+
+/* gate_drain_report_fn: a line per delivery not delivered, counts into struct said */
+static void say_report(const json_t *report, void *payload)
+{
+	struct said *s = payload;
+	size_t j;
+	json_t *o;
+
+	json_array_foreach(report, j, o) {
+		const char *st = json_string_value(json_object_get(o, "status"));
+		const char *id = json_string_value(json_object_get(o, "id"));
+		char *cl, *er;
+		if (!strcmp(st, "delivered")) {
+			s->ok++;
+			continue;
+		}
+		if (!strcmp(st, "busy") || !strcmp(st, "not-due"))
+			continue;
+		s->bad++;
+		cl = gate_op_esc(json_string_value(json_object_get(o, "cluster")));
+		er = gate_op_esc(json_string_value(json_object_get(o, "error")));
+		if (json_is_true(json_object_get(o, "removed")))
+			fprintf(s->f, "%s: delivery %s to cluster \"%s\" moved to the dead letters, not sent: %s\n",
+				s->word, id, cl, er);
+		else if (!strcmp(st, "dead"))
+			fprintf(s->f, "%s: delivery %s to cluster \"%s\" failed %lld times, moved to the dead letters: %s\n",
+				s->word, id, cl, json_integer_value(json_object_get(o, "attempts")), er);
+		else
+			fprintf(s->f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
+				s->word, id, cl, er);
+		if (json_object_get(o, "token_warning"))
+			fprintf(s->f, "hint: %s\n", json_string_value(json_object_get(o, "token_warning")));
+		free(cl);
+		free(er);
+	}
+}
+
 int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms, int only_due,
 	FILE *f, const char *word, size_t *delivered, size_t *failed)
 {
-	size_t i, j, ok = 0, bad = 0;
+	struct said s = { f, word, 0, 0 };
+	size_t i;
 	int ret = 0;
 
 	for (i = 0; i < n; i += SEND_BATCH) {
 		size_t m = n - i < SEND_BATCH ? n - i : SEND_BATCH;
-		json_t *report = NULL, *o;
+		json_t *report = NULL;
 
-		if (gate_notify_deliver(gate_record_outbox_dir(op->rec), ids + i, m, &op->rcv.notify,
+		if (gate_notify_deliver(gate_record_outbox_dir(op->rec), ids + i, m, &op->rcv,
 			budget_ms, only_due, (long long)time(NULL), &report) < 0)
 			ret = -1;
-		json_array_foreach(report, j, o) {
-			const char *st = json_string_value(json_object_get(o, "status"));
-			char *cl, *er;
-			if (!strcmp(st, "delivered")) {
-				ok++;
-				continue;
-			}
-			if (!strcmp(st, "busy") || !strcmp(st, "not-due"))
-				continue;
-			bad++;
-			cl = gate_op_esc(json_string_value(json_object_get(o, "cluster")));
-			er = gate_op_esc(json_string_value(json_object_get(o, "error")));
-			if (!strcmp(st, "dead"))
-				fprintf(f, "%s: delivery %s to cluster \"%s\" failed %lld times, moved to the dead letters: %s\n",
-					word, json_string_value(json_object_get(o, "id")), cl,
-					json_integer_value(json_object_get(o, "attempts")), er);
-			else
-				fprintf(f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
-					word, json_string_value(json_object_get(o, "id")), cl, er);
-			if (json_object_get(o, "token_warning"))
-				fprintf(f, "hint: %s\n", json_string_value(json_object_get(o, "token_warning")));
-			free(cl);
-			free(er);
-		}
+		say_report(report, &s);
 		json_decref(report);
 	}
 	if (delivered)
-		*delivered = ok;
+		*delivered = s.ok;
 	if (failed)
-		*failed = bad;
+		*failed = s.bad;
 	return ret;
 }
 
@@ -283,12 +303,29 @@ static const char notify_usage[] =
 	"or a systemd timer (OnUnitActiveSec=30s) starting a oneshot service with\n"
 	"  ExecStart=/usr/bin/gitops-gate notify --drain --quiet --git-dir /srv/git/fleet.git\n";
 
+/* What a drain the index spared says: when the next delivery is due. */
+static void print_not_due(long long due)
+{
+	char when[64];
+	time_t t = (time_t)due;
+	struct tm tm;
+
+	if (due == GATE_OUTBOX_NONE) {
+		printf("notify: nothing queued (outbox index)\n");
+		return;
+	}
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof(when), "%lld", due);
+	printf("notify: nothing due before %s (outbox index)\n", when);
+}
+
 int cmd_notify(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
-	char **ids = NULL;
-	size_t n = 0, ok = 0, bad = 0;
+	struct said s = { stderr, "warning", 0, 0 };
+	struct gate_drain_result res;
+	char msg[512];
 	int rc, i;
 
 	for (i = 1; i < argc; i++)
@@ -305,18 +342,20 @@ int cmd_notify(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (open_or_say(&op, &o) < 0)
 		return 1;
-	if (gate_outbox_list(gate_record_outbox_dir(op.rec), (size_t)-1, &ids, &n) < 0) {
-		fprintf(stderr, "error: cannot list the outbox: %s\n", strerror(errno));
-		gate_op_close(&op);
-		return 1;
+	rc = gate_notify_drain(gate_record_outbox_dir(op.rec), &op.rcv, o.all, SEND_BATCH,
+		(long long)time(NULL), say_report, &s, &res, msg, sizeof(msg));
+	if (rc < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", e);
+		free(e);
 	}
-	rc = gate_op_send(&op, ids, n, op.rcv.notify.timeout_ms, !o.all, stderr, "warning", &ok, &bad);
-	if (!o.quiet || bad)
+	if (!res.scanned && !o.quiet)
+		print_not_due(res.next_due);
+	else if (res.scanned && (!o.quiet || s.bad))
 		printf("notify: %zu delivered, %zu failed, %zu waiting in the outbox before this run\n",
-			ok, bad, n);
-	free_ids(ids, n);
+			s.ok, s.bad, res.queued);
 	gate_op_close(&op);
-	return rc < 0 || bad ? 1 : 0;
+	return rc < 0 || s.bad ? 1 : 0;
 }
 
 /* ---- status ---- */

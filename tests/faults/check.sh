@@ -8,7 +8,9 @@
 # kill between the outbox file and the log entry, reconcile running while post-receive is
 # paused before or after the ref move, reconcile's ref pass racing it, gc
 # --prune=now while the note's objects are not yet referenced, rollback past
-# 64 MiB of journal, the journal's flock held by another process.  Each case
+# 64 MiB of journal, the journal's flock held by another process; a
+# receiver's URL fixed, or the receiver replaced, in the config while a
+# delivery to it was queued.  Each case
 # pushes for real, recovers with reconcile and notify --drain, and runs
 # tests/faults/check-invariants.  The failing scenarios run in `make faults`
 # (tests/faults/run.sh); their state today is tests/faults/FINDINGS.md.
@@ -34,6 +36,8 @@ sc_reconcile_race
 sc_pause gc-notes any "$T_DIR/c/gc-notes/srv.git/refs/notes/gitops-gate.lock" fx_gc
 sc_long_journal
 sc_journal_flock
+sc_config_url_fixed
+sc_config_receiver_removed
 set -e
 # one TAP line per case, named by the case; the checker's verdict as diagnostics
 while IFS= read -r line; do
@@ -44,5 +48,5 @@ while IFS= read -r line; do
 	*) ok "$name" sh -c 'printf "%s\n" "$1"; cat "$2"' - "$line" "$T_DIR/c/$name/check.out" ;;
 	esac
 done <"$FX_RESULTS"
-is "every scenario ran" "$(wc -l <"$FX_RESULTS" | tr -d ' ')" 16
+is "every scenario ran" "$(wc -l <"$FX_RESULTS" | tr -d ' ')" 18
 done_testing
