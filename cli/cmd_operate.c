@@ -18,6 +18,7 @@
 #include "process.h"
 #include "operate.h"
 #include "gate/accept.h"
+#include "gate/gate_log.h"
 #include "gate/handoff.h"
 #include "gate/journal.h"
 #include "gate/judge.h"
@@ -111,49 +112,69 @@ void gate_op_close(struct gate_op *op)
 	memset(op, 0, sizeof(*op));
 }
 
+struct said {
+	FILE *f;
+	const char *word;
+	size_t ok, bad;
+};
+
+/* gate_drain_report_fn: a line per delivery not delivered, counts into struct said */
+static void say_report(const json_t *report, void *payload)
+{
+	struct said *s = payload;
+	size_t j;
+	json_t *o;
+
+	json_array_foreach(report, j, o) {
+		const char *st = json_string_value(json_object_get(o, "status"));
+		const char *id = json_string_value(json_object_get(o, "id"));
+		char *cl, *er;
+		if (!strcmp(st, "delivered")) {
+			s->ok++;
+			continue;
+		}
+		if (!strcmp(st, "busy") || !strcmp(st, "not-due"))
+			continue;
+		s->bad++;
+		cl = gate_op_esc(json_string_value(json_object_get(o, "cluster")));
+		er = gate_op_esc(json_string_value(json_object_get(o, "error")));
+		if (json_is_true(json_object_get(o, "removed")))
+			fprintf(s->f, "%s: delivery %s to cluster \"%s\" moved to the dead letters, not sent: %s\n",
+				s->word, id, cl, er);
+		else if (!strcmp(st, "dead"))
+			fprintf(s->f, "%s: delivery %s to cluster \"%s\" failed %lld times, moved to the dead letters: %s\n",
+				s->word, id, cl, json_integer_value(json_object_get(o, "attempts")), er);
+		else
+			fprintf(s->f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
+				s->word, id, cl, er);
+		if (json_object_get(o, "token_warning"))
+			fprintf(s->f, "hint: %s\n", json_string_value(json_object_get(o, "token_warning")));
+		free(cl);
+		free(er);
+	}
+}
+
 int gate_op_send(struct gate_op *op, char *const *ids, size_t n, long budget_ms, int only_due,
 	FILE *f, const char *word, size_t *delivered, size_t *failed)
 {
-	size_t i, j, ok = 0, bad = 0;
+	struct said s = { f, word, 0, 0 };
+	size_t i;
 	int ret = 0;
 
 	for (i = 0; i < n; i += SEND_BATCH) {
 		size_t m = n - i < SEND_BATCH ? n - i : SEND_BATCH;
-		json_t *report = NULL, *o;
+		json_t *report = NULL;
 
-		if (gate_notify_deliver(gate_record_outbox_dir(op->rec), ids + i, m, &op->rcv.notify,
+		if (gate_notify_deliver(gate_record_outbox_dir(op->rec), ids + i, m, &op->rcv,
 			budget_ms, only_due, (long long)time(NULL), &report) < 0)
 			ret = -1;
-		json_array_foreach(report, j, o) {
-			const char *st = json_string_value(json_object_get(o, "status"));
-			char *cl, *er;
-			if (!strcmp(st, "delivered")) {
-				ok++;
-				continue;
-			}
-			if (!strcmp(st, "busy") || !strcmp(st, "not-due"))
-				continue;
-			bad++;
-			cl = gate_op_esc(json_string_value(json_object_get(o, "cluster")));
-			er = gate_op_esc(json_string_value(json_object_get(o, "error")));
-			if (!strcmp(st, "dead"))
-				fprintf(f, "%s: delivery %s to cluster \"%s\" failed %lld times, moved to the dead letters: %s\n",
-					word, json_string_value(json_object_get(o, "id")), cl,
-					json_integer_value(json_object_get(o, "attempts")), er);
-			else
-				fprintf(f, "%s: delivery %s to cluster \"%s\" failed: %s: queued for retry (gitops-gate notify --drain)\n",
-					word, json_string_value(json_object_get(o, "id")), cl, er);
-			if (json_object_get(o, "token_warning"))
-				fprintf(f, "hint: %s\n", json_string_value(json_object_get(o, "token_warning")));
-			free(cl);
-			free(er);
-		}
+		say_report(report, &s);
 		json_decref(report);
 	}
 	if (delivered)
-		*delivered = ok;
+		*delivered = s.ok;
 	if (failed)
-		*failed = bad;
+		*failed = s.bad;
 	return ret;
 }
 
@@ -282,12 +303,29 @@ static const char notify_usage[] =
 	"or a systemd timer (OnUnitActiveSec=30s) starting a oneshot service with\n"
 	"  ExecStart=/usr/bin/gitops-gate notify --drain --quiet --git-dir /srv/git/fleet.git\n";
 
+/* What a drain the index spared says: when the next delivery is due. */
+static void print_not_due(long long due)
+{
+	char when[64];
+	time_t t = (time_t)due;
+	struct tm tm;
+
+	if (due == GATE_OUTBOX_NONE) {
+		printf("notify: nothing queued (outbox index)\n");
+		return;
+	}
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof(when), "%lld", due);
+	printf("notify: nothing due before %s (outbox index)\n", when);
+}
+
 int cmd_notify(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
-	char **ids = NULL;
-	size_t n = 0, ok = 0, bad = 0;
+	struct said s = { stderr, "warning", 0, 0 };
+	struct gate_drain_result res;
+	char msg[512];
 	int rc, i;
 
 	for (i = 1; i < argc; i++)
@@ -304,18 +342,20 @@ int cmd_notify(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (open_or_say(&op, &o) < 0)
 		return 1;
-	if (gate_outbox_list(gate_record_outbox_dir(op.rec), (size_t)-1, &ids, &n) < 0) {
-		fprintf(stderr, "error: cannot list the outbox: %s\n", strerror(errno));
-		gate_op_close(&op);
-		return 1;
+	rc = gate_notify_drain(gate_record_outbox_dir(op.rec), &op.rcv, o.all, SEND_BATCH,
+		(long long)time(NULL), say_report, &s, &res, msg, sizeof(msg));
+	if (rc < 0) {
+		char *e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", e);
+		free(e);
 	}
-	rc = gate_op_send(&op, ids, n, op.rcv.notify.timeout_ms, !o.all, stderr, "warning", &ok, &bad);
-	if (!o.quiet || bad)
+	if (!res.scanned && !o.quiet)
+		print_not_due(res.next_due);
+	else if (res.scanned && (!o.quiet || s.bad))
 		printf("notify: %zu delivered, %zu failed, %zu waiting in the outbox before this run\n",
-			ok, bad, n);
-	free_ids(ids, n);
+			s.ok, s.bad, res.queued);
 	gate_op_close(&op);
-	return rc < 0 || bad ? 1 : 0;
+	return rc < 0 || s.bad ? 1 : 0;
 }
 
 /* ---- status ---- */
@@ -339,42 +379,30 @@ static void add_name(json_t *names, const char *s)
 	json_array_append_new(names, json_string(s));
 }
 
-/* The status of one accepted ref (new reference): the journal's word, the ref, the outbox. */
-static json_t *status_of_ref(struct gate_op *op, const char *aref, const json_t *journal,
-	json_t *stats)
+/* The status of one accepted ref (new reference): the log's state (st, may be NULL), the ref, the outbox. */
+static json_t *status_of_ref(struct gate_op *op, const char *aref, const json_t *st, json_t *stats)
 {
 	size_t j;
-	const json_t *last = gate_record_last_entry(journal, aref), *moved = NULL, *e;
 	json_t *r = json_object(), *clusters = json_object();
+	const char *target = json_string_value(json_object_get(st, "target"));
 	git_oid id;
 	int exists = 0;
 	char hex[GIT_OID_HEXSZ + 1] = "";
-	size_t k = json_array_size(journal);
 
-	while (k-- > 0) {
-		e = json_array_get(journal, k);
-		if (json_is_true(json_object_get(e, "moved")) &&
-		    !strcmp(json_string_value(json_object_get(e, "accepted_ref")) ?
-			    json_string_value(json_object_get(e, "accepted_ref")) : "", aref)) {
-			moved = e;
-			break;
-		}
-	}
 	if (gate_repo_ref_read(op->repo, aref, &id, &exists) == 0 && exists)
 		git_oid_tostr(hex, sizeof(hex), &id);
-	json_object_set(r, "ref", last ? json_object_get(last, "ref") : json_null());
+	json_object_set(r, "ref", json_object_get(st, "ref") ? json_object_get(st, "ref") : json_null());
 	json_object_set_new(r, "accepted_ref", json_string(aref));
 	json_object_set_new(r, "commit", hex[0] ? json_string(hex) : json_null());
-	json_object_set(r, "event", moved ? json_object_get(moved, "event") : json_null());
-	json_object_set(r, "time", moved ? json_object_get(moved, "time") : json_null());
-	json_object_set(r, "pusher", moved ? json_object_get(moved, "pusher") : json_null());
-	json_object_set(r, "bypass", moved ? json_object_get(moved, "bypass") : json_null());
-	json_object_set_new(r, "in_sync", json_boolean(moved && hex[0] &&
-		!strcmp(json_string_value(json_object_get(moved, "target")) ?
-			json_string_value(json_object_get(moved, "target")) : "", hex)));
+	json_object_set(r, "event", target && json_object_get(st, "event") ? json_object_get(st, "event") : json_null());
+	json_object_set(r, "time", target && json_object_get(st, "time") ? json_object_get(st, "time") : json_null());
+	json_object_set(r, "pusher", target && json_object_get(st, "pusher") ? json_object_get(st, "pusher") : json_null());
+	json_object_set(r, "bypass", target && json_object_get(st, "bypass") ? json_object_get(st, "bypass") : json_null());
+	json_object_set(r, "newest_accepted", json_object_get(st, "newest") ? json_object_get(st, "newest") : json_null());
+	json_object_set_new(r, "in_sync", json_boolean(target && hex[0] && !strcmp(target, hex)));
 	for (j = 0; j < op->rcv.nclusters; j++) {
 		const struct gate_cluster *c = &op->rcv.clusters[j];
-		const char *src = last ? json_string_value(json_object_get(last, "ref")) : NULL;
+		const char *src = json_string_value(json_object_get(st, "ref"));
 		if (gate_cluster_wants_ref(c, src, aref))
 			json_object_set_new(clusters, c->name, json_pack("{s:i,s:i}", "pending", 0, "dead", 0));
 	}
@@ -395,21 +423,22 @@ int cmd_status(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
-	json_t *journal = NULL, *stats = NULL, *names, *out, *refs, *v;
-	char msg[1024], **anames = NULL;
+	json_t *state = NULL, *stats = NULL, *names, *out, *refs, *v;
+	char msg[1024] = "", **anames = NULL;
+	const char *key;
 	size_t i, nanames = 0;
-	int rc = parse_opts(argc, argv, &o, status_usage, 0, "j");
+	int from_log = 0, rc = parse_opts(argc, argv, &o, status_usage, 0, "j");
 
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (open_or_say(&op, &o) < 0)
 		return 1;
-	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0 ||
+	if (gate_record_state(op.rec, &state, &from_log, msg, sizeof(msg)) < 0 ||
 	    gate_outbox_stats(gate_record_outbox_dir(op.rec), &stats) < 0) {
 		char *e = gate_op_esc(msg);
-		fprintf(stderr, "error: %s\n", journal ? "cannot read the outbox" : e);
+		fprintf(stderr, "error: %s\n", state ? "cannot read the outbox" : e);
 		free(e);
-		json_decref(journal);
+		json_decref(state);
 		gate_op_close(&op);
 		return 1;
 	}
@@ -421,13 +450,15 @@ int cmd_status(int argc, char **argv)
 		}
 		free(anames);
 	}
-	json_array_foreach(journal, i, v)
-		add_name(names, json_string_value(json_object_get(v, "accepted_ref")));
+	json_object_foreach(state, key, v)
+		add_name(names, key);
 	refs = json_array();
 	json_array_foreach(names, i, v)
-		json_array_append_new(refs, status_of_ref(&op, json_string_value(v), journal, stats));
+		json_array_append_new(refs, status_of_ref(&op, json_string_value(v),
+			json_object_get(state, json_string_value(v)), stats));
 	out = json_object();
 	json_object_set_new(out, "refs", refs);
+	json_object_set_new(out, "source", json_string(from_log ? GATE_LOG_REF : "journal"));
 	{
 		const char *cname;
 		json_t *cs, *tot = json_object();
@@ -455,7 +486,7 @@ int cmd_status(int argc, char **argv)
 				printf("  %s %s by %s\n", json_string_value(json_object_get(v, "event")),
 					json_string_value(json_object_get(v, "time")), e3[0] ? e3 : "(unknown)");
 			if (!json_is_true(json_object_get(v, "in_sync")))
-				printf("  warning: the accepted ref and the journal disagree: run gitops-gate reconcile\n");
+				printf("  warning: the accepted ref and the gate log disagree: run gitops-gate reconcile\n");
 			json_object_foreach(json_object_get(v, "clusters"), cname, cs)
 				printf("  cluster %s: %lld pending, %lld dead\n", cname,
 					json_integer_value(json_object_get(cs, "pending")),
@@ -469,7 +500,7 @@ int cmd_status(int argc, char **argv)
 	}
 	json_decref(out);
 	json_decref(names);
-	json_decref(journal);
+	json_decref(state);
 	json_decref(stats);
 	gate_op_close(&op);
 	return 0;
@@ -532,17 +563,16 @@ static const char rollback_usage[] =
 	"usage: gitops-gate rollback REF COMMIT [--git-dir DIR] [--config FILE]\n"
 	"\n"
 	"Move the accepted ref of REF (main, refs/heads/main) back to COMMIT, which must have been\n"
-	"accepted for REF before (see the journal), journal it and notify the clusters.\n";
+	"accepted for REF before (one lookup in the gate log), record it and notify the clusters.\n";
 
 int cmd_rollback(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
 	git_oid target;
-	json_t *journal = NULL;
 	char msg[1024], hex[GIT_OID_HEXSZ + 1];
 	char *src = NULL, *aref = NULL, *e;
-	int rc = parse_opts(argc, argv, &o, rollback_usage, 2, "");
+	int acc, rc = parse_opts(argc, argv, &o, rollback_usage, 2, "");
 
 	if (rc)
 		return rc == 1 ? 0 : 2;
@@ -562,22 +592,22 @@ int cmd_rollback(int argc, char **argv)
 		goto done;
 	}
 	git_oid_tostr(hex, sizeof(hex), &target);
-	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "error: %s\n", msg);
+	if ((acc = gate_record_is_accepted(op.rec, aref, hex, msg, sizeof(msg))) < 0) {
+		e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", e);
+		free(e);
 		goto done;
 	}
-	if (!gate_record_was_accepted(journal, aref, hex) &&
-	    gate_record_accepted_in_journal(op.rec, aref, hex) != 1) {
+	if (!acc) {
 		e = gate_op_esc(src);
 		fprintf(stderr, "error: %.12s was never accepted for %s: refusing to roll back to it\n", hex, e);
-		fprintf(stderr, "hint: gitops-gate status lists the accepted revisions' refs; the journal is %s\n",
-			gate_record_journal_path(op.rec));
+		fprintf(stderr, "hint: gitops-gate status lists the accepted refs; the record is %s "
+			"(git log --first-parent %s)\n", GATE_LOG_REF, GATE_LOG_REF);
 		free(e);
 		goto done;
 	}
 	rc = move_to(&op, "rollback", src, hex);
 done:
-	json_decref(journal);
 	free(src);
 	free(aref);
 	gate_op_close(&op);
@@ -587,16 +617,16 @@ done:
 static const char rollforward_usage[] =
 	"usage: gitops-gate rollforward REF [--git-dir DIR] [--config FILE]\n"
 	"\n"
-	"Move the accepted ref of REF to the newest commit the journal records as accepted for it.\n";
+	"Move the accepted ref of REF to the newest commit the gate log records as accepted for it.\n";
 
 int cmd_rollforward(int argc, char **argv)
 {
 	struct gate_op op;
 	struct opts o;
-	json_t *journal = NULL;
+	json_t *state = NULL;
 	const char *newest;
 	char msg[1024], *src, *aref, *e;
-	int rc = parse_opts(argc, argv, &o, rollforward_usage, 1, "");
+	int from_log, rc = parse_opts(argc, argv, &o, rollforward_usage, 1, "");
 
 	if (rc)
 		return rc == 1 ? 0 : 2;
@@ -609,20 +639,22 @@ int cmd_rollforward(int argc, char **argv)
 	src = source_ref(op.prefix, o.args[0]);
 	aref = gate_record_accepted_ref(op.prefix, src);
 	rc = 1;
-	if (gate_record_journal(op.rec, &journal, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "error: %s\n", msg);
+	if (gate_record_state(op.rec, &state, &from_log, msg, sizeof(msg)) < 0) {
+		e = gate_op_esc(msg);
+		fprintf(stderr, "error: %s\n", e);
+		free(e);
 		goto done;
 	}
-	newest = gate_record_newest_accepted(journal, aref);
+	newest = json_string_value(json_object_get(json_object_get(state, aref), "newest"));
 	if (!newest) {
 		e = gate_op_esc(src);
-		fprintf(stderr, "error: the journal records no accepted revision for %s\n", e);
+		fprintf(stderr, "error: the record holds no accepted revision for %s\n", e);
 		free(e);
 		goto done;
 	}
 	rc = move_to(&op, "rollforward", src, newest);
 done:
-	json_decref(journal);
+	json_decref(state);
 	free(src);
 	free(aref);
 	gate_op_close(&op);
@@ -639,40 +671,18 @@ static const char reconcile_usage[] =
 	"contradicts, and record pushes whose post-receive never ran (their pre-receive verdicts\n"
 	"are still waiting).  Queued notifications stay in the outbox: run notify --drain next.\n";
 
-static int journal_has_update(const json_t *journal, const char *ref, const char *old_hex,
-	const char *new_hex)
-{
-	size_t i;
-	const json_t *e;
-
-	json_array_foreach(journal, i, e) {
-		const char *r = json_string_value(json_object_get(e, "ref"));
-		const char *a = json_string_value(json_object_get(e, "old"));
-		const char *b = json_string_value(json_object_get(e, "new"));
-		if (r && a && b && !strcmp(r, ref) && !strcmp(a, old_hex) && !strcmp(b, new_hex))
-			return 1;
-	}
-	return 0;
-}
-
 /* Hand-overs whose post-receive never ran. */
 static int reconcile_handoffs(struct gate_op *op, json_t *report)
 {
 	char *dir = gate_xasprintf("%s/%s", op->git_dir, GATE_HANDOFF_DIR);
 	DIR *dh = opendir(dir);
 	struct dirent *de;
-	json_t *journal = NULL;
 	char msg[1024];
 	int ret = 0;
 
 	if (!dh) {
 		free(dir);
 		return 0;
-	}
-	if (gate_record_journal(op->rec, &journal, msg, sizeof(msg)) < 0) {
-		closedir(dh);
-		free(dir);
-		return -1;
 	}
 	while ((de = readdir(dh))) {
 		size_t len = strlen(de->d_name);
@@ -681,8 +691,8 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 		json_t *h;
 		json_error_t je;
 		struct stat st;
-		git_oid cur, want;
-		int fresh, current = 0, exists = 0;
+		git_oid cur, want, old;
+		int fresh, recorded, current = 0, exists = 0, in_flight = 0;
 
 		if (len != 64 + 5 || strcmp(de->d_name + 64, ".json"))
 			continue;
@@ -702,7 +712,13 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 			free(path);
 			continue;
 		}
-		if (journal_has_update(journal, ref, old_hex, new_hex)) {
+		if ((recorded = gate_record_push_recorded(op->rec, ref, old_hex, new_hex, msg, sizeof(msg))) < 0) {
+			ret = -1;
+			json_decref(h);
+			free(path);
+			continue;
+		}
+		if (recorded) {
 			gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
 			json_decref(h);
 			free(path);
@@ -710,6 +726,13 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 		}
 		if (gate_repo_ref_read(op->repo, ref, &cur, &exists) == 0 && exists)
 			current = gate_repo_descends(op->repo, &cur, &want, NULL, 0) == 1;
+		/*
+		 * receive-pack updates a ref only from the old value pre-receive saw:
+		 * while the ref still holds it the push may be in flight; otherwise a
+		 * hand-over whose commit the ref does not hold lost the race for good
+		 */
+		if (git_oid_fromstr(&old, old_hex) == 0)
+			in_flight = exists ? git_oid_equal(&cur, &old) : git_oid_is_zero(&old);
 		if (current) {
 			struct gate_accept_outcome acc;
 			struct gate_ref_update u;
@@ -726,18 +749,18 @@ static int reconcile_handoffs(struct gate_op *op, json_t *report)
 				acc.recorded ? "recorded-push" : "push-not-recorded", "accepted_ref", ref,
 				"target", new_hex, "detail", "post-receive had not run"));
 			free_ids(acc.ids, acc.nids);
-		} else if (!fresh) {
+		} else if (!fresh || !in_flight) {
 			gate_handoff_remove(op->git_dir, ref, old_hex, new_hex);
 			json_array_append_new(report, json_pack("{s:s,s:s,s:s,s:s}", "action", "dropped",
 				"accepted_ref", ref, "target", new_hex,
-				"detail", "stale pre-receive verdict: the ref never took this update"));
+				"detail", fresh ? "pre-receive verdict of a push that lost the race for its ref" :
+				"stale pre-receive verdict: the ref never took this update"));
 		}
 		json_decref(h);
 		free(path);
 	}
 	closedir(dh);
 	free(dir);
-	json_decref(journal);
 	return ret;
 }
 

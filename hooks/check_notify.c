@@ -60,16 +60,24 @@ static void check_receiver(const struct gate_check_input *in, struct gate_check_
 {
 	const struct gate_receiver *rv = &c->receivers[ri];
 	char key[96];
+	size_t j;
 
 	snprintf(key, sizeof(key), "clusters[%zu].receivers[%zu].url", ci, ri);
 	if (!strncasecmp(rv->url, "http://", 7) && !is_loopback(rv->url))
 		gate_check_add(out, in, "warning", key, "%s: plain HTTP to another host: the body and "
 			"its signature travel unencrypted", rv->url);
 	else
-		gate_check_add(out, in, "ok", key, "cluster \"%s\": %s (%s%s%s)", c->name, rv->url,
+		gate_check_add(out, in, "ok", key, "cluster \"%s\"%s%s%s: %s (%s%s%s)", c->name,
+			rv->name ? ", receiver \"" : "", rv->name ? rv->name : "", rv->name ? "\"" : "",
+			rv->url,
 			gate_notify_format_name(rv->format),
 			rv->format == GATE_FORMAT_GITHUB ? ", signature " : "",
 			rv->format == GATE_FORMAT_GITHUB ? gate_notify_signature_name(rv->signature) : "");
+	for (j = 0; j < ri; j++)
+		if (c->receivers[j].format == rv->format && !strcmp(c->receivers[j].url, rv->url))
+			gate_check_add(out, in, "warning", key, "receivers[%zu] of cluster \"%s\" has the same "
+				"format and URL: a push makes one delivery for both (one delivery id), sent as "
+				"receivers[%zu] is configured", j, c->name, j);
 	snprintf(key, sizeof(key), "clusters[%zu].receivers[%zu].token_file", ci, ri);
 	check_token(in, out, key, rv);
 	if (rv->ca_bundle && access(rv->ca_bundle, R_OK) < 0) {

@@ -25,6 +25,19 @@
 
 /* GATE_GIT_FN(return type, name, (parameters), (arguments)); GATE_GIT_VOID without a result */
 #define GATE_GIT_FUNCTIONS \
+	GATE_GIT_FN(int, git_blob_create_from_buffer, (git_oid *id, git_repository *repo, const void *buffer, size_t len), (id, repo, buffer, len)) \
+	GATE_GIT_VOID(git_blob_free, (git_blob *blob), (blob)) \
+	GATE_GIT_FN(int, git_blob_lookup, (git_blob **blob, git_repository *repo, const git_oid *id), (blob, repo, id)) \
+	GATE_GIT_FN(const void *, git_blob_rawcontent, (const git_blob *blob), (blob)) \
+	GATE_GIT_FN(git_object_size_t, git_blob_rawsize, (const git_blob *blob), (blob)) \
+	GATE_GIT_FN(int, git_commit_create, (git_oid *id, git_repository *repo, const char *update_ref, const git_signature *author, const git_signature *committer, const char *message_encoding, const char *message, const git_tree *tree, size_t parent_count, const git_commit *parents[]), (id, repo, update_ref, author, committer, message_encoding, message, tree, parent_count, parents)) \
+	GATE_GIT_FN(int, git_error_set_str, (int error_class, const char *string), (error_class, string)) \
+	GATE_GIT_VOID(git_note_free, (git_note *note), (note)) \
+	GATE_GIT_FN(const char *, git_note_message, (const git_note *note), (note)) \
+	GATE_GIT_FN(int, git_note_read, (git_note **out, git_repository *repo, const char *notes_ref, const git_oid *oid), (out, repo, notes_ref, oid)) \
+	GATE_GIT_FN(git_object_t, git_odb_object_type, (git_odb_object *object), (object)) \
+	GATE_GIT_FN(int, git_odb_write, (git_oid *out, git_odb *odb, const void *data, size_t len, git_object_t type), (out, odb, data, len, type)) \
+	GATE_GIT_FN(int, git_tree_create_updated, (git_oid *out, git_repository *repo, git_tree *baseline, size_t nupdates, const git_tree_update *updates), (out, repo, baseline, nupdates, updates)) \
 	GATE_GIT_VOID(git_buf_dispose, (git_buf *buffer), (buffer)) \
 	GATE_GIT_FN(const git_signature *, git_commit_author, (const git_commit *commit), (commit)) \
 	GATE_GIT_FN(const git_signature *, git_commit_committer, (const git_commit *commit), (commit)) \

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "gate/journal.h"
 
 #include <errno.h>
@@ -167,4 +168,80 @@ fail:
 	*out = NULL;
 	errno = saved;
 	return -1;
+}
+
+/* The seq of line [p, end) when it is a JSON object with an integer "seq", else -1. */
+static long long line_seq(const char *p, const char *end)
+{
+	json_error_t je;
+	json_t *e, *v;
+	long long seq = -1;
+
+	if (end <= p || !memmem(p, (size_t)(end - p), "\"seq\"", 5))
+		return -1;
+	if ((e = json_loadb(p, (size_t)(end - p), 0, &je))) {
+		v = json_object_get(e, "seq");
+		if (json_is_integer(v))
+			seq = json_integer_value(v);
+		json_decref(e);
+	}
+	return seq;
+}
+
+int gate_journal_last_seq(const char *path, long long *seq)
+{
+	struct stat st;
+	char *buf = NULL, *carry = NULL, *end, *p;
+	size_t ncarry = 0;
+	off_t pos;
+	int fd, ret = 0;
+
+	*seq = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* chunks from the end back: the last line with a "seq" wins (usually the last line) */
+	for (pos = st.st_size; pos > 0;) {
+		size_t n = (size_t)pos < GATE_JOURNAL_SEQ_CHUNK ? (size_t)pos : GATE_JOURNAL_SEQ_CHUNK;
+		long long found = -1;
+		ssize_t got;
+
+		pos -= (off_t)n;
+		buf = gate_xrealloc(buf, n + ncarry + 1);
+		if ((got = pread(fd, buf, n, pos)) != (ssize_t)n) {
+			ret = -1;
+			break;
+		}
+		if (ncarry)
+			memcpy(buf + n, carry, ncarry);
+		end = buf + n + ncarry;
+		/* complete lines from the end; the first one is partial unless at the file's start */
+		while (end > buf && found < 0) {
+			for (p = end; p > buf && p[-1] != '\n'; p--)
+				;
+			if (p == buf && pos > 0)
+				break;
+			found = line_seq(p, end);
+			end = p > buf ? p - 1 : buf;
+		}
+		if (found >= 0) {
+			*seq = found;
+			break;
+		}
+		/* the partial first line goes on to the next chunk back */
+		ncarry = (size_t)(end - buf);
+		if (ncarry > GATE_JOURNAL_MAX_LINE) /* not a line of ours: drop it */
+			ncarry = 0;
+		carry = gate_xrealloc(carry, ncarry + 1);
+		if (ncarry)
+			memcpy(carry, buf, ncarry);
+	}
+	free(buf);
+	free(carry);
+	close(fd);
+	return ret;
 }

@@ -16,6 +16,7 @@
 #include "gate/repo_checks.h"
 #include "gate/unit.h"
 #include "gate/util.h"
+#include "gate/gate_log.h"
 #include "judge_int.h"
 
 /* ---- collecting the files of each commit ---- */
@@ -163,6 +164,10 @@ static int judge_ref_rules(struct gate_judge *j, const struct gate_ref_update *u
 	if (in_namespace(u->ref, GATE_RECORD_NOTES_REF "/")) {
 		r->denial = gate_xstrdup("the gate's verdict notes (" GATE_RECORD_NOTES_REF
 			"): written by the gate only");
+		return 0;
+	}
+	if (in_namespace(u->ref, GATE_LOG_NAMESPACE)) {
+		r->denial = gate_xstrdup("the gate's log (" GATE_LOG_NAMESPACE "): written by the gate only");
 		return 0;
 	}
 	r->gated = gate_config_ref_is_gated(j->cfg, u->ref);

@@ -273,6 +273,22 @@ static int commits_complete(const struct gate_push_event *ev)
 	return 1;
 }
 
+size_t gate_notify_body_shared(const char *body, size_t len)
+{
+	static const char key[] = ",\"gitops_gate\":{";
+	size_t klen = sizeof(key) - 1, i;
+
+	/*
+	 * The "gitops_gate" object is the body's last member and the only one
+	 * that names the cluster and the delivery; inside JSON strings a quote
+	 * is escaped, so the last match is that member.
+	 */
+	for (i = len >= klen ? len - klen + 1 : 0; i-- > 0;)
+		if (!memcmp(body + i, key, klen))
+			return i;
+	return 0;
+}
+
 char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format format,
 	const char *cluster, const char *delivery_id, size_t max_body, size_t *len,
 	enum gate_notify_changes *how)
@@ -721,12 +737,51 @@ static enum gate_notify_signature signature_of(const char *name)
 	return GATE_SIGNATURE_SHA256;
 }
 
+static void replace_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? gate_xstrdup(src) : NULL;
+}
+
 /*
- * Claim delivery id and read its token: 1 when it is to be sent (*s filled,
- * borrowing from p), 0 when not (p->status says why).
+ * The receiver of claimed delivery d as the configuration has it now: 0 with
+ * d's url, format, signature, token file and CA bundle set from it, or -1
+ * (p->error says why) when it is gone, or now wants another kind of body.
+ */
+static int resolve(struct pending *p, const struct gate_receivers *rcv)
+{
+	struct gate_delivery *d = &p->d;
+	const struct gate_receiver *rv;
+	enum gate_notify_format was;
+
+	rv = gate_receivers_find(rcv, d->cluster, d->receiver_name, d->format, d->url, p->error,
+		sizeof(p->error));
+	if (!rv)
+		return -1;
+	if (gate_notify_format_parse(d->format, &was) == 0 &&
+	    (was == GATE_FORMAT_GITLAB) != (rv->format == GATE_FORMAT_GITLAB)) {
+		snprintf(p->error, sizeof(p->error), "receiver \"%s\" of cluster \"%s\" is now of format "
+			"%s; the queued body is a %s push event and is not made again", rv->name ? rv->name : "?",
+			d->cluster, gate_notify_format_name(rv->format),
+			was == GATE_FORMAT_GITLAB ? "GitLab" : "GitHub");
+		return -1;
+	}
+	replace_str(&d->url, rv->url);
+	replace_str(&d->format, gate_notify_format_name(rv->format));
+	replace_str(&d->signature, rv->format == GATE_FORMAT_GITHUB ?
+		gate_notify_signature_name(rv->signature) : NULL);
+	replace_str(&d->token_file, rv->token_file);
+	replace_str(&d->ca_bundle, rv->ca_bundle);
+	return 0;
+}
+
+/*
+ * Claim delivery id, find its receiver in the configuration and read its
+ * token: 1 when it is to be sent (*s filled, borrowing from p), 0 when not
+ * (p->status says why: "gone" when the receiver is no longer configured).
  */
 static int prepare(struct pending *p, const char *dir, char *id, int only_due, long long now,
-	long long max_wait_s, struct gate_send *s)
+	long long max_wait_s, const struct gate_receivers *rcv, struct gate_send *s)
 {
 	struct gate_delivery init = GATE_DELIVERY_INIT;
 	enum gate_notify_format fmt;
@@ -750,6 +805,15 @@ static int prepare(struct pending *p, const char *dir, char *id, int only_due, l
 	if (only_due && p->d.next_attempt_time > now &&
 	    p->d.next_attempt_time <= now + max_wait_s) {
 		p->status = "not-due";
+		return 0;
+	}
+	if (resolve(p, rcv) < 0) {
+		p->status = "gone";
+		return 0;
+	}
+	if (gate_outbox_claim_body(dir, &p->claim, &p->d, p->error, sizeof(p->error)) < 0) {
+		p->status = "error"; /* moved to the dead letters as corrupt */
+		p->claimed = 0;
 		return 0;
 	}
 	if (gate_notify_format_parse(p->d.format, &fmt) < 0) {
@@ -776,18 +840,59 @@ static int prepare(struct pending *p, const char *dir, char *id, int only_due, l
 	return 1;
 }
 
+/* The report object of one delivery (see gate_notify_deliver). */
+static json_t *report_of(const struct pending *p, const struct gate_send *sends)
+{
+	int gone = !strcmp(p->status, "gone");
+	json_t *o = json_pack("{s:s,s:s}", "id", p->id, "status", gone ? "dead" : p->status);
+
+	if (gone)
+		json_object_set_new(o, "removed", json_true());
+	/* still queued: when it is due next, and its shared body (a drain's index and clean-up) */
+	if (!strcmp(p->status, "retry") || !strcmp(p->status, "not-due")) {
+		json_object_set_new(o, "next_attempt_time", json_integer(p->d.next_attempt_time));
+		if (p->d.body_sha[0])
+			json_object_set_new(o, "body_shared", json_string(p->d.body_sha));
+	}
+	if (p->d.cluster)
+		json_object_set_new(o, "cluster", json_string(p->d.cluster));
+	if (p->d.url)
+		json_object_set_new(o, "url", json_string(p->d.url));
+	if (p->sent_index >= 0)
+		json_object_set_new(o, "http_status", json_integer(sends[p->sent_index].http_status));
+	if (p->claimed)
+		json_object_set_new(o, "attempts", json_integer(p->d.attempts));
+	if (p->error[0])
+		json_object_set_new(o, "error", json_string(p->error));
+	if (p->token && p->sent_index >= 0 && strcmp(p->status, "delivered")) {
+		long st = sends[p->sent_index].http_status;
+		int fatal = 0;
+		const char *why = gate_notify_token_problem(p->token, p->token_len,
+			sends[p->sent_index].format, &fatal);
+		if (why && st >= 400 && st < 500)
+			json_object_set_new(o, "token_warning", json_string(why));
+	}
+	return o;
+}
+
+long long gate_notify_max_wait_s(const struct gate_notify_config *cfg)
+{
+	return ((cfg->backoff_max_ms > cfg->backoff_ms ? cfg->backoff_max_ms : cfg->backoff_ms) +
+		999) / 1000 + 1;
+}
+
 int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
-	const struct gate_notify_config *cfg, long budget_ms, int only_due,
+	const struct gate_receivers *rcv, long budget_ms, int only_due,
 	long long now, json_t **report)
 {
+	const struct gate_notify_config *cfg = &rcv->notify;
 	struct pending *p;
 	struct gate_send *sends;
 	struct gate_delivery *retry = NULL;
 	size_t i, nsend = 0, nretry = 0, aretry = 0, *retry_of = NULL;
 	int ret = 0;
 
-	long long max_wait_s = ((cfg->backoff_max_ms > cfg->backoff_ms ? cfg->backoff_max_ms :
-		cfg->backoff_ms) + 999) / 1000 + 1;
+	long long max_wait_s = gate_notify_max_wait_s(cfg);
 
 	*report = json_array();
 	if (n == 0)
@@ -795,7 +900,7 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	p = gate_xcalloc(n, sizeof(*p));
 	sends = gate_xcalloc(n, sizeof(*sends));
 	for (i = 0; i < n; i++)
-		if (prepare(&p[i], dir, ids[i], only_due, now, max_wait_s, &sends[nsend]) == 1)
+		if (prepare(&p[i], dir, ids[i], only_due, now, max_wait_s, rcv, &sends[nsend]) == 1)
 			p[i].sent_index = (int)nsend++;
 	if (nsend && gate_notify_send(sends, nsend, budget_ms, cfg->timeout_ms) < 0) {
 		ret = -1;
@@ -815,6 +920,15 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 			} else {
 				p[i].status = "failed";
 				snprintf(p[i].error, sizeof(p[i].error), "%s", s->error);
+			}
+		}
+		if (p[i].claimed && !strcmp(p[i].status, "gone")) {
+			/* its receiver left the configuration: never sent to a stale URL, never retried */
+			if (gate_outbox_bury(dir, &p[i].claim, &p[i].d, p[i].error) < 0) {
+				size_t used = strnlen(p[i].error, sizeof(p[i].error));
+				snprintf(p[i].error + used, sizeof(p[i].error) - used,
+					"; and cannot move it to the dead letters: %s", strerror(errno));
+				p[i].status = "error";
 			}
 		}
 		if (p[i].claimed && !strcmp(p[i].status, "failed")) {
@@ -843,7 +957,7 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 		}
 	}
 	/* the failed attempts recorded together: one fsync each and one of the folder */
-	if (gate_outbox_put_many(dir, retry, nretry) < 0) {
+	if (gate_outbox_rewrite_many(dir, retry, nretry) < 0) {
 		for (i = 0; i < nretry; i++) {
 			struct pending *q = &p[retry_of[i]];
 			size_t used = strnlen(q->error, sizeof(q->error));
@@ -855,28 +969,7 @@ int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
 	free(retry);
 	free(retry_of);
 	for (i = 0; i < n; i++) {
-		json_t *o;
-		o = json_pack("{s:s,s:s}", "id", p[i].id, "status", p[i].status);
-		if (p[i].d.cluster)
-			json_object_set_new(o, "cluster", json_string(p[i].d.cluster));
-		if (p[i].d.url)
-			json_object_set_new(o, "url", json_string(p[i].d.url));
-		if (p[i].sent_index >= 0)
-			json_object_set_new(o, "http_status",
-				json_integer(sends[p[i].sent_index].http_status));
-		if (p[i].claimed)
-			json_object_set_new(o, "attempts", json_integer(p[i].d.attempts));
-		if (p[i].error[0])
-			json_object_set_new(o, "error", json_string(p[i].error));
-		if (p[i].token && p[i].sent_index >= 0 && strcmp(p[i].status, "delivered")) {
-			long st = sends[p[i].sent_index].http_status;
-			int fatal = 0;
-			const char *why = gate_notify_token_problem(p[i].token, p[i].token_len,
-				sends[p[i].sent_index].format, &fatal);
-			if (why && st >= 400 && st < 500)
-				json_object_set_new(o, "token_warning", json_string(why));
-		}
-		json_array_append_new(*report, o);
+		json_array_append_new(*report, report_of(&p[i], sends));
 		if (p[i].token) {
 			OPENSSL_cleanse(p[i].token, p[i].token_len);
 			free(p[i].token);

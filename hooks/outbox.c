@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gate/hash.h"
 #include "gate/util.h"
 
 void gate_delivery_release(struct gate_delivery *d)
@@ -20,6 +21,7 @@ void gate_delivery_release(struct gate_delivery *d)
 	if (!d)
 		return;
 	free(d->cluster);
+	free(d->receiver_name);
 	free(d->url);
 	free(d->format);
 	free(d->token_file);
@@ -68,18 +70,27 @@ int gate_outbox_valid_id(const char *s)
 	return s[i] == '\0';
 }
 
+static char *delivery_to_json(const struct gate_delivery *d);
+
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
-static char *delivery_to_json(const struct gate_delivery *d)
+/*
+ * The file text of d; with sha set (the digest of its first shared bytes,
+ * stored in bodies/), the body is written as that digest and the rest.
+ */
+static char *delivery_to_json_as(const struct gate_delivery *d, const char *sha, size_t shared)
 {
 	json_t *o = json_object();
 	char *text;
 
 	json_object_set_new(o, "id", json_string(d->id));
 	json_object_set_new(o, "cluster", str_or_null(d->cluster));
+	json_object_set_new(o, "receiver", d->receiver_name ?
+		json_pack("{s:s}", "name", d->receiver_name) :
+		json_pack("{s:o,s:o}", "format", str_or_null(d->format), "url", str_or_null(d->url)));
 	json_object_set_new(o, "url", str_or_null(d->url));
 	json_object_set_new(o, "format", str_or_null(d->format));
 	json_object_set_new(o, "token_file", str_or_null(d->token_file));
@@ -91,7 +102,14 @@ static char *delivery_to_json(const struct gate_delivery *d)
 	json_object_set_new(o, "accepted_ref", str_or_null(d->accepted_ref));
 	json_object_set_new(o, "old", str_or_null(d->old));
 	json_object_set_new(o, "new", str_or_null(d->new_));
-	json_object_set_new(o, "body", json_stringn(d->body ? d->body : "", d->body_len));
+	if (sha && sha[0]) {
+		size_t skip = shared <= d->body_len ? shared : d->body_len;
+		json_object_set_new(o, "body_shared", json_string(sha));
+		json_object_set_new(o, "body_tail", json_stringn(d->body ? d->body + skip : "",
+			d->body_len - skip));
+	} else {
+		json_object_set_new(o, "body", json_stringn(d->body ? d->body : "", d->body_len));
+	}
 	json_object_set_new(o, "attempts", json_integer(d->attempts));
 	json_object_set_new(o, "next_attempt_time", json_integer(d->next_attempt_time));
 	json_object_set_new(o, "created", json_integer(d->created));
@@ -160,9 +178,14 @@ static int fsync_path(const char *path, int flags)
 	return ret;
 }
 
-int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n)
+static char *delivery_to_json(const struct gate_delivery *d)
 {
-	char **tmp;
+	return delivery_to_json_as(d, d->body_sha, d->body_shared);
+}
+
+static int write_many(const char *dir, const struct gate_delivery *d, size_t n, int lower)
+{
+	char **tmp, (*shas)[GATE_SHA256_HEX];
 	size_t i, made = 0;
 	int ret = -1, saved = 0;
 
@@ -175,10 +198,37 @@ int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t 
 		}
 	if (gate_mkdir_p(dir, 0755) < 0)
 		return -1;
+	if (lower) {
+		long long first = d[0].next_attempt_time;
+		for (i = 1; i < n; i++)
+			if (d[i].next_attempt_time < first)
+				first = d[i].next_attempt_time;
+		/* before any file: a crash leaves the index early, never late */
+		if (gate_outbox_due_lower(dir, first) < 0)
+			return -1;
+	}
 	tmp = gate_xcalloc(n, sizeof(*tmp));
+	shas = gate_xcalloc(n, sizeof(*shas));
+	/* shared bodies, each once, on disk before any delivery names it */
+	for (i = 0; lower && i < n; i++) {
+		size_t j;
+		if (!d[i].body_shared || d[i].body_shared >= d[i].body_len)
+			continue;
+		for (j = 0; j < i; j++)
+			if (d[j].body_shared == d[i].body_shared && shas[j][0] &&
+			    !memcmp(d[j].body, d[i].body, d[i].body_shared))
+				break;
+		if (j < i) {
+			memcpy(shas[i], shas[j], sizeof(shas[i]));
+			continue;
+		}
+		if (gate_outbox_body_write(dir, d[i].body, d[i].body_shared, shas[i]) < 0)
+			goto done;
+	}
 	/* all the bytes first, then one fsync each (the kernel writes them together) */
 	for (i = 0; i < n; i++, made++) {
-		char *text = delivery_to_json(&d[i]);
+		char *text = lower ? delivery_to_json_as(&d[i], shas[i], d[i].body_shared) :
+			delivery_to_json(&d[i]);
 		int r;
 		tmp[i] = gate_xasprintf("%s/%s.json.tmp.%ld", dir, d[i].id, (long)getpid());
 		if (!text) {
@@ -211,8 +261,19 @@ done:
 			free(tmp[i]);
 		}
 	free(tmp);
+	free(shas);
 	errno = saved;
 	return ret;
+}
+
+int gate_outbox_put_many(const char *dir, const struct gate_delivery *d, size_t n)
+{
+	return write_many(dir, d, n, 1);
+}
+
+int gate_outbox_rewrite_many(const char *dir, const struct gate_delivery *d, size_t n)
+{
+	return write_many(dir, d, n, 0);
 }
 
 static int get_opt_str(const json_t *o, const char *key, char **out)
@@ -261,7 +322,27 @@ int gate_delivery_from_json(struct gate_delivery *d, const char *text, size_t le
 		snprintf(err, errlen, "delivery %s: a field has the wrong type", d->id);
 		goto fail;
 	}
+	v = json_object_get(o, "receiver");
+	if (v && !json_is_object(v)) {
+		snprintf(err, errlen, "delivery %s: receiver is not a mapping", d->id);
+		goto fail;
+	}
+	if (v && get_opt_str(v, "name", &d->receiver_name) < 0) {
+		snprintf(err, errlen, "delivery %s: receiver.name is not a string", d->id);
+		goto fail;
+	}
+	/* without a name the receiver is the one of the file's format and URL (older files too) */
 	v = json_object_get(o, "body");
+	if (!v && json_object_get(o, "body_shared")) {
+		/* a shared body: its digest here, the tail below; read whole when sent */
+		const char *sha = json_string_value(json_object_get(o, "body_shared"));
+		if (!gate_outbox_body_valid_sha(sha)) {
+			snprintf(err, errlen, "delivery %s: body_shared is not a SHA-256", d->id);
+			goto fail;
+		}
+		memcpy(d->body_sha, sha, sizeof(d->body_sha));
+		v = json_object_get(o, "body_tail");
+	}
 	if (!json_is_string(v) || !d->url || !d->format) {
 		snprintf(err, errlen, "delivery %s: url, format or body missing", d->id);
 		goto fail;
@@ -347,7 +428,8 @@ static int read_fd(int fd, char **out, size_t *len)
 	return 0;
 }
 
-int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d)
+/* Load delivery id from dir; its body whole with whole.  0 or -1 (errno). */
+static int load(const char *dir, const char *id, struct gate_delivery *d, int whole)
 {
 	char *path = gate_xasprintf("%s/%s.json", dir, id);
 	char *text = NULL, err[256];
@@ -360,9 +442,18 @@ int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d)
 		return -1;
 	ret = gate_delivery_from_json(d, text, len, err, sizeof(err));
 	free(text);
+	if (ret == 0 && whole && gate_outbox_body_load(dir, d, err, sizeof(err)) < 0) {
+		gate_delivery_release(d);
+		ret = -1;
+	}
 	if (ret < 0)
 		errno = EINVAL;
 	return ret;
+}
+
+int gate_outbox_load(const char *dir, const char *id, struct gate_delivery *d)
+{
+	return load(dir, id, d, 1);
 }
 
 void gate_outbox_unclaim(struct gate_outbox_claim *c)
@@ -459,6 +550,16 @@ fail:
 	return -1;
 }
 
+int gate_outbox_claim_body(const char *dir, struct gate_outbox_claim *c, struct gate_delivery *d,
+	char *err, size_t errlen)
+{
+	if (gate_outbox_body_load(dir, d, err, errlen) == 0)
+		return 0;
+	/* a body missing or altered: the delivery cannot be sent, ever; we hold its lock */
+	quarantine(dir, d->id, c->path, err, errlen);
+	return -1;
+}
+
 int gate_outbox_done(const struct gate_outbox_claim *c)
 {
 	return unlink(c->path);
@@ -485,7 +586,25 @@ int gate_outbox_failed(const char *dir, const struct gate_outbox_claim *c,
 	 * crash between the two leaves it in both places: sent once more at most.
 	 */
 	*dead = 1;
+	gate_outbox_body_inline(dir, d); /* a dead letter holds its whole body */
 	deaddir = gate_xasprintf("%s/dead", dir);
+	ret = gate_outbox_put(deaddir, d);
+	if (ret == 0)
+		ret = unlink(c->path);
+	free(deaddir);
+	return ret;
+}
+
+int gate_outbox_bury(const char *dir, const struct gate_outbox_claim *c,
+	struct gate_delivery *d, const char *reason)
+{
+	char *deaddir = gate_xasprintf("%s/dead", dir);
+	int ret;
+
+	free(d->last_error);
+	d->last_error = gate_xstrndup(reason, strnlen(reason, 1024));
+	gate_outbox_body_inline(dir, d); /* a dead letter holds its whole body */
+	/* dead/ first, then out of the outbox: a crash between sends nothing twice */
 	ret = gate_outbox_put(deaddir, d);
 	if (ret == 0)
 		ret = unlink(c->path);
@@ -522,7 +641,7 @@ static int stats_dir(const char *dir, const char *what, json_t *out)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct gate_delivery d = GATE_DELIVERY_INIT;
-		if (gate_outbox_load(dir, ids[i], &d) < 0) {
+		if (load(dir, ids[i], &d, 0) < 0) {
 			if (errno != ENOENT)
 				count(out, "?", NULL, what);
 		} else {

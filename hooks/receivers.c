@@ -139,11 +139,26 @@ static int check_keys(const json_t *obj, const char *where, const char *const *a
 	return 0;
 }
 
+static int valid_cluster_name(const char *s)
+{
+	size_t i;
+
+	if (!*s || strlen(s) > 128 || *s == '.')
+		return 0;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 static int parse_receiver(struct gate_receiver *r, const json_t *v, const char *where,
 	char *err, size_t errlen)
 {
-	static const char *const keys[] = { "url", "format", "token_file", "ca_bundle", "signature",
-		NULL };
+	static const char *const keys[] = { "name", "url", "format", "token_file", "ca_bundle",
+		"signature", NULL };
 	char name[192];
 	char *fmt = NULL;
 
@@ -151,6 +166,14 @@ static int parse_receiver(struct gate_receiver *r, const json_t *v, const char *
 		return fail(err, errlen, "%s: expected a mapping", where);
 	if (check_keys(v, where, keys, err, errlen) < 0)
 		return -1;
+	if (json_object_get(v, "name")) {
+		snprintf(name, sizeof(name), "%s.name", where);
+		if (get_string(json_object_get(v, "name"), name, &r->name, err, errlen) < 0)
+			return -1;
+		if (!valid_cluster_name(r->name))
+			return fail(err, errlen, "%s: \"%.64s\" is not a valid receiver name (letters, digits, . _ -)",
+				name, r->name);
+	}
 	snprintf(name, sizeof(name), "%s.url", where);
 	if (get_string(json_object_get(v, "url"), name, &r->url, err, errlen) < 0)
 		return -1;
@@ -236,19 +259,24 @@ int gate_notify_check_html_url(const char *url, const char **warn, char *err, si
 	return 0;
 }
 
-static int valid_cluster_name(const char *s)
+/*
+ * Receiver i of c against the ones before it: a name used twice is refused.
+ * (The same format and URL twice is a check-config warning: their
+ * deliveries share ids, and such configs worked before names existed.)
+ */
+static int duplicate_receiver(const struct gate_cluster *c, size_t i, const char *where,
+	char *err, size_t errlen)
 {
-	size_t i;
+	const struct gate_receiver *rv = &c->receivers[i];
+	size_t j;
 
-	if (!*s || strlen(s) > 128 || *s == '.')
-		return 0;
-	for (i = 0; s[i]; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
+	for (j = 0; j < i; j++) {
+		const struct gate_receiver *o = &c->receivers[j];
+		if (rv->name && o->name && !strcmp(rv->name, o->name))
+			return fail(err, errlen, "%s.name: duplicate receiver name \"%s\" in cluster \"%s\" "
+				"(receivers[%zu] has it too)", where, rv->name, c->name, j);
 	}
-	return 1;
+	return 0;
 }
 
 static int parse_cluster(struct gate_receivers *out, size_t idx, const json_t *v,
@@ -290,6 +318,8 @@ static int parse_cluster(struct gate_receivers *out, size_t idx, const json_t *v
 		snprintf(name, sizeof(name), "%s.receivers[%zu]", where, i);
 		c->nreceivers++;
 		if (parse_receiver(&c->receivers[i], json_array_get(recv, i), name, err, errlen) < 0)
+			return -1;
+		if (duplicate_receiver(c, i, name, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -425,6 +455,7 @@ void gate_receivers_release(struct gate_receivers *r)
 		free_strv(c->refs, c->nrefs);
 		free_strv(c->paths, c->npaths);
 		for (j = 0; j < c->nreceivers; j++) {
+			free(c->receivers[j].name);
 			free(c->receivers[j].url);
 			free(c->receivers[j].token_file);
 			free(c->receivers[j].ca_bundle);
@@ -466,4 +497,37 @@ int gate_cluster_wants_paths(const struct gate_cluster *c, const char *const *pa
 			if (gate_glob_match(c->paths[j], paths[i]))
 				return 1;
 	return 0;
+}
+
+const struct gate_receiver *gate_receivers_find(const struct gate_receivers *r,
+	const char *cluster, const char *name, const char *format, const char *url,
+	char *why, size_t whylen)
+{
+	const struct gate_cluster *c = NULL;
+	enum gate_notify_format f;
+	size_t i;
+
+	for (i = 0; cluster && i < r->nclusters; i++)
+		if (!strcmp(r->clusters[i].name, cluster))
+			c = &r->clusters[i];
+	if (!c) {
+		fail(why, whylen, "cluster \"%.128s\" is no longer in the configuration",
+			cluster ? cluster : "");
+		return NULL;
+	}
+	for (i = 0; i < c->nreceivers; i++) {
+		const struct gate_receiver *rv = &c->receivers[i];
+		if (name ? rv->name && !strcmp(rv->name, name) :
+		    format && url && gate_notify_format_parse(format, &f) == 0 && rv->format == f &&
+		    !strcmp(rv->url, url))
+			return rv;
+	}
+	if (name)
+		fail(why, whylen, "cluster \"%s\" has no receiver named \"%.128s\" any more", c->name,
+			name);
+	else
+		fail(why, whylen, "cluster \"%s\" has no %.32s receiver at %.512s any more (to change "
+			"a receiver's URL while deliveries are queued, give it a name:)", c->name,
+			format ? format : "?", url ? url : "?");
+	return NULL;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gate/gate_log.h"
 #include "gate/hash.h"
 #include "gate/journal.h"
 #include "gate/notify.h"
@@ -15,8 +16,7 @@
 #include "gate/util.h"
 #include "record_int.h"
 
-#define MAX_INTENTS 10000
-#define APPLY_JOURNAL_WINDOW (4u << 20) /* bytes of journal an event is checked against */
+#define CAS_ROUNDS 20 /* log appends lost to another writer before giving up */
 
 void gate_record_strv_add(struct strv *s, const char *p)
 {
@@ -52,7 +52,7 @@ int gate_record_git_fail(char *msg, size_t msgsize, const char *what)
 	return gate_record_fail(msg, msgsize, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
 }
 
-static void step(struct gate_record *r, const char *name)
+void gate_record_step(struct gate_record *r, const char *name)
 {
 	if (r->step)
 		r->step(r->step_payload, name);
@@ -183,159 +183,24 @@ void gate_record_outcome_release(struct gate_record_outcome *o)
 	free(o->deliveries);
 	o->deliveries = NULL;
 	o->ndeliveries = 0;
+	json_decref(o->clusters);
+	o->clusters = NULL;
 }
 
-/* ---- what changed ---- */
+/* ---- one event ---- */
 
-/* ---- journal helpers ---- */
-
-int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize)
-{
-	size_t skipped;
-	int truncated;
-
-	if (gate_journal_read(r->journal, GATE_RECORD_MAX_JOURNAL, entries, &skipped, &truncated) < 0)
-		return gate_record_fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
-	return 0;
-}
-
-static const char *jstr(const json_t *o, const char *key)
+const char *gate_record_jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
-
-static int same_ref(const json_t *e, const char *accepted_ref)
-{
-	const char *a = jstr(e, "accepted_ref"), *s = jstr(e, "ref");
-
-	return (a && !strcmp(a, accepted_ref)) || (s && !strcmp(s, accepted_ref));
-}
-
-int gate_record_was_accepted(const json_t *entries, const char *accepted_ref, const char *target_hex)
-{
-	size_t i;
-	const json_t *e;
-
-	json_array_foreach(entries, i, e) {
-		const char *ev = jstr(e, "event"), *t = jstr(e, "target");
-		if (ev && !strcmp(ev, "accepted") && t && !strcmp(t, target_hex) &&
-		    same_ref(e, accepted_ref))
-			return 1;
-	}
-	return 0;
-}
-
-int gate_record_accepted_in_journal(struct gate_record *r, const char *accepted_ref, const char *target_hex)
-{
-	FILE *f = fopen(r->journal, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int found = 0;
-
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	/* the whole file, one line at a time; only lines naming the commit are parsed */
-	while (!found && (len = getline(&line, &cap, f)) > 0) {
-		json_t *e, *one;
-		json_error_t je;
-
-		if (!strstr(line, target_hex))
-			continue;
-		e = json_loadb(line, (size_t)len, 0, &je);
-		one = json_array();
-		if (json_is_object(e))
-			json_array_append(one, e);
-		found = gate_record_was_accepted(one, accepted_ref, target_hex);
-		json_decref(one);
-		json_decref(e);
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
-const char *gate_record_newest_accepted(const json_t *entries, const char *accepted_ref)
-{
-	size_t i = json_array_size(entries);
-
-	while (i-- > 0) {
-		const json_t *e = json_array_get(entries, i);
-		const char *ev = jstr(e, "event");
-		if (ev && !strcmp(ev, "accepted") && json_is_true(json_object_get(e, "moved")) &&
-		    same_ref(e, accepted_ref))
-			return jstr(e, "target");
-	}
-	return NULL;
-}
-
-const json_t *gate_record_last_entry(const json_t *entries, const char *accepted_ref)
-{
-	size_t i = json_array_size(entries);
-
-	while (i-- > 0) {
-		const json_t *e = json_array_get(entries, i);
-		if (same_ref(e, accepted_ref))
-			return e;
-	}
-	return NULL;
-}
-
-static const json_t *last_moved(const json_t *entries, const char *accepted_ref)
-{
-	size_t i = json_array_size(entries);
-
-	while (i-- > 0) {
-		const json_t *e = json_array_get(entries, i);
-		if (json_is_true(json_object_get(e, "moved")) && same_ref(e, accepted_ref))
-			return e;
-	}
-	return NULL;
-}
-
-static int journal_has_intent(const json_t *entries, const char *intent)
-{
-	size_t i;
-	const json_t *e;
-
-	json_array_foreach(entries, i, e) {
-		const char *v = jstr(e, "intent");
-		if (v && !strcmp(v, intent))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * 1 when the journal records the push ev (ref, old -> new) since the source
- * ref last came to old: walking back over ref's "accepted" lines, a line for
- * this update is found before one whose new is ev's old (the same update
- * pushed again after a force push back is a new event).
- */
-static int journal_has_update(const json_t *entries, const struct gate_record_event *ev)
-{
-	size_t i = json_array_size(entries);
-
-	while (i-- > 0) {
-		const json_t *e = json_array_get(entries, i);
-		const char *ref = jstr(e, "ref"), *ev_name = jstr(e, "event");
-		const char *o = jstr(e, "old"), *n = jstr(e, "new");
-		if (!ref || !ev_name || !o || !n || strcmp(ref, ev->ref) || strcmp(ev_name, ev->event))
-			continue;
-		if (!strcmp(o, ev->old_hex) && !strcmp(n, ev->new_hex))
-			return 1;
-		if (!strcmp(n, ev->old_hex))
-			return 0;
-	}
-	return 0;
-}
+#define jstr gate_record_jstr
 
 /*
  * The intent id of ev: for a push, derived from the update, so that every
  * retry and every recovery of one push (post-receive, reconcile, two
  * servers) names the same intent and the same deliveries; else random.
  */
-static int intent_id_of(const struct gate_record_event *ev, char id[GATE_OUTBOX_ID_LEN + 1])
+int gate_record_intent_id(const struct gate_record_event *ev, char id[GATE_OUTBOX_ID_LEN + 1])
 {
 	struct gate_sha256 h;
 	char hex[GATE_SHA256_HEX];
@@ -355,10 +220,6 @@ static int intent_id_of(const struct gate_record_event *ev, char id[GATE_OUTBOX_
 	return 0;
 }
 
-/* ---- refs and notes ---- */
-
-/* ---- one event ---- */
-
 static json_t *str_or_null(const char *s)
 {
 	json_t *v;
@@ -369,247 +230,176 @@ static json_t *str_or_null(const char *s)
 	return v ? v : json_string("(invalid UTF-8)");
 }
 
-static char *note_text(const json_t *intent)
-{
-	json_t *n = json_object();
-	const json_t *verdict = json_object_get(intent, "verdict");
-	char *text;
-
-	json_object_set_new(n, "gitops-gate", json_string("accepted"));
-	json_object_set(n, "ref", json_object_get(intent, "ref"));
-	json_object_set(n, "accepted_ref", json_object_get(intent, "accepted_ref"));
-	json_object_set(n, "time", json_object_get(intent, "time"));
-	json_object_set(n, "pusher", json_object_get(intent, "pusher"));
-	json_object_set(n, "bypass", json_object_get(intent, "bypass"));
-	if (json_is_object(verdict))
-		json_object_update_missing(n, (json_t *)verdict);
-	text = json_dumps(n, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(n);
-	if (!text)
-		return gate_xstrdup("{}\n");
-	{
-		char *t = gate_xasprintf("%s\n", text);
-		free(text);
-		return t;
-	}
-}
-
-static char *intent_path(const struct gate_record *r, const char *id)
-{
-	return gate_xasprintf("%s/%s.json", r->pending, id);
-}
-
-static int write_intent(const struct gate_record *r, const char *id, const json_t *intent)
-{
-	char *text = json_dumps(intent, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	char *path = intent_path(r, id);
-	int ret = text ? gate_write_file_atomic(path, text, strlen(text), 0644) : -1;
-
-	free(text);
-	free(path);
-	return ret;
-}
-
-/* The journal line of an intent, after the ref step. */
-static json_t *journal_line(const json_t *intent, int moved, const char *reason, int reconciled)
-{
-	json_t *e = json_deep_copy(intent);
-	char now[32];
-
-	json_object_del(e, "expected");
-	gate_journal_time(now, sizeof(now), (long long)time(NULL));
-	json_object_set_new(e, "time", json_string(now));
-	json_object_set_new(e, "moved", json_boolean(moved));
-	if (!moved && reason)
-		json_object_set_new(e, "reason", json_string(reason));
-	if (reconciled)
-		json_object_set_new(e, "reconciled", json_true());
-	return e;
-}
-
-/* Steps 2-5 for an intent (shared by apply and reconcile). */
-static int complete_intent(struct gate_record *r, const char *id, const json_t *intent,
-	const json_t *journal, int reconciling, int *moved, const char **reason,
-	char *warning, size_t wsize, char *msg, size_t msgsize)
-{
-	const char *aref = jstr(intent, "accepted_ref"), *t = jstr(intent, "target");
-	const char *expected = jstr(intent, "expected"), *ev = jstr(intent, "event");
-	int force = json_is_true(json_object_get(intent, "force"));
-	git_oid target, cur, exp;
-	int have_cur, err;
-	char *logmsg, *text, *path;
-	json_t *line;
-
-	*moved = 0;
-	*reason = NULL;
-	if (!aref || !t || !ev || git_oid_fromstr(&target, t) < 0)
-		return gate_record_fail(msg, msgsize, "intent %s is malformed", id);
-	if ((err = gate_repo_ref_read(r->grepo, aref, &cur, &have_cur)) < 0)
-		return gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
-	if (reconciling && force && expected) {
-		/* a rollback applies only if nobody moved the ref since */
-		int exp_zero = !strcmp(expected, ZERO_HEX);
-		if (git_oid_fromstr(&exp, expected) < 0)
-			return gate_record_fail(msg, msgsize, "intent %s is malformed", id);
-		if (have_cur && git_oid_equal(&cur, &target)) {
-			*moved = 1;
-		} else if ((exp_zero && have_cur) || (!exp_zero && (!have_cur || !git_oid_equal(&cur, &exp)))) {
-			*reason = "superseded";
-			goto journal;
-		}
-	}
-	if (reconciling && have_cur && git_oid_equal(&cur, &target)) {
-		/* crashed after moving the ref: it is this event's doing */
-		*moved = 1;
-	} else if (!*moved) {
-		logmsg = gate_xasprintf("gitops-gate: %s", ev);
-		err = gate_repo_ref_move(r->grepo, aref, &cur, &have_cur, &target, force, logmsg, moved, reason);
-		free(logmsg);
-		if (err < 0)
-			return gate_record_git_fail(msg, msgsize, "cannot move the accepted ref");
-	}
-	step(r, "after-ref");
-journal:
-	if (!journal || !journal_has_intent(journal, id)) {
-		line = journal_line(intent, *moved, *reason, reconciling);
-		err = gate_journal_append(r->journal, line);
-		json_decref(line);
-		if (err < 0)
-			return gate_record_fail(msg, msgsize, "cannot append to the journal %s: %s", r->journal,
-				strerror(errno));
-	}
-	step(r, "after-journal");
-	if (!strcmp(ev, "accepted")) {
-		text = note_text(intent);
-		err = gate_repo_note_write(r->grepo, GATE_RECORD_NOTES_REF, &target, text);
-		free(text);
-		if (err < 0) {
-			const git_error *e = git_error_last();
-			snprintf(warning, wsize, "cannot write the note on %.12s: %s (reconcile retries)",
-				t, e && e->message ? e->message : "libgit2 error");
-			return 0; /* keep the intent: reconcile writes the note */
-		}
-	}
-	step(r, "after-note");
-	path = intent_path(r, id);
-	if (unlink(path) < 0 && errno != ENOENT)
-		snprintf(warning, wsize, "cannot remove %s: %s", path, strerror(errno));
-	free(path);
-	return 0;
-}
-
-/*
- * The intent id already on disk (a post-receive or reconcile died after
- * writing it): complete it, its deliveries as the outcome's.  *found 0 when
- * there is none (or it is unreadable: it is written again).
- */
-static int resume_intent(struct gate_record *r, const char *id, const json_t *journal,
-	struct gate_record_outcome *out, int *found, char *msg, size_t msgsize)
-{
-	char *path = intent_path(r, id), *text = NULL;
-	size_t len, i;
-	json_error_t je;
-	json_t *intent, *v;
-	int err;
-
-	*found = 0;
-	err = gate_read_file(path, 1u << 20, &text, &len);
-	free(path);
-	if (err < 0)
-		return 0;
-	intent = json_loadb(text, len, 0, &je);
-	free(text);
-	if (!json_is_object(intent) || !jstr(intent, "target")) {
-		json_decref(intent);
-		return 0;
-	}
-	*found = 1;
-	json_array_foreach(json_object_get(intent, "deliveries"), i, v) {
-		if (!json_is_string(v))
-			continue;
-		out->deliveries = gate_xreallocarray(out->deliveries, out->ndeliveries + 1, sizeof(char *));
-		out->deliveries[out->ndeliveries++] = gate_xstrdup(json_string_value(v));
-	}
-	err = complete_intent(r, id, intent, journal, 1, &out->moved, &out->reason,
-		out->warning, sizeof(out->warning), msg, msgsize);
-	json_decref(intent);
-	return err;
-}
-
-static json_t *new_intent(const struct gate_record_event *ev, const char *intent_id, const char *aref,
-	const char *hex, int have_cur, const char *previous, const struct gate_record_outcome *out)
+/* The log entry of ev (new reference). */
+static json_t *new_entry(const struct gate_record_event *ev, const char *intent_id, const char *aref,
+	const char *hex, const char *previous, int moved, const char *reason,
+	const struct gate_record_outcome *out)
 {
 	char now[32];
-	json_t *intent = json_object(), *ids = json_array();
+	json_t *e = json_object(), *ids = json_array();
 	size_t i;
 
 	gate_journal_time(now, sizeof(now), (long long)time(NULL));
 	for (i = 0; i < out->ndeliveries; i++)
 		json_array_append_new(ids, json_string(out->deliveries[i]));
-	json_object_set_new(intent, "time", json_string(now));
-	json_object_set_new(intent, "event", json_string(ev->event));
-	json_object_set_new(intent, "ref", str_or_null(ev->ref));
-	json_object_set_new(intent, "old", str_or_null(ev->old_hex));
-	json_object_set_new(intent, "new", str_or_null(ev->new_hex));
-	json_object_set_new(intent, "target", json_string(hex));
-	json_object_set_new(intent, "accepted_ref", str_or_null(aref));
-	json_object_set_new(intent, "previous", have_cur ? json_string(previous) : json_null());
-	json_object_set_new(intent, "expected", json_string(have_cur ? previous : ZERO_HEX));
-	json_object_set_new(intent, "pusher", str_or_null(ev->pusher));
-	json_object_set_new(intent, "bypass", str_or_null(ev->bypass));
-	json_object_set_new(intent, "verdict", ev->verdict ? json_deep_copy(ev->verdict) : json_null());
-	json_object_set_new(intent, "deliveries", ids);
-	json_object_set_new(intent, "intent", json_string(intent_id));
+	json_object_set_new(e, "time", json_string(now));
+	json_object_set_new(e, "event", json_string(ev->event));
+	json_object_set_new(e, "ref", str_or_null(ev->ref));
+	json_object_set_new(e, "old", str_or_null(ev->old_hex));
+	json_object_set_new(e, "new", str_or_null(ev->new_hex));
+	json_object_set_new(e, "target", json_string(hex));
+	json_object_set_new(e, "accepted_ref", str_or_null(aref));
+	json_object_set_new(e, "previous", previous && previous[0] ? json_string(previous) : json_null());
+	json_object_set_new(e, "moved", json_boolean(moved));
+	if (!moved && reason)
+		json_object_set_new(e, "reason", json_string(reason));
+	json_object_set_new(e, "pusher", str_or_null(ev->pusher));
+	json_object_set_new(e, "bypass", str_or_null(ev->bypass));
+	json_object_set_new(e, "verdict", ev->verdict ? json_deep_copy(ev->verdict) : json_null());
+	json_object_set_new(e, "deliveries", ids);
+	json_object_set_new(e, "clusters", out->clusters ? json_deep_copy(out->clusters) : json_array());
+	json_object_set_new(e, "intent", json_string(intent_id));
 	if (ev->force)
-		json_object_set_new(intent, "force", json_true());
-	return intent;
+		json_object_set_new(e, "force", json_true());
+	return e;
 }
 
-/* gate_record_apply under the gate lock, journal read. */
-static int apply_locked(struct gate_record *r, const struct gate_record_event *ev, const char *aref,
-	const git_oid *target, const json_t *journal, struct gate_record_outcome *out, char *msg,
-	size_t msgsize)
+/*
+ * Does the log hold this push already (its intent id in the index record of
+ * its target on aref)?  1, 0, or -1 with msg.
+ */
+static int log_has_push(struct gate_record *r, const struct gate_log_head *h, const char *aref,
+	const char *hex, const char *intent_id, char *msg, size_t msgsize)
 {
-	git_oid cur;
-	char intent_id[GATE_OUTBOX_ID_LEN + 1], hex[GIT_OID_HEXSZ + 1];
-	json_t *intent;
-	int have_cur, d, found, err;
+	json_t *rec = NULL;
+	int found;
 
-	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0)
-		return gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
-	if (have_cur)
-		git_oid_tostr(out->previous, sizeof(out->previous), &cur);
-	if (intent_id_of(ev, intent_id) < 0)
-		return gate_record_fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
-	/* the same push recorded before (reconcile, another server, a retry): nothing to do */
-	if (ev->old_hex && ev->new_hex &&
-	    (journal_has_intent(journal, intent_id) || journal_has_update(journal, ev))) {
-		out->reason = "already";
+	if (gate_log_accepted(r->grepo, h, aref, hex, &rec, msg, msgsize) < 0)
+		return -1;
+	found = rec && jstr(rec, "intent") && !strcmp(jstr(rec, "intent"), intent_id);
+	json_decref(rec);
+	return found;
+}
+
+/* Will the accepted ref move from cur to target?  1, 0 with *reason, -1. */
+static int decide(struct gate_record *r, const struct gate_record_event *ev, const git_oid *cur,
+	int have_cur, const git_oid *target, const char **reason)
+{
+	int d;
+
+	*reason = NULL;
+	if (have_cur && git_oid_equal(cur, target)) {
+		*reason = "already";
 		return 0;
 	}
-	if ((err = resume_intent(r, intent_id, journal, out, &found, msg, msgsize)) < 0 || found)
-		return err;
-	/* notify only when the ref will move (I4) */
-	if (!(have_cur && git_oid_equal(&cur, target))) {
-		d = have_cur && !ev->force ? gate_repo_descends(r->grepo, &cur, target, NULL, 0) : 0;
-		if (d < 0)
-			return gate_record_git_fail(msg, msgsize, "cannot compare commits");
-		if (!d && gate_record_queue_deliveries(r, ev, intent_id, aref, have_cur ? &cur : NULL, target,
+	if (!have_cur || ev->force)
+		return 1;
+	if ((d = gate_repo_descends(r->grepo, cur, target, NULL, 0)) < 0)
+		return -1;
+	if (d) {
+		*reason = "superseded";
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * One round of gate_record_apply under the gate lock: 0 recorded (or found
+ * recorded), GATE_LOG_EMOVED when another writer moved the log meanwhile
+ * (read again, decide again), -1 with msg.
+ */
+static int apply_round(struct gate_record *r, const struct gate_record_event *ev, const char *aref,
+	const git_oid *target, const char *hex, const char *intent_id, struct gate_log_head *h,
+	int *queued, struct gate_record_outcome *out, char *msg, size_t msgsize)
+{
+	git_oid cur;
+	int have_cur, moves, err;
+	const char *reason;
+	json_t *entry;
+	char *logmsg;
+
+	if (gate_record_log_open(r, h, msg, msgsize) < 0)
+		return -1;
+	if (ev->old_hex && ev->new_hex) {
+		if ((err = log_has_push(r, h, aref, hex, intent_id, msg, msgsize)) < 0)
+			return -1;
+		if (err) {
+			/* the same push recorded before (reconcile, another server, a retry) */
+			out->reason = "already";
+			return gate_record_forward_ref(r, h, aref, NULL, msg, msgsize);
+		}
+	}
+	/* a crash between a log entry and its ref move: finish it before deciding */
+	if (gate_record_forward_ref(r, h, aref, NULL, msg, msgsize) < 0)
+		return -1;
+	if (gate_repo_ref_read(r->grepo, aref, &cur, &have_cur) < 0)
+		return gate_record_git_fail(msg, msgsize, "cannot read the accepted ref");
+	out->previous[0] = '\0';
+	if (have_cur)
+		git_oid_tostr(out->previous, sizeof(out->previous), &cur);
+	if ((moves = decide(r, ev, &cur, have_cur, target, &reason)) < 0)
+		return gate_record_git_fail(msg, msgsize, "cannot compare commits");
+	if (moves && !*queued) {
+		/* notify only when the ref will move; the ids are derived: a second round writes the same */
+		if (gate_record_queue_deliveries(r, ev, intent_id, aref, have_cur ? &cur : NULL, target,
 			out, msg, msgsize) < 0)
 			return -1;
+		*queued = 1;
 	}
+	gate_record_step(r, "after-outbox");
+	entry = new_entry(ev, intent_id, aref, hex, out->previous, moves, reason, out);
+	err = gate_log_append(r->grepo, h, entry, NULL, msg, msgsize);
+	json_decref(entry);
+	if (err < 0)
+		return err;
+	gate_record_step(r, "after-log");
+	out->moved = moves;
+	out->reason = reason;
+	if (!moves)
+		return 0;
+	logmsg = gate_xasprintf("gitops-gate: %s", ev->event);
+	err = gate_repo_ref_move(r->grepo, aref, &cur, &have_cur, target, ev->force, logmsg, &moves,
+		&reason);
+	free(logmsg);
+	if (err < 0 || !moves)
+		snprintf(out->warning, sizeof(out->warning), "the gate log records %.12s for %s but the "
+			"ref could not be moved (%s): gitops-gate reconcile finishes it", hex, aref,
+			err < 0 ? "libgit2 error" : "it moved outside the gate");
+	return 0;
+}
+
+int gate_record_apply_locked(struct gate_record *r, const struct gate_record_event *ev,
+	const char *aref, const git_oid *target, struct gate_record_outcome *out, char *msg,
+	size_t msgsize)
+{
+	struct gate_log_head h = GATE_LOG_HEAD_INIT;
+	char intent_id[GATE_OUTBOX_ID_LEN + 1], hex[GIT_OID_HEXSZ + 1];
+	int queued = 0, round, err = GATE_LOG_EMOVED;
+	char *path;
+
 	git_oid_tostr(hex, sizeof(hex), target);
-	intent = new_intent(ev, intent_id, aref, hex, have_cur, out->previous, out);
-	if (write_intent(r, intent_id, intent) < 0) {
-		json_decref(intent);
-		return gate_record_fail(msg, msgsize, "cannot write the intent file in %s: %s", r->pending,
-			strerror(errno));
+	if (ev->intent_id)
+		snprintf(intent_id, sizeof(intent_id), "%s", ev->intent_id);
+	else if (gate_record_intent_id(ev, intent_id) < 0)
+		return gate_record_fail(msg, msgsize, "cannot draw a random id: %s", strerror(errno));
+	for (round = 0; round < CAS_ROUNDS && err == GATE_LOG_EMOVED; round++)
+		err = apply_round(r, ev, aref, target, hex, intent_id, &h, &queued, out, msg, msgsize);
+	if (err == GATE_LOG_EMOVED)
+		gate_record_fail(msg, msgsize, "the gate log kept moving under this writer (%d rounds)",
+			CAS_ROUNDS);
+	if (err < 0) {
+		gate_log_head_release(&h);
+		return -1;
 	}
-	step(r, "after-outbox");
-	err = complete_intent(r, intent_id, intent, journal, 0, &out->moved, &out->reason,
-		out->warning, sizeof(out->warning), msg, msgsize);
-	json_decref(intent);
-	return err;
+	gate_record_step(r, "after-ref");
+	/* the views: note and journal line, from the log */
+	gate_record_sync_views(r, &h, out->warning, sizeof(out->warning));
+	gate_log_head_release(&h);
+	/* an intent file of an earlier version of the gate, now in the log */
+	path = gate_xasprintf("%s/%s.json", r->pending, intent_id);
+	unlink(path);
+	free(path);
+	return 0;
 }
 
 int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
@@ -617,9 +407,7 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 {
 	git_oid target;
 	char *aref;
-	json_t *journal = NULL;
-	size_t skipped;
-	int err = -1, truncated;
+	int err = -1;
 
 	if (!ev->ref || !ev->target_hex || !ev->event)
 		return gate_record_fail(msg, msgsize, "record: event, ref and target are required");
@@ -635,209 +423,9 @@ int gate_record_apply(struct gate_record *r, const struct gate_record_event *ev,
 	}
 	if (gate_record_lock(r, msg, msgsize) < 0)
 		goto done;
-	/* the recent journal is enough to find a retry of a push (reconcile checks more first) */
-	if (gate_journal_read(r->journal, APPLY_JOURNAL_WINDOW, &journal, &skipped, &truncated) < 0)
-		gate_record_fail(msg, msgsize, "cannot read the journal %s: %s", r->journal, strerror(errno));
-	else
-		err = apply_locked(r, ev, aref, &target, journal, out, msg, msgsize);
+	err = gate_record_apply_locked(r, ev, aref, &target, out, msg, msgsize);
 	gate_record_unlock(r);
 done:
-	json_decref(journal);
 	free(aref);
 	return err;
-}
-
-/* ---- reconcile ---- */
-
-static void report_add(json_t *report, const char *action, const char *aref, const char *target,
-	const char *detail)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "action", json_string(action));
-	json_object_set_new(o, "accepted_ref", str_or_null(aref));
-	json_object_set_new(o, "target", str_or_null(target));
-	json_object_set_new(o, "detail", str_or_null(detail));
-	json_array_append_new(report, o);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int reconcile_intents(struct gate_record *r, json_t *report, char *msg, size_t msgsize)
-{
-	char **ids = NULL, warning[512];
-	size_t n = 0, i;
-	json_t *journal = NULL, *items = json_array();
-	int ret = 0;
-
-	if (gate_outbox_list(r->pending, MAX_INTENTS, &ids, &n) < 0) {
-		json_decref(items);
-		return gate_record_fail(msg, msgsize, "cannot list %s: %s", r->pending, strerror(errno));
-	}
-	if (n && gate_record_journal(r, &journal, msg, msgsize) < 0) {
-		ret = -1;
-		goto done;
-	}
-	/* oldest intent first: by its time, then id */
-	for (i = 0; i < n; i++) {
-		char *path = intent_path(r, ids[i]), *text = NULL;
-		size_t len;
-		json_error_t je;
-		json_t *intent;
-
-		if (gate_read_file(path, 1u << 20, &text, &len) < 0) {
-			free(path);
-			continue;
-		}
-		intent = json_loadb(text, len, 0, &je);
-		free(text);
-		if (!json_is_object(intent)) {
-			report_add(report, "skip", NULL, NULL, "malformed intent file left in place");
-			json_decref(intent);
-			free(path);
-			continue;
-		}
-		free(path);
-		json_object_set_new(intent, "_id", json_string(ids[i]));
-		json_array_append_new(items, intent);
-	}
-	{
-		/* sort by time string (RFC 3339 sorts as text), stable by id */
-		size_t m = json_array_size(items), a, b;
-		for (a = 1; a < m; a++)
-			for (b = a; b > 0; b--) {
-				json_t *x = json_array_get(items, b - 1), *y = json_array_get(items, b);
-				const char *tx = jstr(x, "time"), *ty = jstr(y, "time");
-				if (strcmp(tx ? tx : "", ty ? ty : "") <= 0)
-					break;
-				json_incref(x);
-				json_array_set(items, b - 1, y);
-				json_array_set_new(items, b, x);
-			}
-	}
-	for (i = 0; i < json_array_size(items); i++) {
-		json_t *intent = json_array_get(items, i);
-		const char *id = jstr(intent, "_id");
-		int moved;
-		const char *reason;
-
-		warning[0] = '\0';
-		{
-			json_t *clean = json_deep_copy(intent);
-			json_object_del(clean, "_id");
-			if (complete_intent(r, id, clean, journal, 1, &moved, &reason, warning,
-				sizeof(warning), msg, msgsize) < 0) {
-				json_decref(clean);
-				ret = -1;
-				goto done;
-			}
-			json_decref(clean);
-		}
-		report_add(report, moved ? "completed" : "completed-unmoved", jstr(intent, "accepted_ref"),
-			jstr(intent, "target"), warning[0] ? warning : (reason ? reason : "moved"));
-		/* later intents see this one's journal line */
-		json_decref(journal);
-		journal = NULL;
-		if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
-			ret = -1;
-			goto done;
-		}
-	}
-done:
-	for (i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
-	json_decref(journal);
-	json_decref(items);
-	return ret;
-}
-
-static int reconcile_refs(struct gate_record *r, json_t *report, char *msg, size_t msgsize)
-{
-	struct strv names = STRV_INIT;
-	json_t *journal = NULL;
-	size_t i;
-	int ret = 0;
-
-	if (gate_repo_ref_names(r->grepo, r->prefix, &names.v, &names.n) < 0)
-		return gate_record_git_fail(msg, msgsize, "cannot list refs");
-	names.alloc = names.n;
-	if (gate_record_journal(r, &journal, msg, msgsize) < 0) {
-		gate_record_strv_clear(&names);
-		return -1;
-	}
-	if (names.n) /* qsort(NULL, 0, ...) is undefined */
-		qsort(names.v, names.n, sizeof(char *), cmp_str);
-	for (i = 0; i < names.n; i++) {
-		const char *aref = names.v[i];
-		const json_t *truth = last_moved(journal, aref);
-		const json_t *any = gate_record_last_entry(journal, aref);
-		git_oid y, x;
-		int have_y, d;
-		char yhex[GIT_OID_HEXSZ + 1], now[32];
-		json_t *line;
-		const char *xhex = truth ? jstr(truth, "target") : NULL;
-
-		if (gate_repo_ref_read(r->grepo, aref, &y, &have_y) < 0 || !have_y)
-			continue;
-		git_oid_tostr(yhex, sizeof(yhex), &y);
-		if (xhex && !strcmp(xhex, yhex))
-			continue;
-		gate_journal_time(now, sizeof(now), (long long)time(NULL));
-		line = json_object();
-		json_object_set_new(line, "time", json_string(now));
-		json_object_set_new(line, "event", json_string("reconcile"));
-		json_object_set(line, "ref", any ? json_object_get(any, "ref") : json_null());
-		json_object_set_new(line, "accepted_ref", json_string(aref));
-		json_object_set_new(line, "previous", json_string(yhex));
-		json_object_set_new(line, "reconciled", json_true());
-		if (!xhex || git_oid_fromstr(&x, xhex) < 0) {
-			/* no journal line ever moved it: record what it is */
-			json_object_set_new(line, "target", json_string(yhex));
-			json_object_set_new(line, "moved", json_true());
-			json_object_set_new(line, "reason", json_string("adopted: no journal line for this accepted ref"));
-			report_add(report, "adopted", aref, yhex, "accepted ref had no journal line");
-		} else if (gate_record_was_accepted(journal, aref, yhex) &&
-			   (d = gate_repo_descends(r->grepo, &y, &x, NULL, 0)) > 0) {
-			json_object_set_new(line, "target", json_string(yhex));
-			json_object_set_new(line, "moved", json_true());
-			json_object_set_new(line, "reason", json_string("recorded: the ref holds a newer accepted commit"));
-			report_add(report, "recorded", aref, yhex, "the ref holds a newer accepted commit");
-		} else {
-			int err = gate_repo_ref_replace(r->grepo, aref, &x, &y, "gitops-gate: reconcile");
-			if (err < 0) {
-				json_decref(line);
-				report_add(report, "error", aref, xhex, "cannot move the accepted ref back");
-				ret = gate_record_git_fail(msg, msgsize, "cannot move the accepted ref back");
-				continue;
-			}
-			json_object_set_new(line, "target", json_string(xhex));
-			json_object_set_new(line, "moved", json_true());
-			json_object_set_new(line, "reason", json_string("restored: the ref held a commit the journal does not record as newest"));
-			report_add(report, "restored", aref, xhex, yhex);
-		}
-		if (gate_journal_append(r->journal, line) < 0)
-			ret = gate_record_fail(msg, msgsize, "cannot append to the journal: %s", strerror(errno));
-		json_decref(line);
-	}
-	gate_record_strv_clear(&names);
-	json_decref(journal);
-	return ret;
-}
-
-int gate_record_reconcile(struct gate_record *r, json_t **report, char *msg, size_t msgsize)
-{
-	int ret;
-
-	*report = json_array();
-	if (gate_record_lock(r, msg, msgsize) < 0)
-		return -1;
-	ret = reconcile_intents(r, *report, msg, msgsize);
-	if (ret == 0)
-		ret = reconcile_refs(r, *report, msg, msgsize);
-	gate_record_unlock(r);
-	return ret;
 }

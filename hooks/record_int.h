@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <git2.h>
 
+#include "gate/gate_log.h"
 #include "gate/notify.h"
+#include "gate/outbox.h"
 #include "gate/record.h"
 #include "gate/repo.h"
 
@@ -49,5 +51,36 @@ int gate_record_git_fail(char *msg, size_t msgsize, const char *what);
 int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record_event *ev,
 	const char *intent_id, const char *aref, const git_oid *prev, const git_oid *target,
 	struct gate_record_outcome *out, char *msg, size_t msgsize);
+
+/* The step hook (tests: crash at a named step). */
+void gate_record_step(struct gate_record *r, const char *name);
+/* The string at key of o (borrowed) or NULL. */
+const char *gate_record_jstr(const json_t *o, const char *key);
+/* The intent id of ev (derived for a push, else random).  0 or -1 (errno). */
+int gate_record_intent_id(const struct gate_record_event *ev, char id[GATE_OUTBOX_ID_LEN + 1]);
+/* gate_record_apply with the gate lock held and aref, target checked. */
+int gate_record_apply_locked(struct gate_record *r, const struct gate_record_event *ev,
+	const char *aref, const git_oid *target, struct gate_record_outcome *out, char *msg,
+	size_t msgsize);
+
+/*
+ * record_view.c.  gate_record_log_open: the log's head into h; a repository
+ * without a log gets its first commit ("seed": state and index from the
+ * journal of earlier versions, once).  gate_record_forward_ref: the accepted
+ * ref brought to what the log says (forward only, or a forced event's
+ * completion); anything else is reported (report may be NULL).
+ * gate_record_sync_views: the note and journal line of every log entry the
+ * journal does not have yet (the journal's last "seq" is the cursor);
+ * a failure goes into warning and stops (the next call resumes).
+ * All under the gate lock; 0 or -1 with msg.
+ */
+int gate_record_log_open(struct gate_record *r, struct gate_log_head *h, char *msg, size_t msgsize);
+int gate_record_forward_ref(struct gate_record *r, const struct gate_log_head *h, const char *aref,
+	json_t *report, char *msg, size_t msgsize);
+int gate_record_sync_views(struct gate_record *r, const struct gate_log_head *h, char *warning,
+	size_t wsize);
+/* One action of reconcile into report. */
+void gate_record_report(json_t *report, const char *action, const char *aref, const char *target,
+	const char *detail);
 
 #endif

@@ -4,8 +4,8 @@
  * and through them post-receive, reconcile, rollback, rollforward).  The
  * kernel releases a flock when its process dies, so a crash never leaves it
  * held.  While it is held, no other gate process can be writing the gate's
- * refs: a libgit2 ".lock" file of an accepted ref or of the notes ref is the
- * leftover of a killed process and is removed.
+ * refs: a libgit2 ".lock" file of an accepted ref, of the notes ref or of the
+ * gate log ref is the leftover of a killed process and is removed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,14 +48,17 @@ static void remove_stale_locks(struct gate_record *r)
 {
 	char *dir = gate_xasprintf("%s/%s", r->git_dir, r->prefix);
 	char *notes = gate_xasprintf("%s/%s.lock", r->git_dir, GATE_RECORD_NOTES_REF);
+	char *log = gate_xasprintf("%s/%s.lock", r->git_dir, GATE_LOG_REF);
 	size_t len = strlen(dir);
 
 	while (len > 1 && dir[len - 1] == '/')
 		dir[--len] = '\0';
 	unlink_locks(dir, 0);
 	unlink(notes);
+	unlink(log);
 	free(dir);
 	free(notes);
+	free(log);
 }
 
 int gate_record_lock(struct gate_record *r, char *msg, size_t msgsize)

@@ -207,6 +207,7 @@ static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
 	*d = init;
 	delivery_id(d->id, intent_id, c, rv);
 	d->cluster = c->name;
+	d->receiver_name = rv->name; /* the receiver is looked up by it when sent */
 	d->url = rv->url;
 	d->format = (char *)gate_notify_format_name(rv->format);
 	d->signature = rv->format == GATE_FORMAT_GITHUB ?
@@ -223,6 +224,8 @@ static int make_delivery(struct gate_delivery *d, const struct gate_record *r,
 	if (!d->body)
 		return gate_record_fail(msg, msgsize, "cannot fit the notification for cluster \"%s\" in "
 			"notify.max_body_bytes (%zu)", c->name, r->repo_cfg.max_body_bytes);
+	/* the outbox stores the part every receiver shares once per push */
+	d->body_shared = gate_notify_body_shared(d->body, d->body_len);
 	d->created = now;
 	d->next_attempt_time = now;
 	return 0;
@@ -300,6 +303,9 @@ int gate_record_queue_deliveries(struct gate_record *r, const struct gate_record
 		    !gate_cluster_wants_paths(c, (const char *const *)paths.v, paths.n, all.all))
 			continue;
 		out->nclusters++;
+		if (!out->clusters)
+			out->clusters = json_array();
+		json_array_append_new(out->clusters, json_string(c->name));
 		for (j = 0; j < c->nreceivers; j++) {
 			GATE_ALLOC_GROW(pend, npend + 1, apend);
 			if ((err = make_delivery(&pend[npend], r, &pe, ev, intent_id, c, &c->receivers[j],

@@ -1,6 +1,6 @@
 /*
  * repo_refs.c: the repo module's writing side (include/gate/repo.h): refs
- * read, moved by compare-and-swap, listed; notes written.  libgit2's error
+ * read, moved by compare-and-swap, listed; a notes ref repaired.  libgit2's error
  * stays set after a failure, for the caller's message.
  */
 #include "gate/repo.h"
@@ -171,50 +171,7 @@ static int notes_repair(git_repository *repo, const char *notes_ref)
 	return git_reference_remove(repo, notes_ref);
 }
 
-int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
-	const char *text)
+int gate_repo_notes_repair(struct gate_repo *r, const char *notes_ref)
 {
-	git_repository *repo = gate_repo_git(r);
-	git_signature *sig = NULL;
-	git_oid note, blob, back;
-	git_odb *odb = NULL;
-	int err, tries, have_back;
-
-	if ((err = git_signature_now(&sig, "gitops-gate", "gitops-gate@localhost")) < 0)
-		return err;
-	if ((err = git_odb_hash(&blob, text, strlen(text), GIT_OBJECT_BLOB)) < 0 ||
-	    (err = git_repository_odb(&odb, repo)) < 0)
-		goto done;
-	for (tries = 0; tries < 50; tries++) {
-		if ((err = notes_repair(repo, notes_ref)) < 0)
-			break;
-		have_back = git_reference_name_to_id(&back, repo, notes_ref) == 0;
-		err = git_note_create(&note, repo, notes_ref, sig, sig, commit, text, 1);
-		if (err == 0) {
-			git_oid now;
-			/* the objects just written may have been pruned before the ref held them */
-			if (git_reference_name_to_id(&now, repo, notes_ref) < 0 ||
-			    !git_oid_equal(&now, &note) ||
-			    (notes_commit_whole(repo, &note) && git_odb_exists(odb, &blob)))
-				break;
-			if (have_back) {
-				git_reference *ref = NULL;
-				err = git_reference_create_matching(&ref, repo, notes_ref, &back, 1, &note,
-					"gitops-gate: notes put back (the new commit was pruned)");
-				git_reference_free(ref);
-			} else {
-				err = git_reference_remove(repo, notes_ref);
-			}
-			if (err < 0 && err != GIT_EMODIFIED)
-				break;
-			continue;
-		}
-		if (err != GIT_EMODIFIED && err != GIT_ELOCKED && err != GIT_EEXISTS)
-			break;
-		usleep(5000 + (unsigned)(tries * 2000));
-	}
-done:
-	git_odb_free(odb);
-	git_signature_free(sig);
-	return err;
+	return notes_repair(gate_repo_git(r), notes_ref);
 }

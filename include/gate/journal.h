@@ -39,6 +39,16 @@ int gate_journal_append(const char *path, const json_t *entry);
 int gate_journal_read(const char *path, size_t max_bytes, json_t **out,
 	size_t *skipped, int *truncated);
 
+/*
+ * The "seq" of the last line that has one (lines written from the gate log,
+ * gate_log.h), read back from the end in chunks of GATE_JOURNAL_SEQ_CHUNK
+ * bytes (one chunk when the last line has it, as after every record; the
+ * whole file when no line has one): *seq, 0 when none (or no file).
+ * Returns 0, or -1 with errno.
+ */
+#define GATE_JOURNAL_SEQ_CHUNK (64u << 10)
+int gate_journal_last_seq(const char *path, long long *seq);
+
 /* The current time as RFC 3339 UTC ("2024-05-01T12:00:00Z") into buf[21+]. */
 void gate_journal_time(char *buf, size_t len, long long unix_seconds);
 

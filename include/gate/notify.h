@@ -114,6 +114,13 @@ char *gate_notify_body(const struct gate_push_event *ev, enum gate_notify_format
 	const char *cluster, const char *delivery_id, size_t max_body, size_t *len,
 	enum gate_notify_changes *how);
 
+/*
+ * How many bytes at the start of a body of gate_notify_body() are the same
+ * for every cluster and delivery of the push (all but its "gitops_gate"
+ * member): the part the outbox stores once.  0 when it cannot tell.
+ */
+size_t gate_notify_body_shared(const char *body, size_t len);
+
 /* hex of HMAC-SHA256(key, data) into out[65].  Returns 0 or -1. */
 int gate_notify_hmac_hex(const void *key, size_t keylen, const void *data, size_t len,
 	char out[65]);
@@ -181,18 +188,54 @@ long gate_notify_backoff_ms(unsigned attempts, long base, long max, uint32_t rnd
 /*
  * Deliver outbox entries ids[0..n) from outbox dir: claim each (skipping
  * those another process holds and, with only_due, those whose
- * next_attempt_time is after now), read the token files, send all in
- * parallel within budget_ms, then unlink the delivered ones and record a
- * failed attempt (backoff, dead-letter after cfg->max_attempts) for the
- * others.  *report is a new JSON array, one object per id: {"id","cluster",
+ * next_attempt_time is after now), look its receiver up in rcv (the
+ * configuration as it is now: gate_receivers_find; its URL, format,
+ * signature, CA bundle and token file are the ones used), read the token
+ * files, send all in parallel within budget_ms, then unlink the delivered
+ * ones and record a failed attempt (backoff, dead-letter after
+ * rcv->notify.max_attempts) for the others.  A delivery whose receiver is no
+ * longer configured (or now wants a GitLab body instead of a GitHub-like
+ * one, or the reverse) moves to the dead letters at once, with the reason.
+ * *report is a new JSON array, one object per id: {"id","cluster",
  * "url","status": "delivered"|"retry"|"dead"|"busy"|"not-due"|"error",
- * "http_status", "error", "attempts", "token_warning" (a 4xx answer while the
- * token has a problem of gate_notify_token_problem())}.  Returns 0, or -1 when nothing could be
+ * "removed" (true: dead because its receiver left the configuration),
+ * "next_attempt_time" (retry, not-due), "http_status", "error", "attempts",
+ * "token_warning" (a 4xx answer while the token has a problem of
+ * gate_notify_token_problem())}.  Returns 0, or -1 when nothing could be
  * attempted (libcurl setup).
  */
 int gate_notify_deliver(const char *dir, char *const *ids, size_t n,
-	const struct gate_notify_config *cfg, long budget_ms, int only_due,
+	const struct gate_receivers *rcv, long budget_ms, int only_due,
 	long long now, json_t **report);
+
+/* The longest a retry can be away (backoff_max_ms, rounded up, plus 1 s): later means a clock jump. */
+long long gate_notify_max_wait_s(const struct gate_notify_config *cfg);
+
+/* What one drain did. */
+struct gate_drain_result {
+	int scanned;          /* 0: the index said nothing is due; nothing was read */
+	size_t queued;        /* deliveries in the outbox when it was listed */
+	size_t delivered, failed; /* failed: retry, dead or error */
+	long long next_due;   /* the earliest due time left (GATE_OUTBOX_NONE: none) */
+	size_t bodies_removed; /* shared bodies no queued delivery names any more */
+};
+
+/* Called with each batch's report (gate_notify_deliver) as it is made. */
+typedef void (*gate_drain_report_fn)(const json_t *report, void *payload);
+
+/*
+ * notify --drain: unless all, ask the due-time index first
+ * (gate_outbox_scan_begin) and return at once when nothing is due; else
+ * list the outbox and deliver every due delivery (all: every one) in
+ * batches of batch (0: 256), each batch within rcv->notify.timeout_ms, then
+ * set the index to the earliest due time left, and remove the shared bodies
+ * (outbox/bodies/) that no queued delivery names and that are older than
+ * GATE_OUTBOX_BODY_GRACE.  Returns 0, or -1 when the
+ * outbox cannot be listed or libcurl could not be set up (msg says so).
+ */
+int gate_notify_drain(const char *dir, const struct gate_receivers *rcv, int all, size_t batch,
+	long long now, gate_drain_report_fn fn, void *payload, struct gate_drain_result *res,
+	char *msg, size_t msgsize);
 
 /*
  * notify --test: send ev (a test push event built by the caller) to every

@@ -8,7 +8,10 @@
  *                                        # on its accepted ref; default: all
  *       paths: ["clusters/prod/<all>"]    # globs on changed paths; default: all
  *       receivers:
- *         - url: https://flux.example/hook/0123abcd
+ *         - name: flux                   # optional, unique in the cluster,
+ *                                        # [A-Za-z0-9._-]: the receiver's
+ *                                        # identity for queued deliveries
+ *           url: https://flux.example/hook/0123abcd
  *           format: flux-generic-hmac    # | github | gitlab | generic
  *           token_file: /etc/gitops-gate/prod.token   # not world-readable;
  *                                        # its bytes are the secret, as they are
@@ -56,6 +59,7 @@ enum gate_notify_signature {
 };
 
 struct gate_receiver {
+	char *name;       /* NULL: the receiver is known by its format and URL */
 	char *url;
 	enum gate_notify_format format;
 	char *token_file; /* NULL: unsigned (only allowed for generic) */
@@ -109,6 +113,17 @@ int gate_receivers_parse(struct gate_receivers *out, const json_t *root,
 void gate_receivers_release(struct gate_receivers *r);
 
 /* 1 when cluster c cares about refs ref / accepted_ref (either may be NULL). */
+/*
+ * The receiver a queued delivery names, looked up in the current config: in
+ * the cluster named cluster, the receiver called name when name is set, else
+ * the first receiver (named or not) whose format and URL are format and url.
+ * Returns NULL when there is none; then, when why is set, a sentence in why
+ * saying what is missing (the cluster or the receiver).
+ */
+const struct gate_receiver *gate_receivers_find(const struct gate_receivers *r,
+	const char *cluster, const char *name, const char *format, const char *url,
+	char *why, size_t whylen);
+
 int gate_cluster_wants_ref(const struct gate_cluster *c, const char *ref,
 	const char *accepted_ref);
 

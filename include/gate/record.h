@@ -11,51 +11,49 @@
  *   - a note in refs/notes/gitops-gate on each accepted commit: a small JSON
  *     verdict summary (problems, warnings, suppressions, fingerprint, bypass,
  *     pusher, time);
- *   - the journal $GIT_DIR/gitops-gate/journal (journal.h), one JSON line per
- *     event: {"time": RFC 3339 UTC, "event": "accepted"|"rollback"|
- *     "rollforward"|"reconcile", "ref": R, "old", "new": the source update
- *     (hex), "target": the commit A was asked to point to, "accepted_ref": A,
- *     "previous": A's value before (hex or null), "moved": whether A now
- *     points to target because of this event, "reason" (when not moved:
- *     "already" or "superseded"), "pusher", "bypass", "verdict": summary,
- *     "deliveries": [ids], "intent": id, "reconciled": true when written by
- *     reconcile}.
+ *   - the gate log ref refs/gitops-gate/log (gate_log.h): one commit per
+ *     event, the source of truth: the entry, the state (what each accepted
+ *     ref must hold) and an index of every revision accepted;
+ *   - views derived from the log, rewritten from it when missing: the
+ *     journal $GIT_DIR/gitops-gate/journal (journal.h), one JSON line per
+ *     log entry: {"seq": the entry's number, "time": RFC 3339 UTC, "event":
+ *     "accepted"|"rollback"|"rollforward"|"reconcile"|"seed", "ref": R,
+ *     "old", "new": the source update (hex), "target": the commit A was
+ *     asked to point to, "accepted_ref": A, "previous": A's value before
+ *     (hex or null), "moved": whether A points to target because of this
+ *     event, "reason" (when not moved: "already" or "superseded"),
+ *     "pusher", "bypass", "verdict": summary, "deliveries": [ids],
+ *     "clusters": [names], "intent": id, "reconciled": true when written by
+ *     reconcile}; and the notes (gate_log_note_write, fan-out 2/2/36).
  *
- * Order of one event (gate_record_apply), for crash safety, all under the
- * gate lock (gate_record_lock):
- *   0. the push looked up: a journal line for the same update (since the
- *      source ref last came to its old value) or a line or intent file with
- *      its intent id (derived from event, ref, old, new, target) means it
- *      is recorded or being recorded: nothing new is written (an intent
- *      file found is completed, its deliveries reused);
- *   1. intent file $GIT_DIR/gitops-gate/pending/<intent>.json (the whole
- *      event, expected previous value, delivery ids) and the outbox entries
- *      (outbox.h), each written atomically and fsynced;
- *   2. A moved by compare-and-swap (git_reference_create_matching on the
- *      value read in 1), retried on a lost race;
- *   3. the journal line appended (flock + fsync);
- *   4. the note written;
- *   5. the intent file removed.
+ * Order of one event (gate_record_apply), all under the gate lock
+ * (gate_record_lock):
+ *   0. the push looked up in the log's index (its intent id, derived from
+ *      event, ref, old, new, target, on its target): found means recorded:
+ *      nothing new is written (the ref is brought to the log if behind);
+ *   1. the outbox entries (outbox.h), each written atomically and fsynced,
+ *      with ids derived from the intent id and the receiver;
+ *   2. the log entry (compare-and-swap of the log ref): the commit point;
+ *   3. A moved by compare-and-swap;
+ *   4. the note, then the journal line (gate_record_sync_views).
  * Sending (notify.h) comes after, by the caller.
  *
  * Invariants, whatever step a crash interrupts:
- *   I1. A only ever points to a commit that is the target of an event in the
- *       journal or of an intent file (1 precedes 2).
- *   I2. Every event whose intent file exists is either complete or can be
- *       completed by gate_record_reconcile(), which redoes steps 2-5
- *       idempotently: the ref only if it still holds the expected value (or,
- *       for a non-forced event, if target does not lie behind it), the journal
- *       line only if no line carries the intent id, the note always.
- *   I3. Every delivery of a completed or pending event is in the outbox until
- *       a receiver answered 2xx (at least once; receivers de-duplicate by id).
+ *   I1. A only ever points to a commit the log names as its target (2
+ *       precedes 3), or to where an earlier version put it.
+ *   I2. A log entry whose later steps did not run is completed by the next
+ *       record or by gate_record_reconcile(): A moved forward to the log's
+ *       target (never backwards; a rollback's move finished only from the
+ *       value it left), the note and journal line written from the entry.
+ *   I3. Every delivery of a logged event is in the outbox until a receiver
+ *       answered 2xx (at least once; receivers de-duplicate by id).  A
+ *       crash between 1 and 2 leaves deliveries of an unlogged event: the
+ *       push is recorded again from its hand-over with the same ids.
  *   I4. A never moves backwards by an "accepted" event: when target is an
- *       ancestor of (or equal to) A's value (concurrent post-receives finishing
- *       out of order), A stays and the line says moved:false.  Only rollback
- *       and rollforward move A to an arbitrary earlier accepted commit.
- *   I5. After reconcile, A equals the target of the last journal line for A
- *       with moved:true; when A was moved outside the gate it is put back, or,
- *       when A's value was accepted for R and descends from that target, a
- *       "reconcile" line records it.
+ *       ancestor of (or equal to) A's value, the entry says moved:false.
+ *       Only rollback and rollforward move A to an earlier accepted commit.
+ *   I5. After reconcile, A equals the log's target for A, or reconcile
+ *       reported why not ("diverged": moved outside the gate).
  */
 #ifndef GATE_RECORD_H
 #define GATE_RECORD_H
@@ -124,6 +122,7 @@ struct gate_record_event {
 	const char *bypass;  /* reason, or NULL */
 	const json_t *verdict; /* summary object, borrowed; may be NULL */
 	int force;           /* rollback/rollforward: may move backwards */
+	const char *intent_id; /* NULL: derived (a push) or random; else this id (a recovered intent) */
 };
 
 struct gate_record_outcome {
@@ -135,8 +134,9 @@ struct gate_record_outcome {
 	size_t ndeliveries;
 	size_t nclusters;    /* clusters notified */
 	char warning[512];   /* a step that failed but was recorded for reconcile */
+	json_t *clusters;    /* names of the clusters notified (new array or NULL) */
 };
-#define GATE_RECORD_OUTCOME_INIT { "", "", 0, NULL, NULL, 0, 0, "" }
+#define GATE_RECORD_OUTCOME_INIT { "", "", 0, NULL, NULL, 0, 0, "", NULL }
 void gate_record_outcome_release(struct gate_record_outcome *o);
 
 /*
@@ -162,27 +162,30 @@ int gate_record_reconcile(struct gate_record *r, json_t **report, char *msg, siz
 int gate_record_journal(struct gate_record *r, json_t **entries, char *msg, size_t msgsize);
 
 /*
- * gate_record_was_accepted over the whole journal file, however long (read
- * line by line, beyond the GATE_RECORD_MAX_JOURNAL window of
- * gate_record_journal): 1, 0, or -1 with errno.
+ * gate_record_was_accepted over the whole journal file of an earlier
+ * version, however long (read line by line): 1, 0, or -1 with errno.
  */
 int gate_record_accepted_in_journal(struct gate_record *r, const char *accepted_ref,
 	const char *target_hex);
-/*
- * Does the journal record target_hex as accepted for ref (source or accepted
- * ref name)?  1 yes, 0 no.  entries from gate_record_journal().
- */
-int gate_record_was_accepted(const json_t *entries, const char *accepted_ref,
-	const char *target_hex);
 
 /*
- * The newest accepted commit for accepted_ref in the journal: the target of
- * its last "accepted" line that moved the ref.  NULL when none (borrowed from
- * entries).
+ * The current state per accepted ref: *refs a new object {accepted ref:
+ * {"ref", "target", "event", "time", "pusher", "bypass", "newest", ...}}
+ * (gate_log.h), read from the gate log's head (*from_log 1), or from the
+ * journal of an earlier version when the repository has no log yet
+ * (*from_log 0).  0, or -1 with msg.
  */
-const char *gate_record_newest_accepted(const json_t *entries, const char *accepted_ref);
+int gate_record_state(struct gate_record *r, json_t **refs, int *from_log, char *msg, size_t msgsize);
 
-/* The last journal line for accepted_ref (borrowed), or NULL. */
-const json_t *gate_record_last_entry(const json_t *entries, const char *accepted_ref);
+/*
+ * Was hex ever accepted by a push for accepted_ref?  One lookup in the log's
+ * index (the whole journal when there is no log yet).  1, 0, or -1 with msg.
+ */
+int gate_record_is_accepted(struct gate_record *r, const char *accepted_ref, const char *hex,
+	char *msg, size_t msgsize);
+
+/* Is the push (ref, old -> new) in the log?  1, 0, or -1 with msg. */
+int gate_record_push_recorded(struct gate_record *r, const char *ref, const char *old_hex,
+	const char *new_hex, char *msg, size_t msgsize);
 
 #endif

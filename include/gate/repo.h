@@ -201,11 +201,7 @@ int gate_repo_first_parent(struct gate_repo *r, const git_oid *commit, git_oid *
  * gate_repo_ref_replace: one compare-and-swap from expected to target.
  * gate_repo_ref_names: the names of the refs under prefix (new array of new
  * strings, caller frees).  gate_repo_head_branch: the branch HEAD names (new
- * string) or NULL.  gate_repo_note_write: the note of commit under
- * notes_ref, replacing one there (retried while another writer holds it);
- * a notes ref left on a commit gc pruned is first put back on the newest
- * whole commit of its reflog (else removed), and a note whose new objects
- * were pruned before the ref held them is written again.
+ * string) or NULL.  Notes are written by gate_log_note_write (gate_log.h).
  */
 int gate_repo_ref_read(struct gate_repo *r, const char *name, git_oid *out, int *exists);
 int gate_repo_ref_move(struct gate_repo *r, const char *name, git_oid *cur, int *have_cur,
@@ -215,8 +211,8 @@ int gate_repo_ref_replace(struct gate_repo *r, const char *name, const git_oid *
 int gate_repo_ref_names(struct gate_repo *r, const char *prefix, char ***out, size_t *n);
 int gate_repo_ref_name_valid(const char *name); /* 1 valid, 0 not */
 char *gate_repo_head_branch(struct gate_repo *r);
-int gate_repo_note_write(struct gate_repo *r, const char *notes_ref, const git_oid *commit,
-	const char *text);
+/* A notes ref on a pruned commit put back on the newest whole one of its reflog (else removed). */
+int gate_repo_notes_repair(struct gate_repo *r, const char *notes_ref);
 
 /*
  * History for notifications (hooks/repo_log.c).  Failures return libgit2's

@@ -36,6 +36,10 @@ FX_TIMEOUT=${FX_TIMEOUT:-120}
 [ -f "$SHIM" ] || bail "fault shim not built: $SHIM (make tests/faults/gate-fault-shim.so)"
 
 fx_setup() {
+	# a token the receiver does not hold: its deliveries are refused (400)
+	FX_BAD_TOKEN="$T_DIR/bad-token"
+	printf 'not-the-secret' >"$FX_BAD_TOKEN"
+	chmod 600 "$FX_BAD_TOKEN"
 	start_receiver r
 	FX_PORT=$(port_of r)
 	FX_REC="$T_DIR/r.jsonl"
@@ -123,8 +127,10 @@ fx_fault() {
 fx_check() {
 	_extra=${1:-}
 	python3 "$CHECK" --git-dir "$SRV" --gate "$GATE_BIN" --record "$FX_REC" \
-		--paths "/hook/tmpl,/hook/$FX_NAME" --scratch "$C" >"$C/check.out" 2>&1
+		--paths "/hook/tmpl,/hook/$FX_NAME" --scratch "$C" \
+		${FX_EXPECT_DEAD:+--expect-dead "$FX_EXPECT_DEAD"} >"$C/check.out" 2>&1
 	_rc=$?
+	FX_EXPECT_DEAD=
 	if [ "$_rc" = 2 ]; then
 		printf 'SKIP %s%s: %s\n' "$FX_NAME" "${_extra:+ $_extra}" "$(grep '^SKIP' "$C/check.out" | sed 's/^SKIP //')" >>"$FX_RESULTS"
 		return 0
@@ -241,6 +247,7 @@ sc_baseline() {
 # a lock file left by a process killed while holding it
 sc_stale_lock() {
 	fx_case "stale-lock-$1"
+	mkdir -p "$(dirname "$SRV/$2.lock")"
 	: >"$SRV/$2.lock"
 	fx_commit
 	fx_push
@@ -500,6 +507,71 @@ EOF
 	fx_commit
 	fx_push
 	fx_check "[journal grown past 64 MiB by another branch]" || true
+}
+
+# The receiver's config changes while a delivery is queued.  fx_receiver
+# [NAME] URL-PATH TOKEN-FILE: the cluster's one receiver (named NAME when
+# given) at URL-PATH of the test receiver, signing with TOKEN-FILE
+fx_receiver() {
+	_name=
+	[ $# -eq 3 ] && { _name=$1; shift; }
+	python3 - "$SRV/gitops-gate.yaml" "$_name" "http://127.0.0.1:$FX_PORT$1" "$2" <<'EOF'
+import sys
+path, name, url, token = sys.argv[1:]
+text = open(path).read()
+head, rest = text.split("    receivers:\n", 1)
+tail = rest[rest.index("notify:"):]
+rcv = ("      - name: %s\n        url: %s\n" % (name, url)) if name else "      - url: %s\n" % url
+rcv += "        format: flux-generic-hmac\n        token_file: %s\n" % token
+open(path, "w").write(head + "    receivers:\n" + rcv + tail)
+EOF
+}
+
+fx_queued_ids() {
+	ls "$SRV/gitops-gate/outbox/" | sed -n 's/^\([0-9a-f]\{32\}\)\.json$/\1/p' | tr '\n' ' '
+}
+
+# config-url-fixed [kill]: a named receiver's URL and token are wrong when the
+# push is recorded (its receiver refuses the signature at another path); the
+# config is fixed; recovery sends the queued delivery to the new URL, signed
+# with the new token, under its one id.  With kill, post-receive is also
+# killed at its journal write (the intent completes in reconcile).
+sc_config_url_fixed() {
+	fx_case "config-url-fixed${1:+-$1}"
+	fx_receiver flux "/hook/$FX_NAME-old" "$FX_BAD_TOKEN"
+	fx_commit
+	if [ -n "${1:-}" ]; then
+		# shellcheck disable=SC2046
+		fx_push $(fx_fault kill 1 write "$SRV/gitops-gate/journal")
+	else
+		fx_push
+	fi
+	[ -n "$(fx_queued_ids)" ] || FX_FAIL="$FX_NAME: nothing was queued while the receiver refused"
+	fx_receiver flux "/hook/$FX_NAME" "$TOKEN"
+	fx_commit
+	fx_push
+	fx_check "[receiver URL and token fixed in the config while a delivery was queued]" || true
+}
+
+# config-receiver-removed: an unnamed receiver is replaced by another URL while
+# a delivery to it is queued: that delivery goes to the dead letters with the
+# reason, and is not sent to the old URL again; later pushes reach the new one
+sc_config_receiver_removed() {
+	fx_case config-receiver-removed
+	fx_receiver "/hook/$FX_NAME-old" "$FX_BAD_TOKEN"
+	fx_commit
+	fx_push
+	_ids=$(fx_queued_ids)
+	[ -n "$_ids" ] || FX_FAIL="$FX_NAME: nothing was queued while the receiver refused"
+	fx_receiver "/hook/$FX_NAME" "$TOKEN"
+	fx_commit
+	fx_push
+	FX_EXPECT_DEAD=
+	for _id in $_ids; do
+		_n=$(grep -c "\"$_id\"" "$FX_REC")
+		FX_EXPECT_DEAD="${FX_EXPECT_DEAD:+$FX_EXPECT_DEAD,}$_id=$_n"
+	done
+	fx_check "[receiver replaced in the config while a delivery to it was queued]" || true
 }
 
 # FAULTS_KEEP=1: leave the cases on disk (their folder is printed)

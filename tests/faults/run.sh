@@ -13,7 +13,9 @@
 # and its journal line); gc-notes (gc --prune=now while post-receive is paused inside the note
 # write), gc-loop; clock-ahead-queue, clock-ahead-prune, clock-behind
 # (libfaketime); concurrent (16 pushers, reconcile and drain loops);
-# big-answer, corrupt-outbox, long-journal.
+# big-answer, corrupt-outbox, long-journal; config-url-fixed (-kill: with
+# post-receive killed at its journal write), config-receiver-removed (the
+# receiver's config changed while a delivery was queued).
 #
 # Prints one line per case (PASS/FAIL, which invariant, what was left; SKIP
 # when git itself lost a pushed commit, which gc-loop can cause), one per
@@ -28,7 +30,7 @@ set +e
 ALL="baseline kill kill-push-first enospc eio erofs disk-full stale-ref-lock stale-notes-lock journal-flock
 pause-before-ref pause-after-ref pause-first-step reconcile-race gc-notes gc-loop
 clock-ahead-queue clock-ahead-prune clock-behind concurrent big-answer
-corrupt-outbox long-journal"
+corrupt-outbox long-journal config-url-fixed config-url-fixed-kill config-receiver-removed"
 want=${*:-$ALL}
 FAULTS_OUT=${FAULTS_OUT:-$GATE_BUILDDIR/tests/faults/results.txt}
 
@@ -71,6 +73,9 @@ for sc in $want; do
 	big-answer) sc_big_answer ;;
 	corrupt-outbox) sc_corrupt_outbox ;;
 	long-journal) sc_long_journal ;;
+	config-url-fixed) sc_config_url_fixed ;;
+	config-url-fixed-kill) sc_config_url_fixed kill ;;
+	config-receiver-removed) sc_config_receiver_removed ;;
 	*) echo "unknown scenario $sc" >>"$FX_RESULTS" ;;
 	esac
 	tail -n +"$((before + 1))" "$FX_RESULTS" | sed "s|$T_DIR/c/[^/]*/srv.git/||g"

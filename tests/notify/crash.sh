@@ -34,10 +34,12 @@ state() {
 	_n=no
 	git -C "$1" notes --ref gitops-gate show "$_head" >/dev/null 2>&1 && _n=yes
 	_p=$(find "$1/gitops-gate/pending" -name '*.json' 2>/dev/null | wc -l | tr -d ' ')
-	echo "moved=$([ "$_head" = "$_acc" ] && echo yes || echo no) journal=$_j note=$_n pending=$_p outbox=$(outbox_count "$1")"
+	_l=$(git -C "$1" log --first-parent --format=%s refs/gitops-gate/log 2>/dev/null | grep -c '^gitops-gate: accepted ' || :)
+	echo "moved=$([ "$_head" = "$_acc" ] && echo yes || echo no) log=$_l journal=$_j note=$_n pending=$_p outbox=$(outbox_count "$1")"
 }
 
-for step in after-outbox after-ref after-journal after-note; do
+# the steps in their order: outbox, gate log (the commit point), ref, note, journal line
+for step in after-outbox after-log after-ref after-note after-journal; do
 	setup "$step"
 	put_file "$work" clusters/prod/web.yaml "$(valid_deployment web)" "web"
 	GATE_TEST_CRASH_AT=$step
@@ -45,15 +47,16 @@ for step in after-outbox after-ref after-journal after-note; do
 	ok "$step: push accepted although post-receive is killed" push "$work" origin main
 	unset GATE_TEST_CRASH_AT
 	case $step in
-	after-outbox) want="moved=no journal=0 note=no pending=1 outbox=1" ;;
-	after-ref) want="moved=yes journal=0 note=no pending=1 outbox=1" ;;
-	after-journal) want="moved=yes journal=1 note=no pending=1 outbox=1" ;;
-	after-note) want="moved=yes journal=1 note=yes pending=1 outbox=1" ;;
+	after-outbox) want="moved=no log=0 journal=0 note=no pending=0 outbox=1" ;;
+	after-log) want="moved=no log=1 journal=0 note=no pending=0 outbox=1" ;;
+	after-ref) want="moved=yes log=1 journal=0 note=no pending=0 outbox=1" ;;
+	after-note) want="moved=yes log=1 journal=0 note=yes pending=0 outbox=1" ;;
+	after-journal) want="moved=yes log=1 journal=1 note=yes pending=0 outbox=1" ;;
 	esac
 	is "$step: state left by the crash" "$(state "$srv")" "$want"
 	ok "$step: reconcile" "$GATE_BIN" reconcile --git-dir "$srv"
 	is "$step: record complete after reconcile" "$(state "$srv")" \
-		"moved=yes journal=1 note=yes pending=0 outbox=1"
+		"moved=yes log=1 journal=1 note=yes pending=0 outbox=1"
 	is "$step: journal line is the accepted push" \
 		"$(q "$srv/gitops-gate/journal" 'L[0]["event"], L[0]["target"], L[0]["moved"]')" \
 		"('accepted', '$(ref_of "$srv" refs/heads/main)', True)"
@@ -65,7 +68,7 @@ for step in after-outbox after-ref after-journal after-note; do
 		sh -c "'$GATE_BIN' reconcile --git-dir '$srv' | grep -q 'the record is consistent'"
 	put_file "$work" clusters/prod/api.yaml "$(valid_deployment api)" "api"
 	ok "$step: the next push works normally" push "$work" origin main
-	is "$step: next push recorded" "$(state "$srv")" "moved=yes journal=2 note=yes pending=0 outbox=0"
+	is "$step: next push recorded" "$(state "$srv")" "moved=yes log=2 journal=2 note=yes pending=0 outbox=0"
 done
 
 # post-receive never ran: the pre-receive verdict waits; reconcile records it
@@ -73,10 +76,10 @@ setup norun
 mv "$srv/hooks/post-receive" "$T_DIR/post-receive.saved"
 put_file "$work" clusters/prod/web.yaml "$(valid_deployment web)" "web"
 ok "push without post-receive" push "$work" origin main
-is "nothing recorded yet" "$(state "$srv")" "moved=no journal=0 note=no pending=0 outbox=0"
+is "nothing recorded yet" "$(state "$srv")" "moved=no log=0 journal=0 note=no pending=0 outbox=0"
 out=$("$GATE_BIN" reconcile --git-dir "$srv")
 like "reconcile records the push" "$out" "reconcile: recorded-push refs/heads/main"
-is "recorded by reconcile" "$(state "$srv")" "moved=yes journal=1 note=yes pending=0 outbox=1"
+is "recorded by reconcile" "$(state "$srv")" "moved=yes log=1 journal=1 note=yes pending=0 outbox=1"
 ok "drain" "$GATE_BIN" notify --drain --git-dir "$srv"
 is "delivered once" "$(q "$R" 'len([x for x in L if x["path"] == "/hook/norun" and x["status"] == 200])')" 1
 mv "$T_DIR/post-receive.saved" "$srv/hooks/post-receive"
@@ -100,10 +103,10 @@ is "accepted ref advanced to the fixed commit" "$(ref_of "$srv" refs/heads/gitop
 	"$(ref_of "$srv" refs/heads/main)"
 is "journal says who judged" "$(q "$srv/gitops-gate/journal" 'L[-1]["verdict"]["judged_by"]')" "post-receive"
 
-# an accepted ref moved behind the gate's back is put back by reconcile
+# an accepted ref moved back behind the gate's back is brought forward to the log's revision
 git -C "$srv" update-ref refs/heads/gitops/accepted/main "$good"
 out=$("$GATE_BIN" reconcile --git-dir "$srv")
-like "reconcile restores the journal's revision" "$out" "reconcile: restored refs/heads/gitops/accepted/main"
+like "reconcile brings it forward to the gate log's revision" "$out" "reconcile: moved-forward refs/heads/gitops/accepted/main"
 is "accepted ref restored" "$(ref_of "$srv" refs/heads/gitops/accepted/main)" "$(ref_of "$srv" refs/heads/main)"
 
 done_testing
