@@ -454,7 +454,7 @@ void rgen_run(struct rctx *c, const char *dir, const char *kfile, const struct g
  * ConfigMapGeneratorPlugin.Config).  File sources are read from the
  * kustomization's folder; the kustomization's generatorOptions do not apply.
  */
-static void config_generate(struct rctx *c, const char *dir, const struct gate_rnode *cfg,
+static void config_generate(struct rctx *c, const char *dir, struct gate_rnode *cfg,
 	const char *configured_in, struct rmap *m)
 {
 	const char *kind = rn_get_str(cfg, "kind"), *av = rn_get_str(cfg, "apiVersion");
@@ -498,72 +498,11 @@ static void config_generate(struct rctx *c, const char *dir, const struct gate_r
 	rmap_absorb(c, m, r, cfg);
 }
 
-struct gen_docs {
-	const char *dir, *origin;
-	struct rmap *m;
-};
-
-static void gen_doc(struct rctx *c, struct gate_rnode *root, void *payload)
-{
-	struct gen_docs *gd = payload;
-
-	config_generate(c, gd->dir, root, gd->origin, gd->m);
-}
-
-/* kustomize runs the inline configs first, then those of files and folders, each in list order */
+/* `generators:` entries: built-in ConfigMapGenerator / SecretGenerator configs */
 void rgen_configs(struct rctx *c, const char *dir, const char *kfile,
 	const struct gate_rnode *list, struct rmap *m)
 {
-	uint32_t i;
-	int pass;
-
-	for (pass = 0; pass < 2; pass++)
-	for (i = 0; i < list->len; i++) {
-		const struct gate_rnode *e = list->u.items[i];
-		const char *s = rn_scalar(e), *p;
-		struct gen_docs gd = { dir, NULL, m };
-		char *buf;
-		size_t len;
-		int rc;
-
-		if (!s || e->type != GATE_RNODE_STR)
-			rfail(c, e, "generators entries must be strings");
-		if ((strchr(s, '\n') != NULL) != (pass == 0))
-			continue; /* inline configs in pass 0, the others in pass 1 */
-		if (strchr(s, '\n')) {
-			/* an inline config: its origin is the kustomization */
-			gd.origin = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
-			rn_parse_stream(c, e->file, s, strlen(s), gen_doc, &gd);
-			continue;
-		}
-		if (rremote(s)) {
-			runreachable(c, e->file, e->line, e->col,
-				"remote generator '%s' is not rendered (the gate does not reach the network)", s);
-			continue;
-		}
-		p = rpath_join(c, dir, s);
-		rc = rload(c, p, &buf, &len);
-		if (rc == GATE_RENDER_EISDIR) {
-			/* a kustomization whose build is the generator configs */
-			const char *saved = c->origin;
-			struct rmap cfgs;
-			size_t k;
-
-			memset(&cfgs, 0, sizeof(cfgs));
-			if (c->origin)
-				c->origin = rpath_join(c, c->origin, s);
-			rtarget_accumulate(c, p, &cfgs, 0, e);
-			c->origin = saved;
-			for (k = 0; k < cfgs.n; k++)
-				config_generate(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
-			continue;
-		}
-		if (rc)
-			rfail(c, e, "loading generator plugins: accumulation err='accumulating resources "
-				"from '%s': open %s: no such file or directory'", s, p);
-		gd.origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
-		rn_parse_stream(c, p, buf, len, gen_doc, &gd);
-	}
+	rtarget_configs(c, dir, kfile, list, 1, config_generate, m);
 }
 
 static void hash_value(const struct gate_rnode *obj, const char *key, struct gate_buf *b)

@@ -162,6 +162,17 @@ void fs_walk(struct rctx *c, struct gate_rnode *n, const char *path, int create,
 int rremote(const char *s); /* a remote resource (URL, git repository) */
 void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int component,
 	const struct gate_rnode *where);
+/* One config document of a generators: or transformers: list. */
+typedef void (*rconfig_fn)(struct rctx *c, const char *dir, struct gate_rnode *cfg, const char *origin,
+	struct rmap *m);
+/*
+ * The entries of a generators: (generators 1) or transformers: list: inline
+ * configs, files, folders (kustomizations whose build is the configs), in
+ * kustomize's order, each document to one; a missing file fails with
+ * kustomize's message for the field.
+ */
+void rtarget_configs(struct rctx *c, const char *dir, const char *kfile, const struct gate_rnode *list,
+	int generators, rconfig_fn one, struct rmap *m);
 
 /* generators (render_gen.c) */
 void rgen_run(struct rctx *c, const char *dir, const char *kfile, const struct gate_rnode *k,

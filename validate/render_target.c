@@ -438,3 +438,81 @@ void rtarget_accumulate(struct rctx *c, const char *dir, struct rmap *m, int com
 	}
 	c->depth--;
 }
+
+struct config_docs {
+	rconfig_fn one;
+	const char *dir, *origin;
+	struct rmap *m;
+};
+
+static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
+{
+	struct config_docs *cd = payload;
+
+	cd->one(c, cd->dir, root, cd->origin, cd->m);
+}
+
+/* An entry naming a folder: a kustomization whose build is the configs. */
+static void configs_of_folder(struct rctx *c, const char *dir, const char *s, const struct gate_rnode *e,
+	rconfig_fn one, struct rmap *m)
+{
+	const char *saved = c->origin;
+	struct rmap cfgs;
+	size_t k;
+
+	memset(&cfgs, 0, sizeof(cfgs));
+	if (c->origin)
+		c->origin = rpath_join(c, c->origin, s);
+	rtarget_accumulate(c, rpath_join(c, dir, s), &cfgs, 0, e);
+	c->origin = saved;
+	for (k = 0; k < cfgs.n; k++)
+		one(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
+}
+
+/* kustomize runs the inline configs first, then those of files and folders, each in list order */
+void rtarget_configs(struct rctx *c, const char *dir, const char *kfile, const struct gate_rnode *list,
+	int generators, rconfig_fn one, struct rmap *m)
+{
+	const char *field = generators ? "generators" : "transformers";
+	uint32_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+	for (i = 0; i < list->len; i++) {
+		const struct gate_rnode *e = list->u.items[i];
+		const char *s = rn_scalar(e), *p;
+		struct config_docs cd = { one, dir, NULL, m };
+		char *buf;
+		size_t len;
+		int rc;
+
+		if (!s || e->type != GATE_RNODE_STR)
+			rfail(c, e, "%s entries must be strings", field);
+		if ((strchr(s, '\n') != NULL) != (pass == 0))
+			continue; /* inline configs in pass 0, the others in pass 1 */
+		if (strchr(s, '\n')) {
+			/* an inline config: its origin is the kustomization */
+			cd.origin = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
+			rn_parse_stream(c, e->file, s, strlen(s), config_doc, &cd);
+			continue;
+		}
+		if (generators && rremote(s)) {
+			runreachable(c, e->file, e->line, e->col,
+				"remote generator '%s' is not rendered (the gate does not reach the network)", s);
+			continue;
+		}
+		p = rpath_join(c, dir, s);
+		rc = rload(c, p, &buf, &len);
+		if (rc == GATE_RENDER_EISDIR) {
+			configs_of_folder(c, dir, s, e, one, m);
+			continue;
+		}
+		if (rc && generators)
+			rfail(c, e, "loading generator plugins: accumulation err='accumulating resources "
+				"from '%s': open %s: no such file or directory'", s, p);
+		if (rc)
+			rfail(c, e, "transformers: open %s: no such file or directory", p);
+		cd.origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
+		rn_parse_stream(c, p, buf, len, config_doc, &cd);
+	}
+}

@@ -814,64 +814,9 @@ static void apply_config(struct rctx *c, const char *dir, struct gate_rnode *cfg
 	rfail(c, cfg, "transformers: built-in %s is not supported yet", kind);
 }
 
-struct cfgs {
-	struct rctx *c;
-	const char *dir, *origin;
-	struct rmap *m;
-};
-
-static void config_doc(struct rctx *c, struct gate_rnode *root, void *payload)
-{
-	struct cfgs *cf = payload;
-
-	one_config(c, cf->dir, root, cf->origin, cf->m);
-}
-
-/* kustomize runs the inline configs first, then those of files and folders, each in list order */
+/* `transformers:` entries: built-in transformer configs */
 void rx_builtin_config(struct rctx *c, const char *dir, const char *kfile,
 	const struct gate_rnode *list, struct rmap *m)
 {
-	uint32_t i;
-	int pass;
-
-	for (pass = 0; pass < 2; pass++)
-	for (i = 0; i < list->len; i++) {
-		const struct gate_rnode *e = list->u.items[i];
-		const char *s = rn_scalar(e);
-		struct cfgs cf = { c, dir, NULL, m };
-		char *buf;
-		size_t len;
-		int rc;
-
-		if (!s || e->type != GATE_RNODE_STR)
-			rfail(c, e, "transformers entries must be strings");
-		if ((strchr(s, '\n') != NULL) != (pass == 0))
-			continue; /* inline configs in pass 0, the others in pass 1 */
-		if (strchr(s, '\n')) {
-			/* an inline config: its origin is the kustomization */
-			cf.origin = c->origin ? rpath_join(c, c->origin, kfile) : NULL;
-			rn_parse_stream(c, e->file, s, strlen(s), config_doc, &cf);
-			continue;
-		}
-		rc = rload(c, rpath_join(c, dir, s), &buf, &len);
-		if (rc == GATE_RENDER_EISDIR) {
-			/* a kustomization whose build is the transformer configs */
-			const char *saved = c->origin;
-			struct rmap cfgs;
-			size_t k;
-
-			memset(&cfgs, 0, sizeof(cfgs));
-			if (c->origin)
-				c->origin = rpath_join(c, c->origin, s);
-			rtarget_accumulate(c, rpath_join(c, dir, s), &cfgs, 0, e);
-			c->origin = saved;
-			for (k = 0; k < cfgs.n; k++)
-				one_config(c, dir, cfgs.v[k]->root, cfgs.v[k]->origin_path, m);
-			continue;
-		}
-		if (rc)
-			rfail(c, e, "transformers: open %s: no such file or directory", rpath_join(c, dir, s));
-		cf.origin = c->origin ? rpath_join(c, c->origin, s) : NULL;
-		rn_parse_stream(c, rpath_join(c, dir, s), buf, len, config_doc, &cf);
-	}
+	rtarget_configs(c, dir, kfile, list, 0, one_config, m);
 }
