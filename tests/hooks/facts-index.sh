@@ -46,23 +46,6 @@ widget() { # widget SIZE
 	printf '%s\n' "apiVersion: example.com/v1" "kind: Widget" "metadata: {name: w1}" "spec: {size: $1}"
 }
 
-flux_ks() { # flux_ks NAME PATH [extra spec lines]
-	cat <<YAML
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: $1
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  path: $2
-  prune: true
-YAML
-}
-
 # hint_field WORDS: the number before WORDS in the last push's timing hint
 # ("...; 2 blobs read; facts index used: 31 loaded, 9 hits, 0 misses, 0 bad")
 hint_field() {

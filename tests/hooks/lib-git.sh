@@ -214,3 +214,22 @@ stop_http() {
 		HTTP_PID=
 	fi
 }
+
+# flux_ks NAME PATH: a Flux Kustomization (GitRepository flux-system) on stdout;
+# callers append further spec lines.
+flux_ks() {
+	cat <<YAML
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: $1
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  path: $2
+  prune: true
+YAML
+}

@@ -7,23 +7,6 @@
 . "$GATE_SRCDIR/tests/lib.sh"
 . "$GATE_SRCDIR/tests/hooks/lib-git.sh"
 
-flux_ks() { # flux_ks NAME PATH [extra spec lines]
-	cat <<YAML
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: $1
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  path: $2
-  prune: true
-YAML
-}
-
 # --- Flux's example repository layout pushes cleanly
 shared="${GATE_SHARED_DIR:-$GATE_SRCDIR/../shared}/data/kustomize-goldens.tar.xz"
 [ -f "$shared" ] || bail "shared data missing: expected $shared"

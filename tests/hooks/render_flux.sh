@@ -8,23 +8,6 @@
 . "$GATE_SRCDIR/tests/lib.sh"
 . "$GATE_SRCDIR/tests/hooks/lib-git.sh"
 
-flux_ks() { # flux_ks NAME PATH: a Flux Kustomization; spec lines may follow
-	cat <<YAML
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: $1
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  path: $2
-  prune: true
-YAML
-}
-
 configmap() { # configmap NAME KEY=VALUE...: a ConfigMap in flux-system
 	_n=$1
 	shift
