@@ -8,7 +8,8 @@
  * identity, push options, GitLab's GL_ID, GATE_SCHEMA_DIR (config schemas
  * outside the installed pkgdatadir), GATE_SYSTEM_CONFIG (another system-wide
  * file, "" for none), GATE_TIMING (print the hook's own time, the blobs read
- * and the facts index's counts) and GATE_NO_FACTS_INDEX (judge without the
+ * from the object database, the reads the blob memo answered, and the facts
+ * index's counts) and GATE_NO_FACTS_INDEX (judge without the
  * blob-facts index: for tests comparing verdicts with and without it).
  */
 #include "config.h"
@@ -439,9 +440,11 @@ done:
 		memset(&fs, 0, sizeof(fs));
 		if (fi)
 			gate_facts_index_get_stats(fi, &fs);
-		gate_push_report_say(&o.b, o.gl, "hint", "judged in %lld ms (%s); cpu %lld ms; %zu blobs read; facts index %s: %zu loaded, %zu hits, %zu misses, %zu bad",
+		gate_push_report_say(&o.b, o.gl, "hint", "judged in %lld ms (%s); cpu %lld ms; %zu blobs read; "
+			"%zu reads shared; facts index %s: %zu loaded, %zu hits, %zu misses, %zu bad",
 			(long long)(gate_judge_now_ms() - start), ph.b.ptr ? ph.b.ptr : "", cpu,
-			repo ? gate_repo_blob_reads(repo) : 0, fi ? "used" : "unused", fs.loaded, fs.hits, fs.misses, fs.bad);
+			repo ? gate_repo_blob_reads(repo) : 0, repo ? gate_repo_blob_reads_shared(repo) : 0,
+			fi ? "used" : "unused", fs.loaded, fs.hits, fs.misses, fs.bad);
 	}
 	if (o.b.len)
 		fwrite(o.b.ptr, 1, o.b.len, stderr);

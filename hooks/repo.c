@@ -1,4 +1,5 @@
 #include "gate/repo.h"
+#include "gate/blob_memo.h"
 #include "gate/git_dl.h"
 
 #include <stdio.h>
@@ -10,7 +11,8 @@
 struct gate_repo {
 	git_repository *git;
 	char *git_dir;
-	size_t blob_reads; /* blobs read whole by gate_repo_read_blob() */
+	size_t blob_reads; /* blobs read whole from the object database by gate_repo_read_blob() */
+	struct gate_blob_memo memo; /* what it read, for the next read of the same blob */
 };
 
 void gate_repo_error(char *msg, size_t msgsize, const char *what)
@@ -60,6 +62,7 @@ void gate_repo_free(struct gate_repo *r)
 		return;
 	git_repository_free(r->git);
 	free(r->git_dir);
+	gate_blob_memo_release(&r->memo);
 	free(r);
 	git_libgit2_shutdown();
 }
@@ -322,11 +325,20 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
 	git_object_t type;
+	const char *kept;
 	size_t size;
 	int error;
 
 	*out = NULL;
 	*len = 0;
+	if ((kept = gate_blob_memo_get(&r->memo, id, &size)) != NULL) {
+		*len = size;
+		if (size > max)
+			return GATE_REPO_ETOOBIG;
+		*out = gate_xmalloc(size + 1);
+		memcpy(*out, kept, size + 1);
+		return 0;
+	}
 	if ((error = git_repository_odb(&odb, r->git)) < 0) {
 		gate_repo_error(msg, msgsize, "cannot open the object database");
 		goto done;
@@ -355,6 +367,7 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	(*out)[size] = '\0';
 	*len = size;
 	r->blob_reads++;
+	gate_blob_memo_put(&r->memo, id, *out, size);
 	error = 0;
 done:
 	git_odb_object_free(obj);
@@ -365,6 +378,11 @@ done:
 size_t gate_repo_blob_reads(const struct gate_repo *r)
 {
 	return r->blob_reads;
+}
+
+size_t gate_repo_blob_reads_shared(const struct gate_repo *r)
+{
+	return r->memo.hits;
 }
 
 int gate_repo_config_has(struct gate_repo *r, const char *key)

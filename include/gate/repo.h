@@ -105,16 +105,21 @@ int gate_repo_commits_diff(struct gate_repo *r, const git_oid *from, const git_o
 /*
  * Read a blob into a new NUL-terminated buffer (caller frees).  Blobs larger
  * than max give GATE_REPO_ETOOBIG with *len set to the size, before reading
- * the content.  Returns 0 or negative with a message.
+ * the content.  Returns 0 or negative with a message.  A blob read before
+ * through r is copied from r's memo (include/gate/blob_memo.h) instead of
+ * being inflated again.
  */
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize);
 
 /*
- * How many blobs gate_repo_read_blob() read whole since r was opened (a
- * count for tests and GATE_TIMING: what the facts index spares).
+ * How many blobs gate_repo_read_blob() read whole from the object database
+ * since r was opened (a count for tests and GATE_TIMING: what the facts
+ * index and the memo spare).
  */
 size_t gate_repo_blob_reads(const struct gate_repo *r);
+/* How many gate_repo_read_blob() calls the memo answered instead. */
+size_t gate_repo_blob_reads_shared(const struct gate_repo *r);
 
 /*
  * What commit changes against its first parent, as gate_repo_commit_changes()
