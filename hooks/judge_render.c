@@ -584,9 +584,13 @@ static int index_holds(struct rtree *t, const struct root *root, const char *not
 	return 1;
 }
 
-/* Build root in the commit's tree and judge what it renders. */
+/*
+ * Build root in the commit's tree and judge what it renders.  rcache: the
+ * push's parsed files, shared by its builds (50 overlays of one base parse
+ * it once).
+ */
 static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
-	const struct root *root)
+	const struct root *root, struct gate_render_cache *rcache)
 {
 	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
 	struct gate_render_loader ldr;
@@ -626,6 +630,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	ldr.payload = &rd;
 	/* Flux builds in input order (kustomize's --reorder none) */
 	ro.order = root->flux ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
+	ro.cache = rcache;
 	rc = gate_render_build(&r, root->vdir ? root->vdir : *root->dir ? root->dir : ".", &ldr, &ro, &err);
 	if (rd.io_error) {
 		error = -1;
@@ -674,11 +679,13 @@ done:
 int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, char *msg, size_t msgsize)
 {
 	struct noroot nr, novars;
+	struct gate_render_cache *rcache;
 	size_t i, c, k;
 	int error = 0;
 
 	memset(&nr, 0, sizeof(nr));
 	memset(&novars, 0, sizeof(novars));
+	gate_render_cache_new(&rcache);
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
 		for (c = 0; c < r->ncommits && !error; c++) {
@@ -708,11 +715,12 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 				error = gate_judge__resolve_vars(&t, &rs);
 			for (k = 0; !error && k < rs.n; k++)
 				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
-					judge_root(j, &t, cm, &rs.v[k]);
+					judge_root(j, &t, cm, &rs.v[k], rcache);
 			gate_judge__roots_release(&rs);
 			rtree_release(&t);
 		}
 	}
+	gate_render_cache_free(rcache);
 	free(nr.ids);
 	free(novars.ids);
 	return error;

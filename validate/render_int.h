@@ -109,6 +109,24 @@ const char *rn_scalar(const struct gate_rnode *n);
 typedef void (*rn_doc_fn)(struct rctx *c, struct gate_rnode *root, void *payload);
 void rn_parse_stream(struct rctx *c, const char *file, const char *buf, size_t len,
 	rn_doc_fn fn, void *payload);
+/* Add n nodes to the build's count (fails the build past its limit). */
+void rn_count_nodes(struct rctx *c, size_t n);
+
+/*
+ * The parse cache (render_cache.c).  rcache_replay: when opts->cache holds
+ * a parse of buf, hand its documents to fn as a parse would and return 1;
+ * else 0.  Recording a parse: rcache_record_start (NULL: not recorded), a
+ * rcache_record_doc before each document is handed over (nodes: counted
+ * since the previous one was), rcache_record_done when all went well.
+ */
+struct rcache_entry;
+int rcache_replay(struct rctx *c, const char *file, const char *buf, size_t len, rn_doc_fn fn,
+	void *payload);
+struct rcache_entry *rcache_record_start(struct rctx *c, const char *buf, size_t len);
+void rcache_record_doc(struct rctx *c, struct rcache_entry *e, const struct gate_rnode *root,
+	const char *file, size_t nodes);
+void rcache_record_done(struct rcache_entry *e, size_t tail);
+
 /* Parse one document (or fail) */
 struct gate_rnode *rn_parse_one(struct rctx *c, const char *file, const char *buf, size_t len);
 

@@ -179,6 +179,13 @@ static void count_node(struct rctx *c)
 		rfail(c, NULL, "the build makes more than %zu nodes", c->opts->max_nodes);
 }
 
+void rn_count_nodes(struct rctx *c, size_t n)
+{
+	c->nodes += n;
+	if (c->nodes > c->opts->max_nodes)
+		rfail(c, NULL, "the build makes more than %zu nodes", c->opts->max_nodes);
+}
+
 struct gate_rnode *rn_new(struct rctx *c, int type, const struct gate_rnode *origin)
 {
 	struct gate_rnode *n = ra_alloc(c, sizeof(*n));
@@ -552,6 +559,8 @@ struct parser {
 	struct gate_rnode *root;
 	yaml_event_t ev;  /* the event being handled; deleted on failure too */
 	int ev_live;
+	struct rcache_entry *rec; /* the parse cache's record of this parse, or NULL */
+	size_t mark;      /* the build's node count when the last document was handed over */
 };
 
 static void merge_into(struct rctx *c, struct gate_rnode *map, const struct gate_rnode *src)
@@ -733,8 +742,11 @@ static void parse_events(struct parser *p, yaml_parser_t *yp, rn_doc_fn fn, void
 			p->nanchors = 0;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
-			if (p->root && p->root->type != GATE_RNODE_NULL)
+			if (p->root && p->root->type != GATE_RNODE_NULL) {
+				rcache_record_doc(c, p->rec, p->root, p->file, c->nodes - p->mark);
 				fn(c, p->root, payload);
+				p->mark = c->nodes;
+			}
 			p->root = NULL;
 			break;
 		case YAML_SCALAR_EVENT:
@@ -798,10 +810,15 @@ void rn_parse_stream(struct rctx *c, const char *file, const char *buf, size_t l
 	rn_doc_fn fn, void *payload)
 {
 	/* parser state lives in the arena so a failure (longjmp) leaks nothing but the libyaml parser */
-	struct parse_cleanup *pc = ra_alloc(c, sizeof(*pc));
+	struct parse_cleanup *pc;
 	jmp_buf saved;
 	int failed;
 
+	if (rcache_replay(c, file, buf, len, fn, payload))
+		return;
+	pc = ra_alloc(c, sizeof(*pc));
+	pc->p.rec = rcache_record_start(c, buf, len);
+	pc->p.mark = c->nodes;
 	memcpy(saved, c->fail, sizeof(saved));
 	yaml_parser_initialize(&pc->yp);
 	yaml_parser_set_input_string(&pc->yp, (const unsigned char *)buf, len);
@@ -817,6 +834,7 @@ void rn_parse_stream(struct rctx *c, const char *file, const char *buf, size_t l
 	memcpy(c->fail, saved, sizeof(saved));
 	if (failed)
 		longjmp(c->fail, 1);
+	rcache_record_done(pc->p.rec, c->nodes - pc->p.mark);
 }
 
 static void keep_one(struct rctx *c, struct gate_rnode *root, void *payload)

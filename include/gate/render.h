@@ -91,8 +91,24 @@ struct gate_render_options {
 	size_t max_nodes;   /* nodes made by one build (copies and alias expansion count) */
 	size_t max_depth;   /* nesting of kustomizations */
 	unsigned flags;     /* GATE_RENDER_* */
+	struct gate_render_cache *cache; /* parsed files shared by builds, or NULL; must outlive their renders */
 };
-#define GATE_RENDER_OPTIONS_INIT { GATE_RENDER_ORDER_LEGACY, 20000, 256u << 20, 16u << 20, 64, 0 }
+#define GATE_RENDER_OPTIONS_INIT { GATE_RENDER_ORDER_LEGACY, 20000, 256u << 20, 16u << 20, 64, 0, NULL }
+
+/*
+ * Parsed files shared by several builds (the renders of one push, where 50
+ * overlays read one base): a text parsed by an earlier build with the same
+ * cache is copied from it instead of parsed again.  Keyed by the text alone
+ * (a copy takes the path it is read at), so a render is the same with or
+ * without it, errors and limits included.  Renders built with a cache
+ * borrow strings from it: free them first.  Bounded (texts that do not fit
+ * are parsed each time); not thread-safe.
+ */
+struct gate_render_cache;
+void gate_render_cache_new(struct gate_render_cache **out);
+void gate_render_cache_free(struct gate_render_cache *k);
+/* How many parses the cache spared (for tests and timing). */
+size_t gate_render_cache_hits(const struct gate_render_cache *k);
 
 /*
  * A build that failed.  message is kustomize-like and lowercase; file, line

@@ -9,6 +9,12 @@
  * the 976 renders take about a second.
  *
  *   golden_run ROOT KNOWN   exit 0 unless an unlisted case fails
+ *
+ * With --cache ROOT (tests/render/cache_same.sh): every case and order
+ * rendered without a parse cache, then twice with one cache shared by all
+ * the cases of a repository (the second time every file comes from it);
+ * the YAML, every node's origin (file, line, column) and any error must be
+ * byte for byte the same.  One TAP line per repository.
  */
 #include "config.h"
 
@@ -102,6 +108,51 @@ static int run_render(const char *tree, int order, const char *dir, struct gate_
 	return 0;
 }
 
+/* every node's origin and type, in document order */
+static void dump_origins(const struct gate_rnode *n, struct gate_buf *out)
+{
+	uint32_t i;
+
+	if (!n)
+		return;
+	gate_buf_addf(out, "%s:%u:%u:%d:%d\n", n->file ? n->file : "-", n->line, n->col, n->type, n->block);
+	if (n->type == GATE_RNODE_SEQ)
+		for (i = 0; i < n->len; i++)
+			dump_origins(n->u.items[i], out);
+	else if (n->type == GATE_RNODE_MAP)
+		for (i = 0; i < n->len; i++) {
+			gate_buf_addf(out, "key %s %u:%u\n", n->u.members[i].key, n->u.members[i].line,
+				n->u.members[i].col);
+			dump_origins(n->u.members[i].value, out);
+		}
+}
+
+/* What a render gives, all of it: YAML, origins, warnings, or the error. */
+static void render_all(const char *tree, int order, const char *dir, struct gate_render_cache *cache,
+	struct gate_buf *out)
+{
+	struct gate_render_loader ldr = { tree_read, (void *)tree };
+	struct gate_render_options opts = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_error e;
+	struct gate_render *r;
+	size_t i;
+
+	opts.order = order;
+	opts.cache = cache;
+	if (gate_render_build(&r, dir, &ldr, &opts, &e) < 0) {
+		gate_buf_addf(out, "error %s:%u:%u: %s", e.file, e.line, e.col, e.message);
+		return;
+	}
+	gate_render_emit(r, out);
+	for (i = 0; i < gate_render_count(r); i++)
+		dump_origins(gate_render_object(r, i), out);
+	for (i = 0; i < gate_render_warning_count(r); i++) {
+		const struct gate_render_error *w = gate_render_warning(r, i);
+		gate_buf_addf(out, "warning %s:%u:%u: %s\n", w->file, w->line, w->col, w->message);
+	}
+	gate_render_free(r);
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -143,14 +194,87 @@ static void print_comment(const char *s, size_t max)
 		putchar('\n');
 }
 
+static int same_buf(const struct gate_buf *a, const struct gate_buf *b)
+{
+	return a->len == b->len && (!a->len || !memcmp(a->ptr, b->ptr, a->len));
+}
+
+/* --cache ROOT: the renders are the same with a shared parse cache */
+static int cache_mode(const char *root)
+{
+	char **repos;
+	size_t nrepos, r, failed = 0, hits = 0, cases = 0, tap = 0;
+
+	repos = list_dir(root, &nrepos);
+	for (r = 0; r < nrepos; r++) {
+		char *cdir = gate_xasprintf("%s/%s/cases", root, repos[r]);
+		char *tree = gate_xasprintf("%s/%s/tree", root, repos[r]);
+		struct gate_render_cache *cache;
+		size_t ncases, i, differ = 0, renders = 0;
+		char **cs = list_dir(cdir, &ncases);
+
+		gate_render_cache_new(&cache);
+		for (i = 0; i < ncases; i++) {
+			char *dfile = gate_xasprintf("%s/%s/DIR", cdir, cs[i]), *dir;
+			size_t dlen;
+			int o;
+
+			if (gate_read_file(dfile, 4096, &dir, &dlen) == 0) {
+				while (dlen && (dir[dlen - 1] == '\n' || dir[dlen - 1] == '\r'))
+					dir[--dlen] = 0;
+				cases++;
+				for (o = 0; o < 2; o++) {
+					struct gate_buf plain = GATE_BUF_INIT, first = GATE_BUF_INIT, again = GATE_BUF_INIT;
+					int order = o ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
+
+					render_all(tree, order, dir, NULL, &plain);
+					render_all(tree, order, dir, cache, &first);
+					render_all(tree, order, dir, cache, &again);
+					renders++;
+					if (!same_buf(&plain, &first) || !same_buf(&plain, &again)) {
+						if (!differ++)
+							printf("#   %s %s differs with the cache\n", cs[i], o ? "none" : "legacy");
+					}
+					gate_buf_release(&plain);
+					gate_buf_release(&first);
+					gate_buf_release(&again);
+				}
+				free(dir);
+			}
+			free(dfile);
+			free(cs[i]);
+		}
+		hits += gate_render_cache_hits(cache);
+		if (renders) /* README.md and the like are no repositories */
+			printf("%s %zu - %s: %zu renders the same with the parse cache (%zu parses spared)\n",
+				differ ? "not ok" : "ok", ++tap, repos[r], renders, gate_render_cache_hits(cache));
+		failed += differ != 0;
+		gate_render_cache_free(cache);
+		free(cs);
+		free(cdir);
+		free(tree);
+		free(repos[r]);
+	}
+	free(repos);
+	if (!cases) {
+		printf("Bail out! no cases under %s\n", root);
+		return 1;
+	}
+	printf("%s %zu - the cache was used (%zu parses spared)\n", hits ? "ok" : "not ok", ++tap, hits);
+	printf("1..%zu\n", tap);
+	return failed || !hits ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct known known = { 0 };
 	char **repos;
 	size_t nrepos, r, tap = 0, failed = 0, cases = 0, bytes = 0;
 
+	if (argc == 3 && !strcmp(argv[1], "--cache"))
+		return cache_mode(argv[2]);
 	if (argc != 3) {
-		fputs("usage: golden_run ROOT KNOWN\n", stderr);
+		fputs("usage: golden_run ROOT KNOWN\n       golden_run --cache ROOT\n", stderr);
 		return 2;
 	}
 	read_known(argv[2], &known);
