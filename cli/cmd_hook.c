@@ -9,8 +9,10 @@
  * outside the installed pkgdatadir), GATE_SYSTEM_CONFIG (another system-wide
  * file, "" for none), GATE_TIMING (print the hook's own time, the blobs read
  * from the object database, the reads the blob memo answered, and the facts
- * index's counts) and GATE_NO_FACTS_INDEX (judge without the
- * blob-facts index: for tests comparing verdicts with and without it).
+ * index's counts), GATE_NO_FACTS_INDEX (judge without the blob-facts
+ * index) and GATE_NO_SHARING (read and parse again what one part of the
+ * push already read: no blob memo, no parse cache between renders); the last
+ * two for tests comparing verdicts with and without.
  */
 #include "config.h"
 
@@ -403,6 +405,8 @@ static int pre_receive(int argc, char **argv)
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
 	as.no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
+	if (getenv("GATE_NO_SHARING"))
+		gate_repo_set_sharing(repo, 0);
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));

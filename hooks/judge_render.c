@@ -685,7 +685,9 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 
 	memset(&nr, 0, sizeof(nr));
 	memset(&novars, 0, sizeof(novars));
-	gate_render_cache_new(&rcache);
+	rcache = NULL;
+	if (gate_repo_sharing(j->repo))
+		gate_render_cache_new(&rcache);
 	for (i = 0; i < out->nrefs && !error; i++) {
 		struct gate_judged_ref *r = &out->refs[i];
 		for (c = 0; c < r->ncommits && !error; c++) {

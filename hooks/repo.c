@@ -13,6 +13,7 @@ struct gate_repo {
 	char *git_dir;
 	size_t blob_reads; /* blobs read whole from the object database by gate_repo_read_blob() */
 	struct gate_blob_memo memo; /* what it read, for the next read of the same blob */
+	int no_sharing;             /* gate_repo_set_sharing(r, 0) */
 };
 
 void gate_repo_error(char *msg, size_t msgsize, const char *what)
@@ -331,7 +332,7 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 
 	*out = NULL;
 	*len = 0;
-	if ((kept = gate_blob_memo_get(&r->memo, id, &size)) != NULL) {
+	if (!r->no_sharing && (kept = gate_blob_memo_get(&r->memo, id, &size)) != NULL) {
 		*len = size;
 		if (size > max)
 			return GATE_REPO_ETOOBIG;
@@ -367,7 +368,8 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	(*out)[size] = '\0';
 	*len = size;
 	r->blob_reads++;
-	gate_blob_memo_put(&r->memo, id, *out, size);
+	if (!r->no_sharing)
+		gate_blob_memo_put(&r->memo, id, *out, size);
 	error = 0;
 done:
 	git_odb_object_free(obj);
@@ -383,6 +385,16 @@ size_t gate_repo_blob_reads(const struct gate_repo *r)
 size_t gate_repo_blob_reads_shared(const struct gate_repo *r)
 {
 	return r->memo.hits;
+}
+
+void gate_repo_set_sharing(struct gate_repo *r, int on)
+{
+	r->no_sharing = !on;
+}
+
+int gate_repo_sharing(const struct gate_repo *r)
+{
+	return !r->no_sharing;
 }
 
 int gate_repo_config_has(struct gate_repo *r, const char *key)

@@ -122,6 +122,15 @@ size_t gate_repo_blob_reads(const struct gate_repo *r);
 size_t gate_repo_blob_reads_shared(const struct gate_repo *r);
 
 /*
+ * Whether what one part of a push read is shared with the others (on by
+ * default): the blob memo, and the parse cache the renders of a push share
+ * (hooks/judge_render.c).  Off, every read and parse is done again: the
+ * verdicts are the same (for tests comparing both ways).
+ */
+void gate_repo_set_sharing(struct gate_repo *r, int on);
+int gate_repo_sharing(const struct gate_repo *r);
+
+/*
  * What commit changes against its first parent, as gate_repo_commit_changes()
  * reports it without deletions (renames as additions), or every entry of its
  * tree when whole_tree is set or it has no parent.  A subtree whose id did
