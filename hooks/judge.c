@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,8 @@ static void hash_tree(struct gate_sha256 *h, const char *dir, int depth, size_t 
 		struct stat st;
 		char *p = gate_xasprintf("%s/%s", dir, names[i]);
 
-		if (stat(p, &st) == 0) {
+		/* relative to the open folder: the kernel walks one name, not the whole path */
+		if (fstatat(dirfd(d), names[i], &st, 0) == 0) {
 			gate_sha256_update_str(h, p);
 			gate_sha256_update(h, &st.st_size, sizeof(st.st_size));
 			gate_sha256_update(h, &st.st_ino, sizeof(st.st_ino));

@@ -59,8 +59,18 @@ struct entry {
 	struct gate_schema *schema;   /* NULL: none found */
 	char *location;               /* where the schema came from */
 	char *error;                  /* the lookup failed with this message */
-	char sha[2 * 32 + 1];         /* content hash of the schema file */
+	char sha[2 * 32 + 1];         /* content hash of the schema file, once computed */
+	char *body;                   /* the schema file while its hash is not computed yet */
+	size_t body_len;
 };
+
+/*
+ * A schema file's hash is only needed by gate_store_fingerprint(), which
+ * the hook asks for before any schema is resolved: the files (up to this
+ * many bytes in all) are kept and hashed when a fingerprint wants them,
+ * not each time one is compiled.
+ */
+#define PENDING_HASH_BYTES (32u << 20)
 
 struct location {
 	char *tmpl; /* "default" and "catalog" already replaced */
@@ -82,6 +92,7 @@ struct gate_store {
 	struct entry **buckets;
 	size_t nbuckets, nentries;
 	struct gate_store_stats stats;
+	size_t pending_bytes;         /* schema files kept for their hash (entry.body) */
 };
 
 static void errno_msg(int err, char *buf, size_t size)
@@ -192,6 +203,7 @@ void gate_store_free(struct gate_store *st)
 			next = e->next;
 			gate_schema_free(e->schema);
 			free(e->kind);
+			free(e->body);
 			free(e->location);
 			free(e->error);
 			free(e);
@@ -489,6 +501,24 @@ static void close_root(json_t *root)
 		json_object_set_new(root, "additionalProperties", json_false());
 }
 
+/* e's schema file: kept for a later hash while the bound allows, else hashed now */
+static void keep_body(struct gate_store *st, struct entry *e, struct gate_buf *body)
+{
+	int keep;
+
+	pthread_mutex_lock(&st->mu);
+	keep = st->pending_bytes + body->len <= PENDING_HASH_BYTES;
+	if (keep)
+		st->pending_bytes += body->len;
+	pthread_mutex_unlock(&st->mu);
+	if (!keep) {
+		gate_sha256_hex(body->ptr ? body->ptr : "", body->len, e->sha);
+		return;
+	}
+	e->body_len = body->len;
+	e->body = body->ptr ? gate_buf_detach(body) : gate_xstrdup("");
+}
+
 static void resolve(struct gate_store *st, struct entry *e, struct gate_store_stats *stats)
 {
 	struct gate_buf body = GATE_BUF_INIT;
@@ -541,7 +571,7 @@ static void resolve(struct gate_store *st, struct entry *e, struct gate_store_st
 		stats->compiles++;
 		e->schema = schema;
 		e->location = gate_xstrdup(loc);
-		gate_sha256_hex(body.ptr, body.len, e->sha);
+		keep_body(st, e, &body);
 		break;
 	}
 	if (!e->schema && !e->error && parse_err[0])
@@ -670,8 +700,15 @@ void gate_store_fingerprint(struct gate_store *st, char *buf, size_t bufsize)
 		gate_buf_addf(&b, "schema %s %s %s ", e->kind, e->group, e->version);
 		if (e->error)
 			gate_buf_addf(&b, "error %s\n", e->error);
-		else if (e->schema)
+		else if (e->schema) {
+			if (e->body) {
+				gate_sha256_hex(e->body, e->body_len, e->sha);
+				st->pending_bytes -= e->body_len;
+				free(e->body);
+				e->body = NULL;
+			}
 			gate_buf_addf(&b, "at %s sha256 %s\n", e->location, e->sha);
+		}
 		else
 			gate_buf_adds(&b, "none\n");
 	}
