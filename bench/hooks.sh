@@ -18,7 +18,7 @@
 #   (i) one manifest changed in the 16-copy fleet (as (a))
 # BENCH_HOOKS_ONLY=index skips (a)-(e); BENCH_BIG_COPIES=0 skips (g) and (h).
 # Hook time is the hook's own measure (GATE_TIMING: "hint: judged in N ms
-# (phase ms, ...); cpu N ms; N blobs read; ...", from reading stdin to the
+# (phase ms, ...); cpu N ms; N blobs read; N reads shared; ...", from reading stdin to the
 # verdict, without process start; cpu is the hook process's user + sys);
 # push time is git push's wall time around it.  Each result line is followed
 # by where the hook's time went (for (a), in the push at the p50).  The load
@@ -194,13 +194,15 @@ fi
 # ---- the blob-facts index, side by side
 cpu_ms() { sed -n 's/^remote: hint: judged in .*; cpu \([0-9]*\) ms;.*/\1/p' "$1" | tail -1; }
 blob_reads() { sed -n 's/^remote: hint: judged in .*; \([0-9]*\) blobs read;.*/\1/p' "$1" | tail -1; }
+# reads the blob memo answered (0 from a build that does not print them)
+blob_shared() { sed -n 's/^remote: hint: judged in .*; \([0-9]*\) reads shared;.*/\1/p' "$1" | tail -1 | grep . || echo 0; }
 # median FILE COLUMN: the middle value of a column of numbers
 median() {
 	_n=$(wc -l <"$1")
 	cut -d' ' -f"$2" "$1" | sort -n | sed -n "$(((_n + 1) / 2))p"
 }
 # gate_push WORK REPO INDEX(on|off) OUT [REF]: one bypassed push, its line of
-# "hook-ms cpu-ms blobs push-ms background-ms" appended to OUT.times, then
+# "hook-ms cpu-ms blobs push-ms background-ms shared-reads" appended to OUT.times, then
 # accepted (background: until the hook's detached child is done)
 gate_push() {
 	_t0=$(now_ms)
@@ -214,7 +216,7 @@ gate_push() {
 	_t1=$(now_ms)
 	accept "$2"
 	settle "$2"
-	echo "$(hook_ms "$4.out") $(cpu_ms "$4.out") $(blob_reads "$4.out") $((_t1 - _t0)) $(($(now_ms) - _t1))" >>"$4.times"
+	echo "$(hook_ms "$4.out") $(cpu_ms "$4.out") $(blob_reads "$4.out") $((_t1 - _t0)) $(($(now_ms) - _t1)) $(blob_shared "$4.out")" >>"$4.times"
 	# where the time went, kept per push: the one at the median is shown
 	echo "$(hook_ms "$4.out") $(phases "$4.out" | sed 's/^ *//')" >>"$4.phases"
 }
@@ -222,8 +224,8 @@ gate_push() {
 side() {
 	_on_hook=$(median "$T/on.times" 1)
 	echo "$1:"
-	echo "    index:    hook p50 ${_on_hook} ms wall, $(median "$T/on.times" 2) ms CPU, $(median "$T/on.times" 3) blobs read; push p50 $(median "$T/on.times" 4) ms"
-	echo "    no index: hook p50 $(median "$T/off.times" 1) ms wall, $(median "$T/off.times" 2) ms CPU, $(median "$T/off.times" 3) blobs read; push p50 $(median "$T/off.times" 4) ms"
+	echo "    index:    hook p50 ${_on_hook} ms wall, $(median "$T/on.times" 2) ms CPU, $(median "$T/on.times" 3) blobs read ($(median "$T/on.times" 6) reads shared); push p50 $(median "$T/on.times" 4) ms"
+	echo "    no index: hook p50 $(median "$T/off.times" 1) ms wall, $(median "$T/off.times" 2) ms CPU, $(median "$T/off.times" 3) blobs read ($(median "$T/off.times" 6) reads shared); push p50 $(median "$T/off.times" 4) ms"
 	if [ -n "$2" ]; then
 		if [ "$(median "$T/on.times" 2)" -le "$2" ] && [ "$_on_hook" -le "$2" ]; then
 			echo "    target hook p50 <= $2 ms: met (wall and CPU)"
@@ -357,9 +359,9 @@ for m in off on; do
 done
 echo "(h) first push of the $big-copy fleet ($bfiles files), cold cache (one push each):"
 for m in on off; do
-	read -r hk cpu rd pw bg <"$T/$m.times"
+	read -r hk cpu rd pw bg shr <"$T/$m.times"
 	if [ "$hk" -le 4000 ]; then verdict="within"; else verdict="OVER"; fi
-	echo "    $(if [ $m = on ]; then echo "index:   "; else echo "no index:"; fi) hook ${hk} ms wall, ${cpu} ms CPU, $rd blobs read; push ${pw} ms, then ${bg} ms writing verdicts in the background; $verdict the default budget (4000 ms)"
+	echo "    $(if [ $m = on ]; then echo "index:   "; else echo "no index:"; fi) hook ${hk} ms wall, ${cpu} ms CPU, $rd blobs read ($shr reads shared); push ${pw} ms, then ${bg} ms writing verdicts in the background; $verdict the default budget (4000 ms)"
 done
 echo "    index: $(cut -d' ' -f2- "$T/on.phases")"
 loadavg "after (h)"
