@@ -25,6 +25,9 @@
 struct rarena *rarena_new(void);
 void rarena_free(struct rarena *a);
 
+/* a cached node's file when it was the parsed file's own: replayed as the path read */
+static const char same_file[] = "";
+
 struct cdoc {
 	struct gate_rnode *root;
 	size_t nodes;        /* counted since the previous document was handed over */
@@ -105,7 +108,7 @@ static struct rcache_entry *lookup(struct gate_render_cache *k, uint64_t h, cons
 	return NULL;
 }
 
-/* A copy of n in the cache's arena, strings too; file NULL where it is the parse's file. */
+/* A copy of n in the cache's arena, strings too; file same_file where it is the parse's file. */
 static struct gate_rnode *keep_copy(struct gate_render_cache *k, const struct gate_rnode *n, const char *file)
 {
 	struct rctx *a = &k->arena_ctx;
@@ -117,7 +120,7 @@ static struct gate_rnode *keep_copy(struct gate_render_cache *k, const struct ga
 	m = ra_alloc(a, sizeof(*m));
 	*m = *n;
 	m->alloc = n->len;
-	m->file = !n->file || n->file == file ? NULL : ra_strdup(a, n->file);
+	m->file = n->file == file ? same_file : n->file ? ra_strdup(a, n->file) : NULL;
 	/* scalars hold no NUL (the parser refuses one) */
 	m->str = n->str ? ra_strdup(a, n->str) : NULL;
 	if (n->type == GATE_RNODE_SEQ && n->len) {
@@ -145,7 +148,7 @@ static struct gate_rnode *replay_copy(struct rctx *c, const struct gate_rnode *n
 		return NULL;
 	m = ra_alloc(c, sizeof(*m));
 	*m = *n;
-	if (!m->file)
+	if (m->file == same_file)
 		m->file = file;
 	if (n->type == GATE_RNODE_SEQ && n->len) {
 		m->u.items = ra_alloc(c, n->len * sizeof(*m->u.items));
