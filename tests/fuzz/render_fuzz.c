@@ -3,7 +3,10 @@
  * is a set of files: "=== PATH" lines start each one (text before the first
  * such line is kustomization.yaml); folders are implied by the paths.  The
  * tree's root is built in both orders (the second skipping what the gate
- * cannot reach, with warnings), emitted, and every object hashed.
+ * cannot reach, with warnings), emitted, and every object hashed.  Each
+ * build is done again twice with one parse cache (gate_render_cache_new())
+ * shared by both orders: the YAML or the error must be the same, else the
+ * target aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,6 +75,25 @@ static void split(struct tree *t, const char *data, size_t size)
 	add(t, path, plen, body, (size_t)(end - body));
 }
 
+/* The YAML or the error of one build, as text (to compare with and without the cache). */
+static void outcome(const struct gate_render_loader *ldr, const struct gate_render_options *opts,
+	struct gate_buf *out)
+{
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+
+	if (gate_render_build(&r, ".", ldr, opts, &err) == 0)
+		gate_render_emit(r, out);
+	else
+		gate_buf_addf(out, "error %s:%u:%u: %s", err.file, err.line, err.col, err.message);
+	gate_render_free(r);
+}
+
+static int same(const struct gate_buf *a, const struct gate_buf *b)
+{
+	return a->len == b->len && (!a->len || !memcmp(a->ptr, b->ptr, a->len));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -79,11 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gate_render_loader ldr = { tree_read, &t };
 	struct gate_render_options opts = GATE_RENDER_OPTIONS_INIT;
 	struct gate_render_error err;
+	struct gate_render_cache *cache;
 	int order;
 	size_t i;
 
 	if (size > (256u << 10))
 		return 0;
+	gate_render_cache_new(&cache);
 	split(&t, (const char *)data, size);
 	opts.max_files = 200;
 	opts.max_bytes = 4u << 20;
@@ -107,7 +131,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		gate_render_free(r);
 		gate_buf_release(&out);
+		{
+			struct gate_render_options copts = opts;
+			struct gate_buf plain = GATE_BUF_INIT, first = GATE_BUF_INIT, again = GATE_BUF_INIT;
+
+			outcome(&ldr, &opts, &plain);
+			copts.cache = cache;
+			outcome(&ldr, &copts, &first);
+			outcome(&ldr, &copts, &again);
+			if (!same(&plain, &first) || !same(&plain, &again))
+				abort(); /* the parse cache changed a render */
+			gate_buf_release(&plain);
+			gate_buf_release(&first);
+			gate_buf_release(&again);
+		}
 	}
+	gate_render_cache_free(cache);
 	for (i = 0; i < t.n; i++)
 		free(t.f[i].path);
 	free(t.f);
