@@ -444,10 +444,8 @@ static int on_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int styl
 	return deliver(c, &node);
 }
 
-static int on_alias(struct gate_doc_ctx *c, const yaml_event_t *ev)
+static int on_alias(struct gate_doc_ctx *c, const char *name, uint32_t line, uint32_t col)
 {
-	const char *name = (const char *)ev->data.alias.anchor;
-	uint32_t line = mark_line(c, ev->start_mark), col = mark_col(ev->start_mark);
 	struct anchor *a = anchor_find(c, name);
 	struct frame *f = top(c);
 	struct gate_node node;
@@ -678,15 +676,21 @@ static inline uint32_t line_of(const struct gate_doc_ctx *c, size_t line)
 }
 
 int gate_doc__ev_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int style,
-	uint32_t line, uint32_t col)
+	const char *anchor, uint32_t line, uint32_t col)
 {
-	return on_scalar(c, v, len, style, tag_of(NULL, style), NULL, line_of(c, line),
+	return on_scalar(c, v, len, style, tag_of(NULL, style), anchor, line_of(c, line),
 		col == UINT32_MAX ? col : col + 1);
 }
 
-int gate_doc__ev_start(struct gate_doc_ctx *c, int is_map, uint32_t line, uint32_t col)
+int gate_doc__ev_start(struct gate_doc_ctx *c, int is_map, const char *anchor,
+	uint32_t line, uint32_t col)
 {
-	return on_start(c, is_map, NULL, line_of(c, line), col == UINT32_MAX ? col : col + 1);
+	return on_start(c, is_map, anchor, line_of(c, line), col == UINT32_MAX ? col : col + 1);
+}
+
+int gate_doc__ev_alias(struct gate_doc_ctx *c, const char *name, uint32_t line, uint32_t col)
+{
+	return on_alias(c, name, line_of(c, line), col == UINT32_MAX ? col : col + 1);
 }
 
 int gate_doc__ev_end(struct gate_doc_ctx *c)
@@ -710,7 +714,7 @@ static int libyaml_event(struct gate_doc_ctx *c, const yaml_event_t *ev, int *nd
 			tag_of((const char *)ev->data.scalar.tag, ev->data.scalar.style),
 			(const char *)ev->data.scalar.anchor, line, col);
 	case YAML_ALIAS_EVENT:
-		return on_alias(c, ev);
+		return on_alias(c, (const char *)ev->data.alias.anchor, line, col);
 	case YAML_SEQUENCE_START_EVENT:
 		return on_start(c, 0, (const char *)ev->data.sequence_start.anchor, line, col);
 	case YAML_MAPPING_START_EVENT:

@@ -167,14 +167,17 @@ struct gate_doc_ctx;
 
 /*
  * The events of yaml_scan.c: marks are libyaml's (0-based line and column in
- * characters); v[len] is NUL; style is a yaml_scalar_style_t; no tag, no
- * anchor.  Each returns 0, or -1 when the builder refused the event (a limit,
- * a duplicate key, a value that does not resolve): the caller then stops.
+ * characters); v[len] is NUL; style is a yaml_scalar_style_t; never a tag;
+ * anchor and name NUL-terminated, anchor NULL for none.  Each returns 0, or
+ * -1 when the builder refused the event (a limit, a duplicate key, a value
+ * that does not resolve, an unknown alias): the caller then stops.
  */
 int gate_doc__ev_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int style,
+	const char *anchor, uint32_t line, uint32_t col);
+int gate_doc__ev_start(struct gate_doc_ctx *c, int is_map, const char *anchor,
 	uint32_t line, uint32_t col);
-int gate_doc__ev_start(struct gate_doc_ctx *c, int is_map, uint32_t line, uint32_t col);
 int gate_doc__ev_end(struct gate_doc_ctx *c);
+int gate_doc__ev_alias(struct gate_doc_ctx *c, const char *name, uint32_t line, uint32_t col);
 
 /*
  * yaml_scan.c: feed c the events of buf[0..len) when the whole buffer is in

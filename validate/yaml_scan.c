@@ -41,6 +41,10 @@ struct ys {
 	char *sb;         /* the scalar being built, NUL-terminated */
 	size_t sn, sa;
 	unsigned depth;
+	/* an anchor waiting for its node, and the node's mark (the '&') */
+	char anchor[128];
+	int has_anchor;
+	uint32_t aline, acol;
 };
 
 /* bytes that stop a run of plain scalar text */
@@ -230,11 +234,49 @@ static int ev_scalar(struct ys *s, int style, uint32_t line, uint32_t col)
 	if (!s->sb)
 		sb_put(s, "", 0);
 	s->sb[s->sn] = '\0';
-	return gate_doc__ev_scalar(s->c, s->sb, s->sn, style, line, col) < 0 ? BAIL : 0;
+	if (s->has_anchor) {
+		s->has_anchor = 0;
+		return gate_doc__ev_scalar(s->c, s->sb, s->sn, style, s->anchor, s->aline,
+			s->acol) < 0 ? BAIL : 0;
+	}
+	return gate_doc__ev_scalar(s->c, s->sb, s->sn, style, NULL, line, col) < 0 ? BAIL : 0;
+}
+
+/* A collection starts at line, col (or at its anchor). */
+static int ev_start(struct ys *s, int is_map, uint32_t line, uint32_t col)
+{
+	if (s->has_anchor) {
+		s->has_anchor = 0;
+		return gate_doc__ev_start(s->c, is_map, s->anchor, s->aline, s->acol) < 0 ? BAIL : 0;
+	}
+	return gate_doc__ev_start(s->c, is_map, NULL, line, col) < 0 ? BAIL : 0;
+}
+
+/*
+ * libyaml's scan_anchor: s->p at '&' or '*'; the name into s->anchor.  Only
+ * names followed by a space, a line break or the end.
+ */
+static int scan_anchor_name(struct ys *s)
+{
+	const char *q = s->p + 1;
+	size_t n;
+
+	while (q < s->end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'z') ||
+		(*q >= 'A' && *q <= 'Z') || *q == '_' || *q == '-'))
+		q++;
+	n = (size_t)(q - s->p - 1);
+	if (!n || n >= sizeof(s->anchor) || (q < s->end && *q != ' ' && *q != '\n' && *q != '\r'))
+		return BAIL;
+	memcpy(s->anchor, s->p + 1, n);
+	s->anchor[n] = '\0';
+	s->p = q;
+	return 0;
 }
 
 static int ev_empty(struct ys *s, uint32_t line, uint32_t col)
 {
+	if (s->has_anchor)
+		return BAIL; /* an anchored empty node: leave it to libyaml */
 	s->sn = 0;
 	return ev_scalar(s, YAML_PLAIN_SCALAR_STYLE, line, col);
 }
@@ -688,7 +730,7 @@ static int flow_collection(struct ys *s)
 
 	if (++s->depth > MAX_DEPTH)
 		return BAIL;
-	if (gate_doc__ev_start(s->c, is_map, s->line, col_at(s, s->p)) < 0)
+	if (ev_start(s, is_map, s->line, col_at(s, s->p)))
 		return BAIL;
 	s->p++;
 	for (;;) {
@@ -802,7 +844,7 @@ static int scan_key(struct ys *s, int indent, struct sc *k)
 /* A block mapping at column mc whose first key k is scanned (s->p at ':'). */
 static int block_map(struct ys *s, int mc, struct sc *k)
 {
-	if (gate_doc__ev_start(s->c, 1, k->line, k->col) < 0)
+	if (ev_start(s, 1, k->line, k->col))
 		return BAIL;
 	for (;;) {
 		uint32_t vline, vcol;
@@ -833,7 +875,7 @@ static int block_map(struct ys *s, int mc, struct sc *k)
  */
 static int block_seq(struct ys *s, int sc, int indentless)
 {
-	if (gate_doc__ev_start(s->c, 0, s->line, (uint32_t)sc) < 0)
+	if (ev_start(s, 0, s->line, (uint32_t)sc))
 		return BAIL;
 	for (;;) {
 		uint32_t eline = s->line, ecol = (uint32_t)sc + 1;
@@ -896,6 +938,40 @@ static int block_node(struct ys *s, int indent, int inline_value)
 		return r;
 	case '[': case '{':
 		if (flow_collection(s) || end_of_line(s))
+			return BAIL;
+		s->depth--;
+		return 0;
+	case '&':
+		/* an anchor on the node after it, on this line (no key) or below */
+		if (s->has_anchor)
+			return BAIL;
+		s->aline = s->line;
+		s->acol = (uint32_t)col;
+		if (scan_anchor_name(s))
+			return BAIL;
+		s->has_anchor = 1;
+		skip_spaces(s);
+		if (s->p < s->end && *s->p != '#' && *s->p != '\n' && *s->p != '\r') {
+			if (*s->p == '&' || *s->p == '*' || *s->p == '!')
+				return BAIL;
+			r = block_node(s, indent, 1);
+		} else {
+			if (skip_to_token(s) || s->p >= s->end || (int)(s->p - s->ls) <= indent ||
+			    doc_marker(s, s->p) || *s->p == '&' || *s->p == '*' || *s->p == '!')
+				return BAIL;
+			r = block_node(s, indent, 0);
+		}
+		s->depth--;
+		return r;
+	case '*':
+		/* an alias as a value; as a key (followed by ':') leave it to libyaml */
+		sc.line = s->line;
+		if (scan_anchor_name(s))
+			return BAIL;
+		skip_spaces(s);
+		if (s->p < s->end && *s->p == ':')
+			return BAIL;
+		if (gate_doc__ev_alias(s->c, s->anchor, sc.line, (uint32_t)col) < 0 || end_of_line(s))
 			return BAIL;
 		s->depth--;
 		return 0;

@@ -99,6 +99,7 @@ struct dc_stats {
 	size_t errors;   /* libyaml refused them (the same error both ways) */
 	size_t differ;   /* the two paths gave different results: a bug */
 	char first[512]; /* the first difference, for the report */
+	FILE *declined_to; /* when set, where each declined part is named */
 };
 
 /*
@@ -121,8 +122,11 @@ static int dc_compare(struct dc_stats *st, const char *buf, size_t len, uint32_t
 		dc_dump(&def, buf, len, line, lim, flags);
 		if (rr < 0)
 			st->errors++;
-		if (rn == GATE_DOC__DECLINED)
+		if (rn == GATE_DOC__DECLINED) {
 			st->declined++;
+			if (st->declined_to && !mode)
+				fprintf(st->declined_to, "declined: %s\n", where);
+		}
 		else if (rr < 0 || ref.len != nat.len || memcmp(ref.ptr, nat.ptr, ref.len) != 0)
 			what = "native scanner";
 		else

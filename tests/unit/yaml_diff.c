@@ -2,14 +2,15 @@
  * yaml_diff: the differential test of the native YAML scanner
  * (validate/yaml_scan.c) against libyaml, over real files.
  *
- *   yaml_diff [-min-native PERCENT] LABEL=PATH[,PATH...]...
+ *   yaml_diff [-declined] [-min-native PERCENT] LABEL=PATH[,PATH...]...
  *
  * Every .yaml, .yml and .json file under each PATH is split as gitops-gate
  * validate splits it, and every part parsed by libyaml alone, by the native
  * scanner alone and by the default path, in both duplicate-key modes (see
  * doc_compare.h).  One TAP line per LABEL: ok when no document differs; its
  * counts as a diagnostic.  -min-native: fail a LABEL whose share of
- * documents taken by the native scanner is below PERCENT.
+ * documents taken by the native scanner is below PERCENT.  -declined: name
+ * every part the native scanner gave up on (on stderr).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -64,8 +65,13 @@ static void walk(struct dc_stats *st, const char *path, size_t *files)
 int main(int argc, char **argv)
 {
 	double min_native = -1;
-	int i = 1;
+	int i = 1, list = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "-declined")) {
+		list = 1;
+		argv++;
+		argc--;
+	}
 	if (argc > 2 && !strcmp(argv[1], "-min-native")) {
 		min_native = strtod(argv[2], NULL);
 		i = 3;
@@ -78,6 +84,7 @@ int main(int argc, char **argv)
 		double share;
 
 		memset(&st, 0, sizeof(st));
+		st.declined_to = list ? stderr : NULL;
 		snprintf(label, sizeof(label), "%.*s", eq ? (int)(eq - argv[i]) : 0, argv[i]);
 		{
 			char *paths = strdup(eq ? eq + 1 : argv[i]), *one = paths, *comma;
