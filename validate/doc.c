@@ -1,13 +1,18 @@
 /*
- * doc.c: YAML (or JSON) text to an arena-allocated document tree, built from
- * libyaml's event parser.  Semantics follow sigs.k8s.io/yaml over go-yaml v2
+ * doc.c: YAML (or JSON) text to an arena-allocated document tree.  Two
+ * event sources drive the same builder (the handlers below): the native
+ * scanner of yaml_scan.c first, for the block YAML manifests are written in,
+ * and libyaml's event parser, the reference, whenever the scanner gives up
+ * (outside its subset, any doubt, any error, any event the builder refuses):
+ * then the builder starts over and libyaml parses the whole buffer, so every
+ * message is libyaml's.  Semantics follow sigs.k8s.io/yaml over go-yaml v2
  * (see doc_scalar.c for scalar resolution); every input-driven quantity is
  * bounded by struct gate_doc_limits.
  *
- * Per document: one arena (big blocks, bump allocation) holds the nodes,
- * strings and child arrays.  Children of an open collection are gathered on
- * scratch stacks and copied into the arena when the collection ends, so that
- * items and members are contiguous arrays.
+ * Per document: one arena (doc_arena.c) holds the nodes, strings and child
+ * arrays.  Children of an open collection are gathered on scratch stacks and
+ * copied into the arena when the collection ends, so that items and members
+ * are contiguous arrays.
  */
 #define _GNU_SOURCE
 #include "gate/doc.h"
@@ -923,7 +928,8 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 		gate_buf_release(&dec);
 		return -1;
 	}
-	if (memmem(buf, len, "\\u", 2) && (fixed = gate_doc__json_join_surrogates(buf, len, &fixed_len))) {
+	if (gate_doc__json_looking(buf, len) && memmem(buf, len, "\\u", 2) &&
+	    (fixed = gate_doc__json_join_surrogates(buf, len, &fixed_len))) {
 		buf = c.buf = fixed;
 		len = c.len = fixed_len;
 	}

@@ -84,6 +84,8 @@ int gate_doc__prescan(const unsigned char *s, size_t n, size_t *off, uint32_t *c
  * nothing needs rewriting.
  */
 char *gate_doc__json_join_surrogates(const char *buf, size_t len, size_t *outlen);
+/* doc_input.c: whether gate_doc__json_join_surrogates() may rewrite buf at all */
+int gate_doc__json_looking(const char *buf, size_t len);
 
 /* ---- doc_keyset.c: the key set of a big mapping (doc.c's parser) ---- */
 

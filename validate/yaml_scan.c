@@ -742,9 +742,14 @@ static int flow_collection(struct ys *s)
 				return BAIL; /* a trailing comma */
 			break;
 		}
-		if (flow_node(s, is_map))
-			return BAIL;
-		skip_spaces(s);
+		{
+			const char *key = s->p;
+			if (flow_node(s, is_map))
+				return BAIL;
+			skip_spaces(s);
+			if (is_map && s->p - key > 1000)
+				return BAIL; /* libyaml: a simple key of at most 1024 characters */
+		}
 		if (is_map) {
 			if (s->p + 1 >= s->end || *s->p != ':' || s->p[1] != ' ')
 				return BAIL;

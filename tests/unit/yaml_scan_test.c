@@ -149,6 +149,8 @@ static const struct {
 	{ L, "a block entry inline", "a: - b\n" },
 	{ L, "more-indented text after a quoted value", "a: 'x'\n  b\n" },
 	{ L, "a 1100-byte key", NULL },
+	{ A, "a 1100-byte flow key", NULL },
+	{ A, "a 1100-byte quoted key", NULL },
 	/* builder errors: the scanner gives up, the message is libyaml-path's */
 	{ A, "a duplicate key", "a: 1\na: 2\n" },
 	{ A, "a null key", "~: 1\n" },
@@ -170,9 +172,15 @@ static char *generated(const char *name)
 		gate_buf_adds(&b, "]\n");
 	} else {
 		int n = !strcmp(name, "a 1000-byte key") ? 1000 : 1100;
+		if (strstr(name, "flow"))
+			gate_buf_adds(&b, "{");
+		if (strstr(name, "quoted"))
+			gate_buf_adds(&b, "\"");
 		for (i = 0; i < n; i++)
 			gate_buf_adds(&b, "k");
-		gate_buf_adds(&b, ": v\n");
+		if (strstr(name, "quoted"))
+			gate_buf_adds(&b, "\"");
+		gate_buf_adds(&b, strstr(name, "flow") ? ": v}\n" : ": v\n");
 	}
 	return gate_buf_detach(&b);
 }
