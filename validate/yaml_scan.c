@@ -41,6 +41,7 @@ struct ys {
 	char *sb;         /* the scalar being built, NUL-terminated */
 	size_t sn, sa;
 	unsigned depth;
+	int flow_ml;      /* flow collections may span lines (a root one: JSON) */
 	/* an anchor waiting for its node, and the node's mark (the '&') */
 	char anchor[128];
 	int has_anchor;
@@ -288,6 +289,7 @@ struct sc {
 	int style;
 	uint32_t line, col; /* start mark */
 	int crossed;        /* its text went over a line break */
+	int folded;         /* plain: text continued after a line break */
 	int colon;          /* plain: stopped at ':' followed by a blank */
 };
 
@@ -305,6 +307,7 @@ static int scan_plain(struct ys *s, int indent, int flow, struct sc *out)
 	out->line = s->line;
 	out->col = col_at(s, q);
 	out->crossed = 0;
+	out->folded = 0;
 	out->colon = 0;
 	s->sn = 0;
 	for (;;) {
@@ -347,6 +350,7 @@ static int scan_plain(struct ys *s, int indent, int flow, struct sc *out)
 					sb_breaks(s, trailing);
 				trailing = 0;
 				leading_blanks = 0;
+				out->folded = 1;
 			} else if (ws) {
 				sb_put(s, ws, (size_t)(wse - ws));
 			}
@@ -356,7 +360,7 @@ static int scan_plain(struct ys *s, int indent, int flow, struct sc *out)
 		if (q >= s->end || (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r'))
 			break;
 		while (q < s->end) {
-			if (*q == ' ') {
+			if (*q == ' ' || (*q == '\t' && flow && s->flow_ml)) {
 				if (!leading_blanks) {
 					if (!ws)
 						ws = q;
@@ -364,7 +368,7 @@ static int scan_plain(struct ys *s, int indent, int flow, struct sc *out)
 				}
 				q++;
 			} else if (*q == '\n' || *q == '\r') {
-				if (flow)
+				if (flow && !s->flow_ml)
 					return BAIL;
 				s->p = q;
 				if (eat_break(s))
@@ -720,58 +724,77 @@ static void skip_spaces(struct ys *s)
 		s->p++;
 }
 
-/* A flow collection on one line: s->p at '[' or '{'. */
+/*
+ * Whitespace inside a flow collection: spaces; when it may span lines (a
+ * root collection: JSON) also tabs, line breaks and comments after a blank,
+ * never a document marker.
+ */
+static int flow_ws(struct ys *s)
+{
+	for (;;) {
+		while (s->p < s->end && (*s->p == ' ' || (s->flow_ml && *s->p == '\t')))
+			s->p++;
+		if (!s->flow_ml || s->p >= s->end)
+			return 0;
+		if (*s->p == '#') {
+			if (s->p > s->ls && s->p[-1] != ' ' && s->p[-1] != '\t')
+				return BAIL;
+			if (skip_comment(s))
+				return BAIL;
+			continue;
+		}
+		if (*s->p != '\n' && *s->p != '\r')
+			return 0;
+		if (eat_break(s) || doc_marker(s, s->p) || (s->p < s->end && special(s, s->p)))
+			return BAIL;
+	}
+}
+
+/*
+ * A flow collection: s->p at '[' or '{'.  On one line, or over several
+ * when s->flow_ml; no empty entries, no "? ", no single
+ * pair mappings in sequences; a key on the line of its ':'.
+ */
 static int flow_collection(struct ys *s)
 {
 	int is_map = *s->p == '{';
 	char close = is_map ? '}' : ']';
-	uint32_t line = s->line;
-	int first = 1;
-
 	if (++s->depth > MAX_DEPTH)
 		return BAIL;
 	if (ev_start(s, is_map, s->line, col_at(s, s->p)))
 		return BAIL;
 	s->p++;
 	for (;;) {
-		skip_spaces(s);
-		if (s->p >= s->end)
+		const char *key;
+		uint32_t kline;
+		int quoted;
+		if (flow_ws(s) || s->p >= s->end)
 			return BAIL;
-		if (*s->p == close) {
-			if (!first)
-				return BAIL; /* a trailing comma */
+		if (*s->p == close)
 			break;
-		}
-		{
-			const char *key = s->p;
-			if (flow_node(s, is_map))
-				return BAIL;
-			skip_spaces(s);
-			if (is_map && s->p - key > 1000)
-				return BAIL; /* libyaml: a simple key of at most 1024 characters */
-		}
-		if (is_map) {
-			if (s->p + 1 >= s->end || *s->p != ':' || s->p[1] != ' ')
-				return BAIL;
-			s->p += 2;
-			skip_spaces(s);
-			if (s->p >= s->end || *s->p == ',' || *s->p == close)
-				return BAIL;
-			if (flow_node(s, 0))
-				return BAIL;
-			skip_spaces(s);
-		}
-		if (s->line != line || s->p >= s->end)
+		key = s->p;
+		kline = s->line;
+		quoted = *s->p == '"' || *s->p == '\'';
+		if (flow_node(s, is_map) || flow_ws(s) || s->p >= s->end)
 			return BAIL;
+		if (is_map) {
+			/* libyaml: a simple key is one line of at most 1024 characters */
+			if (s->line != kline || s->p - key > 1000 || *s->p != ':')
+				return BAIL;
+			if (!quoted && s->p + 1 < s->end && s->p[1] != ' ')
+				return BAIL;
+			s->p++;
+			if (flow_ws(s) || s->p >= s->end || *s->p == ',' || *s->p == close)
+				return BAIL;
+			if (flow_node(s, 0) || flow_ws(s) || s->p >= s->end)
+				return BAIL;
+		}
 		if (*s->p == close)
 			break;
 		if (*s->p != ',')
 			return BAIL;
 		s->p++;
-		first = 0;
-		skip_spaces(s);
-		if (s->p < s->end && *s->p == close)
-			return BAIL; /* a trailing comma */
+		/* a trailing comma is fine: libyaml closes the collection */
 	}
 	s->p++;
 	s->depth--;
@@ -794,9 +817,10 @@ static int flow_node(struct ys *s, int key)
 	default:
 		if (!plain_start(s, s->p, 1) || scan_plain(s, 0, 1, &sc))
 			return BAIL;
-		if ((sc.colon && !key) || (s->p < s->end && *s->p == '#'))
+		if ((sc.colon && !key) || sc.folded || (s->p < s->end && *s->p == '#'))
 			return BAIL;
-		break;
+		/* a break after the text (JSON's last item of a line) is only whitespace */
+		return ev_scalar(s, sc.style, sc.line, sc.col);
 	}
 	if (s->line != line || sc.crossed)
 		return BAIL;
@@ -942,8 +966,10 @@ static int block_node(struct ys *s, int indent, int inline_value)
 		s->depth--;
 		return r;
 	case '[': case '{':
+		s->flow_ml = indent < 0; /* the root: JSON */
 		if (flow_collection(s) || end_of_line(s))
 			return BAIL;
+		s->flow_ml = 0;
 		s->depth--;
 		return 0;
 	case '&':
@@ -961,10 +987,17 @@ static int block_node(struct ys *s, int indent, int inline_value)
 				return BAIL;
 			r = block_node(s, indent, 1);
 		} else {
-			if (skip_to_token(s) || s->p >= s->end || (int)(s->p - s->ls) <= indent ||
-			    doc_marker(s, s->p) || *s->p == '&' || *s->p == '*' || *s->p == '!')
+			int below;
+			if (skip_to_token(s) || s->p >= s->end || doc_marker(s, s->p) ||
+			    *s->p == '&' || *s->p == '*' || *s->p == '!')
 				return BAIL;
-			r = block_node(s, indent, 0);
+			below = (int)(s->p - s->ls);
+			if (inline_value && below == indent && *s->p == '-' && blankz(s, s->p + 1))
+				r = block_seq(s, indent, 1); /* "key: &a" over an indentless sequence */
+			else if (below > indent)
+				r = block_node(s, indent, 0);
+			else
+				return BAIL; /* an anchored empty node */
 		}
 		s->depth--;
 		return r;
