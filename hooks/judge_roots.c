@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "gate/config.h"
+#include "gate/facts_index.h"
+#include "gate/hash.h"
+#include "gate/kust_refs.h"
 #include "gate/render.h"
 #include "gate/util.h"
 #include "judge_int.h"
@@ -113,7 +116,7 @@ void gate_judge__roots_release(struct roots *rs)
 }
 
 /* A path of an object: taken when it names a folder of this tree.  Takes in over. */
-static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
+static void consider_path(struct rtree *t, struct roots *rs, const char *path,
 	const char *from, struct root_in *in)
 {
 	char *dir;
@@ -131,7 +134,7 @@ static void consider_path(const struct rtree *t, struct roots *rs, const char *p
 
 /* Does the folder of a Flux root hold a component path (relative to it)? */
 struct comp_probe {
-	const struct rtree *t;
+	struct rtree *t;
 	const char *dir;
 };
 
@@ -151,7 +154,7 @@ static int starts_with(const char *s, const char *prefix)
 }
 
 struct scan {
-	const struct rtree *t;
+	struct rtree *t;
 	struct roots *rs;
 	const char *path;
 	const char *buf;
@@ -259,19 +262,13 @@ done:
 }
 
 /* Folders holding a kustomization that match render.roots. */
-static void config_roots(const struct rtree *t, struct roots *rs)
+static void config_roots(struct rtree *t, struct roots *rs)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		const char *p = t->v[i].path, *slash = strrchr(p, '/');
-		const char *base = slash ? slash + 1 : p;
+	for (i = 0; i < t->nkf; i++) {
+		const char *p = t->kf[i].path, *slash = strrchr(p, '/');
 		char *dir;
-		for (k = 0; k < 3; k++)
-			if (!strcmp(base, gate_judge__kust_names[k]))
-				break;
-		if (k == 3)
-			continue;
 		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
 		if (gate_config_is_render_root(t->j->cfg, dir)) {
 			struct root_in in;
@@ -282,43 +279,6 @@ static void config_roots(const struct rtree *t, struct roots *rs)
 	}
 }
 
-static size_t noroot_slot(const struct noroot *nr, const git_oid *id)
-{
-	size_t h;
-
-	memcpy(&h, id->id, sizeof(h));
-	h &= nr->nslots - 1;
-	while (!git_oid_is_zero(&nr->ids[h]) && !git_oid_equal(&nr->ids[h], id))
-		h = (h + 1) & (nr->nslots - 1);
-	return h;
-}
-
-static int noroot_has(const struct noroot *nr, const git_oid *id)
-{
-	return nr->nslots && git_oid_equal(&nr->ids[noroot_slot(nr, id)], id);
-}
-
-static void noroot_add(struct noroot *nr, const git_oid *id)
-{
-	if (2 * (nr->n + 1) > nr->nslots) {
-		struct noroot old = *nr;
-		size_t i;
-		nr->nslots = old.nslots ? 2 * old.nslots : 256;
-		nr->ids = gate_xcalloc(nr->nslots, sizeof(*nr->ids));
-		nr->n = 0;
-		for (i = 0; i < old.nslots; i++)
-			if (!git_oid_is_zero(&old.ids[i])) {
-				git_oid_cpy(&nr->ids[noroot_slot(nr, &old.ids[i])], &old.ids[i]);
-				nr->n++;
-			}
-		free(old.ids);
-	}
-	if (!git_oid_is_zero(id) && !noroot_has(nr, id)) {
-		git_oid_cpy(&nr->ids[noroot_slot(nr, id)], id);
-		nr->n++;
-	}
-}
-
 /* The roots named by the manifests of the tree, and those of render.roots. */
 int gate_judge__find_roots(struct rtree *t, struct roots *rs)
 {
@@ -326,51 +286,36 @@ int gate_judge__find_roots(struct rtree *t, struct roots *rs)
 
 	config_roots(t, rs);
 
-	for (i = 0; i < t->n; i++) {
+	for (i = 0; i < t->nrf; i++) {
 		struct scan s;
 		char *buf = NULL;
 		size_t len;
-		if (noroot_has(t->nr, &t->v[i].id) || gate_judge__names_roots(t->j, &t->v[i].id) == 0 ||
-		    !gate_config_path_is_manifest(t->j->cfg, t->v[i].path))
-			continue;
 		memset(&s, 0, sizeof(s));
 		s.t = t;
 		s.rs = rs;
-		s.path = t->v[i].path;
-		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+		s.path = t->rf[i].path;
+		if (gate_judge__read_tree_blob(t->j, &t->rf[i].id, &buf, &len, t->msg, t->msgsize) < 0)
 			return -1;
-		/*
-		 * whether the blob may name a root is kept in the facts index: one
-		 * that does not is not read again by later pushes (one that does is
-		 * scanned each time: what it names depends on the tree, e.g. the
-		 * components a Flux overlay finds)
-		 */
-		gate_judge__index_roots(t->j, &t->v[i].id, buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") ||
-			strstr(buf, "argoproj.io/")));
-		if (!buf)
-			continue;
-		if (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/")) {
+		/* a file that may name a root is scanned on each push: what it names depends on the tree */
+		if (buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/"))) {
 			s.buf = buf;
 			gate_doc_split(buf, len, scan_part, &s);
-		} else {
-			/* consecutive commits share nearly every blob: read each once per push */
-			noroot_add(t->nr, &t->v[i].id);
 		}
 		free(buf);
 	}
-	return 0;
+	return gate_judge__orphan_roots(t, rs);
 }
 
 
 /* The variables of each Flux root's postBuild, from the ConfigMaps and Secrets of the tree. */
 static int novars_known(void *payload, const git_oid *id)
 {
-	return noroot_has(payload, id);
+	return gate_judge__noroot_has(payload, id);
 }
 
 static void novars_add(void *payload, const git_oid *id)
 {
-	noroot_add(payload, id);
+	gate_judge__noroot_add(payload, id);
 }
 
 /* Is obj the kind and name ref names? */
@@ -441,16 +386,12 @@ static int generated_vars(struct rtree *t, struct roots *rs, struct varcat *cat)
 	for (k = 0; k < rs->n; k++)
 		for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs; q++)
 			missing |= !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind, rs->v[k].post->refs[q].name);
-	for (i = 0; missing && i < t->n && !error; i++) {
-		const char *p = t->v[i].path, *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+	for (i = 0; missing && i < t->nkf && !error; i++) {
+		const char *p = t->kf[i].path, *slash = strrchr(p, '/');
 		char *buf = NULL, *dir;
 		size_t len;
 		int want = 0;
-		for (k = 0; k < 3 && strcmp(base, gate_judge__kust_names[k]); k++)
-			;
-		if (k == 3)
-			continue;
-		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+		if (gate_judge__read_tree_blob(t->j, &t->kf[i].id, &buf, &len, t->msg, t->msgsize) < 0)
 			return -1;
 		for (k = 0; buf && k < rs->n && !want; k++)
 			for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs && !want; q++)
@@ -472,7 +413,7 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	const struct flux_post **posts;
 	struct varcat *cat = NULL;
 	size_t i, n = 0;
-	int error, inherited = 0;
+	int error, inherited = 0, any = 0;
 
 	posts = gate_xcalloc(rs->n + 1, sizeof(*posts));
 	for (i = 0; i < rs->n; i++)
@@ -481,7 +422,12 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	skip.known = novars_known;
 	skip.add = novars_add;
 	skip.payload = t->novars;
-	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize) : 0;
+	for (i = 0; i < n && !any; i++)
+		any = posts[i]->nrefs > 0;
+	/* the ConfigMaps and Secrets of the whole tree: listed only when a root reads some */
+	error = any ? gate_judge__rtree_list(t) : 0;
+	if (!error && n)
+		error = gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize);
 	if (!error && n)
 		error = generated_vars(t, rs, cat);
 	/*
@@ -506,5 +452,180 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	}
 	gate_judge__varcat_free(cat);
 	free(posts);
+	return error;
+}
+
+/*
+ * Top-level kustomizations nobody includes (render.orphan_roots): what a
+ * kustomization file names, through the facts index under a key derived
+ * from its blob id, else read and parsed (and kept there).
+ */
+static int kust_refs_of(struct rtree *t, const git_oid *id, struct gate_kust_refs *out)
+{
+	struct gate_facts_index *idx = gate_judge__facts_index(t->j);
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX], bh[GIT_OID_HEXSZ + 1];
+	const char *text;
+	size_t len;
+	unsigned flags;
+	git_oid key;
+	char *buf = NULL;
+
+	git_oid_tostr(bh, sizeof(bh), id);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate kustomization names 1");
+	gate_sha256_update_str(&h, bh);
+	gate_sha256_final(&h, hex);
+	git_oid_fromstrn(&key, hex, GIT_OID_HEXSZ);
+	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 && (flags & GATE_FACTS_HAS_TEXT) &&
+	    gate_kust_refs_deserialize(out, text, len) == 0)
+		return 0;
+	if (gate_judge__read_tree_blob(t->j, id, &buf, &len, t->msg, t->msgsize) < 0)
+		return -1;
+	lim.max_bytes = gate_config_limits(t->j->cfg)->max_blob_bytes;
+	gate_kust_refs_parse(out, buf, buf ? len : 0, &lim);
+	free(buf);
+	if (idx) {
+		struct gate_buf b = GATE_BUF_INIT;
+		if (gate_kust_refs_serialize(out, &b) == 0)
+			gate_facts_index_put(idx, key.id, GATE_FACTS_HAS_TEXT, b.ptr, b.len);
+		gate_buf_release(&b);
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct strset {
+	char **v;
+	size_t n, alloc;
+};
+
+static void strset_add(struct strset *s, char *str)
+{
+	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	s->v[s->n++] = str;
+}
+
+static void strset_sort(struct strset *s)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+static int strset_has(const struct strset *s, const char *str)
+{
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+}
+
+static void strset_release(struct strset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+/*
+ * Does a Flux root without a kustomization (its dir in gen) take folder
+ * dir in through its generated kustomization: dir below it, and no folder
+ * holding a kustomization (kdirs) on the way between?
+ */
+static int flux_generated_reach(const struct strset *gen, const struct strset *kdirs, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < gen->n; i++) {
+		const char *f = gen->v[i], *s;
+		size_t fl = strlen(f);
+		int between = 0;
+		if (*f && (strncmp(dir, f, fl) || dir[fl] != '/'))
+			continue;
+		if (!strcmp(dir, f))
+			continue;
+		for (s = strchr(dir + (fl ? fl + 1 : 0), '/'); s && !between; s = strchr(s + 1, '/')) {
+			char *mid = gate_xstrndup(dir, (size_t)(s - dir));
+			between = strset_has(kdirs, mid);
+			free(mid);
+		}
+		if (!between)
+			return 1;
+	}
+	return 0;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return gate_xstrndup(path, slash ? (size_t)(slash - path) : 0);
+}
+
+int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
+{
+	struct strset kdirs, reached, comps, gen;
+	size_t i, k;
+	int error = 0;
+
+	if (!gate_config_orphan_roots(t->j->cfg) || !t->nkf)
+		return 0;
+	memset(&kdirs, 0, sizeof(kdirs));
+	memset(&reached, 0, sizeof(reached));
+	memset(&comps, 0, sizeof(comps));
+	memset(&gen, 0, sizeof(gen));
+	/* every folder another kustomization names, and the folders of Components */
+	for (i = 0; i < t->nkf && !error; i++) {
+		struct gate_kust_refs kr;
+		char *dir = dir_of(t->kf[i].path);
+		if ((error = kust_refs_of(t, &t->kf[i].id, &kr)) < 0) {
+			free(dir);
+			break;
+		}
+		for (k = 0; k < kr.n; k++) {
+			char *p = gate_judge__join_path(dir, kr.names[k]);
+			if (p && strcmp(p, dir))
+				strset_add(&reached, p);
+			else
+				free(p);
+		}
+		if (kr.component)
+			strset_add(&comps, gate_xstrdup(dir));
+		strset_add(&kdirs, dir);
+		gate_kust_refs_release(&kr);
+	}
+	/* the roots already there, and what Flux's generated kustomizations take in */
+	for (i = 0; i < rs->n && !error; i++) {
+		strset_add(&reached, gate_xstrdup(rs->v[i].dir));
+		if (rs->v[i].flux && !gate_judge__has_kustomization(t, rs->v[i].dir))
+			strset_add(&gen, gate_xstrdup(rs->v[i].dir));
+	}
+	strset_sort(&kdirs);
+	strset_sort(&reached);
+	strset_sort(&comps);
+	/* the others, in the order of their kustomization files' paths */
+	for (i = 0; i < t->nkf && !error; i++) {
+		char *dir = dir_of(t->kf[i].path), *kp;
+		int manifest;
+		struct root_in in;
+		kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
+		manifest = gate_config_path_is_manifest(t->j->cfg, kp);
+		free(kp);
+		if (manifest && !strset_has(&reached, dir) && !strset_has(&comps, dir) &&
+		    !flux_generated_reach(&gen, &kdirs, dir)) {
+			memset(&in, 0, sizeof(in));
+			/* a second kustomization file of the folder: the same root (kept once) */
+			roots_add(rs, dir, t->kf[i].path, &in);
+		}
+		free(dir);
+	}
+	strset_release(&kdirs);
+	strset_release(&reached);
+	strset_release(&comps);
+	strset_release(&gen);
 	return error;
 }

@@ -112,6 +112,11 @@ plain2=$(hint_field "blobs read")
 widget 5 >"$work/apps/a1/w.yaml"
 git -C "$work" commit -q -am "one widget again"
 ok "the next custom resource push is accepted" push "$work" origin main
+# the CRD search reads once the unchanged files only a render judged so far
+# (more/m5 is a kustomization nobody includes: a root): count the next push
+widget 6 >"$work/apps/a1/w.yaml"
+git -C "$work" commit -q -am "one widget once more"
+ok "and the one after" push "$work" origin main
 cr2=$(hint_field "blobs read")
 ok "blob reads are counted ($plain1, $cr1)" test -n "$plain1" -a -n "$cr1"
 is "a one-file push reads as many blobs in the larger tree" "$plain2" "$plain1"
@@ -120,7 +125,7 @@ is "a custom resource push too (the pushed file and its CRD)" "$cr2" "$cr1"
 ok "at most the pushed blob twice and the Flux object ($plain2)" test "$plain2" -le 3
 ok "at most one more for the CRD, and the resource judged again ($cr2)" test "$cr2" -le 5
 
-widget 6 >"$work/apps/a1/w.yaml"
+widget 8 >"$work/apps/a1/w.yaml"
 git -C "$work" commit -q -am "a widget without the index"
 GATE_NO_FACTS_INDEX=1 push "$work" origin main || true
 like "GATE_NO_FACTS_INDEX judges without the index" "$(remote_lines)" "facts index unused"
