@@ -34,7 +34,7 @@ static void reads_state(struct reads *r, const char *state, const char *path)
 	gate_buf_addf(&r->states, "%s %s\n", state, path);
 }
 
-static void reads_add(struct reads *r, const char *path)
+void gate_judge__reads_add(struct reads *r, const char *path)
 {
 	GATE_ALLOC_GROW(r->paths, r->n + 1, r->alloc);
 	r->paths[r->n++] = gate_xstrdup(path);
@@ -91,7 +91,7 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 		r->io_error = 1;
 		return rc == GATE_REPO_ETOOBIG ? -1 : rc;
 	}
-	reads_add(r, path);
+	gate_judge__reads_add(r, path);
 	return 0;
 }
 
@@ -257,7 +257,7 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 }
 
 /* Was one of the paths read by this build changed by the commit? */
-static int touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
+int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
 {
 	size_t f, i;
 
@@ -384,71 +384,6 @@ void gate_judge__reads_release(struct reads *r)
 	gate_buf_release(&r->states);
 }
 
-/*
- * The render index, in the verdict cache: under a key of the root (the
- * judge's fingerprint, folder, overlay, substitutions) a record of its last
- * clean render whose note holds its inputs with their states.  A root whose
- * inputs all still have those states renders the same objects, judged clean
- * under the same fingerprint: it is not built again.
- */
-static void index_key(const struct gate_judge *j, const struct root *root, char key[GATE_SHA256_HEX])
-{
-	struct gate_sha256 h;
-
-	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate render root 2");
-	gate_sha256_update_str(&h, j->fingerprint);
-	gate_sha256_update_str(&h, root->dir);
-	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
-	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
-	gate_sha256_update_str(&h, root->labels ? root->labels : "");
-	gate_sha256_update_str(&h, root->annots ? root->annots : "");
-	gate_sha256_update_str(&h, root->fv.digest ? root->fv.digest : "\n-");
-	gate_sha256_update_str(&h, root->bad ? root->bad : "\n-");
-	gate_sha256_final(&h, key);
-}
-
-/* Do the states of note hold in this tree?  Fills r->paths with the paths read. */
-static int index_holds(struct rtree *t, const struct root *root, const char *note, struct reads *r)
-{
-	const char *p = note;
-
-	if (!*p)
-		return 0;
-	while (*p) {
-		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
-		char *path, *state;
-		const struct rfile *f;
-		int ok;
-		if (!sp || !nl || sp > nl)
-			return 0;
-		state = gate_xstrndup(p, (size_t)(sp - p));
-		path = gate_xstrndup(sp + 1, (size_t)(nl - sp - 1));
-		if (state[0] == 'g') {
-			char *gen = gate_judge__generate_kustomization(t, root->dir), hex[GATE_SHA256_HEX];
-			/* a tree that cannot be read: built again, which says why */
-			if (gen)
-				gate_sha256_hex(gen, strlen(gen), hex);
-			ok = gen && !strcmp(path, root->dir) && !strcmp(state + 1, hex);
-			free(gen);
-		} else if ((f = gate_judge__rtree_find(t, path))) {
-			char hex[GIT_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &f->id);
-			ok = !strcmp(state, hex);
-			if (ok)
-				reads_add(r, path);
-		} else {
-			ok = !strcmp(state, gate_judge__rtree_is_dir(t, path) ? "d" : "-");
-		}
-		free(state);
-		free(path);
-		if (!ok)
-			return 0;
-		p = nl + 1;
-	}
-	return 1;
-}
-
 /* Build root in the commit's tree and judge what it renders. */
 static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
 	const struct root *root)
@@ -459,7 +394,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	struct gate_render *r = NULL;
 	struct reads rd;
 	struct gate_judged_file *fl = NULL;
-	char key[GATE_SHA256_HEX] = "";
+	char key[GATE_SHA256_HEX] = "", ikey[GATE_SHA256_HEX] = "";
 	size_t i;
 	int rc, error = 0;
 
@@ -471,21 +406,13 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		rd.gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
 			gate_xstrdup("kustomization.yaml");
 	if (j->cache) {
-		char *note = NULL;
-		struct gate_results none = GATE_RESULTS_INIT;
-		index_key(j, root, key);
-		if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note &&
-		    !none.n && index_holds(t, root, note, &rd)) {
-			free(note);
-			gate_results_release(&none);
+		switch (gate_judge__rindex_lookup(j, t, cm, root, &rd, key, ikey)) {
+		case RINDEX_CLEAN:
 			error = hand_over(j, cm, &rd, t->msg, t->msgsize);
 			goto done;
+		case RINDEX_UNTOUCHED:
+			goto done; /* nothing it reads changed: nothing to say, nothing to hand over */
 		}
-		free(note);
-		gate_results_release(&none);
-		for (i = 0; i < rd.n; i++)
-			free(rd.paths[i]);
-		rd.n = 0;
 	}
 	ldr.read = gate_judge__loader_read;
 	ldr.payload = &rd;
@@ -498,8 +425,10 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
 		goto done;
-	if (!touches(cm, &rd, root))
+	if (!gate_judge__root_touches(cm, &rd, root)) {
+		gate_judge__rindex_put(j, t, &rd, ikey);
 		goto done;
+	}
 	if (root->bad || root->fv.nnotes) {
 		fl = root_notes(cm, root);
 		if (root->bad || root->fv.failed)
@@ -527,9 +456,9 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	if (error < 0 && error != GATE_JUDGE_ETIMEOUT)
 		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
-	/* a clean render, all warnings included: remember its inputs */
-	if (!error && !fl && j->cache && *key && !rd.unindexable && !gate_render_warning_count(r) && rd.states.len)
-		gate_verdicts_put_note(j->cache, key, NULL, 0, rd.states.ptr);
+	/* a clean render, all warnings included: remember its inputs; else what it read */
+	if (!error)
+		gate_judge__rindex_put(j, t, &rd, !fl && !gate_render_warning_count(r) ? key : ikey);
 done:
 	gate_render_free(r);
 	gate_judge__reads_release(&rd);

@@ -109,6 +109,8 @@ const struct rfile *gate_judge__rtree_find(struct rtree *t, const char *path);
 /* Is dir ("" the root) a folder of the tree (holding a file somewhere below)? */
 int gate_judge__rtree_is_dir(struct rtree *t, const char *dir);
 int gate_judge__has_kustomization(struct rtree *t, const char *dir);
+/* The id of folder dir's tree ("" the root's): 1, or 0 when dir is no tree there. */
+int gate_judge__rtree_tree_id(struct rtree *t, const char *dir, git_oid *id);
 /*
  * Flux's generated kustomization of folder dir (new string), NULL when a
  * tree cannot be read (t->msg says why).
@@ -119,6 +121,24 @@ int gate_judge__noroot_has(const struct noroot *nr, const git_oid *id);
 void gate_judge__noroot_add(struct noroot *nr, const git_oid *id);
 /* May the blob id (a manifest) name a root?  1, 0, or -1 with t->msg. */
 int gate_judge__may_name_roots(struct rtree *t, const git_oid *id);
+void gate_judge__reads_add(struct reads *r, const char *path);
+/* Was one of the paths read by this build (r), root's object or its variables' sources changed by the commit? */
+int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root);
+
+/*
+ * The render index (hooks/judge_rindex.c), in the verdict cache.  lookup:
+ * RINDEX_CLEAN when the last clean render of root had inputs in the same
+ * states as in t (r->paths are then the paths it read), RINDEX_UNTOUCHED
+ * when the last build's inputs (clean or not) have their states and the
+ * commit changed none of them, else RINDEX_MISS (r left empty); key and
+ * ikey are set for put.  put: remember what build r read under key (the
+ * clean render's) or ikey (what a build read), when it can be kept.
+ */
+enum { RINDEX_MISS = 0, RINDEX_CLEAN, RINDEX_UNTOUCHED };
+int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX]);
+void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key);
+
 /* The render loader over the tree (payload: struct reads). */
 int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t *len);
 void gate_judge__reads_release(struct reads *r);

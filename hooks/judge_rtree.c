@@ -32,6 +32,7 @@ const char *const gate_judge__kust_names[3] = { "kustomization.yaml", "kustomiza
 struct rlook {
 	struct rfile f;
 	int blob;
+	int tree;  /* a tree entry (f.id its id) */
 	int dir;   /* -1: not asked yet */
 };
 
@@ -167,7 +168,9 @@ static struct rlook *look(struct rtree *t, const char *path)
 		git_oid_cpy(&l->f.id, &id);
 		if (is_file_mode(mode))
 			l->blob = 1;
-		else if (mode != GIT_FILEMODE_TREE)
+		else if (mode == GIT_FILEMODE_TREE)
+			l->tree = 1;
+		else
 			l->dir = 0;
 	} else {
 		l->dir = *path ? 0 : -1;
@@ -223,6 +226,20 @@ int gate_judge__rtree_is_dir(struct rtree *t, const char *dir)
 	if (l->dir < 0)
 		l->dir = tree_has_file(t, *dir ? &l->f.id : git_tree_id(t->tree), 0);
 	return l->dir;
+}
+
+int gate_judge__rtree_tree_id(struct rtree *t, const char *dir, git_oid *id)
+{
+	struct rlook *l;
+
+	if (!*dir) {
+		git_oid_cpy(id, git_tree_id(t->tree));
+		return 1;
+	}
+	l = look(t, dir);
+	if (l->tree)
+		git_oid_cpy(id, &l->f.id);
+	return l->tree;
 }
 
 int gate_judge__has_kustomization(struct rtree *t, const char *dir)

@@ -1,0 +1,239 @@
+/*
+ * judge_rindex.c: the render index, in the verdict cache.  Under a key of
+ * the root (the judge's fingerprint, folder, overlay, substitutions) a
+ * record whose note holds what its last build probed, one "state path" line
+ * each (a blob id, "-" absent, "d" a folder, "g<sha256>" the generated
+ * kustomization of a folder), then "T <tree> <folder>" lines: the folders
+ * those probes lie in, none below another, with their tree ids then.
+ *
+ * Two such records per root: one for its last clean render (the same
+ * inputs render the same objects, judged clean under the same fingerprint:
+ * it is not built again) and one for its last build, clean or not.  A root
+ * whose last build's inputs still have their states (all its folders the
+ * same trees, else each probe looked up) and of which the commit changed
+ * none would say nothing: it is not built either.  So a push that changes
+ * one file builds only the roots that read it, whatever their number.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/hash.h"
+#include "gate/util.h"
+#include "gate/verdicts.h"
+#include "judge_int.h"
+#include "judge_render_int.h"
+
+static void index_key(const struct gate_judge *j, const struct root *root, const char *what,
+	char key[GATE_SHA256_HEX])
+{
+	struct gate_sha256 h;
+
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, what);
+	gate_sha256_update_str(&h, j->fingerprint);
+	gate_sha256_update_str(&h, root->dir);
+	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
+	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
+	gate_sha256_update_str(&h, root->labels ? root->labels : "");
+	gate_sha256_update_str(&h, root->annots ? root->annots : "");
+	gate_sha256_update_str(&h, root->fv.digest ? root->fv.digest : "\n-");
+	gate_sha256_update_str(&h, root->bad ? root->bad : "\n-");
+	gate_sha256_final(&h, key);
+}
+
+/* Are the "T" lines of note (at least one) the trees of t? */
+static int trees_hold(struct rtree *t, const char *note)
+{
+	const char *p;
+	int any = 0;
+
+	for (p = note; *p;) {
+		const char *nl = strchr(p, '\n');
+		git_oid want, have;
+		char *dir;
+		int ok;
+		if (!nl)
+			return 0;
+		if (p[0] == 'T' && p[1] == ' ') {
+			if (nl - p < 3 + GIT_OID_HEXSZ || p[2 + GIT_OID_HEXSZ] != ' ' ||
+			    git_oid_fromstrn(&want, p + 2, GIT_OID_HEXSZ) < 0)
+				return 0;
+			dir = gate_xstrndup(p + 3 + GIT_OID_HEXSZ, (size_t)(nl - p - 3 - GIT_OID_HEXSZ));
+			ok = gate_judge__rtree_tree_id(t, dir, &have) && git_oid_equal(&want, &have);
+			free(dir);
+			if (!ok)
+				return 0;
+			any = 1;
+		}
+		p = nl + 1;
+	}
+	return any;
+}
+
+/*
+ * Do the states of note hold in this tree?  Fills r->paths with the paths
+ * read.  When its folders are the same trees, every state holds without a
+ * look at each.
+ */
+static int index_holds(struct rtree *t, const struct root *root, const char *note, struct reads *r)
+{
+	const char *p = note;
+	int same = trees_hold(t, note);
+
+	if (!*p)
+		return 0;
+	while (*p) {
+		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+		char *path, *state;
+		const struct rfile *f;
+		int ok;
+		if (!sp || !nl || sp > nl)
+			return 0;
+		state = gate_xstrndup(p, (size_t)(sp - p));
+		path = gate_xstrndup(sp + 1, (size_t)(nl - sp - 1));
+		if (!strcmp(state, "T")) {
+			ok = 1;
+		} else if (same) {
+			ok = 1;
+			if (state[0] != 'g' && strcmp(state, "-") && strcmp(state, "d"))
+				gate_judge__reads_add(r, path);
+		} else if (state[0] == 'g') {
+			char *gen = gate_judge__generate_kustomization(t, root->dir), hex[GATE_SHA256_HEX];
+			/* a tree that cannot be read: built again, which says why */
+			if (gen)
+				gate_sha256_hex(gen, strlen(gen), hex);
+			ok = gen && !strcmp(path, root->dir) && !strcmp(state + 1, hex);
+			free(gen);
+		} else if ((f = gate_judge__rtree_find(t, path))) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &f->id);
+			ok = !strcmp(state, hex);
+			if (ok)
+				gate_judge__reads_add(r, path);
+		} else {
+			ok = !strcmp(state, gate_judge__rtree_is_dir(t, path) ? "d" : "-");
+		}
+		free(state);
+		free(path);
+		if (!ok)
+			return 0;
+		p = nl + 1;
+	}
+	return 1;
+}
+
+static void reads_clear(struct reads *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->paths[i]);
+	r->n = 0;
+}
+
+int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX])
+{
+	struct gate_results none = GATE_RESULTS_INIT;
+	char *note = NULL;
+	int found = RINDEX_MISS;
+
+	index_key(j, root, "gitops-gate render root 3", key);
+	index_key(j, root, "gitops-gate render inputs 1", ikey);
+	if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note && !none.n &&
+	    index_holds(t, root, note, r))
+		found = RINDEX_CLEAN;
+	free(note);
+	note = NULL;
+	gate_results_release(&none);
+	if (!found) {
+		reads_clear(r);
+		if (!cm->whole_tree && gate_verdicts_get_note(j->cache, ikey, root->dir, &none, &note) == 1 &&
+		    note && !none.n && index_holds(t, root, note, r) && !gate_judge__root_touches(cm, r, root))
+			found = RINDEX_UNTOUCHED;
+		free(note);
+		gate_results_release(&none);
+	}
+	if (found != RINDEX_CLEAN)
+		reads_clear(r);
+	return found;
+}
+
+/* Is dir below (or at) folder up? */
+static int below(const char *dir, const char *up)
+{
+	size_t n = strlen(up);
+
+	return !n || (!strncmp(dir, up, n) && (dir[n] == '/' || !dir[n]));
+}
+
+/*
+ * The folders of the states' probes (a probed folder or generated
+ * kustomization: that folder; another path: the nearest folder of the tree
+ * above it), none below another, with their tree ids: "T" lines onto out.
+ */
+static void add_trees(struct rtree *t, const char *states, struct gate_buf *out)
+{
+	const char *p;
+	char **dirs = NULL;
+	git_oid *ids = NULL;
+	size_t n = 0, alloc = 0, ialloc = 0, i, k;
+
+	for (p = states; *p;) {
+		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n'), *path;
+		char *dir;
+		size_t len;
+		if (!sp || !nl || sp > nl)
+			break;
+		path = sp + 1;
+		len = (size_t)(nl - path);
+		if (!(*p == 'g' || (*p == 'd' && sp == p + 1)))
+			while (len && path[len - 1] != '/')
+				len--;
+		dir = gate_xstrndup(path, len ? len - (path[len - 1] == '/') : 0);
+		GATE_ALLOC_GROW(dirs, n + 1, alloc);
+		GATE_ALLOC_GROW(ids, n + 1, ialloc);
+		/* up to a folder that is there */
+		while (!gate_judge__rtree_tree_id(t, dir, &ids[n])) {
+			char *slash = strrchr(dir, '/');
+			if (slash)
+				*slash = '\0';
+			else
+				*dir = '\0';
+		}
+		dirs[n++] = dir;
+		p = nl + 1;
+	}
+	for (i = 0; i < n; i++) {
+		/* dropped when another (an earlier one, or a later one above it) covers it */
+		for (k = 0; k < n; k++)
+			if (k != i && dirs[k] && below(dirs[i], dirs[k]) && (strcmp(dirs[i], dirs[k]) || k < i))
+				break;
+		if (k < n) {
+			free(dirs[i]);
+			dirs[i] = NULL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		if (!dirs[i])
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &ids[i]);
+		gate_buf_addf(out, "T %s %s\n", hex, dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	free(ids);
+}
+
+void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key)
+{
+	struct gate_buf b = GATE_BUF_INIT;
+
+	if (!j->cache || !*key || r->unindexable || r->io_error || !r->states.len)
+		return;
+	gate_buf_add(&b, r->states.ptr, r->states.len);
+	add_trees(t, r->states.ptr, &b);
+	gate_verdicts_put_note(j->cache, key, NULL, 0, b.ptr);
+	gate_buf_release(&b);
+}
