@@ -426,7 +426,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
 		goto done;
 	if (!gate_judge__root_touches(cm, &rd, root)) {
-		gate_judge__rindex_put(j, t, &rd, ikey);
+		gate_judge__rindex_put(j, t, &rd, NULL, ikey);
 		goto done;
 	}
 	if (root->bad || root->fv.nnotes) {
@@ -458,7 +458,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
 	/* a clean render, all warnings included: remember its inputs; else what it read */
 	if (!error)
-		gate_judge__rindex_put(j, t, &rd, !fl && !gate_render_warning_count(r) ? key : ikey);
+		gate_judge__rindex_put(j, t, &rd, !fl && !gate_render_warning_count(r) ? key : NULL, ikey);
 done:
 	gate_render_free(r);
 	gate_judge__reads_release(&rd);

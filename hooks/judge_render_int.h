@@ -126,18 +126,20 @@ void gate_judge__reads_add(struct reads *r, const char *path);
 int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root);
 
 /*
- * The render index (hooks/judge_rindex.c), in the verdict cache.  lookup:
- * RINDEX_CLEAN when the last clean render of root had inputs in the same
- * states as in t (r->paths are then the paths it read), RINDEX_UNTOUCHED
- * when the last build's inputs (clean or not) have their states and the
- * commit changed none of them, else RINDEX_MISS (r left empty); key and
- * ikey are set for put.  put: remember what build r read under key (the
- * clean render's) or ikey (what a build read), when it can be kept.
+ * The render index (hooks/judge_rindex.c).  lookup: RINDEX_UNTOUCHED when
+ * the inputs of root's last build (clean or not, kept in the facts index)
+ * have their states in t and the commit changed none of them (nothing to
+ * say, nothing to hand over); RINDEX_CLEAN when its last clean render (kept
+ * in the verdict cache) had inputs in the same states (r->paths are then
+ * the paths it read); else RINDEX_MISS (r left empty).  key and ikey are
+ * set for put: put remembers what build r read under ikey, and under key
+ * too when key is not NULL (a clean render).
  */
 enum { RINDEX_MISS = 0, RINDEX_CLEAN, RINDEX_UNTOUCHED };
 int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
 	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX]);
-void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key);
+void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key,
+	const char *ikey);
 
 /* The render loader over the tree (payload: struct reads). */
 int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t *len);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/facts_index.h"
 #include "gate/hash.h"
 #include "gate/util.h"
 #include "gate/verdicts.h"
@@ -131,29 +132,47 @@ static void reads_clear(struct reads *r)
 	r->n = 0;
 }
 
+/* The facts index's key for ikey (its first 20 bytes). */
+static void facts_key(const char *ikey, git_oid *out)
+{
+	git_oid_fromstrn(out, ikey, GIT_OID_HEXSZ);
+}
+
 int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
 	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX])
 {
+	struct gate_facts_index *idx = gate_judge__facts_index(j);
 	struct gate_results none = GATE_RESULTS_INIT;
 	char *note = NULL;
+	const char *text;
+	size_t len;
+	unsigned flags;
+	git_oid fk;
 	int found = RINDEX_MISS;
 
-	index_key(j, root, "gitops-gate render root 3", key);
 	index_key(j, root, "gitops-gate render inputs 1", ikey);
-	if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note && !none.n &&
-	    index_holds(t, root, note, r))
-		found = RINDEX_CLEAN;
-	free(note);
-	note = NULL;
-	gate_results_release(&none);
-	if (!found) {
-		reads_clear(r);
-		if (!cm->whole_tree && gate_verdicts_get_note(j->cache, ikey, root->dir, &none, &note) == 1 &&
-		    note && !none.n && index_holds(t, root, note, r) && !gate_judge__root_touches(cm, r, root))
+	facts_key(ikey, &fk);
+	if (idx && !cm->whole_tree && gate_facts_index_get(idx, fk.id, &flags, &text, &len) == 1 &&
+	    (flags & GATE_FACTS_HAS_TEXT) && len && !memchr(text, '\0', len)) {
+		char *copy = gate_xstrndup(text, len);
+		if (index_holds(t, root, copy, r) && !gate_judge__root_touches(cm, r, root))
 			found = RINDEX_UNTOUCHED;
-		free(note);
-		gate_results_release(&none);
+		free(copy);
+		reads_clear(r);
+		if (found)
+			return found;
 	}
+	index_key(j, root, "gitops-gate render root 3", key);
+	if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note && !none.n &&
+	    index_holds(t, root, note, r)) {
+		found = RINDEX_CLEAN;
+		/* what it reads, for the next pushes */
+		if (idx && strlen(note) && (gate_facts_index_get(idx, fk.id, &flags, &text, &len) != 1 ||
+		    !(flags & GATE_FACTS_HAS_TEXT) || len != strlen(note) || memcmp(text, note, len)))
+			gate_facts_index_put(idx, fk.id, GATE_FACTS_HAS_TEXT, note, strlen(note));
+	}
+	free(note);
+	gate_results_release(&none);
 	if (found != RINDEX_CLEAN)
 		reads_clear(r);
 	return found;
@@ -226,14 +245,26 @@ static void add_trees(struct rtree *t, const char *states, struct gate_buf *out)
 	free(ids);
 }
 
-void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key)
+void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key,
+	const char *ikey)
 {
+	struct gate_facts_index *idx = gate_judge__facts_index(j);
 	struct gate_buf b = GATE_BUF_INIT;
+	const char *text;
+	size_t len;
+	unsigned flags;
+	git_oid fk;
 
-	if (!j->cache || !*key || r->unindexable || r->io_error || !r->states.len)
+	if (!j->cache || !ikey || !*ikey || r->unindexable || r->io_error || !r->states.len)
 		return;
 	gate_buf_add(&b, r->states.ptr, r->states.len);
 	add_trees(t, r->states.ptr, &b);
-	gate_verdicts_put_note(j->cache, key, NULL, 0, b.ptr);
+	if (key && *key)
+		gate_verdicts_put_note(j->cache, key, NULL, 0, b.ptr);
+	facts_key(ikey, &fk);
+	/* written again only when it changed (the index keeps what was added since its base) */
+	if (idx && (gate_facts_index_get(idx, fk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
+	    len != b.len || memcmp(text, b.ptr, len)))
+		gate_facts_index_put(idx, fk.id, GATE_FACTS_HAS_TEXT, b.ptr, b.len);
 	gate_buf_release(&b);
 }
