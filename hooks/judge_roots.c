@@ -136,6 +136,7 @@ static void consider_path(struct rtree *t, struct roots *rs, const char *path,
 struct comp_probe {
 	struct rtree *t;
 	const char *dir;
+	int *probed;   /* set when asked: what the object names depends on the tree */
 };
 
 static int component_exists(void *payload, const char *rel)
@@ -144,6 +145,7 @@ static int component_exists(void *payload, const char *rel)
 	char *p = gate_judge__join_path(cp->dir, rel);
 	int found = p && (gate_judge__rtree_find(cp->t, p) || gate_judge__rtree_is_dir(cp->t, p));
 
+	*cp->probed = 1;
 	free(p);
 	return found;
 }
@@ -158,7 +160,24 @@ struct scan {
 	struct roots *rs;
 	const char *path;
 	const char *buf;
+	struct gate_buf rec;  /* what it named: "p<path>\n" and the root_in, per candidate */
+	int dynamic;          /* it depends on the tree or the commit: not kept */
 };
+
+/* A folder the object names, with what it adds: recorded, then considered.  Takes in over. */
+static void named(struct scan *s, const char *path, struct root_in *in)
+{
+	if (path && strchr(path, '\n'))
+		s->dynamic = 1;
+	else if (path) {
+		gate_buf_addc(&s->rec, 'p');
+		gate_buf_adds(&s->rec, path);
+		gate_buf_addc(&s->rec, '\n');
+		gate_judge__root_in_dump(in, &s->rec);
+		gate_buf_addc(&s->rec, '\n');
+	}
+	consider_path(s->t, s->rs, path, s->path, in);
+}
 
 /* One source of an Argo CD Application: its path, with its kustomize options as an overlay. */
 static void argo_source(struct scan *s, const char *part, size_t len, uint32_t line,
@@ -174,6 +193,10 @@ static void argo_source(struct scan *s, const char *part, size_t len, uint32_t l
 	gate_judge__argo_source_in(&ain, part, len, line, root, spec, src, &s->t->commit);
 	cp.t = s->t;
 	cp.dir = NULL;
+	cp.probed = &s->dynamic;
+	/* its overlay may hold the commit's id ($ARGOCD_APP_REVISION) */
+	if (ain.kustomize)
+		s->dynamic = 1;
 	if (ain.kustomize && path && (cp.dir = clean_path(path))) {
 		ain.exists = component_exists;
 		ain.payload = &cp;
@@ -187,7 +210,7 @@ static void argo_source(struct scan *s, const char *part, size_t len, uint32_t l
 		in.indent = ov.indent;
 	}
 	free((char *)cp.dir);
-	consider_path(s->t, s->rs, path, s->path, &in);
+	named(s, path, &in);
 }
 
 static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
@@ -222,6 +245,7 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 			goto done;
 		memset(&in, 0, sizeof(in));
 		cp.t = s->t;
+		cp.probed = &s->dynamic;
 		cp.dir = dir = clean_path(path ? path : "");
 		oin.part = part;
 		oin.len = len;
@@ -245,7 +269,7 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 		in.flux = 1;
 		in.indent = ov.indent;
 		in.post = gate_judge__flux_postbuild(doc->root, spec);
-		consider_path(s->t, s->rs, path, s->path, &in);
+		named(s, path, &in);
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
 		/* a Helm chart source (spec.source.chart) is no folder of this repository */
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
@@ -279,6 +303,107 @@ static void config_roots(struct rtree *t, struct roots *rs)
 	}
 }
 
+/*
+ * What a file that may name a root names, kept in the facts index under a
+ * key derived from its blob id: "ok\n" then, per folder an object names in
+ * file order, "p<path>\n" and what the object adds (root_in_dump()); or
+ * "x\n" when that depends on the tree or the commit (a Flux component
+ * probed, an Argo CD kustomize block): such a file is read and scanned on
+ * each push.
+ */
+static void named_key(const git_oid *id, git_oid *key)
+{
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX], bh[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(bh, sizeof(bh), id);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate roots named 1");
+	gate_sha256_update_str(&h, bh);
+	gate_sha256_final(&h, hex);
+	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
+}
+
+struct named_one {
+	char *path;
+	struct root_in in;
+};
+
+/* Replay a kept "ok" text: 0, or -1 when it is not one (nothing considered then). */
+static int named_replay(struct rtree *t, struct roots *rs, const char *from, const char *text, size_t len)
+{
+	const char *p = text + 3, *end = text + len;
+	struct named_one *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	int error = 0;
+
+	while (p < end && !error) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct named_one *o;
+		if (*p != 'p' || !nl) {
+			error = -1;
+			break;
+		}
+		GATE_ALLOC_GROW(v, n + 1, alloc);
+		o = &v[n++];
+		o->path = gate_xstrndup(p + 1, (size_t)(nl - p - 1));
+		p = nl + 1;
+		if (gate_judge__root_in_load(&p, end, &o->in) < 0 || p >= end || *p != '\n')
+			error = -1;
+		else
+			p++;
+		if (error)
+			memset(&o->in, 0, sizeof(o->in));
+	}
+	for (i = 0; i < n; i++) {
+		if (!error)
+			consider_path(t, rs, v[i].path, from, &v[i].in);
+		else
+			gate_judge__root_in_release(&v[i].in);
+		free(v[i].path);
+	}
+	free(v);
+	return error;
+}
+
+/* The roots file f (that may name one) names, into rs. */
+static int named_by(struct rtree *t, struct roots *rs, const struct rfile *f)
+{
+	struct gate_facts_index *idx = gate_judge__facts_index(t->j);
+	const char *text;
+	char *buf = NULL;
+	size_t len;
+	unsigned flags;
+	git_oid key;
+	struct scan s;
+
+	named_key(&f->id, &key);
+	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 && (flags & GATE_FACTS_HAS_TEXT)) {
+		if (len >= 3 && !memcmp(text, "ok\n", 3) && named_replay(t, rs, f->path, text, len) == 0)
+			return 0;
+		if (len == 2 && !memcmp(text, "x\n", 2))
+			idx = NULL; /* known to depend on the tree: scanned, nothing to keep */
+	}
+	memset(&s, 0, sizeof(s));
+	s.t = t;
+	s.rs = rs;
+	s.path = f->path;
+	if (gate_judge__read_tree_blob(t->j, &f->id, &buf, &len, t->msg, t->msgsize) < 0)
+		return -1;
+	gate_buf_adds(&s.rec, "ok\n");
+	/* a file that may name a root: what it names is scanned, and kept when the tree has no say */
+	if (buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/"))) {
+		s.buf = buf;
+		gate_doc_split(buf, len, scan_part, &s);
+	}
+	if (idx && buf)
+		gate_facts_index_put(idx, key.id, GATE_FACTS_HAS_TEXT, s.dynamic ? "x\n" : s.rec.ptr,
+			s.dynamic ? 2 : s.rec.len);
+	gate_buf_release(&s.rec);
+	free(buf);
+	return 0;
+}
+
 /* The roots named by the manifests of the tree, and those of render.roots. */
 int gate_judge__find_roots(struct rtree *t, struct roots *rs)
 {
@@ -286,23 +411,9 @@ int gate_judge__find_roots(struct rtree *t, struct roots *rs)
 
 	config_roots(t, rs);
 
-	for (i = 0; i < t->nrf; i++) {
-		struct scan s;
-		char *buf = NULL;
-		size_t len;
-		memset(&s, 0, sizeof(s));
-		s.t = t;
-		s.rs = rs;
-		s.path = t->rf[i].path;
-		if (gate_judge__read_tree_blob(t->j, &t->rf[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+	for (i = 0; i < t->nrf; i++)
+		if (named_by(t, rs, &t->rf[i]) < 0)
 			return -1;
-		/* a file that may name a root is scanned on each push: what it names depends on the tree */
-		if (buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/"))) {
-			s.buf = buf;
-			gate_doc_split(buf, len, scan_part, &s);
-		}
-		free(buf);
-	}
 	return gate_judge__orphan_roots(t, rs);
 }
 
