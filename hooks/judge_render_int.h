@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gate/kust_refs.h"
 #include "judge_int.h"
 
 /* Blobs of one push known to name no root (no Flux or Argo CD apiVersion in them). */
@@ -38,6 +39,7 @@ struct rtree {
 	size_t nrf, arf;
 	struct rfile *kf; /* kustomization files (any of the three names), by path */
 	size_t nkf, akf;
+	struct gate_kust_refs *kr; /* what each of kf names (nkf of them) */
 	struct rlook **look; /* paths looked up: open addressing, nlook slots (a power of two) */
 	size_t nlooked, nlook;
 	char *msg;

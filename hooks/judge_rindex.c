@@ -138,6 +138,66 @@ static void facts_key(const char *ikey, git_oid *out)
 	git_oid_fromstrn(out, ikey, GIT_OID_HEXSZ);
 }
 
+/* Is dir below (or at) folder up? */
+static int below(const char *dir, const char *up)
+{
+	size_t n = strlen(up);
+
+	return !n || (!strncmp(dir, up, n) && (dir[n] == '/' || !dir[n]));
+}
+
+/* The facts index's key of the folders (the "T" lines) of root's last build. */
+static void trees_key(const struct gate_judge *j, const struct root *root, git_oid *out)
+{
+	char key[GATE_SHA256_HEX];
+
+	index_key(j, root, "gitops-gate render trees 1", key);
+	git_oid_fromstrn(out, key, GIT_OID_HEXSZ);
+}
+
+/*
+ * The quick answer: the folders root's last build read from are the same
+ * trees (so it reads the same files) and the commit changed nothing below
+ * them, nor the object naming root or its variables' sources.
+ */
+static int untouched_trees(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+	const struct root *root, struct gate_facts_index *idx)
+{
+	const char *text;
+	char *copy, *p;
+	size_t len, f, i;
+	unsigned flags;
+	git_oid tk;
+	int ok;
+
+	trees_key(j, root, &tk);
+	if (gate_facts_index_get(idx, tk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
+	    !len || memchr(text, '\0', len))
+		return 0;
+	copy = gate_xstrndup(text, len);
+	ok = trees_hold(t, copy);
+	for (f = 0; ok && f < cm->nfiles; f++) {
+		const char *cp = cm->files[f].path;
+		if (!strcmp(cp, root->from))
+			ok = 0;
+		for (i = 0; ok && i < root->fv.nsrcs; i++)
+			ok = strcmp(cp, root->fv.srcs[i]) != 0;
+		for (p = copy; ok && *p;) {
+			char *nl = strchr(p, '\n');
+			if (!nl || nl - p < 3 + GIT_OID_HEXSZ) {
+				ok = 0;
+				break;
+			}
+			*nl = '\0';
+			ok = !below(cp, p + 3 + GIT_OID_HEXSZ);
+			*nl = '\n';
+			p = nl + 1;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
 int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
 	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX])
 {
@@ -151,6 +211,8 @@ int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struc
 	int found = RINDEX_MISS;
 
 	index_key(j, root, "gitops-gate render inputs 1", ikey);
+	if (idx && !cm->whole_tree && untouched_trees(j, t, cm, root, idx))
+		return RINDEX_UNTOUCHED;
 	facts_key(ikey, &fk);
 	if (idx && !cm->whole_tree && gate_facts_index_get(idx, fk.id, &flags, &text, &len) == 1 &&
 	    (flags & GATE_FACTS_HAS_TEXT) && len && !memchr(text, '\0', len)) {
@@ -176,14 +238,6 @@ int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struc
 	if (found != RINDEX_CLEAN)
 		reads_clear(r);
 	return found;
-}
-
-/* Is dir below (or at) folder up? */
-static int below(const char *dir, const char *up)
-{
-	size_t n = strlen(up);
-
-	return !n || (!strncmp(dir, up, n) && (dir[n] == '/' || !dir[n]));
 }
 
 /*
@@ -261,6 +315,14 @@ void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct 
 	add_trees(t, r->states.ptr, &b);
 	if (key && *key)
 		gate_verdicts_put_note(j->cache, key, NULL, 0, b.ptr);
+	if (idx && b.len > r->states.len) {
+		const char *tl = b.ptr + r->states.len;
+		size_t tn = b.len - r->states.len;
+		trees_key(j, r->root, &fk);
+		if (gate_facts_index_get(idx, fk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
+		    len != tn || memcmp(text, tl, tn))
+			gate_facts_index_put(idx, fk.id, GATE_FACTS_HAS_TEXT, tl, tn);
+	}
 	facts_key(ikey, &fk);
 	/* written again only when it changed (the index keeps what was added since its base) */
 	if (idx && (gate_facts_index_get(idx, fk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||

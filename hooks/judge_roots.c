@@ -566,46 +566,6 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	return error;
 }
 
-/*
- * Top-level kustomizations nobody includes (render.orphan_roots): what a
- * kustomization file names, through the facts index under a key derived
- * from its blob id, else read and parsed (and kept there).
- */
-static int kust_refs_of(struct rtree *t, const git_oid *id, struct gate_kust_refs *out)
-{
-	struct gate_facts_index *idx = gate_judge__facts_index(t->j);
-	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
-	struct gate_sha256 h;
-	char hex[GATE_SHA256_HEX], bh[GIT_OID_HEXSZ + 1];
-	const char *text;
-	size_t len;
-	unsigned flags;
-	git_oid key;
-	char *buf = NULL;
-
-	git_oid_tostr(bh, sizeof(bh), id);
-	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate kustomization names 1");
-	gate_sha256_update_str(&h, bh);
-	gate_sha256_final(&h, hex);
-	git_oid_fromstrn(&key, hex, GIT_OID_HEXSZ);
-	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 && (flags & GATE_FACTS_HAS_TEXT) &&
-	    gate_kust_refs_deserialize(out, text, len) == 0)
-		return 0;
-	if (gate_judge__read_tree_blob(t->j, id, &buf, &len, t->msg, t->msgsize) < 0)
-		return -1;
-	lim.max_bytes = gate_config_limits(t->j->cfg)->max_blob_bytes;
-	gate_kust_refs_parse(out, buf, buf ? len : 0, &lim);
-	free(buf);
-	if (idx) {
-		struct gate_buf b = GATE_BUF_INIT;
-		if (gate_kust_refs_serialize(out, &b) == 0)
-			gate_facts_index_put(idx, key.id, GATE_FACTS_HAS_TEXT, b.ptr, b.len);
-		gate_buf_release(&b);
-	}
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -690,24 +650,19 @@ int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
 	memset(&comps, 0, sizeof(comps));
 	memset(&gen, 0, sizeof(gen));
 	/* every folder another kustomization names, and the folders of Components */
-	for (i = 0; i < t->nkf && !error; i++) {
-		struct gate_kust_refs kr;
+	for (i = 0; i < t->nkf; i++) {
+		const struct gate_kust_refs *kr = &t->kr[i];
 		char *dir = dir_of(t->kf[i].path);
-		if ((error = kust_refs_of(t, &t->kf[i].id, &kr)) < 0) {
-			free(dir);
-			break;
-		}
-		for (k = 0; k < kr.n; k++) {
-			char *p = gate_judge__join_path(dir, kr.names[k]);
+		for (k = 0; k < kr->n; k++) {
+			char *p = gate_judge__join_path(dir, kr->names[k]);
 			if (p && strcmp(p, dir))
 				strset_add(&reached, p);
 			else
 				free(p);
 		}
-		if (kr.component)
+		if (kr->component)
 			strset_add(&comps, gate_xstrdup(dir));
 		strset_add(&kdirs, dir);
-		gate_kust_refs_release(&kr);
 	}
 	/* the roots already there, and what Flux's generated kustomizations take in */
 	for (i = 0; i < rs->n && !error; i++) {

@@ -8,7 +8,8 @@
  * covers the manifest globs):
  *
  *   r <blob> <name>   a manifest right in the tree that may name a root
- *   k <blob> <name>   a kustomization file right in the tree
+ *   k <blob> <name>   a kustomization file right in the tree, followed by
+ *   i<K|C>\t<name>... its kind (Kustomization, Component) and what it names
  *   t <tree> <name>   a subtree holding some, whose own summary follows
  *
  * in tree order, which is the order of full paths.  A push that changes one
@@ -22,6 +23,7 @@
 #include "gate/config.h"
 #include "gate/facts_index.h"
 #include "gate/hash.h"
+#include "gate/kust_refs.h"
 #include "gate/util.h"
 #include "judge_int.h"
 #include "judge_render_int.h"
@@ -394,6 +396,45 @@ char *gate_judge__generate_kustomization(struct rtree *t, const char *dir)
 	return gate_buf_detach(&b);
 }
 
+/*
+ * What a kustomization file names (for the kustomizations nobody includes), through the facts index under a key derived
+ * from its blob id, else read and parsed (and kept there).
+ */
+static int kust_refs_of(struct rtree *t, const git_oid *id, struct gate_kust_refs *out)
+{
+	struct gate_facts_index *idx = gate_judge__facts_index(t->j);
+	struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX], bh[GIT_OID_HEXSZ + 1];
+	const char *text;
+	size_t len;
+	unsigned flags;
+	git_oid key;
+	char *buf = NULL;
+
+	git_oid_tostr(bh, sizeof(bh), id);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate kustomization names 1");
+	gate_sha256_update_str(&h, bh);
+	gate_sha256_final(&h, hex);
+	git_oid_fromstrn(&key, hex, GIT_OID_HEXSZ);
+	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 && (flags & GATE_FACTS_HAS_TEXT) &&
+	    gate_kust_refs_deserialize(out, text, len) == 0)
+		return 0;
+	if (gate_judge__read_tree_blob(t->j, id, &buf, &len, t->msg, t->msgsize) < 0)
+		return -1;
+	lim.max_bytes = gate_config_limits(t->j->cfg)->max_blob_bytes;
+	gate_kust_refs_parse(out, buf, buf ? len : 0, &lim);
+	free(buf);
+	if (idx) {
+		struct gate_buf b = GATE_BUF_INIT;
+		if (gate_kust_refs_serialize(out, &b) == 0)
+			gate_facts_index_put(idx, key.id, GATE_FACTS_HAS_TEXT, b.ptr, b.len);
+		gate_buf_release(&b);
+	}
+	return 0;
+}
+
 /* ---- the summaries */
 
 struct rsum {
@@ -418,7 +459,7 @@ static void rsum_key(const struct gate_judge *j, const git_oid *tree, const char
 
 	git_oid_tostr(th, sizeof(th), tree);
 	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate roots tree 1");
+	gate_sha256_update_str(&h, "gitops-gate roots tree 2");
 	gate_sha256_update_str(&h, j->fingerprint);
 	gate_sha256_update_str(&h, prefix);
 	gate_sha256_update_str(&h, th);
@@ -426,13 +467,19 @@ static void rsum_key(const struct gate_judge *j, const git_oid *tree, const char
 	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
 }
 
-static void rsum_found(struct rsum *s, int kust, const char *name, const git_oid *id)
+/* A file found (kust: a kustomization file, naming kr, taken over; else one that may name a root). */
+static void rsum_found(struct rsum *s, int kust, const char *name, const git_oid *id, struct gate_kust_refs *kr)
 {
 	struct rtree *t = s->t;
 	struct rfile *f;
 
 	if (kust) {
+		size_t akr = t->akf;
 		GATE_ALLOC_GROW(t->kf, t->nkf + 1, t->akf);
+		if (t->akf != akr || !t->kr)
+			t->kr = gate_xrealloc(t->kr, t->akf * sizeof(*t->kr));
+		t->kr[t->nkf] = *kr;
+		memset(kr, 0, sizeof(*kr));
 		f = &t->kf[t->nkf++];
 	} else {
 		GATE_ALLOC_GROW(t->rf, t->nrf + 1, t->arf);
@@ -485,8 +532,18 @@ static int rsum_entry(const struct gate_repo_change *ch, void *payload)
 			gate_buf_addf(&lv->text, "t %s %s\n", hex, ch->path);
 	} else if (is_file_mode(ch->mode)) {
 		if (is_kust_name(ch->path)) {
-			rsum_found(s, 1, ch->path, &ch->id);
-			gate_buf_addf(&lv->text, "k %s %s\n", hex, ch->path);
+			struct gate_kust_refs kr;
+			size_t i;
+			if (kust_refs_of(s->t, &ch->id, &kr) < 0)
+				return -1;
+			gate_buf_addf(&lv->text, "k %s %s\ni%c", hex, ch->path, kr.component ? 'C' : 'K');
+			for (i = 0; i < kr.n; i++) {
+				if (strchr(kr.names[i], '\t') || strchr(kr.names[i], '\n'))
+					lv->storable = 0;
+				gate_buf_addf(&lv->text, "\t%s", kr.names[i]);
+			}
+			gate_buf_addc(&lv->text, '\n');
+			rsum_found(s, 1, ch->path, &ch->id, &kr);
 		}
 		path = gate_xasprintf("%s%s", s->prefix.ptr ? s->prefix.ptr : "", ch->path);
 		names = gate_config_path_is_manifest(s->t->j->cfg, path);
@@ -494,7 +551,7 @@ static int rsum_entry(const struct gate_repo_change *ch, void *payload)
 		if (names && (names = gate_judge__may_name_roots(s->t, &ch->id)) < 0)
 			return -1;
 		if (names) {
-			rsum_found(s, 0, ch->path, &ch->id);
+			rsum_found(s, 0, ch->path, &ch->id, NULL);
 			gate_buf_addf(&lv->text, "r %s %s\n", hex, ch->path);
 		}
 	}
@@ -519,10 +576,35 @@ static int rsum_replay(struct rsum *s, const char *text, size_t len)
 		    p[1] != ' ' || p[2 + GIT_OID_HEXSZ] != ' ' || git_oid_fromstrn(&id, p + 2, GIT_OID_HEXSZ) < 0)
 			goto bad;
 		name = gate_xstrndup(p + 3 + GIT_OID_HEXSZ, (size_t)(nl - p - 3 - GIT_OID_HEXSZ));
-		if (p[0] == 't')
+		if (p[0] == 't') {
 			error = rsum_enter(s, name, &id);
-		else
-			rsum_found(s, p[0] == 'k', name, &id);
+		} else if (p[0] == 'k') {
+			/* the next line: "i", its kind, a tab before each name it names */
+			const char *q = nl + 1, *qe = q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
+			struct gate_kust_refs kr;
+			memset(&kr, 0, sizeof(kr));
+			if (!qe || qe - q < 2 || q[0] != 'i' || (q[1] != 'K' && q[1] != 'C')) {
+				free(name);
+				goto bad;
+			}
+			kr.component = q[1] == 'C';
+			for (q += 2; q < qe;) {
+				const char *tab = memchr(q + 1, '\t', (size_t)(qe - q - 1));
+				const char *e = tab ? tab : qe;
+				if (*q != '\t' || e == q + 1) {
+					gate_kust_refs_release(&kr);
+					free(name);
+					goto bad;
+				}
+				GATE_ALLOC_GROW(kr.names, kr.n + 1, kr.alloc);
+				kr.names[kr.n++] = gate_xstrndup(q + 1, (size_t)(e - q - 1));
+				q = e;
+			}
+			rsum_found(s, 1, name, &id, &kr);
+			nl = qe;
+		} else {
+			rsum_found(s, 0, name, &id, NULL);
+		}
 		free(name);
 		if (error < 0)
 			return error;
@@ -532,8 +614,10 @@ static int rsum_replay(struct rsum *s, const char *text, size_t len)
 bad:
 	while (s->t->nrf > nrf)
 		free(s->t->rf[--s->t->nrf].path);
-	while (s->t->nkf > nkf)
+	while (s->t->nkf > nkf) {
 		free(s->t->kf[--s->t->nkf].path);
+		gate_kust_refs_release(&s->t->kr[s->t->nkf]);
+	}
 	return 1;
 }
 
@@ -595,6 +679,9 @@ void gate_judge__rtree_release(struct rtree *t)
 
 	listing_release(t->v, t->n);
 	listing_release(t->rf, t->nrf);
+	for (i = 0; i < t->nkf; i++)
+		gate_kust_refs_release(&t->kr[i]);
+	free(t->kr);
 	listing_release(t->kf, t->nkf);
 	for (i = 0; i < t->nlook; i++)
 		if (t->look[i]) {
