@@ -450,7 +450,16 @@ struct rsum_level {
 	int storable;
 };
 
-static int rsum_tree(struct rsum *s, const git_oid *tree);
+/* A subtree's summary as its parent may take it in: its text, and whether it can be kept. */
+struct rsum_out {
+	struct gate_buf text;
+	int storable;
+};
+
+/* Subtrees whose summary has at most this many lines are written into their parent's. */
+#define RSUM_INLINE_LINES 64
+
+static int rsum_tree(struct rsum *s, const git_oid *tree, struct rsum_out *out);
 
 static void rsum_key(const struct gate_judge *j, const git_oid *tree, const char *prefix, git_oid *key)
 {
@@ -459,7 +468,7 @@ static void rsum_key(const struct gate_judge *j, const git_oid *tree, const char
 
 	git_oid_tostr(th, sizeof(th), tree);
 	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate roots tree 2");
+	gate_sha256_update_str(&h, "gitops-gate roots tree 3");
 	gate_sha256_update_str(&h, j->fingerprint);
 	gate_sha256_update_str(&h, prefix);
 	gate_sha256_update_str(&h, th);
@@ -489,7 +498,7 @@ static void rsum_found(struct rsum *s, int kust, const char *name, const git_oid
 	git_oid_cpy(&f->id, id);
 }
 
-static int rsum_enter(struct rsum *s, const char *name, const git_oid *tree)
+static int rsum_enter(struct rsum *s, const char *name, const git_oid *tree, struct rsum_out *out)
 {
 	size_t plen = s->prefix.len;
 	int error;
@@ -501,7 +510,7 @@ static int rsum_enter(struct rsum *s, const char *name, const git_oid *tree)
 	gate_buf_adds(&s->prefix, name);
 	gate_buf_addc(&s->prefix, '/');
 	s->depth++;
-	error = rsum_tree(s, tree);
+	error = rsum_tree(s, tree, out);
 	s->depth--;
 	s->prefix.len = plen;
 	if (s->prefix.ptr)
@@ -515,6 +524,37 @@ static int is_kust_name(const char *name)
 		!strcmp(name, gate_judge__kust_names[2]);
 }
 
+/*
+ * A subtree's summary into its parent's: a small one line by line, its
+ * names under the subtree's name (so fewer summaries are looked up when the
+ * tree is replayed), else as a "t" line.
+ */
+static void take_in(struct rsum_level *lv, const char *name, const char *hex, struct rsum_out *sub)
+{
+	const char *p = sub->text.ptr, *end = p ? p + sub->text.len : NULL;
+	size_t lines = 0;
+
+	for (; p && p < end; p++)
+		lines += *p == '\n';
+	if (!sub->storable || lines > RSUM_INLINE_LINES) {
+		gate_buf_addf(&lv->text, "t %s %s\n", hex, name);
+		return;
+	}
+	for (p = sub->text.ptr; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		if (*p == 'i' || nl - p < 3 + GIT_OID_HEXSZ)
+			gate_buf_add(&lv->text, p, (size_t)(nl - p + 1));
+		else {
+			gate_buf_add(&lv->text, p, 3 + GIT_OID_HEXSZ);
+			gate_buf_addf(&lv->text, "%s/", name);
+			gate_buf_add(&lv->text, p + 3 + GIT_OID_HEXSZ, (size_t)(nl - p - 2 - GIT_OID_HEXSZ));
+		}
+		p = nl + 1;
+	}
+}
+
 /* gate_repo_tree_list()'s fn: one entry of a tree whose summary is made */
 static int rsum_entry(const struct gate_repo_change *ch, void *payload)
 {
@@ -526,10 +566,16 @@ static int rsum_entry(const struct gate_repo_change *ch, void *payload)
 
 	git_oid_tostr(hex, sizeof(hex), &ch->id);
 	if (ch->mode == GIT_FILEMODE_TREE) {
-		if ((error = rsum_enter(s, ch->path, &ch->id)) < 0)
+		struct rsum_out sub;
+		memset(&sub, 0, sizeof(sub));
+		sub.storable = 1;
+		if ((error = rsum_enter(s, ch->path, &ch->id, &sub)) < 0) {
+			gate_buf_release(&sub.text);
 			return error;
+		}
 		if (s->t->nrf + s->t->nkf > before)
-			gate_buf_addf(&lv->text, "t %s %s\n", hex, ch->path);
+			take_in(lv, ch->path, hex, &sub);
+		gate_buf_release(&sub.text);
 	} else if (is_file_mode(ch->mode)) {
 		if (is_kust_name(ch->path)) {
 			struct gate_kust_refs kr;
@@ -577,7 +623,7 @@ static int rsum_replay(struct rsum *s, const char *text, size_t len)
 			goto bad;
 		name = gate_xstrndup(p + 3 + GIT_OID_HEXSZ, (size_t)(nl - p - 3 - GIT_OID_HEXSZ));
 		if (p[0] == 't') {
-			error = rsum_enter(s, name, &id);
+			error = rsum_enter(s, name, &id, NULL);
 		} else if (p[0] == 'k') {
 			/* the next line: "i", its kind, a tab before each name it names */
 			const char *q = nl + 1, *qe = q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
@@ -621,7 +667,7 @@ bad:
 	return 1;
 }
 
-static int rsum_tree(struct rsum *s, const git_oid *tree)
+static int rsum_tree(struct rsum *s, const git_oid *tree, struct rsum_out *out)
 {
 	struct rsum_level lv;
 	const char *text;
@@ -636,8 +682,11 @@ static int rsum_tree(struct rsum *s, const git_oid *tree)
 	if (s->idx) {
 		rsum_key(s->t->j, tree, s->prefix.ptr ? s->prefix.ptr : "", &key);
 		if (gate_facts_index_get(s->idx, key.id, &flags, &text, &len) == 1 &&
-		    (flags & GATE_FACTS_HAS_TEXT) && (error = rsum_replay(s, text, len)) <= 0)
+		    (flags & GATE_FACTS_HAS_TEXT) && (error = rsum_replay(s, text, len)) <= 0) {
+			if (out)
+				gate_buf_add(&out->text, text, len);
 			return error;
+		}
 	}
 	memset(&lv, 0, sizeof(lv));
 	lv.s = s;
@@ -646,6 +695,10 @@ static int rsum_tree(struct rsum *s, const git_oid *tree)
 	if (!error && s->idx && lv.storable)
 		gate_facts_index_put(s->idx, key.id, GATE_FACTS_HAS_TEXT, lv.text.ptr ? lv.text.ptr : "",
 			lv.text.len);
+	if (out) {
+		gate_buf_add(&out->text, lv.text.ptr ? lv.text.ptr : "", lv.text.len);
+		out->storable = lv.storable;
+	}
 	gate_buf_release(&lv.text);
 	return error;
 }
@@ -668,7 +721,7 @@ int gate_judge__rtree_open(struct rtree *t, struct gate_judge *j, const git_oid 
 	memset(&s, 0, sizeof(s));
 	s.t = t;
 	s.idx = gate_judge__facts_index(j);
-	error = rsum_tree(&s, git_tree_id(t->tree));
+	error = rsum_tree(&s, git_tree_id(t->tree), NULL);
 	gate_buf_release(&s.prefix);
 	return error;
 }
