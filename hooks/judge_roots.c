@@ -51,13 +51,13 @@ static int streq0(const char *a, const char *b)
  * Add a root; one already there with the same folder, overlay and
  * postBuild is kept.  Takes the strings and post of in over.
  */
-static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
+static void roots_add_as(struct roots *rs, const char *dir, const char *from, struct root_in *in, int check)
 {
 	char *pk = gate_judge__flux_post_key(in->post);
 	struct root *r;
 	size_t i;
 
-	for (i = 0; i < rs->n; i++)
+	for (i = 0; check && i < rs->n; i++)
 		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, in->overlay) &&
 		    streq0(rs->v[i].labels, in->labels) && streq0(rs->v[i].annots, in->annots) &&
 		    streq0(rs->v[i].bad, in->bad) && streq0(rs->v[i].postkey, pk) &&
@@ -90,6 +90,11 @@ static void roots_add(struct roots *rs, const char *dir, const char *from, struc
 		if (r->annots)
 			r->apath = gate_xasprintf("%s/" FLUX_ANNOTATIONS_FILE, r->vdir);
 	}
+}
+
+static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
+{
+	roots_add_as(rs, dir, from, in, 1);
 }
 
 void gate_judge__roots_release(struct roots *rs)
@@ -593,6 +598,24 @@ static int strset_has(const struct strset *s, const char *str)
 	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
 }
 
+/* Add str (taken over) where it sorts. */
+static void strset_insert(struct strset *s, char *str)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(s->v[mid], str) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
+	s->v[lo] = str;
+	s->n++;
+}
+
 static void strset_release(struct strset *s)
 {
 	size_t i;
@@ -639,7 +662,7 @@ static char *dir_of(const char *path)
 
 int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
 {
-	struct strset kdirs, reached, comps, gen;
+	struct strset kdirs, reached, comps, gen, added;
 	size_t i, k;
 	int error = 0;
 
@@ -649,6 +672,7 @@ int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
 	memset(&reached, 0, sizeof(reached));
 	memset(&comps, 0, sizeof(comps));
 	memset(&gen, 0, sizeof(gen));
+	memset(&added, 0, sizeof(added));
 	/* every folder another kustomization names, and the folders of Components */
 	for (i = 0; i < t->nkf; i++) {
 		const struct gate_kust_refs *kr = &t->kr[i];
@@ -681,14 +705,18 @@ int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
 		kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
 		manifest = gate_config_path_is_manifest(t->j->cfg, kp);
 		free(kp);
-		if (manifest && !strset_has(&reached, dir) && !strset_has(&comps, dir) &&
+		/* a second kustomization file of a folder: the same root, kept once */
+		if (manifest && !strset_has(&reached, dir) && !strset_has(&comps, dir) && !strset_has(&added, dir) &&
 		    !flux_generated_reach(&gen, &kdirs, dir)) {
 			memset(&in, 0, sizeof(in));
-			/* a second kustomization file of the folder: the same root (kept once) */
-			roots_add(rs, dir, t->kf[i].path, &in);
+			/* not among the roots already there (reached): no need to compare with each */
+			roots_add_as(rs, dir, t->kf[i].path, &in, 0);
+			strset_insert(&added, dir);
+			dir = NULL;
 		}
 		free(dir);
 	}
+	strset_release(&added);
 	strset_release(&kdirs);
 	strset_release(&reached);
 	strset_release(&comps);
