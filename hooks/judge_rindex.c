@@ -1,18 +1,21 @@
 /*
- * judge_rindex.c: the render index, in the verdict cache.  Under a key of
- * the root (the judge's fingerprint, folder, overlay, substitutions) a
- * record whose note holds what its last build probed, one "state path" line
- * each (a blob id, "-" absent, "d" a folder, "g<sha256>" the generated
- * kustomization of a folder), then "T <tree> <folder>" lines: the folders
- * those probes lie in, none below another, with their tree ids then.
+ * judge_rindex.c: the render index.  Under a key of the root (the judge's
+ * fingerprint, folder, overlay, substitutions) a note of what a build
+ * probed, one "state path" line each (a blob id, "-" absent, "d" a folder,
+ * "g<sha256>" the generated kustomization of a folder), then "T <tree>
+ * <folder>" lines: the nearest folders of the tree those probes lie in,
+ * none below another, with their tree ids then.
  *
- * Two such records per root: one for its last clean render (the same
- * inputs render the same objects, judged clean under the same fingerprint:
- * it is not built again) and one for its last build, clean or not.  A root
- * whose last build's inputs still have their states (all its folders the
- * same trees, else each probe looked up) and of which the commit changed
- * none would say nothing: it is not built either.  So a push that changes
- * one file builds only the roots that read it, whatever their number.
+ * Kept for each root: its last clean render's note, in the verdict cache
+ * (the same inputs render the same objects, judged clean under the same
+ * fingerprint: it is not built again), and its last build's note, clean or
+ * not, with its "T" lines apart, in the blob-facts index.  A root whose
+ * last build's folders are the same trees (or, else, whose every probe
+ * finds the same state) and of which the commit changed nothing it read
+ * would say nothing: it is not built at all.  So a push that changes one
+ * file builds only the roots that read it, and looks at each other root
+ * once (a few tree ids).  Without the facts index only the clean renders
+ * are spared, with the same verdicts.
  */
 #include <stdlib.h>
 #include <string.h>
