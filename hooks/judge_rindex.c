@@ -149,13 +149,15 @@ static int below(const char *dir, const char *up)
 	return !n || (!strncmp(dir, up, n) && (dir[n] == '/' || !dir[n]));
 }
 
-/* The facts index's key of the folders (the "T" lines) of root's last build. */
-static void trees_key(const struct gate_judge *j, const struct root *root, git_oid *out)
+/*
+ * The facts index's key of the folders (the "T" lines) of root's last
+ * build: ikey's (a SHA-256 prefix) with its last byte flipped, as unlikely
+ * to meet another key as any other such prefix, without hashing again.
+ */
+static void trees_key(const char *ikey, git_oid *out)
 {
-	char key[GATE_SHA256_HEX];
-
-	index_key(j, root, "gitops-gate render trees 1", key);
-	git_oid_fromstrn(out, key, GIT_OID_HEXSZ);
+	git_oid_fromstrn(out, ikey, GIT_OID_HEXSZ);
+	out->id[GIT_OID_RAWSZ - 1] ^= 0xa5;
 }
 
 /*
@@ -163,7 +165,7 @@ static void trees_key(const struct gate_judge *j, const struct root *root, git_o
  * trees (so it reads the same files) and the commit changed nothing below
  * them, nor the object naming root or its variables' sources.
  */
-static int untouched_trees(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+static int untouched_trees(const char *ikey, struct rtree *t, const struct gate_judged_commit *cm,
 	const struct root *root, struct gate_facts_index *idx)
 {
 	const char *text;
@@ -173,7 +175,7 @@ static int untouched_trees(struct gate_judge *j, struct rtree *t, const struct g
 	git_oid tk;
 	int ok;
 
-	trees_key(j, root, &tk);
+	trees_key(ikey, &tk);
 	if (gate_facts_index_get(idx, tk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
 	    !len || memchr(text, '\0', len))
 		return 0;
@@ -214,7 +216,7 @@ int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struc
 	int found = RINDEX_MISS;
 
 	index_key(j, root, "gitops-gate render inputs 1", ikey);
-	if (idx && !cm->whole_tree && untouched_trees(j, t, cm, root, idx))
+	if (idx && !cm->whole_tree && untouched_trees(ikey, t, cm, root, idx))
 		return RINDEX_UNTOUCHED;
 	facts_key(ikey, &fk);
 	if (idx && !cm->whole_tree && gate_facts_index_get(idx, fk.id, &flags, &text, &len) == 1 &&
@@ -321,7 +323,7 @@ void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct 
 	if (idx && b.len > r->states.len) {
 		const char *tl = b.ptr + r->states.len;
 		size_t tn = b.len - r->states.len;
-		trees_key(j, r->root, &fk);
+		trees_key(ikey, &fk);
 		if (gate_facts_index_get(idx, fk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
 		    len != tn || memcmp(text, tl, tn))
 			gate_facts_index_put(idx, fk.id, GATE_FACTS_HAS_TEXT, tl, tn);
