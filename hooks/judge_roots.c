@@ -700,14 +700,16 @@ int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
 	/* the others, in the order of their kustomization files' paths */
 	for (i = 0; i < t->nkf && !error; i++) {
 		char *dir = dir_of(t->kf[i].path), *kp;
-		int manifest;
+		int manifest = 0;
 		struct root_in in;
-		kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
-		manifest = gate_config_path_is_manifest(t->j->cfg, kp);
-		free(kp);
 		/* a second kustomization file of a folder: the same root, kept once */
-		if (manifest && !strset_has(&reached, dir) && !strset_has(&comps, dir) && !strset_has(&added, dir) &&
+		if (!strset_has(&reached, dir) && !strset_has(&comps, dir) && !strset_has(&added, dir) &&
 		    !flux_generated_reach(&gen, &kdirs, dir)) {
+			kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
+			manifest = gate_config_path_is_manifest(t->j->cfg, kp);
+			free(kp);
+		}
+		if (manifest) {
 			memset(&in, 0, sizeof(in));
 			/* not among the roots already there (reached): no need to compare with each */
 			roots_add_as(rs, dir, t->kf[i].path, &in, 0);
