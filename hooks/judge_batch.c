@@ -336,6 +336,19 @@ static int gather_scan(void *ctx, const char *filename, const char *buf, size_t 
 		sl->verified = v.ok && v.next == sl->npos;
 		if (sl->verified && !sl->facts)
 			gate_tree_facts_new(&sl->facts);
+		if (!sl->verified) {
+			/*
+			 * a kustomization (not checked), a List, a document not
+			 * parsed: its facts read here, in this thread, as
+			 * gate_judge__blob_facts() would read them later
+			 */
+			struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+			lim.max_bytes = gate_config_limits(g->j->cfg)->max_blob_bytes;
+			gate_tree_facts_free(sl->facts);
+			sl->facts = NULL;
+			gate_tree_facts_parse(&sl->facts, buf, len, &lim);
+			sl->verified = sl->facts != NULL;
+		}
 		if (sl->verified && g->notes) {
 			/* kept with the verdict: a later push over this blob need not read it again */
 			struct gate_buf nb = GATE_BUF_INIT;
