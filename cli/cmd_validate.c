@@ -298,6 +298,7 @@ static int schema_part(const char *part, size_t len, uint32_t line, void *payloa
 		return 0;
 	}
 	r->line = doc->root->line;
+	gate_k8s_identity_lenient(r, doc->root); /* Kind/name in every output, as in the other modes */
 	/* a Kubernetes object also meets the API server's metadata rules */
 	k8s = doc->root->type == GATE_NODE_OBJECT &&
 		gate_k8s_id_read(&id, doc->root, idmsg, sizeof(idmsg)) == 0;

@@ -89,34 +89,6 @@ static void set_identity(struct gate_result *r, const struct gate_k8s_id *id,
 	r->namespace_ = gate_xstrdup(id->namespace_);
 }
 
-/*
- * The identity of a result that could not be judged, read the lenient way
- * kubeconform's Resource.Signature() reads it for its output (a non-strict
- * parse; apiVersion, kind, metadata.name and namespace when they are strings;
- * a non-empty generateName wins): an error result still names its resource.
- */
-static void set_lenient_identity(struct gate_result *r, const struct gate_node *root)
-{
-	const struct gate_node *meta;
-	const char *gen;
-
-	if (!root || root->type != GATE_NODE_OBJECT)
-		return;
-	if (!r->api_version)
-		r->api_version = gate_xstrdup(gate_node_get_str(root, "apiVersion"));
-	if (!r->kind)
-		r->kind = gate_xstrdup(gate_node_get_str(root, "kind"));
-	meta = gate_node_get(root, "metadata");
-	if (!meta || meta->type != GATE_NODE_OBJECT)
-		return;
-	gen = gate_node_get_str(meta, "generateName");
-	if (!r->name)
-		r->name = gen && *gen ? gate_xasprintf("%s{{ generateName }}", gen) :
-			gate_xstrdup(gate_node_get_str(meta, "name"));
-	if (!r->namespace_)
-		r->namespace_ = gate_xstrdup(gate_node_get_str(meta, "namespace"));
-}
-
 /* A document that failed the strict parse: its identity from a lenient one. */
 static void identity_from_text(struct judge *j, struct gate_result *r, const char *part,
 	size_t len, uint32_t line)
@@ -126,7 +98,7 @@ static void identity_from_text(struct judge *j, struct gate_result *r, const cha
 
 	if (!j->flags || gate_doc_parse(&doc, part, len, line, &j->lim, 0, &err) < 0)
 		return;
-	set_lenient_identity(r, doc->root);
+	gate_k8s_identity_lenient(r, doc->root);
 	gate_doc_free(doc);
 }
 
@@ -238,7 +210,7 @@ static void judge_node(struct judge *j, const struct gate_node *node, uint32_t l
 		msg, sizeof(msg)) < 0) {
 		r->status = GATE_STATUS_ERROR;
 		r->msg = gate_xasprintf("error while parsing: %s", msg);
-		set_lenient_identity(r, node);
+		gate_k8s_identity_lenient(r, node);
 		return;
 	}
 	set_identity(r, &id, node);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gate/result.h"
+#include "gate/util.h"
+
 /* kubeconform's default file-name pattern, appended to folder-only locations */
 #define FOLDER_SUFFIX "/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
 	"{{ .ResourceKind }}{{ .KindSuffix }}.json"
@@ -49,6 +52,29 @@ static int id_fill(struct gate_k8s_id *id, const char *av, const struct gate_nod
 	id->group[glen] = '\0';
 	memcpy(id->version, last ? last + 1 : av, vlen + 1);
 	return 0;
+}
+
+/* The identity of a result that could not be judged (see k8s.h). */
+void gate_k8s_identity_lenient(struct gate_result *r, const struct gate_node *root)
+{
+	const struct gate_node *meta;
+	const char *gen;
+
+	if (!root || root->type != GATE_NODE_OBJECT)
+		return;
+	if (!r->api_version)
+		r->api_version = gate_xstrdup(gate_node_get_str(root, "apiVersion"));
+	if (!r->kind)
+		r->kind = gate_xstrdup(gate_node_get_str(root, "kind"));
+	meta = gate_node_get(root, "metadata");
+	if (!meta || meta->type != GATE_NODE_OBJECT)
+		return;
+	gen = gate_node_get_str(meta, "generateName");
+	if (!r->name)
+		r->name = gen && *gen ? gate_xasprintf("%s{{ generateName }}", gen) :
+			gate_xstrdup(gate_node_get_str(meta, "name"));
+	if (!r->namespace_)
+		r->namespace_ = gate_xstrdup(gate_node_get_str(meta, "namespace"));
 }
 
 /*

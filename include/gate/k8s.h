@@ -78,6 +78,18 @@ int gate_k8s_item_id_read(struct gate_k8s_id *id, const struct gate_node *item,
 	const struct gate_node *list, char *kindbuf, size_t kindsize, int *inherited,
 	char *msg, size_t msgsize);
 
+/*
+ * Fill the identity fields of r that are still NULL (api_version, kind,
+ * name, namespace_; strings are copied) from a document root read the
+ * lenient way kubeconform's Resource.Signature() reads it for its output:
+ * string values only, and a non-empty metadata.generateName wins over the
+ * name as "<generateName>{{ generateName }}".  A root that is not a mapping
+ * leaves r unchanged.  Results that could not be judged still name their
+ * resource this way.
+ */
+struct gate_result;
+void gate_k8s_identity_lenient(struct gate_result *r, const struct gate_node *root);
+
 struct gate_store_opts {
 	const char *const *locations; /* templates, "default" or "catalog"; none: default */
 	size_t nlocations;

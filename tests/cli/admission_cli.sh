@@ -24,7 +24,10 @@ sed '/chartRef/d' both.yaml >one.yaml
 
 not_ok "--schema: chart and chartRef together fail" "$GATE_BIN" validate --schema "$hr" both.yaml
 is "the CRD's message at /spec" "$("$GATE_BIN" validate --schema "$hr" both.yaml)" \
-	"both.yaml:5:3: /spec: Invalid value: \"object\": either chart or chartRef must be set"
+	"both.yaml:5:3: HelmRelease/podinfo: /spec: Invalid value: \"object\": either chart or chartRef must be set"
+is "--schema: the JSON result names the resource, as in the other modes" \
+	"$("$GATE_BIN" validate -output json --schema "$hr" both.yaml | tr -d ' \n' | grep -o '"kind":"[^"]*","name":"[^"]*","version":"[^"]*"')" \
+	'"kind":"HelmRelease","name":"podinfo","version":"helm.toolkit.fluxcd.io/v2"'
 ok "--schema: chart alone passes" "$GATE_BIN" validate --schema "$hr" one.yaml
 not_ok "-schema-location: the same refusal" "$GATE_BIN" validate -strict \
 	-schema-location "$data/flux-schema-catalog/catalog/latest/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json" both.yaml
