@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,33 +623,84 @@ static int run_judge(struct run *rn, struct fmemo *memo, int group, struct gate_
 	return error ? error : left ? GATE_JUDGE_ETIMEOUT : 0;
 }
 
+/* The cache lookups of a push, on several threads (after gate_verdicts_scan()). */
+struct lookup {
+	struct gate_judge *j;
+	struct utable *t;
+	int want_facts;
+	struct gate_tree_facts **facts;  /* per uniq: kept with a hit's verdict, when asked */
+	unsigned char *hit;
+	atomic_size_t next;
+	atomic_int late;                 /* past the deadline: look up no more */
+};
+
+static void *lookup_worker(void *arg)
+{
+	struct lookup *lk = arg;
+	size_t i;
+
+	while (!atomic_load(&lk->late) && (i = atomic_fetch_add(&lk->next, 1)) < lk->t->n) {
+		struct uniq *u = &lk->t->v[i];
+		char *note = NULL;
+
+		if (!(i % 64) && gate_judge__past_deadline(lk->j)) {
+			atomic_store(&lk->late, 1);
+			break;
+		}
+		if (gate_verdicts_get_note(lk->j->cache, u->key, u->path, &u->results,
+				lk->want_facts ? &note : NULL) == 1) {
+			lk->hit[i] = 1;
+			/* the facts judged with it, when kept (else the file is read if needed) */
+			if (note && gate_tree_facts_deserialize(&lk->facts[i], note, strlen(note)) < 0)
+				lk->facts[i] = NULL;
+		}
+		free(note);
+	}
+	return NULL;
+}
+
 /* The cached verdicts of t (and the facts kept with them, into memo). */
 static int from_cache(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 	struct gate_verdict *out)
 {
+	struct lookup lk;
+	pthread_t tid;
+	int started = 0, error = 0;
 	size_t i;
 
-	if (j->cache && t->n > 256)
+	if (!j->cache || !t->n)
+		return 0;
+	if (t->n > 256)
 		gate_verdicts_scan(j->cache);
-	for (i = 0; j->cache && i < t->n; i++) {
+	memset(&lk, 0, sizeof(lk));
+	lk.j = j;
+	lk.t = t;
+	lk.want_facts = memo != NULL;
+	lk.facts = gate_xcalloc(t->n, sizeof(*lk.facts));
+	lk.hit = gate_xcalloc(t->n, 1);
+	atomic_init(&lk.next, 0);
+	atomic_init(&lk.late, 0);
+	/* one more thread when there are many (the gets are thread-safe after the scan) */
+	if (t->n > 256 && j->threads > 1 && pthread_create(&tid, NULL, lookup_worker, &lk) == 0)
+		started = 1;
+	lookup_worker(&lk);
+	if (started)
+		pthread_join(tid, NULL);
+	for (i = 0; i < t->n; i++) {
 		struct uniq *u = &t->v[i];
-		char *note = NULL;
-
-		if (gate_judge__past_deadline(j))
-			return GATE_JUDGE_ETIMEOUT;
-		if (gate_verdicts_get_note(j->cache, u->key, u->path, &u->results,
-				memo ? &note : NULL) == 1) {
-			struct gate_tree_facts *f = NULL;
-			u->done = u->from_cache = 1;
-			out->files_done++;
-			out->files_cached++;
-			/* the facts judged with it, when kept (else the file is read if needed) */
-			if (note && gate_tree_facts_deserialize(&f, note, strlen(note)) == 0)
-				gate_judge__fmemo_put(memo, &u->blob, f);
-		}
-		free(note);
+		if (!lk.hit[i])
+			continue;
+		u->done = u->from_cache = 1;
+		out->files_done++;
+		out->files_cached++;
+		if (lk.facts[i])
+			gate_judge__fmemo_put(memo, &u->blob, lk.facts[i]);
 	}
-	return 0;
+	if (atomic_load(&lk.late))
+		error = GATE_JUDGE_ETIMEOUT;
+	free(lk.facts);
+	free(lk.hit);
+	return error;
 }
 
 /*

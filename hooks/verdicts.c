@@ -99,6 +99,8 @@ void gate_verdicts_scan(struct gate_verdicts *vc)
 	if (vc->nnames)
 		qsort(vc->names, vc->nnames, sizeof(*vc->names), cmp_name);
 	vc->scanned = 1;
+	/* the packs too: gets may then run from several threads */
+	gate_vpacks_load(&vc->packs, vc->dir);
 }
 
 static int known(const struct gate_verdicts *vc, const char *key)
@@ -332,31 +334,31 @@ int gate_verdicts_get_note(struct gate_verdicts *vc, const char *key, const char
 			    results_from_json(body_results(body, &n), filename, out) == 0)
 				goto hit;
 			/* a bad record in a pack: a miss, unless a record file has it */
-			vc->st.corrupt++;
+			__atomic_fetch_add(&vc->st.corrupt, 1, __ATOMIC_RELAXED);
 			json_decref(body);
 			body = NULL;
 		}
 	}
 	if (!known(vc, key)) {
-		vc->st.misses++;
+		__atomic_fetch_add(&vc->st.misses, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
 	if (gate_read_file(path, GATE_VERDICT_MAX_BYTES + 4096, &buf, &len) < 0) {
 		if (errno == ENOENT)
-			vc->st.misses++;
+			__atomic_fetch_add(&vc->st.misses, 1, __ATOMIC_RELAXED);
 		else
-			vc->st.corrupt++;
+			__atomic_fetch_add(&vc->st.corrupt, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
 	if (parse_record(buf, len, key, &body) < 0 ||
 	    results_from_json(body_results(body, &n), filename, out) < 0) {
-		vc->st.corrupt++;
+		__atomic_fetch_add(&vc->st.corrupt, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
 hit:
 	if (note && n)
 		*note = gate_xstrdup(n);
-	vc->st.hits++;
+	__atomic_fetch_add(&vc->st.hits, 1, __ATOMIC_RELAXED);
 	ret = 1;
 done:
 	json_decref(body);
