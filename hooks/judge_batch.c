@@ -593,7 +593,8 @@ static int run_judge(struct run *rn, struct fmemo *memo, int group, struct gate_
 	ld.done = unload_blob;
 	ld.ctx = rn;
 	eo.loader = &ld;
-	if (gate_engine_run(&eo, rn->in, rn->n, j->threads) < 0) {
+	/* the blobs are read in the engine's threads: one, unless libgit2 is thread-safe */
+	if (gate_engine_run(&eo, rn->in, rn->n, gate_repo_reads_in_threads(j->repo) ? j->threads : 1) < 0) {
 		gate_set_msg(msg, msgsize, "the validation engine failed");
 		error = -1;
 	}

@@ -13,6 +13,7 @@ struct gate_repo {
 	git_odb *odb;      /* taken at open: libgit2's odb is safe to read from several threads */
 	char *git_dir;
 	atomic_size_t blob_reads; /* blobs read whole by gate_repo_read_blob() */
+	int threads;       /* libgit2 was built thread-safe */
 };
 
 void gate_repo_error(char *msg, size_t msgsize, const char *what)
@@ -55,6 +56,7 @@ int gate_repo_open(struct gate_repo **out, const char *path, char *msg, size_t m
 		return -1;
 	}
 	atomic_init(&r->blob_reads, 0);
+	r->threads = (git_libgit2_features() & GIT_FEATURE_THREADS) != 0;
 	gd = git_repository_path(r->git);
 	len = strlen(gd);
 	while (len > 1 && gd[len - 1] == '/')
@@ -372,6 +374,11 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	atomic_fetch_add(&r->blob_reads, 1);
 	git_odb_object_free(obj);
 	return 0;
+}
+
+int gate_repo_reads_in_threads(const struct gate_repo *r)
+{
+	return r->threads;
 }
 
 size_t gate_repo_blob_reads(const struct gate_repo *r)
