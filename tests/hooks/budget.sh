@@ -68,6 +68,12 @@ is "and not as record files" "$(find "$repo/gitops-gate/cache" -path '*/packs' -
 ok "the 2nd push passes" push "$work" origin main
 like "with 270 verdicts from the pack" "$(remote_lines)" "success: refs/heads/main: 1 commit, 300 files judged (270 from cache), 0 problems"
 unset GATE_TEST_STOP_AFTER_FILES
+# the 2nd push's records (and index entries) may be written after its answer too
+_n=0
+while [ "$("$GATE_BIN" hook cache-check "$repo")" != "verdict cache: 300 good, 0 bad, 0 temporary" ] && [ $_n -lt 600 ]; do
+	sleep 0.05
+	_n=$((_n + 1))
+done
 is "cache-check: 300 good records" "$("$GATE_BIN" hook cache-check "$repo")" "verdict cache: 300 good, 0 bad, 0 temporary"
 
 done_testing
