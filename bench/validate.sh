@@ -21,7 +21,10 @@
 #      CEL-dense set (every resource carries rules: the worst case, not the
 #      target's); -stats shows how many rules were really evaluated.  The
 #      short runs (corpora, CEL-dense) are repeated BENCH_SHORT_RUNS times
-#      (default 9).
+#      (default 9);
+#   6. the share of YAML documents the native scanner (validate/yaml_scan.c)
+#      takes, with tests/unit/yaml_diff when `make check` has built it.
+# The load average is printed at the start and at the end.
 #
 # Everything is built once into $GATE_BUILDDIR/bench-data.  Needs
 # /usr/bin/time (apt-get install time) and python3 (to rewrite the schemas).
@@ -92,6 +95,8 @@ if [ ! -f "$dir/.cel-dense.done" ]; then
 fi
 k8s="$dir/kubernetes-schemas-v1.32.2/{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json"
 crd="$dir/crd-schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
+
+echo "load at the start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 
 # ---- measuring ----
 # Commands are held in variables and word-split: the build path must hold no
@@ -236,3 +241,16 @@ cel_case "corpus 1, catalog" catalog "$dir/manifests-corpus" "$short"
 cel_case "corpus 1, CRD sets" sets "$dir/manifests-corpus" "$short"
 cel_case "corpus 2, catalog" catalog "$dir/manifests-corpus-2" "$short"
 cel_case "CEL-dense (tests/cli/admission/catalog.yaml x 2000), catalog" catalog "$dir/cel-dense" "$short"
+
+# ---- the YAML loader: how many documents the native scanner takes ----
+# (validate/yaml_scan.c; the rest go to libyaml, the reference).  Uses the
+# differential test program, built by `make check`.
+yd="$GATE_BUILDDIR/tests/unit/yaml_diff"
+if [ -x "$yd" ]; then
+	echo "YAML documents parsed by the native scanner (each part in both duplicate-key modes, compared with libyaml):"
+	"$yd" "fleet copy 1=$dir/fleet/cluster-01" "corpus 1=$dir/manifests-corpus" \
+		"corpus 2=$dir/manifests-corpus-2" | sed -n 's/^ok [0-9]* - /  /p; s/^not ok [0-9]* - /  DIFFERENT: /p'
+else
+	echo "YAML native scanner share: build $yd (make check) to see it"
+fi
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -34,6 +34,7 @@ struct gate_config {
 	char *accepted_prefix;
 	int allow_submodules;
 	struct gate_config_flux flux;
+	int orphan_roots;
 };
 
 static void strv_release(struct strv *s)
@@ -164,6 +165,7 @@ static void extract(struct gate_config *cfg, const char *git_dir)
 	strv_from_json(&cfg->bypass, json_object_get(o, "allowed"), NULL);
 	o = json_object_get(root, "render");
 	strv_from_json(&cfg->render_roots, json_object_get(o, "roots"), NULL);
+	cfg->orphan_roots = get_bool(o, "orphan_roots", 1);
 	o = json_object_get(o, "flux");
 	cfg->flux.strict_substitute = get_bool(o, "strict_substitute", 1);
 	s = json_string_value(json_object_get(o, "substitute_from_missing"));
@@ -610,6 +612,11 @@ static int any_match(const struct strv *s, const char *str)
 int gate_config_is_render_root(const struct gate_config *cfg, const char *dir)
 {
 	return any_match(&cfg->render_roots, dir);
+}
+
+int gate_config_orphan_roots(const struct gate_config *cfg)
+{
+	return cfg->orphan_roots;
 }
 
 int gate_config_ref_is_gated(const struct gate_config *cfg, const char *ref)

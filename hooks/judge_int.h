@@ -15,8 +15,11 @@
  *   judge_crd.c      CRD schema sets built from the tree, the re-judge of
  *                    custom resources against them
  *   judge_policy.c   policy over commits: the ratchet, tree checks per commit
- *   judge_render.c   deployment roots: render, judge the renders, hand over reached files,
- *                    the render index (root -> inputs) in the verdict cache
+ *   judge_roots.c    the deployment roots of a tree (Flux, Argo CD, render.roots,
+ *                    kustomizations nobody includes) and their postBuild variables
+ *   judge_rtree.c    the tree as the root search sees it: path lookups, per-tree summaries
+ *   judge_render.c   deployment roots: render, judge the renders, hand over reached files
+ *   judge_rindex.c   the render index (root -> inputs), in the verdict cache and the facts index
  *   judge_flux.c     a Flux Kustomization's own fields: its overlay, its postBuild
  *   judge_vars.c     the variables of postBuild.substituteFrom found in the tree
  *   judge_subst.c    Flux's post-build substitution (envsubst)

@@ -34,147 +34,7 @@ static void reads_state(struct reads *r, const char *state, const char *path)
 	gate_buf_addf(&r->states, "%s %s\n", state, path);
 }
 
-static int cmp_rfile(const void *a, const void *b)
-{
-	return strcmp(((const struct rfile *)a)->path, ((const struct rfile *)b)->path);
-}
-
-static int tree_fn(const struct gate_repo_change *ch, void *payload)
-{
-	struct rtree *t = payload;
-	struct rfile *f;
-
-	if (ch->mode != GIT_FILEMODE_BLOB && ch->mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-		return 0;
-	GATE_ALLOC_GROW(t->v, t->n + 1, t->alloc);
-	f = &t->v[t->n++];
-	f->path = gate_xstrdup(ch->path);
-	git_oid_cpy(&f->id, &ch->id);
-	return 0;
-}
-
-static void rtree_release(struct rtree *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->v[i].path);
-	free(t->v);
-}
-
-const struct rfile *gate_judge__rtree_find(const struct rtree *t, const char *path)
-{
-	struct rfile key;
-
-	key.path = (char *)path;
-	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), cmp_rfile) : NULL;
-}
-
-/* Is dir ("" the root) a folder of the tree? */
-int gate_judge__rtree_is_dir(const struct rtree *t, const char *dir)
-{
-	size_t lo = 0, hi = t->n, len = strlen(dir);
-
-	if (!len)
-		return t->n > 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (strcmp(t->v[mid].path, dir) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < t->n && !strncmp(t->v[lo].path, dir, len); lo++)
-		if (t->v[lo].path[len] == '/')
-			return 1;
-	return 0;
-}
-
-const char *const gate_judge__kust_names[3] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
-
-int gate_judge__has_kustomization(const struct rtree *t, const char *dir)
-{
-	size_t i;
-	int found = 0;
-
-	for (i = 0; i < 3 && !found; i++) {
-		char *p = *dir ? gate_xasprintf("%s/%s", dir, gate_judge__kust_names[i]) : gate_xstrdup(gate_judge__kust_names[i]);
-		found = gate_judge__rtree_find(t, p) != NULL;
-		free(p);
-	}
-	return found;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-
-/* What source-controller leaves out of an artifact by default (its .sourceignore defaults). */
-static int flux_ignored(const char *path)
-{
-	static const char *const dirs[] = { ".github/", ".circleci/" };
-	static const char *const names[] = { ".travis.yml", ".gitlab-ci.yml", "appveyor.yml",
-		".drone.yml", "cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml",
-		".goreleaser.yml", ".sops.yaml", ".flux.yaml" };
-	const char *base = strrchr(path, '/');
-	size_t i;
-
-	base = base ? base + 1 : path;
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (!strncmp(path, dirs[i], strlen(dirs[i])))
-			return 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(base, names[i]))
-			return 1;
-	return 0;
-}
-
-/*
- * Flux's generated kustomization: every .yaml and .yml file of the folder,
- * recursively, as resources; a sub-folder holding a kustomization is one
- * resource and not entered (fluxcd/pkg kustomize generator).
- */
-static char *generate_kustomization(const struct rtree *t, const char *dir)
-{
-	struct gate_buf b = GATE_BUF_INIT;
-	size_t i, len = strlen(dir);
-	char *skip = NULL;
-
-	gate_buf_adds(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
-	for (i = 0; i < t->n; i++) {
-		const char *p = t->v[i].path, *rel, *slash;
-		if (len && (strncmp(p, dir, len) || p[len] != '/'))
-			continue;
-		rel = len ? p + len + 1 : p;
-		if (flux_ignored(p))
-			continue;
-		if (skip && !strncmp(rel, skip, strlen(skip)))
-			continue;
-		/* the first sub-folder on the way down that holds a kustomization */
-		for (slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
-			char *sub = gate_xstrndup(p, (size_t)(slash - p));
-			if (gate_judge__has_kustomization(t, sub)) {
-				free(skip);
-				skip = gate_xstrndup(rel, (size_t)(slash - rel) + 1);
-				gate_buf_addf(&b, "- \"%.*s\"\n", (int)(slash - rel), rel);
-				free(sub);
-				break;
-			}
-			free(sub);
-		}
-		if (slash)
-			continue;
-		if (ends_with(rel, ".yaml") || ends_with(rel, ".yml"))
-			gate_buf_addf(&b, "- \"%s\"\n", rel);
-	}
-	free(skip);
-	return gate_buf_detach(&b);
-}
-
-static void reads_add(struct reads *r, const char *path)
+void gate_judge__reads_add(struct reads *r, const char *path)
 {
 	GATE_ALLOC_GROW(r->paths, r->n + 1, r->alloc);
 	r->paths[r->n++] = gate_xstrdup(path);
@@ -202,7 +62,10 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 		return GATE_RENDER_EISDIR;
 	if (r->gen_path && !strcmp(path, r->gen_path)) {
 		char hex[GATE_SHA256_HEX], state[GATE_SHA256_HEX + 1];
-		*buf = generate_kustomization(r->t, r->root->dir);
+		if (!(*buf = gate_judge__generate_kustomization(r->t, r->root->dir))) {
+			r->io_error = 1;
+			return -1;
+		}
 		*len = strlen(*buf);
 		gate_sha256_hex(*buf, *len, hex);
 		snprintf(state, sizeof(state), "g%s", hex);
@@ -228,7 +91,7 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 		r->io_error = 1;
 		return rc == GATE_REPO_ETOOBIG ? -1 : rc;
 	}
-	reads_add(r, path);
+	gate_judge__reads_add(r, path);
 	return 0;
 }
 
@@ -394,7 +257,7 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 }
 
 /* Was one of the paths read by this build changed by the commit? */
-static int touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
+int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
 {
 	size_t f, i;
 
@@ -521,69 +384,6 @@ void gate_judge__reads_release(struct reads *r)
 	gate_buf_release(&r->states);
 }
 
-/*
- * The render index, in the verdict cache: under a key of the root (the
- * judge's fingerprint, folder, overlay, substitutions) a record of its last
- * clean render whose note holds its inputs with their states.  A root whose
- * inputs all still have those states renders the same objects, judged clean
- * under the same fingerprint: it is not built again.
- */
-static void index_key(const struct gate_judge *j, const struct root *root, char key[GATE_SHA256_HEX])
-{
-	struct gate_sha256 h;
-
-	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate render root 2");
-	gate_sha256_update_str(&h, j->fingerprint);
-	gate_sha256_update_str(&h, root->dir);
-	gate_sha256_update_str(&h, root->flux ? "flux" : "kustomize");
-	gate_sha256_update_str(&h, root->overlay ? root->overlay : "");
-	gate_sha256_update_str(&h, root->labels ? root->labels : "");
-	gate_sha256_update_str(&h, root->annots ? root->annots : "");
-	gate_sha256_update_str(&h, root->fv.digest ? root->fv.digest : "\n-");
-	gate_sha256_update_str(&h, root->bad ? root->bad : "\n-");
-	gate_sha256_final(&h, key);
-}
-
-/* Do the states of note hold in this tree?  Fills r->paths with the paths read. */
-static int index_holds(struct rtree *t, const struct root *root, const char *note, struct reads *r)
-{
-	const char *p = note;
-
-	if (!*p)
-		return 0;
-	while (*p) {
-		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
-		char *path, *state;
-		const struct rfile *f;
-		int ok;
-		if (!sp || !nl || sp > nl)
-			return 0;
-		state = gate_xstrndup(p, (size_t)(sp - p));
-		path = gate_xstrndup(sp + 1, (size_t)(nl - sp - 1));
-		if (state[0] == 'g') {
-			char *gen = generate_kustomization(t, root->dir), hex[GATE_SHA256_HEX];
-			gate_sha256_hex(gen, strlen(gen), hex);
-			ok = !strcmp(path, root->dir) && !strcmp(state + 1, hex);
-			free(gen);
-		} else if ((f = gate_judge__rtree_find(t, path))) {
-			char hex[GIT_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &f->id);
-			ok = !strcmp(state, hex);
-			if (ok)
-				reads_add(r, path);
-		} else {
-			ok = !strcmp(state, gate_judge__rtree_is_dir(t, path) ? "d" : "-");
-		}
-		free(state);
-		free(path);
-		if (!ok)
-			return 0;
-		p = nl + 1;
-	}
-	return 1;
-}
-
 /* Build root in the commit's tree and judge what it renders. */
 static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
 	const struct root *root)
@@ -594,7 +394,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	struct gate_render *r = NULL;
 	struct reads rd;
 	struct gate_judged_file *fl = NULL;
-	char key[GATE_SHA256_HEX] = "";
+	char key[GATE_SHA256_HEX] = "", ikey[GATE_SHA256_HEX] = "";
 	size_t i;
 	int rc, error = 0;
 
@@ -606,21 +406,13 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		rd.gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
 			gate_xstrdup("kustomization.yaml");
 	if (j->cache) {
-		char *note = NULL;
-		struct gate_results none = GATE_RESULTS_INIT;
-		index_key(j, root, key);
-		if (gate_verdicts_get_note(j->cache, key, root->dir, &none, &note) == 1 && note &&
-		    !none.n && index_holds(t, root, note, &rd)) {
-			free(note);
-			gate_results_release(&none);
+		switch (gate_judge__rindex_lookup(j, t, cm, root, &rd, key, ikey)) {
+		case RINDEX_CLEAN:
 			error = hand_over(j, cm, &rd, t->msg, t->msgsize);
 			goto done;
+		case RINDEX_UNTOUCHED:
+			goto done; /* nothing it reads changed: nothing to say, nothing to hand over */
 		}
-		free(note);
-		gate_results_release(&none);
-		for (i = 0; i < rd.n; i++)
-			free(rd.paths[i]);
-		rd.n = 0;
 	}
 	ldr.read = gate_judge__loader_read;
 	ldr.payload = &rd;
@@ -633,8 +425,10 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
 		goto done;
-	if (!touches(cm, &rd, root))
+	if (!gate_judge__root_touches(cm, &rd, root)) {
+		gate_judge__rindex_put(j, t, &rd, NULL, ikey);
 		goto done;
+	}
 	if (root->bad || root->fv.nnotes) {
 		fl = root_notes(cm, root);
 		if (root->bad || root->fv.failed)
@@ -662,9 +456,9 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	}
 	if (error < 0 && error != GATE_JUDGE_ETIMEOUT)
 		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
-	/* a clean render, all warnings included: remember its inputs */
-	if (!error && !fl && j->cache && *key && !rd.unindexable && !gate_render_warning_count(r) && rd.states.len)
-		gate_verdicts_put_note(j->cache, key, NULL, 0, rd.states.ptr);
+	/* a clean render, all warnings included: remember its inputs; else what it read */
+	if (!error)
+		gate_judge__rindex_put(j, t, &rd, !fl && !gate_render_warning_count(r) ? key : NULL, ikey);
 done:
 	gate_render_free(r);
 	gate_judge__reads_release(&rd);
@@ -690,27 +484,17 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 				error = GATE_JUDGE_ETIMEOUT;
 				break;
 			}
-			memset(&t, 0, sizeof(t));
 			memset(&rs, 0, sizeof(rs));
-			t.j = j;
-			git_oid_cpy(&t.commit, &cm->id);
-			t.nr = &nr;
-			t.novars = &novars;
-			t.msg = msg;
-			t.msgsize = msgsize;
-			error = gate_repo_tree_changes(j->repo, &cm->id, 1, tree_fn, &t, msg, msgsize);
-			if (!error) {
-				if (t.n) /* no qsort of an empty (NULL) array */
-					qsort(t.v, t.n, sizeof(*t.v), cmp_rfile);
+			error = gate_judge__rtree_open(&t, j, &cm->id, &nr, &novars, msg, msgsize);
+			if (!error)
 				error = gate_judge__find_roots(&t, &rs);
-			}
 			if (!error)
 				error = gate_judge__resolve_vars(&t, &rs);
 			for (k = 0; !error && k < rs.n; k++)
 				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
 					judge_root(j, &t, cm, &rs.v[k]);
 			gate_judge__roots_release(&rs);
-			rtree_release(&t);
+			gate_judge__rtree_release(&t);
 		}
 	}
 	free(nr.ids);

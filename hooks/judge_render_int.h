@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gate/kust_refs.h"
 #include "judge_int.h"
 
 /* Blobs of one push known to name no root (no Flux or Argo CD apiVersion in them). */
@@ -16,13 +17,31 @@ struct noroot {
 	size_t n, nslots; /* nslots: a power of two, 0 before the first add */
 };
 
+/*
+ * The tree of one judged commit as the root search and the renders see it
+ * (hooks/judge_rtree.c): paths are looked up in the git tree when asked
+ * (remembered in look), never listed whole unless gate_judge__rtree_list()
+ * is called.  The files that may name a root and the kustomization files
+ * come from per-tree summaries kept in the blob-facts index, so a push that
+ * changes one file reads only the trees on its path.
+ */
+struct rlook;
 struct rtree {
 	struct gate_judge *j;
 	git_oid commit;   /* the commit whose tree this is */
 	struct noroot *nr;
 	struct noroot *novars; /* blobs of the push without ConfigMap or Secret text */
-	struct rfile *v;
+	struct rfile *v;  /* every blob of the tree, by path: only after gate_judge__rtree_list() */
 	size_t n, alloc;
+	int listed;
+	git_tree *tree;   /* the commit's root tree */
+	struct rfile *rf; /* manifests that may name a root (Flux or Argo CD API text), by path */
+	size_t nrf, arf;
+	struct rfile *kf; /* kustomization files (any of the three names), by path */
+	size_t nkf, akf;
+	struct gate_kust_refs *kr; /* what each of kf names (nkf of them) */
+	struct rlook **look; /* paths looked up: open addressing, nlook slots (a power of two) */
+	size_t nlooked, nlook;
 	char *msg;
 	size_t msgsize;
 };
@@ -77,11 +96,53 @@ struct reads {
 
 extern const char *const gate_judge__kust_names[3];
 
-/* The tree's blob at path, NULL: none (t->v sorted by path). */
-const struct rfile *gate_judge__rtree_find(const struct rtree *t, const char *path);
-/* Is dir ("" the root) a folder of the tree? */
-int gate_judge__rtree_is_dir(const struct rtree *t, const char *dir);
-int gate_judge__has_kustomization(const struct rtree *t, const char *dir);
+/*
+ * Open the tree of commit (t zeroed; nr, novars: the push's sets): its root
+ * tree and the summaries.  Returns 0, or negative with msg (release t
+ * either way with gate_judge__rtree_release()).
+ */
+int gate_judge__rtree_open(struct rtree *t, struct gate_judge *j, const git_oid *commit,
+	struct noroot *nr, struct noroot *novars, char *msg, size_t msgsize);
+void gate_judge__rtree_release(struct rtree *t);
+/* Every blob of the tree into t->v, sorted by path (once).  Returns 0 or -1 with t->msg. */
+int gate_judge__rtree_list(struct rtree *t);
+/* The tree's blob at path, NULL: none (borrowed from t). */
+const struct rfile *gate_judge__rtree_find(struct rtree *t, const char *path);
+/* Is dir ("" the root) a folder of the tree (holding a file somewhere below)? */
+int gate_judge__rtree_is_dir(struct rtree *t, const char *dir);
+int gate_judge__has_kustomization(struct rtree *t, const char *dir);
+/* The id of folder dir's tree ("" the root's): 1, or 0 when dir is no tree there. */
+int gate_judge__rtree_tree_id(struct rtree *t, const char *dir, git_oid *id);
+/*
+ * Flux's generated kustomization of folder dir (new string), NULL when a
+ * tree cannot be read (t->msg says why).
+ */
+char *gate_judge__generate_kustomization(struct rtree *t, const char *dir);
+/* Blobs of one push known to name no root, or to hold no ConfigMap or Secret text. */
+int gate_judge__noroot_has(const struct noroot *nr, const git_oid *id);
+void gate_judge__noroot_add(struct noroot *nr, const git_oid *id);
+/* May the blob id (a manifest) name a root?  1, 0, or -1 with t->msg. */
+int gate_judge__may_name_roots(struct rtree *t, const git_oid *id);
+void gate_judge__reads_add(struct reads *r, const char *path);
+/* Was one of the paths read by this build (r), root's object or its variables' sources changed by the commit? */
+int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root);
+
+/*
+ * The render index (hooks/judge_rindex.c).  lookup: RINDEX_UNTOUCHED when
+ * the inputs of root's last build (clean or not, kept in the facts index)
+ * have their states in t and the commit changed none of them (nothing to
+ * say, nothing to hand over); RINDEX_CLEAN when its last clean render (kept
+ * in the verdict cache) had inputs in the same states (r->paths are then
+ * the paths it read); else RINDEX_MISS (r left empty).  key and ikey are
+ * set for put: put remembers what build r read under ikey, and under key
+ * too when key is not NULL (a clean render).
+ */
+enum { RINDEX_MISS = 0, RINDEX_CLEAN, RINDEX_UNTOUCHED };
+int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX]);
+void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key,
+	const char *ikey);
+
 /* The render loader over the tree (payload: struct reads). */
 int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t *len);
 void gate_judge__reads_release(struct reads *r);
@@ -89,6 +150,11 @@ void gate_judge__reads_release(struct reads *r);
 /* The roots named by the manifests of the tree, and those of render.roots. */
 int gate_judge__find_roots(struct rtree *t, struct roots *rs);
 void gate_judge__roots_release(struct roots *rs);
+/*
+ * The folders holding a kustomization (not a Component) that no other
+ * kustomization names and no root has taken in, as roots (render.orphan_roots).
+ */
+int gate_judge__orphan_roots(struct rtree *t, struct roots *rs);
 /* Each Flux root's postBuild variables, resolved in the tree. */
 int gate_judge__resolve_vars(struct rtree *t, struct roots *rs);
 

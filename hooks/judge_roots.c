@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "gate/config.h"
+#include "gate/facts_index.h"
+#include "gate/hash.h"
+#include "gate/kust_refs.h"
 #include "gate/render.h"
 #include "gate/util.h"
 #include "judge_int.h"
@@ -48,13 +51,13 @@ static int streq0(const char *a, const char *b)
  * Add a root; one already there with the same folder, overlay and
  * postBuild is kept.  Takes the strings and post of in over.
  */
-static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
+static void roots_add_as(struct roots *rs, const char *dir, const char *from, struct root_in *in, int check)
 {
 	char *pk = gate_judge__flux_post_key(in->post);
 	struct root *r;
 	size_t i;
 
-	for (i = 0; i < rs->n; i++)
+	for (i = 0; check && i < rs->n; i++)
 		if (!strcmp(rs->v[i].dir, dir) && streq0(rs->v[i].overlay, in->overlay) &&
 		    streq0(rs->v[i].labels, in->labels) && streq0(rs->v[i].annots, in->annots) &&
 		    streq0(rs->v[i].bad, in->bad) && streq0(rs->v[i].postkey, pk) &&
@@ -89,6 +92,11 @@ static void roots_add(struct roots *rs, const char *dir, const char *from, struc
 	}
 }
 
+static void roots_add(struct roots *rs, const char *dir, const char *from, struct root_in *in)
+{
+	roots_add_as(rs, dir, from, in, 1);
+}
+
 void gate_judge__roots_release(struct roots *rs)
 {
 	size_t i;
@@ -113,7 +121,7 @@ void gate_judge__roots_release(struct roots *rs)
 }
 
 /* A path of an object: taken when it names a folder of this tree.  Takes in over. */
-static void consider_path(const struct rtree *t, struct roots *rs, const char *path,
+static void consider_path(struct rtree *t, struct roots *rs, const char *path,
 	const char *from, struct root_in *in)
 {
 	char *dir;
@@ -131,8 +139,9 @@ static void consider_path(const struct rtree *t, struct roots *rs, const char *p
 
 /* Does the folder of a Flux root hold a component path (relative to it)? */
 struct comp_probe {
-	const struct rtree *t;
+	struct rtree *t;
 	const char *dir;
+	int *probed;   /* set when asked: what the object names depends on the tree */
 };
 
 static int component_exists(void *payload, const char *rel)
@@ -141,6 +150,7 @@ static int component_exists(void *payload, const char *rel)
 	char *p = gate_judge__join_path(cp->dir, rel);
 	int found = p && (gate_judge__rtree_find(cp->t, p) || gate_judge__rtree_is_dir(cp->t, p));
 
+	*cp->probed = 1;
 	free(p);
 	return found;
 }
@@ -151,11 +161,28 @@ static int starts_with(const char *s, const char *prefix)
 }
 
 struct scan {
-	const struct rtree *t;
+	struct rtree *t;
 	struct roots *rs;
 	const char *path;
 	const char *buf;
+	struct gate_buf rec;  /* what it named: "p<path>\n" and the root_in, per candidate */
+	int dynamic;          /* it depends on the tree or the commit: not kept */
 };
+
+/* A folder the object names, with what it adds: recorded, then considered.  Takes in over. */
+static void named(struct scan *s, const char *path, struct root_in *in)
+{
+	if (path && strchr(path, '\n'))
+		s->dynamic = 1;
+	else if (path) {
+		gate_buf_addc(&s->rec, 'p');
+		gate_buf_adds(&s->rec, path);
+		gate_buf_addc(&s->rec, '\n');
+		gate_judge__root_in_dump(in, &s->rec);
+		gate_buf_addc(&s->rec, '\n');
+	}
+	consider_path(s->t, s->rs, path, s->path, in);
+}
 
 /* One source of an Argo CD Application: its path, with its kustomize options as an overlay. */
 static void argo_source(struct scan *s, const char *part, size_t len, uint32_t line,
@@ -171,6 +198,10 @@ static void argo_source(struct scan *s, const char *part, size_t len, uint32_t l
 	gate_judge__argo_source_in(&ain, part, len, line, root, spec, src, &s->t->commit);
 	cp.t = s->t;
 	cp.dir = NULL;
+	cp.probed = &s->dynamic;
+	/* its overlay may hold the commit's id ($ARGOCD_APP_REVISION) */
+	if (ain.kustomize)
+		s->dynamic = 1;
 	if (ain.kustomize && path && (cp.dir = clean_path(path))) {
 		ain.exists = component_exists;
 		ain.payload = &cp;
@@ -184,7 +215,7 @@ static void argo_source(struct scan *s, const char *part, size_t len, uint32_t l
 		in.indent = ov.indent;
 	}
 	free((char *)cp.dir);
-	consider_path(s->t, s->rs, path, s->path, &in);
+	named(s, path, &in);
 }
 
 static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
@@ -219,6 +250,7 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 			goto done;
 		memset(&in, 0, sizeof(in));
 		cp.t = s->t;
+		cp.probed = &s->dynamic;
 		cp.dir = dir = clean_path(path ? path : "");
 		oin.part = part;
 		oin.len = len;
@@ -242,7 +274,7 @@ static int scan_part(const char *part, size_t len, uint32_t line, void *payload)
 		in.flux = 1;
 		in.indent = ov.indent;
 		in.post = gate_judge__flux_postbuild(doc->root, spec);
-		consider_path(s->t, s->rs, path, s->path, &in);
+		named(s, path, &in);
 	} else if (starts_with(api, "argoproj.io/") && !strcmp(kind, "Application")) {
 		/* a Helm chart source (spec.source.chart) is no folder of this repository */
 		if ((src = gate_node_get(spec, "source")) && src->type == GATE_NODE_OBJECT &&
@@ -259,19 +291,13 @@ done:
 }
 
 /* Folders holding a kustomization that match render.roots. */
-static void config_roots(const struct rtree *t, struct roots *rs)
+static void config_roots(struct rtree *t, struct roots *rs)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		const char *p = t->v[i].path, *slash = strrchr(p, '/');
-		const char *base = slash ? slash + 1 : p;
+	for (i = 0; i < t->nkf; i++) {
+		const char *p = t->kf[i].path, *slash = strrchr(p, '/');
 		char *dir;
-		for (k = 0; k < 3; k++)
-			if (!strcmp(base, gate_judge__kust_names[k]))
-				break;
-		if (k == 3)
-			continue;
 		dir = gate_xstrndup(p, slash ? (size_t)(slash - p) : 0);
 		if (gate_config_is_render_root(t->j->cfg, dir)) {
 			struct root_in in;
@@ -282,41 +308,105 @@ static void config_roots(const struct rtree *t, struct roots *rs)
 	}
 }
 
-static size_t noroot_slot(const struct noroot *nr, const git_oid *id)
+/*
+ * What a file that may name a root names, kept in the facts index under a
+ * key derived from its blob id: "ok\n" then, per folder an object names in
+ * file order, "p<path>\n" and what the object adds (root_in_dump()); or
+ * "x\n" when that depends on the tree or the commit (a Flux component
+ * probed, an Argo CD kustomize block): such a file is read and scanned on
+ * each push.
+ */
+static void named_key(const git_oid *id, git_oid *key)
 {
-	size_t h;
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX], bh[GIT_OID_HEXSZ + 1];
 
-	memcpy(&h, id->id, sizeof(h));
-	h &= nr->nslots - 1;
-	while (!git_oid_is_zero(&nr->ids[h]) && !git_oid_equal(&nr->ids[h], id))
-		h = (h + 1) & (nr->nslots - 1);
-	return h;
+	git_oid_tostr(bh, sizeof(bh), id);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, "gitops-gate roots named 1");
+	gate_sha256_update_str(&h, bh);
+	gate_sha256_final(&h, hex);
+	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
 }
 
-static int noroot_has(const struct noroot *nr, const git_oid *id)
+struct named_one {
+	char *path;
+	struct root_in in;
+};
+
+/* Replay a kept "ok" text: 0, or -1 when it is not one (nothing considered then). */
+static int named_replay(struct rtree *t, struct roots *rs, const char *from, const char *text, size_t len)
 {
-	return nr->nslots && git_oid_equal(&nr->ids[noroot_slot(nr, id)], id);
+	const char *p = text + 3, *end = text + len;
+	struct named_one *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	int error = 0;
+
+	while (p < end && !error) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct named_one *o;
+		if (*p != 'p' || !nl) {
+			error = -1;
+			break;
+		}
+		GATE_ALLOC_GROW(v, n + 1, alloc);
+		o = &v[n++];
+		o->path = gate_xstrndup(p + 1, (size_t)(nl - p - 1));
+		p = nl + 1;
+		if (gate_judge__root_in_load(&p, end, &o->in) < 0 || p >= end || *p != '\n')
+			error = -1;
+		else
+			p++;
+		if (error)
+			memset(&o->in, 0, sizeof(o->in));
+	}
+	for (i = 0; i < n; i++) {
+		if (!error)
+			consider_path(t, rs, v[i].path, from, &v[i].in);
+		else
+			gate_judge__root_in_release(&v[i].in);
+		free(v[i].path);
+	}
+	free(v);
+	return error;
 }
 
-static void noroot_add(struct noroot *nr, const git_oid *id)
+/* The roots file f (that may name one) names, into rs. */
+static int named_by(struct rtree *t, struct roots *rs, const struct rfile *f)
 {
-	if (2 * (nr->n + 1) > nr->nslots) {
-		struct noroot old = *nr;
-		size_t i;
-		nr->nslots = old.nslots ? 2 * old.nslots : 256;
-		nr->ids = gate_xcalloc(nr->nslots, sizeof(*nr->ids));
-		nr->n = 0;
-		for (i = 0; i < old.nslots; i++)
-			if (!git_oid_is_zero(&old.ids[i])) {
-				git_oid_cpy(&nr->ids[noroot_slot(nr, &old.ids[i])], &old.ids[i]);
-				nr->n++;
-			}
-		free(old.ids);
+	struct gate_facts_index *idx = gate_judge__facts_index(t->j);
+	const char *text;
+	char *buf = NULL;
+	size_t len;
+	unsigned flags;
+	git_oid key;
+	struct scan s;
+
+	named_key(&f->id, &key);
+	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 && (flags & GATE_FACTS_HAS_TEXT)) {
+		if (len >= 3 && !memcmp(text, "ok\n", 3) && named_replay(t, rs, f->path, text, len) == 0)
+			return 0;
+		if (len == 2 && !memcmp(text, "x\n", 2))
+			idx = NULL; /* known to depend on the tree: scanned, nothing to keep */
 	}
-	if (!git_oid_is_zero(id) && !noroot_has(nr, id)) {
-		git_oid_cpy(&nr->ids[noroot_slot(nr, id)], id);
-		nr->n++;
+	memset(&s, 0, sizeof(s));
+	s.t = t;
+	s.rs = rs;
+	s.path = f->path;
+	if (gate_judge__read_tree_blob(t->j, &f->id, &buf, &len, t->msg, t->msgsize) < 0)
+		return -1;
+	gate_buf_adds(&s.rec, "ok\n");
+	/* a file that may name a root: what it names is scanned, and kept when the tree has no say */
+	if (buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/"))) {
+		s.buf = buf;
+		gate_doc_split(buf, len, scan_part, &s);
 	}
+	if (idx && buf)
+		gate_facts_index_put(idx, key.id, GATE_FACTS_HAS_TEXT, s.dynamic ? "x\n" : s.rec.ptr,
+			s.dynamic ? 2 : s.rec.len);
+	gate_buf_release(&s.rec);
+	free(buf);
+	return 0;
 }
 
 /* The roots named by the manifests of the tree, and those of render.roots. */
@@ -326,51 +416,22 @@ int gate_judge__find_roots(struct rtree *t, struct roots *rs)
 
 	config_roots(t, rs);
 
-	for (i = 0; i < t->n; i++) {
-		struct scan s;
-		char *buf = NULL;
-		size_t len;
-		if (noroot_has(t->nr, &t->v[i].id) || gate_judge__names_roots(t->j, &t->v[i].id) == 0 ||
-		    !gate_config_path_is_manifest(t->j->cfg, t->v[i].path))
-			continue;
-		memset(&s, 0, sizeof(s));
-		s.t = t;
-		s.rs = rs;
-		s.path = t->v[i].path;
-		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+	for (i = 0; i < t->nrf; i++)
+		if (named_by(t, rs, &t->rf[i]) < 0)
 			return -1;
-		/*
-		 * whether the blob may name a root is kept in the facts index: one
-		 * that does not is not read again by later pushes (one that does is
-		 * scanned each time: what it names depends on the tree, e.g. the
-		 * components a Flux overlay finds)
-		 */
-		gate_judge__index_roots(t->j, &t->v[i].id, buf && (strstr(buf, "kustomize.toolkit.fluxcd.io/") ||
-			strstr(buf, "argoproj.io/")));
-		if (!buf)
-			continue;
-		if (strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/")) {
-			s.buf = buf;
-			gate_doc_split(buf, len, scan_part, &s);
-		} else {
-			/* consecutive commits share nearly every blob: read each once per push */
-			noroot_add(t->nr, &t->v[i].id);
-		}
-		free(buf);
-	}
-	return 0;
+	return gate_judge__orphan_roots(t, rs);
 }
 
 
 /* The variables of each Flux root's postBuild, from the ConfigMaps and Secrets of the tree. */
 static int novars_known(void *payload, const git_oid *id)
 {
-	return noroot_has(payload, id);
+	return gate_judge__noroot_has(payload, id);
 }
 
 static void novars_add(void *payload, const git_oid *id)
 {
-	noroot_add(payload, id);
+	gate_judge__noroot_add(payload, id);
 }
 
 /* Is obj the kind and name ref names? */
@@ -441,16 +502,12 @@ static int generated_vars(struct rtree *t, struct roots *rs, struct varcat *cat)
 	for (k = 0; k < rs->n; k++)
 		for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs; q++)
 			missing |= !gate_judge__varcat_has(cat, rs->v[k].post->refs[q].kind, rs->v[k].post->refs[q].name);
-	for (i = 0; missing && i < t->n && !error; i++) {
-		const char *p = t->v[i].path, *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+	for (i = 0; missing && i < t->nkf && !error; i++) {
+		const char *p = t->kf[i].path, *slash = strrchr(p, '/');
 		char *buf = NULL, *dir;
 		size_t len;
 		int want = 0;
-		for (k = 0; k < 3 && strcmp(base, gate_judge__kust_names[k]); k++)
-			;
-		if (k == 3)
-			continue;
-		if (gate_judge__read_tree_blob(t->j, &t->v[i].id, &buf, &len, t->msg, t->msgsize) < 0)
+		if (gate_judge__read_tree_blob(t->j, &t->kf[i].id, &buf, &len, t->msg, t->msgsize) < 0)
 			return -1;
 		for (k = 0; buf && k < rs->n && !want; k++)
 			for (q = 0; rs->v[k].post && q < rs->v[k].post->nrefs && !want; q++)
@@ -472,7 +529,7 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	const struct flux_post **posts;
 	struct varcat *cat = NULL;
 	size_t i, n = 0;
-	int error, inherited = 0;
+	int error, inherited = 0, any = 0;
 
 	posts = gate_xcalloc(rs->n + 1, sizeof(*posts));
 	for (i = 0; i < rs->n; i++)
@@ -481,7 +538,12 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	skip.known = novars_known;
 	skip.add = novars_add;
 	skip.payload = t->novars;
-	error = n ? gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize) : 0;
+	for (i = 0; i < n && !any; i++)
+		any = posts[i]->nrefs > 0;
+	/* the ConfigMaps and Secrets of the whole tree: listed only when a root reads some */
+	error = any ? gate_judge__rtree_list(t) : 0;
+	if (!error && n)
+		error = gate_judge__varcat_build(t->j, t->v, t->n, posts, n, &skip, &cat, t->msg, t->msgsize);
 	if (!error && n)
 		error = generated_vars(t, rs, cat);
 	/*
@@ -506,5 +568,160 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	}
 	gate_judge__varcat_free(cat);
 	free(posts);
+	return error;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct strset {
+	char **v;
+	size_t n, alloc;
+};
+
+static void strset_add(struct strset *s, char *str)
+{
+	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	s->v[s->n++] = str;
+}
+
+static void strset_sort(struct strset *s)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+static int strset_has(const struct strset *s, const char *str)
+{
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+}
+
+/* Add str (taken over) where it sorts. */
+static void strset_insert(struct strset *s, char *str)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(s->v[mid], str) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
+	s->v[lo] = str;
+	s->n++;
+}
+
+static void strset_release(struct strset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+/*
+ * Does a Flux root without a kustomization (its dir in gen) take folder
+ * dir in through its generated kustomization: dir below it, and no folder
+ * holding a kustomization (kdirs) on the way between?
+ */
+static int flux_generated_reach(const struct strset *gen, const struct strset *kdirs, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < gen->n; i++) {
+		const char *f = gen->v[i], *s;
+		size_t fl = strlen(f);
+		int between = 0;
+		if (*f && (strncmp(dir, f, fl) || dir[fl] != '/'))
+			continue;
+		if (!strcmp(dir, f))
+			continue;
+		for (s = strchr(dir + (fl ? fl + 1 : 0), '/'); s && !between; s = strchr(s + 1, '/')) {
+			char *mid = gate_xstrndup(dir, (size_t)(s - dir));
+			between = strset_has(kdirs, mid);
+			free(mid);
+		}
+		if (!between)
+			return 1;
+	}
+	return 0;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return gate_xstrndup(path, slash ? (size_t)(slash - path) : 0);
+}
+
+int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
+{
+	struct strset kdirs, reached, comps, gen, added;
+	size_t i, k;
+	int error = 0;
+
+	if (!gate_config_orphan_roots(t->j->cfg) || !t->nkf)
+		return 0;
+	memset(&kdirs, 0, sizeof(kdirs));
+	memset(&reached, 0, sizeof(reached));
+	memset(&comps, 0, sizeof(comps));
+	memset(&gen, 0, sizeof(gen));
+	memset(&added, 0, sizeof(added));
+	/* every folder another kustomization names, and the folders of Components */
+	for (i = 0; i < t->nkf; i++) {
+		const struct gate_kust_refs *kr = &t->kr[i];
+		char *dir = dir_of(t->kf[i].path);
+		for (k = 0; k < kr->n; k++) {
+			char *p = gate_judge__join_path(dir, kr->names[k]);
+			if (p && strcmp(p, dir))
+				strset_add(&reached, p);
+			else
+				free(p);
+		}
+		if (kr->component)
+			strset_add(&comps, gate_xstrdup(dir));
+		strset_add(&kdirs, dir);
+	}
+	/* the roots already there, and what Flux's generated kustomizations take in */
+	for (i = 0; i < rs->n && !error; i++) {
+		strset_add(&reached, gate_xstrdup(rs->v[i].dir));
+		if (rs->v[i].flux && !gate_judge__has_kustomization(t, rs->v[i].dir))
+			strset_add(&gen, gate_xstrdup(rs->v[i].dir));
+	}
+	strset_sort(&kdirs);
+	strset_sort(&reached);
+	strset_sort(&comps);
+	/* the others, in the order of their kustomization files' paths */
+	for (i = 0; i < t->nkf && !error; i++) {
+		char *dir = dir_of(t->kf[i].path), *kp;
+		int manifest = 0;
+		struct root_in in;
+		/* a second kustomization file of a folder: the same root, kept once */
+		if (!strset_has(&reached, dir) && !strset_has(&comps, dir) && !strset_has(&added, dir) &&
+		    !flux_generated_reach(&gen, &kdirs, dir)) {
+			kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
+			manifest = gate_config_path_is_manifest(t->j->cfg, kp);
+			free(kp);
+		}
+		if (manifest) {
+			memset(&in, 0, sizeof(in));
+			/* not among the roots already there (reached): no need to compare with each */
+			roots_add_as(rs, dir, t->kf[i].path, &in, 0);
+			strset_insert(&added, dir);
+			dir = NULL;
+		}
+		free(dir);
+	}
+	strset_release(&added);
+	strset_release(&kdirs);
+	strset_release(&reached);
+	strset_release(&comps);
+	strset_release(&gen);
 	return error;
 }

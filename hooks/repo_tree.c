@@ -348,6 +348,21 @@ int gate_repo_tree_blob(const git_tree *t, const char *path, git_oid *id)
 	return found;
 }
 
+int gate_repo_tree_entry(const git_tree *t, const char *path, git_oid *id, uint32_t *mode)
+{
+	git_tree_entry *e = NULL;
+	int found = 0;
+
+	if (git_tree_entry_bypath(&e, t, path) == 0) {
+		git_oid_cpy(id, git_tree_entry_id(e));
+		*mode = (uint32_t)git_tree_entry_filemode(e);
+		found = 1;
+	}
+	git_tree_entry_free(e);
+	git_error_clear();
+	return found;
+}
+
 int gate_repo_peel_commit(struct gate_repo *r, const git_oid *id, git_oid *out)
 {
 	git_object *obj = NULL, *peeled = NULL;

@@ -1,6 +1,7 @@
 #include "gate/hash.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,11 +12,25 @@ static void fatal(void)
 	_exit(128);
 }
 
+/*
+ * SHA-256 fetched once per process: EVP_sha256() makes OpenSSL 3 look the
+ * implementation up again at every init, a cost that shows when thousands
+ * of small keys are hashed per push.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_fetched;
+
+static void md_fetch(void)
+{
+	md_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void gate_sha256_init(struct gate_sha256 *h)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+	pthread_once(&md_once, md_fetch);
+	if (!c || EVP_DigestInit_ex(c, md_fetched ? md_fetched : EVP_sha256(), NULL) != 1)
 		fatal();
 	h->ctx = c;
 }

@@ -1,13 +1,18 @@
 /*
- * doc.c: YAML (or JSON) text to an arena-allocated document tree, built from
- * libyaml's event parser.  Semantics follow sigs.k8s.io/yaml over go-yaml v2
+ * doc.c: YAML (or JSON) text to an arena-allocated document tree.  Two
+ * event sources drive the same builder (the handlers below): the native
+ * scanner of yaml_scan.c first, for the block YAML manifests are written in,
+ * and libyaml's event parser, the reference, whenever the scanner gives up
+ * (outside its subset, any doubt, any error, any event the builder refuses):
+ * then the builder starts over and libyaml parses the whole buffer, so every
+ * message is libyaml's.  Semantics follow sigs.k8s.io/yaml over go-yaml v2
  * (see doc_scalar.c for scalar resolution); every input-driven quantity is
  * bounded by struct gate_doc_limits.
  *
- * Per document: one arena (big blocks, bump allocation) holds the nodes,
- * strings and child arrays.  Children of an open collection are gathered on
- * scratch stacks and copied into the arena when the collection ends, so that
- * items and members are contiguous arrays.
+ * Per document: one arena (doc_arena.c) holds the nodes, strings and child
+ * arrays.  Children of an open collection are gathered on scratch stacks and
+ * copied into the arena when the collection ends, so that items and members
+ * are contiguous arrays.
  */
 #define _GNU_SOURCE
 #include "gate/doc.h"
@@ -21,88 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
-
-/* ------------------------------------------------------------------ arena */
-
-struct ablock {
-	struct ablock *next;
-	size_t pad; /* keeps the payload 16-byte aligned */
-};
-
-struct gate_arena {
-	struct ablock *blocks;
-	char *cur, *end;
-	size_t next_size;
-};
-
-#define ARENA_MAX_BLOCK ((size_t)8 << 20)
-
-static void *arena_block(struct gate_arena *a, size_t size)
-{
-	struct ablock *b = gate_xmalloc(sizeof(*b) + size);
-
-	b->next = a->blocks;
-	a->blocks = b;
-	return b + 1;
-}
-
-static struct gate_arena *arena_new(size_t first)
-{
-	struct gate_arena *a = gate_xcalloc(1, sizeof(*a));
-
-	a->cur = arena_block(a, first);
-	a->end = a->cur + first;
-	a->next_size = first * 2 > ARENA_MAX_BLOCK ? ARENA_MAX_BLOCK : first * 2;
-	return a;
-}
-
-static void arena_free(struct gate_arena *a)
-{
-	struct ablock *b, *next;
-
-	if (!a)
-		return;
-	for (b = a->blocks; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	free(a);
-}
-
-static void *arena_slow(struct gate_arena *a, size_t n)
-{
-	char *p;
-
-	if (n > a->next_size / 4)
-		return arena_block(a, n); /* a block of its own; keep the current one */
-	p = arena_block(a, a->next_size);
-	a->cur = p + n;
-	a->end = p + a->next_size;
-	if (a->next_size < ARENA_MAX_BLOCK)
-		a->next_size *= 2;
-	return p;
-}
-
-static inline void *arena_alloc(struct gate_arena *a, size_t n)
-{
-	void *p;
-
-	n = (n + 7) & ~(size_t)7;
-	if ((size_t)(a->end - a->cur) < n)
-		return arena_slow(a, n);
-	p = a->cur;
-	a->cur += n;
-	return p;
-}
-
-static inline char *arena_str(struct gate_arena *a, const char *s, size_t len)
-{
-	char *p = arena_alloc(a, len + 1);
-
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
 
 /* ------------------------------------------------------------- parser */
 
@@ -129,7 +52,7 @@ struct anchor {
 #define SMALL_MAP 16     /* linear duplicate search up to this many keys */
 #define BYTES_PER_NODE 64 /* alias expansion: string bytes that weigh one node */
 
-struct ctx {
+struct gate_doc_ctx {
 	const struct gate_doc_limits *lim;
 	int flags;
 	uint32_t line0; /* first_line - 1 */
@@ -160,9 +83,9 @@ struct ctx {
 	int have_root, root_empty;
 };
 
-static int fail(struct ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
+static int fail(struct gate_doc_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static int fail(struct ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
+static int fail(struct gate_doc_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -177,7 +100,7 @@ static int fail(struct ctx *c, uint32_t line, uint32_t col, const char *fmt, ...
 	return -1;
 }
 
-static inline uint32_t mark_line(const struct ctx *c, yaml_mark_t m)
+static inline uint32_t mark_line(const struct gate_doc_ctx *c, yaml_mark_t m)
 {
 	size_t l = m.line + 1 + c->line0;
 	return l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
@@ -227,7 +150,7 @@ static void quote(char *dst, size_t size, const char *s, size_t len, size_t max)
 #undef Q_PUT
 }
 
-static int count(struct ctx *c, size_t nodes, size_t bytes, uint32_t line, uint32_t col)
+static int count(struct gate_doc_ctx *c, size_t nodes, size_t bytes, uint32_t line, uint32_t col)
 {
 	c->nodes += nodes;
 	c->bytes += bytes;
@@ -236,7 +159,7 @@ static int count(struct ctx *c, size_t nodes, size_t bytes, uint32_t line, uint3
 	return 0;
 }
 
-static inline struct frame *top(struct ctx *c)
+static inline struct frame *top(struct gate_doc_ctx *c)
 {
 	return c->nframes ? &c->frames[c->nframes - 1] : NULL;
 }
@@ -263,7 +186,7 @@ static int tag_of(const char *tag, int style)
 	return GATE_DOC_TAG_STR; /* str, binary, timestamp, ... */
 }
 
-static int resolve(struct ctx *c, const char *v, size_t len, int tag,
+static int resolve(struct gate_doc_ctx *c, const char *v, size_t len, int tag,
 	struct gate_doc_scalar *sv, uint32_t line, uint32_t col)
 {
 	char q[96];
@@ -292,7 +215,7 @@ static inline int plain_is_string(const char *v, size_t len)
 	}
 }
 
-static int make_scalar(struct ctx *c, const char *v, size_t len, int tag, int style,
+static int make_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int tag, int style,
 	uint32_t line, uint32_t col, struct gate_node *node)
 {
 	struct gate_doc_scalar sv;
@@ -332,7 +255,7 @@ static int make_scalar(struct ctx *c, const char *v, size_t len, int tag, int st
 }
 
 /* A mapping key as sigs.k8s.io/yaml turns it into a JSON object key. */
-static int key_string(struct ctx *c, const char *v, size_t len, int tag,
+static int key_string(struct gate_doc_ctx *c, const char *v, size_t len, int tag,
 	uint32_t line, uint32_t col, const char **key, uint32_t *klen)
 {
 	struct gate_doc_scalar sv;
@@ -375,7 +298,7 @@ static int key_string(struct ctx *c, const char *v, size_t len, int tag,
 
 /* ------------------------------------------------------------- anchors */
 
-static struct anchor *anchor_find(struct ctx *c, const char *name)
+static struct anchor *anchor_find(struct gate_doc_ctx *c, const char *name)
 {
 	size_t mask, i;
 	uint32_t h;
@@ -392,7 +315,7 @@ static struct anchor *anchor_find(struct ctx *c, const char *name)
 	return NULL;
 }
 
-static void anchor_slot(struct ctx *c, size_t idx)
+static void anchor_slot(struct gate_doc_ctx *c, size_t idx)
 {
 	const char *name = c->anchors[idx].name;
 	size_t mask = c->acap - 1, i = key_hash(name, strlen(name)) & mask;
@@ -405,7 +328,7 @@ static void anchor_slot(struct ctx *c, size_t idx)
 }
 
 /* Define a new anchor (pending until its node is complete); returns index + 1. */
-static uint32_t anchor_define(struct ctx *c, const char *name)
+static uint32_t anchor_define(struct gate_doc_ctx *c, const char *name)
 {
 	struct anchor *a;
 	size_t i;
@@ -427,7 +350,7 @@ static uint32_t anchor_define(struct ctx *c, const char *name)
 
 /* ------------------------------------------------------------- events */
 
-static int deliver(struct ctx *c, const struct gate_node *node)
+static int deliver(struct gate_doc_ctx *c, const struct gate_node *node)
 {
 	struct frame *f = top(c);
 
@@ -452,7 +375,7 @@ static int deliver(struct ctx *c, const struct gate_node *node)
  * Open a member for the next value.  key NULL marks a merge ("<<"); its
  * key_len is set to 1 when the value comes from an alias.
  */
-static void push_key(struct ctx *c, struct frame *f, const char *key, uint32_t klen,
+static void push_key(struct gate_doc_ctx *c, struct frame *f, const char *key, uint32_t klen,
 	uint32_t line, uint32_t col)
 {
 	struct gate_member *m;
@@ -469,7 +392,7 @@ static void push_key(struct ctx *c, struct frame *f, const char *key, uint32_t k
 		f->has_merge = 1;
 }
 
-static void scalar_anchor(struct ctx *c, const char *name, const struct gate_node *node,
+static void scalar_anchor(struct gate_doc_ctx *c, const char *name, const struct gate_node *node,
 	const char *v, size_t len, int tag)
 {
 	uint32_t idx = anchor_define(c, name); /* may move c->anchors */
@@ -485,14 +408,10 @@ static void scalar_anchor(struct ctx *c, const char *name, const struct gate_nod
 	a->bytes = len;
 }
 
-static int on_scalar(struct ctx *c, const yaml_event_t *ev)
+/* A scalar event (v[len] is NUL); line and col as nodes carry them. */
+static int on_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int style, int tag,
+	const char *anchor, uint32_t line, uint32_t col)
 {
-	const char *v = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
-	int style = ev->data.scalar.style;
-	int tag = tag_of((const char *)ev->data.scalar.tag, style);
-	const char *anchor = (const char *)ev->data.scalar.anchor;
-	uint32_t line = mark_line(c, ev->start_mark), col = mark_col(ev->start_mark);
 	struct frame *f = top(c);
 	struct gate_node node;
 
@@ -530,10 +449,8 @@ static int on_scalar(struct ctx *c, const yaml_event_t *ev)
 	return deliver(c, &node);
 }
 
-static int on_alias(struct ctx *c, const yaml_event_t *ev)
+static int on_alias(struct gate_doc_ctx *c, const char *name, uint32_t line, uint32_t col)
 {
-	const char *name = (const char *)ev->data.alias.anchor;
-	uint32_t line = mark_line(c, ev->start_mark), col = mark_col(ev->start_mark);
 	struct anchor *a = anchor_find(c, name);
 	struct frame *f = top(c);
 	struct gate_node node;
@@ -571,11 +488,9 @@ static int on_alias(struct ctx *c, const yaml_event_t *ev)
 	return 0;
 }
 
-static int on_start(struct ctx *c, const yaml_event_t *ev, int is_map)
+static int on_start(struct gate_doc_ctx *c, int is_map, const char *anchor,
+	uint32_t line, uint32_t col)
 {
-	uint32_t line = mark_line(c, ev->start_mark), col = mark_col(ev->start_mark);
-	const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor :
-		ev->data.sequence_start.anchor;
 	struct frame *f = top(c);
 	size_t nodes0 = c->nodes, bytes0 = c->bytes;
 
@@ -595,11 +510,11 @@ static int on_start(struct ctx *c, const yaml_event_t *ev, int is_map)
 	f->base = is_map ? c->nmembers : c->nitems;
 	f->nodes0 = nodes0;
 	f->bytes0 = bytes0;
-	f->anchor = anchor ? anchor_define(c, (const char *)anchor) : 0;
+	f->anchor = anchor ? anchor_define(c, anchor) : 0;
 	return 0;
 }
 
-static int dup_key(struct ctx *c, struct gate_member *first, const struct gate_member *again)
+static int dup_key(struct gate_doc_ctx *c, struct gate_member *first, const struct gate_member *again)
 {
 	char q[96];
 
@@ -612,13 +527,13 @@ static int dup_key(struct ctx *c, struct gate_member *first, const struct gate_m
 	return 0;
 }
 
-static void fin_push(struct ctx *c, const struct gate_member *m)
+static void fin_push(struct gate_doc_ctx *c, const struct gate_member *m)
 {
 	GATE_ALLOC_GROW(c->mfin, c->nfin + 1, c->amfin);
 	c->mfin[c->nfin++] = *m;
 }
 
-static void merge_from(struct ctx *c, const struct gate_node *src)
+static void merge_from(struct gate_doc_ctx *c, const struct gate_node *src)
 {
 	uint32_t i;
 
@@ -633,7 +548,7 @@ static void merge_from(struct ctx *c, const struct gate_node *src)
 }
 
 /* Duplicates and merges of a mapping with many keys or with "<<". */
-static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
+static int finish_big_map(struct gate_doc_ctx *c, struct gate_member *m, size_t n,
 	const struct gate_member **res, size_t *nres)
 {
 	size_t i, out = 0;
@@ -687,7 +602,7 @@ static int finish_big_map(struct ctx *c, struct gate_member *m, size_t n,
 	return 0;
 }
 
-static int finish_map(struct ctx *c, const struct frame *f, struct gate_node *node)
+static int finish_map(struct gate_doc_ctx *c, const struct frame *f, struct gate_node *node)
 {
 	struct gate_member *m = c->members + f->base;
 	const struct gate_member *res = m;
@@ -724,7 +639,7 @@ static int finish_map(struct ctx *c, const struct frame *f, struct gate_node *no
 	return 0;
 }
 
-static int on_end(struct ctx *c)
+static int on_end(struct gate_doc_ctx *c)
 {
 	struct frame f = c->frames[c->nframes - 1];
 	struct gate_node node;
@@ -757,7 +672,70 @@ static int on_end(struct ctx *c)
 	return deliver(c, &node);
 }
 
-static int check_input(struct ctx *c, const char *s, size_t n)
+/* ---------------------------------------------------- the two event sources */
+
+static inline uint32_t line_of(const struct gate_doc_ctx *c, size_t line)
+{
+	size_t l = line + 1 + c->line0;
+	return l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
+}
+
+int gate_doc__ev_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int style,
+	const char *anchor, uint32_t line, uint32_t col)
+{
+	return on_scalar(c, v, len, style, tag_of(NULL, style), anchor, line_of(c, line),
+		col == UINT32_MAX ? col : col + 1);
+}
+
+int gate_doc__ev_start(struct gate_doc_ctx *c, int is_map, const char *anchor,
+	uint32_t line, uint32_t col)
+{
+	return on_start(c, is_map, anchor, line_of(c, line), col == UINT32_MAX ? col : col + 1);
+}
+
+int gate_doc__ev_alias(struct gate_doc_ctx *c, const char *name, uint32_t line, uint32_t col)
+{
+	return on_alias(c, name, line_of(c, line), col == UINT32_MAX ? col : col + 1);
+}
+
+int gate_doc__ev_end(struct gate_doc_ctx *c)
+{
+	return on_end(c);
+}
+
+/* One libyaml event into the builder; sets *done at the stream's end. */
+static int libyaml_event(struct gate_doc_ctx *c, const yaml_event_t *ev, int *ndocs, int *done)
+{
+	uint32_t line = mark_line(c, ev->start_mark), col = mark_col(ev->start_mark);
+
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++*ndocs > 1)
+			return fail(c, line, col, "more than one document");
+		return 0;
+	case YAML_SCALAR_EVENT:
+		return on_scalar(c, (const char *)ev->data.scalar.value, ev->data.scalar.length,
+			ev->data.scalar.style,
+			tag_of((const char *)ev->data.scalar.tag, ev->data.scalar.style),
+			(const char *)ev->data.scalar.anchor, line, col);
+	case YAML_ALIAS_EVENT:
+		return on_alias(c, (const char *)ev->data.alias.anchor, line, col);
+	case YAML_SEQUENCE_START_EVENT:
+		return on_start(c, 0, (const char *)ev->data.sequence_start.anchor, line, col);
+	case YAML_MAPPING_START_EVENT:
+		return on_start(c, 1, (const char *)ev->data.mapping_start.anchor, line, col);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return on_end(c);
+	case YAML_STREAM_END_EVENT:
+		*done = 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int check_input(struct gate_doc_ctx *c, const char *s, size_t n)
 {
 	size_t off = 0;
 	uint32_t cp = 0, line, col;
@@ -782,7 +760,7 @@ static int check_input(struct ctx *c, const char *s, size_t n)
 }
 
 /* libyaml's problem and context as one lowercase sentence. */
-static int yaml_fail(struct ctx *c, const yaml_parser_t *p)
+static int yaml_fail(struct gate_doc_ctx *c, const yaml_parser_t *p)
 {
 	const char *problem = p->problem ? p->problem : "syntax error";
 	uint32_t line = 0, col = 0;
@@ -834,7 +812,7 @@ static int yaml_fail(struct ctx *c, const yaml_parser_t *p)
 
 static const struct gate_doc_limits default_limits = GATE_DOC_LIMITS_INIT;
 
-static void ctx_release(struct ctx *c)
+static void ctx_release(struct gate_doc_ctx *c)
 {
 	free(c->frames);
 	free(c->items);
@@ -847,20 +825,76 @@ static void ctx_release(struct ctx *c)
 }
 
 
+/* The builder as it was before any event: the same input, limits and flags. */
+static void ctx_reset(struct gate_doc_ctx *c)
+{
+	struct gate_doc_ctx keep = *c;
+
+	ctx_release(c);
+	gate_doc__arena_free(c->arena);
+	memset(c, 0, sizeof(*c));
+	c->lim = keep.lim;
+	c->flags = keep.flags;
+	c->line0 = keep.line0;
+	c->buf = keep.buf;
+	c->len = keep.len;
+	c->err = keep.err;
+	memset(c->err, 0, sizeof(*c->err));
+}
+
+/* A new arena for c, sized for len bytes of input, holding the document. */
+static struct gate_doc *doc_begin(struct gate_doc_ctx *c, size_t len)
+{
+	size_t first = len * 2 + 1024;
+	struct gate_doc *doc;
+
+	if (first < 4096)
+		first = 4096;
+	if (first > ((size_t)4 << 20))
+		first = (size_t)4 << 20;
+	c->arena = gate_doc__arena_new(first);
+	doc = arena_alloc(c->arena, sizeof(*doc));
+	memset(doc, 0, sizeof(*doc));
+	doc->arena = c->arena;
+	doc->line = c->line0 + 1;
+	return doc;
+}
+
+/* All of c->buf through libyaml's event parser: 0, or -1 with c->err set. */
+static int parse_libyaml(struct gate_doc_ctx *c)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int ndocs = 0, done = 0, r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail(c, 0, 0, "out of memory while parsing YAML");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf, c->len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done && r == 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			r = yaml_fail(c, &parser);
+			break;
+		}
+		r = libyaml_event(c, &ev, &ndocs, &done);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return r < 0 ? -1 : 0;
+}
+
 int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	uint32_t first_line, const struct gate_doc_limits *lim, int flags,
 	struct gate_doc_error *err)
 {
 	struct gate_doc_error local_err;
-	struct ctx c;
-	yaml_parser_t parser;
-	yaml_event_t ev;
+	struct gate_doc_ctx c;
 	struct gate_doc *doc;
-	size_t first, fixed_len = 0, bom;
+	size_t fixed_len = 0, bom;
 	char *fixed = NULL;
 	struct gate_buf dec = GATE_BUF_INIT;
 	enum gate_utf16 enc;
-	int ndocs = 0, done = 0, parser_ok = 0, rc = -1;
+	int rc = -1;
 
 	*out = NULL;
 	if (!buf)
@@ -894,68 +928,32 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 		gate_buf_release(&dec);
 		return -1;
 	}
-	if (memmem(buf, len, "\\u", 2) && (fixed = gate_doc__json_join_surrogates(buf, len, &fixed_len))) {
+	if (gate_doc__json_looking(buf, len) && memmem(buf, len, "\\u", 2) &&
+	    (fixed = gate_doc__json_join_surrogates(buf, len, &fixed_len))) {
 		buf = c.buf = fixed;
 		len = c.len = fixed_len;
 	}
 
-	first = len * 2 + 1024;
-	if (first < 4096)
-		first = 4096;
-	if (first > ((size_t)4 << 20))
-		first = (size_t)4 << 20;
-	c.arena = arena_new(first);
-	doc = arena_alloc(c.arena, sizeof(*doc));
-	memset(doc, 0, sizeof(*doc));
-	doc->arena = c.arena;
-	doc->line = c.line0 + 1;
-
-	if (!yaml_parser_initialize(&parser)) {
-		fail(&c, 0, 0, "out of memory while parsing YAML");
+	/*
+	 * The native scanner first; when it gives up (outside its subset, any
+	 * doubt, any error) libyaml parses the whole buffer again, so every
+	 * message and every document is libyaml's.
+	 */
+	doc = doc_begin(&c, len);
+	if (!(flags & GATE_DOC__LIBYAML_ONLY)) {
+		if (gate_yaml__scan(&c, buf, len) == 0)
+			goto built;
+		ctx_reset(&c);
+		if (flags & GATE_DOC__NATIVE_ONLY) {
+			snprintf(err->message, sizeof(err->message), "native scanner declined");
+			rc = GATE_DOC__DECLINED;
+			goto done;
+		}
+		doc = doc_begin(&c, len);
+	}
+	if (parse_libyaml(&c) < 0)
 		goto done;
-	}
-	parser_ok = 1;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-
-	while (!done) {
-		int r = 0;
-		if (!yaml_parser_parse(&parser, &ev)) {
-			yaml_fail(&c, &parser);
-			goto done;
-		}
-		switch (ev.type) {
-		case YAML_DOCUMENT_START_EVENT:
-			if (++ndocs > 1)
-				r = fail(&c, mark_line(&c, ev.start_mark), mark_col(ev.start_mark),
-					"more than one document");
-			break;
-		case YAML_SCALAR_EVENT:
-			r = on_scalar(&c, &ev);
-			break;
-		case YAML_ALIAS_EVENT:
-			r = on_alias(&c, &ev);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-			r = on_start(&c, &ev, 0);
-			break;
-		case YAML_MAPPING_START_EVENT:
-			r = on_start(&c, &ev, 1);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			r = on_end(&c);
-			break;
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-		if (r < 0)
-			goto done;
-	}
+built:
 	if (c.have_root && !c.root_empty) {
 		doc->root = arena_alloc(c.arena, sizeof(*doc->root));
 		*doc->root = c.root;
@@ -964,10 +962,8 @@ int gate_doc_parse(struct gate_doc **out, const char *buf, size_t len,
 	c.arena = NULL;
 	rc = 0;
 done:
-	if (parser_ok)
-		yaml_parser_delete(&parser);
 	ctx_release(&c);
-	arena_free(c.arena);
+	gate_doc__arena_free(c.arena);
 	free(fixed);
 	gate_buf_release(&dec);
 	return rc;
@@ -976,5 +972,5 @@ done:
 void gate_doc_free(struct gate_doc *doc)
 {
 	if (doc)
-		arena_free(doc->arena);
+		gate_doc__arena_free(doc->arena);
 }

@@ -141,16 +141,26 @@ static int hex4(const char *p, unsigned *v)
 	return 0;
 }
 
+/* The first non-blank byte opens an object, an array or a string. */
+int gate_doc__json_looking(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	return i < len && (buf[i] == '{' || buf[i] == '[' || buf[i] == '"');
+}
+
 char *gate_doc__json_join_surrogates(const char *buf, size_t len, size_t *outlen)
 {
 	struct gate_buf b = GATE_BUF_INIT;
 	size_t i = 0, copied = 0;
 	int in_str = 0;
 
+	if (!gate_doc__json_looking(buf, len))
+		return NULL;
 	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
 		i++;
-	if (i == len || (buf[i] != '{' && buf[i] != '[' && buf[i] != '"'))
-		return NULL;
 	for (; i < len; i++) {
 		unsigned hi, lo;
 		if (!in_str) {

@@ -1,13 +1,14 @@
 /*
  * doc_int.h: internals shared by the files of the doc module (doc.c,
- * doc_input.c, doc_keyset.c, doc_node.c, doc_scalar.c, doc_json.c).  Not a
- * public API.
+ * doc_arena.c, doc_input.c, doc_keyset.c, doc_node.c, doc_scalar.c,
+ * doc_json.c, yaml_scan.c).  Not a public API.
  */
 #ifndef GATE_DOC_INT_H
 #define GATE_DOC_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The tag of a scalar as far as resolution is concerned. */
 enum gate_doc_tag {
@@ -83,6 +84,8 @@ int gate_doc__prescan(const unsigned char *s, size_t n, size_t *off, uint32_t *c
  * nothing needs rewriting.
  */
 char *gate_doc__json_join_surrogates(const char *buf, size_t len, size_t *outlen);
+/* doc_input.c: whether gate_doc__json_join_surrogates() may rewrite buf at all */
+int gate_doc__json_looking(const char *buf, size_t len);
 
 /* ---- doc_keyset.c: the key set of a big mapping (doc.c's parser) ---- */
 
@@ -117,5 +120,73 @@ struct kent *gate_doc__ks_find(struct keyset *ks, const char *k, uint32_t len, u
 /* add key k (borrowed), known to be absent, for the caller's index idx */
 void gate_doc__ks_add(struct keyset *ks, const char *k, uint32_t len, uint32_t h, size_t idx);
 void gate_doc__ks_release(struct keyset *ks);
+
+/* ---- doc_arena.c: the arena of one document ---- */
+
+struct ablock;
+struct gate_arena {
+	struct ablock *blocks;
+	char *cur, *end;
+	size_t next_size;
+};
+
+/* a new arena whose first block holds first bytes; release with gate_doc__arena_free() */
+struct gate_arena *gate_doc__arena_new(size_t first);
+void gate_doc__arena_free(struct gate_arena *a); /* accepts NULL */
+void *gate_doc__arena_slow(struct gate_arena *a, size_t n);
+
+/* n bytes, 8-aligned, valid while the arena lives */
+static inline void *arena_alloc(struct gate_arena *a, size_t n)
+{
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if ((size_t)(a->end - a->cur) < n)
+		return gate_doc__arena_slow(a, n);
+	p = a->cur;
+	a->cur += n;
+	return p;
+}
+
+/* a NUL-terminated copy of s[0..len) in the arena */
+static inline char *arena_str(struct gate_arena *a, const char *s, size_t len)
+{
+	char *p = arena_alloc(a, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* ---- doc.c's builder, driven by libyaml's events or by yaml_scan.c ---- */
+
+/* private flags of gate_doc_parse(), for the differential tests */
+#define GATE_DOC__LIBYAML_ONLY 0x100 /* never try the native scanner */
+#define GATE_DOC__NATIVE_ONLY  0x200 /* return GATE_DOC__DECLINED when the scanner gives up */
+#define GATE_DOC__DECLINED     (-2)
+
+struct gate_doc_ctx;
+
+/*
+ * The events of yaml_scan.c: marks are libyaml's (0-based line and column in
+ * characters); v[len] is NUL; style is a yaml_scalar_style_t; never a tag;
+ * anchor and name NUL-terminated, anchor NULL for none.  Each returns 0, or
+ * -1 when the builder refused the event (a limit, a duplicate key, a value
+ * that does not resolve, an unknown alias): the caller then stops.
+ */
+int gate_doc__ev_scalar(struct gate_doc_ctx *c, const char *v, size_t len, int style,
+	const char *anchor, uint32_t line, uint32_t col);
+int gate_doc__ev_start(struct gate_doc_ctx *c, int is_map, const char *anchor,
+	uint32_t line, uint32_t col);
+int gate_doc__ev_end(struct gate_doc_ctx *c);
+int gate_doc__ev_alias(struct gate_doc_ctx *c, const char *name, uint32_t line, uint32_t col);
+
+/*
+ * yaml_scan.c: feed c the events of buf[0..len) when the whole buffer is in
+ * the native scanner's subset and every event was taken: returns 0.  Returns
+ * 1 when the scanner gave up or the builder refused an event; c is then in
+ * an undefined state and the caller parses again with libyaml.
+ */
+int gate_yaml__scan(struct gate_doc_ctx *c, const char *buf, size_t len);
 
 #endif

@@ -116,6 +116,12 @@ int gate_config_path_is_manifest(const struct gate_config *cfg, const char *path
 int gate_config_group_for(const struct gate_config *cfg, const char *path);
 /* Does folder dir ("apps/prod", "" the root) match a render.roots glob? */
 int gate_config_is_render_root(const struct gate_config *cfg, const char *dir);
+/*
+ * render.orphan_roots: folders holding a kustomization that no other
+ * kustomization names and no Flux or Argo CD object or render.roots glob
+ * takes are deployment roots too (default 1).
+ */
+int gate_config_orphan_roots(const struct gate_config *cfg);
 /* allow_submodules: gitlinks where manifests may lie are allowed (default 0). */
 int gate_config_allow_submodules(const struct gate_config *cfg);
 

@@ -190,6 +190,9 @@ int gate_repo_folder_walk(struct gate_repo *r, const git_tree *t, const char *di
 /* The blob at path in tree t: 1 with *id set, 0 when path is no blob there. */
 int gate_repo_tree_blob(const git_tree *t, const char *path, git_oid *id);
 
+/* The entry at path in tree t: 1 with *id and its normalised *mode set, 0 when there is none. */
+int gate_repo_tree_entry(const git_tree *t, const char *path, git_oid *id, uint32_t *mode);
+
 /* Peel id to a commit: 1 with *out set, 0 when it is no commit, -1 unreadable. */
 int gate_repo_peel_commit(struct gate_repo *r, const git_oid *id, git_oid *out);
 

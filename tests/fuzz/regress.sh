@@ -3,7 +3,7 @@
 set -eu
 : "${GATE_SRCDIR:?}" "${GATE_BUILDDIR:?}"
 n=0
-for t in doc schema policy config stdin pushopt cel render admit; do
+for t in doc schema policy config stdin pushopt cel render admit yaml_scan; do
 	bin="$GATE_BUILDDIR/tests/fuzz/${t}_replay"
 	for d in "$GATE_SRCDIR/tests/fuzz/seeds/${t}_fuzz" "$GATE_SRCDIR/tests/fuzz/regress/${t}_fuzz"; do
 		[ -d "$d" ] || continue

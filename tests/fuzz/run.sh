@@ -44,7 +44,9 @@ for t in "$src"/tests/fuzz/*_fuzz.c; do
 	mkdir -p "$corpus" "$out/crashes/$name"
 	[ -d "$src/tests/fuzz/seeds/$name" ] && cp -n "$src/tests/fuzz/seeds/$name"/* "$corpus"/ 2>/dev/null || true
 	echo "fuzz: $name for $secs s"
-	"$out/$name" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+	dict=
+	[ -f "$src/tests/fuzz/${name%_fuzz}.dict" ] && dict="-dict=$src/tests/fuzz/${name%_fuzz}.dict"
+	"$out/$name" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 $dict \
 		-artifact_prefix="$out/crashes/$name/" -print_final_stats=1 "$corpus" 2>"$out/$name.log" || {
 		echo "fuzz: $name found a problem: see $out/$name.log and $out/crashes/$name/" >&2
 		tail -30 "$out/$name.log" >&2

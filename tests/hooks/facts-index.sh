@@ -10,7 +10,9 @@
 #   the same push reads every manifest;
 # - a push that needs the facts of unchanged files (a custom resource
 #   against the CRD of the tree, a duplicate of an unchanged object, a
-#   missing reference, a Flux root named by an unchanged blob) says the same
+#   missing reference, a Flux root named by an unchanged blob, a
+#   kustomization nobody includes found through the per-tree root
+#   summaries) says the same
 #   with the index, without it (GATE_NO_FACTS_INDEX), and after its files are
 #   corrupted, truncated, stamped by another build or deleted: the bad file
 #   is counted, ignored and written again.
@@ -112,6 +114,11 @@ plain2=$(hint_field "blobs read")
 widget 5 >"$work/apps/a1/w.yaml"
 git -C "$work" commit -q -am "one widget again"
 ok "the next custom resource push is accepted" push "$work" origin main
+# the CRD search reads once the unchanged files only a render judged so far
+# (more/m5 is a kustomization nobody includes: a root): count the next push
+widget 6 >"$work/apps/a1/w.yaml"
+git -C "$work" commit -q -am "one widget once more"
+ok "and the one after" push "$work" origin main
 cr2=$(hint_field "blobs read")
 ok "blob reads are counted ($plain1, $cr1)" test -n "$plain1" -a -n "$cr1"
 is "a one-file push reads as many blobs in the larger tree" "$plain2" "$plain1"
@@ -120,7 +127,7 @@ is "a custom resource push too (the pushed file and its CRD)" "$cr2" "$cr1"
 ok "at most the pushed blob twice and the Flux object ($plain2)" test "$plain2" -le 3
 ok "at most one more for the CRD, and the resource judged again ($cr2)" test "$cr2" -le 5
 
-widget 6 >"$work/apps/a1/w.yaml"
+widget 8 >"$work/apps/a1/w.yaml"
 git -C "$work" commit -q -am "a widget without the index"
 GATE_NO_FACTS_INDEX=1 push "$work" origin main || true
 like "GATE_NO_FACTS_INDEX judges without the index" "$(remote_lines)" "facts index unused"
@@ -132,8 +139,9 @@ widget '"big"' >"$work/apps/a1/w.yaml"
 valid_service s2 >"$work/apps/a2/dup.yaml"
 valid_deployment robot | sed 's/^    spec:$/    spec:\n      serviceAccountName: robot/' >"$work/apps/a3/robot.yaml"
 valid_deployment web | sed 's/nginx:1.25/nginx:${TAG:=1.25}/' >"$work/apps/web/deploy.yaml"
+valid_deployment d5 | sed 's/nginx:1.25/nginx:latest/' >"$work/more/m5/dep.yaml"
 git -C "$work" add -A
-git -C "$work" commit -q -m "four problems"
+git -C "$work" commit -q -m "five problems"
 c=$(git -C "$work" rev-parse --short=7 HEAD)
 not_ok "the push is rejected" push "$work" origin main
 want=$(verdict_lines)
@@ -143,6 +151,8 @@ like "the duplicate of an unchanged file" "$want" "also at apps/a2/svc.yaml:1"
 like "the missing reference" "$want" "apps/a3/robot.yaml"
 like "the Flux root an unchanged file names" "$want" \
 	"error: refs/heads/main $c: apps/web: apps/web/deploy.yaml:17:18: Deployment/web: /spec/template/spec/containers/0/image: "
+like "the kustomization nobody includes (a root found through the per-tree summaries)" "$want" \
+	"error: refs/heads/main $c: more/m5: more/m5/dep.yaml:17:18: Deployment/d5: /spec/template/spec/containers/0/image: "
 is "the ref did not move" "$(ref_of "$R" refs/heads/main)" "$(git -C "$work" rev-parse HEAD~1)"
 
 GATE_NO_FACTS_INDEX=1 push "$work" origin main || true

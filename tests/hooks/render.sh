@@ -170,6 +170,10 @@ printf '%s\n' "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization
 flux_ks oci ./oci/app | sed 's/kind: GitRepository/kind: OCIRepository/' >"$work/clusters/prod/oci.yaml"
 git -C "$work" add -A
 git -C "$work" commit -q -m "oci"
+# (a kustomization nobody includes is a root of its own: render.orphan_roots, on by default)
+not_ok "still a top-level kustomization nobody includes" push "$work" origin main
+like "built as its own root" "$(remote_lines)" "oci/app: oci/app/kustomization.yaml"
+write_config "$repo" "render:" "  orphan_roots: false"
 ok "its path is not built here" push "$work" origin main
 sed -i 's/kind: OCIRepository/kind: GitRepository/' "$work/clusters/prod/oci.yaml"
 git -C "$work" commit -q -am "git"
@@ -179,6 +183,7 @@ git -C "$work" reset -q --hard HEAD~1
 git -C "$work" rm -q -r oci clusters/prod/oci.yaml
 git -C "$work" commit -q -m "no oci"
 ok "removed again" push "$work" origin main
+write_config "$repo"
 reset_base
 
 # --- a partial object in a folder no root reaches is still judged as a file
@@ -229,7 +234,14 @@ write_config "$repo" "render:" "  roots: [\"plain/*\"]"
 not_ok "a folder render.roots names is rendered and judged" push "$work" origin main
 like "under its root" "$(remote_lines)" "error: refs/heads/main $c: plain/app: plain/app/kustomization.yaml:6:5: "
 write_config "$repo"
-ok "without it, its files are judged as files" push "$work" origin main
+not_ok "without it, a top-level kustomization nobody includes is a root all the same" push "$work" origin main
+like "under its own root" "$(remote_lines)" "error: refs/heads/main $c: plain/app: plain/app/kustomization.yaml:6:5: "
+write_config "$repo" "render:" "  orphan_roots: false"
+ok "without either, its files are judged as files" push "$work" origin main
+git -C "$work" rm -q -r plain
+git -C "$work" commit -q -m "no plain app"
+ok "removed again" push "$work" origin main
+write_config "$repo"
 reset_base
 
 # --- the render index: a root whose inputs did not change is not built again
