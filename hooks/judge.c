@@ -281,6 +281,9 @@ void gate_verdict_release(struct gate_verdict *v)
 				gate_results_release(&cm->files[f].results);
 			}
 			free(cm->files);
+			for (f = 0; f < cm->ndeleted; f++)
+				free(cm->deleted[f]);
+			free(cm->deleted);
 		}
 		free(r->commits);
 		free(r->update.ref);

@@ -49,8 +49,16 @@ static int collect_change(const struct gate_repo_change *ch, void *payload)
 	struct gate_judged_file *f;
 	int group;
 
-	if (ch->status == GATE_CHANGE_DELETED)
+	if (ch->status == GATE_CHANGE_DELETED) {
+		/*
+		 * no file to judge, but a root whose build read it (a resource,
+		 * a patch, a generator's file: any name) is touched
+		 */
+		struct gate_judged_commit *c = cl->c;
+		GATE_ALLOC_GROW(c->deleted, c->ndeleted + 1, c->adeleted);
+		c->deleted[c->ndeleted++] = gate_xstrdup(ch->path);
 		return 0;
+	}
 	if (ch->mode == GIT_FILEMODE_COMMIT && !gate_config_allow_submodules(cfg) &&
 	    (gate_config_path_is_manifest(cfg, ch->path) ||
 	     gate_config_dir_may_hold_manifests(cfg, ch->path))) {
@@ -495,7 +503,11 @@ static int collect_tip(struct gate_judge *j, struct utable *t, const struct gate
 	if (error < 0)
 		return error;
 	if (!tip->nfiles) {
+		size_t d;
 		free(tip->files);
+		for (d = 0; d < tip->ndeleted; d++)
+			free(tip->deleted[d]);
+		free(tip->deleted);
 		r->ncommits--;
 	}
 	return 0;

@@ -77,6 +77,10 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 	if (!(f = gate_judge__rtree_find(r->t, path))) {
 		int dir = gate_judge__rtree_is_dir(r->t, path);
 		reads_state(r, dir ? "d" : "-", path);
+		if (!dir) {
+			GATE_ALLOC_GROW(r->gone, r->ngone + 1, r->agone);
+			r->gone[r->ngone++] = gate_xstrdup(path);
+		}
 		return dir ? GATE_RENDER_EISDIR : GATE_RENDER_ENOENT;
 	}
 	{
@@ -256,13 +260,30 @@ static int judge_object(struct gate_judge *j, const struct root *root, const str
 	return error;
 }
 
-/* Was one of the paths read by this build changed by the commit? */
+/* Is path p the path g, or below it? */
+static int at_or_below(const char *p, const char *g)
+{
+	size_t n = strlen(g);
+
+	return !strncmp(p, g, n) && (!p[n] || p[n] == '/');
+}
+
+/*
+ * Was one of the paths read by this build changed by the commit, or one it
+ * asked for and did not find deleted by it (a resource, a patch, a folder:
+ * the build fails now and must be reported by this commit)?
+ */
 int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
 {
 	size_t f, i;
 
 	if (cm->whole_tree)
 		return 1;
+	for (f = 0; f < cm->ndeleted; f++)
+		for (i = 0; i < r->ngone; i++)
+			/* the file itself, or the folder holding it */
+			if (at_or_below(r->gone[i], cm->deleted[f]))
+				return 1;
 	for (f = 0; f < cm->nfiles; f++) {
 		if (!strcmp(cm->files[f].path, root->from))
 			return 1;
@@ -380,6 +401,9 @@ void gate_judge__reads_release(struct reads *r)
 	for (i = 0; i < r->n; i++)
 		free(r->paths[i]);
 	free(r->paths);
+	for (i = 0; i < r->ngone; i++)
+		free(r->gone[i]);
+	free(r->gone);
 	free(r->gen_path);
 	gate_buf_release(&r->states);
 }

@@ -89,6 +89,8 @@ struct reads {
 	char *gen_path;  /* the generated kustomization's path, NULL: none */
 	char **paths;
 	size_t n, alloc;
+	char **gone;     /* paths it asked for that were not in the tree (owned) */
+	size_t ngone, agone;
 	struct gate_buf states;
 	int io_error;
 	int unindexable; /* a path the index cannot hold (a newline in it) */

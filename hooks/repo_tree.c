@@ -13,7 +13,9 @@
 /*
  * What a commit changes against its first parent, for the judge: every entry
  * of the new tree that is not in the old tree with the same id and mode.
- * Deletions are not reported (nothing is left to judge).  Unlike
+ * Deletions are reported once per deleted entry of the old tree (a deleted
+ * folder once, by its path, without walking into it), with mode 0 and a
+ * zero id: nothing is left to judge, but a build that read it is touched.  Unlike
  * git_diff_tree_to_tree(), which expands every subtree of both sides, a
  * subtree whose id did not change is skipped without being read, so a push
  * that changes one file reads only the trees on that file's path instead of
@@ -72,6 +74,19 @@ done:
 	return error;
 }
 
+/* The old tree's entry oe, whose name is not in the new tree: one deletion. */
+static int walk_deleted(struct walk *w, const git_tree_entry *oe, size_t base)
+{
+	struct gate_repo_change ch;
+
+	w->path.len = base;
+	gate_buf_adds(&w->path, git_tree_entry_name(oe));
+	memset(&ch, 0, sizeof(ch));
+	ch.path = w->path.ptr;
+	ch.status = GATE_CHANGE_DELETED;
+	return w->fn(&ch, w->payload);
+}
+
 static int walk_trees(struct walk *w, const git_tree *old, const git_tree *new, int depth)
 {
 	size_t oi = 0, ni = 0, on = old ? git_tree_entrycount(old) : 0;
@@ -84,7 +99,9 @@ static int walk_trees(struct walk *w, const git_tree *old, const git_tree *new, 
 		int cmp = oe ? git_tree_entry_cmp(oe, ne) : 1;
 		git_filemode_t nm;
 
-		if (cmp < 0) { /* only in the old tree: deleted */
+		if (cmp < 0) { /* only in the old tree: deleted (a tree of that name may follow in new) */
+			error = git_tree_entry_byname(new, git_tree_entry_name(oe)) ? 0 :
+				walk_deleted(w, oe, base);
 			oi++;
 			continue;
 		}
@@ -111,6 +128,11 @@ static int walk_trees(struct walk *w, const git_tree *old, const git_tree *new, 
 			error = walk_emit(w, ne, was && git_tree_entry_type(was) == GIT_OBJECT_TREE ?
 				GATE_CHANGE_TYPECHANGE : GATE_CHANGE_ADDED);
 		}
+	}
+	for (; oi < on && !error; oi++) { /* the old tree's last entries: deleted */
+		const git_tree_entry *oe = git_tree_entry_byindex(old, oi);
+		if (!git_tree_entry_byname(new, git_tree_entry_name(oe)))
+			error = walk_deleted(w, oe, base);
 	}
 	w->path.len = base;
 	if (w->path.ptr)

@@ -604,7 +604,8 @@ static int finish_big_map(struct gate_doc_ctx *c, struct gate_member *m, size_t 
 
 static int finish_map(struct gate_doc_ctx *c, const struct frame *f, struct gate_node *node)
 {
-	struct gate_member *m = c->members + f->base;
+	/* no member pushed yet ("{}" first): members is NULL, and NULL + 0 is undefined */
+	struct gate_member *m = c->members ? c->members + f->base : NULL;
 	const struct gate_member *res = m;
 	size_t n = c->nmembers - f->base, out = 0, i, j;
 

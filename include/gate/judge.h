@@ -74,6 +74,9 @@ struct gate_judged_commit {
 	char base_hex[GIT_OID_HEXSZ + 1];
 	struct gate_judged_file *files;
 	size_t nfiles, afiles;
+	/* manifest paths the commit deletes (owned): a root that read one is touched */
+	char **deleted;
+	size_t ndeleted, adeleted;
 	size_t nproblems, nwarnings, nbad_files;
 };
 

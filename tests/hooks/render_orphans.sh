@@ -138,4 +138,36 @@ unlike "the excluded folder is no root" "$lines" ".github"
 write_config "$repo"
 reset_base
 
+# --- a commit that only deletes what a root reads fails its build, as kustomize would
+git -C "$work" rm -q -r .github
+commit "no excluded folder any more"
+ok "without the excluded folder's broken kustomization the tree is accepted" push "$work" origin main
+# as post-receive (not installed here) records it: later pushes judge only what changes
+git -C "$repo" update-ref refs/heads/gitops/accepted/main main
+git -C "$work" rm -q apps/base/deploy.yaml
+commit "delete the base's only resource"
+rejected "deleting a resource a root reads is rejected"
+like "the build error names the deleted file" "$lines" "apps/base/deploy.yaml"
+like "under a root that reads it, this commit alone" "$lines" "error: refs/heads/main $c: : apps/base/kustomization.yaml:"
+reset_base
+git -C "$work" rm -q -r apps/base
+commit "delete the base folder"
+rejected "deleting a folder a root names is rejected"
+like "kustomize's reason names the folder" "$lines" "base"
+reset_base
+mkdir -p "$work/apps/gen"
+printf 'a=1\n' >"$work/apps/gen/app.conf"
+kust apps/gen "configMapGenerator:" "  - name: app" "    files: [app.conf]"
+commit "a generator"
+ok "a configMapGenerator with its file is accepted" push "$work" origin main
+git -C "$repo" update-ref refs/heads/gitops/accepted/main main
+git -C "$work" rm -q apps/gen/app.conf
+commit "delete the generator's file"
+rejected "deleting a generator's file (not a manifest) is rejected"
+like "the build error names it" "$lines" "app.conf"
+reset_base
+git -C "$work" rm -q apps/gen/app.conf apps/gen/kustomization.yaml
+commit "delete the generator and its file"
+ok "deleting a root together with what it reads is accepted" push "$work" origin main
+
 done_testing
