@@ -8,8 +8,10 @@
  * identity, push options, GitLab's GL_ID, GATE_SCHEMA_DIR (config schemas
  * outside the installed pkgdatadir), GATE_SYSTEM_CONFIG (another system-wide
  * file, "" for none), GATE_TIMING (print the hook's own time, the blobs read
- * and the facts index's counts) and GATE_NO_FACTS_INDEX (judge without the
- * blob-facts index: for tests comparing verdicts with and without it).
+ * and the facts index's counts), GATE_NO_FACTS_INDEX (judge without the
+ * blob-facts index: for tests comparing verdicts with and without it) and
+ * GATE_TEST_STOP_AFTER_FILES=N (tests of the time budget: judging stops as
+ * out of time after N files were started, at a count instead of a time).
  */
 #include "config.h"
 
@@ -402,6 +404,8 @@ static int pre_receive(int argc, char **argv)
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
 	as.no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
+	if (getenv("GATE_TEST_STOP_AFTER_FILES"))
+		as.stop_after_files = strtoul(getenv("GATE_TEST_STOP_AFTER_FILES"), NULL, 10);
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));

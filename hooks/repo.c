@@ -1,6 +1,7 @@
 #include "gate/repo.h"
 #include "gate/git_dl.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,10 @@
 
 struct gate_repo {
 	git_repository *git;
+	git_odb *odb;      /* taken at open: libgit2's odb is safe to read from several threads */
 	char *git_dir;
-	size_t blob_reads; /* blobs read whole by gate_repo_read_blob() */
+	atomic_size_t blob_reads; /* blobs read whole by gate_repo_read_blob() */
+	int threads;       /* libgit2 was built thread-safe */
 };
 
 void gate_repo_error(char *msg, size_t msgsize, const char *what)
@@ -45,6 +48,15 @@ int gate_repo_open(struct gate_repo **out, const char *path, char *msg, size_t m
 		git_libgit2_shutdown();
 		return -1;
 	}
+	if (git_repository_odb(&r->odb, r->git) < 0) {
+		gate_repo_error(msg, msgsize, "cannot open the object database");
+		git_repository_free(r->git);
+		free(r);
+		git_libgit2_shutdown();
+		return -1;
+	}
+	atomic_init(&r->blob_reads, 0);
+	r->threads = (git_libgit2_features() & GIT_FEATURE_THREADS) != 0;
 	gd = git_repository_path(r->git);
 	len = strlen(gd);
 	while (len > 1 && gd[len - 1] == '/')
@@ -58,6 +70,7 @@ void gate_repo_free(struct gate_repo *r)
 {
 	if (!r)
 		return;
+	git_odb_free(r->odb);
 	git_repository_free(r->git);
 	free(r->git_dir);
 	free(r);
@@ -316,55 +329,61 @@ done:
 	return error;
 }
 
+int gate_repo_blob_size(struct gate_repo *r, const git_oid *id, size_t *size,
+	char *msg, size_t msgsize)
+{
+	git_object_t type;
+	int error;
+
+	*size = 0;
+	if ((error = git_odb_read_header(size, &type, r->odb, id)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read object");
+		return error;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		snprintf(msg, msgsize, "object is a %s, not a blob", git_object_type2string(type));
+		return -1;
+	}
+	return 0;
+}
+
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize)
 {
-	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
-	git_object_t type;
 	size_t size;
 	int error;
 
 	*out = NULL;
 	*len = 0;
-	if ((error = git_repository_odb(&odb, r->git)) < 0) {
-		gate_repo_error(msg, msgsize, "cannot open the object database");
-		goto done;
-	}
-	if ((error = git_odb_read_header(&size, &type, odb, id)) < 0) {
-		gate_repo_error(msg, msgsize, "cannot read object");
-		goto done;
-	}
-	if (type != GIT_OBJECT_BLOB) {
-		snprintf(msg, msgsize, "object is a %s, not a blob", git_object_type2string(type));
-		error = -1;
-		goto done;
-	}
+	if ((error = gate_repo_blob_size(r, id, &size, msg, msgsize)) < 0)
+		return error;
 	if (size > max) {
 		*len = size;
-		error = GATE_REPO_ETOOBIG;
-		goto done;
+		return GATE_REPO_ETOOBIG;
 	}
-	if ((error = git_odb_read(&obj, odb, id)) < 0) {
+	if ((error = git_odb_read(&obj, r->odb, id)) < 0) {
 		gate_repo_error(msg, msgsize, "cannot read object");
-		goto done;
+		return error;
 	}
 	size = git_odb_object_size(obj);
 	*out = gate_xmalloc(size + 1);
 	memcpy(*out, git_odb_object_data(obj), size);
 	(*out)[size] = '\0';
 	*len = size;
-	r->blob_reads++;
-	error = 0;
-done:
+	atomic_fetch_add(&r->blob_reads, 1);
 	git_odb_object_free(obj);
-	git_odb_free(odb);
-	return error;
+	return 0;
+}
+
+int gate_repo_reads_in_threads(const struct gate_repo *r)
+{
+	return r->threads;
 }
 
 size_t gate_repo_blob_reads(const struct gate_repo *r)
 {
-	return r->blob_reads;
+	return atomic_load(&((struct gate_repo *)r)->blob_reads);
 }
 
 int gate_repo_config_has(struct gate_repo *r, const char *key)
