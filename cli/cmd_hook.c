@@ -10,9 +10,11 @@
  * file, "" for none), GATE_TIMING (print the hook's own time, the blobs read
  * from the object database, the reads the blob memo answered, and the facts
  * index's counts), GATE_NO_FACTS_INDEX (judge without the blob-facts
- * index) and GATE_NO_SHARING (read and parse again what one part of the
- * push already read: no blob memo, no parse cache between renders); the last
- * two for tests comparing verdicts with and without.
+ * index), GATE_NO_SHARING (read and parse again what one part of the push
+ * already read: no blob memo, no parse cache between renders; these two for
+ * tests comparing verdicts with and without) and
+ * GATE_TEST_STOP_AFTER_FILES=N (tests of the time budget: judging stops as
+ * out of time after N files were started, at a count instead of a time).
  */
 #include "config.h"
 
@@ -407,6 +409,8 @@ static int pre_receive(int argc, char **argv)
 	as.no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
 	if (getenv("GATE_NO_SHARING"))
 		gate_repo_set_sharing(repo, 0);
+	if (getenv("GATE_TEST_STOP_AFTER_FILES"))
+		as.stop_after_files = strtoul(getenv("GATE_TEST_STOP_AFTER_FILES"), NULL, 10);
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));

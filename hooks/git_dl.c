@@ -65,6 +65,7 @@
 	GATE_GIT_VOID(git_error_clear, (void), ()) \
 	GATE_GIT_FN(const git_error *, git_error_last, (void), ()) \
 	GATE_GIT_FN(int, git_graph_descendant_of, (git_repository *repo, const git_oid *commit, const git_oid *ancestor), (repo, commit, ancestor)) \
+	GATE_GIT_FN(int, git_libgit2_features, (void), ()) \
 	GATE_GIT_FN(int, git_libgit2_init, (void), ()) \
 	GATE_GIT_FN(int, git_libgit2_shutdown, (void), ()) \
 	GATE_GIT_FN(int, git_note_create, (git_oid *out, git_repository *repo, const char *notes_ref, const git_signature *author, const git_signature *committer, const git_oid *oid, const char *note, int force), (out, repo, notes_ref, author, committer, oid, note, force)) \

@@ -37,6 +37,19 @@ int gate_judge__past_deadline(const struct gate_judge *j)
 	return j->deadline && gate_judge_now_ms() > j->deadline;
 }
 
+int gate_judge__start_file(struct gate_judge *j)
+{
+	if (gate_judge__past_deadline(j))
+		return 1;
+	return j->stop_after && atomic_fetch_add(&j->nstarted, 1) >= j->stop_after;
+}
+
+void gate_judge__phase(const struct gate_judge *j, const char *step)
+{
+	if (j->phase)
+		j->phase(j->phase_payload, step);
+}
+
 const char *gate_judge_fingerprint(const struct gate_judge *j)
 {
 	return j->fingerprint;
@@ -181,6 +194,10 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	j->tree_checks = gate_policy_repository_checks(s->policy);
 	j->owners = gate_policy_has_owners(s->policy);
 	j->use_index = !s->no_facts_index;
+	j->phase = s->phase;
+	j->phase_payload = s->phase_payload;
+	j->stop_after = s->stop_after_files;
+	atomic_init(&j->nstarted, 0);
 	groups = gate_config_groups(s->cfg, &j->ngroups);
 	lim = gate_config_limits(s->cfg);
 	j->facts_stamp = gate_xasprintf("facts 2 engine %s max_blob_bytes %zu", s->engine_id ? s->engine_id : "",
@@ -378,13 +395,23 @@ int gate_judge_push(struct gate_judge *j, const struct gate_ref_update *u, size_
 		if ((error = gate_judge__collect_ref(j, &t, &u[i], keep, n, r, msg, msgsize)) < 0)
 			goto done;
 	}
-	if ((error = gate_judge__render_roots(j, out, msg, msgsize)) < 0)
-		goto done;
+	gate_judge__phase(j, "collect");
+	/*
+	 * Every distinct blob first, read once: the search for deployment
+	 * roots then reads only the blobs that may name one (the engine's
+	 * pass told the facts index which).  A manifest a root reads is judged
+	 * as a whole object here too, as before, and its verdict is not used.
+	 */
 	if ((error = gate_judge__uniq(j, &t, want_facts ? &memo : NULL, out, msg, msgsize)) < 0 ||
 	    (error = gate_judge__scan_only(j, &t, out, msg, msgsize)) < 0)
 		goto done;
+	gate_judge__phase(j, "files");
+	if ((error = gate_judge__render_roots(j, out, msg, msgsize)) < 0)
+		goto done;
+	gate_judge__phase(j, "roots");
 	if ((error = gate_judge__push_policy(j, &t, &memo, out, msg, msgsize)) < 0)
 		goto done;
+	gate_judge__phase(j, "trees");
 	/* what this push learnt of its blobs, for the next pushes (saved with the cache) */
 	gate_judge__index_memo(j, &memo);
 	gate_judge__distribute(j, &t, out);

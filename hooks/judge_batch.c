@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,34 +127,28 @@ static int cacheable(const struct gate_results *rs)
 	return 1;
 }
 
-struct batch {
-	struct gate_input *in;
-	size_t *idx;     /* uniq index of each input */
-	char **bufs;
-	size_t n, alloc, bytes;
-};
-
-/* Scan a file's bytes for credentials; findings become one result of u. */
-static void scan_secrets(struct gate_judge *j, struct uniq *u, const char *buf, size_t len)
+/* Scan a file's bytes for credentials; findings become one result of rs. */
+static void scan_secrets(struct gate_judge *j, struct gate_results *rs, const char *path,
+	const char *buf, size_t len)
 {
-	struct gate_result *r = gate_results_add(&u->results);
+	struct gate_result *r = gate_results_add(rs);
 
-	r->filename = gate_xstrdup(u->path);
+	r->filename = gate_xstrdup(path);
 	r->status = GATE_STATUS_VALID;
-	gate_policy_scan_secrets(j->policy, u->path, buf, len, r);
+	gate_policy_scan_secrets(j->policy, path, buf, len, r);
 	if (!r->nproblems) {
 		gate_result_release(r);
-		u->results.n--;
+		rs->n--;
 	}
 }
 
-static void scan_too_large(struct gate_judge *j, struct uniq *u, size_t size)
+static void scan_too_large(struct gate_judge *j, struct gate_results *rs, const char *path, size_t size)
 {
-	struct gate_result *r = gate_results_add(&u->results);
+	struct gate_result *r = gate_results_add(rs);
 
-	r->filename = gate_xstrdup(u->path);
+	r->filename = gate_xstrdup(path);
 	r->status = GATE_STATUS_VALID;
-	gate_policy_scan_too_large(j->policy, u->path, size, r);
+	gate_policy_scan_too_large(j->policy, path, size, r);
 }
 
 /*
@@ -185,9 +180,9 @@ int gate_judge__scan_only(struct gate_judge *j, struct utable *t, struct gate_ve
 		}
 		/* the scanner decodes UTF-16 and reads binary files too; too large: said so */
 		if (rc == 0)
-			scan_secrets(j, u, buf, len);
+			scan_secrets(j, &u->results, u->path, buf, len);
 		else
-			scan_too_large(j, u, len);
+			scan_too_large(j, &u->results, u->path, len);
 		free(buf);
 		u->done = 1;
 		out->files_done++;
@@ -342,6 +337,19 @@ static int gather_scan(void *ctx, const char *filename, const char *buf, size_t 
 		sl->verified = v.ok && v.next == sl->npos;
 		if (sl->verified && !sl->facts)
 			gate_tree_facts_new(&sl->facts);
+		if (!sl->verified) {
+			/*
+			 * a kustomization (not checked), a List, a document not
+			 * parsed: its facts read here, in this thread, as
+			 * gate_judge__blob_facts() would read them later
+			 */
+			struct gate_doc_limits lim = GATE_DOC_LIMITS_INIT;
+			lim.max_bytes = gate_config_limits(g->j->cfg)->max_blob_bytes;
+			gate_tree_facts_free(sl->facts);
+			sl->facts = NULL;
+			gate_tree_facts_parse(&sl->facts, buf, len, &lim);
+			sl->verified = sl->facts != NULL;
+		}
 		if (sl->verified && g->notes) {
 			/* kept with the verdict: a later push over this blob need not read it again */
 			struct gate_buf nb = GATE_BUF_INIT;
@@ -364,36 +372,208 @@ static int gather_scan(void *ctx, const char *filename, const char *buf, size_t 
 	return 0;
 }
 
-static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo, int group,
-	struct batch *b, struct gate_verdict *out, char *msg, size_t msgsize)
+/* What the loader made of an input (judge_batch's engine runs) */
+enum { IN_ENGINE, IN_OWN, IN_SCAN, IN_FAILED };
+
+/* One engine run over the distinct blobs of a group, their bytes read in the engine's threads. */
+struct run {
+	struct gate_judge *j;
+	struct utable *t;
+	struct gather *g;
+	struct gate_input *in;
+	size_t *idx;              /* uniq index of each input */
+	unsigned char *kind;      /* IN_* of each input */
+	unsigned char *roots;     /* 0: unknown; 1: names no deployment root; 2: may name one */
+	char **err;               /* IN_FAILED: why */
+	atomic_int failed;        /* a blob could not be read: start no more */
+	size_t n, alloc;
+};
+
+static void run_add(struct run *rn, size_t k, size_t size)
 {
+	if (rn->n == rn->alloc) {
+		size_t na = rn->alloc ? rn->alloc * 2 : 64;
+		rn->in = gate_xreallocarray(rn->in, na, sizeof(*rn->in));
+		rn->idx = gate_xreallocarray(rn->idx, na, sizeof(*rn->idx));
+		rn->alloc = na;
+	}
+	memset(&rn->in[rn->n], 0, sizeof(rn->in[rn->n]));
+	rn->in[rn->n].filename = rn->t->v[k].path;
+	rn->in[rn->n].len = size; /* for the order: largest first */
+	rn->idx[rn->n++] = k;
+}
+
+static int read_failed(struct run *rn, size_t i, const git_oid *id, const char *emsg)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	rn->err[i] = gate_xasprintf("cannot read blob %s: %s", hex, emsg);
+	rn->kind[i] = IN_FAILED;
+	atomic_store(&rn->failed, 1);
+	return 1;
+}
+
+/* May the text name a deployment root (as gate_judge__find_roots() tells)? */
+static int names_roots(const char *buf)
+{
+	return strstr(buf, "kustomize.toolkit.fluxcd.io/") || strstr(buf, "argoproj.io/");
+}
+
+/*
+ * The engine's loader (gate_engine_loader): read blob i, in an engine
+ * thread.  A file too large or binary gets its own verdict here, as does a
+ * file only scanned for secrets; the others are judged by the engine.
+ */
+static int load_blob(void *ctx, size_t i, struct gate_input *in)
+{
+	struct run *rn = ctx;
+	struct gate_judge *j = rn->j;
+	struct uniq *u = &rn->t->v[rn->idx[i]];
+	size_t max = gate_config_limits(j->cfg)->max_blob_bytes, len = 0;
+	char *buf = NULL, emsg[256];
+	int rc;
+
+	if (atomic_load(&rn->failed) || gate_judge__start_file(j))
+		return -1;
+	if (u->group == GROUP_SCAN) {
+		rc = gate_repo_read_blob(j->repo, &u->blob, gate_policy_scan_max_bytes(j->policy),
+			&buf, &len, emsg, sizeof(emsg));
+		if (rc < 0 && rc != GATE_REPO_ETOOBIG)
+			return read_failed(rn, i, &u->blob, emsg);
+		/* the scanner decodes UTF-16 and reads binary files too; too large: said so */
+		if (rc == 0)
+			scan_secrets(j, &in->results, u->path, buf, len);
+		else
+			scan_too_large(j, &in->results, u->path, len);
+		free(buf);
+		rn->kind[i] = IN_SCAN;
+		return 1;
+	}
+	rc = gate_repo_read_blob(j->repo, &u->blob, max, &buf, &len, emsg, sizeof(emsg));
+	if (rc == GATE_REPO_ETOOBIG) {
+		char *m = gate_xasprintf("file too large: %zu bytes, more than "
+			"limits.max_blob_bytes (%zu)", len, max);
+		gate_judge__own_result(&in->results, u->path, GATE_STATUS_ERROR, "size", GATE_SEV_DENY, m);
+		free(m);
+		rn->kind[i] = IN_OWN;
+		rn->roots[i] = 1;
+		return 1;
+	}
+	if (rc < 0)
+		return read_failed(rn, i, &u->blob, emsg);
+	rn->roots[i] = names_roots(buf) ? 2 : 1;
+	if (gate_judge__is_binary(buf, len)) {
+		gate_judge__own_result(&in->results, u->path, GATE_STATUS_ERROR, "binary", GATE_SEV_DENY,
+			"binary file (a NUL byte in its first 8000 bytes): not a manifest");
+		free(buf);
+		rn->kind[i] = IN_OWN;
+		rn->roots[i] = 1;
+		return 1;
+	}
+	in->buf = buf;
+	in->len = len;
+	rn->kind[i] = IN_ENGINE;
+	return 0;
+}
+
+/* After blob i was judged (its thread): scanned when the scanner did not run, then freed. */
+static void unload_blob(void *ctx, size_t i, struct gate_input *in)
+{
+	struct run *rn = ctx;
+	struct gate_judge *j = rn->j;
+	struct fslot *sl = rn->g->slots ? &rn->g->slots[i] : NULL;
+
+	if (!in->buf)
+		return;
+	if (j->scan && !(sl && sl->scanned))
+		scan_secrets(j, &in->results, in->filename, in->buf, in->len);
+	free((char *)in->buf);
+	in->buf = NULL;
+}
+
+/* Wire the engine's pass to gather facts (memo) and scan secrets (g, over rn's inputs). */
+static void gather_setup(struct gather *g, struct gate_judge *j, struct fmemo *memo, struct run *rn)
+{
+	size_t i;
+
+	memset(g, 0, sizeof(*g));
+	g->j = j;
+	g->in = rn->in;
+	g->n = rn->n;
+	g->facts = memo != NULL;
+	g->notes = g->facts && j->cache;
+	g->scan = j->scan;
+	if (!g->facts && !g->scan)
+		return;
+	g->slots = gate_xcalloc(rn->n, sizeof(*g->slots));
+	for (g->nh = 16; g->nh < 2 * rn->n; g->nh *= 2)
+		;
+	g->hslots = gate_xcalloc(g->nh, sizeof(*g->hslots));
+	for (i = 0; i < rn->n; i++) {
+		size_t s = ptr_hash(rn->in[i].filename) & (g->nh - 1);
+		while (g->hslots[s])
+			s = (s + 1) & (g->nh - 1);
+		g->hslots[s] = i + 1;
+	}
+}
+
+/* Input i's verdict to its uniq, the cache, the facts memo and the index; 1 when it was not started. */
+static int run_keep(struct run *rn, struct fmemo *memo, size_t i, struct gate_verdict *out)
+{
+	struct gate_judge *j = rn->j;
+	struct uniq *u = &rn->t->v[rn->idx[i]];
+	struct gate_input *in = &rn->in[i];
+	struct fslot *sl = rn->g->slots ? &rn->g->slots[i] : NULL;
+
+	if (!in->started || rn->kind[i] == IN_FAILED)
+		return !in->started;
+	gate_results_move(&u->results, &in->results);
+	u->done = 1;
+	out->files_done++;
+	if (rn->roots[i])
+		gate_judge__index_roots(j, &u->blob, rn->roots[i] == 2);
+	if (rn->kind[i] == IN_SCAN && j->cache)
+		gate_verdicts_put(j->cache, u->key, u->results.v, u->results.n);
+	if (rn->kind[i] != IN_ENGINE)
+		return 0;
+	if (j->cache && in->error == 0 && cacheable(&u->results))
+		gate_verdicts_put_note(j->cache, u->key, u->results.v, u->results.n,
+			sl && sl->verified ? sl->note : NULL);
+	if (sl && sl->verified && in->error == 0) {
+		gate_judge__fmemo_put(memo, &u->blob, sl->facts);
+		sl->facts = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Judge the inputs of rn through the engine (group's options), the blobs
+ * read in its threads; then keep each verdict.  Returns 0,
+ * GATE_JUDGE_ETIMEOUT when the deadline stopped it (what was judged is
+ * kept), or -1 with a message.
+ */
+static int run_judge(struct run *rn, struct fmemo *memo, int group, struct gate_verdict *out,
+	char *msg, size_t msgsize)
+{
+	struct gate_judge *j = rn->j;
 	struct gate_engine_opts eo = j->eopts[group];
+	struct gate_engine_loader ld;
 	struct gate_checker *ck = NULL;
 	struct gate_scanner sc;
 	struct gather g;
-	size_t i, k;
+	size_t i, k, left = 0;
 	int error = 0;
 
-	if (!b->n)
+	if (!rn->n)
 		return 0;
-	memset(&g, 0, sizeof(g));
-	g.j = j;
-	g.in = b->in;
-	g.n = b->n;
-	g.facts = memo != NULL;
-	g.notes = g.facts && j->cache;
-	g.scan = j->scan;
-	if (g.facts || g.scan) {
-		g.slots = gate_xcalloc(b->n, sizeof(*g.slots));
-		for (g.nh = 16; g.nh < 2 * b->n; g.nh *= 2)
-			;
-		g.hslots = gate_xcalloc(g.nh, sizeof(*g.hslots));
-		for (i = 0; i < b->n; i++) {
-			size_t s = ptr_hash(b->in[i].filename) & (g.nh - 1);
-			while (g.hslots[s])
-				s = (s + 1) & (g.nh - 1);
-			g.hslots[s] = i + 1;
-		}
+	rn->kind = gate_xcalloc(rn->n, 1);
+	rn->roots = gate_xcalloc(rn->n, 1);
+	rn->err = gate_xcalloc(rn->n, sizeof(*rn->err));
+	atomic_init(&rn->failed, 0);
+	gather_setup(&g, j, memo, rn);
+	rn->g = &g;
+	if (g.slots) {
 		sc.scan = gather_scan;
 		sc.ctx = &g;
 		eo.scanners = &sc;
@@ -409,143 +589,169 @@ static int run_batch(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 		eo.checkers = ck;
 		eo.ncheckers++;
 	}
-	if (gate_engine_run(&eo, b->in, b->n, j->threads) < 0) {
+	ld.load = load_blob;
+	ld.done = unload_blob;
+	ld.ctx = rn;
+	eo.loader = &ld;
+	/* the blobs are read in the engine's threads: one, unless libgit2 is thread-safe */
+	if (gate_engine_run(&eo, rn->in, rn->n, gate_repo_reads_in_threads(j->repo) ? j->threads : 1) < 0) {
 		gate_set_msg(msg, msgsize, "the validation engine failed");
 		error = -1;
 	}
-	for (i = 0; i < b->n; i++) {
-		struct uniq *u = &t->v[b->idx[i]];
+	for (i = 0; i < rn->n; i++) {
 		struct fslot *sl = g.slots ? &g.slots[i] : NULL;
-		if (!error) {
-			gate_results_move(&u->results, &b->in[i].results);
-			if (j->scan && !(sl && sl->scanned))
-				scan_secrets(j, u, b->bufs[i], b->in[i].len);
-			u->done = 1;
-			out->files_done++;
-			if (j->cache && b->in[i].error == 0 && cacheable(&u->results))
-				gate_verdicts_put_note(j->cache, u->key, u->results.v, u->results.n,
-					sl && sl->verified ? sl->note : NULL);
-			if (sl && sl->verified && b->in[i].error == 0) {
-				gate_judge__fmemo_put(memo, &u->blob, sl->facts);
-				sl->facts = NULL;
-			}
+		if (!error && rn->kind[i] == IN_FAILED && rn->in[i].started) {
+			gate_set_msg(msg, msgsize, "%s", rn->err[i]);
+			error = -1;
 		}
+		if (!error)
+			left += run_keep(rn, memo, i, out);
 		if (sl) {
 			gate_tree_facts_free(sl->facts);
 			free(sl->pos);
 			free(sl->note);
 		}
-		gate_results_release(&b->in[i].results);
-		free(b->bufs[i]);
+		gate_results_release(&rn->in[i].results);
+		free(rn->err[i]);
 	}
 	free(g.slots);
 	free(g.hslots);
 	free(ck);
-	b->n = 0;
-	b->bytes = 0;
-	return error;
+	free(rn->kind);
+	free(rn->roots);
+	free(rn->err);
+	rn->n = 0;
+	return error ? error : left ? GATE_JUDGE_ETIMEOUT : 0;
 }
 
-/* Judge every (blob, group) not in the cache; with memo, keep the facts the engine's pass gives. */
-int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
-	struct gate_verdict *out, char *msg, size_t msgsize)
-{
-	const struct gate_config_limits *lim = gate_config_limits(j->cfg);
-	struct batch b;
-	size_t i, g;
-	int error = 0;
+/* The cache lookups of a push, on several threads (after gate_verdicts_scan()). */
+struct lookup {
+	struct gate_judge *j;
+	struct utable *t;
+	int want_facts;
+	struct gate_tree_facts **facts;  /* per uniq: kept with a hit's verdict, when asked */
+	unsigned char *hit;
+	atomic_size_t next;
+	atomic_int late;                 /* past the deadline: look up no more */
+};
 
-	out->files_total = t->n;
-	/* cache first: cheap, and it tells how much is left */
-	if (j->cache && t->n > 256)
-		gate_verdicts_scan(j->cache);
-	for (i = 0; j->cache && i < t->n; i++) {
-		struct uniq *u = &t->v[i];
+static void *lookup_worker(void *arg)
+{
+	struct lookup *lk = arg;
+	size_t i;
+
+	while (!atomic_load(&lk->late) && (i = atomic_fetch_add(&lk->next, 1)) < lk->t->n) {
+		struct uniq *u = &lk->t->v[i];
 		char *note = NULL;
 
-		if (gate_judge__past_deadline(j))
-			return GATE_JUDGE_ETIMEOUT;
-		if (gate_verdicts_get_note(j->cache, u->key, u->path, &u->results,
-				memo ? &note : NULL) == 1) {
-			struct gate_tree_facts *f = NULL;
-			u->done = u->from_cache = 1;
-			out->files_done++;
-			out->files_cached++;
+		if (!(i % 64) && gate_judge__past_deadline(lk->j)) {
+			atomic_store(&lk->late, 1);
+			break;
+		}
+		if (gate_verdicts_get_note(lk->j->cache, u->key, u->path, &u->results,
+				lk->want_facts ? &note : NULL) == 1) {
+			lk->hit[i] = 1;
 			/* the facts judged with it, when kept (else the file is read if needed) */
-			if (note && gate_tree_facts_deserialize(&f, note, strlen(note)) == 0)
-				gate_judge__fmemo_put(memo, &u->blob, f);
+			if (note && gate_tree_facts_deserialize(&lk->facts[i], note, strlen(note)) < 0)
+				lk->facts[i] = NULL;
 		}
 		free(note);
 	}
-	memset(&b, 0, sizeof(b));
-	for (g = 0; g < j->ngroups && !error; g++) {
-		for (i = 0; i < t->n && !error; i++) {
-			struct uniq *u = &t->v[i];
-			char *buf = NULL, emsg[256];
-			size_t len = 0;
-			int rc;
+	return NULL;
+}
 
-			if (u->done || u->group != (int)g)
+/* The cached verdicts of t (and the facts kept with them, into memo). */
+static int from_cache(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out)
+{
+	struct lookup lk;
+	pthread_t tid;
+	int started = 0, error = 0;
+	size_t i;
+
+	if (!j->cache || !t->n)
+		return 0;
+	if (t->n > 256)
+		gate_verdicts_scan(j->cache);
+	memset(&lk, 0, sizeof(lk));
+	lk.j = j;
+	lk.t = t;
+	lk.want_facts = memo != NULL;
+	lk.facts = gate_xcalloc(t->n, sizeof(*lk.facts));
+	lk.hit = gate_xcalloc(t->n, 1);
+	atomic_init(&lk.next, 0);
+	atomic_init(&lk.late, 0);
+	/* one more thread when there are many (the gets are thread-safe after the scan) */
+	if (t->n > 256 && j->threads > 1 && pthread_create(&tid, NULL, lookup_worker, &lk) == 0)
+		started = 1;
+	lookup_worker(&lk);
+	if (started)
+		pthread_join(tid, NULL);
+	for (i = 0; i < t->n; i++) {
+		struct uniq *u = &t->v[i];
+		if (!lk.hit[i])
+			continue;
+		u->done = u->from_cache = 1;
+		out->files_done++;
+		out->files_cached++;
+		if (lk.facts[i])
+			gate_judge__fmemo_put(memo, &u->blob, lk.facts[i]);
+	}
+	if (atomic_load(&lk.late))
+		error = GATE_JUDGE_ETIMEOUT;
+	free(lk.facts);
+	free(lk.hit);
+	return error;
+}
+
+/*
+ * Judge every (blob, group) not in the cache, files only scanned for
+ * secrets with the first group; with memo, keep the facts the engine's pass
+ * gives.  Whether each blob read may name a deployment root goes to the
+ * facts index, so that the search for roots does not read it again.
+ */
+int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
+	struct gate_verdict *out, char *msg, size_t msgsize)
+{
+	struct run rn;
+	size_t i, g;
+	int error;
+
+	out->files_total = t->n;
+	/* cache first: cheap, and it tells how much is left */
+	if ((error = from_cache(j, t, memo, out)) < 0)
+		return error;
+	memset(&rn, 0, sizeof(rn));
+	rn.j = j;
+	rn.t = t;
+	for (g = 0; g < j->ngroups && !error; g++) {
+		for (i = 0; i < t->n; i++) {
+			struct uniq *u = &t->v[i];
+			char emsg[256];
+			size_t size;
+
+			if (u->done || (u->group != (int)g && !(g == 0 && u->group == GROUP_SCAN)))
 				continue;
-			if (gate_judge__past_deadline(j)) {
+			if (!(rn.n % 256) && gate_judge__past_deadline(j)) {
 				error = GATE_JUDGE_ETIMEOUT;
 				break;
 			}
-			rc = gate_repo_read_blob(j->repo, &u->blob, lim->max_blob_bytes, &buf, &len,
-				emsg, sizeof(emsg));
-			if (rc == GATE_REPO_ETOOBIG) {
-				char *m = gate_xasprintf("file too large: %zu bytes, more than "
-					"limits.max_blob_bytes (%zu)", len, lim->max_blob_bytes);
-				gate_judge__own_result(&u->results, u->path, GATE_STATUS_ERROR, "size", GATE_SEV_DENY, m);
-				free(m);
-				u->done = 1;
-				out->files_done++;
-				continue;
-			}
-			if (rc < 0) {
+			/* its size only (the order of the run); the bytes are read in the run */
+			if (gate_repo_blob_size(j->repo, &u->blob, &size, emsg, sizeof(emsg)) < 0) {
 				char hex[GIT_OID_HEXSZ + 1];
 				git_oid_tostr(hex, sizeof(hex), &u->blob);
 				gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
 				error = -1;
 				break;
 			}
-			if (gate_judge__is_binary(buf, len)) {
-				gate_judge__own_result(&u->results, u->path, GATE_STATUS_ERROR, "binary", GATE_SEV_DENY,
-					"binary file (a NUL byte in its first 8000 bytes): not a manifest");
-				free(buf);
-				u->done = 1;
-				out->files_done++;
-				continue;
-			}
-			if (b.n == b.alloc) {
-				size_t na = b.alloc ? b.alloc * 2 : 64;
-				b.in = gate_xreallocarray(b.in, na, sizeof(*b.in));
-				b.idx = gate_xreallocarray(b.idx, na, sizeof(*b.idx));
-				b.bufs = gate_xreallocarray(b.bufs, na, sizeof(*b.bufs));
-				b.alloc = na;
-			}
-			memset(&b.in[b.n], 0, sizeof(b.in[b.n]));
-			b.in[b.n].filename = u->path;
-			b.in[b.n].buf = buf;
-			b.in[b.n].len = len;
-			b.idx[b.n] = i;
-			b.bufs[b.n] = buf;
-			b.n++;
-			b.bytes += len;
-			if (b.n >= BATCH_FILES || b.bytes >= BATCH_BYTES)
-				error = run_batch(j, t, memo, (int)g, &b, out, msg, msgsize);
+			run_add(&rn, i, size);
 		}
 		if (!error)
-			error = run_batch(j, t, memo, (int)g, &b, out, msg, msgsize);
+			error = run_judge(&rn, memo, (int)g, out, msg, msgsize);
+		rn.n = 0;
 	}
-	/* a batch left after an early stop: free its buffers */
-	for (i = 0; i < b.n; i++) {
-		gate_results_release(&b.in[i].results);
-		free(b.bufs[i]);
-	}
-	free(b.in);
-	free(b.idx);
-	free(b.bufs);
+	free(rn.in);
+	free(rn.idx);
 	return error;
 }
 

@@ -429,6 +429,17 @@ static int check_move_owners(struct gate_judge *j, struct gate_judged_ref *r,
 	return error < 0 ? error : 0;
 }
 
+/* Was new_commit one of r's new commits, judged on its whole tree? */
+static int tip_judged_whole(const struct gate_judged_ref *r, const git_oid *new_commit)
+{
+	size_t c;
+
+	for (c = 0; c < r->ncommits; c++)
+		if (r->commits[c].whole_tree && git_oid_equal(&r->commits[c].id, new_commit))
+			return 1;
+	return 0;
+}
+
 /*
  * The tip check of r (judge.h, tip_check): the files of the tree at
  * new_commit that differ from the ref's last accepted revision (the whole
@@ -458,6 +469,16 @@ static int collect_tip(struct gate_judge *j, struct utable *t, const struct gate
 	if (exists && (error = gate_repo_commit_tree(j->repo, &base, &base_tree, msg, msgsize)) < 0)
 		return error;
 	r->nnew = r->ncommits;
+	if (!exists && tip_judged_whole(r, new_commit)) {
+		/*
+		 * nothing accepted yet and the tip itself judged on its whole tree:
+		 * every file of the tree was judged (no ratchet without a parent),
+		 * so the tip check would find nothing; and a ref that had no old
+		 * tip has no move to check ownership of
+		 */
+		if (u->old_zero)
+			return 0;
+	}
 	judged_set_fill(&seen, j, r, base_tree);
 	tip = add_commit(r, new_commit, !exists);
 	tip->tip_check = 1;

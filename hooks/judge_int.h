@@ -31,6 +31,7 @@
 #ifndef GATE_JUDGE_INT_H
 #define GATE_JUDGE_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <git2.h>
@@ -84,6 +85,10 @@ struct gate_judge {
 	char fingerprint[GATE_SHA256_HEX];
 	int use_index;       /* the blob-facts index of the cache's folder (judge_facts.c) */
 	char *facts_stamp;   /* what its entries must have been made by */
+	void (*phase)(void *payload, const char *step);
+	void *phase_payload;
+	size_t stop_after;   /* tests: past the deadline after this many files started; 0: never */
+	atomic_size_t nstarted;
 };
 
 /* Facts of each blob read during one push (blob id -> facts). */
@@ -152,6 +157,9 @@ struct crdcache {
 
 /* judge.c */
 int gate_judge__past_deadline(const struct gate_judge *j);
+/* Past the deadline, or (tests) past stop_after files started: counts one file started. */
+int gate_judge__start_file(struct gate_judge *j);
+void gate_judge__phase(const struct gate_judge *j, const char *step);
 void gate_judge__count_file(struct gate_judged_file *f);
 void gate_judge__copy_results(struct gate_results *dst, const struct gate_results *src,
 	const char *filename);

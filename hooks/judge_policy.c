@@ -131,16 +131,61 @@ static void ratchet_results(struct gate_results *rs, const struct gate_results *
 	}
 }
 
-/* Attach a tree check result to the judged file of its path (or a new one). */
-static void attach_result(struct gate_judged_commit *cm, struct gate_result *r)
+/* The judged files of a commit by path (those judged as files, group >= 0), in file order. */
+struct pathidx {
+	const char *path;
+	size_t f;
+};
+
+static int cmp_pathidx(const void *a, const void *b)
+{
+	const struct pathidx *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : x->f < y->f ? -1 : x->f > y->f;
+}
+
+/* The files of cm by path, sorted (caller frees); *n set.  NULL when none. */
+static struct pathidx *path_index(const struct gate_judged_commit *cm, size_t *n)
+{
+	struct pathidx *v = NULL;
+	size_t f;
+
+	*n = 0;
+	for (f = 0; f < cm->nfiles; f++) {
+		if (cm->files[f].group < 0)
+			continue;
+		if (!v)
+			v = gate_xcalloc(cm->nfiles, sizeof(*v));
+		v[*n].path = cm->files[f].path;
+		v[(*n)++].f = f;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_pathidx);
+	return v;
+}
+
+/*
+ * Attach a tree check result to the judged file of its path, the first of
+ * that path in file order (or a new one).  pi: path_index(cm), made before
+ * any result was attached (files added here are not judged files).
+ */
+static void attach_result(struct gate_judged_commit *cm, const struct pathidx *pi, size_t npi,
+	struct gate_result *r)
 {
 	struct gate_results one = GATE_RESULTS_INIT;
 	struct gate_judged_file *fl = NULL;
-	size_t f;
+	size_t lo = 0, hi = npi;
 
-	for (f = 0; f < cm->nfiles && !fl; f++)
-		if (cm->files[f].group >= 0 && !strcmp(cm->files[f].path, r->filename))
-			fl = &cm->files[f];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(pi[mid].path, r->filename) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < npi && !strcmp(pi[lo].path, r->filename))
+		fl = &cm->files[pi[lo].f];
 	if (!fl) {
 		git_oid zero;
 		memset(&zero, 0, sizeof(zero));
@@ -242,8 +287,13 @@ int gate_judge__push_policy(struct gate_judge *j, struct utable *t, struct fmemo
 				if (!error)
 					ratchet_results(&found, &before, phex, 0, NULL);
 			}
-			for (f = 0; !error && f < found.n; f++)
-				attach_result(cm, &found.v[f]);
+			if (!error && found.n) {
+				size_t npi;
+				struct pathidx *pi = path_index(cm, &npi);
+				for (f = 0; f < found.n; f++)
+					attach_result(cm, pi, npi, &found.v[f]);
+				free(pi);
+			}
 			gate_results_release(&found);
 			gate_results_release(&before);
 			gate_judge__tree_walk_release(&tw);

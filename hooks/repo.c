@@ -2,6 +2,8 @@
 #include "gate/blob_memo.h"
 #include "gate/git_dl.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,11 @@
 
 struct gate_repo {
 	git_repository *git;
+	git_odb *odb;      /* taken at open: libgit2's odb is safe to read from several threads */
 	char *git_dir;
-	size_t blob_reads; /* blobs read whole from the object database by gate_repo_read_blob() */
+	atomic_size_t blob_reads; /* blobs read whole from the object database by gate_repo_read_blob() */
+	int threads;       /* libgit2 was built thread-safe */
+	pthread_mutex_t memo_mu;    /* the memo is read and filled from the engine's threads */
 	struct gate_blob_memo memo; /* what it read, for the next read of the same blob */
 	int no_sharing;             /* gate_repo_set_sharing(r, 0) */
 };
@@ -48,6 +53,16 @@ int gate_repo_open(struct gate_repo **out, const char *path, char *msg, size_t m
 		git_libgit2_shutdown();
 		return -1;
 	}
+	if (git_repository_odb(&r->odb, r->git) < 0) {
+		gate_repo_error(msg, msgsize, "cannot open the object database");
+		git_repository_free(r->git);
+		free(r);
+		git_libgit2_shutdown();
+		return -1;
+	}
+	atomic_init(&r->blob_reads, 0);
+	pthread_mutex_init(&r->memo_mu, NULL);
+	r->threads = (git_libgit2_features() & GIT_FEATURE_THREADS) != 0;
 	gd = git_repository_path(r->git);
 	len = strlen(gd);
 	while (len > 1 && gd[len - 1] == '/')
@@ -61,9 +76,11 @@ void gate_repo_free(struct gate_repo *r)
 {
 	if (!r)
 		return;
+	git_odb_free(r->odb);
 	git_repository_free(r->git);
 	free(r->git_dir);
 	gate_blob_memo_release(&r->memo);
+	pthread_mutex_destroy(&r->memo_mu);
 	free(r);
 	git_libgit2_shutdown();
 }
@@ -320,66 +337,80 @@ done:
 	return error;
 }
 
+int gate_repo_blob_size(struct gate_repo *r, const git_oid *id, size_t *size,
+	char *msg, size_t msgsize)
+{
+	git_object_t type;
+	int error;
+
+	*size = 0;
+	if ((error = git_odb_read_header(size, &type, r->odb, id)) < 0) {
+		gate_repo_error(msg, msgsize, "cannot read object");
+		return error;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		snprintf(msg, msgsize, "object is a %s, not a blob", git_object_type2string(type));
+		return -1;
+	}
+	return 0;
+}
+
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize)
 {
-	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
-	git_object_t type;
-	const char *kept;
+	const char *kept = NULL;
 	size_t size;
 	int error;
 
 	*out = NULL;
 	*len = 0;
-	if (!r->no_sharing && (kept = gate_blob_memo_get(&r->memo, id, &size)) != NULL) {
-		*len = size;
-		if (size > max)
-			return GATE_REPO_ETOOBIG;
-		*out = gate_xmalloc(size + 1);
-		memcpy(*out, kept, size + 1);
-		return 0;
+	if (!r->no_sharing) {
+		pthread_mutex_lock(&r->memo_mu);
+		if ((kept = gate_blob_memo_get(&r->memo, id, &size)) != NULL) {
+			*len = size;
+			if (size <= max) {
+				*out = gate_xmalloc(size + 1);
+				memcpy(*out, kept, size + 1);
+			}
+		}
+		pthread_mutex_unlock(&r->memo_mu);
+		if (kept)
+			return size > max ? GATE_REPO_ETOOBIG : 0;
 	}
-	if ((error = git_repository_odb(&odb, r->git)) < 0) {
-		gate_repo_error(msg, msgsize, "cannot open the object database");
-		goto done;
-	}
-	if ((error = git_odb_read_header(&size, &type, odb, id)) < 0) {
-		gate_repo_error(msg, msgsize, "cannot read object");
-		goto done;
-	}
-	if (type != GIT_OBJECT_BLOB) {
-		snprintf(msg, msgsize, "object is a %s, not a blob", git_object_type2string(type));
-		error = -1;
-		goto done;
-	}
+	if ((error = gate_repo_blob_size(r, id, &size, msg, msgsize)) < 0)
+		return error;
 	if (size > max) {
 		*len = size;
-		error = GATE_REPO_ETOOBIG;
-		goto done;
+		return GATE_REPO_ETOOBIG;
 	}
-	if ((error = git_odb_read(&obj, odb, id)) < 0) {
+	if ((error = git_odb_read(&obj, r->odb, id)) < 0) {
 		gate_repo_error(msg, msgsize, "cannot read object");
-		goto done;
+		return error;
 	}
 	size = git_odb_object_size(obj);
 	*out = gate_xmalloc(size + 1);
 	memcpy(*out, git_odb_object_data(obj), size);
 	(*out)[size] = '\0';
 	*len = size;
-	r->blob_reads++;
-	if (!r->no_sharing)
+	atomic_fetch_add(&r->blob_reads, 1);
+	if (!r->no_sharing) {
+		pthread_mutex_lock(&r->memo_mu);
 		gate_blob_memo_put(&r->memo, id, *out, size);
-	error = 0;
-done:
+		pthread_mutex_unlock(&r->memo_mu);
+	}
 	git_odb_object_free(obj);
-	git_odb_free(odb);
-	return error;
+	return 0;
+}
+
+int gate_repo_reads_in_threads(const struct gate_repo *r)
+{
+	return r->threads;
 }
 
 size_t gate_repo_blob_reads(const struct gate_repo *r)
 {
-	return r->blob_reads;
+	return atomic_load(&((struct gate_repo *)r)->blob_reads);
 }
 
 size_t gate_repo_blob_reads_shared(const struct gate_repo *r)

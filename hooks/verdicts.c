@@ -11,8 +11,13 @@
 
 #include "gate/facts_index.h"
 #include "gate/util.h"
+#include "verdict_pack.h"
 
 #define MAGIC "gitops-gate-verdict 1\n"
+/* a flush of at least this many records writes them as one pack (verdict_pack.h) */
+#define PACK_MIN 256
+/* a pack written where this many are already takes them in */
+#define PACK_MERGE 8
 
 /* A deferred record: a copy of the results, made into a record when flushed. */
 struct pending {
@@ -32,6 +37,7 @@ struct gate_verdicts {
 	size_t nnames;
 	unsigned char made[256]; /* subfolder known to exist */
 	struct gate_facts_index *facts; /* opened on first use */
+	struct gate_vpacks packs;        /* mapped on first use */
 };
 
 int gate_verdicts_open(struct gate_verdicts **out, const char *dir)
@@ -58,6 +64,7 @@ void gate_verdicts_free(struct gate_verdicts *vc)
 		free(vc->names[i]);
 	free(vc->names);
 	gate_facts_index_free(vc->facts);
+	gate_vpacks_release(&vc->packs);
 	free(vc->dir);
 	free(vc);
 }
@@ -92,6 +99,8 @@ void gate_verdicts_scan(struct gate_verdicts *vc)
 	if (vc->nnames)
 		qsort(vc->names, vc->nnames, sizeof(*vc->names), cmp_name);
 	vc->scanned = 1;
+	/* the packs too: gets may then run from several threads */
+	gate_vpacks_load(&vc->packs, vc->dir);
 }
 
 static int known(const struct gate_verdicts *vc, const char *key)
@@ -316,25 +325,40 @@ int gate_verdicts_get_note(struct gate_verdicts *vc, const char *key, const char
 	if (note)
 		*note = NULL;
 
+	gate_vpacks_load(&vc->packs, vc->dir);
+	{
+		const char *rec;
+		size_t rlen;
+		if (gate_vpacks_find(&vc->packs, key, &rec, &rlen)) {
+			if (parse_record(rec, rlen, key, &body) == 0 &&
+			    results_from_json(body_results(body, &n), filename, out) == 0)
+				goto hit;
+			/* a bad record in a pack: a miss, unless a record file has it */
+			__atomic_fetch_add(&vc->st.corrupt, 1, __ATOMIC_RELAXED);
+			json_decref(body);
+			body = NULL;
+		}
+	}
 	if (!known(vc, key)) {
-		vc->st.misses++;
+		__atomic_fetch_add(&vc->st.misses, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
 	if (gate_read_file(path, GATE_VERDICT_MAX_BYTES + 4096, &buf, &len) < 0) {
 		if (errno == ENOENT)
-			vc->st.misses++;
+			__atomic_fetch_add(&vc->st.misses, 1, __ATOMIC_RELAXED);
 		else
-			vc->st.corrupt++;
+			__atomic_fetch_add(&vc->st.corrupt, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
 	if (parse_record(buf, len, key, &body) < 0 ||
 	    results_from_json(body_results(body, &n), filename, out) < 0) {
-		vc->st.corrupt++;
+		__atomic_fetch_add(&vc->st.corrupt, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
+hit:
 	if (note && n)
 		*note = gate_xstrdup(n);
-	vc->st.hits++;
+	__atomic_fetch_add(&vc->st.hits, 1, __ATOMIC_RELAXED);
 	ret = 1;
 done:
 	json_decref(body);
@@ -415,10 +439,55 @@ static int make_and_store(struct gate_verdicts *vc, const char *key,
 	return ret;
 }
 
+/*
+ * The pending records as one pack (with those of the packs present when
+ * there are PACK_MERGE of them, which are removed then).  Returns 0, or -1
+ * when nothing was written (the records are still pending).
+ */
+static int flush_pack(struct gate_verdicts *vc)
+{
+	struct gate_vpack_rec *recs = gate_xcalloc(vc->npend, sizeof(*recs));
+	size_t i, n = 0, alloc = vc->npend, fresh;
+	int merge, ret;
+
+	for (i = 0; i < vc->npend; i++) {
+		if (make_record(vc->pend[i].key, vc->pend[i].rs.v, vc->pend[i].rs.n, vc->pend[i].note,
+				&recs[n].rec) < 0) {
+			vc->st.write_failures++;
+			gate_buf_release(&recs[n].rec);
+			continue;
+		}
+		memcpy(recs[n].key, vc->pend[i].key, GATE_SHA256_HEX);
+		n++;
+	}
+	fresh = n;
+	gate_vpacks_load(&vc->packs, vc->dir);
+	merge = vc->packs.n >= PACK_MERGE;
+	if (merge)
+		gate_vpacks_take_all(&vc->packs, &recs, &n, &alloc);
+	ret = gate_mkdir_p(vc->dir, 0777) == 0 ? gate_vpack_write(vc->dir, recs, n) : -1;
+	if (ret == 0) {
+		vc->st.written += fresh;
+		if (merge)
+			gate_vpacks_remove(&vc->packs);
+	}
+	for (i = 0; i < n; i++)
+		gate_buf_release(&recs[i].rec);
+	free(recs);
+	return ret;
+}
+
 size_t gate_verdicts_flush(struct gate_verdicts *vc)
 {
 	size_t i, failed = 0;
 
+	if (vc->npend >= PACK_MIN && flush_pack(vc) == 0) {
+		for (i = 0; i < vc->npend; i++) {
+			gate_results_release(&vc->pend[i].rs);
+			free(vc->pend[i].note);
+		}
+		vc->npend = 0;
+	}
 	for (i = 0; i < vc->npend; i++) {
 		if (make_and_store(vc, vc->pend[i].key, vc->pend[i].rs.v, vc->pend[i].rs.n,
 				vc->pend[i].note) < 0)
@@ -502,6 +571,16 @@ static int is_hex(const char *s, size_t n)
 	return s[n] == '\0';
 }
 
+/* A record of a pack is sound (gate_vpacks_check()). */
+static int pack_record_ok(const char *key, const char *rec, size_t len)
+{
+	json_t *body = NULL;
+	int ok = parse_record(rec, len, key, &body) == 0 && body_results(body, NULL);
+
+	json_decref(body);
+	return ok;
+}
+
 int gate_verdicts_check(const char *dir, size_t *good, size_t *bad, size_t *tmp)
 {
 	DIR *d, *sd;
@@ -510,6 +589,7 @@ int gate_verdicts_check(const char *dir, size_t *good, size_t *bad, size_t *tmp)
 	*good = *bad = *tmp = 0;
 	if (!(d = opendir(dir)))
 		return errno == ENOENT ? 0 : -1;
+	gate_vpacks_check(dir, pack_record_ok, good, bad, tmp);
 	while ((e = readdir(d))) {
 		char *sub;
 		if (!is_hex(e->d_name, 2))

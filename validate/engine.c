@@ -469,6 +469,7 @@ struct run {
 	size_t n;
 	size_t max_bytes;
 	atomic_size_t next;
+	atomic_int stop;          /* a loader stopped the run: start no more inputs */
 };
 
 static void judge_input(struct run *rn, struct gate_input *in)
@@ -508,13 +509,40 @@ static void judge_input(struct run *rn, struct gate_input *in)
 	free(data);
 }
 
+/* Input k through the loader: its bytes on demand, then judged, then handed back. */
+static void load_and_judge(struct run *rn, size_t k)
+{
+	const struct gate_engine_loader *ld = rn->o->loader;
+	struct gate_input *in = &rn->inputs[k];
+	int rc = ld->load(ld->ctx, k, in);
+
+	if (rc < 0) {
+		atomic_store(&rn->stop, 1);
+		return;
+	}
+	in->started = 1;
+	if (rc == 0) {
+		rc = gate_engine_validate_buffer(rn->o, in->filename ? in->filename : in->path,
+			in->buf, in->len, &in->results);
+		if (rc < 0)
+			in->error = rc;
+	}
+	ld->done(ld->ctx, k, in);
+}
+
 static void *worker(void *arg)
 {
 	struct run *rn = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&rn->next, 1)) < rn->n)
-		judge_input(rn, &rn->inputs[rn->order[i]]);
+	while (!atomic_load(&rn->stop) && (i = atomic_fetch_add(&rn->next, 1)) < rn->n) {
+		if (rn->o->loader) {
+			load_and_judge(rn, rn->order[i]);
+		} else {
+			rn->inputs[rn->order[i]].started = 1;
+			judge_input(rn, &rn->inputs[rn->order[i]]);
+		}
+	}
 	return NULL;
 }
 
@@ -551,11 +579,12 @@ int gate_engine_run(const struct gate_engine_opts *o, struct gate_input *inputs,
 	for (i = 0; i < n; i++) {
 		struct stat st;
 		sz[i].idx = i;
-		if (inputs[i].buf || inputs[i].len)
+		if (inputs[i].buf || inputs[i].len || o->loader)
 			sz[i].size = (off_t)inputs[i].len;
 		else if (inputs[i].path && stat(inputs[i].path, &st) == 0)
 			sz[i].size = st.st_size;
 		inputs[i].error = 0;
+		inputs[i].started = 0;
 	}
 	qsort(sz, n, sizeof(*sz), by_size_desc);
 
@@ -569,6 +598,7 @@ int gate_engine_run(const struct gate_engine_opts *o, struct gate_input *inputs,
 		rn.order[i] = sz[i].idx;
 	free(sz);
 	atomic_init(&rn.next, 0);
+	atomic_init(&rn.stop, 0);
 
 	if (threads <= 0) {
 		long c = sysconf(_SC_NPROCESSORS_ONLN);

@@ -236,11 +236,15 @@ static int code_like(const char *v, size_t len)
 
 static int ends_with_keyword(const char *key, size_t klen)
 {
-	static const char *const words[] = {
-		"password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key",
-		"accesskey", "access_key", "access-key", "secretkey", "secret_key", "secret-key",
-		"privatekey", "private_key", "private-key", "credential", "credentials",
+	/* each word with its length; all lowercase */
+#define W(s) { s, sizeof(s) - 1 }
+	static const struct { const char *w; size_t n; } words[] = {
+		W("password"), W("passwd"), W("pwd"), W("secret"), W("token"), W("apikey"), W("api_key"),
+		W("api-key"), W("accesskey"), W("access_key"), W("access-key"), W("secretkey"),
+		W("secret_key"), W("secret-key"), W("privatekey"), W("private_key"), W("private-key"),
+		W("credential"), W("credentials"),
 	};
+#undef W
 	size_t i;
 	char last;
 
@@ -251,8 +255,10 @@ static int ends_with_keyword(const char *key, size_t klen)
 	if (last != 'd' && last != 't' && last != 'n' && last != 'y' && last != 'l' && last != 's')
 		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t wl = strlen(words[i]);
-		if (klen >= wl && !strncasecmp(key + klen - wl, words[i], wl))
+		size_t wl = words[i].n;
+		/* a word whose last letter differs cannot match: no call for it */
+		if (words[i].w[wl - 1] == last && klen >= wl &&
+		    !strncasecmp(key + klen - wl, words[i].w, wl))
 			return 1;
 	}
 	return 0;

@@ -42,6 +42,7 @@ struct gate_accept_setup {
 	/* Called after each stage ("policy", "setup", "judge"), for timings; may be NULL. */
 	void (*phase)(void *payload, const char *stage);
 	void *phase_payload;
+	size_t stop_after_files;         /* tests: the budget runs out after this many files (see judge.h) */
 };
 
 struct gate_accept {

@@ -44,6 +44,24 @@ struct gate_scanner {
 	void *ctx;
 };
 
+/*
+ * Inputs whose bytes come on demand, in the engine's threads (the hook reads
+ * git blobs so, in parallel, and only while they are judged).  load() gives
+ * input i its bytes (in->buf, in->len: borrowed until done() is called for
+ * it) and returns 0 to have it judged; or fills in->results itself and
+ * returns 1 (judged without the engine: too large, binary, a file only
+ * scanned); or returns negative to stop the run: no input is started after
+ * that, those not started keep started == 0 (a deadline).  done() is called
+ * once for every input load() returned 0 or 1 for, after it was judged, on
+ * the same thread.  Both are called from several threads at once.
+ */
+struct gate_input;
+struct gate_engine_loader {
+	int (*load)(void *ctx, size_t i, struct gate_input *in);
+	void (*done)(void *ctx, size_t i, struct gate_input *in);
+	void *ctx;
+};
+
 struct gate_engine_opts {
 	struct gate_store *store;     /* required */
 	int strict;                   /* duplicate keys are errors */
@@ -59,6 +77,7 @@ struct gate_engine_opts {
 	size_t ncheckers;
 	const struct gate_scanner *scanners;
 	size_t nscanners;
+	const struct gate_engine_loader *loader; /* NULL: inputs carry buf or path */
 };
 
 /* Judge one file held in memory; results are appended to out in document order. */
@@ -79,11 +98,14 @@ struct gate_input {
 	size_t len;
 	struct gate_results results;
 	int error; /* negative: could not evaluate (message in results as statusError) */
+	int started; /* set by gate_engine_run(): judged (0 only when a loader stopped the run) */
 };
 
 /*
  * Judge inputs on `threads` threads (0: number of CPUs), largest first so one
- * big file does not finish last.  Returns 0, negative on internal failure.
+ * big file does not finish last (with a loader, in->len is the size known
+ * beforehand).  Returns 0, negative on internal failure; a run a loader
+ * stopped returns 0 too (see started).
  */
 int gate_engine_run(const struct gate_engine_opts *o, struct gate_input *inputs,
 	size_t n, int threads);

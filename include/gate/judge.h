@@ -125,6 +125,15 @@ struct gate_judge_setup {
 	const char *pusher;
 	const char *const *pusher_groups;
 	size_t npusher_groups;
+	/* Called after each step of judging a push (for timings); may be NULL. */
+	void (*phase)(void *payload, const char *step);
+	void *phase_payload;
+	/*
+	 * For tests of the time budget: after this many files were started,
+	 * judging stops as past the deadline (what a slow push meets, at a
+	 * count instead of a time); 0: never.
+	 */
+	size_t stop_after_files;
 };
 
 struct gate_judge;

@@ -105,12 +105,22 @@ int gate_repo_commits_diff(struct gate_repo *r, const git_oid *from, const git_o
 /*
  * Read a blob into a new NUL-terminated buffer (caller frees).  Blobs larger
  * than max give GATE_REPO_ETOOBIG with *len set to the size, before reading
- * the content.  Returns 0 or negative with a message.  A blob read before
- * through r is copied from r's memo (include/gate/blob_memo.h) instead of
- * being inflated again.
+ * the content.  Returns 0 or negative with a message.  This and
+ * gate_repo_blob_size() may be called from several threads at once (the
+ * object database is libgit2's thread-safe one; r's blob memo has its own
+ * lock; nothing else of r is touched), while no other call on r runs, when
+ * gate_repo_reads_in_threads().  A blob read before through r is copied
+ * from r's memo (include/gate/blob_memo.h) instead of being inflated again.
  */
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize);
+
+/* 1 when blobs may be read from several threads (libgit2 built thread-safe), else 0. */
+int gate_repo_reads_in_threads(const struct gate_repo *r);
+
+/* The size of blob id, without reading its content.  Returns 0, or negative with a message (not a blob). */
+int gate_repo_blob_size(struct gate_repo *r, const git_oid *id, size_t *size,
+	char *msg, size_t msgsize);
 
 /*
  * How many blobs gate_repo_read_blob() read whole from the object database

@@ -81,7 +81,10 @@ int gate_verdicts_get_note(struct gate_verdicts *vc, const char *key, const char
 
 /*
  * Read the names of every record once (one listing per subfolder), so that
- * later gets of absent keys cost no open().  Worth it before many lookups.
+ * later gets of absent keys cost no open(), and map the packs.  Worth it
+ * before many lookups.  After it, gate_verdicts_get() and
+ * gate_verdicts_get_note() may run from several threads at once (while no
+ * put or flush runs).
  */
 void gate_verdicts_scan(struct gate_verdicts *vc);
 
