@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "gate/facts_index.h"
-#include "gate/hash.h"
 #include "gate/k8s.h"
 #include "gate/policy.h"
 #include "gate/record.h"
@@ -164,21 +163,6 @@ struct crdsum_level {
 
 static int crdsum_tree(struct crdsum *s, const git_oid *tree);
 
-static void sum_key(const struct gate_judge *j, const git_oid *tree, const char *prefix, git_oid *key)
-{
-	struct gate_sha256 h;
-	char hex[GATE_SHA256_HEX], th[GIT_OID_HEXSZ + 1];
-
-	git_oid_tostr(th, sizeof(th), tree);
-	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate crd tree 1");
-	gate_sha256_update_str(&h, j->fingerprint);
-	gate_sha256_update_str(&h, prefix);
-	gate_sha256_update_str(&h, th);
-	gate_sha256_final(&h, hex);
-	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
-}
-
 static void crdsum_found(struct crdsum *s, const char *name, const git_oid *id)
 {
 	struct tree_entry *e;
@@ -289,7 +273,8 @@ static int crdsum_tree(struct crdsum *s, const git_oid *tree)
 
 	if (gate_judge__past_deadline(s->j))
 		return GATE_JUDGE_ETIMEOUT;
-	sum_key(s->j, tree, s->prefix.ptr ? s->prefix.ptr : "", &key);
+	gate_judge__tree_summary_key(s->j, "gitops-gate crd tree 1", tree,
+		s->prefix.ptr ? s->prefix.ptr : "", &key);
 	if (idx && gate_facts_index_get(idx, key.id, &flags, &text, &len) == 1 &&
 	    (flags & GATE_FACTS_HAS_TEXT) && (error = crdsum_replay(s, text, len)) <= 0)
 		return error;

@@ -19,6 +19,22 @@
 #include "gate/util.h"
 #include "judge_int.h"
 
+void gate_judge__tree_summary_key(const struct gate_judge *j, const char *kind, const git_oid *tree,
+	const char *prefix, git_oid *key)
+{
+	struct gate_sha256 h;
+	char hex[GATE_SHA256_HEX], th[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(th, sizeof(th), tree);
+	gate_sha256_init(&h);
+	gate_sha256_update_str(&h, kind);
+	gate_sha256_update_str(&h, j->fingerprint);
+	gate_sha256_update_str(&h, prefix);
+	gate_sha256_update_str(&h, th);
+	gate_sha256_final(&h, hex);
+	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
+}
+
 struct gate_facts_index *gate_judge__facts_index(struct gate_judge *j)
 {
 	return j->cache && j->use_index ? gate_verdicts_facts(j->cache, j->facts_stamp) : NULL;

@@ -203,6 +203,13 @@ int gate_judge__tree_check_commit(struct gate_judge *j, struct tree_walk *tw, co
 
 /* judge_facts.c: the persistent blob-facts index (borrowed from the cache; NULL: none) */
 struct gate_facts_index *gate_judge__facts_index(struct gate_judge *j);
+/*
+ * The index key of a per-tree summary: SHA-256 of kind (the summary's name
+ * and version, e.g. "gitops-gate crd tree 1"), the judge's fingerprint, the
+ * tree's path prefix and its id, cut to an oid.
+ */
+void gate_judge__tree_summary_key(const struct gate_judge *j, const char *kind, const git_oid *tree,
+	const char *prefix, git_oid *key);
 /* The facts of blob id known without reading it (memo, then the index), or NULL. */
 const struct gate_tree_facts *gate_judge__indexed_facts(struct gate_judge *j, struct fmemo *memo,
 	const git_oid *id);

@@ -461,21 +461,6 @@ struct rsum_out {
 
 static int rsum_tree(struct rsum *s, const git_oid *tree, struct rsum_out *out);
 
-static void rsum_key(const struct gate_judge *j, const git_oid *tree, const char *prefix, git_oid *key)
-{
-	struct gate_sha256 h;
-	char hex[GATE_SHA256_HEX], th[GIT_OID_HEXSZ + 1];
-
-	git_oid_tostr(th, sizeof(th), tree);
-	gate_sha256_init(&h);
-	gate_sha256_update_str(&h, "gitops-gate roots tree 3");
-	gate_sha256_update_str(&h, j->fingerprint);
-	gate_sha256_update_str(&h, prefix);
-	gate_sha256_update_str(&h, th);
-	gate_sha256_final(&h, hex);
-	git_oid_fromstrn(key, hex, GIT_OID_HEXSZ);
-}
-
 /* A file found (kust: a kustomization file, naming kr, taken over; else one that may name a root). */
 static void rsum_found(struct rsum *s, int kust, const char *name, const git_oid *id, struct gate_kust_refs *kr)
 {
@@ -680,7 +665,8 @@ static int rsum_tree(struct rsum *s, const git_oid *tree, struct rsum_out *out)
 		return GATE_JUDGE_ETIMEOUT;
 	memset(&key, 0, sizeof(key));
 	if (s->idx) {
-		rsum_key(s->t->j, tree, s->prefix.ptr ? s->prefix.ptr : "", &key);
+		gate_judge__tree_summary_key(s->t->j, "gitops-gate roots tree 3", tree,
+			s->prefix.ptr ? s->prefix.ptr : "", &key);
 		if (gate_facts_index_get(s->idx, key.id, &flags, &text, &len) == 1 &&
 		    (flags & GATE_FACTS_HAS_TEXT) && (error = rsum_replay(s, text, len)) <= 0) {
 			if (out)
