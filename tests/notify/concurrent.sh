@@ -23,12 +23,17 @@ seed=$(make_work seed "$srv")
 put_file "$seed" base/ns.yaml "$(valid_service base)" "base"
 ok "seed push" push "$seed" origin main
 
-pids=
+# every clone is made before any push starts: a local clone copies the
+# server's object files and can fail while a concurrent push writes them
 for i in 1 2 3 4 5 6 7 8; do
 	w=$(make_work "w$i" "$srv")
+	[ -d "$w/.git" ] || bail "could not clone $srv into $w"
 	git -C "$w" checkout -q -b "b$i"
 	put_file "$w" "apps/app$i.yaml" "$(valid_deployment "app$i")" "app$i"
-	git -C "$w" push origin "b$i" >"$T_DIR/push$i.out" 2>&1 &
+done
+pids=
+for i in 1 2 3 4 5 6 7 8; do
+	git -C "$T_DIR/w$i" push origin "b$i" >"$T_DIR/push$i.out" 2>&1 &
 	pids="$pids $!"
 done
 fails=0
