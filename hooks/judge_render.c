@@ -273,7 +273,8 @@ static int at_or_below(const char *p, const char *g)
  * asked for and did not find deleted by it (a resource, a patch, a folder:
  * the build fails now and must be reported by this commit)?
  */
-int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root)
+int gate_judge__root_touches(const struct rtree *t, const struct gate_judged_commit *cm, const struct reads *r,
+	const struct root *root)
 {
 	size_t f, i;
 
@@ -284,17 +285,15 @@ int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct r
 			/* the file itself, or the folder holding it */
 			if (at_or_below(r->gone[i], cm->deleted[f]))
 				return 1;
-	for (f = 0; f < cm->nfiles; f++) {
-		if (!strcmp(cm->files[f].path, root->from))
+	if (gate_judge__fpaths_has(&t->fp, root->from))
+		return 1;
+	/* the ConfigMaps and Secrets its variables came from */
+	for (i = 0; i < root->fv.nsrcs; i++)
+		if (gate_judge__fpaths_has(&t->fp, root->fv.srcs[i]))
 			return 1;
-		/* the ConfigMaps and Secrets its variables came from */
-		for (i = 0; i < root->fv.nsrcs; i++)
-			if (!strcmp(cm->files[f].path, root->fv.srcs[i]))
-				return 1;
-		for (i = 0; i < r->n; i++)
-			if (!strcmp(cm->files[f].path, r->paths[i]))
-				return 1;
-	}
+	for (i = 0; i < r->n; i++)
+		if (gate_judge__fpaths_has(&t->fp, r->paths[i]))
+			return 1;
 	return 0;
 }
 
@@ -303,23 +302,23 @@ int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct r
  * objects (group -1); their bytes are still scanned for secrets (comments
  * included), as every changed file is.
  */
-static int hand_over(struct gate_judge *j, struct gate_judged_commit *cm, const struct reads *r,
-	char *msg, size_t msgsize)
+static int hand_over(struct gate_judge *j, const struct rtree *t, struct gate_judged_commit *cm,
+	const struct reads *r, char *msg, size_t msgsize)
 {
-	size_t f, i;
+	size_t f, i, it;
 
-	for (f = 0; f < cm->nfiles; f++)
-		for (i = 0; i < r->n; i++) {
+	for (i = 0; i < r->n; i++)
+		for (it = 0; (f = gate_judge__fpaths_next(&t->fp, r->paths[i], &it)) != SIZE_MAX;) {
 			struct gate_judged_file *fl = &cm->files[f];
 			struct gate_result *res;
 			git_oid id;
 			char *buf = NULL;
 			size_t len = 0;
-			if (fl->group < 0 || strcmp(fl->path, r->paths[i]))
+			if (fl->group < 0)
 				continue;
 			fl->group = -1;
 			if (!j->policy || !j->scan)
-				break;
+				continue;
 			git_oid_fromstr(&id, fl->blob);
 			if (gate_judge__read_tree_blob(j, &id, &buf, &len, msg, msgsize) < 0)
 				return -1;
@@ -334,7 +333,6 @@ static int hand_over(struct gate_judge *j, struct gate_judged_commit *cm, const 
 				}
 			}
 			free(buf);
-			break;
 		}
 	return 0;
 }
@@ -436,7 +434,7 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 	if (j->cache) {
 		switch (gate_judge__rindex_lookup(j, t, cm, root, &rd, key, ikey)) {
 		case RINDEX_CLEAN:
-			error = hand_over(j, cm, &rd, t->msg, t->msgsize);
+			error = hand_over(j, t, cm, &rd, t->msg, t->msgsize);
 			goto done;
 		case RINDEX_UNTOUCHED:
 			goto done; /* nothing it reads changed: nothing to say, nothing to hand over */
@@ -452,9 +450,9 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		error = -1;
 		goto done;
 	}
-	if ((error = hand_over(j, cm, &rd, t->msg, t->msgsize)) < 0)
+	if ((error = hand_over(j, t, cm, &rd, t->msg, t->msgsize)) < 0)
 		goto done;
-	if (!gate_judge__root_touches(cm, &rd, root)) {
+	if (!gate_judge__root_touches(t, cm, &rd, root)) {
 		gate_judge__rindex_put(j, t, &rd, NULL, ikey);
 		goto done;
 	}
@@ -519,6 +517,7 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			}
 			memset(&rs, 0, sizeof(rs));
 			error = gate_judge__rtree_open(&t, j, &cm->id, &nr, &novars, msg, msgsize);
+			gate_judge__fpaths_init(&t.fp, cm);
 			if (!error)
 				error = gate_judge__find_roots(&t, &rs);
 			if (!error)
@@ -527,6 +526,7 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
 					judge_root(j, &t, cm, &rs.v[k], rcache);
 			gate_judge__roots_release(&rs);
+			gate_judge__fpaths_release(&t.fp);
 			gate_judge__rtree_release(&t);
 		}
 	}

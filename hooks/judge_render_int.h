@@ -26,8 +26,28 @@ struct noroot {
  * changes one file reads only the trees on its path.
  */
 struct rlook;
+/*
+ * A commit's judged files by path (hooks/judge_fpaths.c): the files present
+ * at init, sorted; files added later are looked at one by one.  v owned.
+ */
+struct fpath {
+	const char *path; /* borrowed from the commit's file */
+	size_t i;         /* its index in cm->files */
+};
+struct fpaths {
+	const struct gate_judged_commit *cm;
+	struct fpath *v;
+	size_t n;
+};
+void gate_judge__fpaths_init(struct fpaths *p, const struct gate_judged_commit *cm);
+void gate_judge__fpaths_release(struct fpaths *p);
+/* The commit's files at path in turn (*it = 0 to start): a file index, SIZE_MAX when no more. */
+size_t gate_judge__fpaths_next(const struct fpaths *p, const char *path, size_t *it);
+int gate_judge__fpaths_has(const struct fpaths *p, const char *path);
+
 struct rtree {
 	struct gate_judge *j;
+	struct fpaths fp; /* the commit's files by path, for the renders (owned, released by the renders) */
 	git_oid commit;   /* the commit whose tree this is */
 	struct noroot *nr;
 	struct noroot *novars; /* blobs of the push without ConfigMap or Secret text */
@@ -127,7 +147,8 @@ void gate_judge__noroot_add(struct noroot *nr, const git_oid *id);
 int gate_judge__may_name_roots(struct rtree *t, const git_oid *id);
 void gate_judge__reads_add(struct reads *r, const char *path);
 /* Was one of the paths read by this build (r), root's object or its variables' sources changed by the commit? */
-int gate_judge__root_touches(const struct gate_judged_commit *cm, const struct reads *r, const struct root *root);
+int gate_judge__root_touches(const struct rtree *t, const struct gate_judged_commit *cm, const struct reads *r,
+	const struct root *root);
 
 /*
  * The render index (hooks/judge_rindex.c).  lookup: RINDEX_UNTOUCHED when

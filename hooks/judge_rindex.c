@@ -222,7 +222,7 @@ int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struc
 	if (idx && !cm->whole_tree && gate_facts_index_get(idx, fk.id, &flags, &text, &len) == 1 &&
 	    (flags & GATE_FACTS_HAS_TEXT) && len && !memchr(text, '\0', len)) {
 		char *copy = gate_xstrndup(text, len);
-		if (index_holds(t, root, copy, r) && !gate_judge__root_touches(cm, r, root))
+		if (index_holds(t, root, copy, r) && !gate_judge__root_touches(t, cm, r, root))
 			found = RINDEX_UNTOUCHED;
 		free(copy);
 		reads_clear(r);
