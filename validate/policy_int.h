@@ -122,6 +122,7 @@ struct gate_policy {
 	const char **secret_skip;
 	size_t nsecret_skip, asecret_skip;
 	pcre2_code *secret_re[NSECRET_RULES];
+	int secret_scan_ref;         /* tests: the secret scan's plain per-byte passes */
 	int any_expiry;
 
 	/* everything to free: policy documents, allocations, compiled patterns */
@@ -186,5 +187,11 @@ int policy_parse_date(const char *s, time_t *end);
 /* policy_secrets.c */
 int policy_secrets_compile(struct gate_policy *p, char *msg, size_t msgsize);
 void policy_secret_object(struct pctx *c);
+/*
+ * Where each secret rule's prefilter literals first occur in buf (len: none):
+ * the fast pass, and the plain one it must always agree with (tests).
+ */
+void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET_RULES]);
+void policy_secrets_first_hits_ref(const char *buf, size_t len, size_t start[NSECRET_RULES]);
 
 #endif

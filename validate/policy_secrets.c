@@ -98,57 +98,183 @@ static void add_finding(struct findings *f, size_t off, size_t len, int rule,
 }
 
 /*
- * The first place of each rule's prefilter literals, in one pass over buf: a
- * table of the literals' first two bytes says where a literal may start, and
- * only there are the literals compared.  start[rule] is len for a rule none
- * of whose literals occurs.  One pass instead of one memmem per literal
- * matters: every pushed byte goes through here.
+ * The first place of each rule's prefilter literals, in one pass over buf:
+ * only where the literals' first two bytes occur are the literals compared.
+ * start[rule] is len for a rule none of whose literals occurs.  One pass
+ * instead of one memmem per literal matters: every pushed byte goes through
+ * here.  The pass looks at 16 bytes at a time (GCC/clang vector extensions:
+ * SSE2 on x86-64); the tail, and a build without vectors, look byte by byte
+ * with a table of the bigrams (first_hits_ref, which the tests compare the
+ * fast pass with).  The tables are filled once and only read after.
  */
-static uint8_t bigram[65536 / 8];
-static pthread_once_t bigram_once = PTHREAD_ONCE_INIT;
+#define NGROUPS 8 /* distinct first bytes of the literals, at most */
+#define NSECONDS 8 /* distinct second bytes after one first byte, at most */
 
-static void bigram_init(void)
+static struct {
+	uint8_t bigram[65536 / 8];
+	size_t lit_len[NSECRET_RULES][7];
+	unsigned char first[NGROUPS], second[NGROUPS][NSECONDS];
+	size_t ngroups, nsecond[NGROUPS];
+	int grouped; /* the literals fit in the groups: the 16-byte pass may run */
+} pf;
+static pthread_once_t pf_once = PTHREAD_ONCE_INIT;
+
+static int pf_add_group(unsigned char a, unsigned char b)
+{
+	size_t g, k;
+
+	for (g = 0; g < pf.ngroups && pf.first[g] != a; g++)
+		;
+	if (g == pf.ngroups) {
+		if (g == NGROUPS)
+			return -1;
+		pf.first[pf.ngroups++] = a;
+	}
+	for (k = 0; k < pf.nsecond[g] && pf.second[g][k] != b; k++)
+		;
+	if (k == pf.nsecond[g]) {
+		if (k == NSECONDS)
+			return -1;
+		pf.second[g][pf.nsecond[g]++] = b;
+	}
+	return 0;
+}
+
+static void pf_init(void)
 {
 	size_t r, i;
+	int fits = 1;
 
 	for (r = 0; r < NSECRET_RULES; r++)
 		for (i = 0; secret_rules[r].prefilter[i]; i++) {
 			const unsigned char *l = (const unsigned char *)secret_rules[r].prefilter[i];
 			unsigned b = ((unsigned)l[0] << 8) | l[1];
-			bigram[b >> 3] |= (uint8_t)(1u << (b & 7));
+
+			pf.bigram[b >> 3] |= (uint8_t)(1u << (b & 7));
+			pf.lit_len[r][i] = strlen(secret_rules[r].prefilter[i]);
+			if (pf_add_group(l[0], l[1]) < 0)
+				fits = 0;
 		}
+	pf.grouped = fits;
 }
 
-static void first_hits(const char *buf, size_t len, size_t start[NSECRET_RULES])
+/* a literal of an unfound rule at pos? */
+static void pf_check_at(const char *buf, size_t len, size_t pos, size_t start[NSECRET_RULES],
+	size_t *todo)
 {
-	const unsigned char *u = (const unsigned char *)buf;
-	size_t pos, r, i, todo = 0;
+	size_t r, i;
 
-	pthread_once(&bigram_once, bigram_init);
+	for (r = 0; r < NSECRET_RULES; r++) {
+		if (start[r] != len)
+			continue;
+		for (i = 0; secret_rules[r].prefilter[i]; i++) {
+			size_t ll = pf.lit_len[r][i];
+
+			if (ll <= len - pos && !memcmp(buf + pos, secret_rules[r].prefilter[i], ll)) {
+				start[r] = pos;
+				(*todo)--;
+				break;
+			}
+		}
+	}
+}
+
+static size_t pf_start(size_t len, size_t start[NSECRET_RULES])
+{
+	size_t r, todo = 0;
+
+	pthread_once(&pf_once, pf_init);
 	for (r = 0; r < NSECRET_RULES; r++) {
 		start[r] = len;
 		if (secret_rules[r].prefilter[0])
 			todo++;
 	}
-	for (pos = 0; todo && pos + 1 < len; pos++) {
+	return todo;
+}
+
+/* byte by byte from pos */
+static void pf_tail(const char *buf, size_t len, size_t pos, size_t start[NSECRET_RULES],
+	size_t todo)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+
+	for (; todo && pos + 1 < len; pos++) {
 		unsigned b = ((unsigned)u[pos] << 8) | u[pos + 1];
-		if (!(bigram[b >> 3] & (1u << (b & 7))))
-			continue;
-		for (r = 0; r < NSECRET_RULES; r++) {
-			if (start[r] != len)
-				continue;
-			for (i = 0; secret_rules[r].prefilter[i]; i++) {
-				const char *l = secret_rules[r].prefilter[i];
-				size_t ll = strlen(l);
-				if (ll <= len - pos && !memcmp(buf + pos, l, ll)) {
-					start[r] = pos;
-					todo--;
-					break;
-				}
-			}
-		}
+
+		if (pf.bigram[b >> 3] & (1u << (b & 7)))
+			pf_check_at(buf, len, pos, start, &todo);
 	}
 }
+
+void policy_secrets_first_hits_ref(const char *buf, size_t len, size_t start[NSECRET_RULES])
+{
+	pf_tail(buf, len, 0, start, pf_start(len, start));
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef signed char pf_v16 __attribute__((vector_size(16)));
+
+static pf_v16 pf_splat(unsigned char c)
+{
+	pf_v16 v;
+
+	memset(&v, c, sizeof(v));
+	return v;
+}
+
+/* lanes i where the bigram at p + i is a literal's first two bytes (p + 16 < end) */
+static pf_v16 pf_lanes(const unsigned char *p, const pf_v16 *first, const pf_v16 (*second)[NSECONDS])
+{
+	pf_v16 a, b, m;
+	size_t g, k;
+
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, p + 1, sizeof(b));
+	memset(&m, 0, sizeof(m));
+	for (g = 0; g < pf.ngroups; g++) {
+		pf_v16 s = b == second[g][0];
+
+		for (k = 1; k < pf.nsecond[g]; k++)
+			s |= b == second[g][k];
+		m |= (a == first[g]) & s;
+	}
+	return m;
+}
+
+void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET_RULES])
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	size_t todo = pf_start(len, start), pos = 0, g, k, i;
+	pf_v16 first[NGROUPS], second[NGROUPS][NSECONDS];
+
+	if (!pf.grouped) {
+		pf_tail(buf, len, 0, start, todo);
+		return;
+	}
+	for (g = 0; g < pf.ngroups; g++) {
+		first[g] = pf_splat(pf.first[g]);
+		for (k = 0; k < pf.nsecond[g]; k++)
+			second[g][k] = pf_splat(pf.second[g][k]);
+	}
+	for (; todo && len > 16 && pos < len - 16; pos += 16) {
+		pf_v16 m = pf_lanes(u + pos, first, (const pf_v16 (*)[NSECONDS])second);
+		uint64_t w[2];
+
+		memcpy(w, &m, sizeof(w));
+		if (!(w[0] | w[1]))
+			continue;
+		for (i = 0; i < 16 && todo; i++)
+			if (m[i])
+				pf_check_at(buf, len, pos + i, start, &todo);
+	}
+	pf_tail(buf, len, pos, start, todo);
+}
+#else
+void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET_RULES])
+{
+	policy_secrets_first_hits_ref(buf, len, start);
+}
+#endif
 
 static void scan_regex(const struct gate_policy *p, int rule, size_t start, const char *buf,
 	size_t len, struct findings *f)
@@ -234,6 +360,12 @@ static int code_like(const char *v, size_t len)
 	return 0;
 }
 
+/* a credential keyword's last letter (lowercase) */
+static int kw_last_letter(char c)
+{
+	return c == 'd' || c == 't' || c == 'n' || c == 'y' || c == 'l' || c == 's';
+}
+
 static int ends_with_keyword(const char *key, size_t klen)
 {
 	/* each word with its length; all lowercase */
@@ -252,7 +384,7 @@ static int ends_with_keyword(const char *key, size_t klen)
 	if (klen < 3)
 		return 0;
 	last = key[klen - 1] | 0x20;
-	if (last != 'd' && last != 't' && last != 'n' && last != 'y' && last != 'l' && last != 's')
+	if (!kw_last_letter(last))
 		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		size_t wl = words[i].n;
@@ -265,7 +397,7 @@ static int ends_with_keyword(const char *key, size_t klen)
 }
 
 /* `key: value` and `key=value` where key ends with a credential word. */
-static void scan_generic(const char *buf, size_t len, struct findings *f)
+static void scan_generic(const char *buf, size_t len, struct findings *f, int ref)
 {
 	static const char seps[2] = { ':', '=' };
 	int s;
@@ -288,6 +420,11 @@ static void scan_generic(const char *buf, size_t len, struct findings *f)
 			if (ke > buf && (ke[-1] == '"' || ke[-1] == '\''))
 				ke--;
 			if (s == 0 && ke > buf && ke[-1] == ':')
+				continue;
+			/* the key's last byte ends no keyword: ends_with_keyword() would say no after
+			 * the walk back over the key (a letter's |0x20 is one of those; other bytes end
+			 * no key) */
+			if (!ref && (ke == buf || !kw_last_letter(ke[-1] | 0x20)))
 				continue;
 			k = ke;
 			while (k > buf && ke - k < 100 &&
@@ -403,14 +540,17 @@ static void scan_window(struct gate_policy_scan *s, int final)
 	f->n = 0;
 	f->truncated = 0;
 	if (len) {
-		first_hits(buf, len, start);
+		if (p->secret_scan_ref)
+			policy_secrets_first_hits_ref(buf, len, start);
+		else
+			policy_secrets_first_hits(buf, len, start);
 		for (rule = 0; rule < NSECRET_RULES; rule++) {
 			if (p->level[NBUILTIN + rule] == LEVEL_OFF)
 				continue;
 			if (secret_rules[rule].pattern)
 				scan_regex(p, rule, start[rule], buf, len, f);
 			else
-				scan_generic(buf, len, f);
+				scan_generic(buf, len, f, p->secret_scan_ref);
 		}
 		qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
 	}
