@@ -99,52 +99,69 @@ static void add_finding(struct findings *f, size_t off, size_t len, int rule,
 
 /*
  * The first place of each rule's prefilter literals, in one pass over buf:
- * only where the literals' first two bytes occur are the literals compared.
- * start[rule] is len for a rule none of whose literals occurs.  One pass
- * instead of one memmem per literal matters: every pushed byte goes through
- * here.  The pass looks at 16 bytes at a time (GCC/clang vector extensions:
- * SSE2 on x86-64); the tail, and a build without vectors, look byte by byte
- * with a table of the bigrams (first_hits_ref, which the tests compare the
- * fast pass with).  The tables are filled once and only read after.
+ * only where the literals' first two bytes occur (a table of those bigrams)
+ * are the literals compared.  start[rule] is len for a rule none of whose
+ * literals occurs.  One pass instead of one memmem per literal matters:
+ * every pushed byte goes through here.
+ *
+ * The pass looks at 16 bytes at a time (GCC/clang vector extensions: SSE2 on
+ * x86-64) with pf_lanes(), a cheap test that passes at least every literal's
+ * first bigram (checked once for each literal at start-up: if one is missed,
+ * only the byte-by-byte pass runs); the bigram table then confirms each place
+ * it passes.  The tail, and builds without vectors, go byte by byte
+ * (first_hits_ref, which the tests compare the fast pass with).  The tables
+ * are filled once and only read after.
  */
-#define NGROUPS 8 /* distinct first bytes of the literals, at most */
-#define NSECONDS 8 /* distinct second bytes after one first byte, at most */
-
 static struct {
 	uint8_t bigram[65536 / 8];
 	size_t lit_len[NSECRET_RULES][7];
-	unsigned char first[NGROUPS], second[NGROUPS][NSECONDS];
-	size_t ngroups, nsecond[NGROUPS];
-	int grouped; /* the literals fit in the groups: the 16-byte pass may run */
+	int vec_ok; /* pf_lanes() passes every literal's first bigram */
 } pf;
 static pthread_once_t pf_once = PTHREAD_ONCE_INIT;
 
-static int pf_add_group(unsigned char a, unsigned char b)
+static int pf_is_bigram(const unsigned char *u)
 {
-	size_t g, k;
+	unsigned b = ((unsigned)u[0] << 8) | u[1];
 
-	for (g = 0; g < pf.ngroups && pf.first[g] != a; g++)
-		;
-	if (g == pf.ngroups) {
-		if (g == NGROUPS)
-			return -1;
-		pf.first[pf.ngroups++] = a;
-	}
-	for (k = 0; k < pf.nsecond[g] && pf.second[g][k] != b; k++)
-		;
-	if (k == pf.nsecond[g]) {
-		if (k == NSECONDS)
-			return -1;
-		pf.second[g][pf.nsecond[g]++] = b;
-	}
-	return 0;
+	return (pf.bigram[b >> 3] >> (b & 7)) & 1;
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PF_VEC 1
+typedef unsigned char pf_u16 __attribute__((vector_size(16)));
+typedef signed char pf_v16 __attribute__((vector_size(16)));
+
+/*
+ * Lanes i where p[i], p[i + 1] may start a literal (reads p[0..16]): the
+ * literals begin "--", "A", "gh", "gi", "gl", "xo", "ho", "ey"; "A" and
+ * g followed by h..l pass more than they must, the table sorts those out.
+ */
+static inline __attribute__((always_inline)) pf_v16 pf_lanes(const unsigned char *p)
+{
+	pf_u16 a, b;
+
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, p + 1, sizeof(b));
+	return ((a == '-') & (b == '-')) | (a == 'A') |
+		((a == 'g') & ((pf_u16)(b - 'h') <= 'l' - 'h')) |
+		(((a == 'x') | (a == 'h')) & (b == 'o')) | ((a == 'e') & (b == 'y'));
+}
+
+static int pf_lanes_pass(const char *lit)
+{
+	unsigned char t[17] = { 0 };
+
+	t[0] = (unsigned char)lit[0];
+	t[1] = (unsigned char)lit[1];
+	return pf_lanes(t)[0] != 0;
+}
+#endif
 
 static void pf_init(void)
 {
 	size_t r, i;
-	int fits = 1;
 
+	pf.vec_ok = 1;
 	for (r = 0; r < NSECRET_RULES; r++)
 		for (i = 0; secret_rules[r].prefilter[i]; i++) {
 			const unsigned char *l = (const unsigned char *)secret_rules[r].prefilter[i];
@@ -152,25 +169,32 @@ static void pf_init(void)
 
 			pf.bigram[b >> 3] |= (uint8_t)(1u << (b & 7));
 			pf.lit_len[r][i] = strlen(secret_rules[r].prefilter[i]);
-			if (pf_add_group(l[0], l[1]) < 0)
-				fits = 0;
+#ifdef PF_VEC
+			if (!pf_lanes_pass(secret_rules[r].prefilter[i]))
+				pf.vec_ok = 0;
+#else
+			pf.vec_ok = 0;
+#endif
 		}
-	pf.grouped = fits;
 }
 
-/* a literal of an unfound rule at pos? */
+/* a literal of an unfound rule at pos (pos + 1 < len)? */
 static void pf_check_at(const char *buf, size_t len, size_t pos, size_t start[NSECRET_RULES],
 	size_t *todo)
 {
 	size_t r, i;
 
+	if (!pf_is_bigram((const unsigned char *)buf + pos))
+		return;
 	for (r = 0; r < NSECRET_RULES; r++) {
 		if (start[r] != len)
 			continue;
 		for (i = 0; secret_rules[r].prefilter[i]; i++) {
+			const char *l = secret_rules[r].prefilter[i];
 			size_t ll = pf.lit_len[r][i];
 
-			if (ll <= len - pos && !memcmp(buf + pos, secret_rules[r].prefilter[i], ll)) {
+			if (l[0] == buf[pos] && l[1] == buf[pos + 1] && ll <= len - pos &&
+			    !memcmp(buf + pos, l, ll)) {
 				start[r] = pos;
 				(*todo)--;
 				break;
@@ -198,12 +222,9 @@ static void pf_tail(const char *buf, size_t len, size_t pos, size_t start[NSECRE
 {
 	const unsigned char *u = (const unsigned char *)buf;
 
-	for (; todo && pos + 1 < len; pos++) {
-		unsigned b = ((unsigned)u[pos] << 8) | u[pos + 1];
-
-		if (pf.bigram[b >> 3] & (1u << (b & 7)))
+	for (; todo && pos + 1 < len; pos++)
+		if (pf_is_bigram(u + pos))
 			pf_check_at(buf, len, pos, start, &todo);
-	}
 }
 
 void policy_secrets_first_hits_ref(const char *buf, size_t len, size_t start[NSECRET_RULES])
@@ -211,53 +232,15 @@ void policy_secrets_first_hits_ref(const char *buf, size_t len, size_t start[NSE
 	pf_tail(buf, len, 0, start, pf_start(len, start));
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-typedef signed char pf_v16 __attribute__((vector_size(16)));
-
-static pf_v16 pf_splat(unsigned char c)
-{
-	pf_v16 v;
-
-	memset(&v, c, sizeof(v));
-	return v;
-}
-
-/* lanes i where the bigram at p + i is a literal's first two bytes (p + 16 < end) */
-static pf_v16 pf_lanes(const unsigned char *p, const pf_v16 *first, const pf_v16 (*second)[NSECONDS])
-{
-	pf_v16 a, b, m;
-	size_t g, k;
-
-	memcpy(&a, p, sizeof(a));
-	memcpy(&b, p + 1, sizeof(b));
-	memset(&m, 0, sizeof(m));
-	for (g = 0; g < pf.ngroups; g++) {
-		pf_v16 s = b == second[g][0];
-
-		for (k = 1; k < pf.nsecond[g]; k++)
-			s |= b == second[g][k];
-		m |= (a == first[g]) & s;
-	}
-	return m;
-}
-
 void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET_RULES])
 {
+	size_t todo = pf_start(len, start), pos = 0;
+#ifdef PF_VEC
 	const unsigned char *u = (const unsigned char *)buf;
-	size_t todo = pf_start(len, start), pos = 0, g, k, i;
-	pf_v16 first[NGROUPS], second[NGROUPS][NSECONDS];
+	size_t i;
 
-	if (!pf.grouped) {
-		pf_tail(buf, len, 0, start, todo);
-		return;
-	}
-	for (g = 0; g < pf.ngroups; g++) {
-		first[g] = pf_splat(pf.first[g]);
-		for (k = 0; k < pf.nsecond[g]; k++)
-			second[g][k] = pf_splat(pf.second[g][k]);
-	}
-	for (; todo && len > 16 && pos < len - 16; pos += 16) {
-		pf_v16 m = pf_lanes(u + pos, first, (const pf_v16 (*)[NSECONDS])second);
+	for (; pf.vec_ok && todo && len > 16 && pos < len - 16; pos += 16) {
+		pf_v16 m = pf_lanes(u + pos);
 		uint64_t w[2];
 
 		memcpy(w, &m, sizeof(w));
@@ -267,14 +250,9 @@ void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET
 			if (m[i])
 				pf_check_at(buf, len, pos + i, start, &todo);
 	}
+#endif
 	pf_tail(buf, len, pos, start, todo);
 }
-#else
-void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET_RULES])
-{
-	policy_secrets_first_hits_ref(buf, len, start);
-}
-#endif
 
 static void scan_regex(const struct gate_policy *p, int rule, size_t start, const char *buf,
 	size_t len, struct findings *f)
@@ -366,7 +344,26 @@ static int kw_last_letter(char c)
 	return c == 'd' || c == 't' || c == 'n' || c == 'y' || c == 'l' || c == 's';
 }
 
-static int ends_with_keyword(const char *key, size_t klen)
+/* a credential keyword's last two letters (lowercase): see the words below */
+static inline int kw_last_pair(char a, char b)
+{
+	switch (b) {
+	case 'd':
+		return a == 'r' || a == 'w';
+	case 't':
+	case 'n':
+	case 'y':
+		return a == 'e';
+	case 'l':
+		return a == 'a';
+	case 's':
+		return a == 'l';
+	default:
+		return 0;
+	}
+}
+
+static int ends_with_keyword(const char *key, size_t klen, int ref)
 {
 	/* each word with its length; all lowercase */
 #define W(s) { s, sizeof(s) - 1 }
@@ -384,7 +381,7 @@ static int ends_with_keyword(const char *key, size_t klen)
 	if (klen < 3)
 		return 0;
 	last = key[klen - 1] | 0x20;
-	if (!kw_last_letter(last))
+	if (!kw_last_letter(last) || (!ref && !kw_last_pair(key[klen - 2] | 0x20, last)))
 		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		size_t wl = words[i].n;
@@ -421,10 +418,10 @@ static void scan_generic(const char *buf, size_t len, struct findings *f, int re
 				ke--;
 			if (s == 0 && ke > buf && ke[-1] == ':')
 				continue;
-			/* the key's last byte ends no keyword: ends_with_keyword() would say no after
-			 * the walk back over the key (a letter's |0x20 is one of those; other bytes end
-			 * no key) */
-			if (!ref && (ke == buf || !kw_last_letter(ke[-1] | 0x20)))
+			/* the key's last two bytes end no keyword: ends_with_keyword() would say no
+			 * after the walk back over the key (only letters |0x20 to a letter; a key of
+			 * one byte matches nothing) */
+			if (!ref && (ke - buf < 2 || !kw_last_pair(ke[-2] | 0x20, ke[-1] | 0x20)))
 				continue;
 			k = ke;
 			while (k > buf && ke - k < 100 &&
@@ -432,7 +429,7 @@ static void scan_generic(const char *buf, size_t len, struct findings *f, int re
 				(k[-1] >= '0' && k[-1] <= '9') || k[-1] == '_' || k[-1] == '-' ||
 				k[-1] == '.'))
 				k--;
-			if (k == ke || !ends_with_keyword(k, (size_t)(ke - k)))
+			if (k == ke || !ends_with_keyword(k, (size_t)(ke - k), ref))
 				continue;
 			/* the value */
 			v = sep + 1;

@@ -120,7 +120,8 @@ static const char *const tokens[] = {
 	"https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX", "hooks.slack.com",
 	"eyJ", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
 	"ho", "ey", "key", "password", "db_password: ", "API_TOKEN=", "token: \"", "secret: '",
-	"apiKey: ", "credentials=", "PRIVATE_KEY: ", "Zx8#kQ2!mW9vL4pR", "f3a9c1e07b2d4c58a6e1",
+	"apiKey: ", "credentials=", "passwd=", "PWD: ", "credential: ", "access-key=", "AccessKey: ",
+	"secretkey: ", "private-key: ", "Secret_Key=", "api-key: ", "labels: ", "Keys: ", "PRIVATE_KEY: ", "Zx8#kQ2!mW9vL4pR", "f3a9c1e07b2d4c58a6e1",
 	"${VAR}", "my-app-token", ":", "=", "::", "\"", "'", " ", "  ", "\t", "\n", "\n", "\n", "- ",
 	"name: x\n", "kind: Secret\n", "apiVersion: v1\n",
 };
