@@ -214,7 +214,8 @@ static int v2_needs_quotes(const char *s)
 		".nan", ".NaN", ".NAN", "<<", NULL };
 	int i;
 
-	for (i = 0; words[i]; i++)
+	/* every word begins with one of these bytes (or is ""): most scalars need no look */
+	for (i = 0; strchr("~nNyYtTfFoO.+-<", s[0]) && words[i]; i++)
 		if (!strcmp(s, words[i]))
 			return 1;
 	if (!strchr("+-.0123456789", s[0]))

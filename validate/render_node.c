@@ -502,15 +502,15 @@ static int resolve_v3(const char *s)
 	static const char *const floats[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
 		"-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
 	long long iv;
-	int i;
+	int i, look = strchr("~nNtTfF.+-", s[0]) != NULL; /* the words' first bytes, or "" */
 
-	for (i = 0; nulls[i]; i++)
+	for (i = 0; look && nulls[i]; i++)
 		if (!strcmp(s, nulls[i]))
 			return GATE_RNODE_NULL;
-	for (i = 0; bools[i]; i++)
+	for (i = 0; look && bools[i]; i++)
 		if (!strcmp(s, bools[i]))
 			return GATE_RNODE_BOOL;
-	for (i = 0; floats[i]; i++)
+	for (i = 0; look && floats[i]; i++)
 		if (!strcmp(s, floats[i]))
 			return GATE_RNODE_FLOAT;
 	if (!strchr("+-.0123456789", s[0]))

@@ -253,14 +253,24 @@ static const char *id_string(struct rctx *c, const struct rres *r)
 		rres_ns(r)[0] ? rres_ns(r) : "[noNs]", rres_name(r));
 }
 
+/* rres_same_id(m->v[i], r) for each i, with r's id read once */
 void rmap_append(struct rctx *c, struct rmap *m, struct rres *r, const struct gate_rnode *where)
 {
+	const char *kind = rres_kind(r), *av = rres_apiversion(r), *name = rres_name(r), *ns = NULL;
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
-		if (rres_same_id(m->v[i], r))
+	for (i = 0; i < m->n; i++) {
+		const struct rres *o = m->v[i];
+
+		if (strcmp(rres_kind(o), kind) || strcmp(rres_apiversion(o), av) ||
+			strcmp(rres_name(o), name))
+			continue;
+		if (!ns)
+			ns = effective_ns(kind, rres_ns(r));
+		if (!strcmp(effective_ns(kind, rres_ns(o)), ns))
 			rfail(c, where ? where : r->root,
 				"may not add resource with an already registered id: %s", id_string(c, r));
+	}
 	rmap_push(c, m, r);
 }
 
