@@ -133,8 +133,9 @@ typedef signed char pf_v16 __attribute__((vector_size(16)));
 
 /*
  * Lanes i where p[i], p[i + 1] may start a literal (reads p[0..16]): the
- * literals begin "--", "A", "gh", "gi", "gl", "xo", "ho", "ey"; "A" and
- * g followed by h..l pass more than they must, the table sorts those out.
+ * literals begin "--", "AK", "AS", "AB", "AC", "A3", "gh", "gi", "gl", "xo",
+ * "ho", "ey"; A followed by B..S and g followed by h..l pass more than they
+ * must, the table sorts those out.
  */
 static inline __attribute__((always_inline)) pf_v16 pf_lanes(const unsigned char *p)
 {
@@ -142,7 +143,7 @@ static inline __attribute__((always_inline)) pf_v16 pf_lanes(const unsigned char
 
 	memcpy(&a, p, sizeof(a));
 	memcpy(&b, p + 1, sizeof(b));
-	return ((a == '-') & (b == '-')) | (a == 'A') |
+	return ((a == '-') & (b == '-')) | ((a == 'A') & (((pf_u16)(b - 'B') <= 'S' - 'B') | (b == '3'))) |
 		((a == 'g') & ((pf_u16)(b - 'h') <= 'l' - 'h')) |
 		(((a == 'x') | (a == 'h')) & (b == 'o')) | ((a == 'e') & (b == 'y'));
 }
@@ -247,7 +248,7 @@ void policy_secrets_first_hits(const char *buf, size_t len, size_t start[NSECRET
 		if (!(w[0] | w[1]))
 			continue;
 		for (i = 0; i < 16 && todo; i++)
-			if (m[i])
+			if (m[i] && pf_is_bigram(u + pos + i))
 				pf_check_at(buf, len, pos + i, start, &todo);
 	}
 #endif

@@ -296,18 +296,9 @@ const char *rn_path_str(const struct gate_rnode *n, const char *path)
 	return n && n->type == GATE_RNODE_STR ? n->str : NULL;
 }
 
-void rn_set(struct rctx *c, struct gate_rnode *map, const char *key, struct gate_rnode *v)
+/* add key: v at the end of map, which has no key key */
+static void add_member(struct rctx *c, struct gate_rnode *map, const char *key, struct gate_rnode *v)
 {
-	uint32_t i;
-
-	if (map->type != GATE_RNODE_MAP)
-		rfail(c, map, "cannot set '%s': the value here is a %s, not a mapping", key,
-			map->type == GATE_RNODE_SEQ ? "list" : "scalar");
-	for (i = 0; i < map->len; i++)
-		if (!strcmp(map->u.members[i].key, key)) {
-			map->u.members[i].value = v;
-			return;
-		}
 	if (map->len == map->alloc) {
 		uint32_t na = map->alloc ? map->alloc * 2 : 4;
 		struct gate_rmember *m = ra_alloc(c, na * sizeof(*m));
@@ -322,6 +313,21 @@ void rn_set(struct rctx *c, struct gate_rnode *map, const char *key, struct gate
 	map->u.members[map->len].col = v ? v->col : 0;
 	map->u.members[map->len].value = v;
 	map->len++;
+}
+
+void rn_set(struct rctx *c, struct gate_rnode *map, const char *key, struct gate_rnode *v)
+{
+	uint32_t i;
+
+	if (map->type != GATE_RNODE_MAP)
+		rfail(c, map, "cannot set '%s': the value here is a %s, not a mapping", key,
+			map->type == GATE_RNODE_SEQ ? "list" : "scalar");
+	for (i = 0; i < map->len; i++)
+		if (!strcmp(map->u.members[i].key, key)) {
+			map->u.members[i].value = v;
+			return;
+		}
+	add_member(c, map, key, v);
 }
 
 int rn_del(struct gate_rnode *map, const char *key)
@@ -609,7 +615,7 @@ static void add_value(struct parser *p, struct gate_rnode *v, const yaml_mark_t 
 	}
 	if (rn_get(f->node, f->key))
 		rfail_at(p->c, p->file, f->kline, f->kcol, "mapping key \"%s\" already defined", f->key);
-	rn_set(p->c, f->node, f->key, v);
+	add_member(p->c, f->node, f->key, v); /* a mapping (the frame's node), without the key */
 	f->node->u.members[f->node->len - 1].line = f->kline;
 	f->node->u.members[f->node->len - 1].col = f->kcol;
 }
