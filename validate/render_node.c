@@ -543,12 +543,74 @@ static double num_value(const struct gate_rnode *n)
 
 /* ------------------------------------------------------------------ parse */
 
+/*
+ * The keys of a large mapping being parsed, by hash (the duplicate-key check
+ * would otherwise compare each key with all before it): slot holds member
+ * index + 1, 0 empty; members [0, n) are in.  Members are only ever added at
+ * the end while the mapping is parsed (keys, and merges), so catching up
+ * from n keeps it exact.  In the build's arena.
+ */
+struct pkeys {
+	uint32_t *slot;
+	uint32_t cap, n;
+};
+
 struct pframe {
 	struct gate_rnode *node;
 	char *key;          /* pending key of a map (NULL: next scalar is a key) */
 	uint32_t kline, kcol;
 	int have_key;
+	struct pkeys *keys; /* a mapping of PKEYS_MIN members or more, else NULL */
 };
+
+#define PKEYS_MIN 8
+
+static uint32_t pkeys_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+static void pkeys_put(struct pkeys *ks, const struct gate_rnode *map, uint32_t i)
+{
+	uint32_t j = pkeys_hash(map->u.members[i].key) & (ks->cap - 1);
+
+	while (ks->slot[j])
+		j = (j + 1) & (ks->cap - 1);
+	ks->slot[j] = i + 1;
+}
+
+/* rn_get(f->node, key) for the mapping being parsed */
+static struct gate_rnode *frame_get(struct rctx *c, struct pframe *f, const char *key)
+{
+	const struct gate_rnode *map = f->node;
+	struct pkeys *ks = f->keys;
+	uint32_t j;
+
+	if (map->len < PKEYS_MIN)
+		return rn_get(map, key);
+	if (!ks || (size_t)map->len * 2 > ks->cap) {
+		uint32_t cap = 64;
+
+		while (cap < map->len * 4)
+			cap *= 2;
+		if (!ks)
+			ks = f->keys = ra_alloc(c, sizeof(*ks));
+		ks->slot = ra_alloc(c, cap * sizeof(*ks->slot));
+		memset(ks->slot, 0, cap * sizeof(*ks->slot));
+		ks->cap = cap;
+		ks->n = 0;
+	}
+	for (; ks->n < map->len; ks->n++)
+		pkeys_put(ks, map, ks->n);
+	for (j = pkeys_hash(key) & (ks->cap - 1); ks->slot[j]; j = (j + 1) & (ks->cap - 1))
+		if (!strcmp(map->u.members[ks->slot[j] - 1].key, key))
+			return map->u.members[ks->slot[j] - 1].value;
+	return NULL;
+}
 
 struct anchor {
 	char *name;
@@ -613,7 +675,7 @@ static void add_value(struct parser *p, struct gate_rnode *v, const yaml_mark_t 
 		merge_into(p->c, f->node, v);
 		return;
 	}
-	if (rn_get(f->node, f->key))
+	if (frame_get(p->c, f, f->key))
 		rfail_at(p->c, p->file, f->kline, f->kcol, "mapping key \"%s\" already defined", f->key);
 	add_member(p->c, f->node, f->key, v); /* a mapping (the frame's node), without the key */
 	f->node->u.members[f->node->len - 1].line = f->kline;

@@ -21,9 +21,11 @@ int fspec_matches(const struct fspec *f, const struct rres *r)
 {
 	char g[256], v[256];
 
-	rres_group_version(r, g, sizeof(g), v, sizeof(v));
 	if (f->kind && f->kind[0] && strcmp(f->kind, rres_kind(r)))
 		return 0;
+	if (!(f->group && f->group[0]) && !(f->version && f->version[0]))
+		return 1; /* no need for the apiVersion's parts */
+	rres_group_version(r, g, sizeof(g), v, sizeof(v));
 	if (f->group && f->group[0] && strcmp(f->group, g))
 		return 0;
 	if (f->version && f->version[0] && strcmp(f->version, v))

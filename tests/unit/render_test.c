@@ -420,6 +420,38 @@ static void test_more_fields(void)
 		"  template:\n    spec:\n      containers:\n      - image: nginx:1.25\n        name: c\n");
 }
 
+/* duplicate keys in mappings large enough for the parser's key index, with merges */
+static void test_large_maps(void)
+{
+	static const struct mfile dup[] = {
+		{ "kustomization.yaml", "resources:\n- a.yaml\n" },
+		{ "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+			"  k1: a\n  k2: a\n  k3: a\n  k4: a\n  k5: a\n  k6: a\n  k7: a\n  k8: a\n"
+			"  k9: a\n  k10: a\n  k11: a\n  k12: a\n  k13: a\n  k14: a\n  k15: a\n"
+			"  k16: a\n  k17: a\n  k18: a\n  k19: a\n  k20: a\n  k7: again\n" } };
+	static const struct mfile merged_dup[] = {
+		{ "kustomization.yaml", "resources:\n- a.yaml\n" },
+		{ "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+			"base: &b {m1: a, m2: a, m3: a, m4: a, m5: a, m6: a, m7: a, m8: a, m9: a, m10: a}\n"
+			"data:\n  <<: *b\n  k1: a\n  k2: a\n  m9: again\n" } };
+	static const struct mfile merged_late[] = {
+		{ "kustomization.yaml", "resources:\n- a.yaml\n" },
+		{ "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+			"base: &b {m1: a, k9: b}\n"
+			"data:\n  k1: a\n  k2: a\n  k3: a\n  k4: a\n  k5: a\n  k6: a\n  k7: a\n  k8: a\n"
+			"  k9: a\n  <<: *b\n  z: a\n" } };
+
+	check_error("a duplicate key late in a large mapping is refused at the key", dup, N(dup), ".",
+		"a.yaml", 26, "mapping key \"k7\" already defined");
+	check_error("a key already brought by a merge into a large mapping is refused", merged_dup,
+		N(merged_dup), ".", "a.yaml", 10, "mapping key \"m9\" already defined");
+	check_output("a merge after the keys of a large mapping adds only the missing ones", merged_late,
+		N(merged_late), ".", GATE_RENDER_ORDER_LEGACY,
+		"apiVersion: v1\nbase:\n  k9: b\n  m1: a\ndata:\n  k1: a\n  k2: a\n  k3: a\n  k4: a\n"
+		"  k5: a\n  k6: a\n  k7: a\n  k8: a\n  k9: a\n  m1: a\n  z: a\nkind: ConfigMap\n"
+		"metadata:\n  name: a\n");
+}
+
 static void test_errors(void)
 {
 	static const struct mfile missing[] = {
@@ -482,5 +514,6 @@ int main(void)
 	test_vars_and_configurations();
 	test_more_fields();
 	test_errors();
+	test_large_maps();
 	return tap_done();
 }
