@@ -212,10 +212,11 @@ static int v2_needs_quotes(const char *s)
 		"on", "On", "ON", "off", "Off", "OFF",
 		".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
 		".nan", ".NaN", ".NAN", "<<", NULL };
-	int i;
+	/* every word begins with one of these bytes (or is "") and has at most 5: most
+	 * scalars need no look */
+	int i, look = strchr("~nNyYtTfFoO.+-<", s[0]) && strnlen(s, 6) <= 5;
 
-	/* every word begins with one of these bytes (or is ""): most scalars need no look */
-	for (i = 0; strchr("~nNyYtTfFoO.+-<", s[0]) && words[i]; i++)
+	for (i = 0; look && words[i]; i++)
 		if (!strcmp(s, words[i]))
 			return 1;
 	if (!strchr("+-.0123456789", s[0]))

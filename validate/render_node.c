@@ -508,7 +508,8 @@ static int resolve_v3(const char *s)
 	static const char *const floats[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
 		"-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
 	long long iv;
-	int i, look = strchr("~nNtTfF.+-", s[0]) != NULL; /* the words' first bytes, or "" */
+	/* the words' first bytes (or ""), and at most 5 bytes */
+	int i, look = strchr("~nNtTfF.+-", s[0]) && strnlen(s, 6) <= 5;
 
 	for (i = 0; look && nulls[i]; i++)
 		if (!strcmp(s, nulls[i]))
