@@ -148,7 +148,8 @@ static char *random_text(size_t n, size_t *len)
 	}
 	*len = b.len;
 	s = gate_xmalloc(b.len + 1);
-	memcpy(s, b.ptr, b.len);
+	if (b.len)
+		memcpy(s, b.ptr, b.len);
 	s[b.len] = '\0';
 	gate_buf_release(&b);
 	return s;
