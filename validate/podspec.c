@@ -103,9 +103,13 @@ static int group_key(const char *key)
 
 	if (key[0] != 'c' && key[0] != 'i' && key[0] != 'e' && key[0] != 's')
 		return -1;
-	for (k = 0; k < NKEYS; k++)
-		if (!strcmp(key, k < NLIST ? list_keys[k] : single_keys[k - NLIST]))
+	for (k = 0; k < NKEYS; k++) {
+		const char *w = k < NLIST ? list_keys[k] : single_keys[k - NLIST];
+
+		/* the first two bytes first: most keys that pass above match no word */
+		if (w[0] == key[0] && w[1] == key[1] && !strcmp(key, w))
 			return (int)k;
+	}
 	return -1;
 }
 

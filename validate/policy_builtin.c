@@ -661,7 +661,8 @@ static void check_removed_api(struct pctx *c)
 		return;
 	for (i = 0; i < sizeof(removed_apis) / sizeof(removed_apis[0]); i++) {
 		r = &removed_apis[i];
-		if (strcmp(r->group, id->group) || strcmp(r->version, id->version) ||
+		if (r->group[0] != id->group[0] || strcmp(r->group, id->group) ||
+		    strcmp(r->version, id->version) ||
 		    (strcmp(r->kind, "*") && strcmp(r->kind, id->kind)))
 			continue;
 		if (r->minor > c->p->target_minor)
