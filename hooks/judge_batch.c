@@ -382,6 +382,7 @@ struct run {
 	struct gather *g;
 	struct gate_input *in;
 	size_t *idx;              /* uniq index of each input */
+	size_t *size;             /* its blob's size (read before the run: its header is not read again) */
 	unsigned char *kind;      /* IN_* of each input */
 	unsigned char *roots;     /* 0: unknown; 1: names no deployment root; 2: may name one */
 	char **err;               /* IN_FAILED: why */
@@ -395,11 +396,13 @@ static void run_add(struct run *rn, size_t k, size_t size)
 		size_t na = rn->alloc ? rn->alloc * 2 : 64;
 		rn->in = gate_xreallocarray(rn->in, na, sizeof(*rn->in));
 		rn->idx = gate_xreallocarray(rn->idx, na, sizeof(*rn->idx));
+		rn->size = gate_xreallocarray(rn->size, na, sizeof(*rn->size));
 		rn->alloc = na;
 	}
 	memset(&rn->in[rn->n], 0, sizeof(rn->in[rn->n]));
 	rn->in[rn->n].filename = rn->t->v[k].path;
 	rn->in[rn->n].len = size; /* for the order: largest first */
+	rn->size[rn->n] = size;
 	rn->idx[rn->n++] = k;
 }
 
@@ -437,7 +440,7 @@ static int load_blob(void *ctx, size_t i, struct gate_input *in)
 	if (atomic_load(&rn->failed) || gate_judge__start_file(j))
 		return -1;
 	if (u->group == GROUP_SCAN) {
-		rc = gate_repo_read_blob(j->repo, &u->blob, gate_policy_scan_max_bytes(j->policy),
+		rc = gate_repo_read_blob_sized(j->repo, &u->blob, rn->size[i], gate_policy_scan_max_bytes(j->policy),
 			&buf, &len, emsg, sizeof(emsg));
 		if (rc < 0 && rc != GATE_REPO_ETOOBIG)
 			return read_failed(rn, i, &u->blob, emsg);
@@ -450,7 +453,7 @@ static int load_blob(void *ctx, size_t i, struct gate_input *in)
 		rn->kind[i] = IN_SCAN;
 		return 1;
 	}
-	rc = gate_repo_read_blob(j->repo, &u->blob, max, &buf, &len, emsg, sizeof(emsg));
+	rc = gate_repo_read_blob_sized(j->repo, &u->blob, rn->size[i], max, &buf, &len, emsg, sizeof(emsg));
 	if (rc == GATE_REPO_ETOOBIG) {
 		char *m = gate_xasprintf("file too large: %zu bytes, more than "
 			"limits.max_blob_bytes (%zu)", len, max);
@@ -752,6 +755,7 @@ int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 	}
 	free(rn.in);
 	free(rn.idx);
+	free(rn.size);
 	return error;
 }
 
