@@ -14,8 +14,8 @@
  * parsing, rendering and judging, outside it), the parse cache and the blob
  * memo have their own.
  *
- * Only a commit judged on its whole tree (a new branch's first commit) is
- * built this way: there every root is touched by the commit and a root's
+ * Only a commit judged on its whole tree (a new branch's first commit, a
+ * tip with nothing accepted yet) is built this way: there every root is touched by the commit and a root's
  * index lookup cannot depend on what an earlier root of the same commit did,
  * unless two roots have the same index key (the same folder and options,
  * named twice): then, and for a commit judged on its changes, the builds run
