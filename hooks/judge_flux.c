@@ -365,17 +365,25 @@ static int join_parts(char *o, size_t *olen, const char *s)
 	return 0;
 }
 
-char *gate_judge__join_path(const char *dir, const char *rel)
+int gate_judge__join_path_to(char *o, const char *dir, const char *rel)
 {
-	size_t dl = strlen(dir), olen = 0;
-	char *o = gate_xmalloc(dl + strlen(rel) + 2);
+	size_t olen = 0;
 
 	/* "dir/rel" cleaned: the parts of dir, then those of rel */
-	if (join_parts(o, &olen, dir) < 0 || join_parts(o, &olen, rel) < 0) {
+	if (join_parts(o, &olen, dir) < 0 || join_parts(o, &olen, rel) < 0)
+		return -1;
+	o[olen] = '\0';
+	return 0;
+}
+
+char *gate_judge__join_path(const char *dir, const char *rel)
+{
+	char *o = gate_xmalloc(strlen(dir) + strlen(rel) + 2);
+
+	if (gate_judge__join_path_to(o, dir, rel) < 0) {
 		free(o);
 		return NULL;
 	}
-	o[olen] = '\0';
 	return o;
 }
 

@@ -665,20 +665,24 @@ static char *dir_of(const char *path)
 /* Mark the folders the kustomizations name, and those holding Components. */
 static void kdirs_mark(struct rtree *t, struct kdirs *kd, char *const *fdirs)
 {
-	size_t i, k;
+	size_t i, k, need, alloc = 0;
 	struct kdir *hit;
+	char *p = NULL;
 
 	for (i = 0; i < t->nkf; i++) {
 		const struct gate_kust_refs *kr = &t->kr[i];
 		for (k = 0; k < kr->n; k++) {
-			char *p = gate_judge__join_path(fdirs[i], kr->names[k]);
-			if (p && strcmp(p, fdirs[i]) && (hit = kdir_find(kd, p)))
+			need = strlen(fdirs[i]) + strlen(kr->names[k]) + 2;
+			if (need > alloc)
+				p = gate_xrealloc(p, alloc = 2 * need);
+			if (gate_judge__join_path_to(p, fdirs[i], kr->names[k]) == 0 && strcmp(p, fdirs[i]) &&
+			    (hit = kdir_find(kd, p)))
 				hit->reached = 1;
-			free(p);
 		}
 		if (kr->component && (hit = kdir_find(kd, fdirs[i])))
 			hit->comp = 1;
 	}
+	free(p);
 }
 
 int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
