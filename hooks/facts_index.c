@@ -50,6 +50,7 @@ struct gate_facts_index {
 	const unsigned char *btab;  /* its table */
 	const char *bdata;
 	size_t bn, bdatalen;
+	unsigned char *bok;         /* a bit per base entry: its text was checked good */
 	struct dent *d;             /* the delta: loaded and added entries */
 	size_t nd, ad;
 	size_t *slots;              /* index + 1 into d, 0 empty */
@@ -331,12 +332,28 @@ void gate_facts_index_free(struct gate_facts_index *idx)
 			free(idx->d[i].text);
 	free(idx->d);
 	free(idx->slots);
+	free(idx->bok);
 	release_file(&idx->bfile);
 	release_file(&idx->dfile);
 	free(idx->base_path);
 	free(idx->delta_path);
 	free(idx->stamp);
 	free(idx);
+}
+
+/* Base entry e's text checked against its sum, once per entry. */
+static int base_ok(struct gate_facts_index *idx, const unsigned char *e)
+{
+	size_t i = (size_t)(e - idx->btab) / ENTRY_BYTES;
+
+	if (!idx->bok)
+		idx->bok = gate_xcalloc(idx->bn / 8 + 1, 1);
+	if (idx->bok[i / 8] & (1u << (i % 8)))
+		return 1;
+	if (!entry_ok(idx->bdata, e))
+		return 0;
+	idx->bok[i / 8] |= (unsigned char)(1u << (i % 8));
+	return 1;
 }
 
 /* The base's table entry of id, or NULL. */
@@ -381,7 +398,7 @@ int gate_facts_index_get(struct gate_facts_index *idx, const unsigned char *id,
 	}
 	if (idx->bn && (e = base_find(idx, id))) {
 		/* the flags are under the table's sum; the text under its own */
-		if (text && !entry_ok(idx->bdata, e)) {
+		if (text && !base_ok(idx, e)) {
 			idx->st.bad++;
 			idx->st.misses++;
 			return 0;
@@ -415,7 +432,7 @@ void gate_facts_index_put(struct gate_facts_index *idx, const unsigned char *id,
 		d->dead = 0;
 		d->flags = 0;
 		/* what the base knows of it, when it verifies */
-		if (idx->bn && (e = base_find(idx, id)) && entry_ok(idx->bdata, e)) {
+		if (idx->bn && (e = base_find(idx, id)) && base_ok(idx, e)) {
 			d->flags = get_u32(e + 20);
 			dent_set_text(d, idx->bdata + get_u32(e + 24), get_u32(e + 28));
 		} else {
@@ -477,7 +494,7 @@ static int write_file(struct gate_facts_index *idx, const char *path, int with_b
 		}
 		if (c < 0) {
 			/* only base entries that verify are carried over */
-			if (entry_ok(idx->bdata, e)) {
+			if (base_ok(idx, e)) {
 				put_entry(&tab, &data, e, get_u32(e + 20), idx->bdata + get_u32(e + 24),
 					get_u32(e + 28));
 				n++;
