@@ -130,8 +130,8 @@ void gate_judge__rtree_release(struct rtree *t);
 
 /*
  * The render index's "T" texts known to hold (judge_settled.c): open loads
- * the set of the commit's first parent's tree and the commit's changes from
- * it; holds() says 1 when the text (its "T" lines, len bytes) held there and
+ * the set of the tree of the commit's nearest first-parent ancestor that has
+ * one and what differs between that tree and the commit's; holds() says 1 when the text (its "T" lines, len bytes) held there and
  * no changed path meets its folders, so it holds here (0: look it up); add()
  * notes a text seen to hold in this tree (thread-safe); close writes this
  * tree's set to the facts index and frees.  Without the index, holds() is 0.

@@ -9,13 +9,13 @@
  * text and the tree, so it is kept per tree: in the blob-facts index, under
  * a key of the tree id, the digests (SHA-256, first 16 bytes) of the "T"
  * texts seen to hold in it ("S1\n", then the digests, sorted).  A commit
- * whose first parent's tree has such a set, and whose changes from it are
- * few, knows a text of that set holds in its own tree when none of its
- * changed paths is at, below or above one of the text's folders (the
- * commit's change walk reports every file that differs, and a folder added
- * or deleted whole: a subtree that differs has a reported path below or
- * above it; only empty trees, which hold no file a build could read or
- * probe, go unreported).  Any other text is looked up as before.  Both
+ * whose nearest first-parent ancestor with such a set (its parent, as a
+ * rule) has a tree that differs little from its own knows a text of that
+ * set holds in its own tree when none of the paths that differ is at,
+ * below or above one of the text's folders (the change walk reports every
+ * file that differs, and a folder added or deleted whole: a subtree that
+ * differs has a reported path below or above it; only empty trees, which
+ * hold no file a build could read or probe, go unreported).  Any other text is looked up as before.  Both
  * answers are the same; the set of the commit's tree is written for the next
  * push.  Derived data keyed by content: never stale.
  */
@@ -33,6 +33,8 @@
 #define SETTLED_MAGIC "S1\n"
 /* past this many changed paths, every text is looked up (the check is per path) */
 #define MAX_CHANGED 256
+/* first-parent ancestors looked at for a set (one pushed without the index has none) */
+#define MAX_BACK 8
 
 struct settled {
 	unsigned char *prev;   /* the parent tree's digests, sorted */
@@ -78,33 +80,53 @@ static int changed_fn(const struct gate_repo_change *ch, void *payload)
 	return 0;
 }
 
+/*
+ * The set of the nearest of the commit's first-parent ancestors (at most
+ * MAX_BACK up) that has one: its text (borrowed from the index), 0; or -1.
+ */
+static int ancestor_set(struct rtree *t, struct gate_facts_index *idx, git_oid *anc, const char **text,
+	size_t *len)
+{
+	size_t ml = sizeof(SETTLED_MAGIC) - 1;
+	git_oid at, tree, key;
+	unsigned flags;
+	char emsg[256];
+	int back;
+
+	git_oid_cpy(&at, &t->commit);
+	for (back = 0; back < MAX_BACK; back++) {
+		if (gate_repo_first_parent(t->j->repo, &at, anc) != 1 ||
+		    gate_repo_commit_tree_id(t->j->repo, anc, &tree, emsg, sizeof(emsg)) < 0)
+			return -1;
+		set_key(t, &tree, &key);
+		if (gate_facts_index_get(idx, key.id, &flags, text, len) == 1 && (flags & GATE_FACTS_HAS_TEXT) &&
+		    *len > ml && !memcmp(*text, SETTLED_MAGIC, ml) && !((*len - ml) % DIGEST_BYTES))
+			return 0;
+		git_oid_cpy(&at, anc);
+	}
+	return -1;
+}
+
 void gate_judge__settled_open(struct rtree *t)
 {
 	struct gate_facts_index *idx = gate_judge__facts_index(t->j);
 	struct settled *s = gate_xcalloc(1, sizeof(*s));
-	git_tree *ptree = NULL;
 	const char *text;
 	size_t len, ml = sizeof(SETTLED_MAGIC) - 1;
-	unsigned flags;
-	git_oid key;
+	git_oid anc;
 	char emsg[256];
 
 	pthread_mutex_init(&s->lock, NULL);
 	t->settled = s;
-	if (!idx || gate_repo_parent_tree(t->j->repo, &t->commit, &ptree, emsg, sizeof(emsg)) < 0 || !ptree)
-		goto done;
-	set_key(t, git_tree_id(ptree), &key);
-	if (gate_facts_index_get(idx, key.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
-	    len <= ml || memcmp(text, SETTLED_MAGIC, ml) || (len - ml) % DIGEST_BYTES)
-		goto done;
-	if (gate_repo_tree_changes(t->j->repo, &t->commit, 0, changed_fn, s, emsg, sizeof(emsg)) < 0 ||
+	if (!idx || ancestor_set(t, idx, &anc, &text, &len) < 0)
+		return;
+	/* what differs between that ancestor's tree and this one */
+	if (gate_repo_diff_changes(t->j->repo, &anc, &t->commit, changed_fn, s, emsg, sizeof(emsg)) < 0 ||
 	    s->too_many)
-		goto done;
+		return;
 	s->nprev = (len - ml) / DIGEST_BYTES;
 	s->prev = gate_xmalloc(len - ml);
 	memcpy(s->prev, text + ml, len - ml);
-done:
-	gate_repo_tree_free(ptree);
 }
 
 /* Is dir at or below folder up ("" the top)? */

@@ -161,6 +161,16 @@ configs
 step "render.roots removed"
 probes "render.roots removed"
 
+# --- a push judged without the index in between: the next one starts from an older tree's facts
+mkdir -p "$work/other"
+valid_service other >"$work/other/svc.yaml"
+commit "a file pushed without the index"
+ok "a push without the index is accepted" env GATE_NO_FACTS_INDEX=1 sh -c \
+	'git -C "$1" push -q origin HEAD:main 2>/dev/null && git -C "$1" push -q noidx HEAD:main 2>/dev/null' - "$work"
+git -C "$idx" update-ref refs/heads/gitops/accepted/main main
+git -C "$noidx" update-ref refs/heads/gitops/accepted/main main
+probes "after a push without the index"
+
 # --- folders holding roots moved and deleted
 git -C "$work" mv misc/a misc/b
 misc=misc/b
