@@ -11,8 +11,9 @@
  * from the object database, the reads the blob memo answered, and the facts
  * index's counts), GATE_NO_FACTS_INDEX (judge without the blob-facts
  * index), GATE_NO_SHARING (read and parse again what one part of the push
- * already read: no blob memo, no parse cache between renders; these two for
- * tests comparing verdicts with and without) and
+ * already read: no blob memo, no parse cache between renders), GATE_SERIAL_ROOTS
+ * (build the deployment roots one after the other, not in the judge's
+ * threads; these three for tests comparing verdicts with and without) and
  * GATE_TEST_STOP_AFTER_FILES=N (tests of the time budget: judging stops as
  * out of time after N files were started, at a count instead of a time).
  */
@@ -407,6 +408,7 @@ static int pre_receive(int argc, char **argv)
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
 	as.no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
+	as.serial_roots = getenv("GATE_SERIAL_ROOTS") != NULL;
 	if (getenv("GATE_NO_SHARING"))
 		gate_repo_set_sharing(repo, 0);
 	if (getenv("GATE_TEST_STOP_AFTER_FILES"))

@@ -66,6 +66,7 @@ int gate_accept_judge(struct gate_accept *a, const struct gate_accept_setup *s,
 	js.catalog_dir = s->catalog_dir;
 	js.threads = 2;
 	js.no_facts_index = s->no_facts_index;
+	js.serial_roots = s->serial_roots;
 	js.phase = s->phase;
 	js.phase_payload = s->phase_payload;
 	js.stop_after_files = s->stop_after_files;

@@ -194,6 +194,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	j->tree_checks = gate_policy_repository_checks(s->policy);
 	j->owners = gate_policy_has_owners(s->policy);
 	j->use_index = !s->no_facts_index;
+	j->serial_roots = s->serial_roots;
 	j->phase = s->phase;
 	j->phase_payload = s->phase_payload;
 	j->stop_after = s->stop_after_files;

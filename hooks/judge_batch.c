@@ -382,6 +382,7 @@ struct run {
 	struct gather *g;
 	struct gate_input *in;
 	size_t *idx;              /* uniq index of each input */
+	size_t *size;             /* its blob's size (read before the run: its header is not read again) */
 	unsigned char *kind;      /* IN_* of each input */
 	unsigned char *roots;     /* 0: unknown; 1: names no deployment root; 2: may name one */
 	char **err;               /* IN_FAILED: why */
@@ -395,11 +396,13 @@ static void run_add(struct run *rn, size_t k, size_t size)
 		size_t na = rn->alloc ? rn->alloc * 2 : 64;
 		rn->in = gate_xreallocarray(rn->in, na, sizeof(*rn->in));
 		rn->idx = gate_xreallocarray(rn->idx, na, sizeof(*rn->idx));
+		rn->size = gate_xreallocarray(rn->size, na, sizeof(*rn->size));
 		rn->alloc = na;
 	}
 	memset(&rn->in[rn->n], 0, sizeof(rn->in[rn->n]));
 	rn->in[rn->n].filename = rn->t->v[k].path;
 	rn->in[rn->n].len = size; /* for the order: largest first */
+	rn->size[rn->n] = size;
 	rn->idx[rn->n++] = k;
 }
 
@@ -437,7 +440,7 @@ static int load_blob(void *ctx, size_t i, struct gate_input *in)
 	if (atomic_load(&rn->failed) || gate_judge__start_file(j))
 		return -1;
 	if (u->group == GROUP_SCAN) {
-		rc = gate_repo_read_blob(j->repo, &u->blob, gate_policy_scan_max_bytes(j->policy),
+		rc = gate_repo_read_blob_sized(j->repo, &u->blob, rn->size[i], gate_policy_scan_max_bytes(j->policy),
 			&buf, &len, emsg, sizeof(emsg));
 		if (rc < 0 && rc != GATE_REPO_ETOOBIG)
 			return read_failed(rn, i, &u->blob, emsg);
@@ -450,7 +453,7 @@ static int load_blob(void *ctx, size_t i, struct gate_input *in)
 		rn->kind[i] = IN_SCAN;
 		return 1;
 	}
-	rc = gate_repo_read_blob(j->repo, &u->blob, max, &buf, &len, emsg, sizeof(emsg));
+	rc = gate_repo_read_blob_sized(j->repo, &u->blob, rn->size[i], max, &buf, &len, emsg, sizeof(emsg));
 	if (rc == GATE_REPO_ETOOBIG) {
 		char *m = gate_xasprintf("file too large: %zu bytes, more than "
 			"limits.max_blob_bytes (%zu)", len, max);
@@ -704,6 +707,87 @@ static int from_cache(struct gate_judge *j, struct utable *t, struct fmemo *memo
 	return error;
 }
 
+/* The sizes of a run's blobs (their headers), on two threads: 30k headers of a first push. */
+struct sizes {
+	struct gate_repo *repo;
+	const struct utable *t;
+	size_t *ix;        /* uniq indexes */
+	size_t *size;
+	unsigned char *bad; /* its header could not be read (the message is read again, in order) */
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *sizes_worker(void *arg)
+{
+	struct sizes *s = arg;
+	size_t k, e;
+	char emsg[256];
+
+	while ((k = atomic_fetch_add(&s->next, 64)) < s->n)
+		for (e = k + 64 < s->n ? k + 64 : s->n; k < e; k++)
+			s->bad[k] = gate_repo_blob_size(s->repo, &s->t->v[s->ix[k]].blob, &s->size[k], emsg,
+				sizeof(emsg)) < 0;
+	return NULL;
+}
+
+static void read_sizes(struct gate_judge *j, struct sizes *s)
+{
+	pthread_t tid;
+	int two = s->n > 256 && j->threads > 1 && gate_repo_reads_in_threads(j->repo);
+
+	atomic_init(&s->next, 0);
+	if (two && pthread_create(&tid, NULL, sizes_worker, s) != 0)
+		two = 0;
+	sizes_worker(s);
+	if (two)
+		pthread_join(tid, NULL);
+}
+
+/* Group g's blobs to judge into rn, largest first; 0, or GATE_JUDGE_ETIMEOUT, or -1 with msg. */
+static int run_fill(struct gate_judge *j, struct utable *t, struct run *rn, size_t g, char *msg, size_t msgsize)
+{
+	struct sizes s;
+	size_t i, k;
+	int error = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.repo = j->repo;
+	s.t = t;
+	s.ix = gate_xcalloc(t->n ? t->n : 1, sizeof(*s.ix));
+	for (i = 0; i < t->n; i++) {
+		struct uniq *u = &t->v[i];
+		if (!u->done && (u->group == (int)g || (g == 0 && u->group == GROUP_SCAN)))
+			s.ix[s.n++] = i;
+	}
+	s.size = gate_xcalloc(s.n ? s.n : 1, sizeof(*s.size));
+	s.bad = gate_xcalloc(s.n ? s.n : 1, 1);
+	read_sizes(j, &s);
+	for (k = 0; k < s.n; k++) {
+		struct uniq *u = &t->v[s.ix[k]];
+		char emsg[256];
+		size_t size;
+
+		if (!(rn->n % 256) && gate_judge__past_deadline(j)) {
+			error = GATE_JUDGE_ETIMEOUT;
+			break;
+		}
+		/* its size only (the order of the run); the bytes are read in the run */
+		if (s.bad[k] && gate_repo_blob_size(j->repo, &u->blob, &size, emsg, sizeof(emsg)) < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &u->blob);
+			gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
+			error = -1;
+			break;
+		}
+		run_add(rn, s.ix[k], s.bad[k] ? size : s.size[k]);
+	}
+	free(s.ix);
+	free(s.size);
+	free(s.bad);
+	return error;
+}
+
 /*
  * Judge every (blob, group) not in the cache, files only scanned for
  * secrets with the first group; with memo, keep the facts the engine's pass
@@ -714,7 +798,7 @@ int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 	struct gate_verdict *out, char *msg, size_t msgsize)
 {
 	struct run rn;
-	size_t i, g;
+	size_t g;
 	int error;
 
 	out->files_total = t->n;
@@ -725,33 +809,14 @@ int gate_judge__uniq(struct gate_judge *j, struct utable *t, struct fmemo *memo,
 	rn.j = j;
 	rn.t = t;
 	for (g = 0; g < j->ngroups && !error; g++) {
-		for (i = 0; i < t->n; i++) {
-			struct uniq *u = &t->v[i];
-			char emsg[256];
-			size_t size;
-
-			if (u->done || (u->group != (int)g && !(g == 0 && u->group == GROUP_SCAN)))
-				continue;
-			if (!(rn.n % 256) && gate_judge__past_deadline(j)) {
-				error = GATE_JUDGE_ETIMEOUT;
-				break;
-			}
-			/* its size only (the order of the run); the bytes are read in the run */
-			if (gate_repo_blob_size(j->repo, &u->blob, &size, emsg, sizeof(emsg)) < 0) {
-				char hex[GIT_OID_HEXSZ + 1];
-				git_oid_tostr(hex, sizeof(hex), &u->blob);
-				gate_set_msg(msg, msgsize, "cannot read blob %s: %s", hex, emsg);
-				error = -1;
-				break;
-			}
-			run_add(&rn, i, size);
-		}
+		error = run_fill(j, t, &rn, g, msg, msgsize);
 		if (!error)
 			error = run_judge(&rn, memo, (int)g, out, msg, msgsize);
 		rn.n = 0;
 	}
 	free(rn.in);
 	free(rn.idx);
+	free(rn.size);
 	return error;
 }
 

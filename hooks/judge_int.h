@@ -84,6 +84,7 @@ struct gate_judge {
 	int scan, ratchet, tree_checks, owners;
 	char fingerprint[GATE_SHA256_HEX];
 	int use_index;       /* the blob-facts index of the cache's folder (judge_facts.c) */
+	int serial_roots;    /* the roots' builds one after the other (judge_proots.c) */
 	char *facts_stamp;   /* what its entries must have been made by */
 	void (*phase)(void *payload, const char *step);
 	void *phase_payload;

@@ -25,6 +25,19 @@
 #include "judge_render_int.h"
 
 
+/* The uses of the tree (its lookup table, its messages) by builds on several threads. */
+static void tree_lock(const struct reads *r)
+{
+	if (r->mu)
+		pthread_mutex_lock(r->mu);
+}
+
+static void tree_unlock(const struct reads *r)
+{
+	if (r->mu)
+		pthread_mutex_unlock(r->mu);
+}
+
 static void reads_state(struct reads *r, const char *state, const char *path)
 {
 	if (strchr(path, '\n')) {
@@ -45,7 +58,8 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 	struct reads *r = payload;
 	const struct rfile *f;
 	char emsg[256];
-	int rc;
+	git_oid id;
+	int rc, dir;
 
 	if (r->root->vpath && !strcmp(path, r->root->vpath)) {
 		*buf = gate_xstrdup(r->root->overlay);
@@ -62,7 +76,12 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 		return GATE_RENDER_EISDIR;
 	if (r->gen_path && !strcmp(path, r->gen_path)) {
 		char hex[GATE_SHA256_HEX], state[GATE_SHA256_HEX + 1];
-		if (!(*buf = gate_judge__generate_kustomization(r->t, r->root->dir))) {
+		tree_lock(r);
+		*buf = gate_judge__generate_kustomization(r->t, r->root->dir);
+		if (!*buf && r->msg && r->msg != r->t->msg)
+			gate_set_msg(r->msg, r->msgsize, "%s", r->t->msg);
+		tree_unlock(r);
+		if (!*buf) {
 			r->io_error = 1;
 			return -1;
 		}
@@ -74,8 +93,12 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 	}
 	if (!strncmp(path, "../", 3) || !strcmp(path, ".."))
 		return GATE_RENDER_ENOENT;
-	if (!(f = gate_judge__rtree_find(r->t, path))) {
-		int dir = gate_judge__rtree_is_dir(r->t, path);
+	tree_lock(r);
+	if ((f = gate_judge__rtree_find(r->t, path)) != NULL)
+		id = f->id;
+	dir = f ? 0 : gate_judge__rtree_is_dir(r->t, path);
+	tree_unlock(r);
+	if (!f) {
 		reads_state(r, dir ? "d" : "-", path);
 		if (!dir) {
 			GATE_ALLOC_GROW(r->gone, r->ngone + 1, r->agone);
@@ -85,13 +108,15 @@ int gate_judge__loader_read(void *payload, const char *path, char **buf, size_t 
 	}
 	{
 		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), &f->id);
+		git_oid_tostr(hex, sizeof(hex), &id);
 		reads_state(r, hex, path);
 	}
-	rc = gate_repo_read_blob(r->t->j->repo, &f->id,
+	rc = gate_repo_read_blob(r->t->j->repo, &id,
 		gate_config_limits(r->t->j->cfg)->max_blob_bytes, buf, len, emsg, sizeof(emsg));
 	if (rc < 0) {
-		gate_set_msg(r->t->msg, r->t->msgsize, "cannot read %s: %s", path, emsg);
+		/* the build's own message, or the tree's (the root search's builds) */
+		gate_set_msg(r->msg ? r->msg : r->t->msg, r->msg ? r->msgsize : r->t->msgsize, "cannot read %s: %s",
+			path, emsg);
 		r->io_error = 1;
 		return rc == GATE_REPO_ETOOBIG ? -1 : rc;
 	}
@@ -337,20 +362,14 @@ static int hand_over(struct gate_judge *j, const struct rtree *t, struct gate_ju
 	return 0;
 }
 
-static void build_failed(struct gate_judged_commit *cm, const struct root *root,
-	const struct gate_render_error *err)
+static void build_failed(struct gate_results *out, const struct root *root, const struct gate_render_error *err)
 {
-	struct gate_judged_file *fl;
 	struct gate_result *d;
-	git_oid zero;
 	const char *file = *err->file ? err->file : root->dir;
 	uint32_t col = err->col;
 
 	file = vfile_map(root, file, &col);
-
-	memset(&zero, 0, sizeof(zero));
-	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
-	d = gate_results_add(&fl->results);
+	d = gate_results_add(out);
 	d->filename = gate_xasprintf("%s: %s", root->dir, file);
 	d->line = err->line;
 	d->status = GATE_STATUS_INVALID;
@@ -363,17 +382,13 @@ static void build_failed(struct gate_judged_commit *cm, const struct root *root,
  * component, substituteFrom objects the gate cannot read): errors at their
  * lines, warnings as problems of severity warn.
  */
-static struct gate_judged_file *root_notes(struct gate_judged_commit *cm, const struct root *root)
+static void root_notes(struct gate_results *out, const struct root *root)
 {
-	struct gate_judged_file *fl;
 	struct gate_result *d;
-	git_oid zero;
 	size_t i;
 
-	memset(&zero, 0, sizeof(zero));
-	fl = gate_judge__add_file(cm, root->dir, &zero, -1);
 	if (root->bad) {
-		d = gate_results_add(&fl->results);
+		d = gate_results_add(out);
 		d->filename = gate_xasprintf("%s: %s", root->dir, root->from);
 		d->line = root->bad_line;
 		d->status = GATE_STATUS_INVALID;
@@ -382,14 +397,13 @@ static struct gate_judged_file *root_notes(struct gate_judged_commit *cm, const 
 	}
 	for (i = 0; i < root->fv.nnotes; i++) {
 		const struct root_note *n = &root->fv.notes[i];
-		d = gate_results_add(&fl->results);
+		d = gate_results_add(out);
 		d->filename = gate_xasprintf("%s: %s", root->dir, n->file);
 		d->line = n->line;
 		d->status = n->warn ? GATE_STATUS_VALID : GATE_STATUS_INVALID;
 		gate_result_add_problem(d, NULL, n->line, n->col, "flux-substitute-from",
 			n->warn ? GATE_SEV_WARN : GATE_SEV_DENY, n->msg);
 	}
-	return fl;
 }
 
 void gate_judge__reads_release(struct reads *r)
@@ -406,65 +420,13 @@ void gate_judge__reads_release(struct reads *r)
 	gate_buf_release(&r->states);
 }
 
-/*
- * Build root in the commit's tree and judge what it renders.  rcache: the
- * push's parsed files, shared by its builds (50 overlays of one base parse
- * it once).
- */
-static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
-	const struct root *root, struct gate_render_cache *rcache)
+/* The root's build judged, one object after the other, its results onto job->own. */
+static int judge_objects(struct gate_judge *j, const struct root *root, const struct gate_render *r,
+	struct rjob *job)
 {
-	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
-	struct gate_render_loader ldr;
-	struct gate_render_error err;
-	struct gate_render *r = NULL;
-	struct reads rd;
-	struct gate_judged_file *fl = NULL;
-	char key[GATE_SHA256_HEX] = "", ikey[GATE_SHA256_HEX] = "";
 	size_t i;
-	int rc, error = 0;
+	int error = 0;
 
-	memset(&rd, 0, sizeof(rd));
-	memset(&err, 0, sizeof(err));
-	rd.t = t;
-	rd.root = root;
-	if (root->flux && !gate_judge__has_kustomization(t, root->dir))
-		rd.gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
-			gate_xstrdup("kustomization.yaml");
-	if (j->cache) {
-		switch (gate_judge__rindex_lookup(j, t, cm, root, &rd, key, ikey)) {
-		case RINDEX_CLEAN:
-			error = hand_over(j, t, cm, &rd, t->msg, t->msgsize);
-			goto done;
-		case RINDEX_UNTOUCHED:
-			goto done; /* nothing it reads changed: nothing to say, nothing to hand over */
-		}
-	}
-	ldr.read = gate_judge__loader_read;
-	ldr.payload = &rd;
-	/* Flux builds in input order (kustomize's --reorder none) */
-	ro.order = root->flux ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
-	ro.cache = rcache;
-	rc = gate_render_build(&r, root->vdir ? root->vdir : *root->dir ? root->dir : ".", &ldr, &ro, &err);
-	if (rd.io_error) {
-		error = -1;
-		goto done;
-	}
-	if ((error = hand_over(j, t, cm, &rd, t->msg, t->msgsize)) < 0)
-		goto done;
-	if (!gate_judge__root_touches(t, cm, &rd, root)) {
-		gate_judge__rindex_put(j, t, &rd, NULL, ikey);
-		goto done;
-	}
-	if (root->bad || root->fv.nnotes) {
-		fl = root_notes(cm, root);
-		if (root->bad || root->fv.failed)
-			goto done; /* Flux applies nothing of it */
-	}
-	if (rc < 0) {
-		build_failed(cm, root, &err);
-		goto done;
-	}
 	for (i = 0; i < gate_render_count(r) && !error; i++) {
 		struct gate_results found = GATE_RESULTS_INIT;
 		if (gate_judge__past_deadline(j)) {
@@ -473,22 +435,131 @@ static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_
 		}
 		error = judge_object(j, root, gate_render_object(r, i), &found);
 		if (!error && found.n) {
-			git_oid zero;
-			memset(&zero, 0, sizeof(zero));
-			if (!fl)
-				fl = gate_judge__add_file(cm, root->dir, &zero, -1);
-			gate_results_move(&fl->results, &found);
+			job->has_fl = 1;
+			gate_results_move(&job->own, &found);
 		}
 		gate_results_release(&found);
 	}
-	if (error < 0 && error != GATE_JUDGE_ETIMEOUT)
-		gate_set_msg(t->msg, t->msgsize, "cannot judge the render of %s", root->dir);
+	return error;
+}
+
+/*
+ * Build root in the commit's tree and judge what it renders, into job (see
+ * judge_render_int.h).  rcache: the push's parsed files, shared by its
+ * builds (50 overlays of one base parse it once); mu: held around the uses
+ * of t, NULL when builds run one after the other.
+ */
+void gate_judge__root_build(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+	const struct root *root, struct gate_render_cache *rcache, pthread_mutex_t *mu, struct rjob *job)
+{
+	struct gate_render_options ro = GATE_RENDER_OPTIONS_INIT;
+	struct gate_render_loader ldr;
+	struct gate_render_error err;
+	struct gate_render *r = NULL;
+	struct reads *rd = &job->rd;
+	int rc, has_k;
+
+	memset(&err, 0, sizeof(err));
+	rd->t = t;
+	rd->root = root;
+	rd->mu = mu;
+	rd->msg = job->msg ? job->msg : t->msg;
+	rd->msgsize = t->msgsize;
+	tree_lock(rd);
+	has_k = !root->flux || gate_judge__has_kustomization(t, root->dir);
+	tree_unlock(rd);
+	if (!has_k)
+		rd->gen_path = *root->dir ? gate_xasprintf("%s/kustomization.yaml", root->dir) :
+			gate_xstrdup("kustomization.yaml");
+	if (j->cache) {
+		tree_lock(rd);
+		rc = gate_judge__rindex_lookup(j, t, cm, root, rd, job->key, job->ikey);
+		tree_unlock(rd);
+		if (rc == RINDEX_CLEAN)
+			job->kind = RJOB_CLEAN;
+		if (rc != RINDEX_MISS)
+			return; /* untouched: nothing it reads changed, nothing to say, nothing to hand over */
+	}
+	job->kind = RJOB_BUILT;
+	ldr.read = gate_judge__loader_read;
+	ldr.payload = rd;
+	/* Flux builds in input order (kustomize's --reorder none) */
+	ro.order = root->flux ? GATE_RENDER_ORDER_NONE : GATE_RENDER_ORDER_LEGACY;
+	ro.cache = rcache;
+	rc = gate_render_build(&r, root->vdir ? root->vdir : *root->dir ? root->dir : ".", &ldr, &ro, &err);
+	if (rd->io_error) {
+		job->error = -1;
+		goto done;
+	}
+	if (!(job->touched = gate_judge__root_touches(t, cm, rd, root)))
+		goto done;
+	if (root->bad || root->fv.nnotes) {
+		job->has_fl = 1;
+		root_notes(&job->own, root);
+		if (root->bad || root->fv.failed)
+			goto done; /* Flux applies nothing of it */
+	}
+	if (rc < 0) {
+		job->has_fl = 1;
+		build_failed(&job->own, root, &err);
+		goto done;
+	}
+	job->error = judge_objects(j, root, r, job);
+	if (job->error < 0 && job->error != GATE_JUDGE_ETIMEOUT)
+		gate_set_msg(rd->msg, rd->msgsize, "cannot judge the render of %s", root->dir);
 	/* a clean render, all warnings included: remember its inputs; else what it read */
-	if (!error)
-		gate_judge__rindex_put(j, t, &rd, !fl && !gate_render_warning_count(r) ? key : NULL, ikey);
+	job->put = !job->error;
+	job->clean = !job->has_fl && !gate_render_warning_count(r);
 done:
 	gate_render_free(r);
-	gate_judge__reads_release(&rd);
+}
+
+/* What job's build does to the commit, in the order the build did it. */
+int gate_judge__root_merge(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
+	const struct root *root, struct rjob *job)
+{
+	struct gate_judged_file *fl;
+	git_oid zero;
+	int error;
+
+	if (job->msg && *job->msg && job->error)
+		gate_set_msg(t->msg, t->msgsize, "%s", job->msg);
+	if (job->kind == RJOB_NONE || (job->kind == RJOB_BUILT && job->rd.io_error))
+		return job->error;
+	if ((error = hand_over(j, t, cm, &job->rd, t->msg, t->msgsize)) < 0 || job->kind == RJOB_CLEAN)
+		return error;
+	if (!job->touched) {
+		gate_judge__rindex_put(j, t, &job->rd, NULL, job->ikey);
+		return 0;
+	}
+	if (job->has_fl) {
+		memset(&zero, 0, sizeof(zero));
+		fl = gate_judge__add_file(cm, root->dir, &zero, -1);
+		gate_results_move(&fl->results, &job->own);
+	}
+	if (job->put)
+		gate_judge__rindex_put(j, t, &job->rd, job->clean ? job->key : NULL, job->ikey);
+	return job->error;
+}
+
+void gate_judge__rjob_release(struct rjob *job)
+{
+	gate_judge__reads_release(&job->rd);
+	gate_results_release(&job->own);
+	free(job->msg);
+	memset(job, 0, sizeof(*job));
+}
+
+static int judge_root(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
+	const struct root *root, struct gate_render_cache *rcache)
+{
+	struct rjob job;
+	int error;
+
+	memset(&job, 0, sizeof(job));
+	gate_judge__root_build(j, t, cm, root, rcache, NULL, &job);
+	error = gate_judge__root_merge(j, t, cm, root, &job);
+	gate_judge__rjob_release(&job);
 	return error;
 }
 
@@ -522,7 +593,11 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 				error = gate_judge__find_roots(&t, &rs);
 			if (!error)
 				error = gate_judge__resolve_vars(&t, &rs);
-			for (k = 0; !error && k < rs.n; k++)
+			if (!error && gate_judge__render_parallel(j, &t, cm, &rs, rcache, &error))
+				k = rs.n; /* built on the judge's threads */
+			else
+				k = 0;
+			for (; !error && k < rs.n; k++)
 				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
 					judge_root(j, &t, cm, &rs.v[k], rcache);
 			gate_judge__roots_release(&rs);

@@ -5,6 +5,7 @@
 #ifndef GATE_JUDGE_RENDER_INT_H
 #define GATE_JUDGE_RENDER_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -115,7 +116,47 @@ struct reads {
 	struct gate_buf states;
 	int io_error;
 	int unindexable; /* a path the index cannot hold (a newline in it) */
+	pthread_mutex_t *mu; /* held around the uses of t (and t->msg), NULL: one thread */
+	char *msg;       /* where the build's errors go (t->msg, or its job's own) */
+	size_t msgsize;
 };
+
+/*
+ * One root's build and judgement (hooks/judge_render.c), apart from what it
+ * does to the commit: gate_judge__root_build() changes nothing but the
+ * job (and the render cache, the blob memo, and, for a root the verdict cache
+ * spares, the facts index), so builds may run on several threads;
+ * gate_judge__root_merge() then hands the files it read over, adds its
+ * results to the commit and keeps its inputs in the render index, as the
+ * build used to do itself.  Merged in root order, the verdict is that of
+ * the builds one after the other.
+ */
+struct gate_render_cache;
+enum { RJOB_NONE = 0, RJOB_CLEAN, RJOB_BUILT };
+struct rjob {
+	int kind;      /* RJOB_NONE: nothing to merge, but error */
+	int error;
+	struct reads rd;
+	int touched;   /* the commit touched what it read */
+	int has_fl;    /* the root's results make a file of the commit (own, maybe empty) */
+	struct gate_results own;
+	int put;       /* its inputs go to the render index (a build judged without error) */
+	int clean;     /* a clean render, warnings included: keep key too */
+	char key[GATE_SHA256_HEX], ikey[GATE_SHA256_HEX];
+	char *msg;     /* the job's error message (size t->msgsize), NULL: t->msg itself */
+};
+void gate_judge__root_build(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
+	const struct root *root, struct gate_render_cache *rcache, pthread_mutex_t *mu, struct rjob *job);
+int gate_judge__root_merge(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
+	const struct root *root, struct rjob *job);
+void gate_judge__rjob_release(struct rjob *job);
+/*
+ * The roots of one commit built on the judge's threads, merged in order
+ * (hooks/judge_proots.c).  Returns 1 when it did (*error: the first root's
+ * error, t->msg), 0 when they must be built one after the other.
+ */
+int gate_judge__render_parallel(struct gate_judge *j, struct rtree *t, struct gate_judged_commit *cm,
+	const struct roots *rs, struct gate_render_cache *rcache, int *error);
 
 extern const char *const gate_judge__kust_names[3];
 

@@ -355,7 +355,8 @@ int gate_repo_blob_size(struct gate_repo *r, const git_oid *id, size_t *size,
 	return 0;
 }
 
-int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
+/* known: the blob's size as gate_repo_blob_size() told, NULL: not known */
+static int read_blob(struct gate_repo *r, const git_oid *id, const size_t *known, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize)
 {
 	git_odb_object *obj = NULL;
@@ -378,7 +379,10 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 		if (kept)
 			return size > max ? GATE_REPO_ETOOBIG : 0;
 	}
-	if ((error = gate_repo_blob_size(r, id, &size, msg, msgsize)) < 0)
+	/* the header first (type and size: a large blob is not inflated), unless it was read before */
+	if (known)
+		size = *known;
+	else if ((error = gate_repo_blob_size(r, id, &size, msg, msgsize)) < 0)
 		return error;
 	if (size > max) {
 		*len = size;
@@ -401,6 +405,18 @@ int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	}
 	git_odb_object_free(obj);
 	return 0;
+}
+
+int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
+	char **out, size_t *len, char *msg, size_t msgsize)
+{
+	return read_blob(r, id, NULL, max, out, len, msg, msgsize);
+}
+
+int gate_repo_read_blob_sized(struct gate_repo *r, const git_oid *id, size_t size, size_t max,
+	char **out, size_t *len, char *msg, size_t msgsize)
+{
+	return read_blob(r, id, &size, max, out, len, msg, msgsize);
 }
 
 int gate_repo_reads_in_threads(const struct gate_repo *r)

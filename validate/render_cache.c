@@ -11,7 +11,15 @@
  * fails where it would), each root is copied into the build's arena with the
  * new file name, and handed over in order.  Copies share the cached strings,
  * which no build changes (nodes get new strings, never edited ones).
+ *
+ * Builds on several threads may share one cache: one mutex guards the
+ * buckets, the arena and the counts.  An entry is found only once done, and
+ * a done entry never changes again, so a replay copies it after the lock is
+ * let go (the mutex orders the recording thread's writes before the
+ * replaying thread's reads).  Two threads parsing the same text at once both
+ * record it; the first done is found, the other is never used.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +48,13 @@ struct rcache_entry {
 	struct cdoc *docs;
 	size_t ndocs, adocs;
 	size_t tail;         /* nodes counted after the last document */
-	int done;            /* recorded whole */
+	int done;            /* recorded whole (then never changed) */
+	struct gate_render_cache *k;
 	struct rcache_entry *next;
 };
 
 struct gate_render_cache {
+	pthread_mutex_t mu;    /* the rest, from every thread */
 	struct rctx arena_ctx; /* only its arena is used: the cache's allocations */
 	struct rcache_entry **buckets;
 	size_t nbuckets, n, text_bytes, hits;
@@ -54,6 +64,7 @@ void gate_render_cache_new(struct gate_render_cache **out)
 {
 	struct gate_render_cache *k = gate_xcalloc(1, sizeof(*k));
 
+	pthread_mutex_init(&k->mu, NULL);
 	k->arena_ctx.arena = rarena_new();
 	k->nbuckets = 256;
 	k->buckets = gate_xcalloc(k->nbuckets, sizeof(*k->buckets));
@@ -77,12 +88,20 @@ void gate_render_cache_free(struct gate_render_cache *k)
 	}
 	free(k->buckets);
 	rarena_free(k->arena_ctx.arena);
+	pthread_mutex_destroy(&k->mu);
 	free(k);
 }
 
 size_t gate_render_cache_hits(const struct gate_render_cache *k)
 {
-	return k ? k->hits : 0;
+	size_t hits;
+
+	if (!k)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&k->mu);
+	hits = k->hits;
+	pthread_mutex_unlock((pthread_mutex_t *)&k->mu);
+	return hits;
 }
 
 /* FNV-1a, 64 bits */
@@ -170,10 +189,17 @@ int rcache_replay(struct rctx *c, const char *file, const char *buf, size_t len,
 	struct gate_render_cache *k = c->opts->cache;
 	struct rcache_entry *e;
 	size_t i;
+	uint64_t h;
 
-	if (!k || !(e = lookup(k, text_hash(buf, len), buf, len)))
+	if (!k)
 		return 0;
-	k->hits++;
+	h = text_hash(buf, len);
+	pthread_mutex_lock(&k->mu);
+	if ((e = lookup(k, h, buf, len)) != NULL)
+		k->hits++;
+	pthread_mutex_unlock(&k->mu);
+	if (!e)
+		return 0;
 	for (i = 0; i < e->ndocs; i++) {
 		rn_count_nodes(c, e->docs[i].nodes);
 		fn(c, replay_copy(c, e->docs[i].root, file), payload);
@@ -188,10 +214,16 @@ struct rcache_entry *rcache_record_start(struct rctx *c, const char *buf, size_t
 	struct rcache_entry *e;
 	uint64_t h;
 
-	if (!k || k->text_bytes + len > CACHE_MAX_TEXT)
+	if (!k)
 		return NULL;
 	h = text_hash(buf, len);
+	pthread_mutex_lock(&k->mu);
+	if (k->text_bytes + len > CACHE_MAX_TEXT) {
+		pthread_mutex_unlock(&k->mu);
+		return NULL;
+	}
 	e = gate_xcalloc(1, sizeof(*e));
+	e->k = k;
 	e->hash = h;
 	e->len = len;
 	e->text = len ? ra_strndup(&k->arena_ctx, buf, len) : "";
@@ -200,12 +232,14 @@ struct rcache_entry *rcache_record_start(struct rctx *c, const char *buf, size_t
 	k->buckets[h & (k->nbuckets - 1)] = e;
 	k->n++;
 	k->text_bytes += len;
+	pthread_mutex_unlock(&k->mu);
 	return e;
 }
 
 void rcache_record_doc(struct rctx *c, struct rcache_entry *e, const struct gate_rnode *root,
 	const char *file, size_t nodes)
 {
+	(void)c;
 	if (!e)
 		return;
 	if (e->ndocs >= CACHE_MAX_DOCS) {
@@ -216,7 +250,9 @@ void rcache_record_doc(struct rctx *c, struct rcache_entry *e, const struct gate
 	if (e->adocs == SIZE_MAX)
 		return;
 	GATE_ALLOC_GROW(e->docs, e->ndocs + 1, e->adocs);
-	e->docs[e->ndocs].root = keep_copy(c->opts->cache, root, file);
+	pthread_mutex_lock(&e->k->mu);
+	e->docs[e->ndocs].root = keep_copy(e->k, root, file);
+	pthread_mutex_unlock(&e->k->mu);
 	e->docs[e->ndocs].nodes = nodes;
 	e->ndocs++;
 }
@@ -225,6 +261,8 @@ void rcache_record_done(struct rcache_entry *e, size_t tail)
 {
 	if (!e || e->adocs == SIZE_MAX)
 		return;
+	pthread_mutex_lock(&e->k->mu);
 	e->tail = tail;
 	e->done = 1;
+	pthread_mutex_unlock(&e->k->mu);
 }

@@ -141,7 +141,60 @@ static int same_ns(const char *a, const char *b)
 struct seen {
 	const struct fobj *o;
 	size_t file;
+	uint64_t h; /* of the identity (kind, name, group, namespace) */
 };
+
+/* FNV-1a 64 of an object's identity, its fields apart */
+static uint64_t ident_hash(const struct fobj *o)
+{
+	const char *f[4];
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+
+	f[0] = o->kind;
+	f[1] = o->name;
+	f[2] = o->group;
+	f[3] = o->ns;
+	for (i = 0; i < 4; i++) {
+		const unsigned char *p = (const unsigned char *)f[i];
+		for (; *p; p++) {
+			h ^= *p;
+			h *= 1099511628211ull;
+		}
+		h ^= 0xff; /* between fields (a hash shared by chance only keeps an entry for the full comparison) */
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/*
+ * Keep only the entries whose identity hash another entry shares (the only
+ * ones that can be duplicates): sorting them alone by identity gives the
+ * runs a sort of all would give, in the same order.  Returns how many.
+ */
+static size_t keep_shared(struct seen *seen, size_t n)
+{
+	size_t i = 0, e, m = 0;
+
+	qsort(seen, n, sizeof(*seen), cmp_hash);
+	while (i < n) {
+		for (e = i + 1; e < n && seen[e].h == seen[i].h; e++)
+			;
+		if (e - i > 1) {
+			memmove(seen + m, seen + i, (e - i) * sizeof(*seen));
+			m += e - i;
+		}
+		i = e;
+	}
+	return m;
+}
 
 static int cmp_seen(const void *a, const void *b)
 {
@@ -322,9 +375,12 @@ static void report_duplicates(struct gate_tree_check *tc, struct gate_results *o
 			GATE_ALLOC_GROW(seen, nseen + 1, aseen);
 			seen[nseen].o = &f->objs[k];
 			seen[nseen].file = i;
+			seen[nseen].h = ident_hash(&f->objs[k]);
 			nseen++;
 		}
 	}
+	if (nseen)
+		nseen = keep_shared(seen, nseen);
 	if (nseen)
 		qsort(seen, nseen, sizeof(*seen), cmp_seen);
 	for (i = 0; i < nseen && *nprob < MAX_PROBLEMS; ) {

@@ -517,16 +517,30 @@ void gate_tree_facts_free(struct gate_tree_facts *f)
  * The text of facts, for caches: "gf1;" then counts and fields, numbers as
  * "<decimal>;" and strings as "<length>:<bytes>", ending with ".".
  */
+/* v in decimal then end (as "%lu" and end would print it, without the cost of a format) */
+static void put_dec(struct gate_buf *b, unsigned long v, char end)
+{
+	char tmp[24];
+	size_t n = sizeof(tmp);
+
+	tmp[--n] = end;
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	gate_buf_add(b, tmp + n, sizeof(tmp) - n);
+}
+
 static void put_num(struct gate_buf *b, unsigned long v)
 {
-	gate_buf_addf(b, "%lu;", v);
+	put_dec(b, v, ';');
 }
 
 static void put_str(struct gate_buf *b, const char *s)
 {
 	size_t l = strlen(s);
 
-	gate_buf_addf(b, "%zu:", l);
+	put_dec(b, l, ':');
 	gate_buf_add(b, s, l);
 }
 

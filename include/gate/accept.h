@@ -39,6 +39,7 @@ struct gate_accept_setup {
 	int64_t deadline_ms;             /* gate_judge_now_ms() clock; 0: now + limits.time_budget_ms */
 	int defer_cache;                 /* keep new verdict records in memory (see verdicts.h) */
 	int no_facts_index;              /* judge without the blob-facts index (see judge.h) */
+	int serial_roots;                /* render the roots one after the other (see judge.h) */
 	/* Called after each stage ("policy", "setup", "judge"), for timings; may be NULL. */
 	void (*phase)(void *payload, const char *stage);
 	void *phase_payload;

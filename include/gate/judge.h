@@ -115,6 +115,7 @@ struct gate_judge_setup {
 	int threads;                       /* 0: 2 */
 	const char *catalog_dir;           /* the built-in catalog (location "catalog"); borrowed */
 	int no_facts_index;                /* judge without the blob-facts index (gate/facts_index.h) */
+	int serial_roots;                  /* build the roots one after the other, not in threads (tests) */
 	/*
 	 * The policy (borrowed, NULL: none) for what goes beyond one resource:
 	 * every changed file scanned for secrets, ownership of the changed paths

@@ -114,6 +114,13 @@ int gate_repo_commits_diff(struct gate_repo *r, const git_oid *from, const git_o
  */
 int gate_repo_read_blob(struct gate_repo *r, const git_oid *id, size_t max,
 	char **out, size_t *len, char *msg, size_t msgsize);
+/*
+ * The same, for a blob whose size gate_repo_blob_size() gave before: its
+ * header is not read again (a packed delta's header costs about what its
+ * content does).
+ */
+int gate_repo_read_blob_sized(struct gate_repo *r, const git_oid *id, size_t size, size_t max,
+	char **out, size_t *len, char *msg, size_t msgsize);
 
 /* 1 when blobs may be read from several threads (libgit2 built thread-safe), else 0. */
 int gate_repo_reads_in_threads(const struct gate_repo *r);
