@@ -4,34 +4,53 @@
 #include "gate/facts_index.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gate/util.h"
 
-#define MAGIC "gitops-gate-facts 1\n"
+#define MAGIC "gitops-gate-facts 2\n"
 #define ENTRY_BYTES 36
 #define MAX_INDEX_BYTES ((size_t)1 << 31)
 #define MAX_ENTRIES ((size_t)1 << 24)
 #define DELTA_MAX 4096  /* a delta past this (or past 1/8 of the base) is merged into the base */
 
-/* An entry of the delta: owned. */
+/*
+ * An entry of the delta.  One loaded from the delta file borrows its text
+ * from the mapped file and is verified against its sum when first used
+ * (checked; dead when it failed: as if absent); one added or changed owns
+ * its text.
+ */
 struct dent {
 	unsigned char id[GATE_FACTS_ID_BYTES];
 	unsigned flags;
 	char *text;
 	size_t len;
+	uint32_t sum;
+	unsigned owned : 1, checked : 1, dead : 1;
+};
+
+/* A file's bytes: mapped, or read when it cannot be mapped. */
+struct fbytes {
+	char *ptr;
+	size_t len;
+	int mapped;
 };
 
 struct gate_facts_index {
 	char *base_path, *delta_path, *stamp;
-	char *bbuf;                 /* the base file, NULL: none usable */
+	struct fbytes bfile, dfile; /* the base and delta files as loaded */
+	char *bbuf;                 /* the base file's bytes, NULL: none usable */
 	const unsigned char *btab;  /* its table */
 	const char *bdata;
 	size_t bn, bdatalen;
+	unsigned char *bok;         /* a bit per base entry: its text was checked good */
 	struct dent *d;             /* the delta: loaded and added entries */
 	size_t nd, ad;
 	size_t *slots;              /* index + 1 into d, 0 empty */
@@ -49,6 +68,24 @@ static uint64_t fnv64(const void *p, size_t n)
 	for (i = 0; i < n; i++)
 		h = (h ^ s[i]) * 1099511628211ull;
 	return h;
+}
+
+/*
+ * The table's sum: FNV-1a over 64-bit words (then the last bytes), so the
+ * whole table is checked on each load at a fraction of a byte-wise sum's cost.
+ */
+static uint64_t table_sum(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 14695981039346656037ull, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		h = (h ^ w) * 1099511628211ull;
+		h ^= h >> 29;
+	}
+	return h ^ fnv64(s + i, n - i);
 }
 
 static uint32_t fnv32(const void *p, size_t n)
@@ -143,7 +180,7 @@ static long parse_file(const char *buf, size_t len, const char *stamp,
 	if (n > MAX_ENTRIES || (size_t)(end - p) < n * ENTRY_BYTES ||
 	    (size_t)(end - p) - n * ENTRY_BYTES != dl)
 		return -1;
-	snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv64(p, (size_t)n * ENTRY_BYTES));
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)table_sum(p, (size_t)n * ENTRY_BYTES));
 	if (strcmp(want, sum))
 		return -1;
 	*tab = (const unsigned char *)p;
@@ -165,41 +202,94 @@ static int entry_ok(const char *data, const unsigned char *e)
 	return fnv32(data + get_u32(e + 24), get_u32(e + 28)) == get_u32(e + 32);
 }
 
+/*
+ * Load file path: mapped (only the pages used are read; the files are
+ * replaced by renaming, never written in place), else read.  -1 with errno.
+ */
+static int load_file(const char *path, struct fbytes *fb)
+{
+	struct stat st;
+	void *m;
+	int fd;
+
+	memset(fb, 0, sizeof(*fb));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_INDEX_BYTES ||
+	    st.st_size <= 0 || (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return gate_read_file(path, MAX_INDEX_BYTES, &fb->ptr, &fb->len);
+	}
+	close(fd);
+	fb->ptr = m;
+	fb->len = (size_t)st.st_size;
+	fb->mapped = 1;
+	return 0;
+}
+
+static void release_file(struct fbytes *fb)
+{
+	if (fb->mapped)
+		munmap(fb->ptr, fb->len);
+	else
+		free(fb->ptr);
+	memset(fb, 0, sizeof(*fb));
+}
+
+/* The delta's entries, their texts borrowed from the file and checked when used. */
 static void load_delta(struct gate_facts_index *idx)
 {
 	const unsigned char *tab;
 	const char *data;
-	char *buf = NULL;
-	size_t len, dl, i;
+	size_t dl, i;
 	long n;
 
-	if (gate_read_file(idx->delta_path, MAX_INDEX_BYTES, &buf, &len) < 0) {
+	if (load_file(idx->delta_path, &idx->dfile) < 0) {
 		if (errno != ENOENT)
 			idx->st.bad++;
 		return;
 	}
-	if ((n = parse_file(buf, len, idx->stamp, &tab, &data, &dl)) < 0) {
+	if ((n = parse_file(idx->dfile.ptr, idx->dfile.len, idx->stamp, &tab, &data, &dl)) < 0) {
 		idx->st.bad++;
-		free(buf);
+		release_file(&idx->dfile);
 		return;
 	}
 	for (i = 0; i < (size_t)n; i++) {
 		const unsigned char *e = tab + i * ENTRY_BYTES;
-		struct dent *d;
-		if (!entry_ok(data, e)) {
-			idx->st.bad++;
-			continue;
-		}
-		d = delta_add(idx, e);
+		struct dent *d = delta_add(idx, e);
 		d->flags = get_u32(e + 20);
 		d->len = get_u32(e + 28);
-		d->text = gate_xmalloc(d->len + 1);
-		if (d->len)
-			memcpy(d->text, data + get_u32(e + 24), d->len);
-		d->text[d->len] = '\0';
+		d->text = (char *)data + get_u32(e + 24);
+		d->sum = get_u32(e + 32);
 	}
 	idx->st.loaded += (size_t)n;
-	free(buf);
+}
+
+/* Is delta entry d good to use (checked against its sum on first use)? */
+static int dent_live(struct gate_facts_index *idx, struct dent *d)
+{
+	if (!d->owned && !d->checked) {
+		d->checked = 1;
+		if (fnv32(d->text, d->len) != d->sum) {
+			idx->st.bad++;
+			d->dead = 1;
+		}
+	}
+	return !d->dead;
+}
+
+static void dent_set_text(struct dent *d, const char *text, size_t len)
+{
+	char *t = gate_xmalloc(len + 1);
+
+	if (len)
+		memcpy(t, text, len);
+	t[len] = '\0';
+	if (d->owned)
+		free(d->text);
+	d->text = t;
+	d->len = len;
+	d->owned = 1;
 }
 
 void gate_facts_index_open(struct gate_facts_index **out, const char *dir, const char *stamp)
@@ -213,10 +303,12 @@ void gate_facts_index_open(struct gate_facts_index **out, const char *dir, const
 	idx->stamp = gate_xstrdup(stamp);
 	if (strchr(idx->stamp, '\n'))
 		*strchr(idx->stamp, '\n') = '\0';
-	if (gate_read_file(idx->base_path, MAX_INDEX_BYTES, &idx->bbuf, &len) == 0) {
+	if (load_file(idx->base_path, &idx->bfile) == 0) {
+		idx->bbuf = idx->bfile.ptr;
+		len = idx->bfile.len;
 		if ((n = parse_file(idx->bbuf, len, idx->stamp, &idx->btab, &idx->bdata, &idx->bdatalen)) < 0) {
 			idx->st.bad++;
-			free(idx->bbuf);
+			release_file(&idx->bfile);
 			idx->bbuf = NULL;
 		} else {
 			idx->bn = (size_t)n;
@@ -236,14 +328,32 @@ void gate_facts_index_free(struct gate_facts_index *idx)
 	if (!idx)
 		return;
 	for (i = 0; i < idx->nd; i++)
-		free(idx->d[i].text);
+		if (idx->d[i].owned)
+			free(idx->d[i].text);
 	free(idx->d);
 	free(idx->slots);
-	free(idx->bbuf);
+	free(idx->bok);
+	release_file(&idx->bfile);
+	release_file(&idx->dfile);
 	free(idx->base_path);
 	free(idx->delta_path);
 	free(idx->stamp);
 	free(idx);
+}
+
+/* Base entry e's text checked against its sum, once per entry. */
+static int base_ok(struct gate_facts_index *idx, const unsigned char *e)
+{
+	size_t i = (size_t)(e - idx->btab) / ENTRY_BYTES;
+
+	if (!idx->bok)
+		idx->bok = gate_xcalloc(idx->bn / 8 + 1, 1);
+	if (idx->bok[i / 8] & (1u << (i % 8)))
+		return 1;
+	if (!entry_ok(idx->bdata, e))
+		return 0;
+	idx->bok[i / 8] |= (unsigned char)(1u << (i % 8));
+	return 1;
 }
 
 /* The base's table entry of id, or NULL. */
@@ -267,9 +377,11 @@ static const unsigned char *base_find(const struct gate_facts_index *idx, const 
 int gate_facts_index_get(struct gate_facts_index *idx, const unsigned char *id,
 	unsigned *flags, const char **text, size_t *len)
 {
-	const struct dent *d = delta_find(idx, id);
+	struct dent *d = delta_find(idx, id);
 	const unsigned char *e;
 
+	if (d && !dent_live(idx, d))
+		d = NULL;
 	*flags = 0;
 	if (text)
 		*text = NULL;
@@ -286,7 +398,7 @@ int gate_facts_index_get(struct gate_facts_index *idx, const unsigned char *id,
 	}
 	if (idx->bn && (e = base_find(idx, id))) {
 		/* the flags are under the table's sum; the text under its own */
-		if (text && !entry_ok(idx->bdata, e)) {
+		if (text && !base_ok(idx, e)) {
 			idx->st.bad++;
 			idx->st.misses++;
 			return 0;
@@ -314,18 +426,17 @@ void gate_facts_index_put(struct gate_facts_index *idx, const unsigned char *id,
 		flags &= ~GATE_FACTS_HAS_TEXT;
 	if (len > UINT32_MAX / 2)
 		return;
-	if (!d) {
-		d = delta_add(idx, id);
+	if (!d || !dent_live(idx, d)) {
+		if (!d)
+			d = delta_add(idx, id);
+		d->dead = 0;
+		d->flags = 0;
 		/* what the base knows of it, when it verifies */
-		if (idx->bn && (e = base_find(idx, id)) && entry_ok(idx->bdata, e)) {
+		if (idx->bn && (e = base_find(idx, id)) && base_ok(idx, e)) {
 			d->flags = get_u32(e + 20);
-			d->len = get_u32(e + 28);
-			d->text = gate_xmalloc(d->len + 1);
-			if (d->len)
-				memcpy(d->text, idx->bdata + get_u32(e + 24), d->len);
-			d->text[d->len] = '\0';
+			dent_set_text(d, idx->bdata + get_u32(e + 24), get_u32(e + 28));
 		} else {
-			d->text = gate_xstrdup("");
+			dent_set_text(d, "", 0);
 			changed = 1;
 		}
 	}
@@ -333,12 +444,7 @@ void gate_facts_index_put(struct gate_facts_index *idx, const unsigned char *id,
 		changed = 1;
 	d->flags |= flags;
 	if (has_text && (d->len != len || (len && memcmp(d->text, text, len)))) {
-		free(d->text);
-		d->text = gate_xmalloc(len + 1);
-		if (len)
-			memcpy(d->text, text, len);
-		d->text[len] = '\0';
-		d->len = len;
+		dent_set_text(d, text, len);
 		changed = 1;
 	}
 	if (changed)
@@ -381,9 +487,14 @@ static int write_file(struct gate_facts_index *idx, const char *path, int with_b
 		const struct dent *d = k < idx->nd ? &idx->d[k] : NULL;
 		int c = !e ? 1 : !d ? -1 : memcmp(e, d->id, GATE_FACTS_ID_BYTES);
 
+		if (d && d->dead) {
+			/* failed its sum: as if absent */
+			k++;
+			continue;
+		}
 		if (c < 0) {
 			/* only base entries that verify are carried over */
-			if (entry_ok(idx->bdata, e)) {
+			if (base_ok(idx, e)) {
 				put_entry(&tab, &data, e, get_u32(e + 20), idx->bdata + get_u32(e + 24),
 					get_u32(e + 28));
 				n++;
@@ -398,7 +509,7 @@ static int write_file(struct gate_facts_index *idx, const char *path, int with_b
 		k++;
 	}
 	gate_buf_addf(&out, "%sstamp %s\ncount %zu %zu %016llx\n", MAGIC, idx->stamp, n, data.len,
-		(unsigned long long)fnv64(tab.ptr ? tab.ptr : "", tab.len));
+		(unsigned long long)table_sum(tab.ptr ? tab.ptr : "", tab.len));
 	gate_buf_add(&out, tab.ptr ? tab.ptr : "", tab.len);
 	gate_buf_add(&out, data.ptr ? data.ptr : "", data.len);
 	rc = data.len > UINT32_MAX ? -1 : gate_write_file_replace(path, out.ptr, out.len, 0666, 0);
@@ -417,6 +528,9 @@ int gate_facts_index_save(struct gate_facts_index *idx)
 
 	if (!idx || !idx->pending)
 		return 0;
+	/* every loaded text checked before it is written under a new sum */
+	for (i = 0; i < idx->nd; i++)
+		dent_live(idx, &idx->d[i]);
 	if (idx->nd)
 		qsort(idx->d, idx->nd, sizeof(*idx->d), cmp_dent);
 	/* the slots are stale after sorting: rebuilt */

@@ -331,38 +331,60 @@ int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overl
 	return 1;
 }
 
-char *gate_judge__join_path(const char *dir, const char *rel)
+/* One part (s, len) of a path onto o (olen long): 0, or -1 when ".." leaves the top. */
+static int join_part(char *o, size_t *olen, const char *s, size_t len)
 {
-	char *joined = *dir ? gate_xasprintf("%s/%s", dir, rel) : gate_xstrdup(rel);
-	struct gate_buf b = GATE_BUF_INIT;
-	const char *s = joined;
-	int inside = 1;
+	if (len == 2 && s[0] == '.' && s[1] == '.') {
+		char *up;
+		if (!*olen)
+			return -1;
+		o[*olen] = '\0';
+		up = strrchr(o, '/');
+		*olen = up ? (size_t)(up - o) : 0;
+	} else if (len && !(len == 1 && *s == '.')) {
+		if (*olen)
+			o[(*olen)++] = '/';
+		memcpy(o + *olen, s, len);
+		*olen += len;
+	}
+	return 0;
+}
 
-	gate_buf_adds(&b, "");
-	while (*s && inside) {
+/* The parts of path s onto o: 0, or -1 when it leaves the top. */
+static int join_parts(char *o, size_t *olen, const char *s)
+{
+	while (*s) {
 		const char *e = strchr(s, '/');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == 2 && !strncmp(s, "..", 2)) {
-			char *up = strrchr(b.ptr, '/');
-			if (!b.len)
-				inside = 0;
-			b.len = up ? (size_t)(up - b.ptr) : 0;
-			b.ptr[b.len] = '\0';
-		} else if (len && !(len == 1 && *s == '.')) {
-			if (b.len)
-				gate_buf_addc(&b, '/');
-			gate_buf_add(&b, s, len);
-		}
+		if (join_part(o, olen, s, len) < 0)
+			return -1;
 		s += len;
 		if (*s == '/')
 			s++;
 	}
-	free(joined);
-	if (!inside) {
-		gate_buf_release(&b);
+	return 0;
+}
+
+int gate_judge__join_path_to(char *o, const char *dir, const char *rel)
+{
+	size_t olen = 0;
+
+	/* "dir/rel" cleaned: the parts of dir, then those of rel */
+	if (join_parts(o, &olen, dir) < 0 || join_parts(o, &olen, rel) < 0)
+		return -1;
+	o[olen] = '\0';
+	return 0;
+}
+
+char *gate_judge__join_path(const char *dir, const char *rel)
+{
+	char *o = gate_xmalloc(strlen(dir) + strlen(rel) + 2);
+
+	if (gate_judge__join_path_to(o, dir, rel) < 0) {
+		free(o);
 		return NULL;
 	}
-	return gate_buf_detach(&b);
+	return o;
 }
 
 /* post as text: the same text, the same postBuild */

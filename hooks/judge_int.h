@@ -334,6 +334,8 @@ int gate_judge__flux_overlay(const struct flux_overlay_in *in, struct flux_overl
 void gate_judge__add_quoted(struct gate_buf *b, const char *s);
 /* dir/rel with "." and ".." resolved (new string), NULL when it leaves the repository. */
 char *gate_judge__join_path(const char *dir, const char *rel);
+/* The same into out (at least strlen(dir) + strlen(rel) + 2 bytes): 0, or -1 (leaves the top). */
+int gate_judge__join_path_to(char *out, const char *dir, const char *rel);
 /* post as text (new string; NULL for NULL): two roots with the same text have the same postBuild. */
 char *gate_judge__flux_post_key(const struct flux_post *p);
 

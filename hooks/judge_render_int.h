@@ -63,6 +63,7 @@ struct rtree {
 	struct gate_kust_refs *kr; /* what each of kf names (nkf of them) */
 	struct rlook **look; /* paths looked up: open addressing, nlook slots (a power of two) */
 	size_t nlooked, nlook;
+	struct settled *settled; /* the folders known unchanged (judge_settled.c; owned) */
 	char *msg;
 	size_t msgsize;
 };
@@ -167,6 +168,19 @@ extern const char *const gate_judge__kust_names[3];
 int gate_judge__rtree_open(struct rtree *t, struct gate_judge *j, const git_oid *commit,
 	struct noroot *nr, struct noroot *novars, char *msg, size_t msgsize);
 void gate_judge__rtree_release(struct rtree *t);
+
+/*
+ * The render index's "T" texts known to hold (judge_settled.c): open loads
+ * the set of the tree of the commit's nearest first-parent ancestor that has
+ * one and what differs between that tree and the commit's; holds() says 1 when the text (its "T" lines, len bytes) held there and
+ * no changed path meets its folders, so it holds here (0: look it up); add()
+ * notes a text seen to hold in this tree (thread-safe); close writes this
+ * tree's set to the facts index and frees.  Without the index, holds() is 0.
+ */
+void gate_judge__settled_open(struct rtree *t);
+int gate_judge__settled_holds(struct rtree *t, const char *text, size_t len);
+void gate_judge__settled_add(struct rtree *t, const char *text, size_t len);
+void gate_judge__settled_close(struct rtree *t);
 /* Every blob of the tree into t->v, sorted by path (once).  Returns 0 or -1 with t->msg. */
 int gate_judge__rtree_list(struct rtree *t);
 /* The tree's blob at path, NULL: none (borrowed from t). */

@@ -180,7 +180,10 @@ static int untouched_trees(const char *ikey, struct rtree *t, const struct gate_
 	    !len || memchr(text, '\0', len))
 		return 0;
 	copy = gate_xstrndup(text, len);
-	ok = trees_hold(t, copy);
+	/* known to hold when it held in the parent's tree and the commit changed nothing of its folders */
+	ok = gate_judge__settled_holds(t, copy, len) || trees_hold(t, copy);
+	if (ok)
+		gate_judge__settled_add(t, copy, len);
 	for (f = 0; ok && f < cm->nfiles; f++) {
 		const char *cp = cm->files[f].path;
 		if (!strcmp(cp, root->from))
@@ -323,6 +326,8 @@ void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct 
 	if (idx && b.len > r->states.len) {
 		const char *tl = b.ptr + r->states.len;
 		size_t tn = b.len - r->states.len;
+		/* the folders of this tree, as just looked up: they hold in it */
+		gate_judge__settled_add(t, tl, tn);
 		trees_key(ikey, &fk);
 		if (gate_facts_index_get(idx, fk.id, &flags, &text, &len) != 1 || !(flags & GATE_FACTS_HAS_TEXT) ||
 		    len != tn || memcmp(text, tl, tn))

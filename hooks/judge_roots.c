@@ -571,71 +571,73 @@ int gate_judge__resolve_vars(struct rtree *t, struct roots *rs)
 	return error;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct strset {
-	char **v;
-	size_t n, alloc;
+/* The folders holding a kustomization, sorted, each once, with what is known of each. */
+struct kdir {
+	char *dir;
+	unsigned reached : 1; /* another kustomization or a root takes it in */
+	unsigned comp : 1;    /* it holds a Component */
+	unsigned added : 1;   /* added as a root here */
 };
 
-static void strset_add(struct strset *s, char *str)
+struct kdirs {
+	struct kdir *v;
+	size_t n;
+};
+
+static int cmp_kdir(const void *a, const void *b)
 {
-	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
-	s->v[s->n++] = str;
+	return strcmp(((const struct kdir *)a)->dir, ((const struct kdir *)b)->dir);
 }
 
-static void strset_sort(struct strset *s)
+/* Folder dir among them, or NULL. */
+static struct kdir *kdir_find(const struct kdirs *kd, const char *dir)
 {
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+	struct kdir key;
+
+	if (!kd->n)
+		return NULL;
+	key.dir = (char *)dir;
+	return bsearch(&key, kd->v, kd->n, sizeof(*kd->v), cmp_kdir);
 }
 
-static int strset_has(const struct strset *s, const char *str)
+/* The folders of the n files dirs (taken over), sorted and each once. */
+static void kdirs_make(struct kdirs *kd, char **dirs, size_t n)
 {
-	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
-}
+	size_t i, k = 0;
 
-/* Add str (taken over) where it sorts. */
-static void strset_insert(struct strset *s, char *str)
-{
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (strcmp(s->v[mid], str) < 0)
-			lo = mid + 1;
+	kd->v = gate_xcalloc(n + 1, sizeof(*kd->v));
+	for (i = 0; i < n; i++)
+		kd->v[i].dir = dirs[i];
+	if (n)
+		qsort(kd->v, n, sizeof(*kd->v), cmp_kdir);
+	for (i = 0; i < n; i++)
+		if (k && !strcmp(kd->v[k - 1].dir, kd->v[i].dir))
+			free(kd->v[i].dir);
 		else
-			hi = mid;
-	}
-	GATE_ALLOC_GROW(s->v, s->n + 1, s->alloc);
-	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
-	s->v[lo] = str;
-	s->n++;
+			kd->v[k++] = kd->v[i];
+	kd->n = k;
 }
 
-static void strset_release(struct strset *s)
+static void kdirs_release(struct kdirs *kd)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
+	for (i = 0; i < kd->n; i++)
+		free(kd->v[i].dir);
+	free(kd->v);
 }
 
 /*
- * Does a Flux root without a kustomization (its dir in gen) take folder
- * dir in through its generated kustomization: dir below it, and no folder
- * holding a kustomization (kdirs) on the way between?
+ * Does a Flux root without a kustomization (its dir among the n of gen) take
+ * folder dir in through its generated kustomization: dir below it, and no
+ * folder holding a kustomization (kd) on the way between?
  */
-static int flux_generated_reach(const struct strset *gen, const struct strset *kdirs, const char *dir)
+static int flux_generated_reach(char *const *gen, size_t n, const struct kdirs *kd, const char *dir)
 {
 	size_t i;
 
-	for (i = 0; i < gen->n; i++) {
-		const char *f = gen->v[i], *s;
+	for (i = 0; i < n; i++) {
+		const char *f = gen[i], *s;
 		size_t fl = strlen(f);
 		int between = 0;
 		if (*f && (strncmp(dir, f, fl) || dir[fl] != '/'))
@@ -644,7 +646,7 @@ static int flux_generated_reach(const struct strset *gen, const struct strset *k
 			continue;
 		for (s = strchr(dir + (fl ? fl + 1 : 0), '/'); s && !between; s = strchr(s + 1, '/')) {
 			char *mid = gate_xstrndup(dir, (size_t)(s - dir));
-			between = strset_has(kdirs, mid);
+			between = kdir_find(kd, mid) != NULL;
 			free(mid);
 		}
 		if (!between)
@@ -660,68 +662,79 @@ static char *dir_of(const char *path)
 	return gate_xstrndup(path, slash ? (size_t)(slash - path) : 0);
 }
 
+/* Mark the folders the kustomizations name, and those holding Components. */
+static void kdirs_mark(struct rtree *t, struct kdirs *kd, char *const *fdirs)
+{
+	size_t i, k, need, alloc = 0;
+	struct kdir *hit;
+	char *p = NULL;
+
+	for (i = 0; i < t->nkf; i++) {
+		const struct gate_kust_refs *kr = &t->kr[i];
+		for (k = 0; k < kr->n; k++) {
+			need = strlen(fdirs[i]) + strlen(kr->names[k]) + 2;
+			if (need > alloc)
+				p = gate_xrealloc(p, alloc = 2 * need);
+			if (gate_judge__join_path_to(p, fdirs[i], kr->names[k]) == 0 && strcmp(p, fdirs[i]) &&
+			    (hit = kdir_find(kd, p)))
+				hit->reached = 1;
+		}
+		if (kr->component && (hit = kdir_find(kd, fdirs[i])))
+			hit->comp = 1;
+	}
+	free(p);
+}
+
 int gate_judge__orphan_roots(struct rtree *t, struct roots *rs)
 {
-	struct strset kdirs, reached, comps, gen, added;
-	size_t i, k;
-	int error = 0;
+	struct kdirs kd;
+	struct kdir *hit;
+	char **fdirs, **sorted, **gen;
+	size_t i, ngen = 0;
 
 	if (!gate_config_orphan_roots(t->j->cfg) || !t->nkf)
 		return 0;
-	memset(&kdirs, 0, sizeof(kdirs));
-	memset(&reached, 0, sizeof(reached));
-	memset(&comps, 0, sizeof(comps));
-	memset(&gen, 0, sizeof(gen));
-	memset(&added, 0, sizeof(added));
-	/* every folder another kustomization names, and the folders of Components */
+	/* each kustomization file's folder, in file order; and the folders, sorted, each once */
+	fdirs = gate_xcalloc(t->nkf, sizeof(*fdirs));
+	sorted = gate_xcalloc(t->nkf, sizeof(*sorted));
 	for (i = 0; i < t->nkf; i++) {
-		const struct gate_kust_refs *kr = &t->kr[i];
-		char *dir = dir_of(t->kf[i].path);
-		for (k = 0; k < kr->n; k++) {
-			char *p = gate_judge__join_path(dir, kr->names[k]);
-			if (p && strcmp(p, dir))
-				strset_add(&reached, p);
-			else
-				free(p);
-		}
-		if (kr->component)
-			strset_add(&comps, gate_xstrdup(dir));
-		strset_add(&kdirs, dir);
+		fdirs[i] = dir_of(t->kf[i].path);
+		sorted[i] = gate_xstrdup(fdirs[i]);
 	}
+	kdirs_make(&kd, sorted, t->nkf);
+	free(sorted);
+	/* every folder another kustomization names, and the folders of Components */
+	kdirs_mark(t, &kd, fdirs);
 	/* the roots already there, and what Flux's generated kustomizations take in */
-	for (i = 0; i < rs->n && !error; i++) {
-		strset_add(&reached, gate_xstrdup(rs->v[i].dir));
+	gen = gate_xcalloc(rs->n + 1, sizeof(*gen));
+	for (i = 0; i < rs->n; i++) {
+		if ((hit = kdir_find(&kd, rs->v[i].dir)))
+			hit->reached = 1;
 		if (rs->v[i].flux && !gate_judge__has_kustomization(t, rs->v[i].dir))
-			strset_add(&gen, gate_xstrdup(rs->v[i].dir));
+			gen[ngen++] = rs->v[i].dir;
 	}
-	strset_sort(&kdirs);
-	strset_sort(&reached);
-	strset_sort(&comps);
 	/* the others, in the order of their kustomization files' paths */
-	for (i = 0; i < t->nkf && !error; i++) {
-		char *dir = dir_of(t->kf[i].path), *kp;
-		int manifest = 0;
+	for (i = 0; i < t->nkf; i++) {
+		const char *dir = fdirs[i];
+		char *kp;
 		struct root_in in;
+		hit = kdir_find(&kd, dir);
 		/* a second kustomization file of a folder: the same root, kept once */
-		if (!strset_has(&reached, dir) && !strset_has(&comps, dir) && !strset_has(&added, dir) &&
-		    !flux_generated_reach(&gen, &kdirs, dir)) {
-			kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
-			manifest = gate_config_path_is_manifest(t->j->cfg, kp);
-			free(kp);
-		}
-		if (manifest) {
+		if (hit->reached || hit->comp || hit->added || flux_generated_reach(gen, ngen, &kd, dir))
+			continue;
+		kp = *dir ? gate_xasprintf("%s/kustomization.yaml", dir) : gate_xstrdup("kustomization.yaml");
+		if (gate_config_path_is_manifest(t->j->cfg, kp)) {
 			memset(&in, 0, sizeof(in));
 			/* not among the roots already there (reached): no need to compare with each */
 			roots_add_as(rs, dir, t->kf[i].path, &in, 0);
-			strset_insert(&added, dir);
-			dir = NULL;
+			hit->added = 1;
 		}
-		free(dir);
+		free(kp);
 	}
-	strset_release(&added);
-	strset_release(&kdirs);
-	strset_release(&reached);
-	strset_release(&comps);
-	strset_release(&gen);
-	return error;
+	free(gen);
+	for (i = 0; i < t->nkf; i++)
+		free(fdirs[i]);
+	free(fdirs);
+	kdirs_release(&kd);
+	return 0;
 }

@@ -36,6 +36,7 @@ struct rlook {
 	int blob;
 	int tree;  /* a tree entry (f.id its id) */
 	int dir;   /* -1: not asked yet */
+	git_tree *gt; /* a tree entry's tree, once a path below it was looked up (owned) */
 };
 
 static int is_file_mode(uint32_t mode)
@@ -137,36 +138,50 @@ static int plain_path(const char *p)
 	return 1;
 }
 
+/* The slot of path in the lookups (t->nlook > 0). */
+static struct rlook **look_slot(struct rtree *t, const char *path)
+{
+	size_t h = path_hash(path) & (t->nlook - 1);
+
+	while (t->look[h] && strcmp(t->look[h]->f.path, path))
+		h = (h + 1) & (t->nlook - 1);
+	return &t->look[h];
+}
+
+static struct rlook *look(struct rtree *t, const char *path);
+
+/*
+ * Path (a plain one) in the tree: the entry of its name in its folder's
+ * tree, the folder looked up the same way (once per folder and commit).
+ */
+static int find_entry(struct rtree *t, const char *path, git_oid *id, uint32_t *mode)
+{
+	const char *slash = strrchr(path, '/');
+	const git_tree *in = t->tree;
+
+	if (slash) {
+		char *parent = gate_xstrndup(path, (size_t)(slash - path));
+		struct rlook *pl = look(t, parent);
+		free(parent);
+		if (!pl->tree || (!pl->gt && !(pl->gt = gate_repo_tree_get(t->j->repo, &pl->f.id))))
+			return 0;
+		in = pl->gt;
+	}
+	return gate_repo_tree_entry_named(in, slash ? slash + 1 : path, id, mode);
+}
+
 static struct rlook *look(struct rtree *t, const char *path)
 {
-	struct rlook *l;
-	size_t h;
+	struct rlook *l, **slot;
 	uint32_t mode;
 	git_oid id;
 
-	if (2 * (t->nlooked + 1) > t->nlook) {
-		struct rlook **old = t->look;
-		size_t i, n = t->nlook;
-		t->nlook = n ? 2 * n : 64;
-		t->look = gate_xcalloc(t->nlook, sizeof(*t->look));
-		for (i = 0; i < n; i++)
-			if (old[i]) {
-				h = path_hash(old[i]->f.path) & (t->nlook - 1);
-				while (t->look[h])
-					h = (h + 1) & (t->nlook - 1);
-				t->look[h] = old[i];
-			}
-		free(old);
-	}
-	h = path_hash(path) & (t->nlook - 1);
-	while (t->look[h] && strcmp(t->look[h]->f.path, path))
-		h = (h + 1) & (t->nlook - 1);
-	if (t->look[h])
-		return t->look[h];
+	if (t->nlook && *(slot = look_slot(t, path)))
+		return *slot;
 	l = gate_xcalloc(1, sizeof(*l));
 	l->f.path = gate_xstrdup(path);
 	l->dir = -1;
-	if (plain_path(path) && gate_repo_tree_entry(t->tree, path, &id, &mode)) {
+	if (plain_path(path) && find_entry(t, path, &id, &mode)) {
 		git_oid_cpy(&l->f.id, &id);
 		if (is_file_mode(mode))
 			l->blob = 1;
@@ -177,7 +192,18 @@ static struct rlook *look(struct rtree *t, const char *path)
 	} else {
 		l->dir = *path ? 0 : -1;
 	}
-	t->look[h] = l;
+	/* the table may have grown while the folders above were looked up */
+	if (2 * (t->nlooked + 1) > t->nlook) {
+		struct rlook **old = t->look;
+		size_t i, n = t->nlook;
+		t->nlook = n ? 2 * n : 64;
+		t->look = gate_xcalloc(t->nlook, sizeof(*t->look));
+		for (i = 0; i < n; i++)
+			if (old[i])
+				*look_slot(t, old[i]->f.path) = old[i];
+		free(old);
+	}
+	*look_slot(t, path) = l;
 	t->nlooked++;
 	return l;
 }
@@ -704,6 +730,7 @@ int gate_judge__rtree_open(struct rtree *t, struct gate_judge *j, const git_oid 
 	t->msgsize = msgsize;
 	if (gate_repo_commit_tree(j->repo, commit, &t->tree, msg, msgsize) < 0)
 		return -1;
+	gate_judge__settled_open(t);
 	memset(&s, 0, sizeof(s));
 	s.t = t;
 	s.idx = gate_judge__facts_index(j);
@@ -716,6 +743,7 @@ void gate_judge__rtree_release(struct rtree *t)
 {
 	size_t i;
 
+	gate_judge__settled_close(t);
 	listing_release(t->v, t->n);
 	listing_release(t->rf, t->nrf);
 	for (i = 0; i < t->nkf; i++)
@@ -724,6 +752,7 @@ void gate_judge__rtree_release(struct rtree *t)
 	listing_release(t->kf, t->nkf);
 	for (i = 0; i < t->nlook; i++)
 		if (t->look[i]) {
+			gate_repo_tree_free(t->look[i]->gt);
 			free(t->look[i]->f.path);
 			free(t->look[i]);
 		}

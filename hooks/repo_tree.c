@@ -370,6 +370,28 @@ int gate_repo_tree_blob(const git_tree *t, const char *path, git_oid *id)
 	return found;
 }
 
+git_tree *gate_repo_tree_get(struct gate_repo *r, const git_oid *id)
+{
+	git_tree *t = NULL;
+
+	if (git_tree_lookup(&t, gate_repo_git(r), id) < 0) {
+		git_error_clear();
+		return NULL;
+	}
+	return t;
+}
+
+int gate_repo_tree_entry_named(const git_tree *t, const char *name, git_oid *id, uint32_t *mode)
+{
+	const git_tree_entry *e = git_tree_entry_byname(t, name);
+
+	if (!e)
+		return 0;
+	git_oid_cpy(id, git_tree_entry_id(e));
+	*mode = (uint32_t)git_tree_entry_filemode(e);
+	return 1;
+}
+
 int gate_repo_tree_entry(const git_tree *t, const char *path, git_oid *id, uint32_t *mode)
 {
 	git_tree_entry *e = NULL;

@@ -11,16 +11,19 @@
  * On disk, in one folder: `facts-index` (the base) and `facts-index.delta`
  * (entries added since the base was last written), each
  *
- *   gitops-gate-facts 1\n
+ *   gitops-gate-facts 2\n
  *   stamp <stamp>\n
- *   count <n> <data bytes> <16 hex: FNV-1a 64 of the table>\n
+ *   count <n> <data bytes> <16 hex: sum of the table (FNV-1a over 64-bit words)>\n
  *   <table: n entries of 36 bytes, sorted by id: id[20], flags, offset,
  *    length, FNV-1a 32 of the text (u32, this machine's byte order)>
  *   <data: the texts>
  *
  * Both are written whole to a temporary file and renamed over the old one
  * (gate_write_file_replace()), so a reader sees an old or a new file, never
- * a torn one.  A file with another stamp (another engine build or limit that
+ * a torn one.  A reader maps them (only the pages it uses are read): the
+ * table is checked whole on loading, each text against its sum when first
+ * used (a delta text also before it is written again); a file truncated in
+ * place while mapped (nothing here does that) would kill the reader.  A file with another stamp (another engine build or limit that
  * changes what the facts are), a bad header, table sum or layout is ignored
  * (the index is rebuilt, counted in the stats); an entry whose text fails its
  * sum is a miss.  Concurrent pushes may each write: the last rename wins and

@@ -194,6 +194,10 @@ int gate_repo_commit_trees(struct gate_repo *r, const git_oid *commit, int whole
 int gate_repo_parent_tree(struct gate_repo *r, const git_oid *commit, git_tree **out,
 	char *msg, size_t msgsize);
 git_tree *gate_repo_folder_tree(struct gate_repo *r, git_tree *root, const char *dir);
+/* The tree of id (new: release with gate_repo_tree_free()), NULL when it cannot be read. */
+git_tree *gate_repo_tree_get(struct gate_repo *r, const git_oid *id);
+/* Entry name (one part, no slash) right in tree t: 1 with *id and *mode (normalised), 0 when none. */
+int gate_repo_tree_entry_named(const git_tree *t, const char *name, git_oid *id, uint32_t *mode);
 void gate_repo_tree_free(git_tree *t);
 
 /*
