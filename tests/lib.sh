@@ -135,3 +135,30 @@ gate_k8s_location() {
 gate_crd_location() {
 	echo "$1/crd-schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 }
+
+# The differential tests' inputs beside the corpora: the kustomize goldens
+# and a 2-copy fleet unpacked in $T_DIR/goldens and $T_DIR/fleet; sets
+# gate_own to the repository's own test folders (comma-separated, without
+# tests/data, the unpacked shared data).
+gate_diff_inputs() {
+	_shared="${GATE_SHARED_DIR:-$GATE_SRCDIR/../shared}"
+	mkdir -p "$T_DIR/goldens"
+	tar xJf "$_shared/data/kustomize-goldens.tar.xz" -C "$T_DIR/goldens" || bail "could not unpack the kustomize goldens"
+	sh "$_shared/scripts/make-fleet" 2 "$T_DIR/fleet" >/dev/null || bail "make-fleet failed"
+	gate_own=
+	for _d in "$GATE_SRCDIR"/tests/*/; do
+		case $_d in */tests/data/) continue ;; esac
+		gate_own="$gate_own${gate_own:+,}${_d%/}"
+	done
+}
+
+# Fold the TAP lines a test program wrote to file $1 into ours.
+gate_fold_tap() {
+	while IFS= read -r _l; do
+		case $_l in
+		"ok "*) ok "${_l#ok [0-9]* - }" true ;;
+		"not ok "*) ok "${_l#not ok [0-9]* - }" false ;;
+		"#"*) echo "$_l" ;;
+		esac
+	done <"$1"
+}
