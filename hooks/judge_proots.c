@@ -74,38 +74,28 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int same_str(const char *a, const char *b)
+static int by_key(const void *a, const void *b)
 {
-	return a == b || (a && b && !strcmp(a, b));
+	return memcmp(a, b, GATE_SHA256_HEX);
 }
 
-static int by_dir(const void *a, const void *b)
+/*
+ * Have the roots distinct render-index keys?  The keys themselves are
+ * compared (both of a root's keys hash the same fields), so this cannot
+ * drift from what the index holds.
+ */
+static int keys_distinct(const struct gate_judge *j, const struct roots *rs)
 {
-	return strcmp((*(const struct root *const *)a)->dir, (*(const struct root *const *)b)->dir);
-}
-
-/* Do two roots have the same index key (judge_rindex.c's index_key())? */
-static int same_key(const struct root *a, const struct root *b)
-{
-	return !strcmp(a->dir, b->dir) && !a->flux == !b->flux && same_str(a->overlay, b->overlay) &&
-		same_str(a->labels, b->labels) && same_str(a->annots, b->annots) &&
-		same_str(a->fv.digest, b->fv.digest) && same_str(a->bad, b->bad);
-}
-
-static int keys_distinct(const struct roots *rs)
-{
-	const struct root **ix = gate_xcalloc(rs->n, sizeof(*ix));
-	size_t i, k;
+	char (*keys)[GATE_SHA256_HEX] = gate_xcalloc(rs->n, sizeof(*keys));
+	size_t i;
 	int ok = 1;
 
 	for (i = 0; i < rs->n; i++)
-		ix[i] = &rs->v[i];
-	qsort(ix, rs->n, sizeof(*ix), by_dir);
-	/* the roots of one folder, pairwise */
-	for (i = 0; i < rs->n && ok; i++)
-		for (k = i + 1; k < rs->n && ok && !strcmp(ix[i]->dir, ix[k]->dir); k++)
-			ok = !same_key(ix[i], ix[k]);
-	free(ix);
+		gate_judge__rindex_root_key(j, &rs->v[i], keys[i]);
+	qsort(keys, rs->n, sizeof(*keys), by_key);
+	for (i = 1; i < rs->n && ok; i++)
+		ok = memcmp(keys[i - 1], keys[i], GATE_SHA256_HEX) != 0;
+	free(keys);
 	return ok;
 }
 
@@ -119,7 +109,7 @@ int gate_judge__render_parallel(struct gate_judge *j, struct rtree *t, struct ga
 
 	*error = 0;
 	if (j->serial_roots || j->threads < 2 || !gate_repo_reads_in_threads(j->repo) || !cm->whole_tree ||
-	    rs->n < 2 || !keys_distinct(rs))
+	    rs->n < 2 || !keys_distinct(j, rs))
 		return 0;
 	memset(&p, 0, sizeof(p));
 	p.j = j;

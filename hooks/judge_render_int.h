@@ -216,6 +216,8 @@ int gate_judge__root_touches(const struct rtree *t, const struct gate_judged_com
  * too when key is not NULL (a clean render).
  */
 enum { RINDEX_MISS = 0, RINDEX_CLEAN, RINDEX_UNTOUCHED };
+/* The render index's key of root's inputs (two roots with the same key share its entries). */
+void gate_judge__rindex_root_key(const struct gate_judge *j, const struct root *root, char key[GATE_SHA256_HEX]);
 int gate_judge__rindex_lookup(struct gate_judge *j, struct rtree *t, const struct gate_judged_commit *cm,
 	const struct root *root, struct reads *r, char key[GATE_SHA256_HEX], char ikey[GATE_SHA256_HEX]);
 void gate_judge__rindex_put(struct gate_judge *j, struct rtree *t, const struct reads *r, const char *key,

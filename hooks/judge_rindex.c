@@ -45,6 +45,11 @@ static void index_key(const struct gate_judge *j, const struct root *root, const
 	gate_sha256_final(&h, key);
 }
 
+void gate_judge__rindex_root_key(const struct gate_judge *j, const struct root *root, char key[GATE_SHA256_HEX])
+{
+	index_key(j, root, "gitops-gate render inputs 1", key);
+}
+
 /* Are the "T" lines of note (at least one) the trees of t? */
 static int trees_hold(struct rtree *t, const char *note)
 {

@@ -118,6 +118,20 @@ git -C "$work" checkout -q main
 both "the clean fleet on a new branch, its renders known" main:refs/heads/copy
 like "accepted" "$both_lines" "success: refs/heads/copy"
 
+# --- one folder named by two Flux objects the same way (one render-index key: built one after the
+# other) and by a third with its own prefix (a key of its own), on a new branch with a problem in it
+git -C "$work" checkout -q -b twice main
+sed 's/^  name: o06$/  name: o06-again/' "$work/clusters/o06.yaml" >"$work/clusters/o06-again.yaml"
+{
+	flux_ks o06-prefixed ./overlays/o06
+	printf '%s\n' "  namePrefix: p-" "  postBuild:" "    substitute: {TAG: latest}"
+} >"$work/clusters/o06-prefixed.yaml"
+git -C "$work" add -A
+git -C "$work" commit -q -m "o06 named three times"
+both "one folder named three times" twice
+like "the prefixed root's latest tag" "$both_lines" "overlays/o06: base/deploy.yaml:"
+git -C "$work" checkout -q main
+
 # --- changes and deletions on main (judged on the changes, after the parallel first push's index)
 sed -i 's/replicas: 2/replicas: 3/' "$work/base/deploy.yaml"
 git -C "$work" commit -q -am "three replicas"
