@@ -14,8 +14,9 @@
  * already read: no blob memo, no parse cache between renders), GATE_SERIAL_ROOTS
  * (build the deployment roots one after the other, not in the judge's
  * threads; these three for tests comparing verdicts with and without) and
- * GATE_TEST_STOP_AFTER_FILES=N (tests of the time budget: judging stops as
- * out of time after N files were started, at a count instead of a time).
+ * GATE_TEST_STOP_AFTER_FILES=N and GATE_TEST_STOP_AFTER_ROOTS=N (tests of the
+ * time budget: judging stops as out of time after N files, or N deployment
+ * roots, were started, at a count instead of a time).
  */
 #include "config.h"
 
@@ -413,6 +414,8 @@ static int pre_receive(int argc, char **argv)
 		gate_repo_set_sharing(repo, 0);
 	if (getenv("GATE_TEST_STOP_AFTER_FILES"))
 		as.stop_after_files = strtoul(getenv("GATE_TEST_STOP_AFTER_FILES"), NULL, 10);
+	if (getenv("GATE_TEST_STOP_AFTER_ROOTS"))
+		as.stop_after_roots = strtoul(getenv("GATE_TEST_STOP_AFTER_ROOTS"), NULL, 10);
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));

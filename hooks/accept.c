@@ -70,6 +70,7 @@ int gate_accept_judge(struct gate_accept *a, const struct gate_accept_setup *s,
 	js.phase = s->phase;
 	js.phase_payload = s->phase_payload;
 	js.stop_after_files = s->stop_after_files;
+	js.stop_after_roots = s->stop_after_roots;
 	if (gate_judge_new(&a->judge, &js, msg, msgsize) < 0) {
 		a->failed = "setup";
 		return -1;

@@ -44,6 +44,11 @@ int gate_judge__start_file(struct gate_judge *j)
 	return j->stop_after && atomic_fetch_add(&j->nstarted, 1) >= j->stop_after;
 }
 
+int gate_judge__past_root(const struct gate_judge *j, size_t nth)
+{
+	return gate_judge__past_deadline(j) || (j->stop_after_roots && nth >= j->stop_after_roots);
+}
+
 void gate_judge__phase(const struct gate_judge *j, const char *step)
 {
 	if (j->phase)
@@ -199,6 +204,7 @@ int gate_judge_new(struct gate_judge **out, const struct gate_judge_setup *s,
 	j->phase_payload = s->phase_payload;
 	j->stop_after = s->stop_after_files;
 	atomic_init(&j->nstarted, 0);
+	j->stop_after_roots = s->stop_after_roots;
 	groups = gate_config_groups(s->cfg, &j->ngroups);
 	lim = gate_config_limits(s->cfg);
 	j->facts_stamp = gate_xasprintf("facts 2 engine %s max_blob_bytes %zu", s->engine_id ? s->engine_id : "",

@@ -90,6 +90,8 @@ struct gate_judge {
 	void *phase_payload;
 	size_t stop_after;   /* tests: past the deadline after this many files started; 0: never */
 	atomic_size_t nstarted;
+	size_t stop_after_roots; /* tests: past the deadline from this root on (push order); 0: never */
+	size_t roots_seen;       /* roots of the commits whose renders are done (set between commits) */
 };
 
 /* Facts of each blob read during one push (blob id -> facts). */
@@ -160,6 +162,13 @@ struct crdcache {
 int gate_judge__past_deadline(const struct gate_judge *j);
 /* Past the deadline, or (tests) past stop_after files started: counts one file started. */
 int gate_judge__start_file(struct gate_judge *j);
+/*
+ * Past the deadline before building the push's nth deployment root (0 the
+ * first, in root order), or (tests) nth >= stop_after_roots: by the root's
+ * place, not the order threads start builds, so parallel and serial builds
+ * stop at the same root.
+ */
+int gate_judge__past_root(const struct gate_judge *j, size_t nth);
 void gate_judge__phase(const struct gate_judge *j, const char *step);
 void gate_judge__count_file(struct gate_judged_file *f);
 void gate_judge__copy_results(struct gate_results *dst, const struct gate_results *src,

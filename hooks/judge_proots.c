@@ -64,7 +64,7 @@ static void *worker(void *arg)
 	while ((k = atomic_fetch_add(&p->next, 1)) < p->rs->n && k <= atomic_load(&p->stop)) {
 		struct rjob *job = &p->jobs[k];
 		job->msg = gate_xcalloc(1, p->t->msgsize ? p->t->msgsize : 1);
-		if (gate_judge__past_deadline(p->j))
+		if (gate_judge__past_root(p->j, p->j->roots_seen + k))
 			job->error = GATE_JUDGE_ETIMEOUT;
 		else
 			gate_judge__root_build(p->j, p->t, p->cm, &p->rs->v[k], p->rcache, &p->mu, job);

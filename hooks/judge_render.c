@@ -598,8 +598,9 @@ int gate_judge__render_roots(struct gate_judge *j, struct gate_verdict *out, cha
 			else
 				k = 0;
 			for (; !error && k < rs.n; k++)
-				error = gate_judge__past_deadline(j) ? GATE_JUDGE_ETIMEOUT :
+				error = gate_judge__past_root(j, j->roots_seen + k) ? GATE_JUDGE_ETIMEOUT :
 					judge_root(j, &t, cm, &rs.v[k], rcache);
+			j->roots_seen += rs.n;
 			gate_judge__roots_release(&rs);
 			gate_judge__fpaths_release(&t.fp);
 			gate_judge__rtree_release(&t);

@@ -44,6 +44,7 @@ struct gate_accept_setup {
 	void (*phase)(void *payload, const char *stage);
 	void *phase_payload;
 	size_t stop_after_files;         /* tests: the budget runs out after this many files (see judge.h) */
+	size_t stop_after_roots;         /* tests: ... after this many deployment roots (see judge.h) */
 };
 
 struct gate_accept {

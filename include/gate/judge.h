@@ -135,6 +135,8 @@ struct gate_judge_setup {
 	 * count instead of a time); 0: never.
 	 */
 	size_t stop_after_files;
+	/* the same after this many deployment roots were started (their builds); 0: never */
+	size_t stop_after_roots;
 };
 
 struct gate_judge;

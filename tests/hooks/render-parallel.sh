@@ -113,6 +113,18 @@ like "the key in the handed-over patch" "$both_lines" "overlays/o02/priv.yaml:4:
 like "a substituteFrom object that is not there" "$both_lines" "overlays/o03: clusters/o03.yaml:"
 like "the render.roots folder's build error" "$both_lines" "extra: extra/kustomization.yaml:"
 
+# --- out of time among the roots, at a count (GATE_TEST_STOP_AFTER_ROOTS): the parallel builds stop
+# at the same root as the serial ones, and the push is refused; then the same push judged whole
+GATE_TEST_STOP_AFTER_ROOTS=10
+export GATE_TEST_STOP_AFTER_ROOTS
+both "out of time at the eleventh root" broken:refs/heads/budget
+unset GATE_TEST_STOP_AFTER_ROOTS
+like "refused for the budget" "$both_lines" "ran out of its time budget"
+unlike "no verdict of a root past the budget" "$both_lines" "overlays/o40:"
+both "the same push again, within the budget" broken:refs/heads/budget
+like "judged whole: the first root's build error" "$both_lines" "overlays/o01: overlays/o01/kustomization.yaml:"
+like "judged whole: the last overlay's" "$both_lines" "overlays/o40: "
+
 # --- the same branch again under another name, after the clean fleet's index
 git -C "$work" checkout -q main
 both "the clean fleet on a new branch, its renders known" main:refs/heads/copy
