@@ -341,6 +341,44 @@ fail:
 	return ret;
 }
 
+/* The switches for tests and benches comparing paths (see the top of this file). */
+static void test_switches(struct gate_accept_setup *as, struct gate_repo *repo)
+{
+	as->no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
+	as->serial_roots = getenv("GATE_SERIAL_ROOTS") != NULL;
+	if (getenv("GATE_NO_SHARING"))
+		gate_repo_set_sharing(repo, 0);
+	if (getenv("GATE_TEST_STOP_AFTER_FILES"))
+		as->stop_after_files = strtoul(getenv("GATE_TEST_STOP_AFTER_FILES"), NULL, 10);
+	if (getenv("GATE_TEST_STOP_AFTER_ROOTS"))
+		as->stop_after_roots = strtoul(getenv("GATE_TEST_STOP_AFTER_ROOTS"), NULL, 10);
+}
+
+/* GATE_TIMING's hint: where the hook's time went, its CPU, its reads and the facts index's counts. */
+static void say_timing(struct out *o, struct phases *ph, struct gate_accept *acc, struct gate_repo *repo,
+	int64_t start)
+{
+	const struct gate_facts_index *fi = gate_accept_cache(acc) ?
+		gate_verdicts_facts_loaded(gate_accept_cache(acc)) : NULL;
+	struct gate_facts_index_stats fs;
+	struct rusage ru;
+	long long cpu = 0;
+
+	phase(ph, "report");
+	/* CPU (user + sys, all threads) beside wall: a loaded machine stretches only the wall */
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+	memset(&fs, 0, sizeof(fs));
+	if (fi)
+		gate_facts_index_get_stats(fi, &fs);
+	gate_push_report_say(&o->b, o->gl, "hint", "judged in %lld ms (%s); cpu %lld ms; %zu blobs read; "
+		"%zu reads shared; facts index %s: %zu loaded, %zu hits, %zu misses, %zu bad",
+		(long long)(gate_judge_now_ms() - start), ph->b.ptr ? ph->b.ptr : "", cpu,
+		repo ? gate_repo_blob_reads(repo) : 0, repo ? gate_repo_blob_reads_shared(repo) : 0,
+		fi ? "used" : "unused", fs.loaded, fs.hits, fs.misses, fs.bad);
+}
+
 static int pre_receive(int argc, char **argv)
 {
 	const char *config_path = NULL, *system_path = GATE_CONFIG_SYSTEM_FILE;
@@ -408,14 +446,7 @@ static int pre_receive(int argc, char **argv)
 	as.catalog_dir = gate_cli_catalog_dir();
 	as.deadline_ms = start + budget;
 	as.defer_cache = 1;
-	as.no_facts_index = getenv("GATE_NO_FACTS_INDEX") != NULL;
-	as.serial_roots = getenv("GATE_SERIAL_ROOTS") != NULL;
-	if (getenv("GATE_NO_SHARING"))
-		gate_repo_set_sharing(repo, 0);
-	if (getenv("GATE_TEST_STOP_AFTER_FILES"))
-		as.stop_after_files = strtoul(getenv("GATE_TEST_STOP_AFTER_FILES"), NULL, 10);
-	if (getenv("GATE_TEST_STOP_AFTER_ROOTS"))
-		as.stop_after_roots = strtoul(getenv("GATE_TEST_STOP_AFTER_ROOTS"), NULL, 10);
+	test_switches(&as, repo);
 	as.phase = phase_cb;
 	as.phase_payload = &ph;
 	rc = gate_accept_judge(&acc, &as, updates, nupdates, msg, sizeof(msg));
@@ -439,26 +470,8 @@ static int pre_receive(int argc, char **argv)
 done:
 	if (exit_code && !summary_said)
 		gate_push_report_say(&o.b, o.gl, "error", "push rejected");
-	if (getenv("GATE_TIMING")) {
-		const struct gate_facts_index *fi = gate_accept_cache(&acc) ?
-			gate_verdicts_facts_loaded(gate_accept_cache(&acc)) : NULL;
-		struct gate_facts_index_stats fs;
-		struct rusage ru;
-		long long cpu = 0;
-		phase(&ph, "report");
-		/* CPU (user + sys, all threads) beside wall: a loaded machine stretches only the wall */
-		if (getrusage(RUSAGE_SELF, &ru) == 0)
-			cpu = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
-		memset(&fs, 0, sizeof(fs));
-		if (fi)
-			gate_facts_index_get_stats(fi, &fs);
-		gate_push_report_say(&o.b, o.gl, "hint", "judged in %lld ms (%s); cpu %lld ms; %zu blobs read; "
-			"%zu reads shared; facts index %s: %zu loaded, %zu hits, %zu misses, %zu bad",
-			(long long)(gate_judge_now_ms() - start), ph.b.ptr ? ph.b.ptr : "", cpu,
-			repo ? gate_repo_blob_reads(repo) : 0, repo ? gate_repo_blob_reads_shared(repo) : 0,
-			fi ? "used" : "unused", fs.loaded, fs.hits, fs.misses, fs.bad);
-	}
+	if (getenv("GATE_TIMING"))
+		say_timing(&o, &ph, &acc, repo, start);
 	if (o.b.len)
 		fwrite(o.b.ptr, 1, o.b.len, stderr);
 	fflush(stderr);

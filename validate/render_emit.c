@@ -18,9 +18,6 @@
 #include <string.h>
 #include <yaml.h>
 
-int rn_int_value(const struct gate_rnode *n, long long *out);
-double rn_float_value(const struct gate_rnode *n);
-
 /* go-yaml v2 keyList.Less on two strings (ASCII letters; others by byte) */
 static int is_letter(unsigned char ch)
 {

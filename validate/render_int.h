@@ -136,6 +136,9 @@ const char *rn_yaml_string(struct rctx *c, const char *s);
 /* Go encoding/json of a node (keys sorted by bytes), for hashes. */
 void rn_json(const struct gate_rnode *n, struct gate_buf *out);
 void rn_json_str(const char *s, size_t len, struct gate_buf *out);
+/* A scalar's value as an integer (1, else 0) and as a number, typed as go-yaml v3 does (render_node.c). */
+int rn_int_value(const struct gate_rnode *n, long long *out);
+double rn_float_value(const struct gate_rnode *n);
 
 /* Path helpers */
 char *rpath_join(struct rctx *c, const char *dir, const char *rel);
