@@ -13,33 +13,7 @@
 #include "gate/render.h"
 #include "gate/util.h"
 #include "../tap.h"
-
-struct mfile {
-	const char *path, *text;
-};
-
-struct mfs {
-	const struct mfile *files;
-	size_t n;
-};
-
-static int mem_read(void *payload, const char *path, char **buf, size_t *len)
-{
-	const struct mfs *fs = payload;
-	size_t i, pl = strlen(path);
-
-	for (i = 0; i < fs->n; i++)
-		if (!strcmp(fs->files[i].path, path)) {
-			*buf = gate_xstrdup(fs->files[i].text);
-			*len = strlen(fs->files[i].text);
-			return 0;
-		}
-	for (i = 0; i < fs->n; i++)
-		if ((!strcmp(path, ".") && strchr(fs->files[i].path, '/') == NULL) ||
-			(!strncmp(fs->files[i].path, path, pl) && fs->files[i].path[pl] == '/'))
-			return GATE_RENDER_EISDIR;
-	return GATE_RENDER_ENOENT;
-}
+#include "render_memfs.h"
 
 /* render dir from files; returns the YAML (caller frees) or NULL with err filled */
 static char *render(const struct mfile *files, size_t n, const char *dir, int order,
